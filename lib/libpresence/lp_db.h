@@ -1,0 +1,117 @@
+/* DB abstraction of libpresence: one const ops table per driver (sqlite now,
+ * postgres and mysql next), picked by the scheme of a Kamailio-style db_url
+ * ("sqlite:///abs/path.db", "postgres://user:pass@host:port/db",
+ * "mysql://user:pass@host:port/db").
+ *
+ * Callers write SQL with `?` placeholders and pass values as an array; every
+ * statement is prepared once per connection and cached by the driver (keyed
+ * by the SQL text), then bound and run: no value is ever spliced into SQL
+ * text. One lp_db_t is one connection; each Kamailio worker opens its own in
+ * child_init. A connection is not shared between threads or processes. */
+#ifndef LP_DB_H
+#define LP_DB_H
+
+#include "lp_str.h"
+
+typedef enum lp_db_type {
+	LP_DB_NULL = 0,
+	LP_DB_INT,	/* 64-bit integer */
+	LP_DB_STR,	/* text; v.s need not be NUL-terminated */
+	LP_DB_BLOB, /* bytes; v.s */
+} lp_db_type_t;
+
+typedef struct lp_db_val {
+	lp_db_type_t type;
+	union
+	{
+		long long i;
+		lp_str_t s;
+	} v;
+} lp_db_val_t;
+
+#define LP_DB_VINT(x) ((lp_db_val_t){.type = LP_DB_INT, .v.i = (x)})
+#define LP_DB_VSTR(x) ((lp_db_val_t){.type = LP_DB_STR, .v.s = (x)})
+#define LP_DB_VNULL ((lp_db_val_t){.type = LP_DB_NULL})
+
+/* Error codes (negative). */
+enum lp_db_err {
+	LP_DB_OK = 0,
+	LP_DB_EGENERIC = -1,
+	LP_DB_ENOMEM = -2,
+	LP_DB_ECONN = -3,		/* connection lost; reopened on next use */
+	LP_DB_EBUSY = -4,		/* locked past the busy timeout */
+	LP_DB_ECONSTRAINT = -5, /* unique / not-null violation */
+	LP_DB_EURL = -6,		/* bad or unsupported db_url */
+};
+
+typedef struct lp_db_url {
+	lp_str_t scheme; /* "sqlite", "postgres", "mysql" */
+	lp_str_t user, pass, host;
+	int port; /* 0 when absent */
+	lp_str_t database; /* for sqlite: the file path ("/abs/path.db") */
+} lp_db_url_t;
+
+/* Split url into parts pointing inside url (no allocation). 0 or LP_DB_EURL. */
+int lp_db_url_parse(const char *url, lp_db_url_t *out);
+
+/* A result row handed to a row callback. The values point into driver memory
+ * valid only during the callback: copy what must outlive it. Return 0 to go
+ * on, non-zero to stop reading rows (not an error). */
+typedef int (*lp_db_row_cb)(void *ctx, const lp_db_val_t *cols, int ncols);
+
+typedef struct lp_db_conn lp_db_conn_t; /* the driver's own */
+
+typedef struct lp_db_driver {
+	const char *name;	/* "sqlite" */
+	const char *scheme; /* db_url scheme it serves */
+	int version;		/* LP_DB_DRIVER_VERSION */
+	unsigned int caps;	/* LP_DB_CAP_* */
+	/* Open a connection; NULL on error (logged). */
+	lp_db_conn_t *(*open)(const lp_db_url_t *url);
+	void (*close)(lp_db_conn_t *c);
+	/* Prepare (or take from the cache), bind params, run; call cb for each
+	 * row when cb is not NULL. Returns rows changed (DML) or rows read
+	 * (SELECT), or a negative lp_db_err. */
+	int (*exec)(lp_db_conn_t *c, const char *sql, const lp_db_val_t *params,
+			int nparams, lp_db_row_cb cb, void *ctx);
+	int (*begin)(lp_db_conn_t *c);
+	int (*commit)(lp_db_conn_t *c);
+	int (*rollback)(lp_db_conn_t *c);
+} lp_db_driver_t;
+
+#define LP_DB_DRIVER_VERSION 1
+#define LP_DB_CAP_UPSERT 0x1 /* INSERT ... ON CONFLICT ... DO UPDATE */
+
+extern const lp_db_driver_t lp_db_driver_sqlite;
+
+/* A connection: driver + its handle + the url it was opened with. */
+typedef struct lp_db {
+	const lp_db_driver_t *drv;
+	lp_db_conn_t *conn;
+	char *url; /* owned copy */
+} lp_db_t;
+
+/* Driver serving url's scheme, or NULL. */
+const lp_db_driver_t *lp_db_driver_for(const char *url);
+
+/* Open url with the matching driver. NULL on error (logged); memory from
+ * malloc (process-private, never shm). */
+lp_db_t *lp_db_open(const char *url);
+void lp_db_close(lp_db_t *db);
+
+/* Wrappers over the driver ops; see lp_db_driver_t. A connection error
+ * (LP_DB_ECONN) closes the handle and the next call reopens it. */
+int lp_db_exec(lp_db_t *db, const char *sql, const lp_db_val_t *params,
+		int nparams, lp_db_row_cb cb, void *ctx);
+int lp_db_begin(lp_db_t *db);
+int lp_db_commit(lp_db_t *db);
+int lp_db_rollback(lp_db_t *db);
+
+/* Version of `table` in the `version` table; -1 if absent, <-1 on error. */
+int lp_db_table_version(lp_db_t *db, const char *table);
+
+/* 0 if `table` has version `want`; otherwise logs a clear error naming the
+ * table, the version found and the one wanted, and returns -1. */
+int lp_db_check_version(lp_db_t *db, const char *table, int want);
+
+#endif

@@ -1,0 +1,63 @@
+/* Hash tables of 2^N buckets, each bucket a singly linked list with its own
+ * lock, allocated through lp_mem (shared memory inside Kamailio, so every
+ * worker sees the same table). Entries are intrusive: a record embeds an
+ * lp_hentry_t as its FIRST member and the table links those. The table owns
+ * nothing but its buckets and locks; what an entry points to belongs to
+ * whoever inserted it, and lp_htable_destroy hands each remaining entry to a
+ * caller-supplied free function. */
+#ifndef LP_HASH_H
+#define LP_HASH_H
+
+#include "lp_mem.h"
+
+typedef struct lp_hentry {
+	struct lp_hentry *next;
+	unsigned int hash; /* full hash, kept to skip most key comparisons */
+} lp_hentry_t;
+
+typedef struct lp_hbucket {
+	lp_hentry_t *first;
+	void *lock;
+	unsigned int count;
+} lp_hbucket_t;
+
+typedef struct lp_htable {
+	unsigned int size; /* 2^power */
+	unsigned int mask;
+	lp_hbucket_t *buckets;
+} lp_htable_t;
+
+/* Largest accepted power (2^20 buckets). */
+#define LP_HTABLE_MAX_POWER 20
+
+/* New table of 2^power buckets (power clamped to 1..LP_HTABLE_MAX_POWER).
+ * NULL on allocation failure, nothing left allocated. */
+lp_htable_t *lp_htable_new(int power);
+
+/* Free every remaining entry with free_entry (may be NULL), then the table.
+ * No lock may be held. */
+void lp_htable_destroy(lp_htable_t *t, void (*free_entry)(lp_hentry_t *e));
+
+static inline unsigned int lp_htable_slot(const lp_htable_t *t, unsigned int hash)
+{
+	return hash & t->mask;
+}
+
+void lp_htable_lock(lp_htable_t *t, unsigned int slot);
+void lp_htable_unlock(lp_htable_t *t, unsigned int slot);
+
+/* The functions below require the lock of the entry's slot to be held. */
+
+/* Link e (e->hash must be set) at the head of its bucket. */
+void lp_htable_link(lp_htable_t *t, lp_hentry_t *e);
+
+/* First entry in slot of hash `hash` for which match(e, key) is non-zero,
+ * or NULL. */
+lp_hentry_t *lp_htable_find(lp_htable_t *t, unsigned int hash,
+		int (*match)(const lp_hentry_t *e, const void *key), const void *key);
+
+/* Unlink e from its bucket; returns 0, or -1 if e was not there. The entry is
+ * not freed. */
+int lp_htable_unlink(lp_htable_t *t, lp_hentry_t *e);
+
+#endif

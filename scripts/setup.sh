@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# One-time (and idempotent) set-up of a Debian 12 machine for building, running
+# and testing the presence module suite: Debian packages, the deb-src entry, the
+# Kamailio 5.6.3 source tree (a build dependency, fetched into build/ and never
+# committed) configured with `make cfg` exactly as Debian built its binary.
+# KAMAILIO_SRC=/path uses an existing, already configured tree instead.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+build="$top/build"
+stamp="$build/.setup-done"
+
+PKGS="build-essential pkg-config bison flex dpkg-dev
+ kamailio kamailio-presence-modules kamailio-sqlite-modules
+ libxml2-dev libsqlite3-dev sqlite3 check sip-tester
+ libpq-dev default-libmysqlclient-dev clang libclang-rt-14-dev"
+
+need_pkgs() {
+	local p missing=""
+	for p in $PKGS; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+			missing="$missing $p"
+	done
+	echo "$missing"
+}
+
+add_deb_src() {
+	local f=/etc/apt/sources.list.d/debian.sources
+	if [ -f "$f" ] && ! grep -q '^Types:.*deb-src' "$f"; then
+		sed -i 's/^Types: deb$/Types: deb deb-src/' "$f"
+		return 0
+	fi
+	if [ ! -f "$f" ] && ! grep -rqs '^deb-src .*bookworm main' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+		echo "deb-src http://deb.debian.org/debian bookworm main" \
+			>/etc/apt/sources.list.d/presence-src.list
+		return 0
+	fi
+	return 1
+}
+
+install_pkgs() {
+	local missing updated=0
+	if add_deb_src; then apt-get update -q; updated=1; fi
+	missing=$(need_pkgs)
+	[ -z "$missing" ] && return 0
+	[ $updated = 1 ] || apt-get update -q
+	# Debian starts kamailio as a service on install; we only want the binary.
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
+	if systemctl is-active -q kamailio 2>/dev/null; then systemctl stop kamailio || true; fi
+}
+
+fetch_kamailio() {
+	local src="$build/kamailio-5.6.3"
+	[ -n "${KAMAILIO_SRC:-}" ] && return 0
+	[ -f "$src/src/config.mak" ] && return 0
+	mkdir -p "$build"
+	if [ ! -d "$src" ]; then
+		(cd "$build" && apt-get source -q --download-only kamailio=5.6.3-2 &&
+			dpkg-source -q --no-check -x kamailio_5.6.3-2.dsc kamailio-5.6.3 >/dev/null)
+	fi
+	export DEB_BUILD_MAINT_OPTIONS=hardening=+all
+	make -C "$src" cfg prefix=/usr cfg_target=/etc/kamailio/ FLAVOUR=kamailio \
+		LIBDIR=lib/x86_64-linux-gnu \
+		CC_EXTRA_OPTS="$(dpkg-buildflags --get CPPFLAGS) $(dpkg-buildflags --get CFLAGS) -DVERSION_NODATE" \
+		LD_EXTRA_OPTS="$(dpkg-buildflags --get LDFLAGS)" >"$build/kamailio-cfg.log" 2>&1
+}
+
+if [ -f "$stamp" ] && [ -z "$(need_pkgs)" ] && { [ -n "${KAMAILIO_SRC:-}" ] || [ -f "$build/kamailio-5.6.3/src/config.mak" ]; }; then
+	exit 0
+fi
+[ "$(id -u)" = 0 ] || { echo "setup.sh: run as root (installs Debian packages)" >&2; exit 1; }
+install_pkgs
+fetch_kamailio
+touch "$stamp"
+echo "setup: done"

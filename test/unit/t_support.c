@@ -1,0 +1,98 @@
+/* Counting / failing allocator and log capture for the unit tests. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "lp_log.h"
+#include "lp_test.h"
+
+static long mem_live, mem_calls;
+static int mem_fail_at;
+
+static int should_fail(void)
+{
+	mem_calls++;
+	if(mem_fail_at > 0 && --mem_fail_at == 0)
+		return 1;
+	return 0;
+}
+
+static void *t_malloc(size_t size)
+{
+	void *p;
+
+	if(should_fail())
+		return NULL;
+	p = malloc(size);
+	if(p)
+		mem_live++;
+	return p;
+}
+
+static void *t_realloc(void *ptr, size_t size)
+{
+	void *p;
+
+	if(should_fail())
+		return NULL;
+	p = realloc(ptr, size);
+	if(p && !ptr)
+		mem_live++;
+	return p;
+}
+
+static void t_free(void *ptr)
+{
+	if(ptr)
+		mem_live--;
+	free(ptr);
+}
+
+static const lp_alloc_ops_t t_alloc = {"test", t_malloc, t_realloc, t_free};
+
+void lp_test_mem_install(void)
+{
+	mem_live = mem_calls = 0;
+	mem_fail_at = 0;
+	lp_mem_set_ops(&t_alloc, &lp_lock_pthread);
+}
+
+void lp_test_mem_fail_at(int nth)
+{
+	mem_fail_at = nth;
+}
+
+long lp_test_mem_live(void)
+{
+	return mem_live;
+}
+
+long lp_test_mem_calls(void)
+{
+	return mem_calls;
+}
+
+static char log_last[512];
+static int log_count;
+
+static void t_log(int level, const char *msg)
+{
+	strncpy(log_last, msg, sizeof(log_last) - 1);
+	log_count++;
+}
+
+void lp_test_log_install(void)
+{
+	log_last[0] = '\0';
+	log_count = 0;
+	lp_log_set(t_log);
+}
+
+const char *lp_test_log_last(void)
+{
+	return log_last;
+}
+
+int lp_test_log_count(void)
+{
+	return log_count;
+}
