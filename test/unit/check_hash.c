@@ -2,6 +2,7 @@
  * function, concurrent use from threads, and every allocation failing. */
 #include <check.h>
 #include <pthread.h>
+#include <stdio.h>
 
 #include "lp_hash.h"
 #include "lp_test.h"
