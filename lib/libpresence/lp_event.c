@@ -214,7 +214,8 @@ static int lp_event_identity_in(
 		if(lp_event_is_id(&reg->params[i]))
 			continue;
 		hp = lp_event_get_param(hdr, &reg->params[i].name);
-		if(hp == NULL || (hp->value.s == NULL) != (reg->params[i].value.s == NULL)
+		if(hp == NULL
+				|| (hp->value.s == NULL) != (reg->params[i].value.s == NULL)
 				|| !lp_str_eq(&hp->value, &reg->params[i].value))
 			return 0;
 	}
