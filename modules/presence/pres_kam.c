@@ -1,0 +1,418 @@
+/* Kamailio adapters of the presence module; see pres_kam.h. Every request
+ * gets exactly one reply: the logic decides it, reply() sends it. */
+#include "core/data_lump_rpl.h"
+#include "core/dprint.h"
+#include "core/mem/mem.h"
+#include "core/mem/shm_mem.h"
+#include "core/parser/contact/parse_contact.h"
+#include "core/parser/parse_content.h"
+#include "core/parser/parse_expires.h"
+#include "core/parser/parse_from.h"
+#include "core/parser/parse_rr.h"
+#include "core/parser/parse_to.h"
+#include "core/parser/parse_uri.h"
+#include "core/parser/msg_parser.h"
+#include "core/socket_info.h"
+#include "core/ut.h"
+
+#include "pres_kam.h"
+
+struct tm_binds pres_tmb;
+sl_api_t pres_slb;
+
+static inline lp_str_t lps(str x)
+{
+	lp_str_t r = {x.s, x.len};
+	return r;
+}
+
+static inline str kstr(lp_str_t x)
+{
+	str r = {x.s, x.len};
+	return r;
+}
+
+/* One reply through the transaction when the script created one, else
+ * stateless. */
+static int reply(struct sip_msg *msg, pres_reply_t *rep)
+{
+	str reason = {(char *)rep->reason, strlen(rep->reason)};
+	str hdrs = {rep->hdrs, rep->hdrs_len};
+	str tag = {rep->to_tag.s, rep->to_tag.len};
+	str empty = {"", 0};
+	struct cell *t = pres_tmb.t_gett ? pres_tmb.t_gett() : NULL;
+
+	if(t && t != T_UNDEFINED)
+		return pres_tmb.t_reply_with_body(t, rep->code, &reason, &empty,
+					   &hdrs, &tag) < 0 ? -1 : 0;
+	if(hdrs.len && !add_lump_rpl(msg, hdrs.s, hdrs.len, LUMP_RPL_HDR)) {
+		LM_ERR("cannot add reply headers\n");
+		return -1;
+	}
+	if(tag.len)
+		return pres_slb.dreply(msg, rep->code, &reason, &tag) < 0 ? -1 : 0;
+	return pres_slb.freply(msg, rep->code, &reason) < 0 ? -1 : 0;
+}
+
+static int bad_request(struct sip_msg *msg, const char *why)
+{
+	pres_reply_t rep;
+
+	LM_INFO("%.*s rejected: %s\n", msg->first_line.u.request.method.len,
+			msg->first_line.u.request.method.s, why);
+	memset(&rep, 0, sizeof(rep));
+	rep.code = 400;
+	rep.reason = "Bad Request";
+	reply(msg, &rep);
+	return -1;
+}
+
+/* Expires header: seconds, PRES_EXPIRES_NONE or PRES_EXPIRES_BAD. */
+static int get_expires(struct sip_msg *msg)
+{
+	exp_body_t *e;
+
+	if(!msg->expires)
+		return PRES_EXPIRES_NONE;
+	if(!msg->expires->parsed && parse_expires(msg->expires) < 0)
+		return PRES_EXPIRES_BAD;
+	e = (exp_body_t *)msg->expires->parsed;
+	if(!e || !e->valid || e->val > 0x7fffffff)
+		return PRES_EXPIRES_BAD;
+	return (int)e->val;
+}
+
+static void req_body(struct sip_msg *msg, lp_str_t *body)
+{
+	body->s = get_body(msg);
+	body->len = 0;
+	if(body->s && msg->content_length)
+		body->len = get_content_length(msg);
+	if(body->len <= 0)
+		*body = LP_STR_NULL;
+}
+
+/* type/subtype of Content-Type, parameters dropped. */
+static int get_ctype(struct sip_msg *msg, lp_str_t *ct)
+{
+	char *semi;
+
+	if(!msg->content_type)
+		return 0;
+	*ct = lps(msg->content_type->body);
+	semi = memchr(ct->s, ';', ct->len);
+	if(semi)
+		ct->len = (int)(semi - ct->s);
+	lp_str_trim(ct);
+	return 1;
+}
+
+int pres_kam_publish(struct sip_msg *msg, str *sender)
+{
+	pres_publish_req_t req;
+	pres_reply_t rep;
+	int rc;
+
+	memset(&req, 0, sizeof(req));
+	memset(&rep, 0, sizeof(rep));
+	if(parse_headers(msg, HDR_EOH_F, 0) < 0)
+		return bad_request(msg, "cannot parse headers");
+	if(parse_sip_msg_uri(msg) < 0 || msg->parsed_uri.user.len <= 0)
+		return bad_request(msg, "bad Request-URI");
+	req.user = lps(msg->parsed_uri.user);
+	req.domain = lps(msg->parsed_uri.host);
+	if(msg->event) {
+		req.has_event = 1;
+		req.event = lps(msg->event->body);
+	}
+	req.expires = get_expires(msg);
+	if(msg->sipifmatch) {
+		req.has_if_match = 1;
+		req.if_match = lps(msg->sipifmatch->body);
+		lp_str_trim(&req.if_match);
+	}
+	req.has_ctype = get_ctype(msg, &req.content_type);
+	req_body(msg, &req.body);
+	if(sender)
+		req.sender = lps(*sender);
+	req.msg = msg;
+	rc = pres_handle_publish(&req, &rep);
+	if(rep.code >= 300)
+		LM_INFO("PUBLISH for %.*s@%.*s answered %d %s\n", LP_STR_FMT(req.user),
+				LP_STR_FMT(req.domain), rep.code, rep.reason);
+	reply(msg, &rep);
+	return rc == 0 ? 1 : -1;
+}
+
+/* Values of every header of `type`, joined by ','; pkg memory or NULL. */
+static char *join_headers(struct sip_msg *msg, hdr_types_t type, int *len)
+{
+	struct hdr_field *h;
+	char *buf = NULL, *nb;
+	int n = 0;
+
+	for(h = msg->headers; h; h = h->next) {
+		if(h->type != type)
+			continue;
+		nb = pkg_realloc(buf, n + h->body.len + 2);
+		if(!nb) {
+			pkg_free(buf);
+			return NULL;
+		}
+		buf = nb;
+		if(n)
+			buf[n++] = ',';
+		memcpy(buf + n, h->body.s, h->body.len);
+		n += h->body.len;
+	}
+	*len = n;
+	return buf;
+}
+
+static int fill_dialog(struct sip_msg *msg, pres_subscribe_req_t *req)
+{
+	struct to_body *to, *from;
+	struct sip_uri turi, furi;
+
+	if(parse_from_header(msg) < 0 || !msg->to || !msg->callid || !msg->cseq)
+		return -1;
+	to = get_to(msg);
+	from = get_from(msg);
+	if(!to || parse_uri(to->uri.s, to->uri.len, &turi) < 0
+			|| parse_uri(from->uri.s, from->uri.len, &furi) < 0)
+		return -1;
+	req->to_user = lps(turi.user);
+	req->to_domain = lps(turi.host);
+	req->to_tag = lps(to->tag_value);
+	req->from_user = lps(furi.user);
+	req->from_domain = lps(furi.host);
+	req->from_tag = lps(from->tag_value);
+	req->callid = lps(msg->callid->body);
+	lp_str_trim(&req->callid);
+	if(str2int(&get_cseq(msg)->number, &req->cseq) < 0)
+		return -1;
+	return 0;
+}
+
+static int fill_contact(struct sip_msg *msg, pres_subscribe_req_t *req)
+{
+	contact_body_t *cb;
+
+	if(!msg->contact)
+		return 0;
+	if(parse_contact(msg->contact) < 0)
+		return -1;
+	cb = (contact_body_t *)msg->contact->parsed;
+	if(cb && cb->contacts)
+		req->contact = lps(cb->contacts->uri);
+	return 0;
+}
+
+static char local_contact_buf[256];
+
+static void fill_local(struct sip_msg *msg, pres_subscribe_req_t *req)
+{
+	struct socket_info *si = msg->rcv.bind_address;
+	int n;
+
+	req->sockinfo = lps(si->sock_str);
+	if(pres.cfg.server_address) {
+		req->local_contact = lp_str_c(pres.cfg.server_address);
+		return;
+	}
+	n = snprintf(local_contact_buf, sizeof(local_contact_buf), "sip:%.*s:%.*s",
+			si->address_str.len, si->address_str.s, si->port_no_str.len,
+			si->port_no_str.s);
+	req->local_contact.s = local_contact_buf;
+	req->local_contact.len = n > 0 && n < (int)sizeof(local_contact_buf) ? n : 0;
+}
+
+int pres_kam_subscribe(struct sip_msg *msg)
+{
+	pres_subscribe_req_t req;
+	pres_reply_t rep;
+	pres_notify_t *notify = NULL;
+	char *rr = NULL, *acc = NULL;
+	int rc;
+
+	memset(&req, 0, sizeof(req));
+	memset(&rep, 0, sizeof(rep));
+	if(parse_headers(msg, HDR_EOH_F, 0) < 0)
+		return bad_request(msg, "cannot parse headers");
+	if(parse_sip_msg_uri(msg) < 0 || fill_dialog(msg, &req) < 0
+			|| fill_contact(msg, &req) < 0)
+		return bad_request(msg, "bad Request-URI, From, To, Call-ID, CSeq or Contact");
+	req.ruri_user = lps(msg->parsed_uri.user);
+	req.ruri_domain = lps(msg->parsed_uri.host);
+	if(msg->event) {
+		req.has_event = 1;
+		req.event = lps(msg->event->body);
+	}
+	req.expires = get_expires(msg);
+	if(msg->accept) {
+		req.has_accept = 1;
+		acc = join_headers(msg, HDR_ACCEPT_T, &req.accept.len);
+		req.accept.s = acc;
+	}
+	rr = join_headers(msg, HDR_RECORDROUTE_T, &req.record_route.len);
+	req.record_route.s = rr;
+	if(msg->user_agent)
+		req.user_agent = lps(msg->user_agent->body);
+	fill_local(msg, &req);
+	req.msg = msg;
+	rc = pres_handle_subscribe(&req, &rep, &notify);
+	if(rep.code >= 300)
+		LM_INFO("SUBSCRIBE from %.*s@%.*s answered %d %s\n",
+				LP_STR_FMT(req.from_user), LP_STR_FMT(req.from_domain),
+				rep.code, rep.reason);
+	reply(msg, &rep);
+	if(notify) {
+		pres_kam_send_notify(notify);
+		pres_notify_free(notify);
+	}
+	if(rr)
+		pkg_free(rr);
+	if(acc)
+		pkg_free(acc);
+	return rc == 0 ? 1 : -1;
+}
+
+/* Dialog of a NOTIFY reply, in shm, for the tm callback. */
+typedef struct notify_cbp {
+	str pres_uri, callid, to_tag, from_tag;
+} notify_cbp_t;
+
+static notify_cbp_t *cbp_new(const subs_t *s)
+{
+	int size = sizeof(notify_cbp_t) + s->pres_uri.len + s->callid.len
+			   + s->to_tag.len + s->from_tag.len;
+	notify_cbp_t *p = shm_malloc(size);
+	char *w;
+
+	if(!p)
+		return NULL;
+	w = (char *)(p + 1);
+#define CP(f)                                  \
+	p->f.s = w;                                \
+	p->f.len = s->f.len;                       \
+	memcpy(w, s->f.s, s->f.len);               \
+	w += s->f.len;
+	CP(pres_uri) CP(callid) CP(to_tag) CP(from_tag)
+#undef CP
+	return p;
+}
+
+static void notify_reply_cb(struct cell *t, int type, struct tmcb_params *ps)
+{
+	notify_cbp_t *p = ps->param ? (notify_cbp_t *)*ps->param : NULL;
+
+	if(!p)
+		return;
+	lp_str_t uri = lps(p->pres_uri), callid = lps(p->callid);
+	lp_str_t to_tag = lps(p->to_tag), from_tag = lps(p->from_tag);
+
+	pres_notify_reply(&uri, &callid, &to_tag, &from_tag, ps->code);
+	shm_free(p);
+	*ps->param = NULL;
+}
+
+static int build_uri(char *buf, int size, const lp_str_t *user, const lp_str_t *domain, str *out)
+{
+	out->s = buf;
+	out->len = pres_make_uri(buf, size, user, domain);
+	return out->len < 0 ? -1 : 0;
+}
+
+int pres_kam_send_notify(const pres_notify_t *n)
+{
+	const subs_t *s = n->subs;
+	char lbuf[512], rbuf[512];
+	str method = str_init("NOTIFY");
+	str hdrs = {n->headers.s, n->headers.len};
+	str body = {n->body.s, n->body.len};
+	str sock = {s->sockinfo_str.s, s->sockinfo_str.len};
+	dlg_t dlg;
+	uac_req_t uac_r;
+	notify_cbp_t *cbp;
+	int rc;
+
+	memset(&dlg, 0, sizeof(dlg));
+	dlg.id.call_id = kstr(s->callid);
+	dlg.id.loc_tag = kstr(s->to_tag);
+	dlg.id.rem_tag = kstr(s->from_tag);
+	dlg.loc_seq.value = s->local_cseq - 1; /* tm adds one */
+	dlg.loc_seq.is_set = 1;
+	if(build_uri(lbuf, sizeof(lbuf), &s->to_user, &s->to_domain, &dlg.loc_uri) < 0
+			|| build_uri(rbuf, sizeof(rbuf), &s->from_user, &s->from_domain,
+					   &dlg.rem_uri) < 0)
+		return -1;
+	dlg.rem_target = kstr(s->contact);
+	dlg.state = DLG_CONFIRMED;
+	if(s->record_route.len > 0
+			&& parse_rr_body(s->record_route.s, s->record_route.len, &dlg.route_set) < 0) {
+		LM_ERR("bad stored route set for %.*s\n", s->callid.len, s->callid.s);
+		return -1;
+	}
+	if(pres_tmb.calculate_hooks(&dlg) < 0) {
+		free_rr(&dlg.route_set);
+		return -1;
+	}
+	cbp = cbp_new(s);
+	set_uac_req(&uac_r, &method, &hdrs, body.len ? &body : NULL, &dlg,
+			TMCB_LOCAL_COMPLETED, cbp ? notify_reply_cb : NULL, cbp);
+	if(sock.len)
+		uac_r.ssock = &sock;
+	rc = pres_tmb.t_request_within(&uac_r);
+	free_rr(&dlg.route_set);
+	if(rc < 0) {
+		LM_ERR("cannot send NOTIFY to %.*s\n", s->contact.len, s->contact.s);
+		if(cbp)
+			shm_free(cbp);
+		return -1;
+	}
+	return 0;
+}
+
+/* extract_sdialog_info of presence_api_t: the dialog of a SUBSCRIBE into
+ * subs (strings point into msg, or into static storage for the generated
+ * To tag). */
+int pres_kam_extract_sdialog_info(subs_t *subs, struct sip_msg *msg,
+		int max_expire, int *to_tag_gen, lp_str_t scontact,
+		lp_str_t watcher_user, lp_str_t watcher_domain)
+{
+	static char tag_buf[128];
+	pres_subscribe_req_t req;
+	int e;
+
+	memset(&req, 0, sizeof(req));
+	if(parse_headers(msg, HDR_EOH_F, 0) < 0 || fill_dialog(msg, &req) < 0
+			|| fill_contact(msg, &req) < 0 || req.contact.len <= 0)
+		return -1;
+	e = get_expires(msg);
+	if(e == PRES_EXPIRES_BAD)
+		return -1;
+	if(e == PRES_EXPIRES_NONE || e > max_expire)
+		e = max_expire;
+	subs->to_user = req.to_user;
+	subs->to_domain = req.to_domain;
+	subs->from_user = req.from_user;
+	subs->from_domain = req.from_domain;
+	subs->watcher_user = watcher_user.len ? watcher_user : req.from_user;
+	subs->watcher_domain = watcher_domain.len ? watcher_domain : req.from_domain;
+	subs->from_tag = req.from_tag;
+	subs->callid = req.callid;
+	subs->remote_cseq = req.cseq;
+	subs->contact = req.contact;
+	subs->local_contact = scontact;
+	subs->sockinfo_str = lps(msg->rcv.bind_address->sock_str);
+	subs->expires = (unsigned int)e;
+	if(req.to_tag.len > 0) {
+		subs->to_tag = req.to_tag;
+		*to_tag_gen = 0;
+	} else {
+		subs->to_tag.s = tag_buf;
+		subs->to_tag.len = pres_new_token(tag_buf, sizeof(tag_buf), pres.cfg.to_tag_pref);
+		*to_tag_gen = 1;
+	}
+	return 0;
+}

@@ -1,0 +1,23 @@
+/* Kamailio adapters of the presence module: SIP request -> plain request
+ * structs, pres_reply_t -> SIP reply (stateless or through the
+ * transaction), pres_notify_t -> NOTIFY through tm. */
+#ifndef PRES_KAM_H
+#define PRES_KAM_H
+
+#include "modules/tm/tm_load.h"
+#include "modules/tm/t_lookup.h"
+#include "modules/sl/sl.h"
+#include "pres_logic.h"
+
+extern struct tm_binds pres_tmb;
+extern sl_api_t pres_slb;
+
+int pres_kam_publish(struct sip_msg *msg, str *sender);
+int pres_kam_subscribe(struct sip_msg *msg);
+int pres_kam_send_notify(const pres_notify_t *n);
+
+
+int pres_kam_extract_sdialog_info(subs_t *subs, struct sip_msg *msg,
+		int max_expire, int *to_tag_gen, lp_str_t scontact,
+		lp_str_t watcher_user, lp_str_t watcher_domain);
+#endif

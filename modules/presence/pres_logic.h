@@ -1,0 +1,133 @@
+/* The presence server's decisions, host-neutral: a PUBLISH or SUBSCRIBE
+ * arrives as a plain request struct, the logic applies it to the stored
+ * state (shared tables and the DB) and answers with a reply struct; NOTIFYs
+ * leave through pres.send_notify. The glue (presence_mod.c, pres_kam.c)
+ * turns SIP messages into these structs and replies into SIP. */
+#ifndef PRES_LOGIC_H
+#define PRES_LOGIC_H
+
+#include "pres_state.h"
+
+#define PRES_HDRS_MAX 1024
+
+/* What to answer: status code, reason and extra header lines (each ending
+ * in CRLF). */
+typedef struct pres_reply {
+	int code;
+	const char *reason;
+	char hdrs[PRES_HDRS_MAX];
+	int hdrs_len;
+	lp_str_t to_tag; /* SUBSCRIBE: the To tag to answer with (points into
+						the stored or request data; valid until return) */
+	char to_tag_buf[128];
+} pres_reply_t;
+
+/* Expires header: absent, malformed */
+#define PRES_EXPIRES_NONE (-1)
+#define PRES_EXPIRES_BAD (-2)
+
+typedef struct pres_publish_req {
+	lp_str_t user, domain;	/* presentity, from the Request-URI */
+	int has_event;
+	lp_str_t event;			/* Event header value */
+	int expires;			/* PRES_EXPIRES_* or seconds */
+	int has_if_match;
+	lp_str_t if_match;		/* SIP-If-Match value */
+	int has_ctype;
+	lp_str_t content_type;	/* type/subtype, parameters stripped */
+	lp_str_t body;
+	lp_str_t sender;		/* handle_publish's sender_uri, or empty */
+	struct sip_msg *msg;	/* for pres_ev_t.evs_publ_handl; may be NULL */
+} pres_publish_req_t;
+
+typedef struct pres_subscribe_req {
+	lp_str_t ruri_user, ruri_domain; /* presentity of an initial request */
+	lp_str_t to_user, to_domain, to_tag;
+	lp_str_t from_user, from_domain, from_tag;
+	lp_str_t callid;
+	unsigned int cseq;
+	int has_event;
+	lp_str_t event;
+	int expires;
+	int has_accept;
+	lp_str_t accept;	   /* every Accept value joined by ',' */
+	lp_str_t contact;	   /* Contact URI */
+	lp_str_t record_route; /* Record-Route values joined by ',' */
+	lp_str_t sockinfo;	   /* receiving socket, "udp:ip:port" */
+	lp_str_t user_agent;
+	lp_str_t local_contact; /* our Contact: server_address or the socket */
+	struct sip_msg *msg;
+} pres_subscribe_req_t;
+
+/* The Expires a request asks for, checked (400 malformed, 423 below
+ * min_expires) and capped at max_expires; absent means the event's
+ * default. Returns seconds, or -1 with rep filled. */
+int pres_check_expires(int expires, const pres_ev_t *ev, pres_reply_t *rep);
+
+/* Handle a PUBLISH (RFC 3903). Always fills rep; returns 0 when the reply
+ * is a 2xx, -1 otherwise. */
+int pres_handle_publish(const pres_publish_req_t *req, pres_reply_t *rep);
+
+/* Handle a SUBSCRIBE (RFC 6665): fills rep, and when the reply is a 2xx
+ * returns in *notify the NOTIFY to send right after it (malloc block, caller
+ * frees with pres_notify_free; NULL when none). Returns 0 on 2xx, else -1. */
+int pres_handle_subscribe(const pres_subscribe_req_t *req, pres_reply_t *rep,
+		pres_notify_t **notify);
+
+/* NOTIFY every watcher of (pres_uri, ev) with the current state, except the
+ * watcher whose URI is `skip` (may be NULL). Returns the number sent. */
+int pres_notify_watchers(const lp_str_t *user, const lp_str_t *domain,
+		pres_ev_t *ev, const lp_str_t *skip);
+
+/* The NOTIFY for one subscription (a copy of s, with the current body and
+ * headers); NULL on error. */
+pres_notify_t *pres_notify_build(const subs_t *s);
+void pres_notify_free(pres_notify_t *n);
+
+/* A NOTIFY was answered with `code` (408 when it timed out): with
+ * timeout_rm_subs, 408 and 481 remove the subscription. */
+void pres_notify_reply(const lp_str_t *pres_uri, const lp_str_t *callid,
+		const lp_str_t *to_tag, const lp_str_t *from_tag, int code);
+
+/* Periodic jobs. */
+void pres_clean_expired(void);		/* clean_period */
+int pres_flush_subs(void);			/* db_update_period: returns rows written */
+
+/* RPC presence.refreshWatchers: type 0 re-evaluates authorization, other
+ * types reload the publications from the DB; then NOTIFY. Returns watchers
+ * notified or -1 (unknown event / bad uri). */
+int pres_refresh_watchers(const lp_str_t *pres_uri, const lp_str_t *event, int type);
+
+/* Load publications and subscriptions from the DB into the tables (start-up).
+ * Returns 0 or -1. */
+int pres_load_db(void);
+
+/* Event registry (pres_ev_t lists). */
+int pres_add_event(pres_ev_t *ev);
+pres_ev_t *pres_event_by_hdr(const lp_str_t *value); /* NULL: unknown */
+int pres_allow_events(char *buf, int size);
+
+/* Utilities */
+int pres_split_uri(const lp_str_t *uri, lp_str_t *user, lp_str_t *domain);
+/* Write "sip:user@domain" into buf; returns length or -1. */
+int pres_make_uri(char *buf, int size, const lp_str_t *user, const lp_str_t *domain);
+/* Fresh unique token (ETag or To tag) with prefix into buf; returns length. */
+int pres_new_token(char *buf, int size, const char *prefix);
+/* Single-block copy of s (strings inside the block), with lp_malloc when
+ * shared != 0, else malloc. NULL on failure. */
+subs_t *pres_subs_dup(const subs_t *s, int shared);
+/* The same, with `head` bytes before the subs_t in the block (for records
+ * that embed a subs_t as their last member); returns the block. */
+void *pres_subs_dup_ex(const subs_t *s, int shared, size_t head);
+/* Size of a single-block copy of s, and the copy into such a block. */
+size_t pres_subs_block_size(const subs_t *s);
+subs_t *pres_subs_fill(void *block, const subs_t *s);
+/* malloc'd NUL-terminated copy of src; -1 on failure. */
+int pres_str_dup(lp_str_t *dst, const lp_str_t *src);
+/* Builds the SQL statements for the configured table names; -1 if a table
+ * name is not a plain identifier. */
+int pres_sql_init(void);
+/* The process's DB connection, opened on first use (NULL on error). */
+lp_db_t *pres_db(void);
+
+#endif

@@ -1,0 +1,236 @@
+/* NOTIFY contents: the current body of a presentity for one watcher, the
+ * Subscription-State and other headers, and the fan-out to every watcher
+ * after a change. Sending is the glue's (pres.send_notify). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lp_log.h"
+#include "pres_pub.h"
+#include "pres_subs.h"
+
+/* The presentity's document for ev: the aggregation of every publication
+ * when the event aggregates, otherwise the latest one. malloc'd into *out;
+ * {NULL,0} when nothing is published. 0 or -1. */
+static int current_body(const lp_str_t *user, const lp_str_t *domain,
+		pres_ev_t *ev, lp_str_t *out)
+{
+	lp_str_t **bodies, *agg;
+	int n, rc = 0;
+
+	*out = LP_STR_NULL;
+	n = pres_pub_bodies(user, domain, &ev->name, &bodies);
+	if(n < 0)
+		return -1;
+	if(n > 0 && ev->agg_nbody) {
+		agg = ev->agg_nbody((lp_str_t *)user, (lp_str_t *)domain, bodies, n, -1);
+		if(agg && agg->s) {
+			rc = pres_str_dup(out, agg);
+			if(ev->free_body)
+				ev->free_body(agg->s);
+		}
+		if(agg && ev->free_body)
+			ev->free_body((char *)agg);
+	} else if(n > 0) {
+		*out = *bodies[n - 1];
+		bodies[n - 1]->s = NULL;
+		bodies[n - 1]->len = 0;
+	}
+	pres_pub_bodies_free(bodies, n);
+	return rc;
+}
+
+/* The body a watcher gets: none unless active; the event may filter it
+ * (authorization) or rewrite it per watcher (version numbers). Takes
+ * ownership of *body. */
+static void watcher_body(subs_t *s, lp_str_t *body)
+{
+	pres_ev_t *ev = s->event;
+	lp_str_t *f = NULL;
+
+	if(s->status != ACTIVE_STATUS) {
+		free(body->s);
+		*body = LP_STR_NULL;
+		return;
+	}
+	if(!body->s)
+		return;
+	if(ev->req_auth && ev->apply_auth_nbody && ev->apply_auth_nbody(body, s, &f) >= 0
+			&& f) {
+		free(body->s);
+		if(pres_str_dup(body, f) < 0)
+			*body = LP_STR_NULL;
+		if(ev->free_body) {
+			ev->free_body(f->s);
+			ev->free_body((char *)f);
+		}
+	}
+	if(body->s && ev->aux_body_processing) {
+		f = ev->aux_body_processing(s, body);
+		if(f) {
+			free(body->s);
+			if(pres_str_dup(body, f) < 0)
+				*body = LP_STR_NULL;
+			if(ev->aux_free_body) {
+				ev->aux_free_body(f->s);
+				ev->aux_free_body((char *)f);
+			}
+		}
+	}
+}
+
+static int build_headers(const subs_t *s, int has_body, lp_str_t *out)
+{
+	char buf[1024], state[160];
+	unsigned int now = pres.now();
+	int left = s->expires > now ? (int)(s->expires - now) : 0, n;
+	const lp_str_t *contact = &s->local_contact;
+
+	if(s->status == TERMINATED_STATUS || left == 0)
+		snprintf(state, sizeof(state), "terminated;reason=%.*s",
+				s->reason.len ? s->reason.len : 7,
+				s->reason.len ? s->reason.s : "timeout");
+	else
+		snprintf(state, sizeof(state), "%s;expires=%d",
+				s->status == ACTIVE_STATUS ? "active" : "pending", left);
+	n = snprintf(buf, sizeof(buf),
+			"Max-Forwards: 70\r\nEvent: %.*s%s%.*s\r\n"
+			"Contact: <%.*s>\r\nSubscription-State: %s\r\n",
+			LP_STR_FMT(s->event->name), s->event_id.len ? ";id=" : "",
+			LP_STR_FMT(s->event_id), LP_STR_FMT(*contact), state);
+	if(n > 0 && n < (int)sizeof(buf) && has_body)
+		n += snprintf(buf + n, sizeof(buf) - n, "Content-Type: %.*s\r\n",
+				LP_STR_FMT(s->event->content_type));
+	if(n <= 0 || n >= (int)sizeof(buf))
+		return -1;
+	return pres_str_dup(out, &(lp_str_t){buf, n});
+}
+
+void pres_notify_free(pres_notify_t *n)
+{
+	if(!n)
+		return;
+	free(n->subs);
+	free(n->headers.s);
+	free(n->body.s);
+	free(n);
+}
+
+/* A NOTIFY for s (which it takes over) carrying *body (taken over). */
+static pres_notify_t *make_notify(subs_t *s, lp_str_t *body)
+{
+	pres_notify_t *n = calloc(1, sizeof(*n));
+
+	if(!n) {
+		free(s);
+		free(body->s);
+		return NULL;
+	}
+	n->subs = s;
+	if(s->status == TERMINATED_STATUS) {
+		free(body->s);
+		*body = LP_STR_NULL;
+	}
+	watcher_body(s, body);
+	n->body = *body;
+	if(build_headers(s, n->body.s != NULL, &n->headers) < 0) {
+		pres_notify_free(n);
+		return NULL;
+	}
+	return n;
+}
+
+pres_notify_t *pres_notify_build(const subs_t *s)
+{
+	lp_str_t body = LP_STR_NULL, user, domain;
+	subs_t *copy;
+
+	if(pres_split_uri(&s->pres_uri, &user, &domain) < 0)
+		return NULL;
+	if(s->status == ACTIVE_STATUS && current_body(&user, &domain, s->event, &body) < 0)
+		return NULL;
+	copy = pres_subs_dup(s, 0);
+	if(!copy) {
+		free(body.s);
+		return NULL;
+	}
+	return make_notify(copy, &body);
+}
+
+static int send_one(pres_notify_t *n)
+{
+	int rc = -1;
+
+	if(n && pres.send_notify)
+		rc = pres.send_notify(n);
+	pres_notify_free(n);
+	return rc;
+}
+
+int pres_notify_watchers(const lp_str_t *user, const lp_str_t *domain,
+		pres_ev_t *ev, const lp_str_t *skip)
+{
+	char ubuf[512];
+	lp_str_t uri = {ubuf, pres_make_uri(ubuf, sizeof(ubuf), user, domain)};
+	lp_str_t body = LP_STR_NULL, copy;
+	subs_t **subs;
+	int n, i, sent = 0;
+
+	if(uri.len < 0)
+		return -1;
+	n = pres_subs_collect(&uri, ev, skip, &subs);
+	if(n <= 0) {
+		free(subs);
+		return n;
+	}
+	if(current_body(user, domain, ev, &body) < 0)
+		LP_ERR("cannot read the state of %.*s", LP_STR_FMT(uri));
+	for(i = 0; i < n; i++) {
+		copy = LP_STR_NULL;
+		if(body.s && pres_str_dup(&copy, &body) < 0) {
+			free(subs[i]);
+			continue;
+		}
+		if(send_one(make_notify(subs[i], &copy)) == 0)
+			sent++;
+	}
+	free(body.s);
+	free(subs);
+	return sent;
+}
+
+void pres_notify_reply(const lp_str_t *pres_uri, const lp_str_t *callid,
+		const lp_str_t *to_tag, const lp_str_t *from_tag, int code)
+{
+	pres_dlg_key_t k = {callid, to_tag, from_tag};
+
+	if(code < 300)
+		return;
+	LP_INFO("NOTIFY in dialog %.*s answered %d", LP_STR_FMT(*callid), code);
+	if(pres.cfg.timeout_rm_subs && (code == 408 || code == 481))
+		pres_subs_remove(pres_uri, &k);
+}
+
+static void notify_expired(subs_t *copy)
+{
+	lp_str_t body = LP_STR_NULL;
+
+	copy->status = TERMINATED_STATUS;
+	send_one(make_notify(copy, &body));
+}
+
+static void pub_expired(const lp_str_t *user, const lp_str_t *domain, const lp_str_t *event)
+{
+	pres_ev_t *ev = pres_event_by_hdr(event);
+
+	if(ev)
+		pres_notify_watchers(user, domain, ev, NULL);
+}
+
+void pres_clean_expired(void)
+{
+	unsigned int now = pres.now();
+
+	pres_pub_clean(now, pub_expired);
+	pres_subs_expire(now, notify_expired);
+}

@@ -1,0 +1,372 @@
+/* Publications in the DB and in the shared cache; see pres_pub.h. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "lp_log.h"
+#include "pres_pub.h"
+#include "pres_sql.h"
+
+static unsigned int pub_seq; /* per process; orders equal received times */
+
+unsigned int pres_pub_hash(const lp_str_t *user, const lp_str_t *domain)
+{
+	return lp_hash_str2(user, domain);
+}
+
+static void put(lp_str_t *dst, char **p, const lp_str_t *src)
+{
+	dst->s = *p;
+	dst->len = src ? src->len : 0;
+	if(dst->len)
+		memcpy(*p, src->s, dst->len);
+	(*p)[dst->len] = '\0';
+	*p += dst->len + 1;
+}
+
+pres_pub_t *pres_pub_new(const pres_pub_key_t *k, const lp_str_t *sender,
+		const lp_str_t *body, unsigned int expires, unsigned int received)
+{
+	size_t size = sizeof(pres_pub_t) + k->user->len + k->domain->len
+				  + k->event->len + k->etag->len + 6;
+	pres_pub_t *p;
+	char *w;
+
+	size += (sender ? sender->len : 0) + (body ? body->len : 0);
+	p = lp_zalloc(size);
+	if(!p)
+		return NULL;
+	w = (char *)(p + 1);
+	put(&p->user, &w, k->user);
+	put(&p->domain, &w, k->domain);
+	put(&p->event, &w, k->event);
+	put(&p->etag, &w, k->etag);
+	put(&p->sender, &w, sender);
+	put(&p->body, &w, body);
+	p->expires = expires;
+	p->received = received;
+	p->seq = ++pub_seq;
+	p->h.hash = pres_pub_hash(k->user, k->domain);
+	return p;
+}
+
+void pres_pub_free_entry(lp_hentry_t *e)
+{
+	lp_free(e);
+}
+
+static int match_pub(const lp_hentry_t *e, const void *key)
+{
+	const pres_pub_t *p = (const pres_pub_t *)e;
+	const pres_pub_key_t *k = key;
+
+	return lp_str_eq(&p->user, k->user) && lp_str_eq(&p->domain, k->domain)
+		   && lp_str_eq(&p->event, k->event)
+		   && (!k->etag || lp_str_eq(&p->etag, k->etag));
+}
+
+static int db_write_pub(lp_db_t *db, const pres_pub_t *p, const lp_str_t *old_etag)
+{
+	if(!old_etag) {
+		lp_db_val_t v[8] = {LP_DB_VSTR(p->user), LP_DB_VSTR(p->domain),
+				LP_DB_VSTR(p->event), LP_DB_VSTR(p->etag),
+				LP_DB_VINT(p->expires), LP_DB_VINT(p->received),
+				LP_DB_VSTR(p->body), LP_DB_VSTR(p->sender)};
+		return lp_db_exec(db, pres_sql.pub_insert, v, 8, NULL, NULL);
+	} else {
+		lp_db_val_t v[9] = {LP_DB_VSTR(p->etag), LP_DB_VINT(p->expires),
+				LP_DB_VINT(p->received), LP_DB_VSTR(p->body),
+				LP_DB_VSTR(p->sender), LP_DB_VSTR(p->user),
+				LP_DB_VSTR(p->domain), LP_DB_VSTR(p->event),
+				LP_DB_VSTR(*old_etag)};
+		return lp_db_exec(db, pres_sql.pub_update, v, 9, NULL, NULL);
+	}
+}
+
+int pres_pub_store(pres_pub_t *p, const lp_str_t *old_etag)
+{
+	lp_db_t *db = pres_db();
+	pres_pub_key_t k = {&p->user, &p->domain, &p->event, old_etag};
+	unsigned int slot = lp_htable_slot(pres.pubs, p->h.hash);
+	lp_hentry_t *old = NULL;
+	int rc;
+
+	if(!db)
+		return -1;
+	rc = db_write_pub(db, p, old_etag);
+	if(rc < 0)
+		return -1;
+	if(old_etag && rc == 0)
+		return -2;
+	lp_htable_lock(pres.pubs, slot);
+	if(old_etag) {
+		old = lp_htable_find(pres.pubs, p->h.hash, match_pub, &k);
+		if(old)
+			lp_htable_unlink(pres.pubs, old);
+	}
+	lp_htable_link(pres.pubs, &p->h);
+	lp_htable_unlock(pres.pubs, slot);
+	lp_free(old);
+	return 0;
+}
+
+int pres_pub_remove(const pres_pub_key_t *k)
+{
+	lp_db_t *db = pres_db();
+	unsigned int hash = pres_pub_hash(k->user, k->domain);
+	unsigned int slot = lp_htable_slot(pres.pubs, hash);
+	lp_db_val_t v[4] = {LP_DB_VSTR(*k->user), LP_DB_VSTR(*k->domain),
+			LP_DB_VSTR(*k->event), LP_DB_VSTR(*k->etag)};
+	lp_hentry_t *e;
+	int rc;
+
+	if(!db)
+		return -1;
+	rc = lp_db_exec(db, pres_sql.pub_delete, v, 4, NULL, NULL);
+	if(rc < 0)
+		return -1;
+	lp_htable_lock(pres.pubs, slot);
+	e = lp_htable_find(pres.pubs, hash, match_pub, k);
+	if(e)
+		lp_htable_unlink(pres.pubs, e);
+	lp_htable_unlock(pres.pubs, slot);
+	lp_free(e);
+	return (rc == 0 && !e) ? -2 : 0;
+}
+
+/* Row -> cache (skipping a publication already cached). Columns as
+ * PRES_PUB_COLS. */
+static int load_row(void *ctx, const lp_db_val_t *c, int n)
+{
+	pres_pub_key_t k = {&c[0].v.s, &c[1].v.s, &c[2].v.s, &c[3].v.s};
+	pres_pub_t *p;
+	unsigned int slot;
+	int *count = ctx;
+
+	if(n < 8 || c[0].type != LP_DB_STR || c[1].type != LP_DB_STR
+			|| c[2].type != LP_DB_STR || c[3].type != LP_DB_STR)
+		return 0;
+	p = pres_pub_new(&k, c[7].type == LP_DB_NULL ? NULL : &c[7].v.s,
+			c[6].type == LP_DB_NULL ? NULL : &c[6].v.s, (unsigned int)c[4].v.i,
+			(unsigned int)c[5].v.i);
+	if(!p)
+		return 1;
+	slot = lp_htable_slot(pres.pubs, p->h.hash);
+	lp_htable_lock(pres.pubs, slot);
+	if(lp_htable_find(pres.pubs, p->h.hash, match_pub, &k)) {
+		lp_htable_unlock(pres.pubs, slot);
+		lp_free(p);
+		return 0;
+	}
+	lp_htable_link(pres.pubs, &p->h);
+	lp_htable_unlock(pres.pubs, slot);
+	if(count)
+		(*count)++;
+	return 0;
+}
+
+static int cached_exists(const pres_pub_key_t *k, lp_str_t *body, unsigned int *expires)
+{
+	unsigned int hash = pres_pub_hash(k->user, k->domain);
+	unsigned int slot = lp_htable_slot(pres.pubs, hash);
+	pres_pub_t *p;
+	int rc = 0;
+
+	lp_htable_lock(pres.pubs, slot);
+	p = (pres_pub_t *)lp_htable_find(pres.pubs, hash, match_pub, k);
+	if(p && p->expires > pres.now()) {
+		rc = 1;
+		if(expires)
+			*expires = p->expires;
+		if(body && pres_str_dup(body, &p->body) < 0)
+			rc = -1;
+	}
+	lp_htable_unlock(pres.pubs, slot);
+	return rc;
+}
+
+int pres_pub_lookup(const pres_pub_key_t *k, lp_str_t *body, unsigned int *expires)
+{
+	int rc = cached_exists(k, body, expires);
+	lp_db_t *db;
+
+	if(rc != 0 || !pres.cfg.fallback2db)
+		return rc;
+	db = pres_db();
+	if(db) {
+		lp_db_val_t v[4] = {LP_DB_VSTR(*k->user), LP_DB_VSTR(*k->domain),
+				LP_DB_VSTR(*k->event), LP_DB_VSTR(*k->etag)};
+		if(lp_db_exec(db, pres_sql.pub_by_etag, v, 4, load_row, NULL) < 0)
+			return -1;
+	}
+	return cached_exists(k, body, expires);
+}
+
+typedef struct body_list {
+	lp_str_t **items;
+	int n, cap;
+} body_list_t;
+
+static int collect(body_list_t *bl, const lp_str_t *body)
+{
+	lp_str_t *b;
+	lp_str_t **items;
+
+	if(bl->n == bl->cap) {
+		bl->cap = bl->cap ? bl->cap * 2 : 4;
+		items = realloc(bl->items, bl->cap * sizeof(*items));
+		if(!items)
+			return -1;
+		bl->items = items;
+	}
+	b = malloc(sizeof(*b));
+	if(!b)
+		return -1;
+	if(pres_str_dup(b, body) < 0) {
+		free(b);
+		return -1;
+	}
+	bl->items[bl->n++] = b;
+	return 0;
+}
+
+/* Cached live publications of the key, sorted oldest first. */
+static int cached_bodies(const pres_pub_key_t *k, body_list_t *bl)
+{
+	unsigned int hash = pres_pub_hash(k->user, k->domain);
+	unsigned int slot = lp_htable_slot(pres.pubs, hash);
+	unsigned int now = pres.now();
+	const pres_pub_t *sel[64];
+	int nsel = 0, i, j, rc = 0;
+	lp_hentry_t *e;
+
+	lp_htable_lock(pres.pubs, slot);
+	for(e = pres.pubs->buckets[slot].first; e && nsel < 64; e = e->next) {
+		const pres_pub_t *p = (const pres_pub_t *)e;
+		if(e->hash != hash || p->expires <= now || !match_pub(e, k))
+			continue;
+		for(i = nsel; i > 0; i--) { /* insertion sort by (received, seq) */
+			if(sel[i - 1]->received < p->received
+					|| (sel[i - 1]->received == p->received
+							&& sel[i - 1]->seq < p->seq))
+				break;
+			sel[i] = sel[i - 1];
+		}
+		sel[i] = p;
+		nsel++;
+	}
+	for(j = 0; j < nsel && rc == 0; j++)
+		rc = collect(bl, &sel[j]->body);
+	lp_htable_unlock(pres.pubs, slot);
+	return rc;
+}
+
+int pres_pub_bodies(const lp_str_t *user, const lp_str_t *domain,
+		const lp_str_t *event, lp_str_t ***bodies)
+{
+	pres_pub_key_t k = {user, domain, event, NULL};
+	body_list_t bl = {NULL, 0, 0};
+
+	if(cached_bodies(&k, &bl) < 0)
+		goto error;
+	if(bl.n == 0 && pres.cfg.fallback2db) {
+		if(pres_pub_reload(user, domain, event) < 0 || cached_bodies(&k, &bl) < 0)
+			goto error;
+	}
+	*bodies = bl.items;
+	return bl.n;
+
+error:
+	pres_pub_bodies_free(bl.items, bl.n);
+	*bodies = NULL;
+	return -1;
+}
+
+void pres_pub_bodies_free(lp_str_t **bodies, int n)
+{
+	int i;
+
+	for(i = 0; i < n; i++) {
+		free(bodies[i]->s);
+		free(bodies[i]);
+	}
+	free(bodies);
+}
+
+int pres_pub_reload(const lp_str_t *user, const lp_str_t *domain, const lp_str_t *event)
+{
+	lp_db_t *db = pres_db();
+	pres_pub_key_t k = {user, domain, event, NULL};
+	unsigned int hash = pres_pub_hash(user, domain);
+	unsigned int slot = lp_htable_slot(pres.pubs, hash);
+	lp_db_val_t v[4] = {LP_DB_VSTR(*user), LP_DB_VSTR(*domain),
+			LP_DB_VSTR(*event), LP_DB_VINT(pres.now())};
+	lp_hentry_t *e;
+
+	if(!db)
+		return -1;
+	lp_htable_lock(pres.pubs, slot);
+	while((e = lp_htable_find(pres.pubs, hash, match_pub, &k)) != NULL) {
+		lp_htable_unlink(pres.pubs, e);
+		lp_free(e);
+	}
+	lp_htable_unlock(pres.pubs, slot);
+	return lp_db_exec(db, pres_sql.pub_of_uri, v, 4, load_row, NULL) < 0 ? -1 : 0;
+}
+
+/* Unlink every expired record of one bucket onto *out. */
+static void take_expired(unsigned int slot, unsigned int now, lp_hentry_t **out)
+{
+	lp_hentry_t **pp = &pres.pubs->buckets[slot].first;
+
+	while(*pp) {
+		lp_hentry_t *e = *pp;
+		if(((pres_pub_t *)e)->expires <= now) {
+			*pp = e->next;
+			pres.pubs->buckets[slot].count--;
+			e->next = *out;
+			*out = e;
+		} else {
+			pp = &e->next;
+		}
+	}
+}
+
+void pres_pub_clean(unsigned int now,
+		void (*cb)(const lp_str_t *user, const lp_str_t *domain, const lp_str_t *event))
+{
+	lp_db_t *db = pres_db();
+	lp_db_val_t v[1] = {LP_DB_VINT(now)};
+	lp_hentry_t *gone = NULL, *e, *next;
+	unsigned int i;
+
+	if(db && lp_db_exec(db, pres_sql.pub_delete_expired, v, 1, NULL, NULL) < 0)
+		LP_ERR("cannot delete expired publications");
+	for(i = 0; i < pres.pubs->size; i++) {
+		if(!pres.pubs->buckets[i].first)
+			continue;
+		lp_htable_lock(pres.pubs, i);
+		take_expired(i, now, &gone);
+		lp_htable_unlock(pres.pubs, i);
+	}
+	for(e = gone; e; e = next) {
+		pres_pub_t *p = (pres_pub_t *)e;
+		next = e->next;
+		if(cb)
+			cb(&p->user, &p->domain, &p->event);
+		lp_free(p);
+	}
+}
+
+int pres_pub_load_all(void)
+{
+	lp_db_t *db = pres_db();
+	lp_db_val_t v[1] = {LP_DB_VINT(pres.now())};
+	int count = 0;
+
+	if(!db)
+		return -1;
+	if(lp_db_exec(db, pres_sql.pub_load, v, 1, load_row, &count) < 0)
+		return -1;
+	LP_INFO("loaded %d publications", count);
+	return count;
+}

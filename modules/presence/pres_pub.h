@@ -1,0 +1,62 @@
+/* Publications: the presentity table and its in-memory copy. A record is
+ * one lp_malloc block (strings after the struct) linked into pres.pubs by
+ * hash of "user@domain". The DB is written first; the cache follows only
+ * when the DB write succeeded, so nothing is ever half-stored. */
+#ifndef PRES_PUB_H
+#define PRES_PUB_H
+
+#include "pres_logic.h"
+
+typedef struct pres_pub {
+	lp_hentry_t h;
+	lp_str_t user, domain, event, etag, sender, body;
+	unsigned int expires;  /* absolute */
+	unsigned int received; /* when stored */
+	unsigned int seq;	   /* order among equal received times */
+} pres_pub_t;
+
+typedef struct pres_pub_key {
+	const lp_str_t *user, *domain, *event, *etag;
+} pres_pub_key_t;
+
+unsigned int pres_pub_hash(const lp_str_t *user, const lp_str_t *domain);
+
+/* New record (lp_malloc block), NULL on failure. */
+pres_pub_t *pres_pub_new(const pres_pub_key_t *k, const lp_str_t *sender,
+		const lp_str_t *body, unsigned int expires, unsigned int received);
+
+/* Store p: INSERT when old_etag is NULL, otherwise replace the publication
+ * old_etag (UPDATE). On success the cache owns p; on error (-1, or -2 when
+ * old_etag matched no row) nothing changed and the caller still owns p. */
+int pres_pub_store(pres_pub_t *p, const lp_str_t *old_etag);
+
+/* Remove the publication; 0, -2 when unknown, -1 on DB error. */
+int pres_pub_remove(const pres_pub_key_t *k);
+
+/* Copy of the publication's body and expiry, if it exists (looking in the DB
+ * on a cache miss when fallback2db is set). Returns 1 found, 0 not, -1
+ * error. body->s is malloc'd (caller frees) and may be NULL when not
+ * wanted (body == NULL). */
+int pres_pub_lookup(const pres_pub_key_t *k, lp_str_t *body, unsigned int *expires);
+
+/* Bodies of every live publication of (user, domain, event), oldest first,
+ * malloc'd array of malloc'd strings (free with pres_pub_bodies_free). With
+ * fallback2db the DB is read on a cache miss. Returns the count, -1 on
+ * error. */
+int pres_pub_bodies(const lp_str_t *user, const lp_str_t *domain,
+		const lp_str_t *event, lp_str_t ***bodies);
+void pres_pub_bodies_free(lp_str_t **bodies, int n);
+
+/* Drop (user, domain, event) from the cache and load its rows from the DB
+ * again; returns 0 or -1. */
+int pres_pub_reload(const lp_str_t *user, const lp_str_t *domain, const lp_str_t *event);
+
+/* Remove expired publications from DB and cache; for each distinct
+ * presentity/event removed, call cb. */
+void pres_pub_clean(unsigned int now,
+		void (*cb)(const lp_str_t *user, const lp_str_t *domain, const lp_str_t *event));
+
+int pres_pub_load_all(void);
+void pres_pub_free_entry(lp_hentry_t *e);
+
+#endif

@@ -1,0 +1,83 @@
+/* Builds pres_sql from the configured table names; see pres_sql.h. */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lp_log.h"
+#include "pres_logic.h"
+#include "pres_sql.h"
+
+pres_sql_t pres_sql;
+
+static int is_ident(const char *s)
+{
+	if(!s || !*s || strlen(s) > 64)
+		return 0;
+	for(; *s; s++)
+		if(!isalnum((unsigned char)*s) && *s != '_')
+			return 0;
+	return 1;
+}
+
+static char *fmt(const char *f, const char *table)
+{
+	char *s;
+	if(asprintf(&s, f, table) < 0)
+		return NULL;
+	return s;
+}
+
+int pres_sql_init(void)
+{
+	const char *pt = pres.cfg.presentity_table;
+	const char *at = pres.cfg.active_watchers_table;
+	const char *wt = pres.cfg.watchers_table;
+	pres_sql_t *q = &pres_sql;
+
+	if(!is_ident(pt) || !is_ident(at) || !is_ident(wt)) {
+		LP_ERR("table names must be plain identifiers ([A-Za-z0-9_])");
+		return -1;
+	}
+	q->pub_insert = fmt("INSERT INTO %s (" PRES_PUB_COLS ", priority)"
+						" VALUES (?,?,?,?,?,?,?,?,0)", pt);
+	q->pub_update = fmt("UPDATE %s SET etag=?, expires=?, received_time=?,"
+						" body=?, sender=? WHERE username=? AND domain=?"
+						" AND event=? AND etag=?", pt);
+	q->pub_delete = fmt("DELETE FROM %s WHERE username=? AND domain=?"
+						" AND event=? AND etag=?", pt);
+	q->pub_by_etag = fmt("SELECT " PRES_PUB_COLS " FROM %s WHERE username=?"
+						 " AND domain=? AND event=? AND etag=?", pt);
+	q->pub_load = fmt("SELECT " PRES_PUB_COLS " FROM %s WHERE expires>?", pt);
+	q->pub_of_uri = fmt("SELECT " PRES_PUB_COLS " FROM %s WHERE username=?"
+						" AND domain=? AND event=? AND expires>?", pt);
+	q->pub_expired = fmt("SELECT " PRES_PUB_COLS " FROM %s WHERE expires<=?", pt);
+	q->pub_delete_expired = fmt("DELETE FROM %s WHERE expires<=?", pt);
+	q->subs_upsert = fmt("INSERT INTO %s (" PRES_SUBS_COLS ") VALUES"
+						 " (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+						 " ON CONFLICT (callid, to_tag, from_tag) DO UPDATE SET"
+						 " local_cseq=excluded.local_cseq,"
+						 " remote_cseq=excluded.remote_cseq,"
+						 " contact=excluded.contact, expires=excluded.expires,"
+						 " status=excluded.status, reason=excluded.reason,"
+						 " version=excluded.version,"
+						 " record_route=excluded.record_route,"
+						 " updated=excluded.updated", at);
+	q->subs_delete = fmt("DELETE FROM %s WHERE callid=? AND to_tag=?"
+						 " AND from_tag=?", at);
+	q->subs_load = fmt("SELECT " PRES_SUBS_COLS " FROM %s WHERE expires>?", at);
+	q->subs_delete_expired = fmt("DELETE FROM %s WHERE expires<=?", at);
+	q->watcher_insert = fmt("INSERT INTO %s (presentity_uri, watcher_username,"
+							" watcher_domain, event, status, reason,"
+							" inserted_time) VALUES (?,?,?,?,?,?,?)"
+							" ON CONFLICT DO NOTHING", wt);
+	if(!q->pub_insert || !q->pub_update || !q->pub_delete || !q->pub_by_etag
+			|| !q->pub_load || !q->pub_of_uri || !q->pub_expired
+			|| !q->pub_delete_expired || !q->subs_upsert || !q->subs_delete
+			|| !q->subs_load || !q->subs_delete_expired || !q->watcher_insert) {
+		LP_ERR("out of memory building SQL statements");
+		return -1;
+	}
+	return 0;
+}

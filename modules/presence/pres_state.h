@@ -1,0 +1,63 @@
+/* The presence module's one state struct: its configuration (module
+ * parameters), the shared tables, the event registry and the hooks the glue
+ * installs. Host-neutral: the logic files and the unit tests use it without
+ * Kamailio. */
+#ifndef PRES_STATE_H
+#define PRES_STATE_H
+
+#include "lp_db.h"
+#include "lp_event.h"
+#include "lp_hash.h"
+#include "presence_api.h"
+
+typedef struct pres_cfg {
+	char *db_url; /* NULL: library mode, only the API is served */
+	char *presentity_table;
+	char *active_watchers_table;
+	char *watchers_table;
+	int clean_period;
+	int db_update_period;
+	char *to_tag_pref;
+	int expires_offset;
+	int max_expires;
+	int min_expires;
+	char *server_address;
+	int fallback2db;
+	int subs_htable_size;
+	int pres_htable_size;
+	int enable_sphere_check;
+	int timeout_rm_subs;
+	/* accepted for old configs: */
+	int force_active;  /* belongs to presence_xml; see doc/presence.md */
+	int lock_set_size; /* replaced by one lock per hash bucket */
+	int totag_avpid;   /* to-tags come from to_tag_pref instead */
+} pres_cfg_t;
+
+/* A NOTIFY to send: everything the glue needs to build it inside the
+ * subscription's dialog. Owned by whoever holds it; pres_notify_free
+ * releases it and all it points to (malloc'd). */
+typedef struct pres_notify {
+	subs_t *subs;	  /* private copy (pres_subs_dup, not shared) */
+	lp_str_t headers; /* Event, Contact, Subscription-State, Content-Type */
+	lp_str_t body;	  /* {NULL,0}: no body */
+} pres_notify_t;
+
+typedef int (*pres_send_notify_f)(const pres_notify_t *n);
+
+typedef struct pres_state {
+	pres_cfg_t cfg;
+	lp_event_registry_t events; /* lp_event_t.data is the pres_ev_t */
+	lp_htable_t *pubs;			/* pres_pub_t by hash(pres_uri) */
+	lp_htable_t *subs;			/* pres_srec_t by hash(pres_uri) */
+	lp_db_t *db;				/* this process's connection, or NULL */
+	pres_send_notify_f send_notify;
+	unsigned int (*now)(void);	/* seconds; time(NULL) unless a test sets it */
+	int pid;					/* this process, for unique tags */
+} pres_state_t;
+
+extern pres_state_t pres;
+
+/* Defaults of every parameter (as the documentation gives them). */
+void pres_cfg_defaults(pres_cfg_t *cfg);
+
+#endif

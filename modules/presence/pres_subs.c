@@ -1,0 +1,385 @@
+/* Subscriptions in the shared table and in active_watchers; see pres_subs.h. */
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lp_log.h"
+#include "pres_sql.h"
+#include "pres_subs.h"
+
+static pres_srec_t *srec_new(const subs_t *s)
+{
+	pres_srec_t *r = pres_subs_dup_ex(s, 1, offsetof(pres_srec_t, s));
+
+	if(!r)
+		return NULL;
+	r->h.hash = lp_hash_str(&r->s.pres_uri);
+	r->db_state = PRES_DB_NEW;
+	return r;
+}
+
+void pres_subs_free_entry(lp_hentry_t *e)
+{
+	lp_free(e);
+}
+
+static int match_dlg(const lp_hentry_t *e, const void *key)
+{
+	const subs_t *s = &((const pres_srec_t *)e)->s;
+	const pres_dlg_key_t *k = key;
+
+	return lp_str_eq(&s->callid, k->callid) && lp_str_eq(&s->to_tag, k->to_tag)
+		   && lp_str_eq(&s->from_tag, k->from_tag);
+}
+
+int pres_subs_insert(const subs_t *s)
+{
+	pres_srec_t *r = srec_new(s);
+	unsigned int slot;
+
+	if(!r) {
+		LP_ERR("out of shared memory for a subscription");
+		return -1;
+	}
+	slot = lp_htable_slot(pres.subs, r->h.hash);
+	lp_htable_lock(pres.subs, slot);
+	lp_htable_link(pres.subs, &r->h);
+	lp_htable_unlock(pres.subs, slot);
+	return 0;
+}
+
+/* Run op on the record of k in one bucket; -2 if not there. */
+static int apply_in(unsigned int slot, const pres_dlg_key_t *k,
+		pres_subs_op_f op, void *ctx)
+{
+	lp_hentry_t *e;
+	pres_srec_t *r = NULL, *nr;
+	subs_t *replace = NULL;
+	int rc = -2;
+
+	lp_htable_lock(pres.subs, slot);
+	for(e = pres.subs->buckets[slot].first; e; e = e->next)
+		if(match_dlg(e, k))
+			break;
+	if(!e)
+		goto done;
+	r = (pres_srec_t *)e;
+	rc = op(&r->s, ctx, &replace);
+	if(rc == 1) {
+		nr = replace ? srec_new(replace) : NULL;
+		if(!nr) {
+			rc = -1;
+			goto done;
+		}
+		nr->h.hash = r->h.hash; /* stays in its bucket */
+		nr->db_state = r->db_state == PRES_DB_NEW ? PRES_DB_NEW : PRES_DB_DIRTY;
+		lp_htable_unlink(pres.subs, &r->h);
+		lp_htable_link(pres.subs, &nr->h);
+		lp_free(r);
+		rc = 0;
+	} else if(rc == 0 && r->db_state == PRES_DB_CLEAN) {
+		r->db_state = PRES_DB_DIRTY;
+	}
+done:
+	lp_htable_unlock(pres.subs, slot);
+	return rc;
+}
+
+int pres_subs_apply(const lp_str_t *pres_uri, const pres_dlg_key_t *k,
+		pres_subs_op_f op, void *ctx)
+{
+	unsigned int first = lp_htable_slot(pres.subs, lp_hash_str(pres_uri));
+	unsigned int i;
+	int rc = apply_in(first, k, op, ctx);
+
+	for(i = 0; rc == -2 && i < pres.subs->size; i++)
+		if(i != first && pres.subs->buckets[i].first)
+			rc = apply_in(i, k, op, ctx);
+	return rc;
+}
+
+static int db_delete(const pres_dlg_key_t *k)
+{
+	lp_db_t *db = pres_db();
+	lp_db_val_t v[3] = {LP_DB_VSTR(*k->callid), LP_DB_VSTR(*k->to_tag),
+			LP_DB_VSTR(*k->from_tag)};
+
+	if(!db || lp_db_exec(db, pres_sql.subs_delete, v, 3, NULL, NULL) < 0) {
+		LP_ERR("cannot delete subscription %.*s from the DB",
+				LP_STR_FMT(*k->callid));
+		return -1;
+	}
+	return 0;
+}
+
+static int unlink_in(unsigned int slot, const pres_dlg_key_t *k)
+{
+	lp_hentry_t *e;
+
+	lp_htable_lock(pres.subs, slot);
+	for(e = pres.subs->buckets[slot].first; e; e = e->next)
+		if(match_dlg(e, k))
+			break;
+	if(e)
+		lp_htable_unlink(pres.subs, e);
+	lp_htable_unlock(pres.subs, slot);
+	lp_free(e);
+	return e ? 0 : -2;
+}
+
+int pres_subs_remove(const lp_str_t *pres_uri, const pres_dlg_key_t *k)
+{
+	unsigned int first = lp_htable_slot(pres.subs, lp_hash_str(pres_uri));
+	unsigned int i;
+	int rc = unlink_in(first, k);
+
+	for(i = 0; rc == -2 && i < pres.subs->size; i++)
+		if(i != first && pres.subs->buckets[i].first)
+			rc = unlink_in(i, k);
+	db_delete(k);
+	return rc;
+}
+
+static int watcher_is(const subs_t *s, const lp_str_t *uri)
+{
+	lp_str_t u, d;
+
+	return uri && uri->len > 0 && pres_split_uri(uri, &u, &d) == 0
+		   && lp_str_eq(&u, &s->from_user) && lp_str_caseeq(&d, &s->from_domain);
+}
+
+int pres_subs_collect(const lp_str_t *pres_uri, pres_ev_t *ev,
+		const lp_str_t *skip, subs_t ***out)
+{
+	unsigned int hash = lp_hash_str(pres_uri);
+	unsigned int slot = lp_htable_slot(pres.subs, hash);
+	unsigned int now = pres.now();
+	subs_t **v = NULL, **nv;
+	int n = 0, cap = 0;
+	lp_hentry_t *e;
+
+	lp_htable_lock(pres.subs, slot);
+	for(e = pres.subs->buckets[slot].first; e; e = e->next) {
+		pres_srec_t *r = (pres_srec_t *)e;
+		if(e->hash != hash || r->s.event != ev || r->s.expires <= now
+				|| !lp_str_eq(&r->s.pres_uri, pres_uri)
+				|| r->s.status == TERMINATED_STATUS || watcher_is(&r->s, skip))
+			continue;
+		if(n == cap) {
+			cap = cap ? cap * 2 : 8;
+			nv = realloc(v, cap * sizeof(*v));
+			if(!nv)
+				break;
+			v = nv;
+		}
+		r->s.local_cseq++;
+		if(r->db_state == PRES_DB_CLEAN)
+			r->db_state = PRES_DB_DIRTY;
+		v[n] = pres_subs_dup(&r->s, 0);
+		if(!v[n])
+			break;
+		n++;
+	}
+	lp_htable_unlock(pres.subs, slot);
+	*out = v;
+	return n;
+}
+
+void pres_subs_expire(unsigned int now, void (*cb)(subs_t *copy))
+{
+	unsigned int i;
+	lp_hentry_t **pp, *e, *gone = NULL;
+
+	for(i = 0; i < pres.subs->size; i++) {
+		if(!pres.subs->buckets[i].first)
+			continue;
+		lp_htable_lock(pres.subs, i);
+		for(pp = &pres.subs->buckets[i].first; *pp;) {
+			e = *pp;
+			if(((pres_srec_t *)e)->s.expires > now) {
+				pp = &e->next;
+				continue;
+			}
+			*pp = e->next;
+			pres.subs->buckets[i].count--;
+			e->next = gone;
+			gone = e;
+		}
+		lp_htable_unlock(pres.subs, i);
+	}
+	while(gone) {
+		pres_srec_t *r = (pres_srec_t *)gone;
+		pres_dlg_key_t k = {&r->s.callid, &r->s.to_tag, &r->s.from_tag};
+		subs_t *copy;
+		gone = gone->next;
+		db_delete(&k);
+		r->s.local_cseq++;
+		copy = pres_subs_dup(&r->s, 0);
+		lp_free(r);
+		if(copy && cb)
+			cb(copy);
+		else
+			free(copy);
+	}
+}
+
+static lp_db_val_t str_or_empty(const lp_str_t *s)
+{
+	return LP_DB_VSTR(s->s ? *s : LP_STR(""));
+}
+
+static int db_upsert(lp_db_t *db, const subs_t *s)
+{
+	lp_db_val_t v[PRES_SUBS_NCOLS] = {str_or_empty(&s->pres_uri),
+			str_or_empty(&s->watcher_user), str_or_empty(&s->watcher_domain),
+			str_or_empty(&s->to_user), str_or_empty(&s->to_domain),
+			LP_DB_VSTR(s->event->name), str_or_empty(&s->event_id),
+			str_or_empty(&s->to_tag), str_or_empty(&s->from_tag),
+			str_or_empty(&s->callid), LP_DB_VINT(s->local_cseq),
+			LP_DB_VINT(s->remote_cseq), str_or_empty(&s->contact),
+			str_or_empty(&s->record_route), LP_DB_VINT(s->expires),
+			LP_DB_VINT(s->status), str_or_empty(&s->reason),
+			LP_DB_VINT(s->version), str_or_empty(&s->sockinfo_str),
+			str_or_empty(&s->local_contact), str_or_empty(&s->from_user),
+			str_or_empty(&s->from_domain), LP_DB_VINT(0), LP_DB_VINT(0),
+			LP_DB_VINT(s->flags), str_or_empty(&s->user_agent)};
+
+	return lp_db_exec(db, pres_sql.subs_upsert, v, PRES_SUBS_NCOLS, NULL, NULL);
+}
+
+/* Copies of the marked records of one bucket, marks cleared. */
+static int take_dirty(unsigned int slot, subs_t ***v, int *n, int *cap)
+{
+	lp_hentry_t *e;
+	subs_t **nv;
+
+	for(e = pres.subs->buckets[slot].first; e; e = e->next) {
+		pres_srec_t *r = (pres_srec_t *)e;
+		if(r->db_state == PRES_DB_CLEAN)
+			continue;
+		if(*n == *cap) {
+			*cap = *cap ? *cap * 2 : 64;
+			nv = realloc(*v, *cap * sizeof(**v));
+			if(!nv)
+				return -1;
+			*v = nv;
+		}
+		(*v)[*n] = pres_subs_dup(&r->s, 0);
+		if(!(*v)[*n])
+			return -1;
+		(*n)++;
+		r->db_state = PRES_DB_CLEAN;
+	}
+	return 0;
+}
+
+int pres_subs_flush(void)
+{
+	lp_db_t *db = pres_db();
+	subs_t **v = NULL;
+	int n = 0, cap = 0, i, written = 0, rc = 0;
+	unsigned int slot;
+
+	if(!db)
+		return -1;
+	for(slot = 0; slot < pres.subs->size && rc == 0; slot++) {
+		if(!pres.subs->buckets[slot].first)
+			continue;
+		lp_htable_lock(pres.subs, slot);
+		rc = take_dirty(slot, &v, &n, &cap);
+		lp_htable_unlock(pres.subs, slot);
+	}
+	if(n > 0 && lp_db_begin(db) == 0) {
+		for(i = 0; i < n; i++)
+			if(db_upsert(db, v[i]) >= 0)
+				written++;
+		if(lp_db_commit(db) < 0)
+			written = -1;
+	}
+	for(i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+	return written;
+}
+
+static int load_row(void *ctx, const lp_db_val_t *c, int n)
+{
+	subs_t s;
+	lp_str_t empty = LP_STR("");
+	int *count = ctx;
+
+	if(n < PRES_SUBS_NCOLS)
+		return 0;
+	if(c[5].type != LP_DB_STR)
+		return 0;
+#define S(i) (c[i].type == LP_DB_NULL ? empty : c[i].v.s)
+	memset(&s, 0, sizeof(s));
+	s.pres_uri = S(0);
+	s.watcher_user = S(1);
+	s.watcher_domain = S(2);
+	s.to_user = S(3);
+	s.to_domain = S(4);
+	s.event = pres_event_by_hdr(&c[5].v.s);
+	s.event_id = S(6);
+	s.to_tag = S(7);
+	s.from_tag = S(8);
+	s.callid = S(9);
+	s.local_cseq = (unsigned int)c[10].v.i;
+	s.remote_cseq = (unsigned int)c[11].v.i;
+	s.contact = S(12);
+	s.record_route = S(13);
+	s.expires = (unsigned int)c[14].v.i;
+	s.status = (int)c[15].v.i;
+	s.reason = S(16);
+	s.version = (int)c[17].v.i;
+	s.sockinfo_str = S(18);
+	s.local_contact = S(19);
+	s.from_user = S(20);
+	s.from_domain = S(21);
+	s.flags = (int)c[24].v.i;
+	s.user_agent = S(25);
+#undef S
+	if(!s.event) {
+		LP_WARN("skipping stored subscription for unregistered event '%.*s'",
+				LP_STR_FMT(c[5].v.s));
+		return 0;
+	}
+	if(pres_subs_insert(&s) < 0)
+		return 1;
+	(*count)++;
+	return 0;
+}
+
+/* Loaded records are already in the DB. */
+static void mark_all_clean(void)
+{
+	unsigned int i;
+	lp_hentry_t *e;
+
+	for(i = 0; i < pres.subs->size; i++)
+		for(e = pres.subs->buckets[i].first; e; e = e->next)
+			((pres_srec_t *)e)->db_state = PRES_DB_CLEAN;
+}
+
+int pres_subs_load_all(void)
+{
+	lp_db_t *db = pres_db();
+	lp_db_val_t v[1] = {LP_DB_VINT(pres.now())};
+	int count = 0;
+
+	if(!db || lp_db_exec(db, pres_sql.subs_load, v, 1, load_row, &count) < 0)
+		return -1;
+	mark_all_clean();
+	LP_INFO("loaded %d subscriptions", count);
+	return count;
+}
+
+int pres_subs_count(void)
+{
+	unsigned int i;
+	int n = 0;
+
+	for(i = 0; i < pres.subs->size; i++)
+		n += (int)pres.subs->buckets[i].count;
+	return n;
+}

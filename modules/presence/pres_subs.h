@@ -1,0 +1,56 @@
+/* Subscriptions: the shared table of SUBSCRIBE dialogs (pres.subs, bucket
+ * by hash of the presentity URI) and its active_watchers rows. A record is
+ * one lp_malloc block holding a subs_t and its strings. Changes are marked
+ * and written to the DB every db_update_period (pres_subs_flush); removals
+ * are written at once. */
+#ifndef PRES_SUBS_H
+#define PRES_SUBS_H
+
+#include "pres_logic.h"
+
+enum pres_db_state { PRES_DB_CLEAN = 0, PRES_DB_NEW, PRES_DB_DIRTY };
+
+typedef struct pres_srec {
+	lp_hentry_t h;
+	int db_state;
+	subs_t s; /* last: its strings follow in the block */
+} pres_srec_t;
+
+typedef struct pres_dlg_key {
+	const lp_str_t *callid, *to_tag, *from_tag;
+} pres_dlg_key_t;
+
+/* Store a copy of s as a new subscription (marked for the DB). 0 / -1. */
+int pres_subs_insert(const subs_t *s);
+
+/* Find the subscription of dialog k (in the bucket of pres_uri first, then
+ * everywhere, since an in-dialog request's To URI may differ from the
+ * presentity of the initial request) and call op on it with the bucket
+ * locked. op returns 0, or 1 to have the record replaced by *replace (a
+ * subs_t to copy) -- used when a string field changes. Returns op's result,
+ * -2 when not found, -1 on error. */
+typedef int (*pres_subs_op_f)(subs_t *stored, void *ctx, subs_t **replace);
+int pres_subs_apply(const lp_str_t *pres_uri, const pres_dlg_key_t *k,
+		pres_subs_op_f op, void *ctx);
+
+/* Remove the subscription (table and DB); 0, or -2 when unknown. */
+int pres_subs_remove(const lp_str_t *pres_uri, const pres_dlg_key_t *k);
+
+/* malloc'd copies of the live subscriptions to (pres_uri, ev), skipping
+ * watcher `skip` (a URI, may be NULL); each copy gets the next local CSeq,
+ * stored back (and marked). Returns the count (array in *out, free each
+ * element and the array with free()), -1 on error. */
+int pres_subs_collect(const lp_str_t *pres_uri, pres_ev_t *ev,
+		const lp_str_t *skip, subs_t ***out);
+
+/* Unlink subscriptions expired at `now`, delete their rows, and hand a
+ * malloc'd copy of each (local CSeq advanced) to cb, which frees it. */
+void pres_subs_expire(unsigned int now, void (*cb)(subs_t *copy));
+
+int pres_subs_flush(void);
+int pres_subs_load_all(void);
+void pres_subs_free_entry(lp_hentry_t *e);
+/* Live subscriptions in the table. */
+int pres_subs_count(void);
+
+#endif

@@ -1,0 +1,222 @@
+/* SUBSCRIBE (RFC 6665, RFC 3265): checks, then a new subscription, a
+ * refresh, an unsubscribe or a fetch, and the NOTIFY that follows the
+ * reply. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "lp_log.h"
+#include "pres_reply.h"
+#include "pres_sql.h"
+#include "pres_subs.h"
+
+/* Does the Accept list (comma separated media ranges) take ctype? */
+static int accept_takes(const lp_str_t *accept, const lp_str_t *ctype)
+{
+	const char *p = accept->s, *end = accept->s + accept->len;
+	lp_str_t item, major = *ctype;
+	char *slash = memchr(ctype->s, '/', ctype->len);
+
+	if(slash)
+		major.len = (int)(slash - ctype->s);
+	while(p < end) {
+		const char *comma = memchr(p, ',', end - p);
+		const char *semi;
+		item.s = (char *)p;
+		item.len = (int)((comma ? comma : end) - p);
+		semi = memchr(item.s, ';', item.len);
+		if(semi)
+			item.len = (int)(semi - item.s);
+		lp_str_trim(&item);
+		if(lp_str_caseeq(&item, ctype) || lp_str_eq(&item, &LP_STR("*/*")))
+			return 1;
+		if(item.len == major.len + 2 && strncasecmp(item.s, major.s, major.len) == 0
+				&& strncmp(item.s + major.len, "/*", 2) == 0)
+			return 1;
+		p = comma ? comma + 1 : end;
+	}
+	return 0;
+}
+
+static pres_ev_t *check_request(const pres_subscribe_req_t *req, pres_reply_t *rep)
+{
+	pres_ev_t *ev = req->has_event ? pres_event_by_hdr(&req->event) : NULL;
+
+	if(!ev) {
+		LP_INFO("SUBSCRIBE with unknown or missing event '%.*s'",
+				LP_STR_FMT(req->event));
+		pres_reply_bad_event(rep);
+		return NULL;
+	}
+	if(req->has_accept && !accept_takes(&req->accept, &ev->content_type)) {
+		LP_INFO("SUBSCRIBE whose Accept excludes %.*s",
+				LP_STR_FMT(ev->content_type));
+		pres_reply_hdr(rep, "Accept: %.*s\r\n", LP_STR_FMT(ev->content_type));
+		pres_reply_set(rep, 406, "Not Acceptable");
+		return NULL;
+	}
+	return ev;
+}
+
+static int reply_ok(pres_reply_t *rep, const pres_ev_t *ev, int expires,
+		const lp_str_t *contact)
+{
+	pres_reply_hdr(rep, "Expires: %d\r\nContact: <%.*s>\r\n", expires,
+			LP_STR_FMT(*contact));
+	if(ev->type & WINFO_TYPE)
+		return pres_reply_set(rep, 200, "OK");
+	return pres_reply_set(rep, 202, "Accepted");
+}
+
+static int store_watcher(const subs_t *s)
+{
+	lp_db_t *db = pres_db();
+	lp_db_val_t v[7] = {LP_DB_VSTR(s->pres_uri), LP_DB_VSTR(s->watcher_user),
+			LP_DB_VSTR(s->watcher_domain), LP_DB_VSTR(s->event->name),
+			LP_DB_VINT(s->status), LP_DB_VSTR(s->reason), LP_DB_VINT(pres.now())};
+
+	if(!db || lp_db_exec(db, pres_sql.watcher_insert, v, 7, NULL, NULL) < 0)
+		return -1;
+	return 0;
+}
+
+static int new_subscription(const pres_subscribe_req_t *req, pres_ev_t *ev,
+		int expires, pres_reply_t *rep, pres_notify_t **notify)
+{
+	char ubuf[512];
+	subs_t s;
+
+	if(req->contact.len <= 0 || req->from_tag.len <= 0 || req->callid.len <= 0) {
+		LP_INFO("initial SUBSCRIBE without Contact, From tag or Call-ID");
+		return pres_reply_set(rep, 400, "Bad Request");
+	}
+	memset(&s, 0, sizeof(s));
+	s.pres_uri.s = ubuf;
+	s.pres_uri.len = pres_make_uri(ubuf, sizeof(ubuf), &req->ruri_user, &req->ruri_domain);
+	rep->to_tag.s = rep->to_tag_buf;
+	rep->to_tag.len = pres_new_token(rep->to_tag_buf, sizeof(rep->to_tag_buf),
+			pres.cfg.to_tag_pref);
+	if(s.pres_uri.len < 0 || rep->to_tag.len < 0)
+		return pres_reply_set(rep, 400, "Bad Request");
+	s.to_user = req->to_user;
+	s.to_domain = req->to_domain;
+	s.from_user = s.watcher_user = req->from_user;
+	s.from_domain = s.watcher_domain = req->from_domain;
+	s.event = ev;
+	s.to_tag = rep->to_tag;
+	s.from_tag = req->from_tag;
+	s.callid = req->callid;
+	s.sockinfo_str = req->sockinfo;
+	s.remote_cseq = req->cseq;
+	s.local_cseq = 1; /* the NOTIFY that follows the reply */
+	s.contact = req->contact;
+	s.local_contact = req->local_contact;
+	s.record_route = req->record_route;
+	s.expires = pres.now() + expires;
+	s.status = ACTIVE_STATUS;
+	s.user_agent = req->user_agent;
+	s.event_id = LP_STR_NULL;
+	{
+		lp_event_hdr_t h;
+		if(lp_event_parse(&req->event, &h) == 0 && h.id.len)
+			s.event_id = h.id;
+	}
+	if(ev->req_auth && ev->get_auth_status && ev->get_auth_status(&s) < 0)
+		return pres_reply_error(rep);
+	if(expires > 0) {
+		if(store_watcher(&s) < 0 || pres_subs_insert(&s) < 0)
+			return pres_reply_error(rep);
+	}
+	reply_ok(rep, ev, expires, &req->local_contact);
+	*notify = pres_notify_build(&s);
+	return 0;
+}
+
+typedef struct refresh_ctx {
+	const pres_subscribe_req_t *req;
+	pres_ev_t *ev;
+	int expires;
+	subs_t *copy; /* malloc'd copy of the updated subscription */
+	subs_t replacement; /* the stored one with a new Contact */
+} refresh_ctx_t;
+
+static int refresh_op(subs_t *stored, void *vctx, subs_t **replace)
+{
+	refresh_ctx_t *c = vctx;
+
+	if(stored->event != c->ev)
+		return -2;
+	stored->expires = pres.now() + c->expires;
+	stored->remote_cseq = c->req->cseq;
+	stored->local_cseq++;
+	c->copy = pres_subs_dup(stored, 0);
+	if(!c->copy)
+		return -1;
+	if(c->req->contact.len > 0 && !lp_str_eq(&c->req->contact, &stored->contact)) {
+		/* target refresh: the record must grow or shrink */
+		c->replacement = *stored;
+		c->replacement.contact = c->req->contact;
+		c->copy->contact = c->req->contact; /* valid until the request ends */
+		*replace = &c->replacement;
+		return 1;
+	}
+	return 0;
+}
+
+static int in_dialog(const pres_subscribe_req_t *req, pres_ev_t *ev,
+		int expires, pres_reply_t *rep, pres_notify_t **notify)
+{
+	char ubuf[512];
+	lp_str_t uri = {ubuf, pres_make_uri(ubuf, sizeof(ubuf), &req->to_user, &req->to_domain)};
+	pres_dlg_key_t k = {&req->callid, &req->to_tag, &req->from_tag};
+	refresh_ctx_t c;
+	int rc;
+
+	memset(&c, 0, sizeof(c));
+	c.req = req;
+	c.ev = ev;
+	c.expires = expires;
+	if(uri.len < 0)
+		return pres_reply_set(rep, 400, "Bad Request");
+	rc = pres_subs_apply(&uri, &k, refresh_op, &c);
+	if(rc == -2) {
+		LP_INFO("in-dialog SUBSCRIBE for unknown dialog %.*s",
+				LP_STR_FMT(req->callid));
+		free(c.copy);
+		return pres_reply_set(rep, 481, "Subscription does not exist");
+	}
+	if(rc < 0) {
+		free(c.copy);
+		return pres_reply_error(rep);
+	}
+	if(expires == 0)
+		pres_subs_remove(&c.copy->pres_uri, &k);
+	rep->to_tag = req->to_tag;
+	reply_ok(rep, ev, expires, &c.copy->local_contact);
+	*notify = pres_notify_build(c.copy);
+	free(c.copy);
+	return 0;
+}
+
+int pres_handle_subscribe(const pres_subscribe_req_t *req, pres_reply_t *rep,
+		pres_notify_t **notify)
+{
+	pres_ev_t *ev;
+	int expires;
+
+	*notify = NULL;
+	rep->hdrs_len = 0;
+	rep->to_tag = LP_STR_NULL;
+	if(!pres.cfg.db_url) {
+		LP_ERR("SUBSCRIBE in library mode (presence has no db_url)");
+		return pres_reply_error(rep);
+	}
+	ev = check_request(req, rep);
+	if(!ev)
+		return -1;
+	expires = pres_check_expires(req->expires, ev, rep);
+	if(expires < 0)
+		return -1;
+	if(req->to_tag.len > 0)
+		return in_dialog(req, ev, expires, rep, notify);
+	return new_subscription(req, ev, expires, rep, notify);
+}

@@ -1,0 +1,220 @@
+/* Small shared pieces of the presence logic: parameter defaults, the event
+ * registry wrappers, URI helpers, unique tokens and subscription copies. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lp_log.h"
+#include "pres_logic.h"
+
+pres_state_t pres;
+
+void pres_cfg_defaults(pres_cfg_t *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->presentity_table = "presentity";
+	cfg->active_watchers_table = "active_watchers";
+	cfg->watchers_table = "watchers";
+	cfg->clean_period = 100;
+	cfg->db_update_period = 100;
+	cfg->to_tag_pref = "10";
+	cfg->expires_offset = 0;
+	cfg->max_expires = 3600;
+	cfg->min_expires = 0;
+	cfg->server_address = NULL;
+	cfg->fallback2db = 0;
+	cfg->subs_htable_size = 9;
+	cfg->pres_htable_size = 9;
+	cfg->enable_sphere_check = 0;
+	cfg->timeout_rm_subs = 1;
+	cfg->lock_set_size = 4;
+}
+
+/* The registry keeps its own copy of the event (name and content type in
+ * the same lp_malloc block): the caller's struct may live on its stack. */
+static pres_ev_t *event_copy(const pres_ev_t *ev)
+{
+	pres_ev_t *c = lp_malloc(sizeof(*c) + ev->name.len + ev->content_type.len + 2);
+	char *p;
+
+	if(!c)
+		return NULL;
+	*c = *ev;
+	p = (char *)(c + 1);
+	memcpy(p, ev->name.s, ev->name.len);
+	p[ev->name.len] = '\0';
+	c->name.s = p;
+	p += ev->name.len + 1;
+	if(ev->content_type.len)
+		memcpy(p, ev->content_type.s, ev->content_type.len);
+	p[ev->content_type.len] = '\0';
+	c->content_type.s = p;
+	c->next = NULL;
+	if(c->default_expires <= 0)
+		c->default_expires = 3600;
+	return c;
+}
+
+int pres_add_event(pres_ev_t *ev)
+{
+	pres_ev_t *c;
+
+	if(!ev || !ev->name.s || ev->name.len <= 0) {
+		LP_ERR("add_event: event without a name");
+		return -1;
+	}
+	c = event_copy(ev);
+	if(!c || !lp_event_register(&pres.events, &c->name, c)) {
+		LP_ERR("add_event: cannot register event '%.*s' (malformed, duplicate"
+			   " or out of memory)", LP_STR_FMT(ev->name));
+		lp_free(c);
+		return -1;
+	}
+	return 0;
+}
+
+pres_ev_t *pres_event_by_hdr(const lp_str_t *value)
+{
+	lp_event_hdr_t h;
+	lp_event_t *e;
+
+	if(lp_event_parse(value, &h) < 0)
+		return NULL;
+	e = lp_event_lookup(&pres.events, &h);
+	return e ? (pres_ev_t *)e->data : NULL;
+}
+
+int pres_allow_events(char *buf, int size)
+{
+	return lp_event_allow_list(&pres.events, buf, size);
+}
+
+int pres_split_uri(const lp_str_t *uri, lp_str_t *user, lp_str_t *domain)
+{
+	lp_str_t u = *uri;
+	char *at, *end;
+
+	lp_str_trim(&u);
+	if(u.len > 0 && u.s[0] == '<' && u.s[u.len - 1] == '>') {
+		u.s++;
+		u.len -= 2;
+	}
+	if(u.len > 4 && strncasecmp(u.s, "sip:", 4) == 0) {
+		u.s += 4;
+		u.len -= 4;
+	} else if(u.len > 5 && strncasecmp(u.s, "sips:", 5) == 0) {
+		u.s += 5;
+		u.len -= 5;
+	} else {
+		return -1;
+	}
+	at = memchr(u.s, '@', u.len);
+	if(!at || at == u.s)
+		return -1;
+	user->s = u.s;
+	user->len = (int)(at - u.s);
+	domain->s = at + 1;
+	for(end = domain->s; end < u.s + u.len; end++)
+		if(*end == ';' || *end == '?' || *end == ':' || *end == '>')
+			break;
+	domain->len = (int)(end - domain->s);
+	return domain->len > 0 ? 0 : -1;
+}
+
+int pres_make_uri(char *buf, int size, const lp_str_t *user, const lp_str_t *domain)
+{
+	int n = snprintf(buf, size, "sip:%.*s@%.*s", LP_STR_FMT(*user),
+			LP_STR_FMT(*domain));
+	return (n < 0 || n >= size) ? -1 : n;
+}
+
+int pres_new_token(char *buf, int size, const char *prefix)
+{
+	static unsigned int counter;
+	int n;
+
+	n = snprintf(buf, size, "%s.%x.%x.%x", prefix ? prefix : "",
+			(unsigned int)time(NULL), (unsigned int)getpid(), ++counter);
+	return (n < 0 || n >= size) ? -1 : n;
+}
+
+/* Every string field of subs_t, for copying in one block. */
+#define PRES_SUBS_STRS(X)                                                 \
+	X(pres_uri) X(to_user) X(to_domain) X(from_user) X(from_domain)       \
+	X(watcher_user) X(watcher_domain) X(event_id) X(to_tag) X(from_tag)   \
+	X(callid) X(sockinfo_str) X(contact) X(local_contact) X(record_route) \
+	X(reason) X(user_agent)
+
+subs_t *pres_subs_dup(const subs_t *s, int shared)
+{
+	return pres_subs_dup_ex(s, shared, 0);
+}
+
+size_t pres_subs_block_size(const subs_t *s)
+{
+	size_t size = sizeof(subs_t);
+
+#define PRES_SZ(f) size += (size_t)s->f.len + 1;
+	PRES_SUBS_STRS(PRES_SZ)
+#undef PRES_SZ
+	return size;
+}
+
+subs_t *pres_subs_fill(void *block, const subs_t *s)
+{
+	subs_t *d = block;
+	char *p = (char *)(d + 1);
+
+	*d = *s;
+	d->next = NULL;
+	d->auth_rules_doc = NULL;
+#define PRES_CP(f)                               \
+	d->f.s = p;                                  \
+	if(s->f.len)                                 \
+		memcpy(p, s->f.s, s->f.len);             \
+	p[s->f.len] = '\0';                          \
+	p += s->f.len + 1;
+	PRES_SUBS_STRS(PRES_CP)
+#undef PRES_CP
+	return d;
+}
+
+void *pres_subs_dup_ex(const subs_t *s, int shared, size_t head)
+{
+	size_t size = head + pres_subs_block_size(s);
+	char *block = shared ? lp_malloc(size) : malloc(size);
+
+	if(!block)
+		return NULL;
+	memset(block, 0, head);
+	pres_subs_fill(block + head, s);
+	return block;
+}
+
+int pres_str_dup(lp_str_t *dst, const lp_str_t *src)
+{
+	dst->s = malloc(src->len + 1);
+	if(!dst->s) {
+		dst->len = 0;
+		return -1;
+	}
+	if(src->len)
+		memcpy(dst->s, src->s, src->len);
+	dst->s[src->len] = '\0';
+	dst->len = src->len;
+	return 0;
+}
+
+lp_db_t *pres_db(void)
+{
+	if(!pres.cfg.db_url)
+		return NULL;
+	if(!pres.db || pres.pid != (int)getpid()) {
+		/* never use a connection inherited across fork */
+		pres.db = lp_db_open(pres.cfg.db_url);
+		pres.pid = (int)getpid();
+	}
+	return pres.db;
+}

@@ -1,0 +1,364 @@
+/* presence module: Kamailio exports (parameters, script functions, RPC,
+ * bind_presence), start-up and the periodic jobs. The work itself is in the
+ * host-neutral pres_*.c files; pres_kam.c adapts SIP messages to them. */
+#include <stdlib.h>
+#include <time.h>
+
+#include "core/dprint.h"
+#include "core/mod_fix.h"
+#include "core/parser/parse_event.h"
+#include "core/rpc.h"
+#include "core/rpc_lookup.h"
+#include "core/sr_module.h"
+#include "core/timer.h"
+#include "core/ut.h"
+
+#include "lp_kam.h"
+#include "pres_kam.h"
+#include "pres_pub.h"
+#include "pres_shtable.h"
+#include "pres_sql.h"
+#include "pres_subs.h"
+
+MODULE_VERSION
+
+static int mod_init(void);
+static int child_init(int rank);
+static void mod_destroy(void);
+static int w_handle_publish(struct sip_msg *msg, char *sender, char *p2);
+static int w_handle_subscribe(struct sip_msg *msg, char *p1, char *p2);
+static int bind_presence(presence_api_t *api);
+
+static str db_url_p = STR_NULL;
+static str server_address_p = STR_NULL;
+
+static cmd_export_t cmds[] = {
+	{"handle_publish", (cmd_function)w_handle_publish, 0, 0, 0, REQUEST_ROUTE},
+	{"handle_publish", (cmd_function)w_handle_publish, 1, fixup_spve_null,
+			fixup_free_spve_null, REQUEST_ROUTE},
+	{"handle_subscribe", (cmd_function)w_handle_subscribe, 0, 0, 0, REQUEST_ROUTE},
+	{"bind_presence", (cmd_function)bind_presence, 1, 0, 0, 0},
+	{0, 0, 0, 0, 0, 0}
+};
+
+static param_export_t params[] = {
+	{"db_url", PARAM_STR, &db_url_p},
+	{"presentity_table", PARAM_STRING, &pres.cfg.presentity_table},
+	{"active_watchers_table", PARAM_STRING, &pres.cfg.active_watchers_table},
+	{"watchers_table", PARAM_STRING, &pres.cfg.watchers_table},
+	{"clean_period", INT_PARAM, &pres.cfg.clean_period},
+	{"db_update_period", INT_PARAM, &pres.cfg.db_update_period},
+	{"to_tag_pref", PARAM_STRING, &pres.cfg.to_tag_pref},
+	{"expires_offset", INT_PARAM, &pres.cfg.expires_offset},
+	{"max_expires", INT_PARAM, &pres.cfg.max_expires},
+	{"min_expires", INT_PARAM, &pres.cfg.min_expires},
+	{"server_address", PARAM_STR, &server_address_p},
+	{"fallback2db", INT_PARAM, &pres.cfg.fallback2db},
+	{"subs_htable_size", INT_PARAM, &pres.cfg.subs_htable_size},
+	{"pres_htable_size", INT_PARAM, &pres.cfg.pres_htable_size},
+	{"enable_sphere_check", INT_PARAM, &pres.cfg.enable_sphere_check},
+	{"timeout_rm_subs", INT_PARAM, &pres.cfg.timeout_rm_subs},
+	{"force_active", INT_PARAM, &pres.cfg.force_active},
+	{"lock_set_size", INT_PARAM, &pres.cfg.lock_set_size},
+	{"totag_avpid", INT_PARAM, &pres.cfg.totag_avpid},
+	{0, 0, 0}
+};
+
+static const char *rpc_refresh_doc[] = {
+	"Send NOTIFYs to the watchers of a presentity: <presentity_uri> <event>"
+	" <refresh_type> (0: authorization rules changed, other: published"
+	" state changed in the DB)", 0};
+static const char *rpc_cleanup_doc[] = {
+	"Remove expired publications and subscriptions now", 0};
+
+static void rpc_refresh_watchers(rpc_t *rpc, void *ctx);
+static void rpc_cleanup(rpc_t *rpc, void *ctx);
+
+static rpc_export_t rpc_cmds[] = {
+	{"presence.refreshWatchers", rpc_refresh_watchers, rpc_refresh_doc, 0},
+	{"presence.cleanup", rpc_cleanup, rpc_cleanup_doc, 0},
+	{0, 0, 0, 0}
+};
+
+struct module_exports exports = {
+	"presence",		 /* module name */
+	DEFAULT_DLFLAGS, /* dlopen flags */
+	cmds,			 /* script functions */
+	params,			 /* parameters */
+	rpc_cmds,		 /* RPC commands */
+	0,				 /* pseudo-variables */
+	0,				 /* response handler */
+	mod_init,		 /* module init */
+	child_init,		 /* per-child init */
+	mod_destroy		 /* destroy */
+};
+
+static unsigned int now_sec(void)
+{
+	return (unsigned int)time(NULL);
+}
+
+static void clean_timer(unsigned int ticks, void *param)
+{
+	pres_clean_expired();
+}
+
+static void flush_timer(unsigned int ticks, void *param)
+{
+	pres_subs_flush();
+}
+
+static char *str_param(str *s)
+{
+	return (s->s && s->len > 0) ? s->s : NULL;
+}
+
+/* Open the DB, check the table versions and load the stored state; the
+ * connection is closed again before the workers fork. */
+static int init_db(void)
+{
+	lp_db_t *db;
+	int rc = -1;
+
+	if(pres_sql_init() < 0)
+		return -1;
+	db = pres_db();
+	if(!db) {
+		LM_ERR("cannot open db_url %s\n", pres.cfg.db_url);
+		return -1;
+	}
+	if(lp_db_check_version(db, pres.cfg.presentity_table, 5) < 0
+			|| lp_db_check_version(db, pres.cfg.active_watchers_table, 12) < 0
+			|| lp_db_check_version(db, pres.cfg.watchers_table, 3) < 0)
+		goto done;
+	rc = 0;
+done:
+	return rc;
+}
+
+static int mod_init(void)
+{
+	lp_kam_install();
+	pres.cfg.db_url = str_param(&db_url_p);
+	pres.cfg.server_address = str_param(&server_address_p);
+	pres.now = now_sec;
+	pres.send_notify = pres_kam_send_notify;
+	if(pres.cfg.min_expires < 0 || pres.cfg.max_expires <= 0
+			|| (pres.cfg.min_expires > pres.cfg.max_expires)) {
+		LM_ERR("min_expires must be >= 0 and <= max_expires (> 0)\n");
+		return -1;
+	}
+	if(load_tm_api(&pres_tmb) < 0) {
+		LM_ERR("cannot bind tm (load tm before presence)\n");
+		return -1;
+	}
+	if(sl_load_api(&pres_slb) < 0) {
+		LM_ERR("cannot bind sl (load sl before presence)\n");
+		return -1;
+	}
+	pres.pubs = lp_htable_new(pres.cfg.pres_htable_size);
+	pres.subs = lp_htable_new(pres.cfg.subs_htable_size);
+	if(!pres.pubs || !pres.subs) {
+		LM_ERR("out of shared memory for the hash tables\n");
+		return -1;
+	}
+	if(!pres.cfg.db_url) {
+		LM_INFO("no db_url: library mode, only the API is served\n");
+		return 0;
+	}
+	if(init_db() < 0)
+		return -1;
+	if(pres.cfg.clean_period > 0)
+		register_timer(clean_timer, 0, pres.cfg.clean_period);
+	if(pres.cfg.db_update_period > 0)
+		register_timer(flush_timer, 0, pres.cfg.db_update_period);
+	return 0;
+}
+
+/* Events are registered by other modules' mod_init, after ours: the stored
+ * state (which names events) is loaded once, in the first child_init call
+ * (still before the fork, in the main process). */
+static int child_init(int rank)
+{
+	static int loaded;
+
+	if(!pres.cfg.db_url)
+		return 0;
+	if(rank == PROC_INIT) {
+		if(!loaded && pres_load_db() < 0) {
+			LM_ERR("cannot load the stored presence state\n");
+			return -1;
+		}
+		loaded = 1;
+		lp_db_close(pres.db);
+		pres.db = NULL;
+		return 0;
+	}
+	if(rank == PROC_MAIN || rank == PROC_TCP_MAIN)
+		return 0;
+	if(!pres_db()) {
+		LM_ERR("cannot open db_url in process rank %d\n", rank);
+		return -1;
+	}
+	return 0;
+}
+
+static void mod_destroy(void)
+{
+	if(pres.cfg.db_url && pres.subs && pres_db())
+		pres_subs_flush();
+	if(pres.db)
+		lp_db_close(pres.db);
+	pres.db = NULL;
+}
+
+static int w_handle_publish(struct sip_msg *msg, char *sender, char *p2)
+{
+	str s = STR_NULL;
+
+	if(sender && fixup_get_svalue(msg, (gparam_t *)sender, &s) < 0) {
+		LM_ERR("cannot evaluate sender_uri\n");
+		s.s = NULL;
+		s.len = 0;
+	}
+	return pres_kam_publish(msg, sender ? &s : NULL);
+}
+
+static int w_handle_subscribe(struct sip_msg *msg, char *p1, char *p2)
+{
+	return pres_kam_subscribe(msg);
+}
+
+static void rpc_refresh_watchers(rpc_t *rpc, void *ctx)
+{
+	str uri, event;
+	int type, n;
+
+	if(rpc->scan(ctx, "SSd", &uri, &event, &type) < 3) {
+		rpc->fault(ctx, 400, "usage: <presentity_uri> <event> <refresh_type>");
+		return;
+	}
+	if(!pres.cfg.db_url) {
+		rpc->fault(ctx, 500, "library mode (no db_url)");
+		return;
+	}
+	{
+		lp_str_t u = {uri.s, uri.len}, e = {event.s, event.len};
+		n = pres_refresh_watchers(&u, &e, type);
+	}
+	if(n < 0) {
+		rpc->fault(ctx, 404, "unknown event or bad presentity uri");
+		return;
+	}
+	rpc->rpl_printf(ctx, "notified %d", n);
+}
+
+static void rpc_cleanup(rpc_t *rpc, void *ctx)
+{
+	if(!pres.cfg.db_url) {
+		rpc->fault(ctx, 500, "library mode (no db_url)");
+		return;
+	}
+	pres_clean_expired();
+	rpc->rpl_printf(ctx, "OK");
+}
+
+/* ---- API for other modules ---- */
+
+static pres_ev_t *api_contains_event(lp_str_t *name, struct event *parsed)
+{
+	if(parsed && event_parser(name->s, name->len, (event_t *)parsed) < 0)
+		return NULL;
+	return pres_event_by_hdr(name);
+}
+
+/* event_t -> "name;param[=value]..." and lookup */
+static pres_ev_t *api_search_event(struct event *evp)
+{
+	event_t *e = (event_t *)evp;
+	char buf[256];
+	int n;
+	param_t *p;
+	lp_str_t s;
+
+	n = snprintf(buf, sizeof(buf), "%.*s", e->name.len, e->name.s);
+	for(p = e->params.list; p && n > 0 && n < (int)sizeof(buf); p = p->next)
+		n += snprintf(buf + n, sizeof(buf) - n, p->body.len ? ";%.*s=%.*s" : ";%.*s",
+				p->name.len, p->name.s, p->body.len, p->body.s);
+	if(n <= 0 || n >= (int)sizeof(buf))
+		return NULL;
+	s.s = buf;
+	s.len = n;
+	return pres_event_by_hdr(&s);
+}
+
+static int api_get_event_list(lp_str_t **ev_list)
+{
+	char buf[1024];
+	int n = pres_allow_events(buf, sizeof(buf));
+	str *s;
+
+	if(n < 0)
+		return -1;
+	s = pkg_malloc(sizeof(str) + n + 1);
+	if(!s)
+		return -1;
+	s->s = (char *)(s + 1);
+	memcpy(s->s, buf, n + 1);
+	s->len = n;
+	*ev_list = (lp_str_t *)s;
+	return 0;
+}
+
+static int api_update_watchers(lp_str_t pres_uri, pres_ev_t *ev, lp_str_t *rules_doc)
+{
+	return pres_refresh_watchers(&pres_uri, &ev->name, 0) < 0 ? -1 : 0;
+}
+
+static subs_t *api_mem_copy_subs(subs_t *s, int mem_type)
+{
+	size_t size = pres_subs_block_size(s);
+	void *block = (mem_type & SHM_MEM_TYPE) ? shm_malloc(size) : pkg_malloc(size);
+
+	if(!block) {
+		LM_ERR("out of memory copying a subscription\n");
+		return NULL;
+	}
+	return pres_subs_fill(block, s);
+}
+
+static int api_update_db_subs(void *db_con, void *db_funcs, shtable_t hash_table,
+		int htable_size, int no_lock, void *handler)
+{
+	return pres_subs_flush() < 0 ? -1 : 0;
+}
+
+static char *api_get_sphere(lp_str_t *pres_uri)
+{
+	return NULL; /* sphere checks arrive with the full presence_xml */
+}
+
+static int bind_presence(presence_api_t *api)
+{
+	if(!api) {
+		LM_ERR("bind_presence: NULL api\n");
+		return -1;
+	}
+	memset(api, 0, sizeof(*api));
+	api->add_event = pres_add_event;
+	api->contains_event = api_contains_event;
+	api->search_event = api_search_event;
+	api->get_event_list = api_get_event_list;
+	api->update_watchers_status = api_update_watchers;
+	api->new_shtable = pres_shtable_new;
+	api->destroy_shtable = pres_shtable_destroy;
+	api->insert_shtable = pres_shtable_insert;
+	api->search_shtable = pres_shtable_search;
+	api->delete_shtable = pres_shtable_delete;
+	api->update_shtable = pres_shtable_update;
+	api->mem_copy_subs = api_mem_copy_subs;
+	api->update_db_subs = api_update_db_subs;
+	api->extract_sdialog_info = pres_kam_extract_sdialog_info;
+	api->get_sphere = api_get_sphere;
+	return 0;
+}
