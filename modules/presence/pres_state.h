@@ -57,7 +57,19 @@ typedef struct pres_state {
 
 extern pres_state_t pres;
 
-/* Defaults of every parameter (as the documentation gives them). */
+/* Defaults of every parameter (as the documentation gives them); a static
+ * initializer because Kamailio sets module parameters before mod_init. */
+#define PRES_CFG_DEFAULTS                                                   \
+	{                                                                       \
+		.db_url = NULL, .presentity_table = "presentity",                   \
+		.active_watchers_table = "active_watchers",                         \
+		.watchers_table = "watchers", .clean_period = 100,                  \
+		.db_update_period = 100, .to_tag_pref = "10", .expires_offset = 0,  \
+		.max_expires = 3600, .min_expires = 0, .server_address = NULL,      \
+		.fallback2db = 0, .subs_htable_size = 9, .pres_htable_size = 9,     \
+		.enable_sphere_check = 0, .timeout_rm_subs = 1, .force_active = 0,  \
+		.lock_set_size = 4, .totag_avpid = 0                                \
+	}
 void pres_cfg_defaults(pres_cfg_t *cfg);
 
 #endif

@@ -9,27 +9,13 @@
 #include "lp_log.h"
 #include "pres_logic.h"
 
-pres_state_t pres;
+pres_state_t pres = {.cfg = PRES_CFG_DEFAULTS};
 
 void pres_cfg_defaults(pres_cfg_t *cfg)
 {
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->presentity_table = "presentity";
-	cfg->active_watchers_table = "active_watchers";
-	cfg->watchers_table = "watchers";
-	cfg->clean_period = 100;
-	cfg->db_update_period = 100;
-	cfg->to_tag_pref = "10";
-	cfg->expires_offset = 0;
-	cfg->max_expires = 3600;
-	cfg->min_expires = 0;
-	cfg->server_address = NULL;
-	cfg->fallback2db = 0;
-	cfg->subs_htable_size = 9;
-	cfg->pres_htable_size = 9;
-	cfg->enable_sphere_check = 0;
-	cfg->timeout_rm_subs = 1;
-	cfg->lock_set_size = 4;
+	pres_cfg_t d = PRES_CFG_DEFAULTS;
+
+	*cfg = d;
 }
 
 /* The registry keeps its own copy of the event (name and content type in
