@@ -88,6 +88,8 @@ static void req_body(struct sip_msg *msg, lp_str_t *body)
 	body->len = 0;
 	if(body->s && msg->content_length)
 		body->len = get_content_length(msg);
+	else if(body->s) /* UDP may omit Content-Length: the rest is the body */
+		body->len = (int)(msg->buf + msg->len - body->s);
 	if(body->len <= 0)
 		*body = LP_STR_NULL;
 }

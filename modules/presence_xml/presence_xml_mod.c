@@ -92,7 +92,11 @@ static int pxml_publ_handl(struct sip_msg *msg)
 	if(!msg)
 		return -1;
 	body = get_body(msg);
-	len = body && msg->content_length ? get_content_length(msg) : 0;
+	len = 0;
+	if(body && msg->content_length)
+		len = get_content_length(msg);
+	else if(body) /* UDP may omit Content-Length */
+		len = (int)(msg->buf + msg->len - body);
 	if(pxml_pidf_check(body, len, &why) < 0) {
 		LM_INFO("PUBLISH body rejected: %s\n", why);
 		return -1;
@@ -117,7 +121,6 @@ static int add_presence_event(void)
 static int mod_init(void)
 {
 	bind_presence_t bind;
-	pres_ev_t *copy;
 
 	if(pxml.passive_mode) {
 		LM_INFO("passive mode: not binding to presence\n");
@@ -129,13 +132,9 @@ static int mod_init(void)
 		return -1;
 	}
 	xmlInitParser();
-	if(!pxml.disable_presence) {
-		copy = NULL;
-		if(add_presence_event() < 0) {
-			LM_ERR("cannot add the presence event\n");
-			return -1;
-		}
-		(void)copy;
+	if(!pxml.disable_presence && add_presence_event() < 0) {
+		LM_ERR("cannot add the presence event\n");
+		return -1;
 	}
 	if(!pxml.disable_winfo)
 		LM_INFO("presence.winfo is not served yet by this presence_xml\n");

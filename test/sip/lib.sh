@@ -1,0 +1,683 @@
+# Shared harness for the end-to-end SIP cases: sourced by every
+# cases/<NN-name>/test.sh.  It gives each case a fresh work directory under
+# test/sip/out/<case>/ with its own SQLite database, starts and stops a real
+# Kamailio (by PID, waiting on its UDP port and its ctl socket, never on a
+# bare sleep), runs SIPp scenarios with message traces, and offers assertions
+# that print what was expected and what was seen.  A case ends with `finish`,
+# which exits non-zero when an assertion failed.
+#
+# IMPL=reference runs the same cases against Debian's own presence modules
+# (MPATH = Debian's dir only, -A REFERENCE); assertions guarded by `ours_only`
+# are then skipped.
+
+set -u
+
+SIP_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$SIP_DIR/../.." && pwd)
+CASE_DIR=$(cd "$(dirname "$0")" && pwd)
+CASE=$(basename "$CASE_DIR")
+WORK=$SIP_DIR/out/$CASE
+IMPL=${IMPL:-ours}
+DEBIAN_MPATH=/usr/lib/x86_64-linux-gnu/kamailio/modules
+KAM_CFG=$REPO/scripts/kamailio-presence.cfg
+KAM_BIN=${KAMAILIO:-/usr/sbin/kamailio}
+WAIT_MAX=${WAIT_MAX:-10}          # seconds, bound of every readiness wait
+SIPP_TIMEOUT=${SIPP_TIMEOUT:-20}  # seconds, global bound of one sipp run
+
+DB=$WORK/presence.db
+CTL=$WORK/ctl.sock
+KAM_LOG=$WORK/kamailio.log
+KAM_PID=
+PORT=
+FAILED=0
+SIPP_SEQ=0
+SIPP_BG_PIDS=()
+
+case "$IMPL" in
+ours|reference) ;;
+*) echo "IMPL must be 'ours' or 'reference', not '$IMPL'" >&2; exit 2 ;;
+esac
+
+# The suite runner creates (and empties) WORK and sends our output to a log
+# there; run on its own, a case starts from an empty WORK itself.
+if [ -z "${SIP_SUITE:-}" ]; then
+	rm -rf "$WORK"
+fi
+mkdir -p "$WORK"
+cd "$WORK" || exit 2
+
+# ---------------------------------------------------------------- results
+
+ok() { echo "  ok: $*"; }
+fail() { echo "FAIL: $*"; FAILED=$((FAILED + 1)); }
+note() { echo "  .. $*"; }
+
+# ours_only DESCRIPTION: true when an assertion that the reference does not
+# satisfy should run; under IMPL=reference prints a SKIP line and is false.
+ours_only() {
+	if [ "$IMPL" = reference ]; then
+		echo "  SKIP (ours-only): $*"
+		return 1
+	fi
+	return 0
+}
+
+# is_reference: running against Debian's modules.
+is_reference() { [ "$IMPL" = reference ]; }
+
+finish() {
+	if [ "$FAILED" -gt 0 ]; then
+		echo "RESULT: $FAILED assertion(s) failed"
+		exit 1
+	fi
+	echo "RESULT: all assertions passed"
+	exit 0
+}
+
+# ---------------------------------------------------------------- helpers
+
+# wait_until SECONDS CMD...: run CMD every 50 ms until it succeeds or the
+# bound expires (returns 1 then).
+wait_until() {
+	local limit=$1 end
+	shift
+	end=$(($(date +%s%N) + limit * 1000000000))
+	while :; do
+		"$@" >/dev/null 2>&1 && return 0
+		[ "$(date +%s%N)" -ge "$end" ] && return 1
+		sleep 0.05
+	done
+}
+
+udp_bound() { [ -n "$(ss -Hlun "sport = :$1" 2>/dev/null)" ]; }
+udp_free() { ! udp_bound "$1"; }
+
+# free_udp_port: a port on 127.0.0.1 that nothing listens on and that this
+# case has not handed out yet (kept in a file: callers use $(...)).
+free_udp_port() {
+	local p i
+	for i in $(seq 1 200); do
+		p=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+		grep -qx "$p" "$WORK/ports" 2>/dev/null && continue
+		if udp_free "$p"; then
+			echo "$p" >>"$WORK/ports"
+			echo "$p"
+			return 0
+		fi
+	done
+	echo "no free UDP port found" >&2
+	return 1
+}
+
+# ---------------------------------------------------------------- database
+
+# create_db: create the case database from the project's schema (Debian's
+# presence schema plus its version table while ours does not exist).
+create_db() {
+	local db=$DB schema=$REPO/scripts/sqlite/presence-create.sql
+	rm -f "$db" "$db-wal" "$db-shm"
+	if [ -f "$schema" ]; then
+		sqlite3 "$db" <"$schema" || return 1
+	else
+		{
+			sed -n '/CREATE TABLE version/,/^INSERT/p' \
+				/usr/share/kamailio/db_sqlite/standard-create.sql
+			cat /usr/share/kamailio/db_sqlite/presence-create.sql
+		} | sqlite3 "$db" || return 1
+	fi
+}
+
+sql() { sqlite3 -batch -cmd '.timeout 2000' "$DB" "$1"; }
+
+# ---------------------------------------------------------------- kamailio
+
+# start_kamailio [ARGS...]: start Kamailio on a free port (or on $PORT when
+# it is already set, as for a restart) and wait until it serves.  ARGS go to
+# kamailio as they are (-A WITH_TM), except --param=MODULE:NAME:VALUE: those
+# become modparam lines of a wrapper config $WORK/kamailio.cfg that imports
+# scripts/kamailio-presence.cfg first.  (The config's EXTRA_CFG cannot be
+# used: Kamailio does not expand a define in an import_file name, and
+# kamailio --modparam is applied before modules are loaded.)
+start_kamailio() {
+	local mpath ref=() args=() cfg=$KAM_CFG t0 a m n v
+	for a in "$@"; do
+		case "$a" in
+		--param=*)
+			a=${a#--param=} m=${a%%:*} a=${a#*:} n=${a%%:*} v=${a#*:}
+			[[ "$v" =~ ^-?[0-9]+$ ]] || v="\"$v\""
+			if [ "$cfg" = "$KAM_CFG" ]; then
+				cfg=$WORK/kamailio.cfg
+				printf '#!KAMAILIO\nimport_file "%s"\n' "$KAM_CFG" >"$cfg"
+			fi
+			echo "modparam(\"$m\", \"$n\", $v)" >>"$cfg"
+			;;
+		*) args+=("$a") ;;
+		esac
+	done
+	[ -f "$DB" ] || create_db || { fail "cannot create $DB"; return 1; }
+	[ -n "$PORT" ] || PORT=$(free_udp_port) || return 1
+	if [ "$IMPL" = reference ]; then
+		mpath=$DEBIAN_MPATH
+		ref=(-A REFERENCE)
+	else
+		mpath=$REPO/modules:$DEBIAN_MPATH
+	fi
+	mkdir -p "$WORK/run"
+	rm -f "$CTL"
+	echo "=== start $(date +%T.%N) port $PORT impl $IMPL cfg $cfg $*" >>"$KAM_LOG"
+	t0=$(date +%s%N)
+	"$KAM_BIN" -f "$cfg" -DD -E -Y "$WORK/run" -m 64 \
+		-A "LISTEN=udp:127.0.0.1:$PORT" \
+		-A "DBURL=\"sqlite://$DB\"" \
+		-A "CTLSOCK=\"unix:$CTL\"" \
+		-A "SERVER_ADDRESS=\"sip:127.0.0.1:$PORT\"" \
+		-A "MPATH=\"$mpath\"" \
+		-A "CHILDREN=${CHILDREN:-2}" \
+		"${ref[@]}" "${args[@]}" </dev/null >>"$KAM_LOG" 2>&1 &
+	KAM_PID=$!
+	echo "$KAM_PID" >"$WORK/kamailio.pid"
+	if ! wait_until "$WAIT_MAX" kamailio_ready || ! kamailio_alive; then
+		if kamailio_alive; then
+			fail "kamailio (pid $KAM_PID) not ready on udp:$PORT and $CTL within ${WAIT_MAX}s"
+			stop_kamailio
+		else
+			wait "$KAM_PID" 2>/dev/null
+			fail "kamailio exited during start-up (rc $?); log tail:"
+			KAM_PID=
+		fi
+		tail -n 15 "$KAM_LOG" | sed 's/^/    | /'
+		return 1
+	fi
+	note "kamailio pid $KAM_PID ready on udp:127.0.0.1:$PORT in $((($(date +%s%N) - t0) / 1000000)) ms"
+}
+
+# kamailio_ready: true when up, and also when dead (so the wait ends early).
+kamailio_ready() {
+	kamailio_alive || return 0
+	udp_bound "$PORT" && kamcmd -s "unix:$CTL" core.version >/dev/null 2>&1
+}
+
+# kamailio_alive: the recorded PID still lives.
+kamailio_alive() { [ -n "$KAM_PID" ] && kill -0 "$KAM_PID" 2>/dev/null; }
+
+# start_kamailio_expect_exit [ARGS...]: for a config that must not come up;
+# true when Kamailio exited by itself during start-up (its log says why).
+start_kamailio_expect_exit() {
+	local failed=$FAILED
+	start_kamailio "$@" >/dev/null 2>&1
+	FAILED=$failed
+	! kamailio_alive
+}
+
+# stop_kamailio: TERM the recorded PID, wait (bounded) for it to exit and
+# for its port to be released; KILL only as a last resort.
+stop_kamailio() {
+	local pid=$KAM_PID
+	[ -n "$pid" ] || return 0
+	KAM_PID=
+	if kill -0 "$pid" 2>/dev/null; then
+		kill -TERM "$pid" 2>/dev/null
+		if ! wait_until "$WAIT_MAX" proc_gone "$pid"; then
+			echo "kamailio $pid ignored TERM, killing" >&2
+			kill -KILL "$pid" 2>/dev/null
+		fi
+	fi
+	wait "$pid" 2>/dev/null
+	wait_until "$WAIT_MAX" udp_free "$PORT" ||
+		echo "port $PORT still bound after stopping kamailio $pid" >&2
+	echo "=== stopped $(date +%T.%N) pid $pid" >>"$KAM_LOG"
+}
+
+proc_gone() { ! kill -0 "$1" 2>/dev/null; }
+
+# kam_rpc ARGS...: kamcmd on the case's ctl socket.
+kam_rpc() { kamcmd -s "unix:$CTL" "$@"; }
+
+# ---------------------------------------------------------------- sipp
+
+# sipp_run SCENARIO [-k KEY VALUE ...] [sipp args...]
+# Runs SCENARIO (a path relative to the case directory, or absolute) against
+# Kamailio from its own free port, in the foreground, and returns sipp's exit
+# code.  The trace goes to $WORK/<n>-<scenario>.msg (SIPP_TRACE), the errors
+# to .err (SIPP_ERR).  On failure the abort reason is printed.  Common keys:
+# [port] (Kamailio's port), [lport] (sipp's port) are always set.
+# SIPP_LPORT may fix sipp's own port (e.g. a watcher across a restart).
+sipp_run() {
+	sipp_prepare "$@" || return 1
+	local rc
+	sipp "${SIPP_ARGS[@]}" >"$SIPP_OUT" 2>&1 </dev/null
+	rc=$?
+	sipp_report "$rc" "$SIPP_NAME"
+	return "$rc"
+}
+
+# sipp_bg NAME SCENARIO [args as sipp_run]: start sipp in the background;
+# sipp_wait NAME collects it (bounded by its own -timeout).  Returns once
+# sipp listens.  NAME must be a shell identifier; its trace is BG_TRACE_NAME.
+sipp_bg() {
+	local name=$1
+	shift
+	sipp_prepare "$@" || return 1
+	sipp "${SIPP_ARGS[@]}" >"$SIPP_OUT" 2>&1 </dev/null &
+	local pid=$!
+	SIPP_BG_PIDS+=("$pid")
+	printf '%s\n%s\n%s\n%s\n' "$pid" "$SIPP_TRACE" "$SIPP_ERR" \
+		"$SIPP_NAME" >"$WORK/$name.bg"
+	# wait until sipp listens, so that the next step cannot race it
+	wait_until "$WAIT_MAX" udp_bound "$SIPP_PORT" ||
+		fail "sipp $name did not bind udp:$SIPP_PORT"
+	eval "BG_TRACE_$name=\$SIPP_TRACE"
+}
+
+# sipp_wait NAME: wait for a background sipp and return its exit code.
+sipp_wait() {
+	local name=$1 pid trace err sname rc
+	{ read -r pid; read -r trace; read -r err; read -r sname; } <"$WORK/$name.bg"
+	wait "$pid"
+	rc=$?
+	SIPP_TRACE=$trace SIPP_ERR=$err
+	sipp_report "$rc" "$sname"
+	return "$rc"
+}
+
+sipp_prepare() {
+	local scen=$1 keys=() extra=()
+	shift
+	case "$scen" in /*) ;; *) scen=$CASE_DIR/$scen ;; esac
+	[ -f "$scen" ] || { fail "no scenario $scen"; return 1; }
+	while [ $# -gt 0 ]; do
+		if [ "$1" = -k ]; then
+			keys+=(-key "$2" "$3")
+			shift 3
+		else
+			extra+=("$1")
+			shift
+		fi
+	done
+	SIPP_SEQ=$((SIPP_SEQ + 1))
+	SIPP_NAME=$(printf '%02d-%s' "$SIPP_SEQ" "$(basename "$scen" .xml)")
+	SIPP_PORT=${SIPP_LPORT:-$(free_udp_port)} || return 1
+	SIPP_TRACE=$WORK/$SIPP_NAME.msg
+	SIPP_ERR=$WORK/$SIPP_NAME.err
+	SIPP_OUT=$WORK/$SIPP_NAME.out
+	SIPP_ARGS=(-sf "$scen" "127.0.0.1:$PORT" -i 127.0.0.1 -p "$SIPP_PORT"
+		-m 1 -l 1 -nr -nostdin -timeout "${SIPP_TIMEOUT}s" -timeout_error
+		-recv_timeout 5000 -max_recv_loops 100
+		-trace_msg -message_file "$SIPP_TRACE"
+		-trace_err -error_file "$SIPP_ERR"
+		-key port "$PORT" -key lport "$SIPP_PORT"
+		"${keys[@]}" "${extra[@]}")
+}
+
+sipp_report() {
+	[ "$1" -ne 0 ] && note "sipp $2 exited $1$(sipp_reason)"
+	return 0
+}
+
+# assert_sipp RC WHAT: a sipp run ended as expected (0).
+assert_sipp() {
+	if [ "$1" -eq 0 ]; then
+		ok "$2"
+	else
+		fail "$2: sipp exited $1 (see ${SIPP_ERR#"$SIP_DIR"/})$(sipp_reason)"
+	fi
+}
+
+# sipp_reason: the first abort reason from the last sipp error file.
+sipp_reason() {
+	local r
+	r=$(grep -m1 -E 'unexpected|timed out|timeout|Aborting|error' "$SIPP_ERR" \
+		2>/dev/null | sed 's/^.*\(Aborting\|while\)/\1/' | cut -c1-200)
+	[ -n "$r" ] && echo ": $r"
+}
+
+stop_sipps() {
+	local pid
+	for pid in "${SIPP_BG_PIDS[@]}"; do
+		if kill -0 "$pid" 2>/dev/null; then
+			kill -TERM "$pid" 2>/dev/null
+			wait_until 3 proc_gone "$pid" || kill -KILL "$pid" 2>/dev/null
+		fi
+		wait "$pid" 2>/dev/null
+	done
+	SIPP_BG_PIDS=()
+}
+
+cleanup() {
+	stop_sipps
+	stop_kamailio
+}
+trap cleanup EXIT
+trap 'fail "interrupted"; exit 1' INT TERM
+
+# ---------------------------------------------------------------- one request
+
+# sip_request METHOD URI HEADERS [BODYFILE]: send one request from a
+# generated scenario and record the reply.  HEADERS are extra header lines
+# (newline-separated; Via/From/To/Call-ID/CSeq/Max-Forwards/Contact/
+# Content-Length are generated unless FROM/TO/CALLID/CSEQ are set in the
+# environment).  Sets REPLY_CODE (empty when none came) and REPLY (the whole
+# reply).  Any final reply code is accepted here; the caller asserts it.
+sip_request() {
+	local method=$1 uri=$2 headers=$3 body=${4:-} scen name
+	SIPP_SEQ_REQ=$((${SIPP_SEQ_REQ:-0} + 1))
+	name=req$SIPP_SEQ_REQ-$(echo "$method" | tr '[:upper:]' '[:lower:]')
+	scen=$WORK/$name.xml
+	{
+		cat <<EOF
+<?xml version="1.0" encoding="ISO-8859-1"?>
+<scenario name="$name">
+<send><![CDATA[
+$method $uri SIP/2.0
+Via: SIP/2.0/UDP [local_ip]:[local_port];branch=[branch]
+From: ${FROM:-<sip:probe@127.0.0.1>};tag=[pid]probe[call_number]
+To: ${TO:-<$uri>}
+Call-ID: ${CALLID:-[call_id]}
+CSeq: ${CSEQ:-1} $method
+Max-Forwards: 70
+Contact: <sip:probe@[local_ip]:[local_port]>
+EOF
+		[ -n "$headers" ] && printf '%s\n' "$headers"
+		echo "Content-Length: [len]"
+		echo
+		# [file] keeps bodies such as a DOCTYPE out of sipp's XML parser
+		[ -n "$body" ] && printf '[file name="%s"]\n' "$(realpath "$body")"
+		echo "]]></send>"
+		echo '<recv response="100" optional="true"/>'
+		for c in 200 202 400 403 404 405 406 412 413 415 420 423 480 481 \
+			483 489 491 500 501 503 513; do
+			echo "<recv response=\"$c\" next=\"done\" optional=\"true\"/>"
+		done
+		echo '<recv response="999"/>'
+		echo '<label id="done"/>'
+		echo '</scenario>'
+	} >"$scen"
+	sipp_run "$scen" >/dev/null
+	REPLY=$(trace_msg "$SIPP_TRACE" received '^SIP/2.0' 1)
+	REPLY_CODE=$(printf '%s\n' "$REPLY" | head -n1 | awk '{print $2}')
+}
+
+# assert_reply CODE WHAT: the last sip_request got CODE (a regex like
+# '400|489' is allowed).
+assert_reply() {
+	local want=$1 what=$2
+	if [[ "$REPLY_CODE" =~ ^($want)$ ]]; then
+		ok "$what -> $REPLY_CODE"
+	else
+		fail "$what: expected reply $want, got '${REPLY_CODE:-no reply}'$(
+			[ -z "$REPLY_CODE" ] && sipp_reason)"
+	fi
+}
+
+# ---------------------------------------------------------------- watchers
+
+# watch_start NAME PRESENTITY WATCHER N [EXPIRES [UNSUB [CONTACT]]]:
+# start a background subscriber (sipp from its own port) that SUBSCRIBEs
+# to PRESENTITY as WATCHER, accepts 200 or 202, answers N NOTIFYs with 200,
+# then (UNSUB=1, the default) unsubscribes in the dialog (Expires: 0),
+# accepts 200/202 and answers the final NOTIFY.  CONTACT defaults to
+# sip:<user of WATCHER>@127.0.0.1:<its port>.  SIPP_LPORT fixes the port.
+# The scenario is generated into $WORK/NAME.xml.
+watch_start() {
+	local name=$1 pres=$2 watcher=$3 n=$4 exp=${5:-300} unsub=${6:-1}
+	local contact=${7:-} user i scen=$WORK/$1.xml
+	user=${watcher#sip:}
+	user=${user%%@*}
+	[ -n "$contact" ] || contact="sip:$user@[local_ip]:[local_port]"
+	{
+		echo '<?xml version="1.0" encoding="ISO-8859-1"?>'
+		echo "<scenario name=\"$name\">"
+		watch_subscribe "$pres" "$watcher" "$contact" "$exp" 1 ""
+		echo '<recv response="200" optional="true" next="sub_ok"/>'
+		echo '<recv response="202"/>'
+		echo '<label id="sub_ok"/>'
+		for i in $(seq 1 "$n"); do watch_notify_ok; done
+		if [ "$unsub" = 1 ]; then
+			watch_subscribe "$pres" "$watcher" "$contact" 0 2 \
+				"[peer_tag_param]"
+			echo '<recv response="200" optional="true" next="unsub_ok"/>'
+			echo '<recv response="202"/>'
+			echo '<label id="unsub_ok"/>'
+			watch_notify_ok
+		fi
+		echo '</scenario>'
+	} >"$scen"
+	sipp_bg "$name" "$scen" -recv_timeout 10000
+}
+
+watch_subscribe() {
+	printf '%s\n' '<send><![CDATA[' \
+		"SUBSCRIBE $1 SIP/2.0" \
+		'Via: SIP/2.0/UDP [local_ip]:[local_port];branch=[branch]' \
+		"From: <$2>;tag=[pid]w[call_number]" \
+		"To: <$1>$6" \
+		'Call-ID: [call_id]' \
+		"CSeq: $5 SUBSCRIBE" \
+		'Max-Forwards: 70' \
+		"Contact: <$3>" \
+		'Event: presence' \
+		'Accept: application/pidf+xml' \
+		"Expires: $4" \
+		'Content-Length: [len]' \
+		'' ']]></send>'
+}
+
+watch_notify_ok() {
+	printf '%s\n' '<recv request="NOTIFY"/>' '<send><![CDATA[' \
+		'SIP/2.0 200 OK' '[last_Via:]' '[last_From:]' '[last_To:]' \
+		'[last_Call-ID:]' '[last_CSeq:]' 'Content-Length: 0' '' \
+		']]></send>'
+}
+
+# watch_trace NAME: the message trace of a watcher.
+watch_trace() { eval "echo \"\${BG_TRACE_$1}\""; }
+
+# wait_notifies NAME K: wait (bounded) until watcher NAME got K NOTIFYs.
+wait_notifies() {
+	local t
+	t=$(watch_trace "$1")
+	if wait_until "$WAIT_MAX" notify_count_ge "$t" "$2"; then
+		ok "watcher $1 got NOTIFY #$2"
+	else
+		fail "watcher $1: expected $2 NOTIFYs within ${WAIT_MAX}s, got $(trace_count "$t" received '^NOTIFY')"
+		return 1
+	fi
+}
+notify_count_ge() { [ "$(trace_count "$1" received '^NOTIFY')" -ge "$2" ]; }
+
+# watch_notify NAME K: the K-th NOTIFY watcher NAME received (-1: last).
+watch_notify() { trace_msg "$(watch_trace "$1")" received '^NOTIFY' "$2"; }
+
+# watch_wait NAME [WHAT]: the watcher's sipp ended with 0.
+watch_wait() {
+	sipp_wait "$1"
+	assert_sipp $? "${2:-watcher $1 scenario}"
+}
+
+# ---------------------------------------------------------------- traces
+
+# trace_msg TRACE sent|received REGEX N: the N-th (1-based; -1 = last;
+# 0 prints how many)
+# message of that direction whose first line matches REGEX, CRLFs removed.
+trace_msg() {
+	local trace=$1 dir=$2 re=$3 n=$4
+	[ -f "$trace" ] || return 1
+	awk -v dir="$dir" -v re="$re" -v n="$n" '
+	function flush() {
+		if (cur != "" && first ~ re) { cnt++; msgs[cnt] = cur }
+		cur = ""; first = ""; inmsg = 0
+	}
+	/^-{20,} / { flush(); next }
+	/^(UDP|TCP) message (sent|received)/ {
+		flush()
+		if (index($0, dir) > 0) { inmsg = 1; skipblank = 1 }
+		next
+	}
+	inmsg {
+		sub(/\r$/, "")
+		if (skipblank && $0 == "") next
+		if (skipblank) { first = $0; skipblank = 0 }
+		cur = cur $0 "\n"
+	}
+	END {
+		flush()
+		if (n == 0) { print cnt + 0; exit }
+		if (n < 0) n = cnt + 1 + n
+		if (n >= 1 && n <= cnt) printf "%s", msgs[n]
+	}' "$trace"
+}
+
+# reply N: the N-th reply (1-based, -1 = last) in the last sipp trace.
+reply() { trace_msg "$SIPP_TRACE" received '^SIP/2.0' "${1:--1}"; }
+
+# trace_count TRACE sent|received REGEX: how many such messages.
+trace_count() {
+	[ -f "$1" ] || { echo 0; return; }
+	trace_msg "$1" "$2" "$3" 0
+}
+
+# msg_hdr "MSG" NAME: value of the first NAME header (compact forms of the
+# usual headers are understood).
+msg_hdr() {
+	local short=
+	case "$(echo "$2" | tr '[:upper:]' '[:lower:]')" in
+	from) short=f ;; to) short=t ;; call-id) short=i ;; contact) short=m ;;
+	content-type) short=c ;; content-length) short=l ;; event) short=o ;;
+	via) short=v ;; allow-events) short=u ;; esac
+	printf '%s\n' "$1" | awk -v n="$2" -v s="$short" '
+		NR == 1 { next }
+		$0 == "" { exit }
+		{
+			i = index($0, ":"); if (!i) next
+			h = tolower(substr($0, 1, i - 1)); gsub(/[ \t]/, "", h)
+			if (h == tolower(n) || (s != "" && h == s)) {
+				v = substr($0, i + 1); sub(/^[ \t]+/, "", v); sub(/[ \t]+$/, "", v)
+				print v; exit
+			}
+		}'
+}
+
+# msg_body "MSG": the body (after the first empty line).
+msg_body() { printf '%s\n' "$1" | awk 'f { print } $0 == "" { f = 1 }'; }
+
+# msg_tag "HEADER VALUE": the tag parameter of a From/To value.
+msg_tag() { printf '%s\n' "$1" | sed -n 's/.*;[ \t]*tag=\([^;> \t]*\).*/\1/p'; }
+
+# msg_param "VALUE" NAME: a ;NAME=value parameter.
+msg_param() { printf '%s\n' "$1" | sed -n "s/.*;[ \t]*$2=\([^;, \t]*\).*/\1/p"; }
+
+# ---------------------------------------------------------------- asserts
+
+# assert_eq EXPECTED SEEN WHAT
+assert_eq() {
+	if [ "$1" = "$2" ]; then
+		ok "$3 = '$2'"
+	else
+		fail "$3: expected '$1', saw '$2'"
+	fi
+}
+
+# assert_ne UNEXPECTED SEEN WHAT
+assert_ne() {
+	if [ "$1" != "$2" ]; then
+		ok "$3 = '$2' (not '$1')"
+	else
+		fail "$3: expected something other than '$1'"
+	fi
+}
+
+# assert_match REGEX SEEN WHAT (extended regex, whole-string not implied)
+assert_match() {
+	if printf '%s' "$2" | grep -Eq -- "$1"; then
+		ok "$3 =~ /$1/"
+	else
+		fail "$3: expected to match /$1/, saw '$(printf '%s' "$2" | head -c 300)'"
+	fi
+}
+
+# assert_no_match REGEX SEEN WHAT
+assert_no_match() {
+	if printf '%s' "$2" | grep -Eq -- "$1"; then
+		fail "$3: expected no match of /$1/, saw '$(printf '%s' "$2" | head -c 300)'"
+	else
+		ok "$3 !~ /$1/"
+	fi
+}
+
+# assert_num OP EXPECTED SEEN WHAT (OP: -gt -ge -lt -le -eq)
+assert_num() {
+	if [[ "$3" =~ ^-?[0-9]+$ ]] && test "$3" "$1" "$2"; then
+		ok "$4 = $3 ($1 $2)"
+	else
+		fail "$4: expected $1 $2, saw '$3'"
+	fi
+}
+
+# assert_sql SQL EXPECTED [WHAT]
+assert_sql() {
+	local seen
+	seen=$(sql "$1" 2>&1)
+	assert_eq "$2" "$seen" "${3:-sql: $1}"
+}
+
+# wait_sql SQL EXPECTED [WHAT]: poll (bounded) until SQL yields EXPECTED.
+wait_sql() {
+	local seen
+	if wait_until "$WAIT_MAX" sql_is "$1" "$2"; then
+		ok "${3:-sql: $1} = '$2'"
+	else
+		seen=$(sql "$1" 2>&1)
+		fail "${3:-sql: $1}: expected '$2' within ${WAIT_MAX}s, saw '$seen'"
+	fi
+}
+sql_is() { [ "$(sql "$1" 2>/dev/null)" = "$2" ]; }
+
+# assert_log_contains REGEX [WHAT]: the case's kamailio log matches.
+assert_log_contains() {
+	if grep -Eq -- "$1" "$KAM_LOG"; then
+		ok "${2:-log contains /$1/}"
+	else
+		fail "${2:-log}: expected a line matching /$1/ in ${KAM_LOG#"$SIP_DIR"/}"
+	fi
+}
+
+# assert_kamcmd EXPECTED-SUBSTRING ARGS...: kamcmd succeeds and prints it.
+assert_kamcmd() {
+	local want=$1 out rc
+	shift
+	out=$(kam_rpc "$@" 2>&1)
+	rc=$?
+	if [ "$rc" -eq 0 ] && [[ "$out" == *"$want"* ]] &&
+		! printf '%s' "$out" | grep -qi '^error'; then
+		ok "kamcmd $* -> contains '$want'"
+	else
+		fail "kamcmd $*: expected rc 0 and '$want', got rc $rc: $(echo "$out" | head -c 300)"
+	fi
+}
+
+# assert_alive: the kamailio PID still runs and answers OPTIONS.
+assert_alive() {
+	if kamailio_alive; then
+		ok "kamailio pid $KAM_PID alive"
+	else
+		fail "kamailio pid $KAM_PID died; log tail: $(tail -n 3 "$KAM_LOG" | tr '\n' ' ')"
+	fi
+	sip_request OPTIONS "sip:127.0.0.1:$PORT" ""
+	assert_reply 200 "OPTIONS still answered"
+}
+
+# reply_code [N]: status code of the N-th reply in the last sipp trace.
+reply_code() { reply "${1:--1}" | awk 'NR == 1 { print $2 }'; }
+
+# pidf ENTITY STATUS [NOTE]: write a PIDF document to stdout.
+pidf() {
+	cat <<EOF
+<?xml version="1.0" encoding="UTF-8"?>
+<presence xmlns="urn:ietf:params:xml:ns:pidf" entity="$1">
+  <tuple id="t1">
+    <status><basic>$2</basic></status>
+    <note>${3:-note-$2}</note>
+  </tuple>
+</presence>
+EOF
+}

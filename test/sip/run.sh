@@ -1,0 +1,43 @@
+#!/bin/bash
+# Runs the end-to-end SIP cases (cases/<NN-name>/test.sh) in order, each in a
+# fresh work directory out/<case>/ with its output in out/<case>/test.log,
+# and prints one PASS/FAIL line per case with the failed assertions.
+# Usage: bash test/sip/run.sh [NAME-FILTER]    (IMPL=reference: Debian's modules)
+set -u
+cd "$(dirname "$0")" || exit 2
+filter=${1:-}
+pass=0
+failed=()
+t_all=$(date +%s)
+for dir in cases/*/; do
+	name=$(basename "$dir")
+	[ -f "$dir/test.sh" ] || continue
+	case "$name" in *"$filter"*) ;; *) continue ;; esac
+	work=out/$name
+	rm -rf "$work"
+	mkdir -p "$work"
+	t0=$(date +%s)
+	SIP_SUITE=1 timeout -k 10 "${CASE_TIMEOUT:-120}" bash "$dir/test.sh" \
+		>"$work/test.log" 2>&1 </dev/null
+	rc=$?
+	dt=$(($(date +%s) - t0))
+	skips=$(grep -c '^  SKIP' "$work/test.log")
+	extra=
+	[ "$skips" -gt 0 ] && extra=", $skips ours-only skipped"
+	if [ "$rc" -eq 0 ]; then
+		echo "PASS $name (${dt}s$extra)"
+		pass=$((pass + 1))
+	else
+		failed+=("$name")
+		echo "FAIL $name (${dt}s$extra, rc $rc, log test/sip/$work/test.log)"
+		[ "$rc" -eq 124 ] && echo "     - timed out after ${CASE_TIMEOUT:-120}s"
+		if grep -q '^FAIL:' "$work/test.log"; then
+			grep '^FAIL:' "$work/test.log" | cut -c1-400 | sed 's/^FAIL:/     -/'
+		else
+			tail -n 5 "$work/test.log" | sed 's/^/     | /'
+		fi
+	fi
+done
+total=$((pass + ${#failed[@]}))
+echo "${IMPL:-ours}: $pass/$total cases passed in $(($(date +%s) - t_all))s${failed[*]:+; failed: ${failed[*]}}"
+[ "$total" -gt 0 ] && [ ${#failed[@]} -eq 0 ]
