@@ -49,10 +49,15 @@ install_pkgs() {
 	if systemctl is-active -q kamailio 2>/dev/null; then systemctl stop kamailio || true; fi
 }
 
+default_src="$build/kamailio-5.6.3"
+src="${KAMAILIO_SRC:-$default_src}"
+
 fetch_kamailio() {
-	local src="$build/kamailio-5.6.3"
-	[ -n "${KAMAILIO_SRC:-}" ] && return 0
 	[ -f "$src/src/config.mak" ] && return 0
+	if [ "$src" != "$default_src" ]; then
+		echo "setup.sh: KAMAILIO_SRC=$src is not a configured Kamailio tree (no src/config.mak)" >&2
+		exit 1
+	fi
 	mkdir -p "$build"
 	if [ ! -d "$src" ]; then
 		(cd "$build" && apt-get source -q --download-only kamailio=5.6.3-2 &&
@@ -65,11 +70,12 @@ fetch_kamailio() {
 		LD_EXTRA_OPTS="$(dpkg-buildflags --get LDFLAGS)" >"$build/kamailio-cfg.log" 2>&1
 }
 
-if [ -f "$stamp" ] && [ -z "$(need_pkgs)" ] && { [ -n "${KAMAILIO_SRC:-}" ] || [ -f "$build/kamailio-5.6.3/src/config.mak" ]; }; then
+if [ -f "$stamp" ] && [ -z "$(need_pkgs)" ] && [ -f "$src/src/config.mak" ]; then
 	exit 0
 fi
 [ "$(id -u)" = 0 ] || { echo "setup.sh: run as root (installs Debian packages)" >&2; exit 1; }
 install_pkgs
 fetch_kamailio
+mkdir -p "$build"
 touch "$stamp"
 echo "setup: done"
