@@ -90,8 +90,7 @@ void pres_notify_reply(const lp_str_t *pres_uri, const lp_str_t *callid,
 		const lp_str_t *to_tag, const lp_str_t *from_tag, int code);
 
 /* Periodic jobs. */
-void pres_clean_expired(void);		/* clean_period */
-int pres_flush_subs(void);			/* db_update_period: returns rows written */
+void pres_clean_expired(void); /* clean_period (pres_subs_flush: db_update_period) */
 
 /* RPC presence.refreshWatchers: type 0 re-evaluates authorization, other
  * types reload the publications from the DB; then NOTIFY. Returns watchers

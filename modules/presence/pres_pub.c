@@ -331,12 +331,37 @@ static void take_expired(unsigned int slot, unsigned int now, lp_hentry_t **out)
 	}
 }
 
+static int same_key(const pres_pub_t *a, const pres_pub_t *b)
+{
+	return lp_str_eq(&a->user, &b->user) && lp_str_eq(&a->domain, &b->domain)
+		   && lp_str_eq(&a->event, &b->event);
+}
+
+/* Hand each distinct (user, domain, event) of the list to cb once, and free
+ * the records. Records of one presentity share a bucket, so the list is
+ * that of one bucket and short. */
+static void report_expired(lp_hentry_t *gone,
+		void (*cb)(const lp_str_t *user, const lp_str_t *domain, const lp_str_t *event))
+{
+	lp_hentry_t *e, *f, *next;
+
+	for(e = gone; e; e = next) {
+		pres_pub_t *p = (pres_pub_t *)e;
+		next = e->next;
+		for(f = next; f && !same_key(p, (pres_pub_t *)f); f = f->next)
+			;
+		if(cb && !f) /* the last record of its key reports it */
+			cb(&p->user, &p->domain, &p->event);
+		lp_free(p);
+	}
+}
+
 void pres_pub_clean(unsigned int now,
 		void (*cb)(const lp_str_t *user, const lp_str_t *domain, const lp_str_t *event))
 {
 	lp_db_t *db = pres_db();
 	lp_db_val_t v[1] = {LP_DB_VINT(now)};
-	lp_hentry_t *gone = NULL, *e, *next;
+	lp_hentry_t *gone;
 	unsigned int i;
 
 	if(db && lp_db_exec(db, pres_sql.pub_delete_expired, v, 1, NULL, NULL) < 0)
@@ -344,16 +369,11 @@ void pres_pub_clean(unsigned int now,
 	for(i = 0; i < pres.pubs->size; i++) {
 		if(!pres.pubs->buckets[i].first)
 			continue;
+		gone = NULL;
 		lp_htable_lock(pres.pubs, i);
 		take_expired(i, now, &gone);
 		lp_htable_unlock(pres.pubs, i);
-	}
-	for(e = gone; e; e = next) {
-		pres_pub_t *p = (pres_pub_t *)e;
-		next = e->next;
-		if(cb)
-			cb(&p->user, &p->domain, &p->event);
-		lp_free(p);
+		report_expired(gone, cb);
 	}
 }
 

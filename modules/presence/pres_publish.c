@@ -27,12 +27,12 @@ int pres_check_expires(int expires, const pres_ev_t *ev, pres_reply_t *rep)
 	return expires;
 }
 
-/* Event, body and Content-Type checks; the event or NULL (rep set). */
-static pres_ev_t *check_request(const pres_publish_req_t *req, pres_reply_t *rep)
+/* Step 2 of RFC 3903 section 6: the event. NULL (rep set) when unknown or
+ * not publishable. */
+static pres_ev_t *check_event(const pres_publish_req_t *req, pres_reply_t *rep)
 {
-	pres_ev_t *ev;
+	pres_ev_t *ev = req->has_event ? pres_event_by_hdr(&req->event) : NULL;
 
-	ev = req->has_event ? pres_event_by_hdr(&req->event) : NULL;
 	if(!ev || !(ev->type & PUBL_TYPE)) {
 		LP_INFO("PUBLISH for %.*s@%.*s: unknown or unpublishable event '%.*s'",
 				LP_STR_FMT(req->user), LP_STR_FMT(req->domain),
@@ -40,33 +40,54 @@ static pres_ev_t *check_request(const pres_publish_req_t *req, pres_reply_t *rep
 		pres_reply_bad_event(rep);
 		return NULL;
 	}
-	if(req->has_if_match
-			&& (req->if_match.len <= 0 || req->if_match.len > PRES_ETAG_MAX)) {
-		LP_INFO("PUBLISH with an empty or overlong SIP-If-Match");
+	return ev;
+}
+
+/* Step 3: SIP-If-Match names a publication we hold. 1 yes (its body copied
+ * into *old_body when the request has none), 0 no (412 in rep), -1 error
+ * (500 in rep). */
+static int check_if_match(const pres_publish_req_t *req, pres_ev_t *ev,
+		lp_str_t *old_body, pres_reply_t *rep)
+{
+	pres_pub_key_t k = {&req->user, &req->domain, &ev->name, &req->if_match};
+	int found;
+
+	if(req->if_match.len <= 0 || req->if_match.len > PRES_ETAG_MAX)
+		found = 0;
+	else
+		found = pres_pub_lookup(&k, req->body.len ? NULL : old_body, NULL);
+	if(found == 0) {
+		LP_INFO("PUBLISH for %.*s@%.*s: unknown SIP-If-Match '%.*s'",
+				LP_STR_FMT(req->user), LP_STR_FMT(req->domain),
+				req->if_match.len > 64 ? 64 : req->if_match.len,
+				req->if_match.s ? req->if_match.s : "");
 		pres_reply_set(rep, 412, "Conditional Request Failed");
-		return NULL;
+	} else if(found < 0) {
+		pres_reply_error(rep);
 	}
+	return found;
+}
+
+/* Step 5: the body. 0, or -1 with rep set. */
+static int check_body(const pres_publish_req_t *req, pres_ev_t *ev, pres_reply_t *rep)
+{
 	if(req->body.len == 0) {
-		if(!req->has_if_match) {
-			LP_INFO("PUBLISH without body and without SIP-If-Match");
-			pres_reply_set(rep, 400, "Bad Request");
-			return NULL;
-		}
-		return ev;
+		if(req->has_if_match)
+			return 0;
+		LP_INFO("PUBLISH without body and without SIP-If-Match");
+		return pres_reply_set(rep, 400, "Bad Request");
 	}
 	if(!req->has_ctype || !lp_str_caseeq(&req->content_type, &ev->content_type)) {
 		LP_INFO("PUBLISH with unsupported Content-Type '%.*s'",
 				LP_STR_FMT(req->content_type));
 		pres_reply_hdr(rep, "Accept: %.*s\r\n", LP_STR_FMT(ev->content_type));
-		pres_reply_set(rep, 415, "Unsupported Media Type");
-		return NULL;
+		return pres_reply_set(rep, 415, "Unsupported Media Type");
 	}
 	if(ev->evs_publ_handl && ev->evs_publ_handl(req->msg) < 0) {
 		LP_INFO("PUBLISH body rejected by event '%.*s'", LP_STR_FMT(ev->name));
-		pres_reply_set(rep, 400, "Bad Request");
-		return NULL;
+		return pres_reply_set(rep, 400, "Bad Request");
 	}
-	return ev;
+	return 0;
 }
 
 static int reply_ok(pres_reply_t *rep, const lp_str_t *etag, int expires)
@@ -85,33 +106,26 @@ static int stored_error(int rc, pres_reply_t *rep)
 	return pres_reply_error(rep);
 }
 
-/* Initial publication, refresh or modification. */
+/* Initial publication, refresh or modification; body is the request's, or
+ * the stored one for a refresh. */
 static int publish_store(const pres_publish_req_t *req, pres_ev_t *ev,
-		int expires, pres_reply_t *rep)
+		int expires, const lp_str_t *body, pres_reply_t *rep)
 {
 	char etag_buf[PRES_ETAG_MAX];
-	lp_str_t etag = {etag_buf, 0}, old_body = LP_STR_NULL;
-	pres_pub_key_t k = {&req->user, &req->domain, &ev->name, &req->if_match};
-	const lp_str_t *body = &req->body;
+	lp_str_t etag = {etag_buf, 0};
+	pres_pub_key_t k = {&req->user, &req->domain, &ev->name, &etag};
 	unsigned int now = pres.now();
 	pres_pub_t *p;
-	int rc, found;
+	int rc;
 
-	if(req->has_if_match) {
-		found = pres_pub_lookup(&k, req->body.len ? NULL : &old_body, NULL);
-		if(found <= 0)
-			return stored_error(found == 0 ? -2 : -1, rep);
-		if(!req->body.len)
-			body = &old_body;
-	}
 	if(req->has_if_match && ev->etag_not_new)
 		etag = req->if_match;
 	else
 		etag.len = pres_new_token(etag_buf, sizeof(etag_buf), "a");
-	k.etag = &etag;
+	if(etag.len < 0)
+		return pres_reply_error(rep);
 	p = pres_pub_new(&k, &req->sender, body, now + expires, now);
-	free(old_body.s);
-	if(!p || etag.len < 0)
+	if(!p)
 		return pres_reply_error(rep);
 	rc = pres_pub_store(p, req->has_if_match ? &req->if_match : NULL);
 	if(rc < 0) {
@@ -124,28 +138,15 @@ static int publish_store(const pres_publish_req_t *req, pres_ev_t *ev,
 	return 0;
 }
 
-int pres_handle_publish(const pres_publish_req_t *req, pres_reply_t *rep)
+static int publish_remove(const pres_publish_req_t *req, pres_ev_t *ev, pres_reply_t *rep)
 {
-	pres_ev_t *ev;
-	int expires, rc;
+	char etag_buf[PRES_ETAG_MAX];
+	lp_str_t etag = {etag_buf, 0};
+	int rc;
 
-	rep->hdrs_len = 0;
-	if(!pres.cfg.db_url) {
-		LP_ERR("PUBLISH in library mode (presence has no db_url)");
-		return pres_reply_error(rep);
-	}
-	ev = check_request(req, rep);
-	if(!ev)
-		return -1;
-	expires = pres_check_expires(req->expires, ev, rep);
-	if(expires < 0)
-		return -1;
-	if(expires > 0)
-		return publish_store(req, ev, expires, rep);
 	if(!req->has_if_match) { /* nothing to remove: store nothing */
-		char etag_buf[PRES_ETAG_MAX];
-		lp_str_t etag = {etag_buf, pres_new_token(etag_buf, sizeof(etag_buf), "a")};
-		return reply_ok(rep, &etag, 0);
+		etag.len = pres_new_token(etag_buf, sizeof(etag_buf), "a");
+		return etag.len < 0 ? pres_reply_error(rep) : reply_ok(rep, &etag, 0);
 	}
 	rc = pres_pub_remove(&(pres_pub_key_t){
 			&req->user, &req->domain, &ev->name, &req->if_match});
@@ -154,4 +155,37 @@ int pres_handle_publish(const pres_publish_req_t *req, pres_reply_t *rep)
 	reply_ok(rep, &req->if_match, 0);
 	pres_notify_watchers(&req->user, &req->domain, ev, &req->sender);
 	return 0;
+}
+
+/* The steps of RFC 3903 section 6 in its order: event (489), SIP-If-Match
+ * (412), Expires (423), body (400, 415), then the change. */
+int pres_handle_publish(const pres_publish_req_t *req, pres_reply_t *rep)
+{
+	lp_str_t old_body = LP_STR_NULL;
+	pres_ev_t *ev;
+	int expires, rc = -1;
+
+	rep->hdrs_len = 0;
+	if(!pres.cfg.db_url) {
+		LP_ERR("PUBLISH in library mode (presence has no db_url)");
+		return pres_reply_error(rep);
+	}
+	ev = check_event(req, rep);
+	if(!ev)
+		return -1;
+	if(req->has_if_match && check_if_match(req, ev, &old_body, rep) <= 0)
+		return -1;
+	expires = pres_check_expires(req->expires, ev, rep);
+	if(expires < 0)
+		goto done;
+	if(expires == 0) {
+		rc = publish_remove(req, ev, rep);
+		goto done;
+	}
+	if(check_body(req, ev, rep) < 0)
+		goto done;
+	rc = publish_store(req, ev, expires, req->body.len ? &req->body : &old_body, rep);
+done:
+	free(old_body.s);
+	return rc;
 }

@@ -273,6 +273,48 @@ static int take_dirty(unsigned int slot, subs_t ***v, int *n, int *cap)
 	return 0;
 }
 
+static int mark_op(subs_t *stored, void *ctx, subs_t **replace)
+{
+	return 0; /* apply_in marks a clean record dirty */
+}
+
+/* A write failed: mark the record again so the next flush retries it. */
+static void remark(const subs_t *s)
+{
+	pres_dlg_key_t k = {&s->callid, &s->to_tag, &s->from_tag};
+
+	pres_subs_apply(&s->pres_uri, &k, mark_op, NULL);
+}
+
+/* Write the copies in one transaction; returns rows written or -1, and on
+ * failure marks the failed records (all of them when the commit fails). */
+static int write_all(lp_db_t *db, subs_t **v, int n)
+{
+	char *ok = calloc(n, 1);
+	int i, written = 0;
+
+	if(!ok || lp_db_begin(db) < 0) {
+		for(i = 0; i < n; i++)
+			remark(v[i]);
+		free(ok);
+		return -1;
+	}
+	for(i = 0; i < n; i++) {
+		ok[i] = db_upsert(db, v[i]) >= 0;
+		written += ok[i];
+	}
+	if(lp_db_commit(db) < 0) {
+		lp_db_rollback(db);
+		memset(ok, 0, n);
+		written = -1;
+	}
+	for(i = 0; i < n; i++)
+		if(!ok[i])
+			remark(v[i]);
+	free(ok);
+	return written;
+}
+
 int pres_subs_flush(void)
 {
 	lp_db_t *db = pres_db();
@@ -289,16 +331,13 @@ int pres_subs_flush(void)
 		rc = take_dirty(slot, &v, &n, &cap);
 		lp_htable_unlock(pres.subs, slot);
 	}
-	if(n > 0 && lp_db_begin(db) == 0) {
-		for(i = 0; i < n; i++)
-			if(db_upsert(db, v[i]) >= 0)
-				written++;
-		if(lp_db_commit(db) < 0)
-			written = -1;
-	}
+	if(n > 0)
+		written = write_all(db, v, n);
 	for(i = 0; i < n; i++)
 		free(v[i]);
 	free(v);
+	if(rc < 0)
+		LP_ERR("out of memory flushing subscriptions; the rest wait for the next flush");
 	return written;
 }
 

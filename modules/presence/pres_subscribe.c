@@ -123,8 +123,13 @@ static int new_subscription(const pres_subscribe_req_t *req, pres_ev_t *ev,
 	if(ev->req_auth && ev->get_auth_status && ev->get_auth_status(&s) < 0)
 		return pres_reply_error(rep);
 	if(expires > 0) {
-		if(store_watcher(&s) < 0 || pres_subs_insert(&s) < 0)
+		if(pres_subs_insert(&s) < 0)
 			return pres_reply_error(rep);
+		if(store_watcher(&s) < 0) {
+			pres_subs_remove(&s.pres_uri,
+					&(pres_dlg_key_t){&s.callid, &s.to_tag, &s.from_tag});
+			return pres_reply_error(rep);
+		}
 	}
 	reply_ok(rep, ev, expires, &req->local_contact);
 	*notify = pres_notify_build(&s);
@@ -139,26 +144,33 @@ typedef struct refresh_ctx {
 	subs_t replacement; /* the stored one with a new Contact */
 } refresh_ctx_t;
 
+/* Under the bucket lock: the refreshed subscription. A new Contact (target
+ * refresh) changes a string, so the record is replaced as a whole (and the
+ * stored one stays untouched if that fails); otherwise it is updated in
+ * place. */
 static int refresh_op(subs_t *stored, void *vctx, subs_t **replace)
 {
 	refresh_ctx_t *c = vctx;
+	subs_t *u = &c->replacement;
 
 	if(stored->event != c->ev)
 		return -2;
-	stored->expires = pres.now() + c->expires;
-	stored->remote_cseq = c->req->cseq;
-	stored->local_cseq++;
-	c->copy = pres_subs_dup(stored, 0);
+	*u = *stored;
+	u->expires = pres.now() + c->expires;
+	u->remote_cseq = c->req->cseq;
+	u->local_cseq = stored->local_cseq + 1;
+	if(c->req->contact.len > 0 && !lp_str_eq(&c->req->contact, &stored->contact))
+		u->contact = c->req->contact;
+	c->copy = pres_subs_dup(u, 0);
 	if(!c->copy)
 		return -1;
-	if(c->req->contact.len > 0 && !lp_str_eq(&c->req->contact, &stored->contact)) {
-		/* target refresh: the record must grow or shrink */
-		c->replacement = *stored;
-		c->replacement.contact = c->req->contact;
-		c->copy->contact = c->req->contact; /* valid until the request ends */
-		*replace = &c->replacement;
+	if(u->contact.s != stored->contact.s) {
+		*replace = u;
 		return 1;
 	}
+	stored->expires = u->expires;
+	stored->remote_cseq = u->remote_cseq;
+	stored->local_cseq = u->local_cseq;
 	return 0;
 }
 
