@@ -28,7 +28,11 @@ unit: setup
 sip: modules
 	bash test/sip/run.sh
 
-check: modules layers unit sip
+# DB drivers against real PostgreSQL and MariaDB servers the test starts
+dbtest: setup
+	bash test/db/run.sh
+
+check: modules layers unit dbtest sip
 
 run: modules
 	bash scripts/run.sh
@@ -41,4 +45,4 @@ clean:
 	$(MAKE) -C test/unit clean
 	@for m in $(MODULES); do $(MAKE) -C modules/$$m clean >/dev/null || true; done
 
-.PHONY: all setup lib modules layers unit sip check run bench clean
+.PHONY: all setup lib modules layers unit dbtest sip check run bench clean

@@ -15,8 +15,8 @@
  * added here (behind their build switches) when they exist. */
 static const lp_db_driver_t *const lp_db_drivers[] = {
 		&lp_db_driver_sqlite,
-		/* &lp_db_driver_postgres, */
-		/* &lp_db_driver_mysql, */
+		&lp_db_driver_postgres,
+		&lp_db_driver_mysql,
 		NULL,
 };
 

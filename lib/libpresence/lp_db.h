@@ -83,6 +83,8 @@ typedef struct lp_db_driver {
 #define LP_DB_CAP_UPSERT 0x1 /* INSERT ... ON CONFLICT ... DO UPDATE */
 
 extern const lp_db_driver_t lp_db_driver_sqlite;
+extern const lp_db_driver_t lp_db_driver_postgres; /* lp_db_pg.c, libpq */
+extern const lp_db_driver_t lp_db_driver_mysql; /* lp_db_mysql.c */
 
 /* A connection: driver + its handle + the url it was opened with. */
 typedef struct lp_db {

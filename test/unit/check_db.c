@@ -144,8 +144,10 @@ START_TEST(test_url_server)
 	ck_str(u.host, "::1");
 	ck_assert_int_eq(u.port, 5432);
 
-	/* no driver yet for these: parsed but not served */
-	ck_assert_ptr_null(lp_db_driver_for("mysql://u:p@h/db"));
+	/* every scheme of Kamailio's db_url forms has a driver */
+	ck_assert_ptr_nonnull(lp_db_driver_for("mysql://u:p@h/db"));
+	ck_assert_ptr_nonnull(lp_db_driver_for("postgres://u:p@h/db"));
+	ck_assert_ptr_null(lp_db_driver_for("oracle://u:p@h/db"));
 }
 END_TEST
 
