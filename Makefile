@@ -27,6 +27,8 @@ unit: setup
 
 sip: modules
 	bash test/sip/run.sh
+	ENGINE=postgres bash test/sip/run.sh
+	ENGINE=mysql bash test/sip/run.sh
 
 # DB drivers against real PostgreSQL and MariaDB servers the test starts
 dbtest: setup

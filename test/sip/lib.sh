@@ -24,7 +24,18 @@ KAM_BIN=${KAMAILIO:-/usr/sbin/kamailio}
 WAIT_MAX=${WAIT_MAX:-10}          # seconds, bound of every readiness wait
 SIPP_TIMEOUT=${SIPP_TIMEOUT:-20}  # seconds, global bound of one sipp run
 
+# ENGINE: sqlite (a file per case), postgres or mysql (the server run.sh
+# started, PG_URL / MY_URL; the tables are dropped and created per case).
+ENGINE=${ENGINE:-sqlite}
 DB=$WORK/presence.db
+case "$ENGINE" in
+sqlite) DB_URL="sqlite://$DB" NOW_SQL="strftime('%s','now')" BODY_SQL=body ;;
+postgres) DB_URL=${PG_URL:?ENGINE=postgres needs PG_URL (test/sip/run.sh starts the server)}
+	NOW_SQL="extract(epoch from now())::int" BODY_SQL="convert_from(body,'UTF8')" ;;
+mysql) DB_URL=${MY_URL:?ENGINE=mysql needs MY_URL (test/sip/run.sh starts the server)}
+	NOW_SQL="unix_timestamp()" BODY_SQL=body ;;
+*) echo "ENGINE must be sqlite, postgres or mysql, not '$ENGINE'" >&2; exit 2 ;;
+esac
 CTL=$WORK/ctl.sock
 KAM_LOG=$WORK/kamailio.log
 KAM_PID=
@@ -111,10 +122,38 @@ free_udp_port() {
 
 # ---------------------------------------------------------------- database
 
-# create_db: create the case database from the project's schema (Debian's
-# presence schema plus its version table while ours does not exist).
+# url_part URL: sets U_USER U_PASS U_HOST U_PORT U_DB from a db_url.
+url_part() {
+	local r=${1#*://}
+	U_USER=${r%%:*} r=${r#*:}
+	U_PASS=${r%%@*} r=${r#*@}
+	U_HOST=${r%%:*} r=${r#*:}
+	U_PORT=${r%%/*} U_DB=${r#*/}
+}
+
+server_sql() {
+	url_part "$DB_URL"
+	case "$ENGINE" in
+	postgres) PGPASSWORD=$U_PASS psql -X -q -A -t -F '|' -v ON_ERROR_STOP=1 \
+		-h "$U_HOST" -p "$U_PORT" -U "$U_USER" -d "$U_DB" "$@" ;;
+	mysql) mariadb --no-defaults -N -B -h "$U_HOST" -P "$U_PORT" -u "$U_USER" \
+		-p"$U_PASS" "$U_DB" "$@" | tr '\t' '|' ;;
+	esac
+}
+
+TABLES="presentity, active_watchers, watchers, xcap, pua, version"
+
+# create_db: the case database, from the project's schema for ENGINE
+# (SQLite: Debian's presence schema plus its version table while ours does
+# not exist).
 create_db() {
-	local db=$DB schema=$REPO/scripts/sqlite/presence-create.sql
+	local db=$DB schema=$REPO/scripts/$ENGINE/presence-create.sql
+	if [ "$ENGINE" != sqlite ]; then
+		sql "DROP TABLE IF EXISTS $TABLES" >/dev/null || return 1
+		server_sql <"$schema" >/dev/null || return 1
+		touch "$WORK/.db-created"
+		return 0
+	fi
 	rm -f "$db" "$db-wal" "$db-shm"
 	if [ -f "$schema" ]; then
 		sqlite3 "$db" <"$schema" || return 1
@@ -127,7 +166,15 @@ create_db() {
 	fi
 }
 
-sql() { sqlite3 -batch -cmd '.timeout 2000' "$DB" "$1"; }
+db_created() { [ -f "$DB" ] || [ -f "$WORK/.db-created" ]; }
+
+sql() {
+	case "$ENGINE" in
+	sqlite) sqlite3 -batch -cmd '.timeout 2000' "$DB" "$1" ;;
+	postgres) server_sql -c "$1" ;;
+	mysql) server_sql -e "$1" ;;
+	esac
+}
 
 # ---------------------------------------------------------------- kamailio
 
@@ -154,7 +201,7 @@ start_kamailio() {
 		*) args+=("$a") ;;
 		esac
 	done
-	[ -f "$DB" ] || create_db || { fail "cannot create $DB"; return 1; }
+	db_created || create_db || { fail "cannot create the $ENGINE database"; return 1; }
 	[ -n "$PORT" ] || PORT=$(free_udp_port) || return 1
 	if [ "$IMPL" = reference ]; then
 		mpath=$DEBIAN_MPATH
@@ -168,7 +215,7 @@ start_kamailio() {
 	t0=$(date +%s%N)
 	"$KAM_BIN" -f "$cfg" -DD -E -Y "$WORK/run" -m 64 \
 		-A "LISTEN=udp:127.0.0.1:$PORT" \
-		-A "DBURL=\"sqlite://$DB\"" \
+		-A "DBURL=\"$DB_URL\"" \
 		-A "CTLSOCK=\"unix:$CTL\"" \
 		-A "SERVER_ADDRESS=\"sip:127.0.0.1:$PORT\"" \
 		-A "MPATH=\"$mpath\"" \

@@ -6,6 +6,27 @@
 set -u
 cd "$(dirname "$0")" || exit 2
 filter=${1:-}
+# ENGINE=postgres|mysql: run every case against a private server, started
+# here (test/db/servers.sh) and stopped by PID on the way out.
+ENGINE=${ENGINE:-sqlite}
+export ENGINE
+case "$ENGINE" in
+sqlite) ;;
+postgres|mysql)
+	. ../db/servers.sh
+	if [ "$ENGINE" = postgres ]; then
+		trap 'pg_stop' EXIT
+		pg_start || { echo "run.sh: PostgreSQL did not start" >&2; exit 1; }
+		export PG_URL
+	else
+		trap 'my_stop' EXIT
+		my_start || { echo "run.sh: MariaDB did not start" >&2; exit 1; }
+		export MY_URL
+	fi
+	trap 'exit 130' INT TERM
+	;;
+*) echo "ENGINE must be sqlite, postgres or mysql" >&2; exit 2 ;;
+esac
 pass=0
 failed=()
 t_all=$(date +%s)
@@ -39,5 +60,5 @@ for dir in cases/*/; do
 	fi
 done
 total=$((pass + ${#failed[@]}))
-echo "${IMPL:-ours}: $pass/$total cases passed in $(($(date +%s) - t_all))s${failed[*]:+; failed: ${failed[*]}}"
+echo "${IMPL:-ours} on $ENGINE: $pass/$total cases passed in $(($(date +%s) - t_all))s${failed[*]:+; failed: ${failed[*]}}"
 [ "$total" -gt 0 ] && [ ${#failed[@]} -eq 0 ]

@@ -71,6 +71,6 @@ publish "Expires: 99999" 200 "Event: presence
 Expires: 99999
 $PIDF" pidf.xml
 assert_eq 3600 "$(msg_hdr "$REPLY" Expires)" "Expires capped at max_expires"
-assert_num -le 3600 "$(sql "select expires - strftime('%s','now') from presentity where username='dave' and event='presence'")" "stored expiry capped"
+assert_num -le 3600 "$(sql "select expires - $NOW_SQL from presentity where username='dave' and event='presence'")" "stored expiry capped"
 assert_alive
 finish

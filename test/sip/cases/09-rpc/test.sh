@@ -13,7 +13,7 @@ Expires: 1
 Content-Type: application/pidf+xml" judy.xml
 assert_reply 200 "judy publishes with Expires: 1"
 ROW="from presentity where username='judy'"
-expired() { [ "$(sql "select count(*) $ROW and expires < strftime('%s','now')")" = 1 ]; }
+expired() { [ "$(sql "select count(*) $ROW and expires < $NOW_SQL")" = 1 ]; }
 wait_until 5 expired || fail "judy's row did not reach its expiry time"
 assert_sql "select count(*) $ROW" 1 "judy's expired row before cleanup (clean_period 0)"
 assert_kamcmd "" presence.cleanup
