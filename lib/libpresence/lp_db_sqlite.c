@@ -130,6 +130,20 @@ error:
 	return NULL;
 }
 
+/* Row locks: SQLite has no SELECT ... FOR UPDATE; a transaction opened with
+ * BEGIN IMMEDIATE (lp_db_begin) already holds the write lock, so the
+ * clause is dropped. Callers write it for the server engines. */
+#define SQ_FOR_UPDATE " FOR UPDATE"
+
+static int sq_sql_len(const char *sql)
+{
+	size_t n = strlen(sql), k = sizeof(SQ_FOR_UPDATE) - 1;
+
+	if(n > k && strcmp(sql + n - k, SQ_FOR_UPDATE) == 0)
+		return (int)(n - k);
+	return (int)n;
+}
+
 /* A statement from the cache (marked busy) or freshly prepared; *ent is the
  * cache entry or NULL when the caller must finalize the statement. */
 static int sq_prepare(
@@ -150,10 +164,12 @@ static int sq_prepare(
 			return 0;
 		}
 	}
-	rc = sqlite3_prepare_v2(c->h, sql, -1, st, &tail);
+	rc = sqlite3_prepare_v2(c->h, sql, sq_sql_len(sql), st, &tail);
 	if(rc != SQLITE_OK)
 		return sq_fail(c, rc, "prepare", sql);
-	if(*st == NULL || tail[strspn(tail, " \t\r\n;")] != '\0') {
+	if(*st == NULL
+			|| (tail[strspn(tail, " \t\r\n;")] != '\0'
+					&& strcmp(tail, SQ_FOR_UPDATE) != 0)) {
 		LP_ERR("db_sqlite: not exactly one statement [%s]", sql);
 		sqlite3_finalize(*st);
 		return LP_DB_EGENERIC;

@@ -97,6 +97,10 @@ int pres_pub_store(pres_pub_t *p, const lp_str_t *old_etag)
 		return -1;
 	if(old_etag && rc == 0)
 		return -2;
+	if(!pres.cfg.publ_cache) {
+		lp_free(p);
+		return 0;
+	}
 	lp_htable_lock(pres.pubs, slot);
 	if(old_etag) {
 		old = lp_htable_find(pres.pubs, p->h.hash, match_pub, &k);
@@ -124,6 +128,8 @@ int pres_pub_remove(const pres_pub_key_t *k)
 	rc = lp_db_exec(db, pres_sql.pub_delete, v, 4, NULL, NULL);
 	if(rc < 0)
 		return -1;
+	if(!pres.cfg.publ_cache)
+		return rc == 0 ? -2 : 0;
 	lp_htable_lock(pres.pubs, slot);
 	e = lp_htable_find(pres.pubs, hash, match_pub, k);
 	if(e)
@@ -184,10 +190,47 @@ static int cached_exists(const pres_pub_key_t *k, lp_str_t *body, unsigned int *
 	return rc;
 }
 
+typedef struct found_row {
+	lp_str_t *body;
+	unsigned int *expires;
+	int found; /* 1 found, -1 out of memory */
+} found_row_t;
+
+static int found_row(void *ctx, const lp_db_val_t *c, int n)
+{
+	found_row_t *f = ctx;
+
+	if(n < 8 || (unsigned int)c[4].v.i <= pres.now())
+		return 0;
+	f->found = 1;
+	if(f->expires)
+		*f->expires = (unsigned int)c[4].v.i;
+	if(f->body && pres_str_dup(f->body, c[6].type == LP_DB_NULL ? &LP_STR("") : &c[6].v.s) < 0)
+		f->found = -1;
+	return 1;
+}
+
+/* publ_cache 0: the publication straight from the DB. */
+static int db_lookup(const pres_pub_key_t *k, lp_str_t *body, unsigned int *expires)
+{
+	lp_db_t *db = pres_db();
+	lp_db_val_t v[4] = {LP_DB_VSTR(*k->user), LP_DB_VSTR(*k->domain),
+			LP_DB_VSTR(*k->event), LP_DB_VSTR(*k->etag)};
+	found_row_t f = {body, expires, 0};
+
+	if(!db || lp_db_exec(db, pres_sql.pub_by_etag, v, 4, found_row, &f) < 0)
+		return -1;
+	return f.found;
+}
+
 int pres_pub_lookup(const pres_pub_key_t *k, lp_str_t *body, unsigned int *expires)
 {
-	int rc = cached_exists(k, body, expires);
+	int rc;
 	lp_db_t *db;
+
+	if(!pres.cfg.publ_cache)
+		return db_lookup(k, body, expires);
+	rc = cached_exists(k, body, expires);
 
 	if(rc != 0 || !pres.cfg.fallback2db)
 		return rc;
@@ -260,12 +303,38 @@ static int cached_bodies(const pres_pub_key_t *k, body_list_t *bl)
 	return rc;
 }
 
+static int body_row(void *ctx, const lp_db_val_t *c, int n)
+{
+	if(n < 8)
+		return 0;
+	return collect(ctx, c[6].type == LP_DB_NULL ? &LP_STR("") : &c[6].v.s) < 0 ? 1 : 0;
+}
+
+/* publ_cache 0: every live publication from the DB, oldest first. */
+static int db_bodies(const lp_str_t *user, const lp_str_t *domain,
+		const lp_str_t *event, body_list_t *bl)
+{
+	lp_db_t *db = pres_db();
+	lp_db_val_t v[4] = {LP_DB_VSTR(*user), LP_DB_VSTR(*domain),
+			LP_DB_VSTR(*event), LP_DB_VINT(pres.now())};
+
+	if(!db || lp_db_exec(db, pres_sql.pub_of_uri, v, 4, body_row, bl) < 0)
+		return -1;
+	return 0;
+}
+
 int pres_pub_bodies(const lp_str_t *user, const lp_str_t *domain,
 		const lp_str_t *event, lp_str_t ***bodies)
 {
 	pres_pub_key_t k = {user, domain, event, NULL};
 	body_list_t bl = {NULL, 0, 0};
 
+	if(!pres.cfg.publ_cache) {
+		if(db_bodies(user, domain, event, &bl) < 0)
+			goto error;
+		*bodies = bl.items;
+		return bl.n;
+	}
 	if(cached_bodies(&k, &bl) < 0)
 		goto error;
 	if(bl.n == 0 && pres.cfg.fallback2db) {
@@ -302,6 +371,8 @@ int pres_pub_reload(const lp_str_t *user, const lp_str_t *domain, const lp_str_t
 			LP_DB_VSTR(*event), LP_DB_VINT(pres.now())};
 	lp_hentry_t *e;
 
+	if(!pres.cfg.publ_cache)
+		return 0; /* nothing cached: every read goes to the DB */
 	if(!db)
 		return -1;
 	lp_htable_lock(pres.pubs, slot);
@@ -356,6 +427,58 @@ static void report_expired(lp_hentry_t *gone,
 	}
 }
 
+typedef struct key_list {
+	lp_str_t *keys; /* user, domain, event triples, malloc'd strings */
+	int n, cap;
+} key_list_t;
+
+static int key_row(void *ctx, const lp_db_val_t *c, int n)
+{
+	key_list_t *l = ctx;
+	lp_str_t *nk;
+	int i;
+
+	if(n < 3)
+		return 0;
+	if(l->n + 3 > l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 48;
+		nk = realloc(l->keys, l->cap * sizeof(*nk));
+		if(!nk)
+			return 1;
+		l->keys = nk;
+	}
+	for(i = 0; i < 3; i++)
+		if(pres_str_dup(&l->keys[l->n + i], &c[i].v.s) < 0)
+			return 1;
+	l->n += 3;
+	return 0;
+}
+
+/* publ_cache 0: the expired keys, then their rows, in one transaction. */
+static void db_clean(lp_db_t *db, unsigned int now,
+		void (*cb)(const lp_str_t *user, const lp_str_t *domain, const lp_str_t *event))
+{
+	lp_db_val_t v[1] = {LP_DB_VINT(now)};
+	key_list_t l = {NULL, 0, 0};
+	int i, ok;
+
+	if(!db || lp_db_begin(db) < 0)
+		return;
+	ok = lp_db_exec(db, pres_sql.pub_expired_keys, v, 1, key_row, &l) >= 0
+		 && lp_db_exec(db, pres_sql.pub_delete_expired, v, 1, NULL, NULL) >= 0
+		 && lp_db_commit(db) == 0;
+	if(!ok) {
+		lp_db_rollback(db);
+		LP_ERR("cannot delete expired publications");
+	}
+	for(i = 0; i + 2 < l.n; i += 3)
+		if(ok && cb)
+			cb(&l.keys[i], &l.keys[i + 1], &l.keys[i + 2]);
+	for(i = 0; i < l.n; i++)
+		free(l.keys[i].s);
+	free(l.keys);
+}
+
 void pres_pub_clean(unsigned int now,
 		void (*cb)(const lp_str_t *user, const lp_str_t *domain, const lp_str_t *event))
 {
@@ -364,6 +487,10 @@ void pres_pub_clean(unsigned int now,
 	lp_hentry_t *gone;
 	unsigned int i;
 
+	if(!pres.cfg.publ_cache) {
+		db_clean(db, now, cb);
+		return;
+	}
 	if(db && lp_db_exec(db, pres_sql.pub_delete_expired, v, 1, NULL, NULL) < 0)
 		LP_ERR("cannot delete expired publications");
 	for(i = 0; i < pres.pubs->size; i++) {
@@ -383,6 +510,8 @@ int pres_pub_load_all(void)
 	lp_db_val_t v[1] = {LP_DB_VINT(pres.now())};
 	int count = 0;
 
+	if(!pres.cfg.publ_cache)
+		return 0;
 	if(!db)
 		return -1;
 	if(lp_db_exec(db, pres_sql.pub_load, v, 1, load_row, &count) < 0)

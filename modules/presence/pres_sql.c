@@ -51,7 +51,10 @@ int pres_sql_init(void)
 						 " AND domain=? AND event=? AND etag=?", pt);
 	q->pub_load = fmt("SELECT " PRES_PUB_COLS " FROM %s WHERE expires>?", pt);
 	q->pub_of_uri = fmt("SELECT " PRES_PUB_COLS " FROM %s WHERE username=?"
-						" AND domain=? AND event=? AND expires>?", pt);
+						" AND domain=? AND event=? AND expires>?"
+						" ORDER BY received_time, id", pt);
+	q->pub_expired_keys = fmt("SELECT DISTINCT username, domain, event FROM %s"
+							  " WHERE expires<=?", pt);
 	q->pub_expired = fmt("SELECT " PRES_PUB_COLS " FROM %s WHERE expires<=?", pt);
 	q->pub_delete_expired = fmt("DELETE FROM %s WHERE expires<=?", pt);
 	q->subs_upsert = fmt("INSERT INTO %s (" PRES_SUBS_COLS ") VALUES"
@@ -68,6 +71,18 @@ int pres_sql_init(void)
 						 " AND from_tag=?", at);
 	q->subs_load = fmt("SELECT " PRES_SUBS_COLS " FROM %s WHERE expires>?", at);
 	q->subs_delete_expired = fmt("DELETE FROM %s WHERE expires<=?", at);
+	q->subs_by_dialog = fmt("SELECT " PRES_SUBS_COLS " FROM %s WHERE callid=?"
+							" AND to_tag=? AND from_tag=? FOR UPDATE", at);
+	q->subs_cseq_bump = fmt("UPDATE %s SET local_cseq=local_cseq+1 WHERE"
+							" presentity_uri=? AND event=? AND expires>?"
+							" AND status<>3", at);
+	q->subs_of_pres = fmt("SELECT " PRES_SUBS_COLS " FROM %s WHERE"
+						  " presentity_uri=? AND event=? AND expires>?"
+						  " AND status<>3", at);
+	q->subs_expired_bump = fmt("UPDATE %s SET local_cseq=local_cseq+1 WHERE"
+							   " expires<=?", at);
+	q->subs_expired = fmt("SELECT " PRES_SUBS_COLS " FROM %s WHERE expires<=?", at);
+	q->subs_count = fmt("SELECT count(*) FROM %s", at);
 	q->watcher_insert = fmt("INSERT INTO %s (presentity_uri, watcher_username,"
 							" watcher_domain, event, status, reason,"
 							" inserted_time) VALUES (?,?,?,?,?,?,?)"
@@ -75,7 +90,10 @@ int pres_sql_init(void)
 	if(!q->pub_insert || !q->pub_update || !q->pub_delete || !q->pub_by_etag
 			|| !q->pub_load || !q->pub_of_uri || !q->pub_expired
 			|| !q->pub_delete_expired || !q->subs_upsert || !q->subs_delete
-			|| !q->subs_load || !q->subs_delete_expired || !q->watcher_insert) {
+			|| !q->subs_load || !q->subs_delete_expired || !q->watcher_insert
+			|| !q->pub_expired_keys || !q->subs_by_dialog || !q->subs_cseq_bump
+			|| !q->subs_of_pres || !q->subs_expired_bump || !q->subs_expired
+			|| !q->subs_count) {
 		LP_ERR("out of memory building SQL statements");
 		return -1;
 	}

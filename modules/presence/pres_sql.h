@@ -8,6 +8,9 @@ typedef struct pres_sql {
 	char *pub_insert, *pub_update, *pub_delete, *pub_by_etag, *pub_load,
 			*pub_of_uri, *pub_expired, *pub_delete_expired;
 	char *subs_upsert, *subs_delete, *subs_load, *subs_delete_expired;
+	char *pub_expired_keys;
+	char *subs_by_dialog, *subs_cseq_bump, *subs_of_pres, *subs_expired_bump,
+			*subs_expired, *subs_count;
 	char *watcher_insert;
 } pres_sql_t;
 

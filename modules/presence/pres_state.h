@@ -10,6 +10,12 @@
 #include "lp_hash.h"
 #include "presence_api.h"
 
+/* subs_db_mode */
+#define PRES_SUBS_DB_NONE 0	   /* memory only, nothing written */
+#define PRES_SUBS_DB_THROUGH 1 /* memory, each change written at once */
+#define PRES_SUBS_DB_BACK 2	   /* memory, written every db_update_period */
+#define PRES_SUBS_DB_ONLY 3	   /* DB only: several instances share it */
+
 typedef struct pres_cfg {
 	char *db_url; /* NULL: library mode, only the API is served */
 	char *presentity_table;
@@ -27,6 +33,8 @@ typedef struct pres_cfg {
 	int pres_htable_size;
 	int enable_sphere_check;
 	int timeout_rm_subs;
+	int subs_db_mode; /* PRES_SUBS_DB_*: where subscriptions live */
+	int publ_cache;	  /* 1: publications cached in memory; 0: DB only */
 	/* accepted for old configs: */
 	int force_active;  /* belongs to presence_xml; see doc/presence.md */
 	int lock_set_size; /* replaced by one lock per hash bucket */
@@ -68,7 +76,8 @@ extern pres_state_t pres;
 		.max_expires = 3600, .min_expires = 0, .server_address = NULL,      \
 		.fallback2db = 0, .subs_htable_size = 9, .pres_htable_size = 9,     \
 		.enable_sphere_check = 0, .timeout_rm_subs = 1, .force_active = 0,  \
-		.lock_set_size = 4, .totag_avpid = 0                                \
+		.lock_set_size = 4, .totag_avpid = 0, .subs_db_mode = 2,            \
+		.publ_cache = 1                                                     \
 	}
 void pres_cfg_defaults(pres_cfg_t *cfg);
 

@@ -32,7 +32,7 @@ static int match_dlg(const lp_hentry_t *e, const void *key)
 		   && lp_str_eq(&s->from_tag, k->from_tag);
 }
 
-int pres_subs_insert(const subs_t *s)
+static int mem_insert(const subs_t *s)
 {
 	pres_srec_t *r = srec_new(s);
 	unsigned int slot;
@@ -85,7 +85,7 @@ done:
 	return rc;
 }
 
-int pres_subs_apply(const lp_str_t *pres_uri, const pres_dlg_key_t *k,
+static int mem_apply(const lp_str_t *pres_uri, const pres_dlg_key_t *k,
 		pres_subs_op_f op, void *ctx)
 {
 	unsigned int first = lp_htable_slot(pres.subs, lp_hash_str(pres_uri));
@@ -100,10 +100,16 @@ int pres_subs_apply(const lp_str_t *pres_uri, const pres_dlg_key_t *k,
 
 static int db_delete(const pres_dlg_key_t *k)
 {
-	lp_db_t *db = pres_db();
-	lp_db_val_t v[3] = {LP_DB_VSTR(*k->callid), LP_DB_VSTR(*k->to_tag),
-			LP_DB_VSTR(*k->from_tag)};
+	lp_db_t *db;
 
+	if(pres.cfg.subs_db_mode == PRES_SUBS_DB_NONE)
+		return 0;
+	db = pres_db();
+	lp_db_val_t v[3];
+
+	v[0] = LP_DB_VSTR(*k->callid);
+	v[1] = LP_DB_VSTR(*k->to_tag);
+	v[2] = LP_DB_VSTR(*k->from_tag);
 	if(!db || lp_db_exec(db, pres_sql.subs_delete, v, 3, NULL, NULL) < 0) {
 		LP_ERR("cannot delete subscription %.*s from the DB",
 				LP_STR_FMT(*k->callid));
@@ -127,7 +133,7 @@ static int unlink_in(unsigned int slot, const pres_dlg_key_t *k)
 	return e ? 0 : -2;
 }
 
-int pres_subs_remove(const lp_str_t *pres_uri, const pres_dlg_key_t *k)
+static int mem_remove(const lp_str_t *pres_uri, const pres_dlg_key_t *k)
 {
 	unsigned int first = lp_htable_slot(pres.subs, lp_hash_str(pres_uri));
 	unsigned int i;
@@ -140,7 +146,7 @@ int pres_subs_remove(const lp_str_t *pres_uri, const pres_dlg_key_t *k)
 	return rc;
 }
 
-static int watcher_is(const subs_t *s, const lp_str_t *uri)
+int pres_subs_is_watcher(const subs_t *s, const lp_str_t *uri)
 {
 	lp_str_t u, d;
 
@@ -148,7 +154,7 @@ static int watcher_is(const subs_t *s, const lp_str_t *uri)
 		   && lp_str_eq(&u, &s->from_user) && lp_str_caseeq(&d, &s->from_domain);
 }
 
-int pres_subs_collect(const lp_str_t *pres_uri, pres_ev_t *ev,
+static int mem_collect(const lp_str_t *pres_uri, pres_ev_t *ev,
 		const lp_str_t *skip, subs_t ***out)
 {
 	unsigned int hash = lp_hash_str(pres_uri);
@@ -163,7 +169,7 @@ int pres_subs_collect(const lp_str_t *pres_uri, pres_ev_t *ev,
 		pres_srec_t *r = (pres_srec_t *)e;
 		if(e->hash != hash || r->s.event != ev || r->s.expires <= now
 				|| !lp_str_eq(&r->s.pres_uri, pres_uri)
-				|| r->s.status == TERMINATED_STATUS || watcher_is(&r->s, skip))
+				|| r->s.status == TERMINATED_STATUS || pres_subs_is_watcher(&r->s, skip))
 			continue;
 		if(n == cap) {
 			cap = cap ? cap * 2 : 8;
@@ -185,7 +191,7 @@ int pres_subs_collect(const lp_str_t *pres_uri, pres_ev_t *ev,
 	return n;
 }
 
-void pres_subs_expire(unsigned int now, void (*cb)(subs_t *copy))
+static void mem_expire(unsigned int now, void (*cb)(subs_t *copy))
 {
 	unsigned int i;
 	lp_hentry_t **pp, *e, *gone = NULL;
@@ -228,7 +234,7 @@ static lp_db_val_t str_or_empty(const lp_str_t *s)
 	return LP_DB_VSTR(s->s ? *s : LP_STR(""));
 }
 
-static int db_upsert(lp_db_t *db, const subs_t *s)
+int pres_subs_db_upsert(lp_db_t *db, const subs_t *s)
 {
 	lp_db_val_t v[PRES_SUBS_NCOLS] = {str_or_empty(&s->pres_uri),
 			str_or_empty(&s->watcher_user), str_or_empty(&s->watcher_domain),
@@ -300,7 +306,7 @@ static int write_all(lp_db_t *db, subs_t **v, int n)
 		return -1;
 	}
 	for(i = 0; i < n; i++) {
-		ok[i] = db_upsert(db, v[i]) >= 0;
+		ok[i] = pres_subs_db_upsert(db, v[i]) >= 0;
 		written += ok[i];
 	}
 	if(lp_db_commit(db) < 0) {
@@ -317,11 +323,15 @@ static int write_all(lp_db_t *db, subs_t **v, int n)
 
 int pres_subs_flush(void)
 {
-	lp_db_t *db = pres_db();
+	lp_db_t *db;
 	subs_t **v = NULL;
 	int n = 0, cap = 0, i, written = 0, rc = 0;
 	unsigned int slot;
 
+	if(pres.cfg.subs_db_mode == PRES_SUBS_DB_NONE
+			|| pres.cfg.subs_db_mode == PRES_SUBS_DB_ONLY)
+		return 0;
+	db = pres_db();
 	if(!db)
 		return -1;
 	for(slot = 0; slot < pres.subs->size && rc == 0; slot++) {
@@ -341,48 +351,54 @@ int pres_subs_flush(void)
 	return written;
 }
 
-static int load_row(void *ctx, const lp_db_val_t *c, int n)
+int pres_subs_from_row(const lp_db_val_t *c, int n, subs_t *s)
 {
-	subs_t s;
 	lp_str_t empty = LP_STR("");
-	int *count = ctx;
 
-	if(n < PRES_SUBS_NCOLS)
-		return 0;
-	if(c[5].type != LP_DB_STR)
-		return 0;
+	if(n < PRES_SUBS_NCOLS || c[5].type != LP_DB_STR)
+		return -1;
 #define S(i) (c[i].type == LP_DB_NULL ? empty : c[i].v.s)
-	memset(&s, 0, sizeof(s));
-	s.pres_uri = S(0);
-	s.watcher_user = S(1);
-	s.watcher_domain = S(2);
-	s.to_user = S(3);
-	s.to_domain = S(4);
-	s.event = pres_event_by_hdr(&c[5].v.s);
-	s.event_id = S(6);
-	s.to_tag = S(7);
-	s.from_tag = S(8);
-	s.callid = S(9);
-	s.local_cseq = (unsigned int)c[10].v.i;
-	s.remote_cseq = (unsigned int)c[11].v.i;
-	s.contact = S(12);
-	s.record_route = S(13);
-	s.expires = (unsigned int)c[14].v.i;
-	s.status = (int)c[15].v.i;
-	s.reason = S(16);
-	s.version = (int)c[17].v.i;
-	s.sockinfo_str = S(18);
-	s.local_contact = S(19);
-	s.from_user = S(20);
-	s.from_domain = S(21);
-	s.flags = (int)c[24].v.i;
-	s.user_agent = S(25);
+	memset(s, 0, sizeof(*s));
+	s->pres_uri = S(0);
+	s->watcher_user = S(1);
+	s->watcher_domain = S(2);
+	s->to_user = S(3);
+	s->to_domain = S(4);
+	s->event = pres_event_by_hdr(&c[5].v.s);
+	s->event_id = S(6);
+	s->to_tag = S(7);
+	s->from_tag = S(8);
+	s->callid = S(9);
+	s->local_cseq = (unsigned int)c[10].v.i;
+	s->remote_cseq = (unsigned int)c[11].v.i;
+	s->contact = S(12);
+	s->record_route = S(13);
+	s->expires = (unsigned int)c[14].v.i;
+	s->status = (int)c[15].v.i;
+	s->reason = S(16);
+	s->version = (int)c[17].v.i;
+	s->sockinfo_str = S(18);
+	s->local_contact = S(19);
+	s->from_user = S(20);
+	s->from_domain = S(21);
+	s->flags = (int)c[24].v.i;
+	s->user_agent = S(25);
 #undef S
-	if(!s.event) {
+	if(!s->event) {
 		LP_WARN("skipping stored subscription for unregistered event '%.*s'",
 				LP_STR_FMT(c[5].v.s));
-		return 0;
+		return -1;
 	}
+	return 0;
+}
+
+static int load_row(void *ctx, const lp_db_val_t *c, int n)
+{
+	int *count = ctx;
+	subs_t s;
+
+	if(pres_subs_from_row(c, n, &s) < 0)
+		return 0;
 	if(pres_subs_insert(&s) < 0)
 		return 1;
 	(*count)++;
@@ -402,10 +418,14 @@ static void mark_all_clean(void)
 
 int pres_subs_load_all(void)
 {
-	lp_db_t *db = pres_db();
+	lp_db_t *db;
 	lp_db_val_t v[1] = {LP_DB_VINT(pres.now())};
 	int count = 0;
 
+	if(pres.cfg.subs_db_mode == PRES_SUBS_DB_NONE
+			|| pres.cfg.subs_db_mode == PRES_SUBS_DB_ONLY)
+		return 0;
+	db = pres_db();
 	if(!db || lp_db_exec(db, pres_sql.subs_load, v, 1, load_row, &count) < 0)
 		return -1;
 	mark_all_clean();
@@ -418,7 +438,56 @@ int pres_subs_count(void)
 	unsigned int i;
 	int n = 0;
 
+	if(pres.cfg.subs_db_mode == PRES_SUBS_DB_ONLY)
+		return pres_subsdb_count();
 	for(i = 0; i < pres.subs->size; i++)
 		n += (int)pres.subs->buckets[i].count;
 	return n;
+}
+
+/* ---- public entry points: the subs_db_mode picks the store ---- */
+
+static int through(int rc)
+{
+	if(rc >= 0 && pres.cfg.subs_db_mode == PRES_SUBS_DB_THROUGH)
+		pres_subs_flush();
+	return rc;
+}
+
+int pres_subs_insert(const subs_t *s)
+{
+	if(pres.cfg.subs_db_mode == PRES_SUBS_DB_ONLY)
+		return pres_subsdb_insert(s);
+	return through(mem_insert(s));
+}
+
+int pres_subs_apply(const lp_str_t *pres_uri, const pres_dlg_key_t *k,
+		pres_subs_op_f op, void *ctx)
+{
+	if(pres.cfg.subs_db_mode == PRES_SUBS_DB_ONLY)
+		return pres_subsdb_apply(k, op, ctx);
+	return through(mem_apply(pres_uri, k, op, ctx));
+}
+
+int pres_subs_remove(const lp_str_t *pres_uri, const pres_dlg_key_t *k)
+{
+	if(pres.cfg.subs_db_mode == PRES_SUBS_DB_ONLY)
+		return pres_subsdb_remove(k);
+	return mem_remove(pres_uri, k);
+}
+
+int pres_subs_collect(const lp_str_t *pres_uri, pres_ev_t *ev,
+		const lp_str_t *skip, subs_t ***out)
+{
+	if(pres.cfg.subs_db_mode == PRES_SUBS_DB_ONLY)
+		return pres_subsdb_collect(pres_uri, ev, skip, out);
+	return through(mem_collect(pres_uri, ev, skip, out));
+}
+
+void pres_subs_expire(unsigned int now, void (*cb)(subs_t *copy))
+{
+	if(pres.cfg.subs_db_mode == PRES_SUBS_DB_ONLY)
+		pres_subsdb_expire(now, cb);
+	else
+		mem_expire(now, cb);
 }

@@ -2,7 +2,8 @@
  * by hash of the presentity URI) and its active_watchers rows. A record is
  * one lp_malloc block holding a subs_t and its strings. Changes are marked
  * and written to the DB every db_update_period (pres_subs_flush); removals
- * are written at once. */
+ * are written at once. subs_db_mode picks the store: memory only, memory
+ * written through, memory written back (default), or the DB alone. */
 #ifndef PRES_SUBS_H
 #define PRES_SUBS_H
 
@@ -48,6 +49,24 @@ int pres_subs_collect(const lp_str_t *pres_uri, pres_ev_t *ev,
 void pres_subs_expire(unsigned int now, void (*cb)(subs_t *copy));
 
 int pres_subs_flush(void);
+
+/* Shared with the DB-only store (pres_subs_db.c). */
+int pres_subs_is_watcher(const subs_t *s, const lp_str_t *uri);
+int pres_subs_db_upsert(lp_db_t *db, const subs_t *s);
+/* s points into the row (valid during the row callback); -1 for a row of
+ * an unregistered event. */
+int pres_subs_from_row(const lp_db_val_t *c, int n, subs_t *s);
+
+/* DB-only store (subs_db_mode 3): same contracts as the functions above;
+ * the NOTIFY CSeq is incremented in the DB inside a transaction, so several
+ * instances sharing the DB never reuse one. */
+int pres_subsdb_insert(const subs_t *s);
+int pres_subsdb_apply(const pres_dlg_key_t *k, pres_subs_op_f op, void *ctx);
+int pres_subsdb_remove(const pres_dlg_key_t *k);
+int pres_subsdb_collect(const lp_str_t *pres_uri, pres_ev_t *ev,
+		const lp_str_t *skip, subs_t ***out);
+void pres_subsdb_expire(unsigned int now, void (*cb)(subs_t *copy));
+int pres_subsdb_count(void);
 int pres_subs_load_all(void);
 void pres_subs_free_entry(lp_hentry_t *e);
 /* Live subscriptions in the table. */

@@ -58,6 +58,8 @@ static param_export_t params[] = {
 	{"pres_htable_size", INT_PARAM, &pres.cfg.pres_htable_size},
 	{"enable_sphere_check", INT_PARAM, &pres.cfg.enable_sphere_check},
 	{"timeout_rm_subs", INT_PARAM, &pres.cfg.timeout_rm_subs},
+	{"subs_db_mode", INT_PARAM, &pres.cfg.subs_db_mode},
+	{"publ_cache", INT_PARAM, &pres.cfg.publ_cache},
 	{"force_active", INT_PARAM, &pres.cfg.force_active},
 	{"lock_set_size", INT_PARAM, &pres.cfg.lock_set_size},
 	{"totag_avpid", INT_PARAM, &pres.cfg.totag_avpid},
@@ -146,6 +148,12 @@ static int mod_init(void)
 	if(pres.cfg.min_expires < 0 || pres.cfg.max_expires <= 0
 			|| (pres.cfg.min_expires > pres.cfg.max_expires)) {
 		LM_ERR("min_expires must be >= 0 and <= max_expires (> 0)\n");
+		return -1;
+	}
+	if(pres.cfg.subs_db_mode < PRES_SUBS_DB_NONE
+			|| pres.cfg.subs_db_mode > PRES_SUBS_DB_ONLY) {
+		LM_ERR("subs_db_mode must be 0 (memory), 1 (write-through), 2"
+			   " (write-back) or 3 (DB only)\n");
 		return -1;
 	}
 	if(load_tm_api(&pres_tmb) < 0) {

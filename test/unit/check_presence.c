@@ -195,6 +195,23 @@ static void free_tables(void)
 	pres.pubs = pres.subs = NULL;
 }
 
+/* Flush the changed subscriptions: n rows written, or none in DB-only
+ * mode, where every change is already in the DB. */
+static void flush_expect(int n)
+{
+	ck_assert_int_eq(pres_subs_flush(),
+			pres.cfg.subs_db_mode == PRES_SUBS_DB_ONLY ? 0 : n);
+}
+
+/* DB-only mode (several instances on one DB): no cache of publications,
+ * subscriptions only in active_watchers. */
+static void setup_dbonly(void)
+{
+	setup();
+	pres.cfg.subs_db_mode = PRES_SUBS_DB_ONLY;
+	pres.cfg.publ_cache = 0;
+}
+
 static void teardown(void)
 {
 	lp_event_t *e;
@@ -835,7 +852,7 @@ START_TEST(test_subscribe_refresh)
 	ck_assert_int_eq(subscribe(&s, &rep), 202);
 	ck_assert_int_eq(pres_subs_count(), 1);
 	ck_assert_uint_eq(caps[2].cseq, 3);
-	ck_assert_int_eq(pres_subs_flush(), 1);
+	flush_expect(1);
 	ck_assert_int_eq(db_int("SELECT count(*) FROM active_watchers WHERE"
 							" contact='sip:bob@198.51.100.7:5070'"
 							" AND local_cseq=3 AND remote_cseq=3"),
@@ -851,7 +868,7 @@ START_TEST(test_unsubscribe)
 
 	publish_ok("alice", BODY_OPEN, 600, etag);
 	subscribe_ok(&s, "bob", "alice");
-	ck_assert_int_eq(pres_subs_flush(), 1);
+	flush_expect(1);
 	ck_assert_int_eq(db_int("SELECT count(*) FROM active_watchers"), 1);
 	cap_reset();
 	sub_next(&s, 0);
@@ -984,7 +1001,7 @@ START_TEST(test_subscribe_event_id)
 	ck_assert_int_eq(publish(&r, &rep), 200);
 	ck_assert_int_eq(ncaps, 2);
 	ck_has(caps[1].headers, "Event: presence;id=5\r\n");
-	ck_assert_int_eq(pres_subs_flush(), 1);
+	flush_expect(1);
 	ck_assert_int_eq(db_int("SELECT count(*) FROM active_watchers WHERE event_id='5'"), 1);
 }
 END_TEST
@@ -1205,7 +1222,7 @@ START_TEST(test_subscription_expiry)
 	sub_init(&s, "bob", "alice", 1800);
 	ck_assert_int_eq(subscribe(&s, &rep), 202);
 	subscribe_ok(&keep, "carol", "alice");
-	ck_assert_int_eq(pres_subs_flush(), 2);
+	flush_expect(2);
 	cap_reset();
 	fake_now += 1799;
 	pres_clean_expired();
@@ -1245,7 +1262,7 @@ START_TEST(test_notify_reply)
 	subscribe_ok(&a, "bob", "alice");
 	subscribe_ok(&b, "carol", "alice");
 	subscribe_ok(&c, "dave", "alice");
-	ck_assert_int_eq(pres_subs_flush(), 3);
+	flush_expect(3);
 
 	notify_answered(&a, 200);
 	ck_assert_int_eq(pres_subs_count(), 3);
@@ -1569,6 +1586,7 @@ Suite *presence_suite(void)
 	TCase *store = tcase_create("storage");
 	TCase *oom = tcase_create("oom");
 	TCase *sh = tcase_create("shtable");
+	TCase *dbonly = tcase_create("dbonly");
 
 	tcase_add_checked_fixture(pub, setup, teardown);
 	tcase_add_test(pub, test_publish_initial);
@@ -1618,6 +1636,29 @@ Suite *presence_suite(void)
 	tcase_add_test(oom, test_subscribe_oom);
 	tcase_add_test(oom, test_target_refresh_oom);
 	suite_add_tcase(s, oom);
+
+	tcase_add_checked_fixture(dbonly, setup_dbonly, teardown);
+	tcase_add_test(dbonly, test_publish_initial);
+	tcase_add_test(dbonly, test_publish_refresh);
+	tcase_add_test(dbonly, test_publish_modify);
+	tcase_add_test(dbonly, test_publish_remove);
+	tcase_add_test(dbonly, test_publish_unknown_etag);
+	tcase_add_test(dbonly, test_subscribe_initial);
+	tcase_add_test(dbonly, test_subscribe_nothing_published);
+	tcase_add_test(dbonly, test_subscribe_notified_on_publish);
+	tcase_add_test(dbonly, test_publish_sender_not_notified);
+	tcase_add_test(dbonly, test_subscribe_refresh);
+	tcase_add_test(dbonly, test_unsubscribe);
+	tcase_add_test(dbonly, test_subscribe_unknown_dialog);
+	tcase_add_test(dbonly, test_subscribe_fetch);
+	tcase_add_test(dbonly, test_subscribe_event_id);
+	tcase_add_test(dbonly, test_notify_reply);
+	tcase_add_test(dbonly, test_refresh_watchers);
+	tcase_add_test(dbonly, test_publication_expiry);
+	tcase_add_test(dbonly, test_publication_expiry_one_notify);
+	tcase_add_test(dbonly, test_subscription_expiry);
+	tcase_add_test(dbonly, test_watchers_row);
+	suite_add_tcase(s, dbonly);
 
 	tcase_add_checked_fixture(sh, setup, teardown);
 	tcase_add_test(sh, test_shtable);

@@ -1,0 +1,193 @@
+/* Subscriptions kept in the DB alone (subs_db_mode 3), for several
+ * instances sharing one database: every read and write goes to
+ * active_watchers, and a NOTIFY's CSeq is taken by incrementing the row
+ * inside a transaction, so two instances never send the same one. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "lp_log.h"
+#include "pres_sql.h"
+#include "pres_subs.h"
+
+typedef struct row_list {
+	const lp_str_t *skip; /* watcher left out, or NULL */
+	subs_t **v;			  /* malloc'd copies */
+	int n, cap;
+	int error;
+} row_list_t;
+
+/* Row callback: a malloc'd copy of each subscription row. */
+static int collect_row(void *ctx, const lp_db_val_t *c, int n)
+{
+	row_list_t *l = ctx;
+	subs_t s, **nv;
+
+	if(pres_subs_from_row(c, n, &s) < 0 || pres_subs_is_watcher(&s, l->skip))
+		return 0;
+	if(l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 8;
+		nv = realloc(l->v, l->cap * sizeof(*nv));
+		if(!nv) {
+			l->error = 1;
+			return 1;
+		}
+		l->v = nv;
+	}
+	l->v[l->n] = pres_subs_dup(&s, 0);
+	if(!l->v[l->n]) {
+		l->error = 1;
+		return 1;
+	}
+	l->n++;
+	return 0;
+}
+
+static void list_free(row_list_t *l)
+{
+	int i;
+
+	for(i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+int pres_subsdb_insert(const subs_t *s)
+{
+	lp_db_t *db = pres_db();
+
+	if(!db || pres_subs_db_upsert(db, s) < 0) {
+		LP_ERR("cannot store subscription %.*s", LP_STR_FMT(s->callid));
+		return -1;
+	}
+	return 0;
+}
+
+static int select_dialog(lp_db_t *db, const pres_dlg_key_t *k, row_list_t *l)
+{
+	lp_db_val_t v[3];
+
+	v[0] = LP_DB_VSTR(*k->callid);
+	v[1] = LP_DB_VSTR(*k->to_tag);
+	v[2] = LP_DB_VSTR(*k->from_tag);
+	if(lp_db_exec(db, pres_sql.subs_by_dialog, v, 3, collect_row, l) < 0 || l->error)
+		return -1;
+	return 0;
+}
+
+int pres_subsdb_apply(const pres_dlg_key_t *k, pres_subs_op_f op, void *ctx)
+{
+	lp_db_t *db = pres_db();
+	row_list_t l = {NULL, NULL, 0, 0, 0};
+	subs_t *replace = NULL;
+	int rc = -1;
+
+	if(!db || lp_db_begin(db) < 0)
+		return -1;
+	if(select_dialog(db, k, &l) < 0)
+		goto done;
+	if(l.n == 0) {
+		rc = -2;
+		goto done;
+	}
+	rc = op(l.v[0], ctx, &replace);
+	if(rc >= 0 && pres_subs_db_upsert(db, rc == 1 && replace ? replace : l.v[0]) < 0)
+		rc = -1;
+	if(rc == 1)
+		rc = 0;
+done:
+	if(rc == 0) {
+		if(lp_db_commit(db) < 0)
+			rc = -1;
+	} else {
+		lp_db_rollback(db);
+	}
+	list_free(&l);
+	return rc;
+}
+
+int pres_subsdb_remove(const pres_dlg_key_t *k)
+{
+	lp_db_t *db = pres_db();
+	lp_db_val_t v[3];
+	int rc;
+
+	v[0] = LP_DB_VSTR(*k->callid);
+	v[1] = LP_DB_VSTR(*k->to_tag);
+	v[2] = LP_DB_VSTR(*k->from_tag);
+	if(!db)
+		return -1;
+	rc = lp_db_exec(db, pres_sql.subs_delete, v, 3, NULL, NULL);
+	if(rc < 0)
+		return -1;
+	return rc > 0 ? 0 : -2;
+}
+
+int pres_subsdb_collect(const lp_str_t *pres_uri, pres_ev_t *ev,
+		const lp_str_t *skip, subs_t ***out)
+{
+	lp_db_t *db = pres_db();
+	row_list_t l = {skip, NULL, 0, 0, 0};
+	lp_db_val_t v[3];
+
+	*out = NULL;
+	v[0] = LP_DB_VSTR(*pres_uri);
+	v[1] = LP_DB_VSTR(ev->name);
+	v[2] = LP_DB_VINT(pres.now());
+	if(!db || lp_db_begin(db) < 0)
+		return -1;
+	if(lp_db_exec(db, pres_sql.subs_cseq_bump, v, 3, NULL, NULL) < 0
+			|| lp_db_exec(db, pres_sql.subs_of_pres, v, 3, collect_row, &l) < 0
+			|| l.error || lp_db_commit(db) < 0) {
+		lp_db_rollback(db);
+		list_free(&l);
+		LP_ERR("cannot read the watchers of %.*s", LP_STR_FMT(*pres_uri));
+		return -1;
+	}
+	*out = l.v;
+	return l.n;
+}
+
+void pres_subsdb_expire(unsigned int now, void (*cb)(subs_t *copy))
+{
+	lp_db_t *db = pres_db();
+	row_list_t l = {NULL, NULL, 0, 0, 0};
+	lp_db_val_t v[1] = {LP_DB_VINT(now)};
+	int i;
+
+	if(!db || lp_db_begin(db) < 0)
+		return;
+	if(lp_db_exec(db, pres_sql.subs_expired_bump, v, 1, NULL, NULL) < 0
+			|| lp_db_exec(db, pres_sql.subs_expired, v, 1, collect_row, &l) < 0
+			|| lp_db_exec(db, pres_sql.subs_delete_expired, v, 1, NULL, NULL) < 0
+			|| lp_db_commit(db) < 0) {
+		lp_db_rollback(db);
+		list_free(&l);
+		LP_ERR("cannot remove expired subscriptions");
+		return;
+	}
+	for(i = 0; i < l.n; i++) {
+		if(cb)
+			cb(l.v[i]);
+		else
+			free(l.v[i]);
+	}
+	free(l.v);
+}
+
+static int count_row(void *ctx, const lp_db_val_t *c, int n)
+{
+	*(int *)ctx = (n > 0 && c[0].type == LP_DB_INT) ? (int)c[0].v.i : 0;
+	return 1;
+}
+
+int pres_subsdb_count(void)
+{
+	lp_db_t *db = pres_db();
+	int count = 0;
+
+	if(!db || lp_db_exec(db, pres_sql.subs_count, NULL, 0, count_row, &count) < 0)
+		return -1;
+	return count;
+}
