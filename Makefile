@@ -34,7 +34,11 @@ sip: modules
 dbtest: setup
 	bash test/db/run.sh
 
-check: modules layers unit dbtest sip
+# libFuzzer targets of every parser, a bounded time each
+fuzz: setup
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-8} bash test/fuzz/run.sh
+
+check: modules layers unit fuzz dbtest sip
 
 run: modules
 	bash scripts/run.sh
@@ -47,4 +51,4 @@ clean:
 	$(MAKE) -C test/unit clean
 	@for m in $(MODULES); do $(MAKE) -C modules/$$m clean >/dev/null || true; done
 
-.PHONY: all setup lib modules layers unit dbtest sip check run bench clean
+.PHONY: all setup lib modules layers unit fuzz dbtest sip check run bench clean
