@@ -390,9 +390,24 @@ stop_sipps() {
 	SIPP_BG_PIDS=()
 }
 
+# ---------------------------------------------------------------- instances
+# A case may run several Kamailio instances (on one database): inst_new NAME
+# gives the next start_kamailio its own port, ctl socket and log;
+# inst_save NAME records the running one; inst_use NAME makes it current
+# (for sip_request, sipp_bg, kam_rpc, assert_alive ...).
+declare -A INSTANCES=()
+inst_new() { KAM_PID= PORT= CTL=$WORK/ctl-$1.sock KAM_LOG=$WORK/kamailio-$1.log; }
+inst_save() { INSTANCES[$1]="$KAM_PID|$PORT|$CTL|$KAM_LOG"; }
+inst_use() { IFS='|' read -r KAM_PID PORT CTL KAM_LOG <<<"${INSTANCES[$1]}"; }
+
 cleanup() {
+	local i
 	stop_sipps
 	stop_kamailio
+	for i in "${!INSTANCES[@]}"; do
+		inst_use "$i"
+		stop_kamailio
+	done
 }
 trap cleanup EXIT
 trap 'fail "interrupted"; exit 1' INT TERM
@@ -517,6 +532,20 @@ watch_notify_ok() {
 }
 
 # watch_trace NAME: the message trace of a watcher.
+# watch_notify_via_ok: receive a NOTIFY and answer it at the address in its
+# Via (as a UA does), not at sipp's remote host: with several instances the
+# NOTIFY may come from any of them. Later requests of the call go there too
+# unless a setdest says otherwise.
+watch_notify_via_ok() {
+	printf '%s\n' '<recv request="NOTIFY"><action>' \
+		'<ereg regexp="SIP/2.0/UDP ([0-9.]+):([0-9]+)" search_in="hdr" header="Via:" check_it="true" assign_to="via,vhost,vport"/>' \
+		'<setdest host="[$vhost]" port="[$vport]" protocol="udp"/>' \
+		'</action></recv>' '<send><![CDATA[' \
+		'SIP/2.0 200 OK' '[last_Via:]' '[last_From:]' '[last_To:]' \
+		'[last_Call-ID:]' '[last_CSeq:]' 'Content-Length: 0' '' \
+		']]></send>'
+}
+
 watch_trace() { eval "echo \"\${BG_TRACE_$1}\""; }
 
 # wait_notifies NAME K: wait (bounded) until watcher NAME got K NOTIFYs.
