@@ -82,6 +82,37 @@ lp_db_kill() {
 
 # ---- PostgreSQL ----
 
+# pg_launch BIN DIR PORT: start the server on an initialised data directory
+# and wait until it accepts connections.
+pg_launch() {
+	local bin=$1 d=$2 port=$3
+	lp_db_as postgres "$bin/postgres" -D "$d/data" -p "$port" -k "$d/sock" \
+		-c listen_addresses=127.0.0.1 -c shared_buffers=16MB \
+		-c fsync=off -c synchronous_commit=off -c full_page_writes=off \
+		-c max_connections=100 >>"$d/server.log" 2>&1 &
+	# postmaster.pid appears once the server has started (first line: PID)
+	if ! lp_db_poll "$!" "$bin/pg_isready" -q -h 127.0.0.1 -p "$port"; then
+		lp_db_log "PostgreSQL did not start on port $port"
+		cat "$d/server.log" >&2
+		PG_PID=$(head -n 1 "$d/data/postmaster.pid" 2>/dev/null); pg_stop
+		return 1
+	fi
+	export PG_PID=$(head -n 1 "$d/data/postmaster.pid")
+	echo "$PG_PID" >"$d/pid"
+}
+
+# pg_down / pg_up: stop the running server (fast shutdown, data kept) and
+# start it again on the same port: for fault tests.
+pg_down() {
+	local f=$LP_DB_DIR/pg/pid
+	[ -f "$f" ] && lp_db_kill "$(cat "$f")" INT postgres
+}
+pg_up() {
+	local d=$LP_DB_DIR/pg bin
+	bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+	pg_launch "$bin" "$d" "$(cat "$d/port")"
+}
+
 pg_start() {
 	local d=$LP_DB_DIR/pg bin port
 	lp_db_need postgresql libpq-dev || return 1
@@ -94,17 +125,8 @@ pg_start() {
 		--no-locale --no-sync --auth-local=trust --auth-host=scram-sha-256 \
 		>"$d/initdb.log" 2>&1 || { cat "$d/initdb.log" >&2; return 1; }
 	port=$(lp_db_free_port 25000) || return 1
-	lp_db_as postgres "$bin/postgres" -D "$d/data" -p "$port" -k "$d/sock" \
-		-c listen_addresses=127.0.0.1 -c shared_buffers=16MB \
-		-c fsync=off -c synchronous_commit=off -c full_page_writes=off \
-		-c max_connections=100 >"$d/server.log" 2>&1 &
-	# postmaster.pid appears once the server has started (first line: PID)
-	if ! lp_db_poll "$!" "$bin/pg_isready" -q -h 127.0.0.1 -p "$port"; then
-		lp_db_log "PostgreSQL did not start on port $port"
-		cat "$d/server.log" >&2
-		PG_PID=$(head -n 1 "$d/data/postmaster.pid" 2>/dev/null); pg_stop
-		return 1
-	fi
+	echo "$port" >"$d/port"
+	pg_launch "$bin" "$d" "$port" || return 1
 	export PG_PID=$(head -n 1 "$d/data/postmaster.pid")
 	echo "$PG_PID" >"$d/pid"
 	"$bin/psql" -X -q -h "$d/sock" -p "$port" -U postgres -d postgres \
@@ -122,7 +144,7 @@ pg_start() {
 # Fast shutdown (SIGINT): sessions are ended, nothing waits for clients.
 pg_stop() {
 	local f=$LP_DB_DIR/pg/pid
-	[ -z "${PG_PID:-}" ] && [ -f "$f" ] && PG_PID=$(cat "$f")
+	[ -f "$f" ] && PG_PID=$(cat "$f") # the file wins: pg_up may have restarted it
 	lp_db_kill "${PG_PID:-}" INT postgres
 	rm -f "$f"
 	unset PG_PID PG_URL
@@ -130,17 +152,11 @@ pg_stop() {
 
 # ---- MariaDB ----
 
-my_start() {
-	local d=$LP_DB_DIR/my port u=() pid
-	lp_db_need mariadb-server default-libmysqlclient-dev || return 1
-	my_stop
-	rm -rf "$d" && mkdir -p "$d/data" || return 1
-	[ "$(id -u)" = 0 ] && { chown -R mysql:mysql "$d"; u=(--user=mysql); }
-	mariadb-install-db --no-defaults "${u[@]}" --datadir="$d/data" \
-		--auth-root-authentication-method=socket --skip-test-db \
-		--skip-name-resolve >"$d/install.log" 2>&1 ||
-		{ cat "$d/install.log" >&2; return 1; }
-	port=$(lp_db_free_port 26000) || return 1
+# my_launch DIR PORT: start mariadbd on an installed data directory and wait
+# until it answers.
+my_launch() {
+	local d=$1 port=$2 u=() pid
+	[ "$(id -u)" = 0 ] && u=(--user=mysql)
 	mariadbd --no-defaults "${u[@]}" --datadir="$d/data" \
 		--socket="$d/sock" --port="$port" --bind-address=127.0.0.1 \
 		--pid-file="$d/mariadbd.pid" --log-error="$d/server.log" \
@@ -158,6 +174,31 @@ my_start() {
 	fi
 	export MY_PID=$pid
 	echo "$MY_PID" >"$d/pid"
+}
+
+# my_down / my_up: as pg_down / pg_up.
+my_down() {
+	local f=$LP_DB_DIR/my/pid
+	[ -f "$f" ] && lp_db_kill "$(cat "$f")" TERM mariadbd
+}
+my_up() {
+	local d=$LP_DB_DIR/my
+	my_launch "$d" "$(cat "$d/port")"
+}
+
+my_start() {
+	local d=$LP_DB_DIR/my port u=() pid
+	lp_db_need mariadb-server default-libmysqlclient-dev || return 1
+	my_stop
+	rm -rf "$d" && mkdir -p "$d/data" || return 1
+	[ "$(id -u)" = 0 ] && { chown -R mysql:mysql "$d"; u=(--user=mysql); }
+	mariadb-install-db --no-defaults "${u[@]}" --datadir="$d/data" \
+		--auth-root-authentication-method=socket --skip-test-db \
+		--skip-name-resolve >"$d/install.log" 2>&1 ||
+		{ cat "$d/install.log" >&2; return 1; }
+	port=$(lp_db_free_port 26000) || return 1
+	echo "$port" >"$d/port"
+	my_launch "$d" "$port" || return 1
 	mariadb --no-defaults --socket="$d/sock" -uroot -e "
 		CREATE DATABASE $LP_DB_NAME CHARACTER SET utf8mb4;
 		CREATE USER '$LP_DB_USER'@'%' IDENTIFIED BY '$LP_DB_PASS';
@@ -172,7 +213,7 @@ my_start() {
 
 my_stop() {
 	local f=$LP_DB_DIR/my/pid
-	[ -z "${MY_PID:-}" ] && [ -f "$f" ] && MY_PID=$(cat "$f")
+	[ -f "$f" ] && MY_PID=$(cat "$f") # the file wins: my_up may have restarted it
 	lp_db_kill "${MY_PID:-}" TERM mariadbd
 	rm -f "$f"
 	unset MY_PID MY_URL
