@@ -15,7 +15,7 @@
 #include <libxml/tree.h>
 
 #include "pxml_agg.h"
-#include "pxml_xml.h"
+#include "lp_xml.h"
 
 typedef enum { K_TUPLE = 1, K_PERSON, K_DEVICE } agg_kind_t;
 
@@ -90,7 +90,7 @@ static xmlChar *unique_id(agg_t *a, const xmlChar *want)
  * one of the same kind and id. */
 static void take(agg_t *a, xmlNodePtr c, agg_kind_t kind, xmlNodePtr holder)
 {
-	xmlChar *id = pxml_xml_attr(c, "id"), *fid = NULL;
+	xmlChar *id = lp_xml_attr(c, "id"), *fid = NULL;
 	const xmlChar *kn = BAD_CAST kind_name[kind];
 	xmlNodePtr copy = NULL;
 
@@ -101,7 +101,7 @@ static void take(agg_t *a, xmlNodePtr c, agg_kind_t kind, xmlNodePtr holder)
 			goto fail;
 	}
 	fid = unique_id(a, id);
-	copy = pxml_xml_copy(a->doc, c);
+	copy = lp_xml_copy(a->doc, c);
 	if(!fid || !copy || xmlHashAddEntry(a->used, fid, (void *)1) != 0)
 		goto fail;
 	if(!id || !xmlStrEqual(id, fid)) {
@@ -131,7 +131,7 @@ static void take_note(agg_t *a, xmlNodePtr c)
 		return;
 	}
 	if(!xmlHashLookup(a->note_txt, txt)) {
-		copy = pxml_xml_copy(a->doc, c);
+		copy = lp_xml_copy(a->doc, c);
 		if(!copy || xmlHashAddEntry(a->note_txt, txt, (void *)1) != 0) {
 			xmlFreeNode(copy);
 			a->err = 1;
@@ -143,7 +143,7 @@ static void take_note(agg_t *a, xmlNodePtr c)
 
 static void take_ext(agg_t *a, xmlNodePtr c)
 {
-	xmlNodePtr copy = pxml_xml_copy(a->doc, c);
+	xmlNodePtr copy = lp_xml_copy(a->doc, c);
 
 	if(!copy) {
 		a->err = 1;
@@ -159,27 +159,27 @@ static void agg_body(agg_t *a, const lp_str_t *b)
 
 	if(!b)
 		return;
-	sdoc = pxml_xml_parse(b->s, b->len, NULL);
+	sdoc = lp_xml_parse(b->s, b->len, NULL);
 	if(!sdoc)
 		return;
 	sroot = xmlDocGetRootElement(sdoc);
-	if(!pxml_xml_is(sroot, "presence", PXML_NS_PIDF)) {
+	if(!lp_xml_is(sroot, "presence", PXML_NS_PIDF)) {
 		xmlFreeDoc(sdoc);
 		return;
 	}
-	if(pxml_xml_hoist_ns(a->root, sroot) != 0)
+	if(lp_xml_hoist_ns(a->root, sroot) != 0)
 		a->err = 1;
-	for(c = pxml_xml_child(sroot, NULL, NULL); c && !a->err;
-			c = pxml_xml_next(c, NULL, NULL)) {
-		if(pxml_xml_is(c, "tuple", PXML_NS_PIDF))
+	for(c = lp_xml_child(sroot, NULL, NULL); c && !a->err;
+			c = lp_xml_next(c, NULL, NULL)) {
+		if(lp_xml_is(c, "tuple", PXML_NS_PIDF))
 			take(a, c, K_TUPLE, a->tuples);
-		else if(pxml_xml_is(c, "person", PXML_NS_DM))
+		else if(lp_xml_is(c, "person", PXML_NS_DM))
 			take(a, c, K_PERSON, a->rest);
-		else if(pxml_xml_is(c, "device", PXML_NS_DM))
+		else if(lp_xml_is(c, "device", PXML_NS_DM))
 			take(a, c, K_DEVICE, a->rest);
-		else if(pxml_xml_is(c, "note", PXML_NS_PIDF))
+		else if(lp_xml_is(c, "note", PXML_NS_PIDF))
 			take_note(a, c);
-		else if(a->bodies == 0 && !pxml_xml_is(c, NULL, PXML_NS_PIDF))
+		else if(a->bodies == 0 && !lp_xml_is(c, NULL, PXML_NS_PIDF))
 			take_ext(a, c);
 	}
 	a->bodies++;
@@ -206,7 +206,7 @@ int pxml_pidf_aggregate(
 		return -1;
 	out->s = NULL;
 	out->len = 0;
-	if(!pxml_xml_valid_cstr(entity) || n < 0 || (n > 0 && !bodies))
+	if(!lp_xml_valid_cstr(entity) || n < 0 || (n > 0 && !bodies))
 		return -1;
 	if(agg_init(&a, entity) != 0)
 		goto done;
@@ -221,9 +221,9 @@ int pxml_pidf_aggregate(
 	move_children(a.tuples, a.root);
 	move_children(a.notes, a.root);
 	move_children(a.rest, a.root);
-	if(pxml_xml_tidy_ns(a.root) != 0)
+	if(lp_xml_tidy_ns(a.root) != 0)
 		goto done;
-	rc = pxml_xml_dump(a.doc, 1, out);
+	rc = lp_xml_dump(a.doc, 1, out);
 done:
 	agg_free(&a);
 	return rc;
@@ -239,7 +239,7 @@ int pxml_pidf_dummy(const char *entity, lp_str_t *out)
 		return -1;
 	out->s = NULL;
 	out->len = 0;
-	if(!pxml_xml_valid_cstr(entity))
+	if(!lp_xml_valid_cstr(entity))
 		return -1;
 	if(agg_init(&a, entity) != 0)
 		goto done;
@@ -248,7 +248,7 @@ int pxml_pidf_dummy(const char *entity, lp_str_t *out)
 	if(!st || !xmlNewProp(t, BAD_CAST "id", BAD_CAST "pxml-dummy")
 			|| !xmlNewChild(st, a.root->ns, BAD_CAST "basic", BAD_CAST "open"))
 		goto done;
-	rc = pxml_xml_dump(a.doc, 1, out);
+	rc = lp_xml_dump(a.doc, 1, out);
 done:
 	agg_free(&a);
 	return rc;

@@ -24,7 +24,7 @@
  * Returns 0 with out->s a malloc'd NUL-terminated document (caller frees
  * with free()); 1 when no body was usable (out = {NULL,0}: the caller sends
  * no body, or the dummy one); -1 on bad arguments, allocation failure or a
- * result above PXML_MAX_DOC (out = {NULL,0}). bodies are not modified. */
+ * result above LP_XML_MAX_DOC (out = {NULL,0}). bodies are not modified. */
 int pxml_pidf_aggregate(lp_str_t **bodies, int n, const char *entity,
 		lp_str_t *out);
 

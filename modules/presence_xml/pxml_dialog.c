@@ -11,7 +11,7 @@
 #include <libxml/tree.h>
 
 #include "pxml_dialog.h"
-#include "pxml_xml.h"
+#include "lp_xml.h"
 
 typedef struct dagg {
 	xmlDocPtr doc;
@@ -56,7 +56,7 @@ static void dagg_free(dagg_t *a)
  * skip it), generated when it has none. Freed with xmlFree. */
 static xmlChar *dialog_id(dagg_t *a, xmlNodePtr d, int *skip)
 {
-	xmlChar *id = pxml_xml_attr(d, "id");
+	xmlChar *id = lp_xml_attr(d, "id");
 	char buf[32];
 
 	*skip = 0;
@@ -82,7 +82,7 @@ static void take_dialog(dagg_t *a, xmlNodePtr d)
 		return;
 	}
 	if(!skip) {
-		copy = pxml_xml_copy(a->doc, d);
+		copy = lp_xml_copy(a->doc, d);
 		if(!copy || xmlHashAddEntry(a->ids, id, (void *)1) != 0
 				|| !xmlSetProp(copy, BAD_CAST "id", id))
 			a->err = 1;
@@ -102,15 +102,15 @@ static void dagg_body(dagg_t *a, const lp_str_t *b)
 
 	if(!b)
 		return;
-	sdoc = pxml_xml_parse(b->s, b->len, NULL);
+	sdoc = lp_xml_parse(b->s, b->len, NULL);
 	if(!sdoc)
 		return;
 	sroot = xmlDocGetRootElement(sdoc);
-	if(pxml_xml_is(sroot, "dialog-info", PXML_NS_DIALOG)) {
-		if(pxml_xml_hoist_ns(a->root, sroot) != 0)
+	if(lp_xml_is(sroot, "dialog-info", PXML_NS_DIALOG)) {
+		if(lp_xml_hoist_ns(a->root, sroot) != 0)
 			a->err = 1;
-		for(d = pxml_xml_child(sroot, "dialog", PXML_NS_DIALOG);
-				d && !a->err; d = pxml_xml_next(d, "dialog", PXML_NS_DIALOG))
+		for(d = lp_xml_child(sroot, "dialog", PXML_NS_DIALOG);
+				d && !a->err; d = lp_xml_next(d, "dialog", PXML_NS_DIALOG))
 			take_dialog(a, d);
 		a->bodies++;
 	}
@@ -127,7 +127,7 @@ int pxml_dialog_aggregate(
 		return -1;
 	out->s = NULL;
 	out->len = 0;
-	if(!pxml_xml_valid_cstr(entity) || n < 0 || (n > 0 && !bodies))
+	if(!lp_xml_valid_cstr(entity) || n < 0 || (n > 0 && !bodies))
 		return -1;
 	if(dagg_init(&a, entity) != 0)
 		goto done;
@@ -139,9 +139,9 @@ int pxml_dialog_aggregate(
 		rc = 1;
 		goto done;
 	}
-	if(pxml_xml_tidy_ns(a.root) != 0)
+	if(lp_xml_tidy_ns(a.root) != 0)
 		goto done;
-	rc = pxml_xml_dump(a.doc, 1, out);
+	rc = lp_xml_dump(a.doc, 1, out);
 done:
 	dagg_free(&a);
 	return rc;
@@ -161,14 +161,14 @@ int pxml_dialog_set_version(
 	out->len = 0;
 	if(!in)
 		return -1;
-	doc = pxml_xml_parse(in->s, in->len, NULL);
+	doc = lp_xml_parse(in->s, in->len, NULL);
 	if(!doc)
 		return -1;
 	root = xmlDocGetRootElement(doc);
 	snprintf(v, sizeof(v), "%u", version);
 	if(xmlHasNsProp(root, BAD_CAST "version", NULL)
 			&& xmlSetProp(root, BAD_CAST "version", BAD_CAST v))
-		rc = pxml_xml_dump(doc, 0, out);
+		rc = lp_xml_dump(doc, 0, out);
 	xmlFreeDoc(doc);
 	return rc;
 }

@@ -18,7 +18,7 @@
  * is not <dialog-info> in the dialog-info namespace is skipped.
  * Returns 0 with out->s malloc'd and NUL-terminated (caller frees with
  * free()); 1 when no body was usable (out = {NULL,0}); -1 on bad arguments,
- * allocation failure or a result above PXML_MAX_DOC (out = {NULL,0}). */
+ * allocation failure or a result above LP_XML_MAX_DOC (out = {NULL,0}). */
 int pxml_dialog_aggregate(lp_str_t **bodies, int n, const char *entity,
 		lp_str_t *out);
 
@@ -27,7 +27,7 @@ int pxml_dialog_aggregate(lp_str_t **bodies, int n, const char *entity,
  * version attribute (dialog-info, reginfo, watcherinfo ...); the rest of the
  * document is kept as it is (reserialised, no reformatting). Returns 0 with
  * out->s malloc'd (caller frees with free()); -1 (out = {NULL,0}) when in
- * is unusable (see pxml_xml_parse), its root has no version attribute, or
+ * is unusable (see lp_xml_parse), its root has no version attribute, or
  * on allocation failure. in is not modified. */
 int pxml_dialog_set_version(const lp_str_t *in, unsigned int version,
 		lp_str_t *out);

@@ -3,8 +3,10 @@
 #ifndef PXML_PIDF_H
 #define PXML_PIDF_H
 
+#include "lp_xml.h"
+
 /* Largest body accepted (bytes). */
-#define PXML_MAX_BODY (64 * 1024)
+#define PXML_MAX_BODY LP_XML_MAX_BODY
 
 /* 0 when body is a well-formed PIDF document (root <presence> in the
  * urn:ietf:params:xml:ns:pidf namespace); -1 otherwise, with a reason in

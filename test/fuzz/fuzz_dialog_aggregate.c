@@ -6,7 +6,7 @@
 
 #include "fuzz_split.h"
 #include "pxml_dialog.h"
-#include "pxml_xml.h"
+#include "lp_xml.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -6,7 +6,7 @@
 #include <libxml/tree.h>
 
 #include "pxml_pidf.h"
-#include "pxml_xml.h"
+#include "lp_xml.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -16,7 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if(size > 2 * PXML_MAX_BODY)
 		return 0;
 	pxml_pidf_check((const char *)data, (int)size, &why);
-	doc = pxml_xml_parse((const char *)data, (int)size, &why);
+	doc = lp_xml_parse((const char *)data, (int)size, &why);
 	xmlFreeDoc(doc);
 	return 0;
 }

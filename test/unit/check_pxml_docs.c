@@ -17,8 +17,8 @@
 #include "pxml_check.h"
 #include "pxml_dialog.h"
 #include "pxml_pidf.h"
-#include "pxml_winfo.h"
-#include "pxml_xml.h"
+#include "lp_winfo.h"
+#include "lp_xml.h"
 
 /* Alice's PC (RFC 4480-style body: tuple, note, person with activities,
  * device), and her phone, which uses other prefixes for the same
@@ -133,7 +133,7 @@ static lp_str_t S(const char *s)
 static xmlDocPtr reparse(const lp_str_t *doc)
 {
 	const char *why = NULL;
-	xmlDocPtr d = pxml_xml_parse(doc->s, doc->len, &why);
+	xmlDocPtr d = lp_xml_parse(doc->s, doc->len, &why);
 
 	ck_assert_msg(d != NULL, "result does not parse: %s\n%.*s", why,
 			LP_STR_FMT(*doc));
@@ -145,8 +145,8 @@ static int count(xmlNodePtr parent, const char *name, const char *ns)
 	xmlNodePtr c;
 	int k = 0;
 
-	for(c = pxml_xml_child(parent, name, ns); c;
-			c = pxml_xml_next(c, name, ns))
+	for(c = lp_xml_child(parent, name, ns); c;
+			c = lp_xml_next(c, name, ns))
 		k++;
 	return k;
 }
@@ -158,9 +158,9 @@ static xmlNodePtr find_id(xmlNodePtr parent, const char *name,
 	xmlChar *v;
 	int eq;
 
-	for(c = pxml_xml_child(parent, name, ns); c;
-			c = pxml_xml_next(c, name, ns)) {
-		v = pxml_xml_attr(c, "id");
+	for(c = lp_xml_child(parent, name, ns); c;
+			c = lp_xml_next(c, name, ns)) {
+		v = lp_xml_attr(c, "id");
 		eq = v && strcmp((char *)v, id) == 0;
 		xmlFree(v);
 		if(eq)
@@ -171,7 +171,7 @@ static xmlNodePtr find_id(xmlNodePtr parent, const char *name,
 
 static int attr_is(xmlNodePtr n, const char *name, const char *want)
 {
-	xmlChar *v = pxml_xml_attr(n, name);
+	xmlChar *v = lp_xml_attr(n, name);
 	int eq = v && strcmp((char *)v, want) == 0;
 
 	xmlFree(v);
@@ -184,12 +184,12 @@ static void assert_ids_unique(xmlNodePtr root)
 	xmlNodePtr a, b;
 	xmlChar *ia, *ib;
 
-	for(a = pxml_xml_child(root, NULL, NULL); a;
-			a = pxml_xml_next(a, NULL, NULL)) {
-		ia = pxml_xml_attr(a, "id");
-		for(b = pxml_xml_next(a, NULL, NULL); ia && b;
-				b = pxml_xml_next(b, NULL, NULL)) {
-			ib = pxml_xml_attr(b, "id");
+	for(a = lp_xml_child(root, NULL, NULL); a;
+			a = lp_xml_next(a, NULL, NULL)) {
+		ia = lp_xml_attr(a, "id");
+		for(b = lp_xml_next(a, NULL, NULL); ia && b;
+				b = lp_xml_next(b, NULL, NULL)) {
+			ib = lp_xml_attr(b, "id");
 			ck_assert_msg(!ib || strcmp((char *)ia, (char *)ib) != 0,
 					"duplicate id %s", ia);
 			xmlFree(ib);
@@ -235,17 +235,17 @@ START_TEST(test_agg_two_devices)
 	/* RPID content of both persons keeps its namespace */
 	p = find_id(root, "person", PXML_NS_DM, "p-phone");
 	ck_assert_ptr_nonnull(p);
-	p = pxml_xml_child(p, "activities", PXML_NS_RPID);
-	ck_assert_ptr_nonnull(pxml_xml_child(p, "on-the-phone", PXML_NS_RPID));
+	p = lp_xml_child(p, "activities", PXML_NS_RPID);
+	ck_assert_ptr_nonnull(lp_xml_child(p, "on-the-phone", PXML_NS_RPID));
 	p = find_id(root, "person", PXML_NS_DM, "p-pc");
-	ck_assert_ptr_nonnull(pxml_xml_child(p, "mood", PXML_NS_RPID));
+	ck_assert_ptr_nonnull(lp_xml_child(p, "mood", PXML_NS_RPID));
 	t = find_id(root, "tuple", PXML_NS_PIDF, "pc");
-	ck_assert_ptr_nonnull(pxml_xml_child(t, "deviceID", PXML_NS_DM));
+	ck_assert_ptr_nonnull(lp_xml_child(t, "deviceID", PXML_NS_DM));
 	/* schema order: tuples, then notes, then the rest; newest first */
-	first = pxml_xml_child(root, NULL, NULL);
-	ck_assert(pxml_xml_is(first, "tuple", PXML_NS_PIDF));
+	first = lp_xml_child(root, NULL, NULL);
+	ck_assert(lp_xml_is(first, "tuple", PXML_NS_PIDF));
 	ck_assert(attr_is(first, "id", "phone"));
-	ck_assert(pxml_xml_is(pxml_xml_next(pxml_xml_next(first, NULL, NULL),
+	ck_assert(lp_xml_is(lp_xml_next(lp_xml_next(first, NULL, NULL),
 								  NULL, NULL),
 			"note", PXML_NS_PIDF));
 	xmlFreeDoc(d);
@@ -301,8 +301,8 @@ START_TEST(test_agg_ids_made_unique)
 	root = xmlDocGetRootElement(d);
 	ck_assert_int_eq(count(root, "tuple", PXML_NS_PIDF), 2);
 	ck_assert_int_eq(count(root, "person", PXML_NS_DM), 1);
-	for(t = pxml_xml_child(root, "tuple", PXML_NS_PIDF); t;
-			t = pxml_xml_next(t, "tuple", PXML_NS_PIDF))
+	for(t = lp_xml_child(root, "tuple", PXML_NS_PIDF); t;
+			t = lp_xml_next(t, "tuple", PXML_NS_PIDF))
 		ck_assert(xmlHasNsProp(t, BAD_CAST "id", NULL) != NULL);
 	assert_ids_unique(root);
 	xmlFreeDoc(d);
@@ -464,7 +464,7 @@ START_TEST(test_dialog_aggregate)
 	ck_assert_int_eq(dagg(docs, 4, &out), 0);
 	d = reparse(&out);
 	root = xmlDocGetRootElement(d);
-	ck_assert(pxml_xml_is(root, "dialog-info", PXML_NS_DIALOG));
+	ck_assert(lp_xml_is(root, "dialog-info", PXML_NS_DIALOG));
 	ck_assert(attr_is(root, "state", "full"));
 	ck_assert(attr_is(root, "version", "0"));
 	ck_assert(attr_is(root, "entity", "sip:line1@example.com"));
@@ -472,10 +472,10 @@ START_TEST(test_dialog_aggregate)
 	assert_ids_unique(root);
 	/* same id in both: the newer (phone2, terminated) wins */
 	dl = find_id(root, "dialog", PXML_NS_DIALOG, "as7d900as8");
-	ck_assert(pxml_xml_text_eq(pxml_xml_child(dl, "state", PXML_NS_DIALOG),
+	ck_assert(lp_xml_text_eq(lp_xml_child(dl, "state", PXML_NS_DIALOG),
 			&LP_STR("terminated"), 0));
 	dl = find_id(root, "dialog", PXML_NS_DIALOG, "zxcvbnm3");
-	ck_assert_ptr_nonnull(pxml_xml_child(
+	ck_assert_ptr_nonnull(lp_xml_child(
 			dl, "appearance", "urn:ietf:params:xml:ns:sa-dialog-info"));
 	xmlFreeDoc(d);
 
@@ -505,10 +505,10 @@ START_TEST(test_set_version_reginfo)
 	ck_assert_int_eq(pxml_dialog_set_version(&in, 17, &out), 0);
 	d = reparse(&out);
 	root = xmlDocGetRootElement(d);
-	ck_assert(pxml_xml_is(root, "reginfo", "urn:ietf:params:xml:ns:reginfo"));
+	ck_assert(lp_xml_is(root, "reginfo", "urn:ietf:params:xml:ns:reginfo"));
 	ck_assert(attr_is(root, "version", "17"));
 	ck_assert(attr_is(root, "state", "full"));
-	reg = pxml_xml_child(
+	reg = lp_xml_child(
 			root, "registration", "urn:ietf:params:xml:ns:reginfo");
 	ck_assert(attr_is(reg, "aor", "sip:user@example.com"));
 	xmlFreeDoc(d);
@@ -524,17 +524,17 @@ START_TEST(test_set_version_reginfo)
 }
 END_TEST
 
-static pxml_watcher_t watcher(const char *uri, const char *id,
+static lp_watcher_t watcher(const char *uri, const char *id,
 		const char *status, const char *event)
 {
-	pxml_watcher_t w = {S(uri), id ? S(id) : LP_STR_NULL, S(status), S(event),
+	lp_watcher_t w = {S(uri), id ? S(id) : LP_STR_NULL, S(status), S(event),
 			LP_STR_NULL, 0};
 	return w;
 }
 
 START_TEST(test_winfo_full)
 {
-	pxml_watcher_t w[3] = {
+	lp_watcher_t w[3] = {
 			watcher("sip:bob@example.com", "w1", "active", "approved"),
 			watcher("sip:a&b<c\"d@example.com", NULL, "pending", "subscribe"),
 			watcher("sip:carol@example.com", "w3", "terminated", "timeout")};
@@ -545,16 +545,16 @@ START_TEST(test_winfo_full)
 
 	w[0].display_name = S("Bob & \"Sons\" <Ltd>");
 	w[0].duration = 3600;
-	ck_assert_int_eq(pxml_winfo_build("sip:alice@example.com;a=\"&<\"",
+	ck_assert_int_eq(lp_winfo_build("sip:alice@example.com;a=\"&<\"",
 							 "presence", 7, 1, w, 3, &out),
 			0);
 	ck_assert_ptr_null(strstr(out.s, "a&b<c")); /* escaped on the wire */
 	d = reparse(&out);
 	root = xmlDocGetRootElement(d);
-	ck_assert(pxml_xml_is(root, "watcherinfo", PXML_NS_WINFO));
+	ck_assert(lp_xml_is(root, "watcherinfo", PXML_NS_WINFO));
 	ck_assert(attr_is(root, "version", "7"));
 	ck_assert(attr_is(root, "state", "full"));
-	list = pxml_xml_child(root, "watcher-list", PXML_NS_WINFO);
+	list = lp_xml_child(root, "watcher-list", PXML_NS_WINFO);
 	ck_assert(attr_is(list, "resource", "sip:alice@example.com;a=\"&<\""));
 	ck_assert(attr_is(list, "package", "presence"));
 	ck_assert_int_eq(count(list, "watcher", PXML_NS_WINFO), 3);
@@ -563,25 +563,25 @@ START_TEST(test_winfo_full)
 	ck_assert(attr_is(x, "event", "approved"));
 	ck_assert(attr_is(x, "display-name", "Bob & \"Sons\" <Ltd>"));
 	ck_assert(attr_is(x, "duration-subscribed", "3600"));
-	ck_assert(pxml_xml_text_eq(x, &LP_STR("sip:bob@example.com"), 0));
-	x = pxml_xml_next(x, "watcher", PXML_NS_WINFO);
-	ck_assert(pxml_xml_text_eq(x, &LP_STR("sip:a&b<c\"d@example.com"), 0));
+	ck_assert(lp_xml_text_eq(x, &LP_STR("sip:bob@example.com"), 0));
+	x = lp_xml_next(x, "watcher", PXML_NS_WINFO);
+	ck_assert(lp_xml_text_eq(x, &LP_STR("sip:a&b<c\"d@example.com"), 0));
 	ck_assert(attr_is(x, "status", "pending"));
-	id1 = pxml_xml_attr(x, "id");
+	id1 = lp_xml_attr(x, "id");
 	ck_assert_ptr_nonnull(id1);
 	xmlFreeDoc(d);
 
 	/* the derived id is stable across documents */
-	ck_assert_int_eq(pxml_winfo_build("sip:alice@example.com", "presence", 8,
+	ck_assert_int_eq(lp_winfo_build("sip:alice@example.com", "presence", 8,
 							 0, &w[1], 1, &again),
 			0);
 	d = reparse(&again);
 	root = xmlDocGetRootElement(d);
 	ck_assert(attr_is(root, "state", "partial"));
 	ck_assert(attr_is(root, "version", "8"));
-	x = pxml_xml_child(pxml_xml_child(root, "watcher-list", PXML_NS_WINFO),
+	x = lp_xml_child(lp_xml_child(root, "watcher-list", PXML_NS_WINFO),
 			"watcher", PXML_NS_WINFO);
-	id2 = pxml_xml_attr(x, "id");
+	id2 = lp_xml_attr(x, "id");
 	ck_assert_str_eq((char *)id1, (char *)id2);
 	xmlFree(id1);
 	xmlFree(id2);
@@ -593,17 +593,17 @@ END_TEST
 
 START_TEST(test_winfo_empty_and_invalid)
 {
-	pxml_watcher_t w = watcher("sip:bob@x", "w1", "active", "approved");
-	pxml_watcher_t bad;
+	lp_watcher_t w = watcher("sip:bob@x", "w1", "active", "approved");
+	lp_watcher_t bad;
 	lp_str_t out;
 	xmlDocPtr d;
 	xmlNodePtr list;
 
-	ck_assert_int_eq(pxml_winfo_build("sip:a@x", "presence", 0, 1, NULL, 0,
+	ck_assert_int_eq(lp_winfo_build("sip:a@x", "presence", 0, 1, NULL, 0,
 							 &out),
 			0);
 	d = reparse(&out);
-	list = pxml_xml_child(xmlDocGetRootElement(d), "watcher-list",
+	list = lp_xml_child(xmlDocGetRootElement(d), "watcher-list",
 			PXML_NS_WINFO);
 	ck_assert_ptr_nonnull(list);
 	ck_assert_int_eq(count(list, "watcher", PXML_NS_WINFO), 0);
@@ -612,37 +612,37 @@ START_TEST(test_winfo_empty_and_invalid)
 
 	bad = w;
 	bad.status = S("Active");
-	ck_assert_int_eq(pxml_winfo_build("sip:a@x", "presence", 1, 1, &bad, 1,
+	ck_assert_int_eq(lp_winfo_build("sip:a@x", "presence", 1, 1, &bad, 1,
 							 &out),
 			-1);
 	ck_assert_ptr_null(out.s);
 	bad = w;
 	bad.event = S("approve");
 	ck_assert_int_eq(
-			pxml_winfo_build("sip:a@x", "presence", 1, 1, &bad, 1, &out), -1);
+			lp_winfo_build("sip:a@x", "presence", 1, 1, &bad, 1, &out), -1);
 	bad = w;
 	bad.uri = LP_STR_NULL;
 	ck_assert_int_eq(
-			pxml_winfo_build("sip:a@x", "presence", 1, 1, &bad, 1, &out), -1);
+			lp_winfo_build("sip:a@x", "presence", 1, 1, &bad, 1, &out), -1);
 	bad = w;
 	bad.uri = S("sip:\xff\xfe@x"); /* not UTF-8 */
 	ck_assert_int_eq(
-			pxml_winfo_build("sip:a@x", "presence", 1, 1, &bad, 1, &out), -1);
+			lp_winfo_build("sip:a@x", "presence", 1, 1, &bad, 1, &out), -1);
 	bad = w;
 	bad.display_name = S("a\x01z"); /* no XML 1.0 character */
 	ck_assert_int_eq(
-			pxml_winfo_build("sip:a@x", "presence", 1, 1, &bad, 1, &out), -1);
+			lp_winfo_build("sip:a@x", "presence", 1, 1, &bad, 1, &out), -1);
 	bad = w;
 	bad.id = (lp_str_t){"w\0x", 3};
 	ck_assert_int_eq(
-			pxml_winfo_build("sip:a@x", "presence", 1, 1, &bad, 1, &out), -1);
-	ck_assert_int_eq(pxml_winfo_build(NULL, "presence", 1, 1, &w, 1, &out), -1);
-	ck_assert_int_eq(pxml_winfo_build("sip:a@x", "", 1, 1, &w, 1, &out), -1);
-	ck_assert_int_eq(pxml_winfo_build("sip:a@x", "presence", 1, 1, NULL, 1,
+			lp_winfo_build("sip:a@x", "presence", 1, 1, &bad, 1, &out), -1);
+	ck_assert_int_eq(lp_winfo_build(NULL, "presence", 1, 1, &w, 1, &out), -1);
+	ck_assert_int_eq(lp_winfo_build("sip:a@x", "", 1, 1, &w, 1, &out), -1);
+	ck_assert_int_eq(lp_winfo_build("sip:a@x", "presence", 1, 1, NULL, 1,
 							 &out),
 			-1);
 	ck_assert_int_eq(
-			pxml_winfo_build("sip:a@x", "presence", 1, 1, &w, -1, &out), -1);
+			lp_winfo_build("sip:a@x", "presence", 1, 1, &w, -1, &out), -1);
 }
 END_TEST
 
@@ -688,7 +688,7 @@ static void assert_all_refuse(lp_str_t *b)
 	lp_str_t *v[2] = {b, b};
 	const char *why = NULL;
 
-	ck_assert_ptr_null(pxml_xml_parse(b->s, b->len, &why));
+	ck_assert_ptr_null(lp_xml_parse(b->s, b->len, &why));
 	ck_assert_ptr_nonnull(why);
 	ck_assert_int_eq(pxml_pidf_check(b->s, b->len, &why), -1);
 	ck_assert_int_eq(pxml_pidf_aggregate(v, 2, "sip:a@x", &out), 1);
@@ -716,10 +716,10 @@ START_TEST(test_hostile_input)
 		assert_all_refuse(&bodies[i]);
 	assert_all_refuse(&u16);
 	assert_all_refuse(&big);
-	ck_assert_ptr_null(pxml_xml_parse(big.s, big.len, &why));
+	ck_assert_ptr_null(lp_xml_parse(big.s, big.len, &why));
 	ck_assert_str_eq(why, "body too large");
 	/* just below the limit is fine */
-	ck_assert_ptr_null(pxml_xml_parse(bomb, sizeof(bomb) - 1, &why));
+	ck_assert_ptr_null(lp_xml_parse(bomb, sizeof(bomb) - 1, &why));
 	ck_assert_str_eq(why, "DOCTYPE or ENTITY declarations are not allowed");
 	free(big.s);
 	free(u16.s);
@@ -737,7 +737,7 @@ START_TEST(test_max_body_accepted)
 
 	/* shift the tail one byte left so the document is PXML_MAX_BODY long */
 	memmove(big.s + big.len - 19, big.s + big.len - 18, 18);
-	d = pxml_xml_parse(fits.s, fits.len, &why);
+	d = lp_xml_parse(fits.s, fits.len, &why);
 	ck_assert_msg(d != NULL, "%s", why);
 	xmlFreeDoc(d);
 	ck_assert_int_eq(pxml_check_basic(&fits, &LP_STR("open")), 1);
@@ -751,7 +751,7 @@ END_TEST
  * allocation fails in some places: its parser dereferences NULL inside
  * xmlParseDocument, xmlDocCopyNode leaks the partial copy and
  * xmlDOMWrapReconcileNamespaces its namespace map. Allocations made under
- * those three (pxml_xml_in_unsafe_libxml()) are never failed; what is
+ * those three (lp_xml_in_unsafe_libxml()) are never failed; what is
  * walked is our code's handling of every other failure (tree building, namespaces, attributes, hashes,
  * serialising). */
 static long xml_calls;
@@ -760,7 +760,7 @@ static long xml_failed;
 
 static int should_fail(void)
 {
-	if(++xml_calls != xml_fail_at || pxml_xml_in_unsafe_libxml())
+	if(++xml_calls != xml_fail_at || lp_xml_in_unsafe_libxml())
 		return 0;
 	xml_failed++;
 	return 1;
@@ -797,7 +797,7 @@ static void run_all_once(void)
 	lp_str_t a = S(pidf_pc), b = S(pidf_phone), d1 = S(dlg_phone1),
 			 d2 = S(dlg_phone2), out;
 	lp_str_t *v[] = {&a, &b}, *dv[] = {&d1, &d2};
-	pxml_watcher_t w[2] = {
+	lp_watcher_t w[2] = {
 			watcher("sip:bob@example.com", "w1", "active", "approved"),
 			watcher("sip:a&b@example.com", NULL, "pending", "subscribe")};
 	int rc;
@@ -815,7 +815,7 @@ static void run_all_once(void)
 	rc = pxml_dialog_set_version(&d2, 9, &out);
 	ck_assert(rc == 0 || out.s == NULL);
 	free(out.s);
-	rc = pxml_winfo_build("sip:alice@example.com", "presence", 1, 1, w, 2,
+	rc = lp_winfo_build("sip:alice@example.com", "presence", 1, 1, w, 2,
 			&out);
 	ck_assert(rc == 0 || out.s == NULL);
 	free(out.s);

@@ -8,8 +8,8 @@
 
 #include <libxml/tree.h>
 
-#include "pxml_winfo.h"
-#include "pxml_xml.h"
+#include "lp_winfo.h"
+#include "lp_xml.h"
 
 static const char *const statuses[] = {
 		"pending", "active", "waiting", "terminated", NULL};
@@ -28,13 +28,13 @@ static int one_of(const lp_str_t *v, const char *const *list)
 	return 0;
 }
 
-static int watcher_ok(const pxml_watcher_t *w)
+static int watcher_ok(const lp_watcher_t *w)
 {
-	return pxml_xml_valid_text(&w->uri) && one_of(&w->status, statuses)
+	return lp_xml_valid_text(&w->uri) && one_of(&w->status, statuses)
 		   && one_of(&w->event, events)
-		   && (w->id.len == 0 || pxml_xml_valid_text(&w->id))
+		   && (w->id.len == 0 || lp_xml_valid_text(&w->id))
 		   && (w->display_name.len == 0
-				   || pxml_xml_valid_text(&w->display_name));
+				   || lp_xml_valid_text(&w->display_name));
 }
 
 /* FNV-1a of the uri: a stable id for watchers the caller gave none. */
@@ -53,14 +53,14 @@ static void derived_id(const lp_str_t *uri, char *buf, size_t size)
 /* Attribute from a counted string (xmlNewProp wants NUL-terminated). */
 static int set_attr(xmlNodePtr n, const char *name, const lp_str_t *v)
 {
-	xmlChar *s = pxml_xml_strdup(v);
+	xmlChar *s = lp_xml_strdup(v);
 	int rc = (s && xmlNewProp(n, BAD_CAST name, s)) ? 0 : -1;
 
 	xmlFree(s);
 	return rc;
 }
 
-static int add_watcher(xmlNodePtr list, const pxml_watcher_t *w)
+static int add_watcher(xmlNodePtr list, const lp_watcher_t *w)
 {
 	xmlNodePtr n = xmlNewDocNode(list->doc, list->ns, BAD_CAST "watcher", NULL);
 	char buf[24];
@@ -91,13 +91,13 @@ static int add_watcher(xmlNodePtr list, const pxml_watcher_t *w)
 }
 
 static int args_ok(const char *resource, const char *package,
-		const pxml_watcher_t *w, int n)
+		const lp_watcher_t *w, int n)
 {
 	int i;
 
 	if(!resource || !package || n < 0 || (n > 0 && !w))
 		return 0;
-	if(!pxml_xml_valid_cstr(resource) || !pxml_xml_valid_cstr(package))
+	if(!lp_xml_valid_cstr(resource) || !lp_xml_valid_cstr(package))
 		return 0;
 	for(i = 0; i < n; i++) {
 		if(!watcher_ok(&w[i]))
@@ -106,8 +106,8 @@ static int args_ok(const char *resource, const char *package,
 	return 1;
 }
 
-int pxml_winfo_build(const char *resource, const char *package,
-		unsigned int version, int full, const pxml_watcher_t *w, int n,
+int lp_winfo_build(const char *resource, const char *package,
+		unsigned int version, int full, const lp_watcher_t *w, int n,
 		lp_str_t *out)
 {
 	xmlDocPtr doc = NULL;
@@ -143,7 +143,7 @@ int pxml_winfo_build(const char *resource, const char *package,
 		if(add_watcher(list, &w[i]) != 0)
 			goto done;
 	}
-	rc = pxml_xml_dump(doc, 1, out);
+	rc = lp_xml_dump(doc, 1, out);
 done:
 	xmlFreeDoc(doc);
 	return rc;

@@ -3,14 +3,14 @@
  * resource in plain structs and gets the XML, built with libxml2 so every
  * value is escaped. Host-neutral; the result is malloc'd and owned by the
  * caller. */
-#ifndef PXML_WINFO_H
-#define PXML_WINFO_H
+#ifndef LP_WINFO_H
+#define LP_WINFO_H
 
 #include "lp_str.h"
 
 /* One watcher (one subscription to the watched resource). Strings are
  * borrowed for the call only and need not be NUL-terminated. */
-typedef struct pxml_watcher {
+typedef struct lp_watcher {
 	lp_str_t uri;	 /* watcher URI, element content (required) */
 	lp_str_t id;	 /* stable per subscription; empty: derived from uri */
 	lp_str_t status; /* pending | active | waiting | terminated */
@@ -18,7 +18,7 @@ typedef struct pxml_watcher {
 					  * rejected | timeout | giveup | noresource */
 	lp_str_t display_name; /* optional (len 0: omitted) */
 	unsigned int duration; /* seconds subscribed: duration-subscribed */
-} pxml_watcher_t;
+} lp_watcher_t;
 
 /* Build <watcherinfo xmlns="urn:ietf:params:xml:ns:watcherinfo"
  * version="`version`" state="full|partial"> with one <watcher-list
@@ -32,9 +32,9 @@ typedef struct pxml_watcher {
  * n < 0, w is NULL with n > 0, a uri is empty, a status or event is not one
  * of the values above, any string is not valid UTF-8 or holds characters
  * XML cannot carry, or on allocation failure / a result above
- * PXML_MAX_DOC. */
-int pxml_winfo_build(const char *resource, const char *package,
-		unsigned int version, int full, const pxml_watcher_t *w, int n,
+ * LP_XML_MAX_DOC. */
+int lp_winfo_build(const char *resource, const char *package,
+		unsigned int version, int full, const lp_watcher_t *w, int n,
 		lp_str_t *out);
 
 #endif

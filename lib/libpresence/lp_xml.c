@@ -11,7 +11,7 @@
 #include <libxml/tree.h>
 #include <libxml/xmlerror.h>
 
-#include "pxml_xml.h"
+#include "lp_xml.h"
 
 /* Conservative: any "<!DOCTYPE" (any case) or "<!ENTITY" anywhere, even in
  * a comment or CDATA, refuses the body; presence documents never need one. */
@@ -36,15 +36,15 @@ static void silent(void *ctx, const char *msg, ...)
 }
 
 /* Depth of libxml2 calls that are not safe on allocation failure; see
- * pxml_xml_in_unsafe_libxml(). */
+ * lp_xml_in_unsafe_libxml(). */
 static int unsafe_depth;
 
-int pxml_xml_in_unsafe_libxml(void)
+int lp_xml_in_unsafe_libxml(void)
 {
 	return unsafe_depth;
 }
 
-xmlDocPtr pxml_xml_parse(const char *buf, int len, const char **why)
+xmlDocPtr lp_xml_parse(const char *buf, int len, const char **why)
 {
 	const char *dummy;
 	xmlGenericErrorFunc old_fn;
@@ -58,7 +58,7 @@ xmlDocPtr pxml_xml_parse(const char *buf, int len, const char **why)
 		*why = "empty body";
 		return NULL;
 	}
-	if(len > PXML_MAX_BODY) {
+	if(len > LP_XML_MAX_BODY) {
 		*why = "body too large";
 		return NULL;
 	}
@@ -86,7 +86,7 @@ xmlDocPtr pxml_xml_parse(const char *buf, int len, const char **why)
 	return doc;
 }
 
-int pxml_xml_is(const xmlNode *n, const char *name, const char *ns)
+int lp_xml_is(const xmlNode *n, const char *name, const char *ns)
 {
 	if(!n || n->type != XML_ELEMENT_NODE)
 		return 0;
@@ -102,31 +102,31 @@ static xmlNodePtr match_from(xmlNodePtr n, const char *name, const char *ns)
 	for(; n; n = n->next) {
 		if(n->type != XML_ELEMENT_NODE)
 			continue;
-		if(!name || pxml_xml_is(n, name, ns))
+		if(!name || lp_xml_is(n, name, ns))
 			return n;
 	}
 	return NULL;
 }
 
-xmlNodePtr pxml_xml_child(const xmlNode *parent, const char *name,
+xmlNodePtr lp_xml_child(const xmlNode *parent, const char *name,
 		const char *ns)
 {
 	return parent ? match_from(parent->children, name, ns) : NULL;
 }
 
-xmlNodePtr pxml_xml_next(const xmlNode *n, const char *name, const char *ns)
+xmlNodePtr lp_xml_next(const xmlNode *n, const char *name, const char *ns)
 {
 	return n ? match_from(n->next, name, ns) : NULL;
 }
 
-xmlChar *pxml_xml_attr(const xmlNode *n, const char *name)
+xmlChar *lp_xml_attr(const xmlNode *n, const char *name)
 {
 	if(!n || n->type != XML_ELEMENT_NODE)
 		return NULL;
 	return xmlGetNoNsProp(n, BAD_CAST name);
 }
 
-int pxml_xml_text_eq(const xmlNode *n, const lp_str_t *want, int nocase)
+int lp_xml_text_eq(const xmlNode *n, const lp_str_t *want, int nocase)
 {
 	xmlChar *txt = xmlNodeGetContent(n);
 	lp_str_t got;
@@ -183,7 +183,7 @@ static int xml_char_ok(unsigned int c)
 		   || (c >= 0xE000 && c <= 0xFFFD) || (c >= 0x10000 && c <= 0x10FFFF);
 }
 
-int pxml_xml_valid_text(const lp_str_t *s)
+int lp_xml_valid_text(const lp_str_t *s)
 {
 	const unsigned char *p;
 	unsigned int cp;
@@ -201,21 +201,21 @@ int pxml_xml_valid_text(const lp_str_t *s)
 	return 1;
 }
 
-int pxml_xml_valid_cstr(const char *s)
+int lp_xml_valid_cstr(const char *s)
 {
 	lp_str_t v = lp_str_c(s);
 
-	return s && pxml_xml_valid_text(&v);
+	return s && lp_xml_valid_text(&v);
 }
 
-xmlChar *pxml_xml_strdup(const lp_str_t *s)
+xmlChar *lp_xml_strdup(const lp_str_t *s)
 {
 	if(!s || !s->s || s->len < 0)
 		return NULL;
 	return xmlStrndup(BAD_CAST s->s, s->len);
 }
 
-int pxml_xml_dump(xmlDocPtr doc, int format, lp_str_t *out)
+int lp_xml_dump(xmlDocPtr doc, int format, lp_str_t *out)
 {
 	xmlChar *buf = NULL;
 	int size = 0;
@@ -225,7 +225,7 @@ int pxml_xml_dump(xmlDocPtr doc, int format, lp_str_t *out)
 	if(!doc)
 		return -1;
 	xmlDocDumpFormatMemoryEnc(doc, &buf, &size, "UTF-8", format);
-	if(!buf || size <= 0 || size > PXML_MAX_DOC) {
+	if(!buf || size <= 0 || size > LP_XML_MAX_DOC) {
 		xmlFree(buf);
 		return -1;
 	}
@@ -244,7 +244,7 @@ int pxml_xml_dump(xmlDocPtr doc, int format, lp_str_t *out)
 /* Prefixed declarations of the source parent the copy lacks are added on
  * the copy (xmlDocCopyNode only declares what element and attribute names
  * use). A prefix already declared on the copy itself is left alone. */
-xmlNodePtr pxml_xml_copy(xmlDocPtr doc, const xmlNode *src)
+xmlNodePtr lp_xml_copy(xmlDocPtr doc, const xmlNode *src)
 {
 	xmlNodePtr copy;
 	xmlNsPtr d, have;
@@ -264,7 +264,7 @@ xmlNodePtr pxml_xml_copy(xmlDocPtr doc, const xmlNode *src)
 	return copy;
 }
 
-int pxml_xml_hoist_ns(xmlNodePtr dst, const xmlNode *src)
+int lp_xml_hoist_ns(xmlNodePtr dst, const xmlNode *src)
 {
 	xmlNsPtr d;
 
@@ -283,7 +283,7 @@ int pxml_xml_hoist_ns(xmlNodePtr dst, const xmlNode *src)
  * 2.9 (public in later versions); its value has not changed. */
 #define PXML_RECONNS_REMOVEREDUND 1
 
-int pxml_xml_tidy_ns(xmlNodePtr root)
+int lp_xml_tidy_ns(xmlNodePtr root)
 {
 	int rc;
 

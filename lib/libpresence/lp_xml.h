@@ -5,17 +5,18 @@
  * name + namespace URI, and serialisation into a malloc'd lp_str_t.
  * Nothing here keeps state between calls; every function is safe to call
  * from any Kamailio worker (process-private memory only). */
-#ifndef PXML_XML_H
-#define PXML_XML_H
+#ifndef LP_XML_H
+#define LP_XML_H
 
 #include <libxml/tree.h>
 
 #include "lp_str.h"
-#include "pxml_pidf.h" /* PXML_MAX_BODY */
 
 /* Largest document we serialise (aggregates of many bodies may exceed
- * PXML_MAX_BODY; this caps what one NOTIFY can carry). */
-#define PXML_MAX_DOC (1024 * 1024)
+ * LP_XML_MAX_BODY; this caps what one NOTIFY can carry). */
+#define LP_XML_MAX_DOC (1024 * 1024)
+/* Largest body or document a parse accepts (bytes). */
+#define LP_XML_MAX_BODY (64 * 1024)
 
 #define PXML_NS_PIDF "urn:ietf:params:xml:ns:pidf"
 #define PXML_NS_DM "urn:ietf:params:xml:ns:pidf:data-model"
@@ -25,39 +26,39 @@
 
 /* Parse buf[0..len) into a document. Refuses (returns NULL, with a static
  * reason in *why when why is not NULL): empty or NULL input, len above
- * PXML_MAX_BODY, any <!DOCTYPE or <!ENTITY, not well-formed XML, a document
+ * LP_XML_MAX_BODY, any <!DOCTYPE or <!ENTITY, not well-formed XML, a document
  * with a DTD. The caller owns the result and frees it with xmlFreeDoc().
  * libxml2's generic error handler is silenced for the call and restored. */
-xmlDocPtr pxml_xml_parse(const char *buf, int len, const char **why);
+xmlDocPtr lp_xml_parse(const char *buf, int len, const char **why);
 
 /* 1 when n is an element with local name `name` whose namespace URI is
  * `ns` (ns NULL: the element has no namespace); 0 otherwise. */
-int pxml_xml_is(const xmlNode *n, const char *name, const char *ns);
+int lp_xml_is(const xmlNode *n, const char *name, const char *ns);
 
-/* First element child of parent (pxml_xml_child) or first element sibling
- * after n (pxml_xml_next) matching name + ns as pxml_xml_is says; name NULL
+/* First element child of parent (lp_xml_child) or first element sibling
+ * after n (lp_xml_next) matching name + ns as lp_xml_is says; name NULL
  * matches any element. NULL when none. Returned nodes belong to the doc. */
-xmlNodePtr pxml_xml_child(const xmlNode *parent, const char *name,
+xmlNodePtr lp_xml_child(const xmlNode *parent, const char *name,
 		const char *ns);
-xmlNodePtr pxml_xml_next(const xmlNode *n, const char *name, const char *ns);
+xmlNodePtr lp_xml_next(const xmlNode *n, const char *name, const char *ns);
 
 /* Value of the attribute `name` (no namespace) of element n, or NULL. The
  * caller frees it with xmlFree(). */
-xmlChar *pxml_xml_attr(const xmlNode *n, const char *name);
+xmlChar *lp_xml_attr(const xmlNode *n, const char *name);
 
 /* 1 when the text content of n, trimmed of blanks, equals want (length
  * want->len); case-insensitive when nocase. 0 otherwise. */
-int pxml_xml_text_eq(const xmlNode *n, const lp_str_t *want, int nocase);
+int lp_xml_text_eq(const xmlNode *n, const lp_str_t *want, int nocase);
 
 /* 1 when s is non-empty, valid UTF-8 and holds only characters XML 1.0
  * allows (so it can be put into a document that will parse again). */
-int pxml_xml_valid_text(const lp_str_t *s);
+int lp_xml_valid_text(const lp_str_t *s);
 
-/* pxml_xml_valid_text for a NUL-terminated string (NULL: 0). */
-int pxml_xml_valid_cstr(const char *s);
+/* lp_xml_valid_text for a NUL-terminated string (NULL: 0). */
+int lp_xml_valid_cstr(const char *s);
 
 /* A NUL-terminated xmlChar copy of s (freed with xmlFree), or NULL. */
-xmlChar *pxml_xml_strdup(const lp_str_t *s);
+xmlChar *lp_xml_strdup(const lp_str_t *s);
 
 /* Deep copy of element src (from another document) for doc, not linked
  * into any tree: the namespaces its names use are declared on the copy,
@@ -65,30 +66,30 @@ xmlChar *pxml_xml_strdup(const lp_str_t *s);
  * scope on the copy (QNames in content keep their meaning). NULL on
  * allocation failure. The caller links it (xmlAddChild) or frees it
  * (xmlFreeNode). */
-xmlNodePtr pxml_xml_copy(xmlDocPtr doc, const xmlNode *src);
+xmlNodePtr lp_xml_copy(xmlDocPtr doc, const xmlNode *src);
 
 /* Declare on dst the prefixed namespaces declared on src whose prefix is
  * not in scope on dst yet, so copies of src's children can share them once
- * pxml_xml_tidy_ns drops
+ * lp_xml_tidy_ns drops
  * their own duplicates. 0, or -1 on allocation failure. */
-int pxml_xml_hoist_ns(xmlNodePtr dst, const xmlNode *src);
+int lp_xml_hoist_ns(xmlNodePtr dst, const xmlNode *src);
 
 /* Drop namespace declarations under root that repeat one already in scope
- * (what pxml_xml_hoist_ns makes possible) and make sure every element's
+ * (what lp_xml_hoist_ns makes possible) and make sure every element's
  * namespace is declared. 0, or -1 on failure (the tree is then unusable). */
-int pxml_xml_tidy_ns(xmlNodePtr root);
+int lp_xml_tidy_ns(xmlNodePtr root);
 
 /* Non-zero while this process is inside a libxml2 call that libxml2 2.9
  * does not survive cleanly when an allocation fails (the parser
  * dereferences NULL, xmlDocCopyNode and xmlDOMWrapReconcileNamespaces leak).
  * Only for the tests' failing allocator, which must not fail those. */
-int pxml_xml_in_unsafe_libxml(void);
+int lp_xml_in_unsafe_libxml(void);
 
 /* Serialise doc as UTF-8 with an XML declaration (indented when format is
  * 1) into out->s, allocated with malloc, NUL-terminated, owned by the
  * caller (free(out->s)). Returns 0, or -1 (out left {NULL,0}) on
- * allocation failure or when the document exceeds PXML_MAX_DOC. doc is not
+ * allocation failure or when the document exceeds LP_XML_MAX_DOC. doc is not
  * changed or freed. */
-int pxml_xml_dump(xmlDocPtr doc, int format, lp_str_t *out);
+int lp_xml_dump(xmlDocPtr doc, int format, lp_str_t *out);
 
 #endif
