@@ -14,13 +14,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	lp_str_t raw = {(char *)data, (int)size};
 	int n, i;
 
-	if(size > 2 * PXML_MAX_BODY)
+	if(size > 2 * LP_XML_MAX_BODY)
 		return 0;
 	n = fuzz_split((const char *)data, size, parts);
 	for(i = 0; i < n; i++)
 		v[i] = &parts[i];
 	if(pxml_dialog_aggregate(v, n, "sip:line@example.com", &out) == 0) {
-		if(out.len <= PXML_MAX_BODY) {
+		if(out.len <= LP_XML_MAX_BODY) {
 			if(pxml_dialog_set_version(&out, 12345, &ver) != 0)
 				abort(); /* an aggregate that does not parse again */
 			free(ver.s);

@@ -5,7 +5,7 @@
 # NOTIFY, long before wait_for_term_notify.
 . "$(dirname "$0")/../../lib.sh"
 . "$CASE_DIR/../3x-b2b-lib/b2b.sh"
-start_kamailio || finish
+start_kamailio --param=presence:db_update_period:1 || finish
 start_b2b || finish
 BOB=sip:bob@127.0.0.1
 
@@ -26,7 +26,7 @@ wait_list "$A_CTL" "basic: open .*note: b2b-30-a" "B's first NOTIFY (bob open, b
 assert_eq application/pidf+xml "$(list_field "$A_CTL" "$ID" content_type)" "content type of the status"
 assert_eq active "$(list_field "$A_CTL" "$ID" status_state)" "state of the status"
 assert_match '^<\?xml' "$(list_field "$A_CTL" "$ID" document)" "the document is shown"
-assert_eq 1 "$(sql "select count(*) from active_watchers where presentity_uri='$BOB' and event='presence'")" "B has one watcher of bob"
+wait_sql "select count(*) from active_watchers where presentity_uri='$BOB' and event='presence'" 1 "B has one watcher of bob"
 
 ETAG=$(msg_hdr "$REPLY" SIP-ETag)
 bob_publish b2b-30-b closed "SIP-If-Match: $ETAG"
@@ -41,5 +41,4 @@ else
 	fail "subscription $ID still listed 5 s after unsubscribe"
 fi
 wait_sql "select count(*) from active_watchers where presentity_uri='$BOB'" 0 "B dropped the watcher"
-assert_log_contains 'presence_b2b|' "A's log exists"
 finish
