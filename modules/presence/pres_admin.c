@@ -7,31 +7,81 @@
 #include "pres_pub.h"
 #include "pres_subs.h"
 
-/* Re-ask the event's authorization for every watcher of pres_uri; returns
- * how many changed. */
+static void restatus(const subs_t *stored, const subs_t *updated);
+
+/* Re-ask the event's authorization for every watcher of pres_uri; the
+ * watchers whose status changed get a NOTIFY with their new state (a
+ * terminated one is then removed) and the winfo subscribers are told.
+ * Returns how many changed. */
 static int reauthorize(const lp_str_t *pres_uri, pres_ev_t *ev)
 {
-	unsigned int hash = lp_hash_str(pres_uri);
-	unsigned int slot = lp_htable_slot(pres.subs, hash);
-	int changed = 0, old;
-	lp_hentry_t *e;
+	subs_t **ws = NULL, copy;
+	int n, i, changed = 0, old;
 
 	if(!ev->req_auth || !ev->get_auth_status)
 		return 0;
-	lp_htable_lock(pres.subs, slot);
-	for(e = pres.subs->buckets[slot].first; e; e = e->next) {
-		pres_srec_t *r = (pres_srec_t *)e;
-		if(r->s.event != ev || !lp_str_eq(&r->s.pres_uri, pres_uri))
+	n = pres_subs_watchers(pres_uri, ev, &ws);
+	for(i = 0; i < n; i++) {
+		old = ws[i]->status;
+		copy = *ws[i];
+		if(ev->get_auth_status(&copy) < 0 || copy.status == old)
 			continue;
-		old = r->s.status;
-		if(ev->get_auth_status(&r->s) == 0 && r->s.status != old) {
-			changed++;
-			if(r->db_state == PRES_DB_CLEAN)
-				r->db_state = PRES_DB_DIRTY;
-		}
+		changed++;
+		restatus(ws[i], &copy);
 	}
-	lp_htable_unlock(pres.subs, slot);
+	for(i = 0; i < n; i++)
+		free(ws[i]);
+	free(ws);
 	return changed;
+}
+
+typedef struct status_ctx {
+	int status;
+	lp_str_t reason;
+	subs_t *copy; /* malloc'd: the updated subscription */
+	subs_t repl;
+} status_ctx_t;
+
+static int status_op(subs_t *stored, void *vctx, subs_t **replace)
+{
+	status_ctx_t *c = vctx;
+
+	c->repl = *stored;
+	c->repl.status = c->status;
+	c->repl.reason = c->reason;
+	c->repl.local_cseq = stored->local_cseq + 1;
+	c->repl.version = stored->version + 1;
+	c->copy = pres_subs_dup(&c->repl, 0);
+	if(!c->copy)
+		return -1;
+	*replace = &c->repl; /* the reason string may change size */
+	return 1;
+}
+
+/* Store a watcher's new status (from reauthorization), NOTIFY it, tell the
+ * winfo subscribers; a terminated subscription is then removed. */
+static void restatus(const subs_t *stored, const subs_t *updated)
+{
+	pres_dlg_key_t k = {&stored->callid, &stored->to_tag, &stored->from_tag};
+	status_ctx_t c;
+	lp_str_t body = LP_STR_NULL;
+	pres_notify_t *nt;
+
+	memset(&c, 0, sizeof(c));
+	c.status = updated->status;
+	c.reason = updated->reason;
+	if(pres_subs_apply(&stored->pres_uri, &k, status_op, &c) < 0 || !c.copy)
+		return;
+	pres_winfo_notify_change(c.copy);
+	if(c.status == TERMINATED_STATUS)
+		pres_subs_remove(&stored->pres_uri, &k);
+	nt = c.status == TERMINATED_STATUS ? pres_notify_make(c.copy, &body)
+									   : pres_notify_build(c.copy);
+	if(c.status != TERMINATED_STATUS)
+		free(c.copy);
+	if(nt && pres.send_notify)
+		pres.send_notify(nt);
+	pres_notify_free(nt);
 }
 
 int pres_refresh_watchers(const lp_str_t *pres_uri, const lp_str_t *event, int type)
@@ -47,9 +97,9 @@ int pres_refresh_watchers(const lp_str_t *pres_uri, const lp_str_t *event, int t
 		LP_ERR("refreshWatchers: bad presentity uri '%.*s'", LP_STR_FMT(*pres_uri));
 		return -1;
 	}
-	if(type == 0)
-		reauthorize(pres_uri, ev);
-	else if(pres_pub_reload(&user, &domain, &ev->name) < 0)
+	if(type == 0) /* rules changed: only the watchers whose state changed */
+		return reauthorize(pres_uri, ev);
+	if(pres_pub_reload(&user, &domain, &ev->name) < 0)
 		return -1;
 	return pres_notify_watchers(&user, &domain, ev, NULL);
 }

@@ -82,6 +82,17 @@ int pres_notify_watchers(const lp_str_t *user, const lp_str_t *domain,
 /* The NOTIFY for one subscription (a copy of s, with the current body and
  * headers); NULL on error. */
 pres_notify_t *pres_notify_build(const subs_t *s);
+/* The NOTIFY for s carrying *body (the event may still filter it per
+ * watcher); takes ownership of s (malloc'd) and of body->s. NULL on error
+ * (both freed). */
+pres_notify_t *pres_notify_make(subs_t *s, lp_str_t *body);
+
+/* Watcher info (pres_winfo.c): the full document for a winfo subscription
+ * (malloc'd into *out; 0 or -1), and the partial NOTIFYs to the winfo
+ * subscribers of w's presentity after watcher w arrived, changed state or
+ * left. */
+int pres_winfo_body(const subs_t *winfo, lp_str_t *out);
+void pres_winfo_notify_change(const subs_t *w);
 void pres_notify_free(pres_notify_t *n);
 
 /* A NOTIFY was answered with `code` (408 when it timed out): with

@@ -22,7 +22,7 @@ static int current_body(const lp_str_t *user, const lp_str_t *domain,
 	n = pres_pub_bodies(user, domain, &ev->name, &bodies);
 	if(n < 0)
 		return -1;
-	if(n > 0 && ev->agg_nbody) {
+	if(ev->agg_nbody) { /* also with nothing published (dummy documents) */
 		agg = ev->agg_nbody((lp_str_t *)user, (lp_str_t *)domain, bodies, n, -1);
 		if(agg && agg->s) {
 			rc = pres_str_dup(out, agg);
@@ -116,8 +116,7 @@ void pres_notify_free(pres_notify_t *n)
 	free(n);
 }
 
-/* A NOTIFY for s (which it takes over) carrying *body (taken over). */
-static pres_notify_t *make_notify(subs_t *s, lp_str_t *body)
+pres_notify_t *pres_notify_make(subs_t *s, lp_str_t *body)
 {
 	pres_notify_t *n = calloc(1, sizeof(*n));
 
@@ -147,14 +146,19 @@ pres_notify_t *pres_notify_build(const subs_t *s)
 
 	if(pres_split_uri(&s->pres_uri, &user, &domain) < 0)
 		return NULL;
-	if(s->status == ACTIVE_STATUS && current_body(&user, &domain, s->event, &body) < 0)
+	if(s->status == ACTIVE_STATUS && (s->event->type & WINFO_TYPE)) {
+		if(pres_winfo_body(s, &body) < 0)
+			LP_ERR("cannot build the watcherinfo of %.*s", LP_STR_FMT(s->pres_uri));
+	} else if(s->status == ACTIVE_STATUS
+			  && current_body(&user, &domain, s->event, &body) < 0) {
 		return NULL;
+	}
 	copy = pres_subs_dup(s, 0);
 	if(!copy) {
 		free(body.s);
 		return NULL;
 	}
-	return make_notify(copy, &body);
+	return pres_notify_make(copy, &body);
 }
 
 static int send_one(pres_notify_t *n)
@@ -191,7 +195,7 @@ int pres_notify_watchers(const lp_str_t *user, const lp_str_t *domain,
 			free(subs[i]);
 			continue;
 		}
-		if(send_one(make_notify(subs[i], &copy)) == 0)
+		if(send_one(pres_notify_make(subs[i], &copy)) == 0)
 			sent++;
 	}
 	free(body.s);
@@ -216,7 +220,8 @@ static void notify_expired(subs_t *copy)
 	lp_str_t body = LP_STR_NULL;
 
 	copy->status = TERMINATED_STATUS;
-	send_one(make_notify(copy, &body));
+	pres_winfo_notify_change(copy);
+	send_one(pres_notify_make(copy, &body));
 }
 
 static void pub_expired(const lp_str_t *user, const lp_str_t *domain, const lp_str_t *event)

@@ -73,7 +73,8 @@ int pres_sql_init(void)
 	q->subs_delete_expired = fmt("DELETE FROM %s WHERE expires<=?", at);
 	q->subs_by_dialog = fmt("SELECT " PRES_SUBS_COLS " FROM %s WHERE callid=?"
 							" AND to_tag=? AND from_tag=? FOR UPDATE", at);
-	q->subs_cseq_bump = fmt("UPDATE %s SET local_cseq=local_cseq+1 WHERE"
+	q->subs_cseq_bump = fmt("UPDATE %s SET local_cseq=local_cseq+1,"
+							" version=version+1 WHERE"
 							" presentity_uri=? AND event=? AND expires>?"
 							" AND status<>3", at);
 	q->subs_of_pres = fmt("SELECT " PRES_SUBS_COLS " FROM %s WHERE"
@@ -83,6 +84,8 @@ int pres_sql_init(void)
 							   " expires<=?", at);
 	q->subs_expired = fmt("SELECT " PRES_SUBS_COLS " FROM %s WHERE expires<=?", at);
 	q->subs_count = fmt("SELECT count(*) FROM %s", at);
+	q->subs_watchers = fmt("SELECT " PRES_SUBS_COLS " FROM %s WHERE"
+						   " presentity_uri=? AND event=? AND expires>?", at);
 	q->watcher_insert = fmt("INSERT INTO %s (presentity_uri, watcher_username,"
 							" watcher_domain, event, status, reason,"
 							" inserted_time) VALUES (?,?,?,?,?,?,?)"
@@ -93,7 +96,7 @@ int pres_sql_init(void)
 			|| !q->subs_load || !q->subs_delete_expired || !q->watcher_insert
 			|| !q->pub_expired_keys || !q->subs_by_dialog || !q->subs_cseq_bump
 			|| !q->subs_of_pres || !q->subs_expired_bump || !q->subs_expired
-			|| !q->subs_count) {
+			|| !q->subs_count || !q->subs_watchers) {
 		LP_ERR("out of memory building SQL statements");
 		return -1;
 	}

@@ -10,7 +10,7 @@ typedef struct pres_sql {
 	char *subs_upsert, *subs_delete, *subs_load, *subs_delete_expired;
 	char *pub_expired_keys;
 	char *subs_by_dialog, *subs_cseq_bump, *subs_of_pres, *subs_expired_bump,
-			*subs_expired, *subs_count;
+			*subs_expired, *subs_count, *subs_watchers;
 	char *watcher_insert;
 } pres_sql_t;
 

@@ -179,8 +179,41 @@ static int mem_collect(const lp_str_t *pres_uri, pres_ev_t *ev,
 			v = nv;
 		}
 		r->s.local_cseq++;
+		r->s.version++; /* per-watcher document version (winfo, dialog) */
 		if(r->db_state == PRES_DB_CLEAN)
 			r->db_state = PRES_DB_DIRTY;
+		v[n] = pres_subs_dup(&r->s, 0);
+		if(!v[n])
+			break;
+		n++;
+	}
+	lp_htable_unlock(pres.subs, slot);
+	*out = v;
+	return n;
+}
+
+static int mem_watchers(const lp_str_t *pres_uri, pres_ev_t *ev, subs_t ***out)
+{
+	unsigned int hash = lp_hash_str(pres_uri);
+	unsigned int slot = lp_htable_slot(pres.subs, hash);
+	unsigned int now = pres.now();
+	subs_t **v = NULL, **nv;
+	int n = 0, cap = 0;
+	lp_hentry_t *e;
+
+	lp_htable_lock(pres.subs, slot);
+	for(e = pres.subs->buckets[slot].first; e; e = e->next) {
+		pres_srec_t *r = (pres_srec_t *)e;
+		if(e->hash != hash || r->s.event != ev || r->s.expires <= now
+				|| !lp_str_eq(&r->s.pres_uri, pres_uri))
+			continue;
+		if(n == cap) {
+			cap = cap ? cap * 2 : 8;
+			nv = realloc(v, cap * sizeof(*v));
+			if(!nv)
+				break;
+			v = nv;
+		}
 		v[n] = pres_subs_dup(&r->s, 0);
 		if(!v[n])
 			break;
@@ -490,4 +523,11 @@ void pres_subs_expire(unsigned int now, void (*cb)(subs_t *copy))
 		pres_subsdb_expire(now, cb);
 	else
 		mem_expire(now, cb);
+}
+
+int pres_subs_watchers(const lp_str_t *pres_uri, pres_ev_t *ev, subs_t ***out)
+{
+	if(pres.cfg.subs_db_mode == PRES_SUBS_DB_ONLY)
+		return pres_subsdb_watchers(pres_uri, ev, out);
+	return mem_watchers(pres_uri, ev, out);
 }

@@ -44,6 +44,11 @@ int pres_subs_remove(const lp_str_t *pres_uri, const pres_dlg_key_t *k);
 int pres_subs_collect(const lp_str_t *pres_uri, pres_ev_t *ev,
 		const lp_str_t *skip, subs_t ***out);
 
+/* malloc'd copies of every live subscription to (pres_uri, ev), whatever
+ * its status, nothing changed (the watcher list of a winfo document).
+ * Returns the count (free each and the array), -1 on error. */
+int pres_subs_watchers(const lp_str_t *pres_uri, pres_ev_t *ev, subs_t ***out);
+
 /* Unlink subscriptions expired at `now`, delete their rows, and hand a
  * malloc'd copy of each (local CSeq advanced) to cb, which frees it. */
 void pres_subs_expire(unsigned int now, void (*cb)(subs_t *copy));
@@ -67,6 +72,7 @@ int pres_subsdb_collect(const lp_str_t *pres_uri, pres_ev_t *ev,
 		const lp_str_t *skip, subs_t ***out);
 void pres_subsdb_expire(unsigned int now, void (*cb)(subs_t *copy));
 int pres_subsdb_count(void);
+int pres_subsdb_watchers(const lp_str_t *pres_uri, pres_ev_t *ev, subs_t ***out);
 int pres_subs_load_all(void);
 void pres_subs_free_entry(lp_hentry_t *e);
 /* Live subscriptions in the table. */

@@ -191,3 +191,22 @@ int pres_subsdb_count(void)
 		return -1;
 	return count;
 }
+
+int pres_subsdb_watchers(const lp_str_t *pres_uri, pres_ev_t *ev, subs_t ***out)
+{
+	lp_db_t *db = pres_db();
+	row_list_t l = {NULL, NULL, 0, 0, 0};
+	lp_db_val_t v[3];
+
+	*out = NULL;
+	v[0] = LP_DB_VSTR(*pres_uri);
+	v[1] = LP_DB_VSTR(ev->name);
+	v[2] = LP_DB_VINT(pres.now());
+	if(!db || lp_db_exec(db, pres_sql.subs_watchers, v, 3, collect_row, &l) < 0
+			|| l.error) {
+		list_free(&l);
+		return -1;
+	}
+	*out = l.v;
+	return l.n;
+}

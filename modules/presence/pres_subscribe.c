@@ -79,6 +79,34 @@ static int store_watcher(const subs_t *s)
 	return 0;
 }
 
+/* Who may subscribe: a watcher-info package only for the presentity itself
+ * (RFC 3857 section 5.1: the default policy); otherwise the event's
+ * authorization (a rule that blocks the watcher: 403, RFC 5025 section
+ * 3.2.1). 0, or -1 with rep set. */
+static int check_auth(const pres_subscribe_req_t *req, pres_ev_t *ev,
+		subs_t *s, pres_reply_t *rep)
+{
+	if((ev->type & WINFO_TYPE)
+			&& (!lp_str_eq(&req->from_user, &req->ruri_user)
+					|| !lp_str_caseeq(&req->from_domain, &req->ruri_domain))) {
+		LP_INFO("%.*s@%.*s may not watch the watchers of %.*s",
+				LP_STR_FMT(req->from_user), LP_STR_FMT(req->from_domain),
+				LP_STR_FMT(s->pres_uri));
+		return pres_reply_set(rep, 403, "Forbidden");
+	}
+	if(!ev->req_auth || !ev->get_auth_status)
+		return 0;
+	if(ev->get_auth_status(s) < 0)
+		return pres_reply_error(rep);
+	if(s->status == TERMINATED_STATUS) {
+		LP_INFO("subscription of %.*s@%.*s to %.*s blocked by its rules",
+				LP_STR_FMT(req->from_user), LP_STR_FMT(req->from_domain),
+				LP_STR_FMT(s->pres_uri));
+		return pres_reply_set(rep, 403, "Forbidden");
+	}
+	return 0;
+}
+
 static int new_subscription(const pres_subscribe_req_t *req, pres_ev_t *ev,
 		int expires, pres_reply_t *rep, pres_notify_t **notify)
 {
@@ -120,8 +148,8 @@ static int new_subscription(const pres_subscribe_req_t *req, pres_ev_t *ev,
 		if(lp_event_parse(&req->event, &h) == 0 && h.id.len)
 			s.event_id = h.id;
 	}
-	if(ev->req_auth && ev->get_auth_status && ev->get_auth_status(&s) < 0)
-		return pres_reply_error(rep);
+	if(check_auth(req, ev, &s, rep) < 0)
+		return -1;
 	if(expires > 0) {
 		if(pres_subs_insert(&s) < 0)
 			return pres_reply_error(rep);
@@ -133,6 +161,8 @@ static int new_subscription(const pres_subscribe_req_t *req, pres_ev_t *ev,
 	}
 	reply_ok(rep, ev, expires, &req->local_contact);
 	*notify = pres_notify_build(&s);
+	if(expires > 0)
+		pres_winfo_notify_change(&s);
 	return 0;
 }
 
@@ -159,6 +189,7 @@ static int refresh_op(subs_t *stored, void *vctx, subs_t **replace)
 	u->expires = pres.now() + c->expires;
 	u->remote_cseq = c->req->cseq;
 	u->local_cseq = stored->local_cseq + 1;
+	u->version = stored->version + 1;
 	if(c->req->contact.len > 0 && !lp_str_eq(&c->req->contact, &stored->contact))
 		u->contact = c->req->contact;
 	c->copy = pres_subs_dup(u, 0);
@@ -171,6 +202,7 @@ static int refresh_op(subs_t *stored, void *vctx, subs_t **replace)
 	stored->expires = u->expires;
 	stored->remote_cseq = u->remote_cseq;
 	stored->local_cseq = u->local_cseq;
+	stored->version = u->version;
 	return 0;
 }
 
@@ -200,8 +232,12 @@ static int in_dialog(const pres_subscribe_req_t *req, pres_ev_t *ev,
 		free(c.copy);
 		return pres_reply_error(rep);
 	}
-	if(expires == 0)
+	if(expires == 0) {
 		pres_subs_remove(&c.copy->pres_uri, &k);
+		c.copy->status = TERMINATED_STATUS;
+		pres_winfo_notify_change(c.copy);
+		c.copy->status = c.replacement.status; /* the last NOTIFY keeps its body */
+	}
 	rep->to_tag = req->to_tag;
 	reply_ok(rep, ev, expires, &c.copy->local_contact);
 	*notify = pres_notify_build(c.copy);

@@ -43,6 +43,39 @@ static pres_ev_t *event_copy(const pres_ev_t *ev)
 	return c;
 }
 
+static pres_ev_t *event_named(const char *name, int len)
+{
+	lp_event_t *e;
+
+	for(e = pres.events.first; e; e = e->next)
+		if(e->name.len == len && memcmp(e->name.s, name, len) == 0)
+			return e->data;
+	return NULL;
+}
+
+/* presence <-> presence.winfo (and any X <-> X.winfo): wipeer both ways. */
+static void link_wipeer(pres_ev_t *c)
+{
+	static const char sfx[] = ".winfo";
+	int sl = sizeof(sfx) - 1;
+	char buf[256];
+	pres_ev_t *peer;
+
+	if(c->name.len > sl && memcmp(c->name.s + c->name.len - sl, sfx, sl) == 0) {
+		peer = event_named(c->name.s, c->name.len - sl);
+	} else {
+		if(c->name.len + sl >= (int)sizeof(buf))
+			return;
+		memcpy(buf, c->name.s, c->name.len);
+		memcpy(buf + c->name.len, sfx, sl);
+		peer = event_named(buf, c->name.len + sl);
+	}
+	if(peer) {
+		c->wipeer = peer;
+		peer->wipeer = c;
+	}
+}
+
 int pres_add_event(pres_ev_t *ev)
 {
 	pres_ev_t *c;
@@ -58,6 +91,8 @@ int pres_add_event(pres_ev_t *ev)
 		lp_free(c);
 		return -1;
 	}
+	c->wipeer = NULL;
+	link_wipeer(c);
 	return 0;
 }
 

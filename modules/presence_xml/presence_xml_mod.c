@@ -1,10 +1,12 @@
-/* presence_xml module (first version): registers the `presence` event
- * (application/pidf+xml, RFC 3856/3863) into our presence module through
- * bind_presence, checks that published bodies are well-formed PIDF, and
- * accepts every parameter of the full module so existing configs load.
- * The latest publication is what watchers get and every watcher is active;
- * aggregation, presence.winfo, dialog;sla and XCAP rules come next. */
+/* presence_xml module: Kamailio exports (parameters, pres_check_basic,
+ * pres_check_activities), start-up, and the registration of the XML event
+ * packages into presence through bind_presence: presence (PIDF, RFC 3856 /
+ * 3863, aggregated, filtered by the presentity's pres-rules), presence.winfo
+ * (RFC 3857 / 3858; the documents are built by the presence core) and
+ * dialog;sla (dialog-info, RFC 4235; aggregated, versioned per watcher).
+ * The work itself is in the host-neutral pxml_*.c files. */
 #include <string.h>
+#include <time.h>
 
 #include "core/dprint.h"
 #include "core/mod_fix.h"
@@ -14,39 +16,35 @@
 
 #include "lp_kam.h"
 #include "../presence/presence_api.h"
+#include "pxml_auth.h"
+#include "pxml_check.h"
 #include "pxml_pidf.h"
 
 #include <libxml/parser.h>
 
 MODULE_VERSION
 
-typedef struct pxml_state {
-	str db_url;
-	str xcap_table;
-	int disable_presence;
-	int disable_winfo;
-	int disable_bla;
-	int force_active;
-	int integrated_xcap_server;
-	int passive_mode;
-	str xcapauth_userdel_reason;
-	int force_dummy_presence;
-	int xcap_servers; /* how many xcap_server lines were given */
-	presence_api_t pres;
-} pxml_state_t;
+static int mod_init(void);
+static int child_init(int rank);
+static void mod_destroy(void);
+static int add_xcap_server(modparam_t type, void *val);
+static int w_pres_check_basic(struct sip_msg *msg, char *uri, char *status);
+static int w_pres_check_activities(struct sip_msg *msg, char *uri, char *act);
 
-static pxml_state_t pxml = {
-	.xcap_table = str_init("xcap"),
-	.disable_bla = 1,
-	.xcapauth_userdel_reason = str_init("probation"),
+static str db_url_p = STR_NULL;
+static presence_api_t pres_api;
+
+static cmd_export_t cmds[] = {
+	{"pres_check_basic", (cmd_function)w_pres_check_basic, 2, fixup_spve_spve,
+			fixup_free_spve_spve, ANY_ROUTE},
+	{"pres_check_activities", (cmd_function)w_pres_check_activities, 2,
+			fixup_spve_spve, fixup_free_spve_spve, ANY_ROUTE},
+	{0, 0, 0, 0, 0, 0}
 };
 
-static int mod_init(void);
-static int add_xcap_server(modparam_t type, void *val);
-
 static param_export_t params[] = {
-	{"db_url", PARAM_STR, &pxml.db_url},
-	{"xcap_table", PARAM_STR, &pxml.xcap_table},
+	{"db_url", PARAM_STR, &db_url_p},
+	{"xcap_table", PARAM_STRING, &pxml.xcap_table},
 	{"disable_presence", INT_PARAM, &pxml.disable_presence},
 	{"disable_winfo", INT_PARAM, &pxml.disable_winfo},
 	{"disable_bla", INT_PARAM, &pxml.disable_bla},
@@ -54,7 +52,7 @@ static param_export_t params[] = {
 	{"integrated_xcap_server", INT_PARAM, &pxml.integrated_xcap_server},
 	{"xcap_server", PARAM_STRING | USE_FUNC_PARAM, (void *)add_xcap_server},
 	{"passive_mode", INT_PARAM, &pxml.passive_mode},
-	{"xcapauth_userdel_reason", PARAM_STR, &pxml.xcapauth_userdel_reason},
+	{"xcapauth_userdel_reason", PARAM_STRING, &pxml.xcapauth_userdel_reason},
 	{"force_dummy_presence", INT_PARAM, &pxml.force_dummy_presence},
 	{0, 0, 0}
 };
@@ -62,14 +60,14 @@ static param_export_t params[] = {
 struct module_exports exports = {
 	"presence_xml",	 /* module name */
 	DEFAULT_DLFLAGS, /* dlopen flags */
-	0,				 /* script functions */
+	cmds,			 /* script functions */
 	params,			 /* parameters */
 	0,				 /* RPC commands */
 	0,				 /* pseudo-variables */
 	0,				 /* response handler */
 	mod_init,		 /* module init */
-	0,				 /* per-child init */
-	0				 /* destroy */
+	child_init,		 /* per-child init */
+	mod_destroy		 /* destroy */
 };
 
 static int add_xcap_server(modparam_t type, void *val)
@@ -82,63 +80,186 @@ static int add_xcap_server(modparam_t type, void *val)
 	return 0;
 }
 
-/* evs_publ_handl of `presence`: the body must be well-formed PIDF. */
-static int pxml_publ_handl(struct sip_msg *msg)
+static time_t now_sec(void)
 {
-	const char *why;
-	char *body;
-	int len;
+	return time(NULL);
+}
 
-	if(!msg)
-		return -1;
-	body = get_body(msg);
-	len = 0;
-	if(body && msg->content_length)
-		len = get_content_length(msg);
-	else if(body) /* UDP may omit Content-Length */
-		len = (int)(msg->buf + msg->len - body);
-	if(pxml_pidf_check(body, len, &why) < 0) {
+/* The body of a PUBLISH (UDP may omit Content-Length). */
+static int msg_body(struct sip_msg *msg, lp_str_t *b)
+{
+	b->s = get_body(msg);
+	b->len = 0;
+	if(b->s && msg->content_length)
+		b->len = get_content_length(msg);
+	else if(b->s)
+		b->len = (int)(msg->buf + msg->len - b->s);
+	return b->len > 0 ? 0 : -1;
+}
+
+/* evs_publ_handl of presence: a well-formed PIDF body. */
+static int publ_pidf(struct sip_msg *msg)
+{
+	const char *why = "empty body";
+	lp_str_t b;
+
+	if(!msg || msg_body(msg, &b) < 0 || pxml_pidf_check(b.s, b.len, &why) < 0) {
 		LM_INFO("PUBLISH body rejected: %s\n", why);
 		return -1;
 	}
 	return 0;
 }
 
-static int add_presence_event(void)
+/* evs_publ_handl of dialog;sla: a well-formed document (dialog-info). */
+static int publ_dialog(struct sip_msg *msg)
+{
+	const char *why = "empty body";
+	lp_str_t b;
+	xmlDocPtr doc;
+
+	if(!msg || msg_body(msg, &b) < 0
+			|| !(doc = lp_xml_parse(b.s, b.len, &why))) {
+		LM_INFO("dialog-info PUBLISH body rejected: %s\n", why);
+		return -1;
+	}
+	xmlFreeDoc(doc);
+	return 0;
+}
+
+static int add_events(void)
 {
 	pres_ev_t ev;
 
-	memset(&ev, 0, sizeof(ev));
-	ev.name = lp_str_c("presence");
-	ev.content_type = lp_str_c("application/pidf+xml");
-	ev.default_expires = 3600;
-	ev.type = PUBL_TYPE;
-	ev.req_auth = 0; /* every watcher active until XCAP rules arrive */
-	ev.evs_publ_handl = pxml_publ_handl;
-	return pxml.pres.add_event(&ev);
+	if(!pxml.disable_presence) {
+		memset(&ev, 0, sizeof(ev));
+		ev.name = lp_str_c("presence");
+		ev.content_type = lp_str_c("application/pidf+xml");
+		ev.default_expires = 3600;
+		ev.type = PUBL_TYPE;
+		ev.req_auth = pxml.force_active ? 0 : 1;
+		ev.get_rules_doc = pxml_get_rules_doc;
+		ev.get_auth_status = pxml_get_auth_status;
+		ev.apply_auth_nbody = pxml_apply_auth;
+		ev.agg_nbody = pxml_agg_presence;
+		ev.evs_publ_handl = publ_pidf;
+		ev.free_body = pxml_free_body;
+		if(pres_api.add_event(&ev) < 0)
+			return -1;
+	}
+	if(!pxml.disable_winfo) {
+		memset(&ev, 0, sizeof(ev));
+		ev.name = lp_str_c("presence.winfo");
+		ev.content_type = lp_str_c("application/watcherinfo+xml");
+		ev.default_expires = 3600;
+		ev.type = WINFO_TYPE;
+		if(pres_api.add_event(&ev) < 0)
+			return -1;
+	}
+	if(!pxml.disable_bla) {
+		memset(&ev, 0, sizeof(ev));
+		ev.name = lp_str_c("dialog;sla");
+		ev.content_type = lp_str_c("application/dialog-info+xml");
+		ev.default_expires = 3600;
+		ev.type = PUBL_TYPE;
+		ev.agg_nbody = pxml_agg_dialog;
+		ev.evs_publ_handl = publ_dialog;
+		ev.free_body = pxml_free_body;
+		ev.aux_body_processing = pxml_aux_dialog;
+		ev.aux_free_body = pxml_free_body;
+		if(pres_api.add_event(&ev) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 static int mod_init(void)
 {
 	bind_presence_t bind;
 
+	pxml.now = now_sec;
 	if(pxml.passive_mode) {
-		LM_INFO("passive mode: not binding to presence\n");
+		LM_INFO("passive mode: not binding to presence, no DB\n");
 		return 0;
 	}
+	lp_kam_install();
+	pxml.db_url = (db_url_p.s && db_url_p.len > 0) ? db_url_p.s : NULL;
+	if(!pxml.force_active && !pxml.integrated_xcap_server)
+		LM_WARN("rules are read from the xcap table only (as with"
+				" integrated_xcap_server=1); xcap_server is not fetched over"
+				" HTTP by this version\n");
+	if(!pxml.force_active && !pxml.db_url) {
+		LM_ERR("db_url is needed for the pres-rules (or set force_active)\n");
+		return -1;
+	}
+	if(pxml_sql_init() < 0)
+		return -1;
 	bind = (bind_presence_t)find_export("bind_presence", 1, 0);
-	if(!bind || bind(&pxml.pres) < 0) {
+	if(!bind || bind(&pres_api) < 0) {
 		LM_ERR("cannot bind presence (load presence before presence_xml)\n");
 		return -1;
 	}
 	xmlInitParser();
-	if(!pxml.disable_presence && add_presence_event() < 0) {
-		LM_ERR("cannot add the presence event\n");
+	if(add_events() < 0) {
+		LM_ERR("cannot register the XML event packages\n");
 		return -1;
 	}
-	if(!pxml.disable_winfo)
-		LM_INFO("presence.winfo is not served yet by this presence_xml\n");
-	if(!pxml.disable_bla)
-		LM_INFO("dialog;sla is not served yet by this presence_xml\n");
 	return 0;
+}
+
+static int child_init(int rank)
+{
+	if(pxml.passive_mode || !pxml.db_url || rank == PROC_INIT
+			|| rank == PROC_MAIN || rank == PROC_TCP_MAIN)
+		return 0;
+	if(!pxml_db()) {
+		LM_ERR("cannot open db_url in process rank %d\n", rank);
+		return -1;
+	}
+	return 0;
+}
+
+static void mod_destroy(void)
+{
+	if(pxml.db)
+		lp_db_close(pxml.db);
+	pxml.db = NULL;
+}
+
+/* Script functions: the presentity's current PIDF, then the check. */
+static int check(struct sip_msg *msg, char *uri_p, char *val_p,
+		int (*fn)(const lp_str_t *, const lp_str_t *), int none)
+{
+	str uri, val;
+	lp_str_t u, v, doc;
+	int rc;
+
+	if(fixup_get_svalue(msg, (gparam_t *)uri_p, &uri) < 0
+			|| fixup_get_svalue(msg, (gparam_t *)val_p, &val) < 0) {
+		LM_ERR("cannot evaluate the parameters\n");
+		return -1;
+	}
+	u.s = uri.s;
+	u.len = uri.len;
+	v.s = val.s;
+	v.len = val.len;
+	rc = pxml_presentity_doc(&u, &doc);
+	if(rc < 0) {
+		LM_ERR("cannot read the presence of %.*s\n", uri.len, uri.s);
+		return -1;
+	}
+	if(rc == 0)
+		return none;
+	rc = fn(&doc, &v);
+	pxml_free_body(doc.s);
+	return rc;
+}
+
+static int w_pres_check_basic(struct sip_msg *msg, char *uri, char *status)
+{
+	return check(msg, uri, status, pxml_check_basic, -1);
+}
+
+static int w_pres_check_activities(struct sip_msg *msg, char *uri, char *act)
+{
+	return check(msg, uri, act, pxml_check_activities, -2);
 }

@@ -1,0 +1,116 @@
+/* Watcher information (RFC 3857 / 3858) served by the core for every event
+ * registered with WINFO_TYPE: the full document of a winfo subscription's
+ * NOTIFY (every watcher of the presentity for the watched event), and the
+ * partial NOTIFYs its subscribers get when one watcher arrives, changes
+ * state or leaves. Documents are built by lp_winfo (libxml2, escaped). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lp_log.h"
+#include "lp_winfo.h"
+#include "pres_subs.h"
+
+/* One watcher entry; uri_buf holds the watcher URI. */
+static void to_watcher(const subs_t *s, lp_watcher_t *w, char *uri_buf, int size)
+{
+	static const char *status[] = {"terminated", "active", "pending", "terminated",
+			"waiting"};
+	int st = (s->status >= 0 && s->status <= WAITING_STATUS) ? s->status : 0;
+	const char *ev;
+
+	memset(w, 0, sizeof(*w));
+	w->uri.s = uri_buf;
+	w->uri.len = pres_make_uri(uri_buf, size, &s->from_user, &s->from_domain);
+	if(w->uri.len < 0)
+		w->uri.len = 0;
+	w->id = s->to_tag;
+	w->status = lp_str_c(status[st]);
+	if(s->status == TERMINATED_STATUS) {
+		ev = s->reason.len ? NULL : "timeout";
+		w->event = ev ? lp_str_c(ev) : s->reason;
+	} else {
+		w->event = lp_str_c(s->status == ACTIVE_STATUS ? "approved" : "subscribe");
+	}
+}
+
+/* RFC 3858 allows only these values in the event attribute; a reason with
+ * parameters ("probation;retry-after=30") is cut at ';'. */
+static void clean_event(lp_str_t *e)
+{
+	char *semi = e->len ? memchr(e->s, ';', e->len) : NULL;
+
+	if(semi)
+		e->len = (int)(semi - e->s);
+}
+
+static int build(const subs_t *winfo, const subs_t *const *ws, int n, int full,
+		lp_str_t *out)
+{
+	char res[512], pkg[128], (*uris)[256] = NULL;
+	lp_watcher_t *w = NULL;
+	int i, rc = -1;
+
+	if(snprintf(res, sizeof(res), "%.*s", LP_STR_FMT(winfo->pres_uri)) >= (int)sizeof(res)
+			|| !winfo->event->wipeer
+			|| snprintf(pkg, sizeof(pkg), "%.*s", LP_STR_FMT(winfo->event->wipeer->name))
+					   >= (int)sizeof(pkg))
+		return -1;
+	if(n > 0) {
+		w = calloc(n, sizeof(*w));
+		uris = calloc(n, sizeof(*uris));
+		if(!w || !uris)
+			goto done;
+	}
+	for(i = 0; i < n; i++) {
+		to_watcher(ws[i], &w[i], uris[i], sizeof(uris[i]));
+		clean_event(&w[i].event);
+	}
+	rc = lp_winfo_build(res, pkg, (unsigned int)winfo->version, full, w, n, out);
+done:
+	free(w);
+	free(uris);
+	return rc;
+}
+
+int pres_winfo_body(const subs_t *winfo, lp_str_t *out)
+{
+	subs_t **ws = NULL;
+	int n, i, rc;
+
+	*out = LP_STR_NULL;
+	if(!winfo->event->wipeer)
+		return -1;
+	n = pres_subs_watchers(&winfo->pres_uri, winfo->event->wipeer, &ws);
+	if(n < 0)
+		return -1;
+	rc = build(winfo, (const subs_t *const *)ws, n, 1, out);
+	for(i = 0; i < n; i++)
+		free(ws[i]);
+	free(ws);
+	return rc;
+}
+
+void pres_winfo_notify_change(const subs_t *w)
+{
+	pres_ev_t *winfo_ev = w->event->wipeer;
+	subs_t **subs = NULL;
+	pres_notify_t *nt;
+	lp_str_t body;
+	int n, i;
+
+	if(!winfo_ev || (w->event->type & WINFO_TYPE))
+		return;
+	n = pres_subs_collect(&w->pres_uri, winfo_ev, NULL, &subs);
+	for(i = 0; i < n; i++) {
+		body = LP_STR_NULL;
+		if(subs[i]->status == ACTIVE_STATUS
+				&& build(subs[i], (const subs_t *const *)&w, 1, 0, &body) < 0)
+			LP_ERR("cannot build the watcherinfo of %.*s", LP_STR_FMT(w->pres_uri));
+		nt = pres_notify_make(subs[i], &body);
+		if(nt && pres.send_notify)
+			pres.send_notify(nt);
+		pres_notify_free(nt);
+	}
+	free(subs);
+}

@@ -1,0 +1,297 @@
+/* presence_xml's event callbacks; see pxml_auth.h. */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lp_log.h"
+#include "pxml_agg.h"
+#include "pxml_auth.h"
+#include "pxml_dialog.h"
+#include "pxml_rules.h"
+
+pxml_state_t pxml = {
+		.xcap_table = "xcap",
+		.presentity_table = "presentity",
+		.disable_bla = 1,
+		.xcapauth_userdel_reason = "probation",
+};
+
+static int is_ident(const char *s)
+{
+	if(!s || !*s || strlen(s) > 64)
+		return 0;
+	for(; *s; s++)
+		if(!isalnum((unsigned char)*s) && *s != '_')
+			return 0;
+	return 1;
+}
+
+int pxml_sql_init(void)
+{
+	if(!is_ident(pxml.xcap_table) || !is_ident(pxml.presentity_table)) {
+		LP_ERR("presence_xml: table names must be plain identifiers");
+		return -1;
+	}
+	if(asprintf(&pxml.sql_rules, "SELECT doc FROM %s WHERE username=? AND"
+									" domain=? AND doc_type=?", pxml.xcap_table) < 0
+			|| asprintf(&pxml.sql_bodies, "SELECT body FROM %s WHERE username=?"
+										  " AND domain=? AND event=? AND expires>?"
+										  " ORDER BY received_time, id",
+					   pxml.presentity_table) < 0)
+		return -1;
+	return 0;
+}
+
+lp_db_t *pxml_db(void)
+{
+	if(!pxml.db_url)
+		return NULL;
+	if(!pxml.db || pxml.pid != (int)getpid()) {
+		pxml.db = lp_db_open(pxml.db_url);
+		pxml.pid = (int)getpid();
+	}
+	return pxml.db;
+}
+
+void pxml_free_body(char *p)
+{
+	free(p);
+}
+
+/* A malloc'd lp_str_t holding *s (taken over); NULL (s freed) on failure. */
+static lp_str_t *boxed(lp_str_t *s)
+{
+	lp_str_t *b = malloc(sizeof(*b));
+
+	if(!b) {
+		free(s->s);
+		return NULL;
+	}
+	*b = *s;
+	return b;
+}
+
+static int first_doc(void *ctx, const lp_db_val_t *c, int n)
+{
+	lp_str_t *out = ctx;
+	const lp_str_t *v = &c[0].v.s;
+
+	if(n < 1 || c[0].type == LP_DB_NULL)
+		return 0;
+	out->s = malloc(v->len + 1);
+	if(out->s) {
+		memcpy(out->s, v->s, v->len);
+		out->s[v->len] = '\0';
+		out->len = v->len;
+	}
+	return 1;
+}
+
+int pxml_get_rules_doc(lp_str_t *user, lp_str_t *domain, lp_str_t **doc)
+{
+	lp_db_t *db = pxml_db();
+	lp_db_val_t v[3] = {LP_DB_VSTR(*user), LP_DB_VSTR(*domain),
+			LP_DB_VINT(PXML_DOC_PRES_RULES)};
+	lp_str_t d = LP_STR_NULL;
+
+	*doc = NULL;
+	if(!db || lp_db_exec(db, pxml.sql_rules, v, 3, first_doc, &d) < 0) {
+		LP_ERR("presence_xml: cannot read the pres-rules of %.*s@%.*s",
+				LP_STR_FMT(*user), LP_STR_FMT(*domain));
+		return -1;
+	}
+	if(d.s)
+		*doc = boxed(&d);
+	return 0;
+}
+
+static int split(const lp_str_t *uri, lp_str_t *user, lp_str_t *domain)
+{
+	const char *p = uri->s, *end = uri->s + uri->len, *at;
+
+	if(uri->len > 4 && strncasecmp(p, "sip:", 4) == 0)
+		p += 4;
+	at = memchr(p, '@', end - p);
+	if(!at)
+		return -1;
+	user->s = (char *)p;
+	user->len = (int)(at - p);
+	domain->s = (char *)at + 1;
+	domain->len = (int)(end - at - 1);
+	return 0;
+}
+
+/* Evaluate the presentity's rules for watcher s. 1 evaluated (*r filled),
+ * 0 no rules document, -1 error. */
+static int evaluate(const subs_t *s, pxml_rules_result_t *r)
+{
+	lp_str_t user, domain, *doc = NULL, watcher;
+	char wbuf[512];
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	if(split(&s->pres_uri, &user, &domain) < 0
+			|| pxml_get_rules_doc(&user, &domain, &doc) < 0)
+		return -1;
+	if(!doc)
+		return 0;
+	watcher.s = wbuf;
+	watcher.len = snprintf(wbuf, sizeof(wbuf), "sip:%.*s@%.*s",
+			LP_STR_FMT(s->from_user), LP_STR_FMT(s->from_domain));
+	rc = pxml_rules_evaluate(doc, &watcher, NULL, pxml.now(), r);
+	if(rc < 0)
+		LP_ERR("presence_xml: pres-rules of %.*s unusable: %s",
+				LP_STR_FMT(s->pres_uri), pxml_rules_strerror(r->error));
+	pxml_free_body(doc->s);
+	pxml_free_body((char *)doc);
+	return rc < 0 ? -1 : 1;
+}
+
+int pxml_get_auth_status(subs_t *s)
+{
+	pxml_rules_result_t r;
+	int rc = evaluate(s, &r), was_allowed = s->status == ACTIVE_STATUS;
+
+	if(rc < 0) {
+		pxml_rules_result_free(&r);
+		s->status = PENDING_STATUS;
+		return 0; /* unusable rules: reveal nothing, decide later */
+	}
+	s->reason = LP_STR_NULL;
+	if(rc == 0 || !r.matched) {
+		s->status = was_allowed ? TERMINATED_STATUS : PENDING_STATUS;
+		if(was_allowed)
+			s->reason = lp_str_c(pxml.xcapauth_userdel_reason);
+	} else if(r.sub_handling == PXML_SUB_BLOCK) {
+		s->status = TERMINATED_STATUS;
+		s->reason = lp_str_c("rejected");
+	} else if(r.sub_handling == PXML_SUB_CONFIRM) {
+		s->status = PENDING_STATUS;
+	} else {
+		s->status = ACTIVE_STATUS;
+	}
+	pxml_rules_result_free(&r);
+	return 0;
+}
+
+int pxml_apply_auth(lp_str_t *body, subs_t *s, lp_str_t **final)
+{
+	pxml_rules_result_t r;
+	lp_str_t out = LP_STR_NULL;
+	int rc = evaluate(s, &r);
+
+	*final = NULL;
+	if(rc == 1 && r.matched && r.sub_handling == PXML_SUB_POLITE_BLOCK)
+		rc = pxml_rules_polite_doc(&s->pres_uri, &out);
+	else if(rc == 1)
+		rc = pxml_rules_filter(body, &r, &out);
+	else if(rc == 0) /* no rules: an active watcher sees nothing */
+		rc = pxml_rules_filter(body, &r, &out);
+	pxml_rules_result_free(&r);
+	if(rc < 0)
+		return -1;
+	*final = boxed(&out);
+	return *final ? 0 : -1;
+}
+
+static lp_str_t *aggregate(int (*agg)(lp_str_t **, int, const char *, lp_str_t *),
+		lp_str_t *user, lp_str_t *domain, lp_str_t **bodies, int n, int dummy)
+{
+	char entity[512];
+	lp_str_t out = LP_STR_NULL;
+	int rc;
+
+	if(snprintf(entity, sizeof(entity), "sip:%.*s@%.*s", LP_STR_FMT(*user),
+			   LP_STR_FMT(*domain)) >= (int)sizeof(entity))
+		return NULL;
+	rc = n > 0 ? agg(bodies, n, entity, &out) : 1;
+	if(rc == 1 && dummy)
+		rc = pxml_pidf_dummy(entity, &out);
+	if(rc != 0)
+		return NULL;
+	return boxed(&out);
+}
+
+lp_str_t *pxml_agg_presence(lp_str_t *user, lp_str_t *domain,
+		lp_str_t **bodies, int n, int off_index)
+{
+	return aggregate(pxml_pidf_aggregate, user, domain, bodies, n,
+			pxml.force_dummy_presence);
+}
+
+lp_str_t *pxml_agg_dialog(lp_str_t *user, lp_str_t *domain,
+		lp_str_t **bodies, int n, int off_index)
+{
+	return aggregate(pxml_dialog_aggregate, user, domain, bodies, n, 0);
+}
+
+lp_str_t *pxml_aux_dialog(subs_t *s, lp_str_t *body)
+{
+	lp_str_t out = LP_STR_NULL;
+
+	if(pxml_dialog_set_version(body, (unsigned int)s->version, &out) < 0)
+		return NULL;
+	return boxed(&out);
+}
+
+typedef struct body_set {
+	lp_str_t **items;
+	int n, cap;
+} body_set_t;
+
+static int body_row(void *ctx, const lp_db_val_t *c, int n)
+{
+	body_set_t *b = ctx;
+	lp_str_t s = LP_STR_NULL, **ni;
+
+	if(n < 1 || c[0].type == LP_DB_NULL)
+		return 0;
+	if(b->n == b->cap) {
+		b->cap = b->cap ? b->cap * 2 : 4;
+		ni = realloc(b->items, b->cap * sizeof(*ni));
+		if(!ni)
+			return 1;
+		b->items = ni;
+	}
+	if(first_doc(&s, c, n) && s.s && (b->items[b->n] = boxed(&s)) != NULL)
+		b->n++;
+	return 0;
+}
+
+int pxml_presentity_doc(const lp_str_t *uri, lp_str_t *out)
+{
+	lp_db_t *db = pxml_db();
+	lp_str_t user, domain, *agg = NULL;
+	body_set_t b = {NULL, 0, 0};
+	lp_db_val_t v[4];
+	int i, rc = -1;
+
+	*out = LP_STR_NULL;
+	if(!db || split(uri, &user, &domain) < 0)
+		return -1;
+	v[0] = LP_DB_VSTR(user);
+	v[1] = LP_DB_VSTR(domain);
+	v[2] = LP_DB_VSTR(LP_STR("presence"));
+	v[3] = LP_DB_VINT(pxml.now());
+	if(lp_db_exec(db, pxml.sql_bodies, v, 4, body_row, &b) < 0)
+		goto done;
+	rc = 0;
+	if(b.n > 0) {
+		agg = aggregate(pxml_pidf_aggregate, &user, &domain, b.items, b.n, 0);
+		if(agg) {
+			*out = *agg;
+			free(agg);
+			rc = 1;
+		}
+	}
+done:
+	for(i = 0; i < b.n; i++) {
+		free(b.items[i]->s);
+		free(b.items[i]);
+	}
+	free(b.items);
+	return rc;
+}

@@ -1,0 +1,51 @@
+/* presence_xml's event callbacks for presence (pres_ev_t): authorization
+ * by the presentity's pres-rules (RFC 4745 / RFC 5025) read from the xcap
+ * table, the per-watcher filtering of NOTIFY bodies, PIDF and dialog-info
+ * aggregation, per-watcher dialog-info versions, and the published state
+ * read for pres_check_basic / pres_check_activities. Host-neutral: the
+ * results are malloc'd and released with pxml_free_body. */
+#ifndef PXML_AUTH_H
+#define PXML_AUTH_H
+
+#include "../presence/presence_api.h"
+#include "pxml_state.h"
+
+/* XCAP document types (the xcap table's doc_type) */
+#define PXML_DOC_PRES_RULES 2
+
+/* get_rules_doc: the pres-rules document of user@domain into *doc (a
+ * malloc'd lp_str_t whose s is malloc'd too; free both with pxml_free_body),
+ * or *doc = NULL when there is none. 0, or -1 on DB error. */
+int pxml_get_rules_doc(lp_str_t *user, lp_str_t *domain, lp_str_t **doc);
+
+/* get_auth_status: the watcher's subscription state by the rules: allow ->
+ * active, confirm -> pending, polite-block -> active (with a polite body),
+ * block -> terminated (reason "rejected"); no rule for the watcher ->
+ * pending, or terminated with xcapauth_userdel_reason when it was active
+ * (the rule was removed). 0, or -1 on error. */
+int pxml_get_auth_status(subs_t *s);
+
+/* apply_auth_nbody: the body this watcher may see (*final malloc'd; NULL
+ * when the body goes unchanged). 0 or -1. */
+int pxml_apply_auth(lp_str_t *body, subs_t *s, lp_str_t **final);
+
+/* agg_nbody of presence and dialog;sla; NULL when there is nothing to send
+ * (no usable body, and no dummy document wanted). */
+lp_str_t *pxml_agg_presence(lp_str_t *user, lp_str_t *domain,
+		lp_str_t **bodies, int n, int off_index);
+lp_str_t *pxml_agg_dialog(lp_str_t *user, lp_str_t *domain,
+		lp_str_t **bodies, int n, int off_index);
+
+/* aux_body_processing of dialog;sla: the body with the watcher's version. */
+lp_str_t *pxml_aux_dialog(subs_t *s, lp_str_t *body);
+
+/* free_body / aux_free_body: frees what the functions above return (called
+ * on the lp_str_t and on its s). */
+void pxml_free_body(char *p);
+
+/* The presentity's current presence document (aggregated PIDF of its live
+ * publications) into *out (malloc'd). 1 found, 0 nothing published, -1
+ * error. */
+int pxml_presentity_doc(const lp_str_t *uri, lp_str_t *out);
+
+#endif

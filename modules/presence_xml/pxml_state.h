@@ -1,0 +1,39 @@
+/* presence_xml's one state struct: its parameters, its DB statements and
+ * this process's DB connection. Host-neutral (the logic files and the unit
+ * tests use it). */
+#ifndef PXML_STATE_H
+#define PXML_STATE_H
+
+#include <time.h>
+
+#include "lp_db.h"
+
+typedef struct pxml_state {
+	char *db_url;
+	char *xcap_table;
+	char *presentity_table; /* where pres_check_* read the published state */
+	int disable_presence;
+	int disable_winfo;
+	int disable_bla;
+	int force_active;
+	int integrated_xcap_server;
+	int passive_mode;
+	char *xcapauth_userdel_reason;
+	int force_dummy_presence;
+	int xcap_servers;
+	lp_db_t *db; /* this process's connection */
+	int pid;
+	char *sql_rules;  /* the pres-rules document of a user */
+	char *sql_bodies; /* live publications of a presentity and event */
+	time_t (*now)(void);
+} pxml_state_t;
+
+extern pxml_state_t pxml;
+
+/* Build the SQL for the configured table names; -1 if one is not a plain
+ * identifier. */
+int pxml_sql_init(void);
+/* The process's connection, opened on first use; NULL on error. */
+lp_db_t *pxml_db(void);
+
+#endif
