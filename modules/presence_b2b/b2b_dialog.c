@@ -1,0 +1,389 @@
+/* presence_b2b dialogs: what the timer sends, what a reply to our SUBSCRIBE
+ * changes, and how a NOTIFY is matched (confirmed and not yet confirmed
+ * dialogs) and turned into a status message for the subscriber. Every
+ * function here takes and releases the bucket lock of the record it works
+ * on; status messages are put with that lock held (lock order: bucket,
+ * service, queue). */
+#include <string.h>
+
+#include "b2b_logic.h"
+#include "lp_event.h"
+#include "lp_log.h"
+
+enum { ACT_NONE = 0, ACT_SEND, ACT_DESTROY };
+
+/* Replace *dst by a copy of src (empty src clears). -1 when memory runs
+ * out; *dst is then unchanged. */
+static int set_str(lp_str_t *dst, const lp_str_t *src)
+{
+	lp_str_t n = LP_STR_NULL;
+
+	if(src->s && src->len > 0 && lp_str_dup(&n, src) < 0)
+		return -1;
+	lp_free(dst->s);
+	*dst = n;
+	return 0;
+}
+
+static void clear_dialog(pb2b_rec_t *r)
+{
+	lp_str_t none = LP_STR_NULL;
+
+	set_str(&r->remote_tag, &none);
+	set_str(&r->remote_target, &none);
+	set_str(&r->route_set, &none);
+	r->out_cseq = 0;
+	r->remote_cseq = 0;
+	r->expires_at = 0;
+}
+
+static void go_idle(pb2b_rec_t *r, unsigned int when)
+{
+	clear_dialog(r);
+	r->state = PB2B_IDLE;
+	r->next_send = when;
+}
+
+/* ---------------------------------------------------------------- sends */
+
+static void put_str(char **w, lp_str_t *dst, const lp_str_t *src)
+{
+	dst->s = *w;
+	dst->len = src->s ? src->len : 0;
+	if(dst->len)
+		memcpy(*w, src->s, dst->len);
+	(*w)[dst->len] = '\0';
+	*w += dst->len + 1;
+}
+
+static lp_str_t subscriber_of(const pb2b_rec_t *r)
+{
+	const lp_str_t *s = lp_qsub_subscriber(r->sub);
+
+	return s->len > 0 ? *s : lp_str_c(pb2b.cfg.default_subscriber);
+}
+
+/* The SUBSCRIBE for r in one block; NULL when memory runs out. */
+static pb2b_send_t *send_build(const pb2b_rec_t *r, int expires)
+{
+	int in_dialog = r->remote_tag.len > 0;
+	lp_str_t from = subscriber_of(r), to = *lp_qsub_record(r->sub);
+	lp_str_t target = in_dialog && r->remote_target.len ? r->remote_target : to;
+	lp_str_t route = in_dialog ? r->route_set : lp_str_c(pb2b.cfg.presence_route);
+	const lp_str_t *pkg = lp_qsub_package(r->sub);
+	pb2b_send_t *s;
+	char *w;
+
+	s = lp_malloc(sizeof(*s) + r->callid.len + r->local_tag.len
+				  + r->remote_tag.len + from.len + to.len + target.len
+				  + route.len + pkg->len + 8);
+	if(!s)
+		return NULL;
+	memset(s, 0, sizeof(*s));
+	s->id = r->id;
+	s->cseq = r->cseq + 1;
+	s->expires = expires;
+	s->in_dialog = in_dialog;
+	w = (char *)(s + 1);
+	put_str(&w, &s->callid, &r->callid);
+	put_str(&w, &s->local_tag, &r->local_tag);
+	put_str(&w, &s->remote_tag, &r->remote_tag);
+	put_str(&w, &s->from_uri, &from);
+	put_str(&w, &s->to_uri, &to);
+	put_str(&w, &s->target, &target);
+	put_str(&w, &s->route, &route);
+	put_str(&w, &s->package, pkg);
+	return s;
+}
+
+/* Build and account one SUBSCRIBE; no state changes when memory runs out
+ * (the timer tries again on its next run). */
+static int send_now(pb2b_rec_t *r, int expires, unsigned int now, pb2b_send_t **out)
+{
+	pb2b_send_t *s = send_build(r, expires);
+
+	if(!s)
+		return ACT_NONE;
+	r->cseq = s->cseq;
+	r->out_cseq = s->cseq;
+	r->out_expires = expires;
+	r->last_sent = now;
+	r->n_sent++;
+	*out = s;
+	return ACT_SEND;
+}
+
+static int start_dialog(pb2b_rec_t *r, unsigned int now, pb2b_send_t **out)
+{
+	char tok[17];
+
+	clear_dialog(r);
+	pb2b_token(tok, pb2b.rand);
+	r->local_tag.len = (int)strlen(tok);
+	memcpy(r->tag_buf, tok, r->local_tag.len + 1);
+	if(send_now(r, pb2b.cfg.default_expiration, now, out) != ACT_SEND)
+		return ACT_NONE;
+	r->state = PB2B_SENT;
+	return ACT_SEND;
+}
+
+/* The subscriber is gone: end the dialog, or wait for the outstanding
+ * initial SUBSCRIBE to tell us the remote tag. */
+static int tick_unsub(pb2b_rec_t *r, unsigned int now, pb2b_send_t **out)
+{
+	if(r->state == PB2B_IDLE)
+		return ACT_DESTROY;
+	if(r->state == PB2B_SENT) {
+		if(!r->deadline)
+			r->deadline = now + pb2b.cfg.wait_for_term_notify;
+		return now >= r->deadline ? ACT_DESTROY : ACT_NONE;
+	}
+	if(send_now(r, 0, now, out) != ACT_SEND)
+		return ACT_NONE;
+	r->state = PB2B_TERMINATING;
+	r->deadline = now + pb2b.cfg.wait_for_term_notify;
+	return ACT_SEND;
+}
+
+static int tick(pb2b_rec_t *r, unsigned int now, pb2b_send_t **out)
+{
+	if(r->state == PB2B_TERMINATING)
+		return now >= r->deadline ? ACT_DESTROY : ACT_NONE;
+	if(r->unsub)
+		return tick_unsub(r, now, out);
+	if(r->out_cseq || now < r->next_send)
+		return ACT_NONE; /* tm reports every final reply, 408 included */
+	if(r->state == PB2B_IDLE)
+		return start_dialog(r, now, out);
+	if(r->state == PB2B_SENT)
+		return ACT_NONE;
+	return send_now(r, pb2b.cfg.default_expiration, now, out);
+}
+
+pb2b_send_t *pb2b_timer(unsigned int now)
+{
+	pb2b_send_t *list = NULL, *s;
+	lp_hentry_t *e, *next;
+	unsigned int i;
+
+	for(i = 0; i < pb2b.recs->size; i++) {
+		lp_htable_lock(pb2b.recs, i);
+		for(e = pb2b.recs->buckets[i].first; e; e = next) {
+			next = e->next;
+			s = NULL;
+			switch(tick((pb2b_rec_t *)e, now, &s)) {
+				case ACT_SEND:
+					s->next = list;
+					list = s;
+					break;
+				case ACT_DESTROY:
+					pb2b_rec_destroy((pb2b_rec_t *)e);
+					break;
+			}
+		}
+		lp_htable_unlock(pb2b.recs, i);
+	}
+	return list;
+}
+
+void pb2b_send_list_free(pb2b_send_t *list)
+{
+	pb2b_send_t *next;
+
+	for(; list; list = next) {
+		next = list->next;
+		lp_free(list);
+	}
+}
+
+/* ---------------------------------------------------------------- lookup */
+
+static int match_callid(const lp_hentry_t *e, const void *key)
+{
+	return lp_str_eq(&((const pb2b_rec_t *)e)->callid, (const lp_str_t *)key);
+}
+
+/* Record of callid with its slot locked, or NULL (nothing locked). */
+static pb2b_rec_t *lock_rec(const lp_str_t *callid, unsigned int *slot)
+{
+	unsigned int h = lp_hash_str(callid);
+	lp_hentry_t *e;
+
+	*slot = lp_htable_slot(pb2b.recs, h);
+	lp_htable_lock(pb2b.recs, *slot);
+	e = lp_htable_find(pb2b.recs, h, match_callid, callid);
+	if(!e)
+		lp_htable_unlock(pb2b.recs, *slot);
+	return (pb2b_rec_t *)e;
+}
+
+/* --------------------------------------------------------------- replies */
+
+static void on_2xx(pb2b_rec_t *r, const pb2b_reply_t *rp, unsigned int now)
+{
+	int exp = rp->expires >= 0 ? rp->expires : r->out_expires;
+
+	if(r->state == PB2B_SENT && set_str(&r->remote_tag, &rp->to_tag) < 0) {
+		go_idle(r, pb2b_retry_time(&pb2b.cfg, now));
+		return;
+	}
+	r->state = PB2B_CONFIRMED;
+	if(rp->contact.len)
+		set_str(&r->remote_target, &rp->contact);
+	if(rp->record_route.len && !r->route_set.len)
+		set_str(&r->route_set, &rp->record_route);
+	if(exp == 0) { /* the server does not keep it: start over later */
+		go_idle(r, pb2b_retry_time(&pb2b.cfg, now));
+		return;
+	}
+	r->expires_at = now + (unsigned int)exp;
+	r->next_send = pb2b_refresh_time(&pb2b.cfg, r->last_sent, r->expires_at);
+}
+
+static void on_error(pb2b_rec_t *r, int code, unsigned int now)
+{
+	/* a refresh the server no longer knows: a new dialog, now */
+	if(code == 481 && r->state != PB2B_SENT) {
+		go_idle(r, now);
+		return;
+	}
+	go_idle(r, pb2b_retry_time(&pb2b.cfg, now));
+}
+
+/* Apply a reply to r; returns ACT_DESTROY when r must go. */
+static int apply_reply(pb2b_rec_t *r, const pb2b_reply_t *rp, unsigned int now)
+{
+	r->out_cseq = 0;
+	r->last_code = rp->code;
+	if(r->state == PB2B_TERMINATING)
+		return rp->code >= 300 ? ACT_DESTROY : ACT_NONE;
+	if(rp->code >= 200 && rp->code < 300)
+		on_2xx(r, rp, now);
+	else
+		on_error(r, rp->code, now);
+	return ACT_NONE;
+}
+
+int pb2b_handle_reply(const lp_str_t *callid, unsigned int cseq,
+		const pb2b_reply_t *rp, unsigned int now)
+{
+	unsigned int slot;
+	pb2b_rec_t *r = lock_rec(callid, &slot);
+
+	if(!r)
+		return -1;
+	if(cseq == r->out_cseq && rp->code >= 200) {
+		if(apply_reply(r, rp, now) == ACT_DESTROY)
+			pb2b_rec_destroy(r);
+	}
+	lp_htable_unlock(pb2b.recs, slot);
+	return 0;
+}
+
+void pb2b_send_failed(const pb2b_send_t *s, unsigned int now)
+{
+	pb2b_reply_t rp;
+
+	memset(&rp, 0, sizeof(rp));
+	rp.code = 408;
+	rp.expires = -1;
+	pb2b_handle_reply(&s->callid, s->cseq, &rp, now);
+}
+
+/* --------------------------------------------------------------- notify */
+
+static int notify_matches(const pb2b_rec_t *r, const pb2b_notify_t *n)
+{
+	if(r->state == PB2B_IDLE || !lp_str_eq(&r->local_tag, &n->to_tag))
+		return 0;
+	/* not yet confirmed: the NOTIFY gives us the remote tag */
+	if(r->remote_tag.len == 0)
+		return 1;
+	return lp_str_eq(&r->remote_tag, &n->from_tag);
+}
+
+static int event_matches(const pb2b_rec_t *r, const pb2b_notify_t *n)
+{
+	lp_event_hdr_t ev;
+
+	if(!n->event.s || lp_event_parse(&n->event, &ev) < 0)
+		return 0;
+	return lp_str_caseeq(&ev.name, lp_qsub_package(r->sub));
+}
+
+/* A server-side termination: when to subscribe again (RFC 6665 4.1.3). */
+static unsigned int retry_after_termination(
+		const lp_str_t *reason, unsigned int now)
+{
+	if(reason->len == 0 || lp_str_caseeq(reason, &LP_STR("deactivated"))
+			|| lp_str_caseeq(reason, &LP_STR("timeout")))
+		return now;
+	return pb2b_retry_time(&pb2b.cfg, now);
+}
+
+static void put_status(pb2b_rec_t *r, const pb2b_notify_t *n,
+		const pb2b_substate_t *ss)
+{
+	lp_qstatus_t st;
+
+	st.content_type = n->content_type;
+	st.document = n->body;
+	st.state = ss->state;
+	st.reason = ss->reason;
+	st.expires = ss->expires > 0 ? (unsigned int)ss->expires : 0;
+	if(lp_qsvc_put(r->sub, &st) == LP_QSVC_ENOMEM)
+		LP_ERR("presence_b2b: no memory for the status of %.*s",
+				LP_STR_FMT(*lp_qsub_record(r->sub)));
+}
+
+/* Apply a matched NOTIFY to r; returns ACT_DESTROY when r must go. */
+static int apply_notify(pb2b_rec_t *r, const pb2b_notify_t *n,
+		const pb2b_substate_t *ss, unsigned int now)
+{
+	if(!r->remote_tag.len && set_str(&r->remote_tag, &n->from_tag) == 0
+			&& r->state == PB2B_SENT)
+		r->state = PB2B_EARLY;
+	r->remote_cseq = n->cseq;
+	r->n_notify++;
+	r->last_substate = (int)ss->state;
+	if(n->contact.len)
+		set_str(&r->remote_target, &n->contact);
+	if(r->unsub || r->state == PB2B_TERMINATING)
+		return ss->state == LP_QSTATE_TERMINATED ? ACT_DESTROY : ACT_NONE;
+	put_status(r, n, ss);
+	if(ss->state == LP_QSTATE_TERMINATED) {
+		go_idle(r, retry_after_termination(&ss->reason, now));
+		return ACT_NONE;
+	}
+	if(ss->expires > 0 && r->state == PB2B_CONFIRMED && !r->out_cseq) {
+		r->expires_at = now + (unsigned int)ss->expires;
+		r->next_send =
+				pb2b_refresh_time(&pb2b.cfg, r->last_sent, r->expires_at);
+	}
+	return ACT_NONE;
+}
+
+int pb2b_handle_notify(const pb2b_notify_t *n, unsigned int now)
+{
+	pb2b_substate_t ss;
+	unsigned int slot;
+	pb2b_rec_t *r;
+
+	/* lenient: a missing or unreadable Subscription-State counts as active */
+	if(!n->has_substate || pb2b_substate_parse(&n->substate, &ss) < 0) {
+		memset(&ss, 0, sizeof(ss));
+		ss.state = LP_QSTATE_ACTIVE;
+		ss.expires = -1;
+	}
+	r = lock_rec(&n->callid, &slot);
+	if(!r)
+		return -1;
+	if(!notify_matches(r, n) || !event_matches(r, n)) {
+		lp_htable_unlock(pb2b.recs, slot);
+		return -1;
+	}
+	if(apply_notify(r, n, &ss, now) == ACT_DESTROY)
+		pb2b_rec_destroy(r);
+	lp_htable_unlock(pb2b.recs, slot);
+	return 1;
+}

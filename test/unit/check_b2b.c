@@ -1,0 +1,609 @@
+/* presence_b2b logic: timing rules, Subscription-State and PIDF parsing, and
+ * whole subscription lives driven through the timer, replies and NOTIFYs on
+ * a test clock (first SUBSCRIBE, refresh, 404 and retry, NOTIFY before the
+ * 2xx, unsubscribe with and without the terminating NOTIFY, server-side
+ * termination, random first-send spreading), the status messages the RPC
+ * subscriber receives, and every allocation failing in turn. */
+#include <check.h>
+#include <stdio.h>
+
+#include "b2b_logic.h"
+#include "lp_test.h"
+
+static unsigned int clock_now;
+static unsigned int seq_rand_v;
+
+static unsigned int t_now(void)
+{
+	return clock_now;
+}
+
+static unsigned int t_rand(void)
+{
+	return seq_rand_v += 7919;
+}
+
+static const pb2b_cfg_t defaults = PB2B_CFG_DEFAULTS;
+
+static void setup(void)
+{
+	lp_test_mem_install();
+	lp_test_log_install();
+	pb2b.cfg = defaults;
+	pb2b.cfg.default_subscriber = "sip:b2b@127.0.0.1";
+	pb2b.cfg.presence_route = "<sip:proxy.example.com;lr>";
+	pb2b.rand = t_rand;
+	pb2b.now = t_now;
+	clock_now = 1000;
+	seq_rand_v = 0;
+}
+
+static void start(void)
+{
+	ck_assert_int_eq(pb2b_init(), 0);
+}
+
+static void stop(void)
+{
+	pb2b_destroy();
+	ck_assert_int_eq(lp_test_mem_live(), 0);
+}
+
+static unsigned int subscribe(const char *uri)
+{
+	unsigned int id = 0;
+	lp_str_t rec = lp_str_c(uri), pkg = LP_STR("presence");
+
+	ck_assert_int_eq(pb2b_rpc_subscribe(&rec, &pkg, NULL, &id), 0);
+	return id;
+}
+
+/* The only SUBSCRIBE the timer sends now (asserts there is exactly one). */
+static pb2b_send_t *one_send(void)
+{
+	pb2b_send_t *s = pb2b_timer(clock_now);
+
+	ck_assert_ptr_nonnull(s);
+	ck_assert_ptr_null(s->next);
+	return s;
+}
+
+static void no_send(void)
+{
+	pb2b_send_t *s = pb2b_timer(clock_now);
+
+	ck_assert_ptr_null(s);
+}
+
+static void reply(const pb2b_send_t *s, int code, const char *to_tag, int expires)
+{
+	pb2b_reply_t r;
+
+	memset(&r, 0, sizeof(r));
+	r.code = code;
+	r.to_tag = lp_str_c(to_tag);
+	r.expires = expires;
+	r.contact = LP_STR("sip:pa@10.0.0.2:5060");
+	r.record_route = LP_STR("<sip:rr2.example.com;lr>,<sip:rr1.example.com;lr>");
+	ck_assert_int_eq(pb2b_handle_reply(&s->callid, s->cseq, &r, clock_now), 0);
+}
+
+static int notify(const pb2b_send_t *s, const char *from_tag,
+		const char *substate, const char *body)
+{
+	pb2b_notify_t n;
+
+	memset(&n, 0, sizeof(n));
+	n.callid = s->callid;
+	n.to_tag = s->local_tag;
+	n.from_tag = lp_str_c(from_tag);
+	n.cseq = 1;
+	n.event = LP_STR("presence");
+	n.has_substate = substate != NULL;
+	n.substate = lp_str_c(substate);
+	n.content_type = LP_STR("application/pidf+xml");
+	n.body = lp_str_c(body);
+	return pb2b_handle_notify(&n, clock_now);
+}
+
+typedef struct found {
+	unsigned int id;
+	int seen;
+	pb2b_rec_t copy;
+} found_t;
+
+static void find_cb(const pb2b_rec_t *r, void *ctx)
+{
+	found_t *f = ctx;
+
+	if(r->id == f->id) {
+		f->seen = 1;
+		f->copy = *r;
+	}
+}
+
+/* A copy of record id (its strings are not to be used), or seen=0. */
+static found_t rec_of(unsigned int id)
+{
+	found_t f;
+
+	memset(&f, 0, sizeof(f));
+	f.id = id;
+	pb2b_foreach(find_cb, &f);
+	return f;
+}
+
+static const char *last_doc(unsigned int id, unsigned int *count)
+{
+	static char buf[256];
+	lp_qmsg_t *m;
+
+	pb2b_view_drain(pb2b.view);
+	m = pb2b_view_last(pb2b.view, id, count);
+	if(!m)
+		return NULL;
+	snprintf(buf, sizeof(buf), "%s|%s|%s", lp_qstate_name(m->state),
+			m->content_type.s, m->document.s);
+	lp_qmsg_free(m);
+	return buf;
+}
+
+/* ------------------------------------------------------------- timing */
+
+START_TEST(test_refresh_time)
+{
+	pb2b_cfg_t c = defaults;
+
+	/* seed example: 3600 s with delta 60 -> after 3540 s */
+	c.resubscribe_delta = 60;
+	ck_assert_uint_eq(pb2b_refresh_time(&c, 100, 100 + 3600), 100 + 3540);
+	/* never sooner than min_resubscribe_time after the last SUBSCRIBE */
+	c.resubscribe_delta = 30;
+	c.min_resubscribe_time = 55;
+	ck_assert_uint_eq(pb2b_refresh_time(&c, 100, 100 + 60), 155);
+	ck_assert_uint_eq(pb2b_refresh_time(&c, 100, 100 + 10), 155);
+	c.min_resubscribe_time = 0;
+	ck_assert_uint_eq(pb2b_refresh_time(&c, 100, 100 + 10), 100);
+	ck_assert_uint_eq(pb2b_retry_time(&c, 50), 170);
+}
+END_TEST
+
+START_TEST(test_first_send_delay)
+{
+	pb2b_cfg_t c = defaults;
+	unsigned int i, t, lo = ~0u, hi = 0;
+
+	ck_assert_uint_eq(pb2b_first_send_time(&c, 10, 12345), 10);
+	c.max_subscribe_delay = 5;
+	for(i = 0; i < 200; i++) {
+		t = pb2b_first_send_time(&c, 10, t_rand());
+		ck_assert_uint_ge(t, 10);
+		ck_assert_uint_le(t, 15);
+		lo = t < lo ? t : lo;
+		hi = t > hi ? t : hi;
+	}
+	ck_assert_uint_lt(lo, hi); /* spread, not all at one time */
+}
+END_TEST
+
+/* ------------------------------------------------------------- parsing */
+
+START_TEST(test_substate_parse)
+{
+	pb2b_substate_t ss;
+
+	ck_assert_int_eq(pb2b_substate_parse(&LP_STR("active;expires=600"), &ss), 0);
+	ck_assert_int_eq(ss.state, LP_QSTATE_ACTIVE);
+	ck_assert_int_eq(ss.expires, 600);
+	ck_assert_int_eq(pb2b_substate_parse(&LP_STR(" Pending "), &ss), 0);
+	ck_assert_int_eq(ss.state, LP_QSTATE_PENDING);
+	ck_assert_int_eq(ss.expires, -1);
+	ck_assert_int_eq(pb2b_substate_parse(
+							 &LP_STR("terminated ; reason = timeout;retry-after=5"), &ss),
+			0);
+	ck_assert_int_eq(ss.state, LP_QSTATE_TERMINATED);
+	ck_assert(lp_str_eq(&ss.reason, &LP_STR("timeout")));
+	ck_assert_int_eq(pb2b_substate_parse(&LP_STR("bogus"), &ss), -1);
+	ck_assert_int_eq(pb2b_substate_parse(&LP_STR("active;expires=x"), &ss), -1);
+	ck_assert_int_eq(pb2b_substate_parse(&LP_STR(""), &ss), -1);
+}
+END_TEST
+
+START_TEST(test_pidf_elements)
+{
+	lp_str_t doc = LP_STR("<?xml version=\"1.0\"?><presence xmlns=\"urn:ietf:"
+						  "params:xml:ns:pidf\" entity=\"sip:bob@x\"><tuple id=\"t1\">"
+						  "<status><basic> open </basic></status>"
+						  "<note>at lunch</note></tuple></presence>");
+	lp_str_t pfx = LP_STR("<p:presence xmlns:p=\"urn:ietf:params:xml:ns:pidf\">"
+						  "<p:tuple><p:status><p:basic>closed</p:basic>"
+						  "</p:status></p:tuple></p:presence>");
+	lp_str_t v;
+
+	v = pb2b_pidf_element(&doc, "basic");
+	ck_assert(lp_str_eq(&v, &LP_STR("open")));
+	v = pb2b_pidf_element(&doc, "note");
+	ck_assert(lp_str_eq(&v, &LP_STR("at lunch")));
+	v = pb2b_pidf_element(&pfx, "basic");
+	ck_assert(lp_str_eq(&v, &LP_STR("closed")));
+	v = pb2b_pidf_element(&pfx, "note");
+	ck_assert_ptr_null(v.s);
+	v = pb2b_pidf_element(&LP_STR("<xbasic>no</xbasic>"), "basic");
+	ck_assert_ptr_null(v.s);
+}
+END_TEST
+
+/* -------------------------------------------------------------- lives */
+
+START_TEST(test_subscribe_notify_refresh)
+{
+	unsigned int id, n;
+	pb2b_send_t *s, *r;
+	found_t f;
+
+	pb2b.cfg.default_expiration = 60;
+	pb2b.cfg.resubscribe_delta = 10;
+	pb2b.cfg.min_resubscribe_time = 5;
+	start();
+	id = subscribe("sip:bob@example.com");
+	f = rec_of(id);
+	ck_assert(f.seen);
+	ck_assert_int_eq(f.copy.state, PB2B_IDLE);
+
+	s = one_send();
+	ck_assert_uint_eq(s->id, id);
+	ck_assert_int_eq(s->expires, 60);
+	ck_assert_int_eq(s->in_dialog, 0);
+	ck_assert_str_eq(s->to_uri.s, "sip:bob@example.com");
+	ck_assert_str_eq(s->target.s, "sip:bob@example.com");
+	ck_assert_str_eq(s->from_uri.s, "sip:b2b@127.0.0.1");
+	ck_assert_str_eq(s->route.s, "<sip:proxy.example.com;lr>");
+	ck_assert_str_eq(s->package.s, "presence");
+	ck_assert_int_eq(s->remote_tag.len, 0);
+	ck_assert_int_eq(rec_of(id).copy.state, PB2B_SENT);
+	no_send(); /* nothing while the SUBSCRIBE is out */
+
+	clock_now += 1;
+	reply(s, 202, "srv1", 40);
+	f = rec_of(id);
+	ck_assert_int_eq(f.copy.state, PB2B_CONFIRMED);
+	ck_assert_uint_eq(f.copy.expires_at, 1001 + 40);
+	ck_assert_uint_eq(f.copy.next_send, 1001 + 30);
+
+	ck_assert_int_eq(notify(s, "srv1", "active;expires=40",
+							 "<presence><tuple><status><basic>open</basic></status></tuple></presence>"),
+			1);
+	ck_assert_str_eq(last_doc(id, &n),
+			"active|application/pidf+xml|<presence><tuple><status><basic>open</basic></status></tuple></presence>");
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(notify(s, "other", "active", "x"), -1); /* wrong remote tag */
+
+	clock_now = 1001 + 29;
+	no_send();
+	clock_now = 1001 + 30;
+	r = one_send();
+	ck_assert_int_eq(r->in_dialog, 1);
+	ck_assert_str_eq(r->remote_tag.s, "srv1");
+	ck_assert_str_eq(r->local_tag.s, s->local_tag.s);
+	ck_assert_str_eq(r->callid.s, s->callid.s);
+	ck_assert_str_eq(r->target.s, "sip:pa@10.0.0.2:5060");
+	ck_assert_str_eq(r->route.s, "<sip:rr2.example.com;lr>,<sip:rr1.example.com;lr>");
+	ck_assert_uint_eq(r->cseq, s->cseq + 1);
+	reply(s, 500, "", -1); /* a stale reply (old CSeq) changes nothing */
+	ck_assert_int_eq(rec_of(id).copy.state, PB2B_CONFIRMED);
+	reply(r, 200, "srv1", 60);
+	ck_assert_uint_eq(rec_of(id).copy.next_send, 1031 + 50);
+	pb2b_send_list_free(s);
+	pb2b_send_list_free(r);
+
+	ck_assert_int_eq(pb2b_rpc_unsubscribe(id), 0);
+	s = one_send();
+	ck_assert_int_eq(s->expires, 0);
+	ck_assert_int_eq(rec_of(id).copy.state, PB2B_TERMINATING);
+	reply(s, 200, "srv1", 0);
+	ck_assert(rec_of(id).seen);
+	ck_assert_int_eq(notify(s, "srv1", "terminated;reason=timeout", ""), 1);
+	ck_assert(!rec_of(id).seen); /* gone with the terminating NOTIFY */
+	ck_assert_int_eq(notify(s, "srv1", "terminated", ""), -1);
+	pb2b_send_list_free(s);
+	stop();
+}
+END_TEST
+
+START_TEST(test_notify_before_2xx)
+{
+	unsigned int id, n;
+	pb2b_send_t *s;
+
+	start();
+	id = subscribe("sip:carol@example.com");
+	s = one_send();
+	ck_assert_int_eq(notify(s, "srvtag", "pending;expires=3600", ""), 1);
+	ck_assert_int_eq(rec_of(id).copy.state, PB2B_EARLY);
+	ck_assert_str_eq(last_doc(id, &n), "pending|application/pidf+xml|");
+	ck_assert_int_eq(notify(s, "another", "active", ""), -1);
+	reply(s, 200, "srvtag", 3600);
+	ck_assert_int_eq(rec_of(id).copy.state, PB2B_CONFIRMED);
+	ck_assert_int_eq(notify(s, "srvtag", "active;expires=3599", "<basic>open</basic>"), 1);
+	ck_assert_str_eq(last_doc(id, &n), "active|application/pidf+xml|<basic>open</basic>");
+	ck_assert_uint_eq(n, 2);
+	pb2b_send_list_free(s);
+	stop();
+}
+END_TEST
+
+START_TEST(test_unmatched_notifies)
+{
+	unsigned int id;
+	pb2b_send_t *s;
+	pb2b_notify_t n;
+
+	start();
+	id = subscribe("sip:dave@example.com");
+	s = one_send();
+	memset(&n, 0, sizeof(n));
+	n.callid = LP_STR("unknown@x");
+	n.to_tag = s->local_tag;
+	n.event = LP_STR("presence");
+	ck_assert_int_eq(pb2b_handle_notify(&n, clock_now), -1);
+	n.callid = s->callid;
+	n.to_tag = LP_STR("notmine");
+	ck_assert_int_eq(pb2b_handle_notify(&n, clock_now), -1);
+	n.to_tag = s->local_tag;
+	n.event = LP_STR("dialog");
+	ck_assert_int_eq(pb2b_handle_notify(&n, clock_now), -1);
+	n.event = LP_STR_NULL;
+	ck_assert_int_eq(pb2b_handle_notify(&n, clock_now), -1);
+	n.event = LP_STR("presence;id=1");
+	n.from_tag = LP_STR("t");
+	ck_assert_int_eq(pb2b_handle_notify(&n, clock_now), 1);
+	ck_assert_uint_eq(rec_of(id).copy.n_notify, 1);
+	pb2b_send_list_free(s);
+	stop();
+}
+END_TEST
+
+START_TEST(test_error_then_retry)
+{
+	unsigned int id;
+	pb2b_send_t *s, *r;
+	found_t f;
+
+	pb2b.cfg.on_error_retry_time = 7;
+	start();
+	id = subscribe("sip:nobody@example.com");
+	s = one_send();
+	reply(s, 404, "x", -1);
+	f = rec_of(id);
+	ck_assert_int_eq(f.copy.state, PB2B_IDLE);
+	ck_assert_int_eq(f.copy.last_code, 404);
+	ck_assert_uint_eq(f.copy.next_send, 1007);
+	ck_assert_int_eq(notify(s, "x", "active", ""), -1); /* dialog is gone */
+	clock_now = 1006;
+	no_send();
+	clock_now = 1007;
+	r = one_send();
+	ck_assert_str_eq(r->callid.s, s->callid.s);
+	ck_assert_str_ne(r->local_tag.s, s->local_tag.s); /* a new dialog */
+	ck_assert_int_eq(r->in_dialog, 0);
+	pb2b_send_failed(r, clock_now); /* could not send: like a 408 */
+	ck_assert_int_eq(rec_of(id).copy.last_code, 408);
+	ck_assert_uint_eq(rec_of(id).copy.next_send, 1014);
+	pb2b_send_list_free(s);
+	pb2b_send_list_free(r);
+	/* no dialog: unsubscribing removes the record at once */
+	ck_assert_int_eq(pb2b_rpc_unsubscribe(id), 0);
+	ck_assert(!rec_of(id).seen);
+	stop();
+}
+END_TEST
+
+START_TEST(test_refresh_481_starts_over)
+{
+	unsigned int id;
+	pb2b_send_t *s, *r;
+
+	pb2b.cfg.default_expiration = 60;
+	start();
+	id = subscribe("sip:erin@example.com");
+	s = one_send();
+	reply(s, 200, "t1", 60);
+	clock_now = 1030;
+	r = one_send();
+	reply(r, 481, "", -1);
+	ck_assert_int_eq(rec_of(id).copy.state, PB2B_IDLE);
+	ck_assert_uint_eq(rec_of(id).copy.next_send, 1030);
+	pb2b_send_list_free(r);
+	r = one_send();
+	ck_assert_int_eq(r->in_dialog, 0);
+	pb2b_send_list_free(r);
+	pb2b_send_list_free(s);
+	stop();
+}
+END_TEST
+
+START_TEST(test_unsubscribe_without_term_notify)
+{
+	unsigned int id;
+	pb2b_send_t *s, *u;
+
+	pb2b.cfg.wait_for_term_notify = 3;
+	start();
+	id = subscribe("sip:fay@example.com");
+	s = one_send();
+	reply(s, 200, "t1", 3600);
+	ck_assert_int_eq(pb2b_rpc_unsubscribe(id), 0);
+	u = one_send();
+	ck_assert_int_eq(u->expires, 0);
+	reply(u, 200, "t1", 0);
+	clock_now = 1002;
+	no_send();
+	ck_assert(rec_of(id).seen);
+	clock_now = 1003;
+	no_send();
+	ck_assert(!rec_of(id).seen);
+	pb2b_send_list_free(s);
+	pb2b_send_list_free(u);
+	stop();
+}
+END_TEST
+
+/* Unsubscribed while the first SUBSCRIBE is out: the dialog is ended as
+ * soon as its remote tag is known. */
+START_TEST(test_unsubscribe_while_unconfirmed)
+{
+	unsigned int id;
+	pb2b_send_t *s, *u;
+
+	start();
+	id = subscribe("sip:gus@example.com");
+	s = one_send();
+	ck_assert_int_eq(pb2b_rpc_unsubscribe(id), 0);
+	no_send();
+	reply(s, 200, "t9", 3600);
+	u = one_send();
+	ck_assert_int_eq(u->expires, 0);
+	ck_assert_str_eq(u->remote_tag.s, "t9");
+	ck_assert_int_eq(notify(u, "t9", "terminated", ""), 1);
+	ck_assert(!rec_of(id).seen);
+	pb2b_send_list_free(s);
+	pb2b_send_list_free(u);
+	stop();
+}
+END_TEST
+
+START_TEST(test_server_terminates)
+{
+	unsigned int id, n;
+	pb2b_send_t *s, *r;
+
+	pb2b.cfg.on_error_retry_time = 50;
+	start();
+	id = subscribe("sip:hal@example.com");
+	s = one_send();
+	reply(s, 200, "t1", 3600);
+	ck_assert_int_eq(notify(s, "t1", "terminated;reason=rejected", ""), 1);
+	ck_assert_str_eq(last_doc(id, &n), "terminated|application/pidf+xml|");
+	ck_assert_int_eq(rec_of(id).copy.state, PB2B_IDLE);
+	ck_assert_uint_eq(rec_of(id).copy.next_send, 1050);
+	clock_now = 1050;
+	r = one_send();
+	reply(r, 200, "t2", 3600);
+	ck_assert_int_eq(notify(r, "t2", "terminated;reason=timeout", ""), 1);
+	ck_assert_uint_eq(rec_of(id).copy.next_send, 1050); /* at once */
+	pb2b_send_list_free(s);
+	pb2b_send_list_free(r);
+	stop();
+}
+END_TEST
+
+START_TEST(test_max_subscribe_delay_spreads)
+{
+	unsigned int ids[20], i, lo = ~0u, hi = 0, t;
+	char uri[64];
+	pb2b_send_t *s;
+	int sent = 0;
+
+	pb2b.cfg.max_subscribe_delay = 4;
+	start();
+	for(i = 0; i < 20; i++) {
+		snprintf(uri, sizeof(uri), "sip:u%u@example.com", i);
+		ids[i] = subscribe(uri);
+		t = rec_of(ids[i]).copy.next_send;
+		ck_assert_uint_le(t, 1004);
+		lo = t < lo ? t : lo;
+		hi = t > hi ? t : hi;
+	}
+	ck_assert_uint_lt(lo, hi);
+	for(clock_now = 1000; clock_now <= 1004; clock_now++) {
+		s = pb2b_timer(clock_now);
+		for(pb2b_send_t *x = s; x; x = x->next)
+			sent++;
+		pb2b_send_list_free(s);
+	}
+	ck_assert_int_eq(sent, 20);
+	stop();
+}
+END_TEST
+
+START_TEST(test_no_provider_when_disabled)
+{
+	unsigned int id;
+	lp_str_t rec = LP_STR("sip:x@example.com"), pkg = LP_STR("presence");
+
+	pb2b.cfg.handle_presence = 0;
+	start();
+	ck_assert_int_eq(pb2b_rpc_subscribe(&rec, &pkg, NULL, &id), LP_QSVC_ENOPROV);
+	ck_assert_int_eq(pb2b_count(), 0);
+	stop();
+}
+END_TEST
+
+/* A whole life with allocation n failing: nothing crashes or leaks. */
+static void oom_life(void)
+{
+	unsigned int id = 0, n;
+	pb2b_send_t *s, *u;
+	lp_str_t rec = LP_STR("sip:oom@example.com"), pkg = LP_STR("presence");
+
+	if(pb2b_init() < 0)
+		return;
+	if(pb2b_rpc_subscribe(&rec, &pkg, NULL, &id) == 0) {
+		s = pb2b_timer(clock_now);
+		if(s) {
+			reply(s, 200, "t1", 3600);
+			notify(s, "t1", "active", "<basic>open</basic>");
+			last_doc(id, &n);
+		}
+		pb2b_rpc_unsubscribe(id);
+		u = pb2b_timer(clock_now);
+		if(u)
+			notify(u, "t1", "terminated", "");
+		pb2b_send_list_free(s);
+		pb2b_send_list_free(u);
+	}
+	pb2b_destroy();
+}
+
+START_TEST(test_every_allocation_fails)
+{
+	long calls;
+	int n;
+
+	oom_life();
+	ck_assert_int_eq(lp_test_mem_live(), 0);
+	calls = lp_test_mem_calls();
+	ck_assert_int_gt(calls, 10);
+	for(n = 1; n <= calls; n++) {
+		lp_test_mem_install();
+		lp_test_mem_fail_at(n);
+		oom_life();
+		ck_assert_msg(lp_test_mem_live() == 0, "leak when allocation %d fails", n);
+	}
+}
+END_TEST
+
+Suite *b2b_suite(void)
+{
+	Suite *s = suite_create("b2b");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_add_test(tc, test_refresh_time);
+	tcase_add_test(tc, test_first_send_delay);
+	tcase_add_test(tc, test_substate_parse);
+	tcase_add_test(tc, test_pidf_elements);
+	tcase_add_test(tc, test_subscribe_notify_refresh);
+	tcase_add_test(tc, test_notify_before_2xx);
+	tcase_add_test(tc, test_unmatched_notifies);
+	tcase_add_test(tc, test_error_then_retry);
+	tcase_add_test(tc, test_refresh_481_starts_over);
+	tcase_add_test(tc, test_unsubscribe_without_term_notify);
+	tcase_add_test(tc, test_unsubscribe_while_unconfirmed);
+	tcase_add_test(tc, test_server_terminates);
+	tcase_add_test(tc, test_max_subscribe_delay_spreads);
+	tcase_add_test(tc, test_no_provider_when_disabled);
+	tcase_add_test(tc, test_every_allocation_fails);
+	suite_add_tcase(s, tc);
+	return s;
+}
