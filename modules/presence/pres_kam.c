@@ -143,6 +143,7 @@ int pres_kam_publish(struct sip_msg *msg, str *sender)
 		LM_INFO("PUBLISH for %.*s@%.*s answered %d %s\n", LP_STR_FMT(req.user),
 				LP_STR_FMT(req.domain), rep.code, rep.reason);
 	reply(msg, &rep);
+	pres_publish_notify(&req, &rep);
 	return rc == 0 ? 1 : -1;
 }
 

@@ -20,6 +20,8 @@ typedef struct pres_reply {
 	lp_str_t to_tag; /* SUBSCRIBE: the To tag to answer with (points into
 						the stored or request data; valid until return) */
 	char to_tag_buf[128];
+	pres_ev_t *notify_ev; /* PUBLISH: the state changed, NOTIFY the watchers
+							 of this event once the reply is sent */
 } pres_reply_t;
 
 /* Expires header: absent, malformed */
@@ -65,8 +67,13 @@ typedef struct pres_subscribe_req {
 int pres_check_expires(int expires, const pres_ev_t *ev, pres_reply_t *rep);
 
 /* Handle a PUBLISH (RFC 3903). Always fills rep; returns 0 when the reply
- * is a 2xx, -1 otherwise. */
+ * is a 2xx, -1 otherwise. The watchers are not notified yet: the caller
+ * sends the reply first, then calls pres_publish_notify (so the publisher
+ * never waits for a fan-out). */
 int pres_handle_publish(const pres_publish_req_t *req, pres_reply_t *rep);
+/* NOTIFY the watchers after a PUBLISH that changed the state (a no-op when
+ * rep->notify_ev is NULL); returns the NOTIFYs sent. */
+int pres_publish_notify(const pres_publish_req_t *req, const pres_reply_t *rep);
 
 /* Handle a SUBSCRIBE (RFC 6665): fills rep, and when the reply is a 2xx
  * returns in *notify the NOTIFY to send right after it (malloc block, caller

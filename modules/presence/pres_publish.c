@@ -134,7 +134,7 @@ static int publish_store(const pres_publish_req_t *req, pres_ev_t *ev,
 	}
 	reply_ok(rep, &etag, expires);
 	if(req->body.len)
-		pres_notify_watchers(&req->user, &req->domain, ev, &req->sender);
+		rep->notify_ev = ev;
 	return 0;
 }
 
@@ -153,7 +153,7 @@ static int publish_remove(const pres_publish_req_t *req, pres_ev_t *ev, pres_rep
 	if(rc < 0)
 		return stored_error(rc, rep);
 	reply_ok(rep, &req->if_match, 0);
-	pres_notify_watchers(&req->user, &req->domain, ev, &req->sender);
+	rep->notify_ev = ev;
 	return 0;
 }
 
@@ -166,6 +166,7 @@ int pres_handle_publish(const pres_publish_req_t *req, pres_reply_t *rep)
 	int expires, rc = -1;
 
 	rep->hdrs_len = 0;
+	rep->notify_ev = NULL;
 	if(!pres.cfg.db_url) {
 		LP_ERR("PUBLISH in library mode (presence has no db_url)");
 		return pres_reply_error(rep);
@@ -188,4 +189,12 @@ int pres_handle_publish(const pres_publish_req_t *req, pres_reply_t *rep)
 done:
 	free(old_body.s);
 	return rc;
+}
+
+int pres_publish_notify(const pres_publish_req_t *req, const pres_reply_t *rep)
+{
+	if(!rep->notify_ev)
+		return 0;
+	return pres_notify_watchers(&req->user, &req->domain, rep->notify_ev,
+			&req->sender);
 }

@@ -359,6 +359,7 @@ static int publish(const pres_publish_req_t *r, pres_reply_t *rep)
 {
 	memset(rep, 0, sizeof(*rep));
 	pres_handle_publish(r, rep);
+	pres_publish_notify(r, rep); /* as the glue does, after the reply */
 	return rep->code;
 }
 
