@@ -6,7 +6,7 @@
 # KAMAILIO_SRC=/path builds against another configured Kamailio tree.
 KAMAILIO_SRC ?= $(CURDIR)/build/kamailio-5.6.3
 export KAMAILIO_SRC
-MODULES := presence presence_xml presence_b2b
+MODULES := presence presence_xml pua presence_b2b
 
 all: modules
 

@@ -1,0 +1,360 @@
+/* Subscriptions (RFC 6665): the SUBSCRIBE dialog pua keeps for a watcher
+ * (Call-ID, our tag, the server's tag, CSeq, route set, remote target),
+ * its refreshes and end, and the NOTIFYs that arrive in it, the first of
+ * which may come before the 2xx. A 481 or a terminating NOTIFY ends the
+ * dialog and tells the owner's callbacks. */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <string.h>
+
+#include "lp_log.h"
+#include "pua_logic.h"
+
+#define PUA_MAX_RETRIES 2
+
+static unsigned int now(void)
+{
+	return pua.now();
+}
+
+static void rec_drop(pua_rec_t *r)
+{
+	pua_db_removed(r);
+	pua_rec_unlink(r);
+	pua_rec_free(r);
+}
+
+static int fill_new(pua_rec_t *r, const subs_info_t *s)
+{
+	char cid[96], tag[64];
+	lp_str_t c = {cid, 0}, t = {tag, 0};
+
+	c.len = pua_new_token(cid, sizeof(cid), "pua.");
+	t.len = pua_new_token(tag, sizeof(tag), "");
+	r->event = s->event;
+	r->source_flag = s->source_flag;
+	r->cb_param = s->cb_param;
+	if(c.len < 0 || t.len < 0 || pua_rec_set(&r->id, &s->id) < 0
+			|| pua_rec_set(&r->watcher_uri, s->watcher_uri) < 0
+			|| pua_rec_set(&r->contact, s->contact) < 0
+			|| pua_rec_set(&r->remote_contact, s->remote_target) < 0
+			|| pua_rec_set(&r->outbound_proxy, s->outbound_proxy) < 0
+			|| pua_rec_set(&r->extra_headers, s->extra_headers) < 0
+			|| pua_rec_set(&r->call_id, &c) < 0
+			|| pua_rec_set(&r->from_tag, &t) < 0)
+		return -1;
+	return 0;
+}
+
+/* A new subscription (lock held): linked, its initial SUBSCRIBE built. */
+static pua_req_t *subs_create(subs_info_t *s, int expires, int *err)
+{
+	pua_rec_t *r;
+	pua_req_t *q;
+
+	if((s->flag & UPDATE_TYPE) || expires == 0 || !s->contact
+			|| s->contact->len <= 0) {
+		*err = -1;
+		return NULL;
+	}
+	r = pua_rec_new(PUA_SUBS, s->pres_uri);
+	if(!r || fill_new(r, s) < 0) {
+		pua_rec_free(r);
+		*err = -2;
+		return NULL;
+	}
+	r->desired_expires = now() + (unsigned int)expires;
+	q = pua_req_subscribe(r, expires);
+	if(!q) {
+		pua_rec_free(r);
+		*err = -2;
+		return NULL;
+	}
+	pua_rec_link(r);
+	return q;
+}
+
+/* An existing subscription (lock held): refresh, or end with Expires 0.
+ * While a SUBSCRIBE is outstanding only the wish is recorded. */
+static pua_req_t *subs_update(pua_rec_t *r, int expires, int *err)
+{
+	if(expires == 0) {
+		r->desired_expires = now();
+		if(r->req_kind != PUA_RK_NONE) {
+			r->unsub_pending = 1;
+			return NULL;
+		}
+		return pua_req_subscribe(r, 0);
+	}
+	r->desired_expires = now() + (unsigned int)expires;
+	r->unsub_pending = 0;
+	if(r->req_kind != PUA_RK_NONE)
+		return NULL;
+	return pua_req_subscribe(r, expires);
+}
+
+int pua_send_subscribe(subs_info_t *s)
+{
+	pua_rec_t *r;
+	pua_req_t *q = NULL;
+	unsigned int slot;
+	int expires, err = 0;
+
+	if(!s || !s->pres_uri || s->pres_uri->len <= 0 || !s->watcher_uri
+			|| s->watcher_uri->len <= 0 || !pua_event_get(s->event)) {
+		LP_ERR("send_subscribe: no presentity, no watcher or unknown event %d",
+				s ? s->event : 0);
+		return -1;
+	}
+	expires = pua_norm_expires(s->expires);
+	slot = lp_htable_slot(pua.table, pua_hash(s->pres_uri));
+	lp_htable_lock(pua.table, slot);
+	r = pua_find_subs(s->pres_uri, s->watcher_uri, &s->id, s->event);
+	if(!r && pua.cfg.db_mode == PUA_DB_ONLY)
+		r = pua_db_fetch(PUA_SUBS, s->pres_uri, &s->id, s->event, s->watcher_uri);
+	if(r)
+		q = subs_update(r, expires, &err);
+	else
+		q = subs_create(s, expires, &err);
+	lp_htable_unlock(pua.table, slot);
+	if(err < 0)
+		LP_ERR("send_subscribe to %.*s for %.*s failed (%d)",
+				LP_STR_FMT(*s->pres_uri), LP_STR_FMT(*s->watcher_uri), err);
+	if(q && pua_req_send(q) < 0)
+		return -3;
+	return err;
+}
+
+/* The route set of the dialog-creating 2xx: its Record-Route reversed. */
+static void set_route_from_reply(pua_rec_t *r, const lp_str_t *rr)
+{
+	char buf[2048];
+	lp_str_t rs = {buf, 0};
+
+	if(!rr || rr->len <= 0 || r->record_route.len > 0)
+		return;
+	rs.len = pua_rr_reverse(rr, buf, sizeof(buf));
+	if(rs.len > 0)
+		pua_rec_set(&r->record_route, &rs);
+}
+
+/* 2xx (lock held). */
+static pua_req_t *subs_ok(pua_rec_t *r, int kind, const pua_reply_t *rep, int *gone)
+{
+	if(kind == PUA_RK_REMOVE) {
+		*gone = 1;
+		return NULL;
+	}
+	if(r->to_tag.len == 0 && rep->to_tag.len > 0) {
+		pua_rec_set(&r->to_tag, &rep->to_tag);
+		set_route_from_reply(r, &rep->record_route);
+	}
+	if(rep->contact.len > 0) /* a 2xx to SUBSCRIBE refreshes the target */
+		pua_rec_set(&r->remote_contact, &rep->contact);
+	r->granted = rep->expires >= 0 ? (unsigned int)rep->expires
+								   : (unsigned int)r->req_expires;
+	r->expires = now() + r->granted;
+	r->retries = 0;
+	pua_db_changed(r);
+	if(r->unsub_pending) {
+		r->unsub_pending = 0;
+		return pua_req_subscribe(r, 0);
+	}
+	return NULL;
+}
+
+static pua_req_t *subs_error(pua_rec_t *r, int kind, const pua_reply_t *rep, int *gone)
+{
+	*gone = 1;
+	if(kind != PUA_RK_REMOVE && rep->code == 423
+			&& rep->min_expires > r->req_expires
+			&& r->retries < PUA_MAX_RETRIES) {
+		r->retries++;
+		*gone = 0;
+		if(r->desired_expires < now() + (unsigned int)rep->min_expires)
+			r->desired_expires = now() + (unsigned int)rep->min_expires;
+		return pua_req_subscribe(r, rep->min_expires);
+	}
+	return NULL;
+}
+
+void pua_subs_reply(const pua_reply_t *rep)
+{
+	pua_rec_t *r;
+	pua_req_t *q = NULL;
+	ua_pres_t *v;
+	unsigned int slot = lp_htable_slot(pua.table, pua_hash(&rep->pres_uri));
+	int kind, gone = 0;
+
+	lp_htable_lock(pua.table, slot);
+	r = pua_find_serial(&rep->pres_uri, rep->serial);
+	if(!r || r->req_no != rep->req_no || r->req_kind == PUA_RK_NONE) {
+		lp_htable_unlock(pua.table, slot);
+		return;
+	}
+	kind = r->req_kind;
+	r->req_kind = PUA_RK_NONE;
+	r->last_code = rep->code;
+	if(rep->code >= 200 && rep->code < 300)
+		q = subs_ok(r, kind, rep, &gone);
+	else
+		q = subs_error(r, kind, rep, &gone);
+	if(!q && !gone && rep->code >= 300)
+		gone = 1;
+	if(gone)
+		r->subs_state = PUA_SUBS_TERMINATED;
+	v = pua_cb_view(r);
+	if(gone)
+		rec_drop(r);
+	lp_htable_unlock(pua.table, slot);
+	pua_run_callbacks_view(v, rep->msg);
+	if(q)
+		pua_req_send(q);
+}
+
+/* Subscription-State: "active;expires=60", "terminated;reason=timeout". */
+int pua_parse_subs_state(const lp_str_t *v, int *expires)
+{
+	static const struct {
+		const char *name;
+		int state;
+	} states[] = {{"active", PUA_SUBS_ACTIVE}, {"pending", PUA_SUBS_PENDING},
+			{"terminated", PUA_SUBS_TERMINATED}};
+	lp_str_t s = *v, name;
+	char *semi, *e;
+	unsigned int i;
+
+	*expires = -1;
+	lp_str_trim(&s);
+	if(s.len <= 0)
+		return -1;
+	semi = memchr(s.s, ';', s.len);
+	name.s = s.s;
+	name.len = semi ? (int)(semi - s.s) : s.len;
+	lp_str_trim(&name);
+	e = semi ? memmem(semi, s.s + s.len - semi, "expires=", 8) : NULL;
+	if(e) {
+		*expires = 0;
+		for(e += 8; e < s.s + s.len && *e >= '0' && *e <= '9'; e++)
+			if(*expires < 100000000)
+				*expires = *expires * 10 + (*e - '0');
+	}
+	for(i = 0; i < sizeof(states) / sizeof(states[0]); i++) {
+		lp_str_t n = lp_str_c(states[i].name);
+		if(lp_str_caseeq(&name, &n))
+			return states[i].state;
+	}
+	return -1;
+}
+
+/* The first NOTIFY of a dialog whose 2xx has not come yet confirms it:
+ * the server's tag, target and route set (in the order received: we are
+ * the UAS of the NOTIFY) come from it. */
+static void confirm_from_notify(pua_rec_t *r, const pua_notify_t *n)
+{
+	pua_rec_set(&r->to_tag, &n->from_tag);
+	if(n->contact.len > 0)
+		pua_rec_set(&r->remote_contact, &n->contact);
+	if(n->record_route.len > 0)
+		pua_rec_set(&r->record_route, &n->record_route);
+}
+
+static pua_rec_t *notify_dialog(const pua_notify_t *n, int check_contact)
+{
+	pua_rec_t *r;
+
+	r = pua_find_dialog(&n->pres_uri, &n->call_id, &n->to_tag, &n->from_tag,
+			check_contact && n->contact.len ? &n->contact : NULL);
+	if(!r && pua.cfg.db_mode == PUA_DB_ONLY)
+		r = pua_db_fetch_dialog(&n->pres_uri, &n->call_id, &n->to_tag);
+	return r;
+}
+
+int pua_handle_notify(const pua_notify_t *n)
+{
+	pua_rec_t *r;
+	ua_pres_t *v;
+	unsigned int slot = lp_htable_slot(pua.table, pua_hash(&n->pres_uri));
+	int state, expires, gone;
+
+	lp_htable_lock(pua.table, slot);
+	r = notify_dialog(n, pua.cfg.check_remote_contact);
+	if(!r) {
+		lp_htable_unlock(pua.table, slot);
+		return 481;
+	}
+	if(r->to_tag.len == 0)
+		confirm_from_notify(r, n);
+	r->notifies++;
+	state = pua_parse_subs_state(&n->subs_state, &expires);
+	if(state > 0)
+		r->subs_state = state;
+	if(expires > 0 && state != PUA_SUBS_TERMINATED) {
+		r->expires = now() + (unsigned int)expires;
+		if(r->granted == 0 || (unsigned int)expires < r->granted)
+			r->granted = (unsigned int)expires;
+	}
+	gone = state == PUA_SUBS_TERMINATED;
+	if(!gone)
+		pua_db_changed(r);
+	v = pua_cb_view(r);
+	if(v)
+		v->last_code = 0; /* a NOTIFY, not a reply */
+	if(gone)
+		rec_drop(r);
+	lp_htable_unlock(pua.table, slot);
+	pua_run_callbacks_view(v, n->msg);
+	return 200;
+}
+
+int pua_update_contact(const pua_notify_t *n)
+{
+	pua_rec_t *r;
+	unsigned int slot = lp_htable_slot(pua.table, pua_hash(&n->pres_uri));
+	int rc = -1;
+
+	if(n->contact.len <= 0)
+		return -1;
+	lp_htable_lock(pua.table, slot);
+	r = notify_dialog(n, 0); /* its contact is what changes */
+	if(r && pua_rec_set(&r->remote_contact, &n->contact) == 0) {
+		pua_db_changed(r);
+		rc = 0;
+	}
+	lp_htable_unlock(pua.table, slot);
+	return rc;
+}
+
+int pua_is_dialog(ua_pres_t *p)
+{
+	pua_rec_t *r;
+	unsigned int slot;
+	const lp_str_t *contact = NULL;
+
+	if(!p || !p->pres_uri || p->pres_uri->len <= 0)
+		return -1;
+	if(pua.cfg.check_remote_contact && p->remote_contact.len > 0)
+		contact = &p->remote_contact;
+	slot = lp_htable_slot(pua.table, pua_hash(p->pres_uri));
+	lp_htable_lock(pua.table, slot);
+	r = pua_find_dialog(p->pres_uri, &p->call_id, &p->from_tag, &p->to_tag, contact);
+	lp_htable_unlock(pua.table, slot);
+	return r ? 0 : -1;
+}
+
+void pua_on_reply(const pua_reply_t *rep)
+{
+	unsigned int slot = lp_htable_slot(pua.table, pua_hash(&rep->pres_uri));
+	pua_rec_t *r;
+	int kind = 0;
+
+	lp_htable_lock(pua.table, slot);
+	r = pua_find_serial(&rep->pres_uri, rep->serial);
+	if(r)
+		kind = r->kind;
+	lp_htable_unlock(pua.table, slot);
+	if(kind == PUA_PUBL)
+		pua_publ_reply(rep);
+	else if(kind == PUA_SUBS)
+		pua_subs_reply(rep);
+}
