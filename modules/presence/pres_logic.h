@@ -124,6 +124,10 @@ int pres_add_event(pres_ev_t *ev);
 pres_ev_t *pres_event_by_hdr(const lp_str_t *value); /* NULL: unknown */
 int pres_allow_events(char *buf, int size);
 
+/* The RPID sphere of the presentity's newest presence publication, when
+ * enable_sphere_check is set; malloc'd, or NULL. */
+char *pres_sphere_of(const lp_str_t *pres_uri);
+
 /* Utilities */
 int pres_split_uri(const lp_str_t *uri, lp_str_t *user, lp_str_t *domain);
 /* Write "sip:user@domain" into buf; returns length or -1. */

@@ -96,6 +96,7 @@ static int check_auth(const pres_subscribe_req_t *req, pres_ev_t *ev,
 	}
 	if(!ev->req_auth || !ev->get_auth_status)
 		return 0;
+	s->status = PENDING_STATUS; /* new: nothing allowed until the rules say */
 	if(ev->get_auth_status(s) < 0)
 		return pres_reply_error(rep);
 	if(s->status == TERMINATED_STATUS) {

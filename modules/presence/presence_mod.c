@@ -341,9 +341,20 @@ static int api_update_db_subs(void *db_con, void *db_funcs, shtable_t hash_table
 	return pres_subs_flush() < 0 ? -1 : 0;
 }
 
+/* In pkg memory, as the API documents (the caller pkg_free()s it). */
 static char *api_get_sphere(lp_str_t *pres_uri)
 {
-	return NULL; /* sphere checks arrive with the full presence_xml */
+	char *s = pres_sphere_of(pres_uri), *p = NULL;
+	size_t n;
+
+	if(s) {
+		n = strlen(s) + 1;
+		p = pkg_malloc(n);
+		if(p)
+			memcpy(p, s, n);
+		free(s);
+	}
+	return p;
 }
 
 static int bind_presence(presence_api_t *api)

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "core/dprint.h"
+#include "core/mem/mem.h"
 #include "core/mod_fix.h"
 #include "core/parser/msg_parser.h"
 #include "core/parser/parse_content.h"
@@ -78,6 +79,11 @@ static int add_xcap_server(modparam_t type, void *val)
 	}
 	pxml.xcap_servers++;
 	return 0;
+}
+
+static void free_sphere(char *s)
+{
+	pkg_free(s);
 }
 
 static time_t now_sec(void)
@@ -198,6 +204,8 @@ static int mod_init(void)
 		LM_ERR("cannot bind presence (load presence before presence_xml)\n");
 		return -1;
 	}
+	pxml.get_sphere = pres_api.get_sphere;
+	pxml.free_sphere = free_sphere;
 	xmlInitParser();
 	if(add_events() < 0) {
 		LM_ERR("cannot register the XML event packages\n");

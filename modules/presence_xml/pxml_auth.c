@@ -129,7 +129,7 @@ static int split(const lp_str_t *uri, lp_str_t *user, lp_str_t *domain)
 static int evaluate(const subs_t *s, pxml_rules_result_t *r)
 {
 	lp_str_t user, domain, *doc = NULL, watcher;
-	char wbuf[512];
+	char wbuf[512], *sphere;
 	int rc;
 
 	memset(r, 0, sizeof(*r));
@@ -141,7 +141,10 @@ static int evaluate(const subs_t *s, pxml_rules_result_t *r)
 	watcher.s = wbuf;
 	watcher.len = snprintf(wbuf, sizeof(wbuf), "sip:%.*s@%.*s",
 			LP_STR_FMT(s->from_user), LP_STR_FMT(s->from_domain));
-	rc = pxml_rules_evaluate(doc, &watcher, NULL, pxml.now(), r);
+	sphere = pxml.get_sphere ? pxml.get_sphere((lp_str_t *)&s->pres_uri) : NULL;
+	rc = pxml_rules_evaluate(doc, &watcher, sphere, pxml.now(), r);
+	if(sphere && pxml.free_sphere)
+		pxml.free_sphere(sphere);
 	if(rc < 0)
 		LP_ERR("presence_xml: pres-rules of %.*s unusable: %s",
 				LP_STR_FMT(s->pres_uri), pxml_rules_strerror(r->error));

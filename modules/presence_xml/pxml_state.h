@@ -26,6 +26,10 @@ typedef struct pxml_state {
 	char *sql_rules;  /* the pres-rules document of a user */
 	char *sql_bodies; /* live publications of a presentity and event */
 	time_t (*now)(void);
+	/* the presentity's RPID sphere (presence's get_sphere; NULL when sphere
+	 * checks are off) and how to free it */
+	char *(*get_sphere)(lp_str_t *pres_uri);
+	void (*free_sphere)(char *sphere);
 } pxml_state_t;
 
 extern pxml_state_t pxml;

@@ -17,7 +17,7 @@ wait_field $A publish last_code 200 "initial PUBLISH answered"
 E1=$(pua_field $A publish etag)
 assert_match '^[^ ]+$' "$E1" "pua holds an ETag"
 wait_sql "select count(*), max(etag) $ROW" "1|$E1" "server row has pua's ETag"
-assert_match 'first' "$(sql "select body $ROW")" "server stored the body"
+assert_match 'first' "$(sql "select $BODY_SQL $ROW")" "server stored the body"
 assert_num -ge 590 "$(pua_field $A publish expires)" "pua.list expires after initial"
 
 assert_eq OK "$(pua_publish $A 600 .)" "pua.publish refresh (no body, no ETag)"
@@ -27,7 +27,7 @@ assert_eq 200 "$(pua_field $A publish last_code)" "refresh last_code"
 E2=$(pua_field $A publish etag)
 ours_only "our server gives a refresh a new ETag" && assert_ne "$E1" "$E2" "refresh ETag"
 wait_sql "select count(*), max(etag) $ROW" "1|$E2" "server row after refresh"
-assert_match 'first' "$(sql "select body $ROW")" "body kept by the refresh"
+assert_match 'first' "$(sql "select $BODY_SQL $ROW")" "body kept by the refresh"
 
 watch_start w1 $A sip:watcher21@127.0.0.1 2 300
 wait_notifies w1 1
@@ -37,7 +37,7 @@ assert_match 'second' "$(msg_body "$(watch_notify w1 2)")" "watcher's NOTIFY car
 watch_wait w1
 E3=$(pua_field $A publish etag)
 wait_sql "select count(*), max(etag) $ROW" "1|$E3" "server row after modify"
-assert_match 'second' "$(sql "select body $ROW")" "body replaced by the modify"
+assert_match 'second' "$(sql "select $BODY_SQL $ROW")" "body replaced by the modify"
 assert_eq 200 "$(pua_field $A publish last_code)" "last_code after modify"
 
 assert_eq OK "$(pua_publish $A 0 .)" "pua.publish Expires 0"

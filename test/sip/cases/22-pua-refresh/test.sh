@@ -28,7 +28,7 @@ wait_field $A publish pending idle "refresh answered"
 assert_num -ge 7 "$(($(date +%s) - T0))" "the refreshes span more than one grant"
 assert_eq 200 "$(pua_field $A publish last_code)" "last refresh answered 200"
 wait_sql "select count(*), max(etag) $ROW" "1|$(pua_field $A publish etag)" "server row alive with pua's ETag"
-assert_match 'r1' "$(sql "select body $ROW")" "body kept through the refreshes"
+assert_match 'r1' "$(sql "select $BODY_SQL $ROW")" "body kept through the refreshes"
 wait_field $A subscribe cseq 3 "subscription refreshed twice (CSeq 3)"
 assert_eq active "$(pua_field $A subscribe state)" "subscription state"
 CID=$(pua_field $A subscribe call_id)

@@ -31,7 +31,7 @@ assert_eq 200 "$(pua_field $A publish last_code)" "publication recovered"
 E2=$(pua_field $A publish etag)
 assert_ne "$E1" "$E2" "a new ETag"
 wait_sql "select count(*), max(etag) $ROW" "1|$E2" "server row back with pua's ETag"
-assert_match 'v2' "$(sql "select body $ROW")" "re-published with the current body"
+assert_match 'v2' "$(sql "select $BODY_SQL $ROW")" "re-published with the current body"
 assert_pua_log_contains "412 for $A: publishing again" "pua logged the 412 recovery"
 assert_alive
 finish

@@ -25,10 +25,10 @@ wait_field $A publish pending idle "the last one answered"
 assert_eq 0 "$(pua_field $A publish queued)" "queue empty"
 assert_eq 200 "$(pua_field $A publish last_code)" "last reply"
 wait_sql "select count(*), max(etag) $ROW" "1|$(pua_field $A publish etag)" "server row has pua's ETag"
-assert_eq 0 "$(grep -c '412' "$PUA_LOG")" "no 412 in pua's log"
+assert_eq 0 "$(grep -cw '412' "$PUA_LOG")" "no 412 in pua's log"
 if ours_only "our server logs every error reply"; then
 	assert_eq 0 "$(grep -c 'answered 412' "$KAM_LOG")" "the server answered no 412"
 fi
-LAST=$(sql "select body $ROW" | grep -o 'q[0-9]*' | head -1)
+LAST=$(sql "select $BODY_SQL $ROW" | grep -o 'q[0-9]*' | head -1)
 assert_match '^q([1-9]|1[0-2])$' "$LAST" "server holds one of the updates"
 finish
