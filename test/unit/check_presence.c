@@ -203,34 +203,6 @@ static void flush_expect(int n)
 			pres.cfg.subs_db_mode == PRES_SUBS_DB_ONLY ? 0 : n);
 }
 
-/* enable_sphere_check: the RPID sphere of the newest publication. */
-START_TEST(test_sphere)
-{
-	char etag[128];
-	lp_str_t uri = LP_STR("sip:alice@example.com");
-	char *sp;
-
-	publish_ok("alice",
-			"<?xml version=\"1.0\"?><presence xmlns=\"urn:ietf:params:xml:ns:pidf\""
-			" xmlns:dm=\"urn:ietf:params:xml:ns:pidf:data-model\""
-			" xmlns:rpid=\"urn:ietf:params:xml:ns:pidf:rpid\""
-			" entity=\"sip:alice@example.com\"><tuple id=\"t1\"><status><basic>"
-			"open</basic></status></tuple><dm:person id=\"p\"><rpid:sphere>"
-			" work </rpid:sphere></dm:person></presence>",
-			600, etag);
-	ck_assert_ptr_null(pres_sphere_of(&uri)); /* enable_sphere_check off */
-	pres.cfg.enable_sphere_check = 1;
-	sp = pres_sphere_of(&uri);
-	ck_assert_ptr_nonnull(sp);
-	ck_assert_str_eq(sp, "work");
-	free(sp);
-	publish_ok("alice", BODY_OPEN, 600, etag); /* newest: no sphere */
-	ck_assert_ptr_null(pres_sphere_of(&uri));
-	uri = lp_str_c("sip:nobody@example.com");
-	ck_assert_ptr_null(pres_sphere_of(&uri));
-}
-END_TEST
-
 /* DB-only mode (several instances on one DB): no cache of publications,
  * subscriptions only in active_watchers. */
 static void setup_dbonly(void)
@@ -1604,6 +1576,34 @@ START_TEST(test_shtable_oom)
 			pres_shtable_destroy(t, 4);
 	}
 	ck_assert_int_lt(n, 64);
+}
+END_TEST
+
+/* enable_sphere_check: the RPID sphere of the newest publication. */
+START_TEST(test_sphere)
+{
+	char etag[128];
+	lp_str_t uri = LP_STR("sip:alice@example.com");
+	char *sp;
+
+	publish_ok("alice",
+			"<?xml version=\"1.0\"?><presence xmlns=\"urn:ietf:params:xml:ns:pidf\""
+			" xmlns:dm=\"urn:ietf:params:xml:ns:pidf:data-model\""
+			" xmlns:rpid=\"urn:ietf:params:xml:ns:pidf:rpid\""
+			" entity=\"sip:alice@example.com\"><tuple id=\"t1\"><status><basic>"
+			"open</basic></status></tuple><dm:person id=\"p\"><rpid:sphere>"
+			" work </rpid:sphere></dm:person></presence>",
+			600, etag);
+	ck_assert_ptr_null(pres_sphere_of(&uri)); /* enable_sphere_check off */
+	pres.cfg.enable_sphere_check = 1;
+	sp = pres_sphere_of(&uri);
+	ck_assert_ptr_nonnull(sp);
+	ck_assert_str_eq(sp, "work");
+	free(sp);
+	publish_ok("alice", BODY_OPEN, 600, etag); /* newest: no sphere */
+	ck_assert_ptr_null(pres_sphere_of(&uri));
+	uri = lp_str_c("sip:nobody@example.com");
+	ck_assert_ptr_null(pres_sphere_of(&uri));
 }
 END_TEST
 
