@@ -13,7 +13,7 @@ bash "$top/scripts/create-sqlite-db.sh" "$db"
 cat <<EOT
 
 Presence server on udp:127.0.0.1:$port (DB $db). Try:
-  sipp -sf $top/test/sip/cases/01-publish-lifecycle/cycle.xml 127.0.0.1:$port -m 1 -i 127.0.0.1 -p 5070
+  sipp -sf $top/test/sip/cases/01-publish-lifecycle/cycle.xml 127.0.0.1:$port -key presentity sip:alice@127.0.0.1 -m 1 -i 127.0.0.1 -p 5070
   kamcmd -s unix:$ctl presence.cleanup
   kamcmd -s unix:$ctl presence.refreshWatchers sip:alice@127.0.0.1 presence 1
   sqlite3 $db 'select username, domain, etag, expires from presentity'
