@@ -2,53 +2,52 @@
  * suite (header-only, so each module gets its own static copy): shm_malloc
  * for the allocator, gen_lock_t for locks, LM_* for the log. A module calls
  * lp_kam_install() in mod_init, before anything allocates and before the
- * workers fork. */
+ * workers fork. It also holds the small SIP helpers every module's glue
+ * needs (str conversions, a request body, joined header values). */
 #ifndef LP_KAM_H
 #define LP_KAM_H
 
 #include "core/dprint.h"
 #include "core/locking.h"
+#include "core/mem/mem.h"
 #include "core/mem/shm_mem.h"
+#include "core/parser/msg_parser.h"
+#include "core/parser/parse_content.h"
+#include "core/str.h"
 
 #include "lp_log.h"
 #include "lp_mem.h"
 
-static void *lp_kam_malloc(size_t size)
+static inline void *lp_kam_malloc(size_t size)
 {
 	return shm_malloc(size);
 }
-static void *lp_kam_realloc(void *p, size_t size)
+static inline void *lp_kam_realloc(void *p, size_t size)
 {
 	return shm_realloc(p, size);
 }
-static void lp_kam_free(void *p)
+static inline void lp_kam_free(void *p)
 {
 	shm_free(p);
 }
-static int lp_kam_lock_init(void *l)
+static inline int lp_kam_lock_init(void *l)
 {
 	return lock_init((gen_lock_t *)l) ? 0 : -1;
 }
-static void lp_kam_lock_get(void *l)
+static inline void lp_kam_lock_get(void *l)
 {
 	lock_get((gen_lock_t *)l);
 }
-static void lp_kam_lock_release(void *l)
+static inline void lp_kam_lock_release(void *l)
 {
 	lock_release((gen_lock_t *)l);
 }
-static void lp_kam_lock_destroy(void *l)
+static inline void lp_kam_lock_destroy(void *l)
 {
 	lock_destroy((gen_lock_t *)l);
 }
 
-static const lp_alloc_ops_t lp_kam_alloc = {
-		"shm", lp_kam_malloc, lp_kam_realloc, lp_kam_free};
-static const lp_lock_ops_t lp_kam_lock = {"gen_lock", sizeof(gen_lock_t),
-		lp_kam_lock_init, lp_kam_lock_get, lp_kam_lock_release,
-		lp_kam_lock_destroy};
-
-static void lp_kam_log(int level, const char *msg)
+static inline void lp_kam_log(int level, const char *msg)
 {
 	switch(level) {
 		case LP_L_ERR:
@@ -67,8 +66,69 @@ static void lp_kam_log(int level, const char *msg)
 
 static inline void lp_kam_install(void)
 {
+	static const lp_alloc_ops_t lp_kam_alloc = {
+			"shm", lp_kam_malloc, lp_kam_realloc, lp_kam_free};
+	static const lp_lock_ops_t lp_kam_lock = {"gen_lock", sizeof(gen_lock_t),
+			lp_kam_lock_init, lp_kam_lock_get, lp_kam_lock_release,
+			lp_kam_lock_destroy};
+
 	lp_mem_set_ops(&lp_kam_alloc, &lp_kam_lock);
 	lp_log_set(lp_kam_log);
+}
+
+/* Kamailio str <-> lp_str_t (same layout; by value, no type punning). */
+static inline lp_str_t lps(str x)
+{
+	lp_str_t r = {x.s, x.len};
+	return r;
+}
+
+static inline str kstr(lp_str_t x)
+{
+	str r = {x.s, x.len};
+	return r;
+}
+
+/* The body of msg into *body ({NULL,0} when none); UDP may omit
+ * Content-Length, then the rest of the datagram is the body. */
+static inline void lp_kam_body(struct sip_msg *msg, lp_str_t *body)
+{
+	body->s = get_body(msg);
+	body->len = 0;
+	if(body->s && msg->content_length)
+		body->len = get_content_length(msg);
+	else if(body->s)
+		body->len = (int)(msg->buf + msg->len - body->s);
+	if(body->len <= 0)
+		*body = LP_STR_NULL;
+}
+
+/* Values of every header of `type`, joined by ','; pkg memory (the caller
+ * pkg_free()s it) or NULL when there is none or memory runs out. */
+static inline char *lp_kam_join_headers(
+		struct sip_msg *msg, hdr_types_t type, int *len)
+{
+	struct hdr_field *h;
+	char *buf = NULL, *nb;
+	int n = 0;
+
+	for(h = msg->headers; h; h = h->next) {
+		if(h->type != type)
+			continue;
+		nb = pkg_realloc(buf, n + h->body.len + 2);
+		if(!nb) {
+			pkg_free(buf);
+			*len = 0;
+			return NULL;
+		}
+		buf = nb;
+		if(n)
+			buf[n++] = ',';
+		memcpy(buf + n, h->body.s, h->body.len);
+		n += h->body.len;
+	}
+	*len = n;
+	return buf;
 }
 
 #endif

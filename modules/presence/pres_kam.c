@@ -20,17 +20,7 @@
 struct tm_binds pres_tmb;
 sl_api_t pres_slb;
 
-static inline lp_str_t lps(str x)
-{
-	lp_str_t r = {x.s, x.len};
-	return r;
-}
 
-static inline str kstr(lp_str_t x)
-{
-	str r = {x.s, x.len};
-	return r;
-}
 
 /* One reply through the transaction when the script created one, else
  * stateless. */
@@ -82,17 +72,6 @@ static int get_expires(struct sip_msg *msg)
 	return (int)e->val;
 }
 
-static void req_body(struct sip_msg *msg, lp_str_t *body)
-{
-	body->s = get_body(msg);
-	body->len = 0;
-	if(body->s && msg->content_length)
-		body->len = get_content_length(msg);
-	else if(body->s) /* UDP may omit Content-Length: the rest is the body */
-		body->len = (int)(msg->buf + msg->len - body->s);
-	if(body->len <= 0)
-		*body = LP_STR_NULL;
-}
 
 /* type/subtype of Content-Type, parameters dropped. */
 static int get_ctype(struct sip_msg *msg, lp_str_t *ct)
@@ -134,7 +113,7 @@ int pres_kam_publish(struct sip_msg *msg, str *sender)
 		lp_str_trim(&req.if_match);
 	}
 	req.has_ctype = get_ctype(msg, &req.content_type);
-	req_body(msg, &req.body);
+	lp_kam_body(msg, &req.body);
 	if(sender)
 		req.sender = lps(*sender);
 	req.msg = msg;
@@ -147,30 +126,6 @@ int pres_kam_publish(struct sip_msg *msg, str *sender)
 	return rc == 0 ? 1 : -1;
 }
 
-/* Values of every header of `type`, joined by ','; pkg memory or NULL. */
-static char *join_headers(struct sip_msg *msg, hdr_types_t type, int *len)
-{
-	struct hdr_field *h;
-	char *buf = NULL, *nb;
-	int n = 0;
-
-	for(h = msg->headers; h; h = h->next) {
-		if(h->type != type)
-			continue;
-		nb = pkg_realloc(buf, n + h->body.len + 2);
-		if(!nb) {
-			pkg_free(buf);
-			return NULL;
-		}
-		buf = nb;
-		if(n)
-			buf[n++] = ',';
-		memcpy(buf + n, h->body.s, h->body.len);
-		n += h->body.len;
-	}
-	*len = n;
-	return buf;
-}
 
 static int fill_dialog(struct sip_msg *msg, pres_subscribe_req_t *req)
 {
@@ -254,10 +209,10 @@ int pres_kam_subscribe(struct sip_msg *msg)
 	req.expires = get_expires(msg);
 	if(msg->accept) {
 		req.has_accept = 1;
-		acc = join_headers(msg, HDR_ACCEPT_T, &req.accept.len);
+		acc = lp_kam_join_headers(msg, HDR_ACCEPT_T, &req.accept.len);
 		req.accept.s = acc;
 	}
-	rr = join_headers(msg, HDR_RECORDROUTE_T, &req.record_route.len);
+	rr = lp_kam_join_headers(msg, HDR_RECORDROUTE_T, &req.record_route.len);
 	req.record_route.s = rr;
 	if(msg->user_agent)
 		req.user_agent = lps(msg->user_agent->body);

@@ -4,6 +4,7 @@
 #ifndef PRES_KAM_H
 #define PRES_KAM_H
 
+#include "lp_kam.h"
 #include "modules/tm/tm_load.h"
 #include "modules/tm/t_lookup.h"
 #include "modules/sl/sl.h"

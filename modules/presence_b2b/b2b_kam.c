@@ -22,17 +22,7 @@
 struct tm_binds pb2b_tmb;
 sl_api_t pb2b_slb;
 
-static inline lp_str_t lps(str x)
-{
-	lp_str_t r = {x.s, x.len};
-	return r;
-}
 
-static inline str kstr(lp_str_t x)
-{
-	str r = {x.s, x.len};
-	return r;
-}
 
 unsigned int pb2b_kam_now(void)
 {
@@ -84,30 +74,6 @@ static subs_cbp_t *cbp_new(const pb2b_send_t *s)
 	return p;
 }
 
-/* All Record-Route values of a reply joined by ','; pkg memory or NULL. */
-static char *join_rr(struct sip_msg *msg, int *len)
-{
-	struct hdr_field *h;
-	char *buf = NULL, *nb;
-	int n = 0;
-
-	for(h = msg->headers; h; h = h->next) {
-		if(h->type != HDR_RECORDROUTE_T)
-			continue;
-		nb = pkg_realloc(buf, n + h->body.len + 2);
-		if(!nb) {
-			pkg_free(buf);
-			return NULL;
-		}
-		buf = nb;
-		if(n)
-			buf[n++] = ',';
-		memcpy(buf + n, h->body.s, h->body.len);
-		n += h->body.len;
-	}
-	*len = n;
-	return buf;
-}
 
 static int first_contact(struct sip_msg *msg, lp_str_t *uri)
 {
@@ -150,7 +116,7 @@ static void parse_reply(struct sip_msg *rpl, pb2b_reply_t *r, char **rr)
 	r->expires = reply_expires(rpl);
 	if(first_contact(rpl, &r->contact) < 0)
 		LM_WARN("bad Contact in a reply to our SUBSCRIBE\n");
-	*rr = join_rr(rpl, &r->record_route.len);
+	*rr = lp_kam_join_headers(rpl, HDR_RECORDROUTE_T, &r->record_route.len);
 	r->record_route.s = *rr;
 }
 
@@ -284,17 +250,6 @@ done:
 
 /* ------------------------------------------------------------- NOTIFY */
 
-static void req_body(struct sip_msg *msg, lp_str_t *body)
-{
-	body->s = get_body(msg);
-	body->len = 0;
-	if(body->s && msg->content_length)
-		body->len = get_content_length(msg);
-	else if(body->s) /* UDP may omit Content-Length: the rest is the body */
-		body->len = (int)(msg->buf + msg->len - body->s);
-	if(body->len <= 0)
-		*body = LP_STR_NULL;
-}
 
 static void get_ctype(struct sip_msg *msg, lp_str_t *ct)
 {
@@ -336,7 +291,7 @@ static int fill_notify(struct sip_msg *msg, pb2b_notify_t *n)
 	if(first_contact(msg, &n->contact) < 0)
 		return -1;
 	get_ctype(msg, &n->content_type);
-	req_body(msg, &n->body);
+	lp_kam_body(msg, &n->body);
 	return 0;
 }
 

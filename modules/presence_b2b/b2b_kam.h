@@ -4,6 +4,7 @@
 #ifndef B2B_KAM_H
 #define B2B_KAM_H
 
+#include "lp_kam.h"
 #include "core/parser/msg_parser.h"
 #include "modules/sl/sl.h"
 #include "modules/tm/tm_load.h"

@@ -91,25 +91,14 @@ static time_t now_sec(void)
 	return time(NULL);
 }
 
-/* The body of a PUBLISH (UDP may omit Content-Length). */
-static int msg_body(struct sip_msg *msg, lp_str_t *b)
-{
-	b->s = get_body(msg);
-	b->len = 0;
-	if(b->s && msg->content_length)
-		b->len = get_content_length(msg);
-	else if(b->s)
-		b->len = (int)(msg->buf + msg->len - b->s);
-	return b->len > 0 ? 0 : -1;
-}
-
 /* evs_publ_handl of presence: a well-formed PIDF body. */
 static int publ_pidf(struct sip_msg *msg)
 {
 	const char *why = "empty body";
 	lp_str_t b;
 
-	if(!msg || msg_body(msg, &b) < 0 || pxml_pidf_check(b.s, b.len, &why) < 0) {
+	if(!msg || (lp_kam_body(msg, &b), b.len == 0)
+			|| pxml_pidf_check(b.s, b.len, &why) < 0) {
 		LM_INFO("PUBLISH body rejected: %s\n", why);
 		return -1;
 	}
@@ -123,7 +112,7 @@ static int publ_dialog(struct sip_msg *msg)
 	lp_str_t b;
 	xmlDocPtr doc;
 
-	if(!msg || msg_body(msg, &b) < 0
+	if(!msg || (lp_kam_body(msg, &b), b.len == 0)
 			|| !(doc = lp_xml_parse(b.s, b.len, &why))) {
 		LM_INFO("dialog-info PUBLISH body rejected: %s\n", why);
 		return -1;

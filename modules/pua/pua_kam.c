@@ -21,17 +21,7 @@
 struct tm_binds pua_tmb;
 sl_api_t pua_slb;
 
-static inline lp_str_t lps(str x)
-{
-	lp_str_t r = {x.s, x.len};
-	return r;
-}
 
-static inline str kstr(lp_str_t x)
-{
-	str r = {x.s, x.len};
-	return r;
-}
 
 /* ---- the reply callback ---- */
 
@@ -80,30 +70,6 @@ static struct hdr_field *hdr_named(struct sip_msg *m, const char *name)
 	return NULL;
 }
 
-/* Values of every header of `type`, joined by ','; pkg memory or NULL. */
-static char *join_headers(struct sip_msg *msg, hdr_types_t type, int *len)
-{
-	struct hdr_field *h;
-	char *buf = NULL, *nb;
-	int n = 0;
-
-	for(h = msg->headers; h; h = h->next) {
-		if(h->type != type)
-			continue;
-		nb = pkg_realloc(buf, n + h->body.len + 2);
-		if(!nb) {
-			pkg_free(buf);
-			return NULL;
-		}
-		buf = nb;
-		if(n)
-			buf[n++] = ',';
-		memcpy(buf + n, h->body.s, h->body.len);
-		n += h->body.len;
-	}
-	*len = n;
-	return buf;
-}
 
 static lp_str_t first_contact(struct sip_msg *m)
 {
@@ -134,7 +100,7 @@ static void reply_fields(struct sip_msg *m, pua_reply_t *rep, char **rr)
 	if(to)
 		rep->to_tag = lps(to->tag_value);
 	rep->contact = first_contact(m);
-	*rr = join_headers(m, HDR_RECORDROUTE_T, &rep->record_route.len);
+	*rr = lp_kam_join_headers(m, HDR_RECORDROUTE_T, &rep->record_route.len);
 	rep->record_route.s = *rr;
 }
 
@@ -279,7 +245,7 @@ static int notify_fields(struct sip_msg *m, pua_notify_t *n, char **rr)
 		n->subs_state = lps(m->subscription_state->body);
 		lp_str_trim(&n->subs_state);
 	}
-	*rr = join_headers(m, HDR_RECORDROUTE_T, &n->record_route.len);
+	*rr = lp_kam_join_headers(m, HDR_RECORDROUTE_T, &n->record_route.len);
 	n->record_route.s = *rr;
 	n->msg = m;
 	return 0;

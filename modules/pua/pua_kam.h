@@ -5,6 +5,7 @@
 #ifndef PUA_KAM_H
 #define PUA_KAM_H
 
+#include "lp_kam.h"
 #include "core/parser/msg_parser.h"
 #include "modules/sl/sl.h"
 #include "modules/tm/tm_load.h"
