@@ -29,6 +29,7 @@ sip: modules
 	bash test/sip/run.sh
 	ENGINE=postgres bash test/sip/run.sh
 	ENGINE=mysql bash test/sip/run.sh
+	IMPL=reference bash test/sip/run.sh pua
 
 # DB drivers against real PostgreSQL and MariaDB servers the test starts
 dbtest: setup
