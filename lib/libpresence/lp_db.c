@@ -3,16 +3,17 @@
  * driver ops so that a lost connection (LP_DB_ECONN) is closed and reopened
  * on the next call. Also reads and checks the `version` table. An lp_db_t is
  * per process (one per Kamailio worker) and lives in malloc'd memory. */
+#define _GNU_SOURCE
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lp_db.h"
 #include "lp_log.h"
 
-/* Every driver this build knows. The postgres and mysql drivers export
- * lp_db_driver_postgres / lp_db_driver_mysql with the same ops table and are
- * added here (behind their build switches) when they exist. */
+/* Every driver this build knows, one const ops table each. */
 static const lp_db_driver_t *const lp_db_drivers[] = {
 		&lp_db_driver_sqlite,
 		&lp_db_driver_postgres,
@@ -301,4 +302,39 @@ int lp_db_check_version(lp_db_t *db, const char *table, int want)
 			   "database schema)",
 				table, v, want);
 	return -1;
+}
+
+int lp_db_is_identifier(const char *name)
+{
+	const char *p;
+
+	if(!name || !*name || strlen(name) > 64)
+		return 0;
+	for(p = name; *p; p++)
+		if(!isalnum((unsigned char)*p) && *p != '_')
+			return 0;
+	return 1;
+}
+
+char *lp_db_sql_for_table(const char *fmt, const char *table)
+{
+	char *s;
+
+	if(!lp_db_is_identifier(table)) {
+		LP_ERR("db: table name '%s' is not a plain identifier ([A-Za-z0-9_])",
+				table ? table : "");
+		return NULL;
+	}
+	return asprintf(&s, fmt, table) < 0 ? NULL : s;
+}
+
+lp_db_t *lp_db_for_process(lp_db_t **db, int *pid, const char *url)
+{
+	if(!url)
+		return NULL;
+	if(!*db || *pid != (int)getpid()) {
+		*db = lp_db_open(url); /* the parent's connection is left alone */
+		*pid = (int)getpid();
+	}
+	return *db;
 }

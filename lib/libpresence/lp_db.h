@@ -109,6 +109,21 @@ int lp_db_begin(lp_db_t *db);
 int lp_db_commit(lp_db_t *db);
 int lp_db_rollback(lp_db_t *db);
 
+/* 1 when name can stand as a table name in SQL text: [A-Za-z0-9_], 1 to
+ * 64 characters (table names cannot be bound parameters). */
+int lp_db_is_identifier(const char *name);
+
+/* asprintf(fmt, table) for a statement naming a configured table: a
+ * malloc'd string, or NULL when the table is not an identifier (logged) or
+ * memory runs out. fmt holds exactly one %s. */
+char *lp_db_sql_for_table(const char *fmt, const char *table);
+
+/* The connection of the calling process for url: opened on first use and
+ * again after a fork, since a connection inherited from the parent must
+ * never be used. *db and *pid are the caller's slot (its state struct);
+ * NULL when url is NULL or the open fails (logged). */
+lp_db_t *lp_db_for_process(lp_db_t **db, int *pid, const char *url);
+
 /* Version of `table` in the `version` table; -1 if absent, <-1 on error. */
 int lp_db_table_version(lp_db_t *db, const char *table);
 

@@ -1,6 +1,4 @@
 /* Builds pres_sql from the configured table names; see pres_sql.h. */
-#define _GNU_SOURCE
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,22 +9,9 @@
 
 pres_sql_t pres_sql;
 
-static int is_ident(const char *s)
-{
-	if(!s || !*s || strlen(s) > 64)
-		return 0;
-	for(; *s; s++)
-		if(!isalnum((unsigned char)*s) && *s != '_')
-			return 0;
-	return 1;
-}
-
 static char *fmt(const char *f, const char *table)
 {
-	char *s;
-	if(asprintf(&s, f, table) < 0)
-		return NULL;
-	return s;
+	return lp_db_sql_for_table(f, table);
 }
 
 int pres_sql_init(void)
@@ -36,7 +21,8 @@ int pres_sql_init(void)
 	const char *wt = pres.cfg.watchers_table;
 	pres_sql_t *q = &pres_sql;
 
-	if(!is_ident(pt) || !is_ident(at) || !is_ident(wt)) {
+	if(!lp_db_is_identifier(pt) || !lp_db_is_identifier(at)
+			|| !lp_db_is_identifier(wt)) {
 		LP_ERR("table names must be plain identifiers ([A-Za-z0-9_])");
 		return -1;
 	}

@@ -230,12 +230,5 @@ int pres_str_dup(lp_str_t *dst, const lp_str_t *src)
 
 lp_db_t *pres_db(void)
 {
-	if(!pres.cfg.db_url)
-		return NULL;
-	if(!pres.db || pres.pid != (int)getpid()) {
-		/* never use a connection inherited across fork */
-		pres.db = lp_db_open(pres.cfg.db_url);
-		pres.pid = (int)getpid();
-	}
-	return pres.db;
+	return lp_db_for_process(&pres.db, &pres.pid, pres.cfg.db_url);
 }

@@ -1,10 +1,7 @@
 /* presence_xml's event callbacks; see pxml_auth.h. */
-#define _GNU_SOURCE
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "lp_log.h"
 #include "pxml_agg.h"
@@ -19,41 +16,21 @@ pxml_state_t pxml = {
 		.xcapauth_userdel_reason = "probation",
 };
 
-static int is_ident(const char *s)
-{
-	if(!s || !*s || strlen(s) > 64)
-		return 0;
-	for(; *s; s++)
-		if(!isalnum((unsigned char)*s) && *s != '_')
-			return 0;
-	return 1;
-}
-
 int pxml_sql_init(void)
 {
-	if(!is_ident(pxml.xcap_table) || !is_ident(pxml.presentity_table)) {
-		LP_ERR("presence_xml: table names must be plain identifiers");
-		return -1;
-	}
-	if(asprintf(&pxml.sql_rules, "SELECT doc FROM %s WHERE username=? AND"
-									" domain=? AND doc_type=?", pxml.xcap_table) < 0
-			|| asprintf(&pxml.sql_bodies, "SELECT body FROM %s WHERE username=?"
+	pxml.sql_rules = lp_db_sql_for_table("SELECT doc FROM %s WHERE username=?"
+										 " AND domain=? AND doc_type=?",
+			pxml.xcap_table);
+	pxml.sql_bodies = lp_db_sql_for_table("SELECT body FROM %s WHERE username=?"
 										  " AND domain=? AND event=? AND expires>?"
 										  " ORDER BY received_time, id",
-					   pxml.presentity_table) < 0)
-		return -1;
-	return 0;
+			pxml.presentity_table);
+	return pxml.sql_rules && pxml.sql_bodies ? 0 : -1;
 }
 
 lp_db_t *pxml_db(void)
 {
-	if(!pxml.db_url)
-		return NULL;
-	if(!pxml.db || pxml.pid != (int)getpid()) {
-		pxml.db = lp_db_open(pxml.db_url);
-		pxml.pid = (int)getpid();
-	}
-	return pxml.db;
+	return lp_db_for_process(&pxml.db, &pxml.pid, pxml.db_url);
 }
 
 void pxml_free_body(char *p)

@@ -7,8 +7,6 @@
  * publications have an empty watcher_uri. The body of a publication has no
  * column: a publication loaded from the DB can be refreshed, modified and
  * removed, but a 412 to it cannot be recovered from. */
-#define _GNU_SOURCE
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,21 +24,9 @@
 
 enum { Q_LOAD, Q_UPDATE, Q_INSERT, Q_DELETE, Q_FETCH, Q_CLEAN, Q_DIALOG, Q_N };
 
-static int is_ident(const char *s)
-{
-	if(!s || !*s || strlen(s) > 64)
-		return 0;
-	for(; *s; s++)
-		if(!isalnum((unsigned char)*s) && *s != '_')
-			return 0;
-	return 1;
-}
-
 static char *fmt(const char *f, const char *t)
 {
-	char *s;
-
-	return asprintf(&s, f, t) < 0 ? NULL : s;
+	return lp_db_sql_for_table(f, t);
 }
 
 int pua_db_init(void)
@@ -48,7 +34,7 @@ int pua_db_init(void)
 	const char *t = pua.cfg.db_table;
 	int i;
 
-	if(!is_ident(t)) {
+	if(!lp_db_is_identifier(t)) {
 		LP_ERR("db_table must be a plain identifier ([A-Za-z0-9_])");
 		return -1;
 	}
@@ -87,14 +73,7 @@ void pua_db_free(void)
 
 lp_db_t *pua_db(void)
 {
-	if(!pua.cfg.db_url)
-		return NULL;
-	if(!pua.db || pua.db_pid != (int)getpid()) {
-		/* never use a connection inherited across fork */
-		pua.db = lp_db_open(pua.cfg.db_url);
-		pua.db_pid = (int)getpid();
-	}
-	return pua.db;
+	return lp_db_for_process(&pua.db, &pua.db_pid, pua.cfg.db_url);
 }
 
 int pua_db_check(void)
