@@ -20,6 +20,7 @@
 #include "pxml_auth.h"
 #include "pxml_check.h"
 #include "pxml_pidf.h"
+#include "pxml_xcap.h"
 
 #include <libxml/parser.h>
 
@@ -52,6 +53,7 @@ static param_export_t params[] = {
 	{"force_active", INT_PARAM, &pxml.force_active},
 	{"integrated_xcap_server", INT_PARAM, &pxml.integrated_xcap_server},
 	{"xcap_server", PARAM_STRING | USE_FUNC_PARAM, (void *)add_xcap_server},
+	{"xcap_cache_ttl", INT_PARAM, &pxml.xcap_cache_ttl},
 	{"passive_mode", INT_PARAM, &pxml.passive_mode},
 	{"xcapauth_userdel_reason", PARAM_STRING, &pxml.xcapauth_userdel_reason},
 	{"force_dummy_presence", INT_PARAM, &pxml.force_dummy_presence},
@@ -71,13 +73,13 @@ struct module_exports exports = {
 	mod_destroy		 /* destroy */
 };
 
+/* Each xcap_server value is kept, in order (pxml_xcap.h). */
 static int add_xcap_server(modparam_t type, void *val)
 {
-	if(!val || !*(char *)val) {
-		LM_ERR("empty xcap_server\n");
+	if(pxml_xcap_add_server((const char *)val) < 0) {
+		LM_ERR("cannot use xcap_server '%s'\n", val ? (char *)val : "");
 		return -1;
 	}
-	pxml.xcap_servers++;
 	return 0;
 }
 
@@ -167,6 +169,32 @@ static int add_events(void)
 	return 0;
 }
 
+/* With integrated_xcap_server 0 the rules come over HTTP: at least one
+ * xcap_server, and the counter that tells every worker a document changed
+ * (shm, before the fork). */
+static int check_xcap_params(void)
+{
+	if(pxml.xcap_cache_ttl < 0) {
+		LM_ERR("xcap_cache_ttl must be 0 or more seconds\n");
+		return -1;
+	}
+	if(pxml.force_active || pxml.integrated_xcap_server)
+		return 0;
+	if(pxml.xcap_nroots == 0) {
+		LM_ERR("integrated_xcap_server is 0: set xcap_server (or"
+			   " integrated_xcap_server 1, or force_active 1)\n");
+		return -1;
+	}
+	if(pxml_xcap_init() < 0) {
+		LM_ERR("no shared memory for the XCAP cache counter\n");
+		return -1;
+	}
+	LM_INFO("pres-rules fetched over HTTP from %d xcap_server(s), cached %d"
+			" s\n",
+			pxml.xcap_nroots, pxml.xcap_cache_ttl);
+	return 0;
+}
+
 static int mod_init(void)
 {
 	bind_presence_t bind;
@@ -178,11 +206,9 @@ static int mod_init(void)
 	}
 	lp_kam_install();
 	pxml.db_url = (db_url_p.s && db_url_p.len > 0) ? db_url_p.s : NULL;
-	if(!pxml.force_active && !pxml.integrated_xcap_server)
-		LM_WARN("rules are read from the xcap table only (as with"
-				" integrated_xcap_server=1); xcap_server is not fetched over"
-				" HTTP by this version\n");
-	if(!pxml.force_active && !pxml.db_url) {
+	if(check_xcap_params() < 0)
+		return -1;
+	if(!pxml.force_active && pxml.integrated_xcap_server && !pxml.db_url) {
 		LM_ERR("db_url is needed for the pres-rules (or set force_active)\n");
 		return -1;
 	}
@@ -217,6 +243,7 @@ static int child_init(int rank)
 
 static void mod_destroy(void)
 {
+	pxml_xcap_destroy();
 	if(pxml.db)
 		lp_db_close(pxml.db);
 	pxml.db = NULL;

@@ -8,12 +8,16 @@
 #include "pxml_auth.h"
 #include "pxml_dialog.h"
 #include "pxml_rules.h"
+#include "pxml_xcap.h"
 
 pxml_state_t pxml = {
 		.xcap_table = "xcap",
 		.presentity_table = "presentity",
 		.disable_bla = 1,
 		.xcapauth_userdel_reason = "probation",
+		.xcap_cache_ttl = 60,
+		.xcap_connect_ms = 2000,
+		.xcap_read_ms = 2000,
 };
 
 int pxml_sql_init(void)
@@ -67,14 +71,14 @@ static int first_doc(void *ctx, const lp_db_val_t *c, int n)
 	return 1;
 }
 
-int pxml_get_rules_doc(lp_str_t *user, lp_str_t *domain, lp_str_t **doc)
+/* The xcap table's copy (integrated_xcap_server 1). */
+static int table_rules_doc(lp_str_t *user, lp_str_t *domain, lp_str_t **doc)
 {
 	lp_db_t *db = pxml_db();
 	lp_db_val_t v[3] = {LP_DB_VSTR(*user), LP_DB_VSTR(*domain),
 			LP_DB_VINT(PXML_DOC_PRES_RULES)};
 	lp_str_t d = LP_STR_NULL;
 
-	*doc = NULL;
 	if(!db || lp_db_exec(db, pxml.sql_rules, v, 3, first_doc, &d) < 0) {
 		LP_ERR("presence_xml: cannot read the pres-rules of %.*s@%.*s",
 				LP_STR_FMT(*user), LP_STR_FMT(*domain));
@@ -83,6 +87,23 @@ int pxml_get_rules_doc(lp_str_t *user, lp_str_t *domain, lp_str_t **doc)
 	if(d.s)
 		*doc = boxed(&d);
 	return 0;
+}
+
+/* The document from its source; fresh: bypass the HTTP cache's TTL. */
+static int rules_doc(lp_str_t *user, lp_str_t *domain, int fresh,
+		lp_str_t **doc)
+{
+	*doc = NULL;
+	if(pxml.force_active)
+		return 0;
+	if(pxml.integrated_xcap_server)
+		return table_rules_doc(user, domain, doc);
+	return pxml_xcap_rules_doc(user, domain, fresh, doc);
+}
+
+int pxml_get_rules_doc(lp_str_t *user, lp_str_t *domain, lp_str_t **doc)
+{
+	return rules_doc(user, domain, 1, doc);
 }
 
 static int split(const lp_str_t *uri, lp_str_t *user, lp_str_t *domain)
@@ -101,9 +122,9 @@ static int split(const lp_str_t *uri, lp_str_t *user, lp_str_t *domain)
 	return 0;
 }
 
-/* Evaluate the presentity's rules for watcher s. 1 evaluated (*r filled),
- * 0 no rules document, -1 error. */
-static int evaluate(const subs_t *s, pxml_rules_result_t *r)
+/* Evaluate the presentity's rules for watcher s (fresh: see rules_doc).
+ * 1 evaluated (*r filled), 0 no rules document, -1 error. */
+static int evaluate(const subs_t *s, int fresh, pxml_rules_result_t *r)
 {
 	lp_str_t user, domain, *doc = NULL, watcher;
 	char wbuf[512], *sphere;
@@ -111,7 +132,7 @@ static int evaluate(const subs_t *s, pxml_rules_result_t *r)
 
 	memset(r, 0, sizeof(*r));
 	if(split(&s->pres_uri, &user, &domain) < 0
-			|| pxml_get_rules_doc(&user, &domain, &doc) < 0)
+			|| rules_doc(&user, &domain, fresh, &doc) < 0)
 		return -1;
 	if(!doc)
 		return 0;
@@ -130,15 +151,18 @@ static int evaluate(const subs_t *s, pxml_rules_result_t *r)
 	return rc < 0 ? -1 : 1;
 }
 
+/* Decisions always use a fresh document (a conditional GET when it comes
+ * from an XCAP server), so refreshWatchers sees a change at once. */
 int pxml_get_auth_status(subs_t *s)
 {
 	pxml_rules_result_t r;
-	int rc = evaluate(s, &r), was_allowed = s->status == ACTIVE_STATUS;
+	int rc = evaluate(s, 1, &r), was_allowed = s->status == ACTIVE_STATUS;
 
 	if(rc < 0) {
 		pxml_rules_result_free(&r);
-		s->status = PENDING_STATUS;
-		return 0; /* unusable rules: reveal nothing, decide later */
+		if(s->status != PENDING_STATUS)
+			return -1; /* a known watcher keeps its state (refresh) */
+		return 0; /* new: unusable rules reveal nothing, decide later */
 	}
 	s->reason = LP_STR_NULL;
 	if(rc == 0 || !r.matched) {
@@ -161,9 +185,14 @@ int pxml_apply_auth(lp_str_t *body, subs_t *s, lp_str_t **final)
 {
 	pxml_rules_result_t r;
 	lp_str_t out = LP_STR_NULL;
-	int rc = evaluate(s, &r);
+	int rc = evaluate(s, 0, &r);
 
 	*final = NULL;
+	if(rc < 0) { /* no usable rules: reveal nothing rather than all */
+		pxml_rules_result_free(&r);
+		memset(&r, 0, sizeof(r));
+		rc = 0;
+	}
 	if(rc == 1 && r.matched && r.sub_handling == PXML_SUB_POLITE_BLOCK)
 		rc = pxml_rules_polite_doc(&s->pres_uri, &out);
 	else if(rc == 1)

@@ -1,5 +1,5 @@
-/* presence_xml's one state struct: its parameters, its DB statements and
- * this process's DB connection. Host-neutral (the logic files and the unit
+/* presence_xml's one state struct: its parameters, its DB statements,
+ * this process's DB connection and XCAP document cache. Host-neutral (the logic files and the unit
  * tests use it). */
 #ifndef PXML_STATE_H
 #define PXML_STATE_H
@@ -20,7 +20,15 @@ typedef struct pxml_state {
 	int passive_mode;
 	char *xcapauth_userdel_reason;
 	int force_dummy_presence;
-	int xcap_servers;
+	/* XCAP over HTTP (integrated_xcap_server 0), see pxml_xcap.h */
+	char **xcap_roots; /* the xcap_server values in order, malloc'd */
+	int xcap_nroots;
+	int xcap_cache_ttl;	 /* seconds a cached document is used unchecked */
+	int xcap_connect_ms; /* HTTP connect timeout per address */
+	int xcap_read_ms;	 /* HTTP request + whole response */
+	unsigned int *xcap_gen; /* bumped when a document is seen to change;
+							   shared by the processes (lp_mem) */
+	struct pxml_xcap_cache *xcap_cache; /* this process's */
 	lp_db_t *db; /* this process's connection */
 	int pid;
 	char *sql_rules;  /* the pres-rules document of a user */

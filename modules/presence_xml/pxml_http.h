@@ -1,0 +1,50 @@
+/* A small HTTP/1.1 GET client (RFC 9110 / RFC 9112) for fetching XCAP
+ * documents: http:// URLs only (there is no TLS here, https is refused),
+ * IPv4, IPv6 and host names through getaddrinfo, a connect timeout and a
+ * deadline for the whole response, Content-Length, chunked and
+ * read-to-close bodies, a body size limit, the ETag of the response and
+ * If-None-Match for conditional requests (304). One request per connection
+ * (Connection: close). Host-neutral: plain sockets and malloc, errors
+ * through lp_log. */
+#ifndef PXML_HTTP_H
+#define PXML_HTTP_H
+
+/* Error codes of pxml_http_get (a received response of any status is 0). */
+#define PXML_HTTP_EURL -1	  /* not a usable http:// URL */
+#define PXML_HTTP_ESCHEME -2  /* https or another scheme: refused */
+#define PXML_HTTP_ECONNECT -3 /* name not resolved, refused, connect timeout */
+#define PXML_HTTP_ETIMEOUT -4 /* the response did not arrive in time */
+#define PXML_HTTP_EPROTO -5	  /* not an HTTP/1.x response, bad framing */
+#define PXML_HTTP_ETOOBIG -6  /* body over the limit */
+#define PXML_HTTP_ENOMEM -7
+
+#define PXML_HTTP_ETAG_MAX 256
+
+typedef struct pxml_http_limits {
+	int connect_ms; /* TCP connect, per address tried */
+	int read_ms;	/* sending the request and receiving the whole response */
+	int max_body;	/* bytes */
+} pxml_http_limits_t;
+
+typedef struct pxml_http_res {
+	int status; /* final status code (1xx responses are skipped) */
+	char *body; /* malloc'd, NUL-terminated; NULL when there is none */
+	int body_len;
+	char etag[PXML_HTTP_ETAG_MAX]; /* the ETag header as sent ("" if none,
+									  or if longer than the buffer) */
+} pxml_http_res_t;
+
+/* GET url. if_none_match (NULL or "" for none) is sent as If-None-Match;
+ * a 304 then comes back with status 304 and no body. On 0 *res is filled
+ * and its body belongs to the caller (pxml_http_res_free); on a negative
+ * PXML_HTTP_E* code nothing is allocated and *res is zeroed. */
+int pxml_http_get(const char *url, const char *if_none_match,
+		const pxml_http_limits_t *lim, pxml_http_res_t *res);
+
+/* Frees res->body (res itself is the caller's); safe on a zeroed res. */
+void pxml_http_res_free(pxml_http_res_t *res);
+
+/* A short English text for a PXML_HTTP_E* code. */
+const char *pxml_http_strerror(int code);
+
+#endif
