@@ -138,8 +138,12 @@ static pua_rec_t *publ_record(publ_info_t *publ, int expires, const lp_str_t *bo
 	pua_rec_t *r = pua_find_publ(publ->pres_uri, &publ->id, publ->event);
 
 	*created = 0;
-	if(!r && pua.cfg.db_mode == PUA_DB_ONLY)
-		r = pua_db_fetch(PUA_PUBL, publ->pres_uri, &publ->id, publ->event, NULL);
+	if(pua.cfg.db_mode == PUA_DB_ONLY) {
+		if(!r)
+			r = pua_db_fetch(PUA_PUBL, publ->pres_uri, &publ->id, publ->event, NULL);
+		else if(r->req_kind == PUA_RK_NONE)
+			pua_db_sync(r); /* another instance may have changed the ETag */
+	}
 	if(r)
 		return r;
 	if((publ->flag & UPDATE_TYPE) || (!body && !publ->etag)

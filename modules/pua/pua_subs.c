@@ -110,8 +110,12 @@ int pua_send_subscribe(subs_info_t *s)
 	slot = lp_htable_slot(pua.table, pua_hash(s->pres_uri));
 	lp_htable_lock(pua.table, slot);
 	r = pua_find_subs(s->pres_uri, s->watcher_uri, &s->id, s->event);
-	if(!r && pua.cfg.db_mode == PUA_DB_ONLY)
-		r = pua_db_fetch(PUA_SUBS, s->pres_uri, &s->id, s->event, s->watcher_uri);
+	if(pua.cfg.db_mode == PUA_DB_ONLY) {
+		if(!r)
+			r = pua_db_fetch(PUA_SUBS, s->pres_uri, &s->id, s->event, s->watcher_uri);
+		else if(r->req_kind == PUA_RK_NONE)
+			pua_db_sync(r); /* the dialog may have moved on elsewhere */
+	}
 	if(r)
 		q = subs_update(r, expires, &err);
 	else

@@ -149,3 +149,47 @@ assert_pua_log_contains() {
 		fail "${2:-pua log}: expected a line matching /$1/ in ${PUA_LOG#"$SIP_DIR"/}"
 	fi
 }
+
+# ---- appended for the 29*-pua-* cases
+
+# subscribe_cseq TRACE N: the first SUBSCRIBE received in TRACE (a SIPp
+# playing the presence server) whose CSeq number is N; false when none
+# (a retransmission of an earlier one cannot be mistaken for it).
+subscribe_cseq() {
+	local i n m
+	n=$(trace_count "$1" received '^SUBSCRIBE')
+	for i in $(seq 1 "$n"); do
+		m=$(trace_msg "$1" received '^SUBSCRIBE' "$i")
+		if [ "$(msg_hdr "$m" CSeq | awk '{print $1}')" = "$2" ]; then
+			printf '%s\n' "$m"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# Several pua instances in one case (as lib.sh's inst_* do for the server):
+# pua_inst_new NAME gives the next pua_start its own port, ctl socket and
+# log (PUA_DB, the SQLite file, stays shared); pua_inst_save NAME records
+# the running one; pua_inst_use NAME makes it current for pua_rpc,
+# pua_field, pua_stop ...; pua_inst_cleanup stops every saved instance and
+# then what lib.sh's cleanup stops (install it with
+# `trap pua_inst_cleanup EXIT`).
+declare -A PUA_INSTANCES=()
+pua_inst_new() {
+	PUA_PID= PUA_PORT=
+	PUA_CTL=$WORK/pua-ctl-$1.sock PUA_LOG=$WORK/pua-kamailio-$1.log
+}
+pua_inst_save() { PUA_INSTANCES[$1]="$PUA_PID|$PUA_PORT|$PUA_CTL|$PUA_LOG"; }
+pua_inst_use() {
+	IFS='|' read -r PUA_PID PUA_PORT PUA_CTL PUA_LOG <<<"${PUA_INSTANCES[$1]}"
+}
+pua_inst_cleanup() {
+	local i
+	for i in "${!PUA_INSTANCES[@]}"; do
+		pua_inst_use "$i"
+		pua_stop
+		PUA_INSTANCES[$i]="|$PUA_PORT|$PUA_CTL|$PUA_LOG"
+	done
+	cleanup
+}
