@@ -35,6 +35,8 @@ assert_eq OK "$(pua_publish $A 600 . b2.xml)" "pua.publish modify"
 wait_notifies w1 2
 assert_match 'second' "$(msg_body "$(watch_notify w1 2)")" "watcher's NOTIFY carries the modification"
 watch_wait w1
+# the NOTIFY may overtake pua's handling of the 200: wait for the answer
+wait_field $A publish pending idle "modify answered"
 E3=$(pua_field $A publish etag)
 wait_sql "select count(*), max(etag) $ROW" "1|$E3" "server row after modify"
 assert_match 'second' "$(sql "select $BODY_SQL $ROW")" "body replaced by the modify"
