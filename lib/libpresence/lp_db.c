@@ -215,6 +215,7 @@ static int db_after(lp_db_t *db, int rc)
 				db->drv->name);
 		db->drv->close(db->conn);
 		db->conn = NULL;
+		db->in_txn = 0;
 	}
 	return rc;
 }
@@ -222,32 +223,45 @@ static int db_after(lp_db_t *db, int rc)
 int lp_db_exec(lp_db_t *db, const char *sql, const lp_db_val_t *params,
 		int nparams, lp_db_row_cb cb, void *ctx)
 {
-	int rc = db_ready(db);
+	int rc = db_ready(db), tries = db && !db->in_txn ? 3 : 1;
 
 	if(rc < 0)
 		return rc;
-	return db_after(db, db->drv->exec(db->conn, sql, params, nparams, cb, ctx));
+	do
+		rc = db_after(db, db->drv->exec(db->conn, sql, params, nparams, cb, ctx));
+	while(rc == LP_DB_EBUSY && --tries > 0 && db->conn);
+	return rc;
 }
 
 int lp_db_begin(lp_db_t *db)
 {
 	int rc = db_ready(db);
 
-	return rc < 0 ? rc : db_after(db, db->drv->begin(db->conn));
+	if(rc < 0)
+		return rc;
+	rc = db_after(db, db->drv->begin(db->conn));
+	db->in_txn = rc >= 0;
+	return rc;
 }
 
 int lp_db_commit(lp_db_t *db)
 {
 	int rc = db_ready(db);
 
-	return rc < 0 ? rc : db_after(db, db->drv->commit(db->conn));
+	if(rc < 0)
+		return rc;
+	db->in_txn = 0;
+	return db_after(db, db->drv->commit(db->conn));
 }
 
 int lp_db_rollback(lp_db_t *db)
 {
 	int rc = db_ready(db);
 
-	return rc < 0 ? rc : db_after(db, db->drv->rollback(db->conn));
+	if(rc < 0)
+		return rc;
+	db->in_txn = 0;
+	return db_after(db, db->drv->rollback(db->conn));
 }
 
 static int version_row(void *ctx, const lp_db_val_t *cols, int ncols)

@@ -90,7 +90,8 @@ extern const lp_db_driver_t lp_db_driver_mysql; /* lp_db_mysql.c */
 typedef struct lp_db {
 	const lp_db_driver_t *drv;
 	lp_db_conn_t *conn;
-	char *url; /* owned copy */
+	char *url;	/* owned copy */
+	int in_txn; /* between lp_db_begin and lp_db_commit/rollback */
 } lp_db_t;
 
 /* Driver serving url's scheme, or NULL. */
@@ -102,7 +103,10 @@ lp_db_t *lp_db_open(const char *url);
 void lp_db_close(lp_db_t *db);
 
 /* Wrappers over the driver ops; see lp_db_driver_t. A connection error
- * (LP_DB_ECONN) closes the handle and the next call reopens it. */
+ * (LP_DB_ECONN) closes the handle and the next call reopens it. A statement
+ * outside a transaction that the server rolled back to break a deadlock
+ * (LP_DB_EBUSY) is run again, twice at most; inside a transaction the
+ * caller must retry the whole transaction. */
 int lp_db_exec(lp_db_t *db, const char *sql, const lp_db_val_t *params,
 		int nparams, lp_db_row_cb cb, void *ctx);
 int lp_db_begin(lp_db_t *db);

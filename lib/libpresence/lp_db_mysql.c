@@ -175,6 +175,12 @@ static lp_db_conn_t *my_open(const lp_db_url_t *url)
 		my_close(c);
 		return NULL;
 	}
+	/* READ COMMITTED: no gap locks, so the row-range UPDATEs of the
+	 * presence DB-only mode do not deadlock with concurrent INSERTs into
+	 * the same index range (REPEATABLE READ's gap locks did). */
+	if(mysql_query(c->h, "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED")
+			!= 0)
+		LP_WARN("db_mysql: cannot set READ COMMITTED: %s", mysql_error(c->h));
 	return c;
 }
 

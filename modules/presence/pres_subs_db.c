@@ -9,6 +9,11 @@
 #include "pres_sql.h"
 #include "pres_subs.h"
 
+/* A transaction the server rolled back to break a deadlock (or that waited
+ * past the lock timeout) is run again, a few times: the other side has
+ * committed by then. */
+#define PRES_DB_TRIES 3
+
 typedef struct row_list {
 	const lp_str_t *skip; /* watcher left out, or NULL */
 	subs_t **v;			  /* malloc'd copies */
@@ -56,8 +61,11 @@ static void list_free(row_list_t *l)
 int pres_subsdb_insert(const subs_t *s)
 {
 	lp_db_t *db = pres_db();
+	int rc = LP_DB_EBUSY, i;
 
-	if(!db || pres_subs_db_upsert(db, s) < 0) {
+	for(i = 0; db && rc == LP_DB_EBUSY && i < PRES_DB_TRIES; i++)
+		rc = pres_subs_db_upsert(db, s);
+	if(!db || rc < 0) {
 		LP_ERR("cannot store subscription %.*s", LP_STR_FMT(s->callid));
 		return -1;
 	}
@@ -71,40 +79,55 @@ static int select_dialog(lp_db_t *db, const pres_dlg_key_t *k, row_list_t *l)
 	v[0] = LP_DB_VSTR(*k->callid);
 	v[1] = LP_DB_VSTR(*k->to_tag);
 	v[2] = LP_DB_VSTR(*k->from_tag);
-	if(lp_db_exec(db, pres_sql.subs_by_dialog, v, 3, collect_row, l) < 0 || l->error)
-		return -1;
-	return 0;
+	int rc = lp_db_exec(db, pres_sql.subs_by_dialog, v, 3, collect_row, l);
+
+	if(rc < 0)
+		return rc;
+	return l->error ? -1 : 0;
 }
 
-int pres_subsdb_apply(const pres_dlg_key_t *k, pres_subs_op_f op, void *ctx)
+/* One attempt; LP_DB_EBUSY when the server gave up on a lock. */
+static int apply_once(lp_db_t *db, const pres_dlg_key_t *k, pres_subs_op_f op,
+		void *ctx)
 {
-	lp_db_t *db = pres_db();
 	row_list_t l = {NULL, NULL, 0, 0, 0};
 	subs_t *replace = NULL;
-	int rc = -1;
+	int rc = -1, e;
 
-	if(!db || lp_db_begin(db) < 0)
-		return -1;
-	if(select_dialog(db, k, &l) < 0)
+	if((e = lp_db_begin(db)) < 0)
+		return e == LP_DB_EBUSY ? e : -1;
+	if((e = select_dialog(db, k, &l)) < 0) {
+		rc = e;
 		goto done;
+	}
 	if(l.n == 0) {
 		rc = -2;
 		goto done;
 	}
 	rc = op(l.v[0], ctx, &replace);
-	if(rc >= 0 && pres_subs_db_upsert(db, rc == 1 && replace ? replace : l.v[0]) < 0)
-		rc = -1;
+	if(rc >= 0 && (e = pres_subs_db_upsert(db, rc == 1 && replace ? replace : l.v[0])) < 0)
+		rc = e == LP_DB_EBUSY ? e : -1;
 	if(rc == 1)
 		rc = 0;
 done:
 	if(rc == 0) {
-		if(lp_db_commit(db) < 0)
-			rc = -1;
+		if((e = lp_db_commit(db)) < 0)
+			rc = e == LP_DB_EBUSY ? e : -1;
 	} else {
 		lp_db_rollback(db);
 	}
 	list_free(&l);
 	return rc;
+}
+
+int pres_subsdb_apply(const pres_dlg_key_t *k, pres_subs_op_f op, void *ctx)
+{
+	lp_db_t *db = pres_db();
+	int rc = LP_DB_EBUSY, i;
+
+	for(i = 0; db && rc == LP_DB_EBUSY && i < PRES_DB_TRIES; i++)
+		rc = apply_once(db, k, op, ctx);
+	return rc == LP_DB_EBUSY ? -1 : rc;
 }
 
 int pres_subsdb_remove(const pres_dlg_key_t *k)
@@ -124,24 +147,40 @@ int pres_subsdb_remove(const pres_dlg_key_t *k)
 	return rc > 0 ? 0 : -2;
 }
 
+/* One attempt of the fan-out read: bump every live watcher's CSeq and read
+ * them back, in one transaction. Rows or a negative code (LP_DB_EBUSY:
+ * rolled back by the server, try again). */
+static int collect_once(lp_db_t *db, const lp_db_val_t *v, row_list_t *l)
+{
+	int rc;
+
+	if((rc = lp_db_begin(db)) < 0)
+		return rc;
+	if((rc = lp_db_exec(db, pres_sql.subs_cseq_bump, v, 3, NULL, NULL)) >= 0
+			&& (rc = lp_db_exec(db, pres_sql.subs_of_pres, v, 3, collect_row, l)) >= 0
+			&& !l->error && (rc = lp_db_commit(db)) >= 0)
+		return l->n;
+	lp_db_rollback(db);
+	list_free(l);
+	l->error = 0;
+	return rc < 0 ? rc : -1;
+}
+
 int pres_subsdb_collect(const lp_str_t *pres_uri, pres_ev_t *ev,
 		const lp_str_t *skip, subs_t ***out)
 {
 	lp_db_t *db = pres_db();
 	row_list_t l = {skip, NULL, 0, 0, 0};
 	lp_db_val_t v[3];
+	int rc = LP_DB_EBUSY, i;
 
 	*out = NULL;
 	v[0] = LP_DB_VSTR(*pres_uri);
 	v[1] = LP_DB_VSTR(ev->name);
 	v[2] = LP_DB_VINT(pres.now());
-	if(!db || lp_db_begin(db) < 0)
-		return -1;
-	if(lp_db_exec(db, pres_sql.subs_cseq_bump, v, 3, NULL, NULL) < 0
-			|| lp_db_exec(db, pres_sql.subs_of_pres, v, 3, collect_row, &l) < 0
-			|| l.error || lp_db_commit(db) < 0) {
-		lp_db_rollback(db);
-		list_free(&l);
+	for(i = 0; db && rc == LP_DB_EBUSY && i < PRES_DB_TRIES; i++)
+		rc = collect_once(db, v, &l);
+	if(rc < 0) {
 		LP_ERR("cannot read the watchers of %.*s", LP_STR_FMT(*pres_uri));
 		return -1;
 	}
