@@ -257,4 +257,181 @@ for c in children_list():
                     r["success_pct"], r["answered"], r["achieved"],
                     r["cpu_ms_per_1000"], r["db_locked"], r["log_errors"],
                     r["kam_pct"], r["sipp_pct"], r["other_pct"], r["pass"]))
+
+# ------------------------------------------------------------ per engine
+
+ENGINES = ("sqlite", "postgres", "mysql")
+VARIANTS = (("ours", "ours, 1 instance"),
+            ("reference", "reference, 1 instance"),
+            ("dbonly", "ours DB-only, 1 instance"),
+            ("2inst", "ours DB-only, 2 instances (sum)"))
+
+
+def measurement(d):
+    if not os.path.isdir(d):
+        return None
+    x = {"dir": d}
+    for kind in ("publish", "subscribe"):
+        x[kind] = read_tsv(os.path.join(d, kind + ".tsv"))
+    try:
+        x["state"] = open(os.path.join(d, "state")).read().strip()
+    except OSError:
+        x["state"] = "not run"
+    try:
+        x["rows"] = open(os.path.join(d, "db_rows.txt")).read().strip()
+    except OSError:
+        x["rows"] = "-"
+    logs = sorted(f for f in os.listdir(d) if re.match(r"kamailio(-[a-z])?\.log$", f))
+    x["logs"] = [os.path.join(d, f) for f in logs]
+    x["errors"] = sum(count(f, r" (ERROR|CRITICAL|BUG|ALERT):") or 0 for f in x["logs"])
+    x["crash"] = sum(count(f, r"(signal 11|SIGSEGV|SIGABRT|core dump|terminated by signal|exited with status|died)") or 0
+                     for f in x["logs"])
+    msgs = {}
+    for f in x["logs"]:
+        try:
+            with open(f, errors="replace") as fh:
+                for ln in fh:
+                    m = re.search(r" (ERROR|CRITICAL|BUG|ALERT): (.*)", ln)
+                    if m:
+                        k = re.sub(r"\d+", "N", m.group(0).strip())[:160]
+                        msgs[k] = msgs.get(k, 0) + 1
+        except OSError:
+            pass
+    x["msgs"] = sorted(msgs.items(), key=lambda kv: -kv[1])[:4]
+    return x
+
+
+def engine_dirs(engine):
+    """variant -> measurement directory of ENGINE"""
+    ed = os.path.join(OUT, engine)
+    out = {}
+    if engine == "sqlite":
+        cs = children_list()
+        c = 4 if 4 in cs else (max(cs) if cs else None)
+        if c is not None:
+            out["ours"] = os.path.join(OUT, "ours-c%d" % c)
+            out["reference"] = os.path.join(OUT, "reference-c%d" % c)
+    if os.path.isdir(ed):
+        for n in sorted(os.listdir(ed)):
+            m = re.match(r"(ours|reference)(-dbonly|-2inst)?-c(\d+)$", n)
+            if not m:
+                continue
+            v = {"-dbonly": "dbonly", "-2inst": "2inst"}.get(m.group(2), m.group(1))
+            out[v] = os.path.join(ed, n)
+    return out
+
+
+def top_rate(rows):
+    try:
+        return max(int(r["rate"]) for r in rows)
+    except ValueError:
+        return 0
+
+
+def max_cell(x, kind):
+    if not x:
+        return "-", None
+    b, brow, fail = best(x[kind])
+    if not x[kind]:
+        return "not run (%s)" % x["state"], None
+    s = "%d" % b if b else "0 (< lowest step)"
+    if b and fail is None and b == top_rate(x[kind]):
+        s = ">= %d (top step)" % b
+    elif fail:
+        s += " (%s/s: %s %% ok)" % (fail["rate"], fail["success_pct"])
+    return s, b
+
+
+engines_here = [e for e in ENGINES if engine_dirs(e)]
+if engines_here:
+    p("")
+    p("# Per engine: one instance, and two instances on one database")
+    p("")
+    p("CHILDREN=4 per instance. 'ours' and 'reference' run in their default "
+      "(cached) mode; 'DB-only' is ours with subs_db_mode 3 and publ_cache 0 "
+      "(bench/kamailio-bench.cfg, -A DB_ONLY), the mode for several "
+      "instances on one database; '2 instances' are two such Kamailio "
+      "instances on one database, each loaded by its own SIPp at half the "
+      "rate, rates summed. Max rate = highest step passed (>= 99.9 % calls "
+      "ok, >= 90 % of the rate answered); in brackets the first step that "
+      "failed twice; '>= N (top step)' = the highest step tried passed. "
+      "SQLite's one-instance figures are the CHILDREN=4 rows above (finer "
+      "steps); every other column uses the steps in env (server engine "
+      "steps). Each measurement starts on a fresh schema.")
+    p("")
+    p("| engine | request | ours, 1 instance | reference, 1 instance | ours/ref "
+      "| ours DB-only, 1 instance | ours DB-only, 2 instances (sum) "
+      "| 2 instances / reference | 2 instances / DB-only 1 |")
+    p("|---|---|---|---|---|---|---|---|---|")
+    M = {}
+    for e in engines_here:
+        M[e] = {v: measurement(d) for v, d in engine_dirs(e).items()}
+        for kind, unit in (("publish", "PUBLISH/s"), ("subscribe", "SUBSCRIBE/s")):
+            cells = {v: max_cell(M[e].get(v), kind) for v, _ in VARIANTS}
+            p("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                e, unit, cells["ours"][0], cells["reference"][0],
+                ratio(cells["ours"][1], cells["reference"][1]),
+                cells["dbonly"][0], cells["2inst"][0],
+                ratio(cells["2inst"][1], cells["reference"][1]),
+                ratio(cells["2inst"][1], cells["dbonly"][1], "%.2fx")))
+    p("")
+
+    for e in engines_here:
+        mm = M[e]
+        p("## %s: details" % e)
+        p("")
+        p("| metric | %s |" % " | ".join(t for _, t in VARIANTS))
+        p("|---|%s" % ("---|" * len(VARIANTS)))
+
+        def row(label, fn):
+            p("| %s | %s |" % (label, " | ".join(
+                (fn(mm[v]) if mm.get(v) else "-") for v, _ in VARIANTS)))
+
+        for kind in ("publish", "subscribe"):
+            K = kind.upper()
+
+            def at_best(x, col, kind=kind):
+                b = best(x[kind])
+                return b[1][col] if b[1] else "-"
+            row("%s CPU ms / 1000 requests, Kamailio (at own max rate)" % K,
+                lambda x, f=at_best: f(x, "cpu_ms_per_1000"))
+            row("%s machine share at own max rate: kamailio / sipp / db server / other %%" % K,
+                lambda x, kind=kind: ("%s / %s / %s / %s" % (
+                    best(x[kind])[1]["kam_pct"], best(x[kind])[1]["sipp_pct"],
+                    best(x[kind])[1].get("db_pct") or "-", best(x[kind])[1]["other_pct"]))
+                if best(x[kind])[1] else "-")
+        row("ERROR/CRITICAL/BUG log lines (whole measurement, all instances)",
+            lambda x: str(x["errors"]))
+        row("crash / died lines in the logs", lambda x: str(x["crash"]))
+        row("Kamailio at the end", lambda x: x["state"])
+        row("rows left in the DB at the end", lambda x: x["rows"])
+        p("")
+        for v, t in VARIANTS:
+            x = mm.get(v)
+            if x and x["msgs"]:
+                p("- %s %s, most frequent log errors: %s" % (e, t, "; ".join(
+                    "%d x `%s`" % (n, k.replace("`", "'")) for k, n in x["msgs"])))
+        p("")
+
+    p("## Per-engine steps")
+    p("")
+    p("| engine | measurement | kind | target req/s | try | calls ok/total | success % | "
+      "answered | achieved req/s | CPU ms/1000 | log errors | "
+      "kamailio / sipp / db / other % | pass |")
+    p("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for e in engines_here:
+        for v, t in VARIANTS:
+            if e == "sqlite" and v in ("ours", "reference"):
+                continue  # in the Steps table above
+            x = M[e].get(v)
+            if not x:
+                continue
+            for kind in ("publish", "subscribe"):
+                for r in x[kind]:
+                    p("| %s | %s | %s | %s | %s | %s/%s | %s | %s | %s | %s | %s | %s / %s / %s / %s | %s |" % (
+                        e, t, kind, r["rate"], r["try"], r["ok"], r["calls"],
+                        r["success_pct"], r["answered"], r["achieved"],
+                        r["cpu_ms_per_1000"], r["log_errors"], r["kam_pct"],
+                        r["sipp_pct"], r.get("db_pct") or "-", r["other_pct"], r["pass"]))
+
 print("\n".join(lines))
