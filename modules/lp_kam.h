@@ -7,6 +7,8 @@
 #ifndef LP_KAM_H
 #define LP_KAM_H
 
+#include <time.h>
+
 #include "core/dprint.h"
 #include "core/locking.h"
 #include "core/mem/mem.h"
@@ -74,6 +76,18 @@ static inline void lp_kam_install(void)
 
 	lp_mem_set_ops(&lp_kam_alloc, &lp_kam_lock);
 	lp_log_set(lp_kam_log);
+}
+
+/* The clock the logic is given (seconds since the epoch). */
+static inline unsigned int lp_kam_now(void)
+{
+	return (unsigned int)time(NULL);
+}
+
+/* A string module parameter, or NULL when unset or empty. */
+static inline char *lp_kam_str_param(str *s)
+{
+	return (s->s && s->len > 0) ? s->s : NULL;
 }
 
 /* Kamailio str <-> lp_str_t (same layout; by value, no type punning). */

@@ -95,11 +95,6 @@ struct module_exports exports = {
 	mod_destroy		 /* destroy */
 };
 
-static unsigned int now_sec(void)
-{
-	return (unsigned int)time(NULL);
-}
-
 static void clean_timer(unsigned int ticks, void *param)
 {
 	pres_clean_expired();
@@ -108,11 +103,6 @@ static void clean_timer(unsigned int ticks, void *param)
 static void flush_timer(unsigned int ticks, void *param)
 {
 	pres_subs_flush();
-}
-
-static char *str_param(str *s)
-{
-	return (s->s && s->len > 0) ? s->s : NULL;
 }
 
 /* Open the DB, check the table versions and load the stored state; the
@@ -141,9 +131,9 @@ done:
 static int mod_init(void)
 {
 	lp_kam_install();
-	pres.cfg.db_url = str_param(&db_url_p);
-	pres.cfg.server_address = str_param(&server_address_p);
-	pres.now = now_sec;
+	pres.cfg.db_url = lp_kam_str_param(&db_url_p);
+	pres.cfg.server_address = lp_kam_str_param(&server_address_p);
+	pres.now = lp_kam_now;
 	pres.send_notify = pres_kam_send_notify;
 	if(pres.cfg.min_expires < 0 || pres.cfg.max_expires <= 0
 			|| (pres.cfg.min_expires > pres.cfg.max_expires)) {

@@ -88,16 +88,6 @@ struct module_exports exports = {
 	mod_destroy		 /* destroy */
 };
 
-static unsigned int now_sec(void)
-{
-	return (unsigned int)time(NULL);
-}
-
-static char *str_param(str *s)
-{
-	return (s->s && s->len > 0) ? s->s : NULL;
-}
-
 static void refresh_timer(unsigned int ticks, void *param)
 {
 	pua_timer_refresh();
@@ -163,9 +153,9 @@ static int check_cfg(void)
 static int mod_init(void)
 {
 	lp_kam_install();
-	pua.cfg.db_url = str_param(&db_url_p);
-	pua.cfg.outbound_proxy = str_param(&outbound_proxy_p);
-	pua.now = now_sec;
+	pua.cfg.db_url = lp_kam_str_param(&db_url_p);
+	pua.cfg.outbound_proxy = lp_kam_str_param(&outbound_proxy_p);
+	pua.now = lp_kam_now;
 	pua.send = pua_kam_send;
 	if(check_cfg() < 0)
 		return -1;
