@@ -31,10 +31,14 @@ add_deb_src() {
 		sed -i 's/^Types: deb$/Types: deb deb-src/' "$f"
 		return 0
 	fi
-	if [ ! -f "$f" ] && ! grep -rqs '^deb-src .*bookworm main' /etc/apt/sources.list /etc/apt/sources.list.d/; then
-		echo "deb-src http://deb.debian.org/debian bookworm main" \
-			>/etc/apt/sources.list.d/presence-src.list
-		return 0
+	# one-line format: mirror the configured `deb ... bookworm main` lines
+	# as deb-src (the archive host comes from apt's own configuration)
+	if [ ! -f "$f" ] && ! grep -rqs '^deb-src .*bookworm .*main' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+		grep -hs '^deb .* bookworm .*main' /etc/apt/sources.list /etc/apt/sources.list.d/*.list |
+			sed 's/^deb /deb-src /' >/etc/apt/sources.list.d/presence-src.list
+		[ -s /etc/apt/sources.list.d/presence-src.list ] && return 0
+		rm -f /etc/apt/sources.list.d/presence-src.list
+		echo "setup.sh: no 'deb ... bookworm main' source configured for apt" >&2
 	fi
 	return 1
 }
