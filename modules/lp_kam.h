@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "core/dprint.h"
+#include "core/ip_addr.h"
 #include "core/locking.h"
 #include "core/mem/mem.h"
 #include "core/mem/shm_mem.h"
@@ -17,6 +18,7 @@
 #include "core/parser/parse_content.h"
 #include "core/str.h"
 
+#include "lp_frame.h"
 #include "lp_log.h"
 #include "lp_mem.h"
 
@@ -103,18 +105,29 @@ static inline str kstr(lp_str_t x)
 	return r;
 }
 
-/* The body of msg into *body ({NULL,0} when none); UDP may omit
- * Content-Length, then the rest of the datagram is the body. */
-static inline void lp_kam_body(struct sip_msg *msg, lp_str_t *body)
+/* The body of msg into *body ({NULL,0} when none), framed by
+ * lp_frame_body against the bytes actually received: UDP may omit
+ * Content-Length (the rest of the datagram is the body); a Content-Length
+ * beyond the received bytes returns -1 with *body {NULL,0}: the caller
+ * answers 400 (RFC 3261 s18.3) and must not use the body. */
+static inline int lp_kam_body(struct sip_msg *msg, lp_str_t *body)
 {
-	body->s = get_body(msg);
-	body->len = 0;
-	if(body->s && msg->content_length)
-		body->len = get_content_length(msg);
-	else if(body->s)
-		body->len = (int)(msg->buf + msg->len - body->s);
-	if(body->len <= 0)
-		*body = LP_STR_NULL;
+	char *start = get_body(msg);
+	long avail;
+
+	*body = LP_STR_NULL;
+	if(!start)
+		return 0;
+	avail = (long)(msg->buf + msg->len - start);
+	if(lp_frame_body(start, avail, msg->content_length != NULL,
+			   msg->content_length ? get_content_length(msg) : 0, body)
+			< 0) {
+		LM_NOTICE("body shorter than its Content-Length (%ld bytes received)"
+				  " from %s\n",
+				avail, ip_addr2a(&msg->rcv.src_ip));
+		return -1;
+	}
+	return 0;
 }
 
 /* Values of every header of `type`, joined by ','; pkg memory (the caller

@@ -291,18 +291,19 @@ static int fill_notify(struct sip_msg *msg, pb2b_notify_t *n)
 	if(first_contact(msg, &n->contact) < 0)
 		return -1;
 	get_ctype(msg, &n->content_type);
-	lp_kam_body(msg, &n->body);
+	if(lp_kam_body(msg, &n->body) < 0)
+		return -2; /* framing error: answered 400 */
 	return 0;
 }
 
-static int reply_ok(struct sip_msg *msg)
+static int reply_code(struct sip_msg *msg, int code, char *text)
 {
-	str reason = str_init("OK");
+	str reason = {text, (int)strlen(text)};
 	struct cell *t = pb2b_tmb.t_gett ? pb2b_tmb.t_gett() : NULL;
 
 	if(t && t != T_UNDEFINED)
-		return pb2b_tmb.t_reply(msg, 200, reason.s) < 0 ? -1 : 0;
-	return pb2b_slb.freply(msg, 200, &reason) < 0 ? -1 : 0;
+		return pb2b_tmb.t_reply(msg, code, reason.s) < 0 ? -1 : 0;
+	return pb2b_slb.freply(msg, code, &reason) < 0 ? -1 : 0;
 }
 
 int pb2b_kam_handle_notify(struct sip_msg *msg)
@@ -315,16 +316,24 @@ int pb2b_kam_handle_notify(struct sip_msg *msg)
 		return -1;
 	}
 	memset(&n, 0, sizeof(n));
-	if(fill_notify(msg, &n) < 0) {
-		LM_INFO("malformed NOTIFY: no subscription matched\n");
-		return -1;
+	switch(fill_notify(msg, &n)) {
+		case 0:
+			break;
+		case -2:
+			/* the body cannot be trusted: nothing of it is applied */
+			if(reply_code(msg, 400, "Bad Request - Content-Length") < 0)
+				LM_ERR("cannot answer a NOTIFY with 400\n");
+			return 0;
+		default:
+			LM_INFO("malformed NOTIFY: no subscription matched\n");
+			return -1;
 	}
 	if(pb2b_handle_notify(&n, pb2b_kam_now()) < 0) {
 		LM_DBG("NOTIFY %.*s matches no subscription\n", n.callid.len,
 				n.callid.s);
 		return -1;
 	}
-	if(reply_ok(msg) < 0)
+	if(reply_code(msg, 200, "OK") < 0)
 		LM_ERR("cannot answer NOTIFY %.*s\n", n.callid.len, n.callid.s);
 	return 1;
 }
