@@ -161,13 +161,37 @@ static int db_connect(lp_db_t *db)
 	return db->conn ? 0 : LP_DB_ECONN;
 }
 
+char *lp_db_url_redact(const char *url, char *buf, size_t n)
+{
+	const char *auth, *at, *colon;
+
+	if(n == 0)
+		return buf;
+	if(url == NULL) {
+		snprintf(buf, n, "(null)");
+		return buf;
+	}
+	auth = strstr(url, "://");
+	auth = auth ? auth + 3 : url;
+	at = strrchr(auth, '@');
+	colon = at ? memchr(auth, ':', at - auth) : NULL;
+	if(colon == NULL)
+		snprintf(buf, n, "%s", url);
+	else
+		snprintf(buf, n, "%.*s***%s", (int)(colon + 1 - url), url, at);
+	return buf;
+}
+
 lp_db_t *lp_db_open(const char *url)
 {
+	char safe[256];
+
 	lp_db_url_t u;
 	lp_db_t *db;
 
 	if(lp_db_url_parse(url, &u) < 0) {
-		LP_ERR("db: malformed db_url '%s'", url ? url : "(null)");
+		LP_ERR("db: malformed db_url '%s'",
+				lp_db_url_redact(url, safe, sizeof(safe)));
 		return NULL;
 	}
 	db = calloc(1, sizeof(*db));

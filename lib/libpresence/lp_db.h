@@ -54,6 +54,12 @@ typedef struct lp_db_url {
 /* Split url into parts pointing inside url (no allocation). 0 or LP_DB_EURL. */
 int lp_db_url_parse(const char *url, lp_db_url_t *out);
 
+/* lp_db_url_redact: url, safe to log: the password of its user part (the
+ * text between the first ':' after "scheme://" and the last '@') becomes
+ * "***", even when the rest of the url is malformed. Writes at most n bytes
+ * (NUL included) to buf and returns buf; a NULL url gives "(null)". */
+char *lp_db_url_redact(const char *url, char *buf, size_t n);
+
 /* A result row handed to a row callback. The values point into driver memory
  * valid only during the callback: copy what must outlive it. Return 0 to go
  * on, non-zero to stop reading rows (not an error). */

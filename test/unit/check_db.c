@@ -151,6 +151,39 @@ START_TEST(test_url_server)
 }
 END_TEST
 
+START_TEST(test_url_redact)
+{
+	char b[128];
+
+	ck_assert_str_eq(lp_db_url_redact("postgres://u:secret@h:5432/db", b,
+							 sizeof(b)),
+			"postgres://u:***@h:5432/db");
+	ck_assert_str_eq(lp_db_url_redact("mysql://u:se:cr@et@h/db", b, sizeof(b)),
+			"mysql://u:***@h/db");
+	/* malformed urls are redacted too: they are what gets logged */
+	ck_assert_str_eq(lp_db_url_redact("postgres://u:secret@", b, sizeof(b)),
+			"postgres://u:***@");
+	ck_assert_str_eq(lp_db_url_redact("u:secret@host", b, sizeof(b)),
+			"u:***@host");
+	ck_assert_str_eq(lp_db_url_redact("sqlite:///tmp/x.db", b, sizeof(b)),
+			"sqlite:///tmp/x.db");
+	ck_assert_str_eq(lp_db_url_redact("postgres://u@h/db", b, sizeof(b)),
+			"postgres://u@h/db");
+	ck_assert_str_eq(lp_db_url_redact(NULL, b, sizeof(b)), "(null)");
+	ck_assert_str_eq(lp_db_url_redact("postgres://u:secret@h/db", b, 12),
+			"postgres://");
+}
+END_TEST
+
+START_TEST(test_open_malformed_logs_no_password)
+{
+	lp_test_log_install();
+	ck_assert_ptr_null(lp_db_open("postgres://kam:hunter2@host:99999/db"));
+	ck_assert_ptr_null(strstr(lp_test_log_last(), "hunter2"));
+	ck_assert_ptr_nonnull(strstr(lp_test_log_last(), "kam:***@"));
+}
+END_TEST
+
 START_TEST(test_url_malformed)
 {
 	static const char *bad[] = {
@@ -596,6 +629,8 @@ Suite *db_suite(void)
 	tcase_add_test(url, test_url_sqlite);
 	tcase_add_test(url, test_url_server);
 	tcase_add_test(url, test_url_malformed);
+	tcase_add_test(url, test_url_redact);
+	tcase_add_test(url, test_open_malformed_logs_no_password);
 	suite_add_tcase(s, url);
 
 	tcase_add_checked_fixture(nos, setup, teardown);
