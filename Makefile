@@ -22,6 +22,10 @@ modules: lib
 layers:
 	bash scripts/check-layers.sh
 
+# API layouts against the Kamailio tree's own headers (test/abi)
+abi: setup
+	$(MAKE) -C test/abi check
+
 unit: setup
 	$(MAKE) -C test/unit run
 
@@ -39,7 +43,7 @@ dbtest: setup
 fuzz: setup
 	FUZZ_SECONDS=$${FUZZ_SECONDS:-8} bash test/fuzz/run.sh
 
-check: modules layers unit fuzz dbtest sip
+check: modules layers abi unit fuzz dbtest sip
 
 run: modules
 	bash scripts/run.sh
@@ -52,4 +56,48 @@ clean:
 	$(MAKE) -C test/unit clean
 	@for m in $(MODULES); do $(MAKE) -C modules/$$m clean >/dev/null || true; done
 
-.PHONY: all setup lib modules layers unit fuzz dbtest sip check run bench clean
+.PHONY: all setup lib modules layers abi unit fuzz dbtest sip check run bench clean
+
+# ---------------------------------------------------------------- install
+# make install [PREFIX=/usr/local] [DESTDIR=/staging]: the modules into their
+# own directory (never Kamailio's module dir, so Kamailio's own presence
+# modules are not overwritten), the schemas, the sample configs (their MPATH
+# default rewritten to our module dir, then Kamailio's) and the docs.
+# make uninstall removes exactly those files. make deb builds the Debian
+# package into build/deb/; make pkgtest builds, installs, runs and purges it.
+PREFIX ?= /usr/local
+DESTDIR ?=
+LP_MULTIARCH := $(shell dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null)
+LP_LIBDIR = $(PREFIX)/lib$(if $(LP_MULTIARCH),/$(LP_MULTIARCH))
+LP_MODDIR = $(LP_LIBDIR)/kamailio-presence/modules
+LP_DATADIR = $(PREFIX)/share/kamailio-presence
+LP_DOCDIR = $(PREFIX)/share/doc/kamailio-presence
+LP_EXAMPLESDIR = $(LP_DOCDIR)/examples
+# Kamailio's own module dir (tm, sl, ...), second in the installed mpath
+KAMAILIO_MODDIR ?= /usr/lib$(if $(LP_MULTIARCH),/$(LP_MULTIARCH))/kamailio/modules
+LP_ENGINES := sqlite postgres mysql
+LP_CFGS := $(notdir $(wildcard scripts/kamailio-*.cfg))
+LP_DOCS := $(notdir $(wildcard doc/*.md))
+LP_INSTALL_VARS = DESTDIR="$(DESTDIR)" MODDIR="$(LP_MODDIR)" \
+	DATADIR="$(LP_DATADIR)" DOCDIR="$(LP_DOCDIR)" \
+	EXAMPLESDIR="$(LP_EXAMPLESDIR)" KAMAILIO_MODDIR="$(KAMAILIO_MODDIR)" \
+	MODULES="$(MODULES)" ENGINES="$(LP_ENGINES)" CFGS="$(LP_CFGS)" \
+	DOCS="$(LP_DOCS)"
+
+install: modules
+	$(LP_INSTALL_VARS) bash scripts/install.sh install
+
+# copy the already built modules (debian/rules builds them itself)
+install-files:
+	$(LP_INSTALL_VARS) bash scripts/install.sh install
+
+uninstall:
+	$(LP_INSTALL_VARS) bash scripts/install.sh uninstall
+
+deb: setup
+	bash scripts/build-deb.sh
+
+pkgtest: setup
+	bash test/pkg/run.sh
+
+.PHONY: install install-files uninstall deb pkgtest

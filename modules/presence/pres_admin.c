@@ -16,7 +16,8 @@ static void restatus(const subs_t *stored, const subs_t *updated);
 static int reauthorize(const lp_str_t *pres_uri, pres_ev_t *ev)
 {
 	subs_t **ws = NULL, copy;
-	int n, i, changed = 0, old;
+	int n, i, changed = 0;
+	unsigned int old;
 
 	if(!ev->req_auth || !ev->get_auth_status)
 		return 0;

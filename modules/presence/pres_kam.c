@@ -185,7 +185,7 @@ static void fill_local(struct sip_msg *msg, pres_subscribe_req_t *req)
 	req->local_contact.len = n > 0 && n < (int)sizeof(local_contact_buf) ? n : 0;
 }
 
-int pres_kam_subscribe(struct sip_msg *msg)
+int pres_kam_subscribe(struct sip_msg *msg, const str *wuser, const str *wdomain)
 {
 	pres_subscribe_req_t req;
 	pres_reply_t rep;
@@ -217,6 +217,10 @@ int pres_kam_subscribe(struct sip_msg *msg)
 	if(msg->user_agent)
 		req.user_agent = lps(msg->user_agent->body);
 	fill_local(msg, &req);
+	if(wuser && wdomain) {
+		req.watcher_user = lps(*wuser);
+		req.watcher_domain = lps(*wdomain);
+	}
 	req.msg = msg;
 	rc = pres_handle_subscribe(&req, &rep, &notify);
 	if(rep.code >= 300)

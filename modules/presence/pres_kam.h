@@ -14,11 +14,16 @@ extern struct tm_binds pres_tmb;
 extern sl_api_t pres_slb;
 
 int pres_kam_publish(struct sip_msg *msg, str *sender);
-int pres_kam_subscribe(struct sip_msg *msg);
+/* wuser/wdomain: the watcher when not the From URI (both NULL: From) */
+int pres_kam_subscribe(struct sip_msg *msg, const str *wuser, const str *wdomain);
 int pres_kam_send_notify(const pres_notify_t *n);
 
 
 int pres_kam_extract_sdialog_info(subs_t *subs, struct sip_msg *msg,
 		int max_expire, int *to_tag_gen, lp_str_t scontact,
 		lp_str_t watcher_user, lp_str_t watcher_domain);
+/* update_db_subs_timer (pres_dbsubs_kam.c): db is a db1_con_t *, dbf a
+ * db_func_t * of the consumer's own table. */
+void pres_kam_update_db_subs(void *db, void *dbf, shtable_t t, int size,
+		int no_lock, handle_expired_func_t expired);
 #endif

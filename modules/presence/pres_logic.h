@@ -39,6 +39,10 @@ typedef struct pres_publish_req {
 	lp_str_t content_type;	/* type/subtype, parameters stripped */
 	lp_str_t body;
 	lp_str_t sender;		/* handle_publish's sender_uri, or empty */
+	lp_str_t new_etag;		/* update_presentity: the ETag of a new
+							   publication (empty: generate one) */
+	int no_sip;				/* update_presentity: no message, so no
+							   evs_publ_handl */
 	struct sip_msg *msg;	/* for pres_ev_t.evs_publ_handl; may be NULL */
 } pres_publish_req_t;
 
@@ -58,6 +62,8 @@ typedef struct pres_subscribe_req {
 	lp_str_t sockinfo;	   /* receiving socket, "udp:ip:port" */
 	lp_str_t user_agent;
 	lp_str_t local_contact; /* our Contact: server_address or the socket */
+	lp_str_t watcher_user;	/* handle_subscribe(msg, user, domain): the */
+	lp_str_t watcher_domain; /* watcher, when not the From URI (empty) */
 	struct sip_msg *msg;
 } pres_subscribe_req_t;
 
@@ -118,6 +124,32 @@ int pres_refresh_watchers(const lp_str_t *pres_uri, const lp_str_t *event, int t
 /* Load publications and subscriptions from the DB into the tables (start-up).
  * Returns 0 or -1. */
 int pres_load_db(void);
+
+/* The presentity's current document for ev (aggregated when the event
+ * aggregates, else the newest publication), malloc'd into *out; {NULL,0}
+ * when there is none. 0 or -1. */
+int pres_current_body(const lp_str_t *user, const lp_str_t *domain,
+		pres_ev_t *ev, lp_str_t *out);
+
+/* API entries that are pure logic (pres_api.c). */
+/* The state the event's authorization gives watcher_uri for pres_uri:
+ * ACTIVE_STATUS for an event without req_auth, else what get_auth_status
+ * says (PENDING_STATUS, TERMINATED_STATUS ...); -1 on a bad URI or error. */
+int pres_auth_status_of(pres_ev_t *ev, const lp_str_t *watcher_uri,
+		const lp_str_t *pres_uri);
+/* get_presentity: the document of pres_uri for ev (only the publication
+ * `etag` when etag is not NULL/empty), malloc'd into *out. 1 found, 0 none,
+ * -1 error. */
+int pres_presentity_doc(const lp_str_t *pres_uri, pres_ev_t *ev,
+		const lp_str_t *etag, lp_str_t *out);
+/* update_presentity: a PUBLISH without SIP. new_t 1 starts a publication
+ * (ETag `etag` when given, else a fresh one), 0 refreshes/modifies the
+ * publication `etag` (body NULL: refresh); expires 0 removes. The watchers
+ * are notified as after a PUBLISH. Returns the reply code it would have
+ * given (2xx success). */
+int pres_update_presentity(const lp_str_t *event, const lp_str_t *realm,
+		const lp_str_t *user, const lp_str_t *etag, const lp_str_t *sender,
+		const lp_str_t *body, int expires, int new_t);
 
 /* Event registry (pres_ev_t lists). */
 int pres_add_event(pres_ev_t *ev);

@@ -9,10 +9,24 @@
 #include "pres_pub.h"
 #include "pres_subs.h"
 
+/* What an event callback returned: s goes back through the event's own
+ * free function, the str itself is ours to free (Kamailio's contract). */
+static void cb_str_free(free_body_t *fb, lp_str_t *f)
+{
+	if(!f)
+		return;
+	if(f->s && fb)
+		fb(f->s);
+	if(pres.str_free)
+		pres.str_free(f);
+	else
+		free(f);
+}
+
 /* The presentity's document for ev: the aggregation of every publication
  * when the event aggregates, otherwise the latest one. malloc'd into *out;
  * {NULL,0} when nothing is published. 0 or -1. */
-static int current_body(const lp_str_t *user, const lp_str_t *domain,
+int pres_current_body(const lp_str_t *user, const lp_str_t *domain,
 		pres_ev_t *ev, lp_str_t *out)
 {
 	lp_str_t **bodies, *agg;
@@ -24,13 +38,9 @@ static int current_body(const lp_str_t *user, const lp_str_t *domain,
 		return -1;
 	if(ev->agg_nbody) { /* also with nothing published (dummy documents) */
 		agg = ev->agg_nbody((lp_str_t *)user, (lp_str_t *)domain, bodies, n, -1);
-		if(agg && agg->s) {
+		if(agg && agg->s && agg->len > 0)
 			rc = pres_str_dup(out, agg);
-			if(ev->free_body)
-				ev->free_body(agg->s);
-		}
-		if(agg && ev->free_body)
-			ev->free_body((char *)agg);
+		cb_str_free(ev->free_body, agg);
 	} else if(n > 0) {
 		*out = *bodies[n - 1];
 		bodies[n - 1]->s = NULL;
@@ -60,10 +70,7 @@ static void watcher_body(subs_t *s, lp_str_t *body)
 		free(body->s);
 		if(pres_str_dup(body, f) < 0)
 			*body = LP_STR_NULL;
-		if(ev->free_body) {
-			ev->free_body(f->s);
-			ev->free_body((char *)f);
-		}
+		cb_str_free(ev->free_body, f);
 	}
 	if(body->s && ev->aux_body_processing) {
 		f = ev->aux_body_processing(s, body);
@@ -71,10 +78,7 @@ static void watcher_body(subs_t *s, lp_str_t *body)
 			free(body->s);
 			if(pres_str_dup(body, f) < 0)
 				*body = LP_STR_NULL;
-			if(ev->aux_free_body) {
-				ev->aux_free_body(f->s);
-				ev->aux_free_body((char *)f);
-			}
+			cb_str_free(ev->aux_free_body, f);
 		}
 	}
 }
@@ -150,7 +154,7 @@ pres_notify_t *pres_notify_build(const subs_t *s)
 		if(pres_winfo_body(s, &body) < 0)
 			LP_ERR("cannot build the watcherinfo of %.*s", LP_STR_FMT(s->pres_uri));
 	} else if(s->status == ACTIVE_STATUS
-			  && current_body(&user, &domain, s->event, &body) < 0) {
+			  && pres_current_body(&user, &domain, s->event, &body) < 0) {
 		return NULL;
 	}
 	copy = pres_subs_dup(s, 0);
@@ -187,7 +191,7 @@ int pres_notify_watchers(const lp_str_t *user, const lp_str_t *domain,
 		free(subs);
 		return n;
 	}
-	if(current_body(user, domain, ev, &body) < 0)
+	if(pres_current_body(user, domain, ev, &body) < 0)
 		LP_ERR("cannot read the state of %.*s", LP_STR_FMT(uri));
 	for(i = 0; i < n; i++) {
 		copy = LP_STR_NULL;

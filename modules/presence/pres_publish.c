@@ -83,7 +83,7 @@ static int check_body(const pres_publish_req_t *req, pres_ev_t *ev, pres_reply_t
 		pres_reply_hdr(rep, "Accept: %.*s\r\n", LP_STR_FMT(ev->content_type));
 		return pres_reply_set(rep, 415, "Unsupported Media Type");
 	}
-	if(ev->evs_publ_handl && ev->evs_publ_handl(req->msg) < 0) {
+	if(ev->evs_publ_handl && !req->no_sip && ev->evs_publ_handl(req->msg) < 0) {
 		LP_INFO("PUBLISH body rejected by event '%.*s'", LP_STR_FMT(ev->name));
 		return pres_reply_set(rep, 400, "Bad Request");
 	}
@@ -120,6 +120,9 @@ static int publish_store(const pres_publish_req_t *req, pres_ev_t *ev,
 
 	if(req->has_if_match && ev->etag_not_new)
 		etag = req->if_match;
+	else if(!req->has_if_match && req->new_etag.len > 0
+			&& req->new_etag.len < PRES_ETAG_MAX)
+		etag = req->new_etag;
 	else
 		etag.len = pres_new_token(etag_buf, sizeof(etag_buf), "a");
 	if(etag.len < 0)

@@ -1,109 +1,193 @@
-/* The subscription hash-table functions of presence_api_t, for modules that
- * keep their own subscription tables: lp_htable_t buckets of pres_srec_t
- * records (single-block subs_t copies in shared memory). The caller computes
- * hash_code; its low bits pick the bucket. */
+/* The subscription hash table of presence_api_t (see pres_shtable.h). The
+ * array is preceded in its block by a small header holding the slot count,
+ * so a hash_code out of range is caught instead of walking past the end. */
 #include <stddef.h>
 #include <string.h>
 
+#include "lp_log.h"
+#include "pres_logic.h"
 #include "pres_shtable.h"
-#include "pres_subs.h"
 
-static lp_htable_t *tbl(shtable_t t)
+typedef struct shtable_hdr {
+	int size;
+	int pad_;
+	subs_entry_t slots[]; /* aligned like subs_entry_t */
+} shtable_hdr_t;
+
+static int spin_init(void *l)
 {
-	return (lp_htable_t *)t;
+	__atomic_store_n((int *)l, 0, __ATOMIC_RELEASE);
+	return 0;
+}
+
+static void spin_get(void *l)
+{
+	while(__atomic_exchange_n((int *)l, 1, __ATOMIC_ACQUIRE))
+		;
+}
+
+static void spin_release(void *l)
+{
+	__atomic_store_n((int *)l, 0, __ATOMIC_RELEASE);
+}
+
+static void spin_destroy(void *l)
+{
+}
+
+static const lp_lock_ops_t spin_ops = {
+		"spin", sizeof(int), spin_init, spin_get, spin_release, spin_destroy};
+static const lp_lock_ops_t *slot_lock = &spin_ops;
+
+void pres_shtable_set_lock(const lp_lock_ops_t *ops)
+{
+	if(ops && ops->size <= sizeof(pres_gen_lock_t))
+		slot_lock = ops;
+	else
+		LP_ERR("shtable: lock '%s' does not fit subs_entry_t.lock",
+				ops ? ops->name : "NULL");
+}
+
+static shtable_hdr_t *hdr(shtable_t t)
+{
+	return (shtable_hdr_t *)((char *)t - offsetof(shtable_hdr_t, slots));
+}
+
+int pres_shtable_size(shtable_t t)
+{
+	return t ? hdr(t)->size : 0;
+}
+
+static subs_entry_t *slot(shtable_t t, unsigned int hash_code)
+{
+	return &t[hash_code % (unsigned int)hdr(t)->size];
+}
+
+void pres_shtable_lock(shtable_t t, unsigned int hash_code)
+{
+	slot_lock->get(&slot(t, hash_code)->lock);
+}
+
+void pres_shtable_unlock(shtable_t t, unsigned int hash_code)
+{
+	slot_lock->release(&slot(t, hash_code)->lock);
 }
 
 shtable_t pres_shtable_new(int hash_size)
 {
-	int power = 1;
+	shtable_hdr_t *h;
+	int i;
 
-	while(power < LP_HTABLE_MAX_POWER && (1 << power) < hash_size)
-		power++;
-	return (shtable_t)lp_htable_new(power);
+	if(hash_size <= 0)
+		return NULL;
+	h = lp_zalloc(sizeof(*h) + (size_t)hash_size * sizeof(subs_entry_t));
+	if(!h)
+		return NULL;
+	h->size = hash_size;
+	for(i = 0; i < hash_size; i++) {
+		h->slots[i].entries = lp_zalloc(sizeof(subs_t));
+		if(!h->slots[i].entries || slot_lock->init(&h->slots[i].lock) < 0) {
+			lp_free(h->slots[i].entries);
+			h->slots[i].entries = NULL;
+			pres_shtable_destroy(h->slots, i);
+			return NULL;
+		}
+	}
+	return h->slots;
 }
 
 void pres_shtable_destroy(shtable_t t, int hash_size)
 {
-	lp_htable_destroy(tbl(t), pres_subs_free_entry);
+	subs_t *s, *next;
+	int i, n;
+
+	if(!t)
+		return;
+	n = hdr(t)->size; /* hash_size is only what the caller believes */
+	for(i = 0; i < n && t[i].entries; i++) {
+		for(s = t[i].entries->next; s; s = next) {
+			next = s->next;
+			lp_free(s);
+		}
+		lp_free(t[i].entries);
+		slot_lock->destroy(&t[i].lock);
+	}
+	lp_free(hdr(t));
 }
 
 int pres_shtable_insert(shtable_t t, unsigned int hash_code, subs_t *s)
 {
-	pres_srec_t *r = pres_subs_dup_ex(s, 1, offsetof(pres_srec_t, s));
-	unsigned int slot;
+	subs_entry_t *e = slot(t, hash_code);
+	subs_t *r = pres_subs_dup(s, 1);
 
 	if(!r)
 		return -1;
-	r->h.hash = hash_code;
-	slot = lp_htable_slot(tbl(t), hash_code);
-	lp_htable_lock(tbl(t), slot);
-	lp_htable_link(tbl(t), &r->h);
-	lp_htable_unlock(tbl(t), slot);
+	slot_lock->get(&e->lock);
+	r->next = e->entries->next;
+	e->entries->next = r;
+	slot_lock->release(&e->lock);
 	return 0;
 }
 
-static pres_srec_t *find(lp_htable_t *t, unsigned int slot, const lp_str_t *callid,
+/* The record before the dialog's record (the head when it is first). */
+static subs_t *find_prev(subs_entry_t *e, const lp_str_t *callid,
 		const lp_str_t *to_tag, const lp_str_t *from_tag)
 {
-	lp_hentry_t *e;
+	subs_t *p;
 
-	for(e = t->buckets[slot].first; e; e = e->next) {
-		pres_srec_t *r = (pres_srec_t *)e;
-		if(lp_str_eq(&r->s.callid, callid) && lp_str_eq(&r->s.to_tag, to_tag)
-				&& lp_str_eq(&r->s.from_tag, from_tag))
-			return r;
-	}
+	for(p = e->entries; p->next; p = p->next)
+		if(lp_str_eq(&p->next->callid, callid)
+				&& lp_str_eq(&p->next->to_tag, to_tag)
+				&& lp_str_eq(&p->next->from_tag, from_tag))
+			return p;
 	return NULL;
 }
 
-/* The stored record; it stays valid until deleted, which the caller must
- * not do concurrently (same contract as the documented API). */
 subs_t *pres_shtable_search(shtable_t t, lp_str_t callid, lp_str_t to_tag,
 		lp_str_t from_tag, unsigned int hash_code)
 {
-	unsigned int slot = lp_htable_slot(tbl(t), hash_code);
-	pres_srec_t *r;
+	subs_t *p = find_prev(slot(t, hash_code), &callid, &to_tag, &from_tag);
 
-	lp_htable_lock(tbl(t), slot);
-	r = find(tbl(t), slot, &callid, &to_tag, &from_tag);
-	lp_htable_unlock(tbl(t), slot);
-	return r ? &r->s : NULL;
+	return p ? p->next : NULL;
 }
 
 int pres_shtable_delete(shtable_t t, unsigned int hash_code, subs_t *s)
 {
-	unsigned int slot = lp_htable_slot(tbl(t), hash_code);
-	pres_srec_t *r;
+	subs_entry_t *e = slot(t, hash_code);
+	subs_t *p, *r = NULL;
 
-	lp_htable_lock(tbl(t), slot);
-	r = find(tbl(t), slot, &s->callid, &s->to_tag, &s->from_tag);
-	if(r)
-		lp_htable_unlink(tbl(t), &r->h);
-	lp_htable_unlock(tbl(t), slot);
+	slot_lock->get(&e->lock);
+	p = find_prev(e, &s->callid, &s->to_tag, &s->from_tag);
+	if(p) {
+		r = p->next;
+		p->next = r->next;
+	}
+	slot_lock->release(&e->lock);
 	lp_free(r);
 	return r ? 0 : -1;
 }
 
 int pres_shtable_update(shtable_t t, unsigned int hash_code, subs_t *s, int type)
 {
-	unsigned int slot = lp_htable_slot(tbl(t), hash_code);
-	pres_srec_t *r;
+	subs_entry_t *e = slot(t, hash_code);
+	subs_t *p, *r = NULL;
 
-	lp_htable_lock(tbl(t), slot);
-	r = find(tbl(t), slot, &s->callid, &s->to_tag, &s->from_tag);
-	if(r) {
-		if(type & PRES_SH_REMOTE) {
-			r->s.expires = s->expires;
-			r->s.remote_cseq = s->remote_cseq;
+	slot_lock->get(&e->lock);
+	p = find_prev(e, &s->callid, &s->to_tag, &s->from_tag);
+	if(p) {
+		r = p->next;
+		if(type & REMOTE_TYPE) {
+			r->expires = s->expires;
+			r->remote_cseq = s->remote_cseq;
 		}
-		if(type & PRES_SH_LOCAL) {
-			r->s.local_cseq++;
-			r->s.version++;
-			s->local_cseq = r->s.local_cseq;
-			s->version = r->s.version;
+		if(type & LOCAL_TYPE) {
+			s->local_cseq = ++r->local_cseq;
+			s->version = ++r->version;
 		}
-		r->s.status = s->status;
+		r->status = s->status;
+		if(r->db_flag == NO_UPDATEDB_FLAG)
+			r->db_flag = UPDATEDB_FLAG;
 	}
-	lp_htable_unlock(tbl(t), slot);
+	slot_lock->release(&e->lock);
 	return r ? 0 : -1;
 }

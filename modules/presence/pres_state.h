@@ -60,6 +60,10 @@ typedef struct pres_state {
 	lp_db_t *db;				/* this process's connection, or NULL */
 	pres_send_notify_f send_notify;
 	unsigned int (*now)(void);	/* seconds; time(NULL) unless a test sets it */
+	/* Frees the lp_str_t struct (not its s) that an event's agg_nbody,
+	 * apply_auth_nbody or aux_body_processing returned: Kamailio's
+	 * pkg_free in the glue, free() when NULL (tests). */
+	void (*str_free)(void *p);
 	int pid;					/* this process, for unique tags */
 } pres_state_t;
 

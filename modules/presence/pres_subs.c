@@ -414,7 +414,7 @@ int pres_subs_from_row(const lp_db_val_t *c, int n, subs_t *s)
 	s->local_contact = S(19);
 	s->from_user = S(20);
 	s->from_domain = S(21);
-	s->flags = (int)c[24].v.i;
+	s->flags = (unsigned int)c[24].v.i;
 	s->user_agent = S(25);
 #undef S
 	if(!s->event) {

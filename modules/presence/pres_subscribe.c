@@ -47,6 +47,11 @@ static pres_ev_t *check_request(const pres_subscribe_req_t *req, pres_reply_t *r
 		pres_reply_bad_event(rep);
 		return NULL;
 	}
+	if(ev->evs_subs_handl && req->msg && ev->evs_subs_handl(req->msg) < 0) {
+		LP_INFO("SUBSCRIBE rejected by event '%.*s'", LP_STR_FMT(ev->name));
+		pres_reply_set(rep, 400, "Bad Request");
+		return NULL;
+	}
 	if(req->has_accept && !accept_takes(&req->accept, &ev->content_type)) {
 		LP_INFO("SUBSCRIBE whose Accept excludes %.*s",
 				LP_STR_FMT(ev->content_type));
@@ -87,10 +92,10 @@ static int check_auth(const pres_subscribe_req_t *req, pres_ev_t *ev,
 		subs_t *s, pres_reply_t *rep)
 {
 	if((ev->type & WINFO_TYPE)
-			&& (!lp_str_eq(&req->from_user, &req->ruri_user)
-					|| !lp_str_caseeq(&req->from_domain, &req->ruri_domain))) {
+			&& (!lp_str_eq(&s->watcher_user, &req->ruri_user)
+					|| !lp_str_caseeq(&s->watcher_domain, &req->ruri_domain))) {
 		LP_INFO("%.*s@%.*s may not watch the watchers of %.*s",
-				LP_STR_FMT(req->from_user), LP_STR_FMT(req->from_domain),
+				LP_STR_FMT(s->watcher_user), LP_STR_FMT(s->watcher_domain),
 				LP_STR_FMT(s->pres_uri));
 		return pres_reply_set(rep, 403, "Forbidden");
 	}
@@ -130,6 +135,10 @@ static int new_subscription(const pres_subscribe_req_t *req, pres_ev_t *ev,
 	s.to_domain = req->to_domain;
 	s.from_user = s.watcher_user = req->from_user;
 	s.from_domain = s.watcher_domain = req->from_domain;
+	if(req->watcher_user.len > 0 && req->watcher_domain.len > 0) {
+		s.watcher_user = req->watcher_user;
+		s.watcher_domain = req->watcher_domain;
+	}
 	s.event = ev;
 	s.to_tag = rep->to_tag;
 	s.from_tag = req->from_tag;

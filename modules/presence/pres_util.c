@@ -38,7 +38,7 @@ static pres_ev_t *event_copy(const pres_ev_t *ev)
 	p[ev->content_type.len] = '\0';
 	c->content_type.s = p;
 	c->next = NULL;
-	if(c->default_expires <= 0)
+	if(c->default_expires == 0)
 		c->default_expires = 3600;
 	return c;
 }

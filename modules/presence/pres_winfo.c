@@ -16,7 +16,7 @@ static void to_watcher(const subs_t *s, lp_watcher_t *w, char *uri_buf, int size
 {
 	static const char *status[] = {"terminated", "active", "pending", "terminated",
 			"waiting"};
-	int st = (s->status >= 0 && s->status <= WAITING_STATUS) ? s->status : 0;
+	int st = (s->status <= WAITING_STATUS) ? s->status : 0;
 	const char *ev;
 
 	memset(w, 0, sizeof(*w));

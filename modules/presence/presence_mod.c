@@ -27,6 +27,8 @@ static int child_init(int rank);
 static void mod_destroy(void);
 static int w_handle_publish(struct sip_msg *msg, char *sender, char *p2);
 static int w_handle_subscribe(struct sip_msg *msg, char *p1, char *p2);
+static int w_handle_subscribe1(struct sip_msg *msg, char *wuri, char *p2);
+static int w_pres_auth_status(struct sip_msg *msg, char *wuri, char *puri);
 static int bind_presence(presence_api_t *api);
 
 static str db_url_p = STR_NULL;
@@ -37,6 +39,10 @@ static cmd_export_t cmds[] = {
 	{"handle_publish", (cmd_function)w_handle_publish, 1, fixup_spve_null,
 			fixup_free_spve_null, REQUEST_ROUTE},
 	{"handle_subscribe", (cmd_function)w_handle_subscribe, 0, 0, 0, REQUEST_ROUTE},
+	{"handle_subscribe", (cmd_function)w_handle_subscribe1, 1, fixup_spve_null,
+			fixup_free_spve_null, REQUEST_ROUTE},
+	{"pres_auth_status", (cmd_function)w_pres_auth_status, 2, fixup_spve_spve,
+			fixup_free_spve_spve, REQUEST_ROUTE},
 	{"bind_presence", (cmd_function)bind_presence, 1, 0, 0, 0},
 	{0, 0, 0, 0, 0, 0}
 };
@@ -95,6 +101,36 @@ struct module_exports exports = {
 	mod_destroy		 /* destroy */
 };
 
+/* subs_entry_t.lock is Kamailio's gen_lock_t, in place (presence_api.h
+ * reserves its size): consumers such as rls take it with lock_get. */
+static int slot_lock_init(void *l)
+{
+	return lock_init((gen_lock_t *)l) ? 0 : -1;
+}
+static void slot_lock_get(void *l)
+{
+	lock_get((gen_lock_t *)l);
+}
+static void slot_lock_release(void *l)
+{
+	lock_release((gen_lock_t *)l);
+}
+static void slot_lock_destroy(void *l)
+{
+	lock_destroy((gen_lock_t *)l);
+}
+static const lp_lock_ops_t slot_lock_ops = {"gen_lock", sizeof(gen_lock_t),
+		slot_lock_init, slot_lock_get, slot_lock_release, slot_lock_destroy};
+_Static_assert(sizeof(gen_lock_t) == sizeof(pres_gen_lock_t)
+				&& _Alignof(gen_lock_t) <= _Alignof(pres_gen_lock_t),
+		"presence_api.h: pres_gen_lock_t must be this tree's gen_lock_t");
+_Static_assert(sizeof(str) == sizeof(lp_str_t), "lp_str_t must be str");
+
+static void api_pkg_free(void *p)
+{
+	pkg_free(p);
+}
+
 static void clean_timer(unsigned int ticks, void *param)
 {
 	pres_clean_expired();
@@ -135,6 +171,8 @@ static int mod_init(void)
 	pres.cfg.server_address = lp_kam_str_param(&server_address_p);
 	pres.now = lp_kam_now;
 	pres.send_notify = pres_kam_send_notify;
+	pres.str_free = api_pkg_free;
+	pres_shtable_set_lock(&slot_lock_ops);
 	if(pres.cfg.min_expires < 0 || pres.cfg.max_expires <= 0
 			|| (pres.cfg.min_expires > pres.cfg.max_expires)) {
 		LM_ERR("min_expires must be >= 0 and <= max_expires (> 0)\n");
@@ -224,7 +262,7 @@ static int w_handle_publish(struct sip_msg *msg, char *sender, char *p2)
 
 static int w_handle_subscribe(struct sip_msg *msg, char *p1, char *p2)
 {
-	return pres_kam_subscribe(msg);
+	return pres_kam_subscribe(msg, NULL, NULL);
 }
 
 static void rpc_refresh_watchers(rpc_t *rpc, void *ctx)
@@ -261,8 +299,53 @@ static void rpc_cleanup(rpc_t *rpc, void *ctx)
 	rpc->rpl_printf(ctx, "OK");
 }
 
-/* ---- API for other modules ---- */
+/* handle_subscribe(watcher_uri): the watcher is watcher_uri, not From. */
+static int w_handle_subscribe1(struct sip_msg *msg, char *wuri, char *p2)
+{
+	str w = STR_NULL;
+	lp_str_t u, d;
 
+	if(fixup_get_svalue(msg, (gparam_t *)wuri, &w) < 0) {
+		LM_ERR("cannot evaluate watcher_uri\n");
+		return -1;
+	}
+	if(pres_split_uri(&(lp_str_t){w.s, w.len}, &u, &d) < 0) {
+		LM_ERR("bad watcher_uri '%.*s'\n", w.len, w.s);
+		return -1;
+	}
+	return pres_kam_subscribe(msg, &(str){u.s, u.len}, &(str){d.s, d.len});
+}
+
+/* pres_auth_status(watcher_uri, presentity_uri), for event presence */
+static int api_pres_auth_status(struct sip_msg *msg, lp_str_t watcher_uri,
+		lp_str_t pres_uri)
+{
+	pres_ev_t *ev = pres_event_by_hdr(&LP_STR("presence"));
+	int st;
+
+	if(!ev) {
+		LM_ERR("pres_auth_status: event presence is not registered\n");
+		return -1;
+	}
+	st = pres_auth_status_of(ev, &watcher_uri, &pres_uri);
+	return st == 0 ? -1 : st; /* 0 would stop the script */
+}
+
+static int w_pres_auth_status(struct sip_msg *msg, char *wuri, char *puri)
+{
+	str w, p;
+
+	if(fixup_get_svalue(msg, (gparam_t *)wuri, &w) < 0
+			|| fixup_get_svalue(msg, (gparam_t *)puri, &p) < 0) {
+		LM_ERR("cannot evaluate the parameters\n");
+		return -1;
+	}
+	return api_pres_auth_status(msg, lps(w), lps(p));
+}
+
+/* ---- API for other modules (presence_api.h: Kamailio 5.6's layout) ---- */
+
+/* The event named by `name`; with parsed, also Kamailio's parse of it. */
 static pres_ev_t *api_contains_event(lp_str_t *name, struct event *parsed)
 {
 	if(parsed && event_parser(name->s, name->len, (event_t *)parsed) < 0)
@@ -290,6 +373,7 @@ static pres_ev_t *api_search_event(struct event *evp)
 	return pres_event_by_hdr(&s);
 }
 
+/* The Allow-Events value, one pkg block (str and text). */
 static int api_get_event_list(lp_str_t **ev_list)
 {
 	char buf[1024];
@@ -308,27 +392,31 @@ static int api_get_event_list(lp_str_t **ev_list)
 	return 0;
 }
 
-static int api_update_watchers(lp_str_t pres_uri, pres_ev_t *ev, lp_str_t *rules_doc)
+/* The authorization rules of pres_uri changed: re-evaluate its watchers
+ * (rules_doc is not needed: the event fetches its own). */
+static int api_update_watchers(lp_str_t *pres_uri, pres_ev_t *ev, lp_str_t *rules_doc)
 {
-	return pres_refresh_watchers(&pres_uri, &ev->name, 0) < 0 ? -1 : 0;
+	if(!pres_uri || !ev)
+		return -1;
+	return pres_refresh_watchers(pres_uri, &ev->name, 0) < 0 ? -1 : 0;
 }
 
+/* One block from pkg or shm, as the caller asked, freed with pkg_free or
+ * shm_free by the caller. */
 static subs_t *api_mem_copy_subs(subs_t *s, int mem_type)
 {
-	size_t size = pres_subs_block_size(s);
-	void *block = (mem_type & SHM_MEM_TYPE) ? shm_malloc(size) : pkg_malloc(size);
+	size_t size;
+	void *block;
 
+	if(!s)
+		return NULL;
+	size = pres_subs_block_size(s);
+	block = (mem_type & SHM_MEM_TYPE) ? shm_malloc(size) : pkg_malloc(size);
 	if(!block) {
 		LM_ERR("out of memory copying a subscription\n");
 		return NULL;
 	}
 	return pres_subs_fill(block, s);
-}
-
-static int api_update_db_subs(void *db_con, void *db_funcs, shtable_t hash_table,
-		int htable_size, int no_lock, void *handler)
-{
-	return pres_subs_flush() < 0 ? -1 : 0;
 }
 
 /* In pkg memory, as the API documents (the caller pkg_free()s it). */
@@ -345,6 +433,80 @@ static char *api_get_sphere(lp_str_t *pres_uri)
 		free(s);
 	}
 	return p;
+}
+
+/* One pkg block (str and text); free_presentity pkg_free()s it. */
+static lp_str_t *api_get_presentity(lp_str_t pres_uri, pres_ev_t *ev,
+		lp_str_t *etag, lp_str_t *contact)
+{
+	lp_str_t doc, *r = NULL;
+
+	if(pres_presentity_doc(&pres_uri, ev, etag, &doc) <= 0)
+		return NULL;
+	r = pkg_malloc(sizeof(*r) + doc.len + 1);
+	if(r) {
+		r->s = (char *)(r + 1);
+		memcpy(r->s, doc.s, doc.len);
+		r->s[doc.len] = '\0';
+		r->len = doc.len;
+	} else {
+		LM_ERR("out of pkg memory\n");
+	}
+	free(doc.s);
+	return r;
+}
+
+static void api_free_presentity(lp_str_t *presentity, pres_ev_t *ev)
+{
+	if(presentity)
+		pkg_free(presentity);
+}
+
+/* handle_publish(msg, sender_uri): sender_uri a NUL-terminated string or
+ * NULL */
+static int api_handle_publish(struct sip_msg *msg, char *sender, char *p2)
+{
+	str s = STR_NULL;
+
+	if(sender) {
+		s.s = sender;
+		s.len = strlen(sender);
+	}
+	return pres_kam_publish(msg, sender ? &s : NULL);
+}
+
+static int api_handle_subscribe0(struct sip_msg *msg)
+{
+	return pres_kam_subscribe(msg, NULL, NULL);
+}
+
+static int api_handle_subscribe(struct sip_msg *msg, lp_str_t wuser, lp_str_t wdomain)
+{
+	if(wuser.len <= 0 || wdomain.len <= 0)
+		return pres_kam_subscribe(msg, NULL, NULL);
+	return pres_kam_subscribe(msg, &(str){wuser.s, wuser.len},
+			&(str){wdomain.s, wdomain.len});
+}
+
+/* 0 when the publication was stored, -1 otherwise (replace: the
+ * publication's body is replaced either way). */
+static int api_update_presentity(lp_str_t *event, lp_str_t *realm, lp_str_t *user,
+		lp_str_t *etag, lp_str_t *sender, lp_str_t *body, int expires,
+		int new_t, int replace)
+{
+	if(!pres.cfg.db_url) {
+		LM_ERR("update_presentity in library mode (no db_url)\n");
+		return -1;
+	}
+	return pres_update_presentity(event, realm, user, etag, sender, body,
+				   expires, new_t) < 300 ? 0 : -1;
+}
+
+static int api_refresh_watchers(lp_str_t *pres_uri, lp_str_t *event, int type)
+{
+	if(!pres_uri || !event || !pres.cfg.db_url)
+		return -1;
+	return pres_refresh_watchers(pres_uri, event, type) < 0 ? -1 : 0;
 }
 
 static int bind_presence(presence_api_t *api)
@@ -366,8 +528,16 @@ static int bind_presence(presence_api_t *api)
 	api->delete_shtable = pres_shtable_delete;
 	api->update_shtable = pres_shtable_update;
 	api->mem_copy_subs = api_mem_copy_subs;
-	api->update_db_subs = api_update_db_subs;
+	api->update_db_subs_timer = pres_kam_update_db_subs;
 	api->extract_sdialog_info = pres_kam_extract_sdialog_info;
 	api->get_sphere = api_get_sphere;
+	api->get_presentity = api_get_presentity;
+	api->free_presentity = api_free_presentity;
+	api->pres_auth_status = api_pres_auth_status;
+	api->handle_publish = api_handle_publish;
+	api->handle_subscribe0 = api_handle_subscribe0;
+	api->handle_subscribe = api_handle_subscribe;
+	api->update_presentity = api_update_presentity;
+	api->pres_refresh_watchers = api_refresh_watchers;
 	return 0;
 }

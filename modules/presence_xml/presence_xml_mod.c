@@ -123,6 +123,53 @@ static int publ_dialog(struct sip_msg *msg)
 	return 0;
 }
 
+/* Kamailio's presence contract for what agg_nbody, apply_auth_nbody and
+ * aux_body_processing return: the str's s goes back through our free_body,
+ * the str itself is released with pkg_free. The logic (pxml_auth.c) boxes
+ * its results with malloc; these wrappers move the box into pkg memory. */
+static lp_str_t *pkg_box(lp_str_t *r)
+{
+	lp_str_t *p;
+
+	if(!r)
+		return NULL;
+	p = pkg_malloc(sizeof(*p));
+	if(!p) {
+		LM_ERR("out of pkg memory\n");
+		pxml_free_body(r->s);
+	} else {
+		*p = *r;
+	}
+	pxml_free_body((char *)r);
+	return p;
+}
+
+static lp_str_t *agg_presence(lp_str_t *user, lp_str_t *domain,
+		lp_str_t **bodies, int n, int off_index)
+{
+	return pkg_box(pxml_agg_presence(user, domain, bodies, n, off_index));
+}
+
+static lp_str_t *agg_dialog(lp_str_t *user, lp_str_t *domain,
+		lp_str_t **bodies, int n, int off_index)
+{
+	return pkg_box(pxml_agg_dialog(user, domain, bodies, n, off_index));
+}
+
+static int apply_auth(lp_str_t *body, subs_t *s, lp_str_t **final)
+{
+	int rc = pxml_apply_auth(body, s, final);
+
+	if(rc >= 0 && *final)
+		*final = pkg_box(*final);
+	return rc;
+}
+
+static lp_str_t *aux_dialog(subs_t *s, lp_str_t *body)
+{
+	return pkg_box(pxml_aux_dialog(s, body));
+}
+
 static int add_events(void)
 {
 	pres_ev_t ev;
@@ -136,8 +183,8 @@ static int add_events(void)
 		ev.req_auth = pxml.force_active ? 0 : 1;
 		ev.get_rules_doc = pxml_get_rules_doc;
 		ev.get_auth_status = pxml_get_auth_status;
-		ev.apply_auth_nbody = pxml_apply_auth;
-		ev.agg_nbody = pxml_agg_presence;
+		ev.apply_auth_nbody = apply_auth;
+		ev.agg_nbody = agg_presence;
 		ev.evs_publ_handl = publ_pidf;
 		ev.free_body = pxml_free_body;
 		if(pres_api.add_event(&ev) < 0)
@@ -158,10 +205,10 @@ static int add_events(void)
 		ev.content_type = lp_str_c("application/dialog-info+xml");
 		ev.default_expires = 3600;
 		ev.type = PUBL_TYPE;
-		ev.agg_nbody = pxml_agg_dialog;
+		ev.agg_nbody = agg_dialog;
 		ev.evs_publ_handl = publ_dialog;
 		ev.free_body = pxml_free_body;
-		ev.aux_body_processing = pxml_aux_dialog;
+		ev.aux_body_processing = aux_dialog;
 		ev.aux_free_body = pxml_free_body;
 		if(pres_api.add_event(&ev) < 0)
 			return -1;

@@ -1515,28 +1515,38 @@ START_TEST(test_shtable)
 	ck_assert_ptr_eq(found->event, ev);
 	ck_assert_ptr_null(pres_shtable_search(t, s.callid, LP_STR("x"), s.from_tag, h));
 	ck_assert_ptr_null(pres_shtable_search(t, LP_STR("call-2"), s.to_tag, s.from_tag, h));
+	/* Kamailio's layout: a consumer (rls) walks slot h from the head record
+	 * with the slot lock held, and search takes no lock of its own */
+	ck_assert_int_eq(pres_shtable_size(t), 16);
+	ck_assert_ptr_eq(t[h % 16].entries->next, found);
+	ck_assert_ptr_null(found->next);
+	pres_shtable_lock(t, h);
+	ck_assert_ptr_eq(pres_shtable_search(t, s.callid, s.to_tag, s.from_tag, h), found);
+	pres_shtable_unlock(t, h);
+	found->db_flag = NO_UPDATEDB_FLAG;
 
 	s.expires = T0 + 200;
 	s.remote_cseq = 2;
 	s.local_cseq = 77;
-	ck_assert_int_eq(pres_shtable_update(t, h, &s, PRES_SH_REMOTE), 0);
+	ck_assert_int_eq(pres_shtable_update(t, h, &s, REMOTE_TYPE), 0);
 	ck_assert_uint_eq(found->expires, T0 + 200);
 	ck_assert_uint_eq(found->remote_cseq, 2);
 	ck_assert_uint_eq(found->local_cseq, 1);
-	ck_assert_int_eq(pres_shtable_update(t, h, &s, PRES_SH_LOCAL), 0);
+	ck_assert_int_eq(found->db_flag, UPDATEDB_FLAG); /* for update_db_subs_timer */
+	ck_assert_int_eq(pres_shtable_update(t, h, &s, LOCAL_TYPE), 0);
 	ck_assert_uint_eq(found->local_cseq, 2);
 	ck_assert_uint_eq(s.local_cseq, 2);
 	ck_assert_int_eq(found->version, 1);
 	ck_assert_int_eq(s.version, 1);
 	s.status = TERMINATED_STATUS;
 	s.expires = T0 + 300;
-	ck_assert_int_eq(pres_shtable_update(t, h, &s, PRES_SH_REMOTE | PRES_SH_LOCAL), 0);
+	ck_assert_int_eq(pres_shtable_update(t, h, &s, REMOTE_TYPE | LOCAL_TYPE), 0);
 	ck_assert_uint_eq(found->expires, T0 + 300);
 	ck_assert_uint_eq(found->local_cseq, 3);
 	ck_assert_int_eq(found->status, TERMINATED_STATUS);
 
 	s.callid = LP_STR("call-unknown");
-	ck_assert_int_eq(pres_shtable_update(t, h, &s, PRES_SH_LOCAL), -1);
+	ck_assert_int_eq(pres_shtable_update(t, h, &s, LOCAL_TYPE), -1);
 	ck_assert_int_eq(pres_shtable_delete(t, h, &s), -1);
 	s.callid = LP_STR("call-1");
 	ck_assert_int_eq(pres_shtable_delete(t, h, &s), 0);
