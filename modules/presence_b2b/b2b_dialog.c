@@ -113,6 +113,15 @@ static int send_now(pb2b_rec_t *r, int expires, unsigned int now, pb2b_send_t **
 	return ACT_SEND;
 }
 
+/* Expires of our SUBSCRIBEs: the configured one, raised to the server's
+ * Min-Expires once it asked for more (RFC 6665 s4.1.2.1, RFC 3261 s21.4.17). */
+static int want_expires(const pb2b_rec_t *r)
+{
+	return r->min_expires > pb2b.cfg.default_expiration
+				   ? r->min_expires
+				   : pb2b.cfg.default_expiration;
+}
+
 static int start_dialog(pb2b_rec_t *r, unsigned int now, pb2b_send_t **out)
 {
 	char tok[17];
@@ -121,7 +130,7 @@ static int start_dialog(pb2b_rec_t *r, unsigned int now, pb2b_send_t **out)
 	pb2b_token(tok, pb2b.rand);
 	r->local_tag.len = (int)strlen(tok);
 	memcpy(r->tag_buf, tok, r->local_tag.len + 1);
-	if(send_now(r, pb2b.cfg.default_expiration, now, out) != ACT_SEND)
+	if(send_now(r, want_expires(r), now, out) != ACT_SEND)
 		return ACT_NONE;
 	r->state = PB2B_SENT;
 	return ACT_SEND;
@@ -157,7 +166,7 @@ static int tick(pb2b_rec_t *r, unsigned int now, pb2b_send_t **out)
 		return start_dialog(r, now, out);
 	if(r->state == PB2B_SENT)
 		return ACT_NONE;
-	return send_now(r, pb2b.cfg.default_expiration, now, out);
+	return send_now(r, want_expires(r), now, out);
 }
 
 pb2b_send_t *pb2b_timer(unsigned int now)
@@ -240,14 +249,39 @@ static void on_2xx(pb2b_rec_t *r, const pb2b_reply_t *rp, unsigned int now)
 	r->next_send = pb2b_refresh_time(&pb2b.cfg, r->last_sent, r->expires_at);
 }
 
-static void on_error(pb2b_rec_t *r, int code, unsigned int now)
+/* 423 Interval Too Brief with a usable Min-Expires: ask again at once with
+ * that interval; a refused refresh keeps its dialog (the subscription lives
+ * on until it expires). 0 when handled. */
+static int on_423(pb2b_rec_t *r, const pb2b_reply_t *rp, unsigned int now)
 {
+	if(rp->min_expires <= r->out_expires || rp->min_expires > PB2B_MAX_DELTA)
+		return -1; /* no header, or one that cannot help: a plain error */
+	r->min_expires = rp->min_expires;
+	if(r->state == PB2B_SENT)
+		go_idle(r, now);
+	else
+		r->next_send = now;
+	return 0;
+}
+
+static void on_error(pb2b_rec_t *r, const pb2b_reply_t *rp, unsigned int now)
+{
+	unsigned int when = pb2b_retry_time(&pb2b.cfg, now);
+
+	if(rp->code == 423 && on_423(r, rp, now) == 0)
+		return;
 	/* a refresh the server no longer knows: a new dialog, now */
-	if(code == 481 && r->state != PB2B_SENT) {
+	if(rp->code == 481 && r->state != PB2B_SENT) {
 		go_idle(r, now);
 		return;
 	}
-	go_idle(r, pb2b_retry_time(&pb2b.cfg, now));
+	/* the server said when to come back (RFC 3261 s20.33) */
+	if(rp->retry_after >= 0)
+		when = now
+			   + (unsigned int)(rp->retry_after < PB2B_MAX_DELTA
+									   ? rp->retry_after
+									   : PB2B_MAX_DELTA);
+	go_idle(r, when);
 }
 
 /* Apply a reply to r; returns ACT_DESTROY when r must go. */
@@ -260,7 +294,7 @@ static int apply_reply(pb2b_rec_t *r, const pb2b_reply_t *rp, unsigned int now)
 	if(rp->code >= 200 && rp->code < 300)
 		on_2xx(r, rp, now);
 	else
-		on_error(r, rp->code, now);
+		on_error(r, rp, now);
 	return ACT_NONE;
 }
 
@@ -287,6 +321,8 @@ void pb2b_send_failed(const pb2b_send_t *s, unsigned int now)
 	memset(&rp, 0, sizeof(rp));
 	rp.code = 408;
 	rp.expires = -1;
+	rp.min_expires = -1;
+	rp.retry_after = -1;
 	pb2b_handle_reply(&s->callid, s->cseq, &rp, now);
 }
 

@@ -102,6 +102,20 @@ static int reply_expires(struct sip_msg *rpl)
 	return e && e->valid && e->val <= 0x7fffffff ? (int)e->val : -1;
 }
 
+/* The delta-seconds value of the first header of type, or -1. */
+static int reply_delta(struct sip_msg *rpl, hdr_types_t type)
+{
+	struct hdr_field *h;
+	lp_str_t v;
+
+	for(h = rpl->headers; h; h = h->next)
+		if(h->type == type) {
+			v = lps(h->body);
+			return pb2b_delta_parse(&v);
+		}
+	return -1;
+}
+
 /* Parse what the logic needs from a real reply; rr is pkg memory. */
 static void parse_reply(struct sip_msg *rpl, pb2b_reply_t *r, char **rr)
 {
@@ -114,6 +128,8 @@ static void parse_reply(struct sip_msg *rpl, pb2b_reply_t *r, char **rr)
 	if(rpl->to && (to = get_to(rpl)) != NULL)
 		r->to_tag = lps(to->tag_value);
 	r->expires = reply_expires(rpl);
+	r->min_expires = reply_delta(rpl, HDR_MIN_EXPIRES_T);
+	r->retry_after = reply_delta(rpl, HDR_RETRY_AFTER_T);
 	if(first_contact(rpl, &r->contact) < 0)
 		LM_WARN("bad Contact in a reply to our SUBSCRIBE\n");
 	*rr = lp_kam_join_headers(rpl, HDR_RECORDROUTE_T, &r->record_route.len);
@@ -132,6 +148,8 @@ static void subscribe_reply_cb(struct cell *t, int type, struct tmcb_params *ps)
 	memset(&r, 0, sizeof(r));
 	r.code = ps->code;
 	r.expires = -1;
+	r.min_expires = -1;
+	r.retry_after = -1;
 	if(ps->rpl && ps->rpl != FAKED_REPLY)
 		parse_reply(ps->rpl, &r, &rr);
 	callid = lps(p->callid);

@@ -38,6 +38,11 @@ int pb2b_substate_parse(const lp_str_t *value, pb2b_substate_t *out);
  * namespace prefix), trimmed; {NULL,0} when absent. Points into doc. */
 lp_str_t pb2b_pidf_element(const lp_str_t *doc, const char *local_name);
 
+/* A delta-seconds header value (Min-Expires, Retry-After: 1*DIGIT, then
+ * optional blanks, a comment or ;parameters). Values beyond 2^31-1 give
+ * 2^31-1. The seconds, or -1 when the value does not start with a digit. */
+int pb2b_delta_parse(const lp_str_t *value);
+
 /* Random hex token of 16 characters into buf (size >= 17). */
 void pb2b_token(char *buf, unsigned int (*rnd)(void));
 
@@ -91,7 +96,12 @@ typedef struct pb2b_reply {
 	int expires;		   /* Expires header, -1 when absent */
 	lp_str_t contact;	   /* URI of the Contact, may be empty */
 	lp_str_t record_route; /* all Record-Route values joined by ',' */
+	int min_expires;	   /* Min-Expires of a 423, -1 when absent */
+	int retry_after;	   /* Retry-After seconds, -1 when absent */
 } pb2b_reply_t;
+
+/* Longest wait a Retry-After or Min-Expires may impose on us (one day). */
+#define PB2B_MAX_DELTA 86400
 
 /* Apply a reply to the record of (callid, cseq). Replies to a SUBSCRIBE
  * that is no longer the outstanding one are ignored. 0 when a record took

@@ -138,6 +138,26 @@ lp_str_t pb2b_pidf_element(const lp_str_t *doc, const char *local_name)
 	return r;
 }
 
+int pb2b_delta_parse(const lp_str_t *value)
+{
+	long long v = 0;
+	int i = 0;
+
+	if(!value->s)
+		return -1;
+	while(i < value->len && (value->s[i] == ' ' || value->s[i] == '\t'))
+		i++;
+	if(i == value->len || value->s[i] < '0' || value->s[i] > '9')
+		return -1;
+	for(; i < value->len && value->s[i] >= '0' && value->s[i] <= '9'; i++)
+		if(v <= 0x7fffffffLL)
+			v = v * 10 + (value->s[i] - '0');
+	if(i < value->len && value->s[i] != ' ' && value->s[i] != '\t'
+			&& value->s[i] != ';' && value->s[i] != '(' && value->s[i] != '\r')
+		return -1;
+	return v > 0x7fffffffLL ? 0x7fffffff : (int)v;
+}
+
 void pb2b_token(char *buf, unsigned int (*rnd)(void))
 {
 	snprintf(buf, 17, "%08x%08x", rnd() & 0xffffffffu, rnd() & 0xffffffffu);

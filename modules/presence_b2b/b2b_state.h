@@ -58,6 +58,7 @@ typedef struct pb2b_rec {
 	unsigned int cseq;		 /* last CSeq sent */
 	unsigned int out_cseq;	 /* CSeq of the SUBSCRIBE awaiting a reply, 0 */
 	int out_expires;		 /* Expires of that SUBSCRIBE */
+	int min_expires;		 /* the server's Min-Expires (423), 0 none */
 	unsigned int remote_cseq;
 	unsigned int created;
 	unsigned int next_send;	 /* IDLE: start; EARLY/CONFIRMED: refresh */

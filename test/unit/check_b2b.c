@@ -85,6 +85,21 @@ static void reply(const pb2b_send_t *s, int code, const char *to_tag, int expire
 	r.expires = expires;
 	r.contact = LP_STR("sip:pa@10.0.0.2:5060");
 	r.record_route = LP_STR("<sip:rr2.example.com;lr>,<sip:rr1.example.com;lr>");
+	r.min_expires = -1;
+	r.retry_after = -1;
+	ck_assert_int_eq(pb2b_handle_reply(&s->callid, s->cseq, &r, clock_now), 0);
+}
+
+/* An error reply with Min-Expires / Retry-After (-1: absent). */
+static void reply_err(const pb2b_send_t *s, int code, int min_exp, int retry)
+{
+	pb2b_reply_t r;
+
+	memset(&r, 0, sizeof(r));
+	r.code = code;
+	r.expires = -1;
+	r.min_expires = min_exp;
+	r.retry_after = retry;
 	ck_assert_int_eq(pb2b_handle_reply(&s->callid, s->cseq, &r, clock_now), 0);
 }
 
@@ -398,6 +413,110 @@ START_TEST(test_error_then_retry)
 }
 END_TEST
 
+START_TEST(test_delta_parse)
+{
+	static const struct {
+		const char *v;
+		int want;
+	} t[] = {{"3600", 3600}, {"0", 0}, {" 120 (back soon)", 120},
+			{"30;duration=60", 30}, {"0060", 60}, {"4294967296", 0x7fffffff},
+			{"99999999999999999999", 0x7fffffff}, {"", -1}, {"-5", -1},
+			{"abc", -1}, {"12x", -1}};
+	unsigned int i;
+	lp_str_t v;
+
+	for(i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		v = lp_str_c(t[i].v);
+		ck_assert_msg(pb2b_delta_parse(&v) == t[i].want, "'%s'", t[i].v);
+	}
+	v = LP_STR_NULL;
+	ck_assert_int_eq(pb2b_delta_parse(&v), -1);
+}
+END_TEST
+
+START_TEST(test_initial_423_retries_with_min_expires)
+{
+	unsigned int id;
+	pb2b_send_t *s, *r;
+
+	pb2b.cfg.default_expiration = 60;
+	start();
+	id = subscribe("sip:frank@example.com");
+	s = one_send();
+	ck_assert_int_eq(s->expires, 60);
+	reply_err(s, 423, 1800, -1);
+	ck_assert_int_eq(rec_of(id).copy.state, PB2B_IDLE);
+	ck_assert_uint_eq(rec_of(id).copy.next_send, 1000); /* at once */
+	r = one_send();
+	ck_assert_int_eq(r->expires, 1800);
+	ck_assert_int_eq(r->in_dialog, 0);
+	reply(r, 200, "t1", 1800);
+	ck_assert_int_eq(rec_of(id).copy.state, PB2B_CONFIRMED);
+	pb2b_send_list_free(r);
+	/* a 423 whose Min-Expires is no more than what we asked: plain error */
+	clock_now = 1000 + 1800 - 30;
+	r = one_send();
+	ck_assert_int_eq(r->expires, 1800);
+	reply_err(r, 423, 1800, -1);
+	ck_assert_int_eq(rec_of(id).copy.state, PB2B_IDLE);
+	ck_assert_uint_eq(rec_of(id).copy.next_send, clock_now + 120);
+	pb2b_send_list_free(r);
+	pb2b_send_list_free(s);
+	stop();
+}
+END_TEST
+
+START_TEST(test_refresh_423_keeps_dialog)
+{
+	unsigned int id;
+	pb2b_send_t *s, *r;
+
+	pb2b.cfg.default_expiration = 60;
+	start();
+	id = subscribe("sip:gina@example.com");
+	s = one_send();
+	reply(s, 200, "t1", 60);
+	clock_now = 1030;
+	r = one_send();
+	ck_assert_int_eq(r->in_dialog, 1);
+	reply_err(r, 423, 600, -1);
+	/* the dialog stays; the refresh goes out again now, asking 600 s */
+	ck_assert_int_eq(rec_of(id).copy.state, PB2B_CONFIRMED);
+	pb2b_send_list_free(r);
+	r = one_send();
+	ck_assert_int_eq(r->in_dialog, 1);
+	ck_assert_int_eq(r->expires, 600);
+	ck_assert_str_eq(r->remote_tag.s, "t1");
+	pb2b_send_list_free(r);
+	pb2b_send_list_free(s);
+	stop();
+}
+END_TEST
+
+START_TEST(test_retry_after_honoured)
+{
+	unsigned int id;
+	pb2b_send_t *s, *r;
+
+	pb2b.cfg.on_error_retry_time = 120;
+	start();
+	id = subscribe("sip:hal@example.com");
+	s = one_send();
+	reply_err(s, 503, -1, 17);
+	ck_assert_uint_eq(rec_of(id).copy.next_send, 1017);
+	clock_now = 1016;
+	no_send();
+	clock_now = 1017;
+	r = one_send();
+	/* an absurd Retry-After is bounded to a day */
+	reply_err(r, 503, -1, 0x7fffffff);
+	ck_assert_uint_eq(rec_of(id).copy.next_send, 1017 + PB2B_MAX_DELTA);
+	pb2b_send_list_free(r);
+	pb2b_send_list_free(s);
+	stop();
+}
+END_TEST
+
 START_TEST(test_refresh_481_starts_over)
 {
 	unsigned int id;
@@ -592,12 +711,16 @@ Suite *b2b_suite(void)
 	tcase_add_test(tc, test_refresh_time);
 	tcase_add_test(tc, test_first_send_delay);
 	tcase_add_test(tc, test_substate_parse);
+	tcase_add_test(tc, test_delta_parse);
 	tcase_add_test(tc, test_pidf_elements);
 	tcase_add_test(tc, test_subscribe_notify_refresh);
 	tcase_add_test(tc, test_notify_before_2xx);
 	tcase_add_test(tc, test_unmatched_notifies);
 	tcase_add_test(tc, test_error_then_retry);
 	tcase_add_test(tc, test_refresh_481_starts_over);
+	tcase_add_test(tc, test_initial_423_retries_with_min_expires);
+	tcase_add_test(tc, test_refresh_423_keeps_dialog);
+	tcase_add_test(tc, test_retry_after_honoured);
 	tcase_add_test(tc, test_unsubscribe_without_term_notify);
 	tcase_add_test(tc, test_unsubscribe_while_unconfirmed);
 	tcase_add_test(tc, test_server_terminates);
