@@ -33,8 +33,8 @@ static pua_event_t *event_new(int flag, const lp_str_t *name,
 /* A flag already registered under the same name is updated (so a module
  * may register an event pua registers itself); under another name, or a
  * name under another flag, is an error. */
-int pua_add_event(int ev_flag, char *name, char *content_type,
-		evs_process_body_t *process_body)
+static int add_event(int ev_flag, char *name, char *content_type,
+		evs_process_body_t *process_body, int foreign)
 {
 	lp_str_t n = lp_str_c(name), ct = lp_str_c(content_type);
 	pua_event_t *e, *old = NULL, **pp;
@@ -54,11 +54,22 @@ int pua_add_event(int ev_flag, char *name, char *content_type,
 		old = *pp;
 		break;
 	}
+	if(old && foreign && !old->foreign) {
+		/* a module re-registers one of pua's own events: what it does
+		   not give, pua keeps */
+		if(ct.len == 0)
+			ct = old->content_type;
+		if(!process_body) {
+			process_body = old->process_body;
+			foreign = 0;
+		}
+	}
 	e = event_new(ev_flag, &n, &ct, process_body);
 	if(!e) {
 		LP_ERR("add_event: out of memory");
 		return -1;
 	}
+	e->foreign = foreign;
 	if(old) {
 		e->next = old->next;
 		*pp = e;
@@ -68,6 +79,21 @@ int pua_add_event(int ev_flag, char *name, char *content_type,
 		pua.events = e;
 	}
 	return 0;
+}
+
+int pua_add_event(int ev_flag, char *name, char *content_type,
+		evs_process_body_t *process_body)
+{
+	return add_event(ev_flag, name, content_type, process_body, 0);
+}
+
+int pua_add_event_foreign(int ev_flag, char *name, char *content_type,
+		evs_process_body_t *process_body)
+{
+	LP_INFO("add_event %d '%s' '%s' %s", ev_flag, name ? name : "",
+			content_type ? content_type : "", process_body ? "with body"
+														   : "without body");
+	return add_event(ev_flag, name, content_type, process_body, 1);
 }
 
 const pua_event_t *pua_event_get(int flag)
@@ -132,19 +158,21 @@ void pua_cbks_free(void)
 	}
 }
 
-void pua_run_callbacks_view(ua_pres_t *v, struct sip_msg *msg)
+/* Kamailio's selection: a callback runs when its types share a bit with
+ * the record's source flag. */
+void pua_run_callbacks_view(pua_view_t *v, struct sip_msg *msg)
 {
 	pua_cbk_t *c;
 
 	if(!v)
 		return;
 	for(c = pua.cbks; c; c = c->next)
-		if(c->types & v->flag)
-			c->f(v, msg);
+		if(c->types & v->p.flag)
+			c->f(&v->p, msg);
 	free(v);
 }
 
-ua_pres_t *pua_cb_view(const pua_rec_t *r)
+pua_view_t *pua_cb_view(const pua_rec_t *r)
 {
 	pua_cbk_t *c;
 

@@ -8,6 +8,7 @@
 #include "lp_kam.h"
 #include "core/parser/msg_parser.h"
 #include "modules/sl/sl.h"
+#include "core/rpc.h"
 #include "modules/tm/tm_load.h"
 
 #include "pua_logic.h"
@@ -27,5 +28,23 @@ int pua_kam_update_contact(struct sip_msg *msg);
 /* "sip:<user>@<ip>:<port>" of the first listening socket, for the Contact
  * of subscriptions made through RPC; written into buf, length or -1. */
 int pua_kam_local_contact(const lp_str_t *watcher, char *buf, int size);
+
+/* Private memory of the host for modules built for Kamailio
+ * (pua.foreign_alloc / foreign_free). */
+void *pua_kam_pkg_malloc(size_t size);
+void pua_kam_pkg_free(void *ptr);
+
+/* ---- RPC (pua_rpc_kam.c) ---- */
+
+/* pua.cleanup and pua.list, in pua's exports. */
+void pua_rpc_cleanup(rpc_t *rpc, void *ctx);
+void pua_rpc_list(rpc_t *rpc, void *ctx);
+extern const char *pua_rpc_cleanup_doc[];
+extern const char *pua_rpc_list_doc[];
+
+/* pua.publish, pua.send_publish and pua.subscribe (Kamailio's pua_rpc
+ * module's commands): registered here, at PROC_INIT, each only when no
+ * other module (a pua_rpc) registered it. 0, or -1 on failure. */
+int pua_rpc_kam_register(void);
 
 #endif

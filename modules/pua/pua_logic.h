@@ -52,6 +52,8 @@ typedef struct pua_event {
 	lp_str_t name;		   /* Event header value */
 	lp_str_t content_type; /* default of PUBLISH bodies; empty for winfo */
 	evs_process_body_t *process_body;
+	int foreign; /* registered through the API: what process_body
+					allocates is freed with pua.foreign_free */
 	struct pua_event *next;
 } pua_event_t;
 
@@ -81,6 +83,7 @@ typedef struct pua_upd {
 	struct pua_upd *next;
 	int expires;	 /* seconds, 0 removes */
 	int has_body;	 /* 0: refresh */
+	void *cb_param;	 /* publ_info_t.cb_param of the update */
 	lp_str_t body;	 /* inside the block */
 	lp_str_t ctype;	 /* inside the block; may be empty */
 	lp_str_t extra;	 /* inside the block; may be empty */
@@ -177,6 +180,12 @@ typedef struct pua_state {
 	char *sql[8];	 /* statements for cfg.db_table, see pua_db.c */
 	pua_send_f send; /* glue: hand a request to tm */
 	unsigned int (*now)(void);
+	/* the allocator of modules built for Kamailio (pkg memory in
+	   Kamailio, malloc in tests): what a foreign process_body returns is
+	   freed with foreign_free; get_record_id and get_subs_list answer
+	   in foreign_alloc memory, which their callers free */
+	void *(*foreign_alloc)(size_t size);
+	void (*foreign_free)(void *ptr);
 } pua_state_t;
 
 extern pua_state_t pua;
@@ -211,9 +220,9 @@ pua_rec_t *pua_find_dialog(const lp_str_t *pres_uri, const lp_str_t *call_id,
 void pua_rec_link(pua_rec_t *r);
 void pua_rec_unlink(pua_rec_t *r);
 
-/* Single-block private (malloc) ua_pres_t view of r for callbacks and
- * pua.list; NULL on failure; free() releases it. */
-ua_pres_t *pua_rec_view(const pua_rec_t *r);
+/* Single-block private (malloc) view of r for callbacks (Kamailio's
+ * ua_pres_t, then our extras); NULL on failure; free() releases it. */
+pua_view_t *pua_rec_view(const pua_rec_t *r);
 
 /* New serial for a record (unique across the processes of the host). */
 unsigned long long pua_new_serial(void);
@@ -222,11 +231,16 @@ int pua_new_token(char *buf, int size, const char *prefix);
 
 /* Queue (lock held). */
 int pua_queue_push(pua_rec_t *r, int expires, const lp_str_t *body,
-		const lp_str_t *ctype, const lp_str_t *extra);
+		const lp_str_t *ctype, const lp_str_t *extra, void *cb_param);
 pua_upd_t *pua_queue_pop(pua_rec_t *r); /* caller lp_frees it */
 
 /* ---- registries (pua_event.c) ---- */
 int pua_add_event(int ev_flag, char *name, char *content_type,
+		evs_process_body_t *process_body);
+/* add_event of the API: as pua_add_event, for a module built against
+ * Kamailio's headers. An event pua registered itself keeps its own body
+ * processing and default content type when the call gives none. */
+int pua_add_event_foreign(int ev_flag, char *name, char *content_type,
 		evs_process_body_t *process_body);
 const pua_event_t *pua_event_get(int flag);
 const pua_event_t *pua_event_by_name(const lp_str_t *name);
@@ -237,10 +251,10 @@ void pua_cbks_free(void);
  * r (no lock may be held). */
 /* A private view of r when some callback wants r's source flag, else
  * NULL (made under the lock, run after it is released). */
-ua_pres_t *pua_cb_view(const pua_rec_t *r);
+pua_view_t *pua_cb_view(const pua_rec_t *r);
 /* Run the callbacks for a view from pua_cb_view and free it (NULL: none).
  * No lock may be held. */
-void pua_run_callbacks_view(ua_pres_t *v, struct sip_msg *msg);
+void pua_run_callbacks_view(pua_view_t *v, struct sip_msg *msg);
 
 /* ---- publications (pua_publ.c) ---- */
 
@@ -261,8 +275,22 @@ int pua_handle_notify(const pua_notify_t *n);
 /* pua_update_contact(): the remote target of the NOTIFY's dialog becomes
  * its Contact. 0 when matched, -1 otherwise. */
 int pua_update_contact(const pua_notify_t *n);
-/* is_dialog of the API: 0 when p names a stored dialog, -1 otherwise. */
+/* is_dialog of the API: 0 when p names a stored dialog, -1 otherwise.
+ * Reads pres_uri, call_id, from_tag (ours), to_tag (the server's) and,
+ * with check_remote_contact, remote_contact: fields of Kamailio's layout
+ * only, as p may be a caller's stack struct. */
 int pua_is_dialog(ua_pres_t *p);
+/* get_record_id of the API: *rec_id = a copy of the id of the
+ * subscription whose dialog p names (as is_dialog matches it), or NULL
+ * when none. The copy is two pua.foreign_alloc blocks (the lp_str_t and
+ * its text) the caller frees. 0, or -1 on bad arguments / no memory. */
+int pua_get_record_id(ua_pres_t *p, lp_str_t **rec_id);
+/* get_subs_list of the API: the presentity URIs of the subscriptions
+ * whose id equals did (rls: the back-end subscriptions of one resource
+ * list subscription), sorted and without duplicates, as rls/list.h
+ * keeps them; every entry, its lp_str_t and text are pua.foreign_alloc
+ * blocks the caller frees (rls: list_free). NULL when none. */
+list_entry_t *pua_get_subs_list(lp_str_t *did);
 /* Subscription-State value -> PUA_SUBS_* (or -1), *expires its expires
  * parameter (-1 absent). */
 int pua_parse_subs_state(const lp_str_t *v, int *expires);
@@ -313,6 +341,14 @@ int pua_cleanup(void);
  * entity is expanded, nothing is fetched. */
 int pua_xml_set_version(const lp_str_t *body, const char *root, int version,
 		lp_str_t *out);
+/* process_body of PRESENCE_EVENT: every <tuple> of a PIDF body that has no
+ * id gets one: *tuple (the publication's stored id) when set, else a new
+ * one, handed back in *tuple (lp_malloc'd lp_str_t and text) for pua to
+ * store. *final_body: the rewritten body (lp_malloc'd lp_str_t and text),
+ * or NULL when nothing changed or the body is not PIDF (sent as it is).
+ * 0, or -1 on allocation failure. */
+int pua_pidf_process_body(struct publ_info *publ, lp_str_t **final_body,
+		int ver, lp_str_t **tuple);
 
 /* ---- storage (pua_db.c) ---- */
 

@@ -61,6 +61,7 @@ static pua_req_t *start_update(pua_rec_t *r, const pua_upd_t *u, int *gone)
 	int kind;
 
 	*gone = 0;
+	r->cb_param = u->cb_param; /* for the callbacks of this update's reply */
 	if((u->ctype.len && pua_rec_set(&r->content_type, &u->ctype) < 0)
 			|| (u->extra.len && pua_rec_set(&r->extra_headers, &u->extra) < 0)
 			|| (u->has_body && pua_rec_set(&r->body, &u->body) < 0))
@@ -104,30 +105,43 @@ static int fill_new(pua_rec_t *r, const publ_info_t *publ)
 	return 0;
 }
 
-/* The body as the event wants it sent (process_body), in *buf when
- * rewritten (lp_malloc, caller frees). */
+static void free_str(const pua_event_t *ev, lp_str_t *f)
+{
+	if(!f)
+		return;
+	if(ev && ev->foreign && pua.foreign_free) {
+		pua.foreign_free(f->s);
+		pua.foreign_free(f);
+		return;
+	}
+	lp_free(f->s);
+	lp_free(f);
+}
+
+/* The body as the event wants it sent (process_body), in *final when
+ * rewritten (freed with free_str). The tuple id the processing invents
+ * is stored in r, for the next bodies of the publication. */
 static int process_body(publ_info_t *publ, pua_rec_t *r, lp_str_t **final)
 {
 	const pua_event_t *ev = pua_event_get(publ->event);
+	lp_str_t *given = r->tuple_id.s ? &r->tuple_id : NULL, *tuple = given;
+	int rc = 0;
 
 	*final = NULL;
 	if(!ev || !ev->process_body || !publ->body || !publ->body->s)
 		return 0;
-	if(ev->process_body(publ, final, r ? r->version : 0,
-			   r ? &r->tuple_id : NULL) < 0) {
+	if(ev->process_body(publ, final, r->version, &tuple) < 0) {
 		LP_ERR("send_publish: the event's body processing failed for %.*s",
 				LP_STR_FMT(*publ->pres_uri));
+		free_str(ev, *final);
+		*final = NULL;
 		return -1;
 	}
-	return 0;
-}
-
-static void free_final(lp_str_t *f)
-{
-	if(!f)
-		return;
-	lp_free(f->s);
-	lp_free(f);
+	if(tuple && tuple != given) {
+		rc = pua_rec_set(&r->tuple_id, tuple);
+		free_str(ev, tuple);
+	}
+	return rc;
 }
 
 /* The record of publ under the bucket lock: found (memory, or the DB in
@@ -146,8 +160,13 @@ static pua_rec_t *publ_record(publ_info_t *publ, int expires, const lp_str_t *bo
 	}
 	if(r)
 		return r;
-	if((publ->flag & UPDATE_TYPE) || (!body && !publ->etag)
-			|| (expires == 0 && !publ->etag)) {
+	/* not held: an UPDATE_TYPE request (an owner that outlived pua's
+	   record) is stored anew, as an initial one */
+	if(!body && !publ->etag) {
+		*err = expires == 0 ? -1 : ERR_PUBLISH_NO_BODY;
+		return NULL;
+	}
+	if(expires == 0 && !publ->etag) {
 		*err = -1;
 		return NULL;
 	}
@@ -188,7 +207,8 @@ int pua_send_publish(publ_info_t *publ)
 	r = publ_record(publ, expires, publ->body, &created, &err);
 	if(!r)
 		goto done;
-	if(process_body(publ, created ? NULL : r, &final) < 0) {
+	u.cb_param = publ->cb_param;
+	if(process_body(publ, r, &final) < 0) {
 		err = -1;
 		if(created)
 			rec_drop(r);
@@ -201,7 +221,7 @@ int pua_send_publish(publ_info_t *publ)
 	if(r->req_kind != PUA_RK_NONE) {
 		/* a PUBLISH is outstanding: its reply carries the ETag to use */
 		if(pua_queue_push(r, u.expires, u.has_body ? &u.body : NULL,
-				   &u.ctype, &u.extra) < 0)
+				   &u.ctype, &u.extra, u.cb_param) < 0)
 			err = -2;
 		goto done;
 	}
@@ -214,7 +234,7 @@ int pua_send_publish(publ_info_t *publ)
 	}
 done:
 	lp_htable_unlock(pua.table, slot);
-	free_final(final);
+	free_str(pua_event_get(publ->event), final);
 	if(err < 0)
 		LP_ERR("send_publish for %.*s failed (%d)",
 				LP_STR_FMT(*publ->pres_uri), err);
@@ -285,7 +305,8 @@ void pua_publ_reply(const pua_reply_t *rep)
 {
 	pua_rec_t *r;
 	pua_req_t *q = NULL;
-	ua_pres_t *v = NULL;
+	pua_view_t *v = NULL;
+	void *cb_param;
 	unsigned int slot = lp_htable_slot(pua.table, pua_hash(&rep->pres_uri));
 	int kind, gone = 0;
 
@@ -298,13 +319,19 @@ void pua_publ_reply(const pua_reply_t *rep)
 	kind = r->req_kind;
 	r->req_kind = PUA_RK_NONE;
 	r->last_code = rep->code;
+	cb_param = r->cb_param; /* a queued update may replace it below */
 	if(rep->code >= 200 && rep->code < 300)
 		q = publ_ok(r, kind, rep, &gone);
 	else
 		q = publ_error(r, kind, rep, &gone);
 	if(!q && !gone && r->req_kind == PUA_RK_NONE && rep->code >= 300)
 		gone = 1;
-	v = pua_cb_view(r);
+	/* the owner hears the outcome of its update once: not a 412 / 423
+	   that pua answers with a re-send */
+	if(!(q && rep->code >= 300))
+		v = pua_cb_view(r);
+	if(v)
+		v->p.cb_param = cb_param;
 	if(gone)
 		rec_drop(r);
 	lp_htable_unlock(pua.table, slot);

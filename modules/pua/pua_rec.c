@@ -239,7 +239,7 @@ static void put(lp_str_t *dst, char **w, const lp_str_t *src)
 }
 
 static pua_upd_t *upd_new(int expires, const lp_str_t *body,
-		const lp_str_t *ctype, const lp_str_t *extra)
+		const lp_str_t *ctype, const lp_str_t *extra, void *cb_param)
 {
 	size_t size = sizeof(pua_upd_t) + 3;
 	pua_upd_t *u;
@@ -252,6 +252,7 @@ static pua_upd_t *upd_new(int expires, const lp_str_t *body,
 		return NULL;
 	w = (char *)(u + 1);
 	u->expires = expires;
+	u->cb_param = cb_param;
 	u->has_body = body && body->s != NULL;
 	put(&u->body, &w, body);
 	put(&u->ctype, &w, ctype);
@@ -262,9 +263,9 @@ static pua_upd_t *upd_new(int expires, const lp_str_t *body,
 /* FIFO; when PUA_QUEUE_MAX updates wait, the newest is replaced (the
  * publication's final state is what matters). */
 int pua_queue_push(pua_rec_t *r, int expires, const lp_str_t *body,
-		const lp_str_t *ctype, const lp_str_t *extra)
+		const lp_str_t *ctype, const lp_str_t *extra, void *cb_param)
 {
-	pua_upd_t *u = upd_new(expires, body, ctype, extra), **pp;
+	pua_upd_t *u = upd_new(expires, body, ctype, extra, cb_param), **pp;
 
 	if(!u)
 		return -1;
@@ -297,9 +298,17 @@ pua_upd_t *pua_queue_pop(pua_rec_t *r)
 
 /* ---- a private view for callbacks ---- */
 
-ua_pres_t *pua_rec_view(const pua_rec_t *r)
+static int db_flag_of(int db_state)
 {
-	size_t size = sizeof(ua_pres_t) + 4 * sizeof(lp_str_t);
+	if(pua.cfg.db_mode == PUA_DB_ONLY)
+		return WTHROUGHDB_FLAG;
+	return db_state == PUA_DB_CLEAN ? NO_UPDATEDB_FLAG : UPDATEDB_FLAG;
+}
+
+pua_view_t *pua_rec_view(const pua_rec_t *r)
+{
+	size_t size = sizeof(pua_view_t) + 5 * sizeof(lp_str_t);
+	pua_view_t *pv;
 	ua_pres_t *v;
 	lp_str_t *boxes;
 	char *w;
@@ -307,19 +316,22 @@ ua_pres_t *pua_rec_view(const pua_rec_t *r)
 #define PUA_SZ(f) size += (size_t)r->f.len + 1;
 	PUA_REC_STRS(PUA_SZ)
 #undef PUA_SZ
-	v = calloc(1, size);
-	if(!v)
+	pv = calloc(1, size);
+	if(!pv)
 		return NULL;
-	boxes = (lp_str_t *)(v + 1);
-	w = (char *)(boxes + 4);
+	v = &pv->p;
+	boxes = (lp_str_t *)(pv + 1);
+	w = (char *)(boxes + 5);
 	v->pres_uri = &boxes[0];
 	v->watcher_uri = &boxes[1];
 	v->body = &boxes[2];
 	v->extra_headers = &boxes[3];
+	v->outbound_proxy = &boxes[4];
 	put(v->pres_uri, &w, &r->pres_uri);
 	put(v->watcher_uri, &w, &r->watcher_uri);
 	put(v->body, &w, &r->body);
 	put(v->extra_headers, &w, &r->extra_headers);
+	put(v->outbound_proxy, &w, &r->outbound_proxy);
 	put(&v->id, &w, &r->id);
 	put(&v->etag, &w, &r->etag);
 	put(&v->tuple_id, &w, &r->tuple_id);
@@ -330,18 +342,19 @@ ua_pres_t *pua_rec_view(const pua_rec_t *r)
 	put(&v->record_route, &w, &r->record_route);
 	put(&v->remote_contact, &w, &r->remote_contact);
 	put(&v->contact, &w, &r->contact);
-	v->to_uri = *v->pres_uri;
-	v->outbound_proxy = NULL;
 	v->event = r->event;
 	v->expires = r->expires;
 	v->desired_expires = r->desired_expires;
 	v->flag = r->source_flag;
-	v->db_flag = r->db_state;
+	v->db_flag = db_flag_of(r->db_state);
 	v->cb_param = r->cb_param;
-	v->ua_flag = r->kind == PUA_PUBL ? PUA_UA_PUBLISH : PUA_UA_SUBSCRIBE;
+	v->next = NULL;
+	v->ua_flag = REQ_OTHER;
 	v->cseq = (int)r->cseq;
 	v->version = r->version;
-	v->last_code = r->last_code;
-	v->subs_state = r->subs_state;
-	return v;
+	pv->magic = PUA_VIEW_MAGIC;
+	pv->last_code = r->last_code;
+	pv->subs_state = r->subs_state;
+	pv->is_subs = r->kind == PUA_SUBS;
+	return pv;
 }

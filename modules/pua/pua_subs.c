@@ -76,8 +76,9 @@ static pua_req_t *subs_create(subs_info_t *s, int expires, int *err)
 
 /* An existing subscription (lock held): refresh, or end with Expires 0.
  * While a SUBSCRIBE is outstanding only the wish is recorded. */
-static pua_req_t *subs_update(pua_rec_t *r, int expires, int *err)
+static pua_req_t *subs_update(pua_rec_t *r, subs_info_t *s, int expires, int *err)
 {
+	r->cb_param = s->cb_param;
 	if(expires == 0) {
 		r->desired_expires = now();
 		if(r->req_kind != PUA_RK_NONE) {
@@ -117,7 +118,7 @@ int pua_send_subscribe(subs_info_t *s)
 			pua_db_sync(r); /* the dialog may have moved on elsewhere */
 	}
 	if(r)
-		q = subs_update(r, expires, &err);
+		q = subs_update(r, s, expires, &err);
 	else
 		q = subs_create(s, expires, &err);
 	lp_htable_unlock(pua.table, slot);
@@ -186,7 +187,7 @@ void pua_subs_reply(const pua_reply_t *rep)
 {
 	pua_rec_t *r;
 	pua_req_t *q = NULL;
-	ua_pres_t *v;
+	pua_view_t *v;
 	unsigned int slot = lp_htable_slot(pua.table, pua_hash(&rep->pres_uri));
 	int kind, gone = 0;
 
@@ -277,7 +278,7 @@ static pua_rec_t *notify_dialog(const pua_notify_t *n, int check_contact)
 int pua_handle_notify(const pua_notify_t *n)
 {
 	pua_rec_t *r;
-	ua_pres_t *v;
+	pua_view_t *v;
 	unsigned int slot = lp_htable_slot(pua.table, pua_hash(&n->pres_uri));
 	int state, expires, gone;
 
@@ -329,21 +330,168 @@ int pua_update_contact(const pua_notify_t *n)
 	return rc;
 }
 
+/* The subscription a caller's ua_pres_t names (bucket lock held). Only
+ * fields of Kamailio's layout are read. */
+static pua_rec_t *api_dialog(ua_pres_t *p)
+{
+	const lp_str_t *contact = NULL;
+	pua_rec_t *r;
+
+	if(pua.cfg.check_remote_contact && p->remote_contact.s
+			&& p->remote_contact.len > 0)
+		contact = &p->remote_contact;
+	r = pua_find_dialog(p->pres_uri, &p->call_id, &p->from_tag, &p->to_tag,
+			contact);
+	if(!r && pua.cfg.db_mode == PUA_DB_ONLY)
+		r = pua_db_fetch_dialog(p->pres_uri, &p->call_id, &p->from_tag);
+	return r;
+}
+
+static int api_dialog_ok(const ua_pres_t *p)
+{
+	return p && p->pres_uri && p->pres_uri->s && p->pres_uri->len > 0
+		   && p->call_id.s && p->call_id.len > 0 && p->from_tag.s
+		   && p->from_tag.len > 0;
+}
+
 int pua_is_dialog(ua_pres_t *p)
 {
 	pua_rec_t *r;
 	unsigned int slot;
-	const lp_str_t *contact = NULL;
 
-	if(!p || !p->pres_uri || p->pres_uri->len <= 0)
+	if(!api_dialog_ok(p))
 		return -1;
-	if(pua.cfg.check_remote_contact && p->remote_contact.len > 0)
-		contact = &p->remote_contact;
 	slot = lp_htable_slot(pua.table, pua_hash(p->pres_uri));
 	lp_htable_lock(pua.table, slot);
-	r = pua_find_dialog(p->pres_uri, &p->call_id, &p->from_tag, &p->to_tag, contact);
+	r = api_dialog(p);
 	lp_htable_unlock(pua.table, slot);
 	return r ? 0 : -1;
+}
+
+static void *foreign_alloc(size_t size)
+{
+	return pua.foreign_alloc ? pua.foreign_alloc(size) : malloc(size);
+}
+
+static void foreign_free(void *ptr)
+{
+	if(pua.foreign_free)
+		pua.foreign_free(ptr);
+	else
+		free(ptr);
+}
+
+/* A foreign_alloc copy of v: the lp_str_t and its NUL-terminated text,
+ * two blocks. */
+static lp_str_t *foreign_str(const lp_str_t *v)
+{
+	lp_str_t *d = foreign_alloc(sizeof(*d));
+
+	if(!d)
+		return NULL;
+	d->s = foreign_alloc(v->len + 1);
+	if(!d->s) {
+		foreign_free(d);
+		return NULL;
+	}
+	if(v->len)
+		memcpy(d->s, v->s, v->len);
+	d->s[v->len] = '\0';
+	d->len = v->len;
+	return d;
+}
+
+int pua_get_record_id(ua_pres_t *p, lp_str_t **rec_id)
+{
+	pua_rec_t *r;
+	unsigned int slot;
+	int rc = 0;
+
+	if(!rec_id)
+		return -1;
+	*rec_id = NULL;
+	if(!api_dialog_ok(p))
+		return -1;
+	slot = lp_htable_slot(pua.table, pua_hash(p->pres_uri));
+	lp_htable_lock(pua.table, slot);
+	r = api_dialog(p);
+	if(r) {
+		*rec_id = foreign_str(&r->id);
+		if(!*rec_id)
+			rc = -1;
+	}
+	lp_htable_unlock(pua.table, slot);
+	return rc;
+}
+
+/* Insert a copy of v into the list, kept in byte order as rls keeps
+ * its lists, unless it is there already. */
+static int list_add_sorted(list_entry_t **list, const lp_str_t *v)
+{
+	list_entry_t **pp, *e;
+	int c = 1;
+
+	for(pp = list; *pp; pp = &(*pp)->next) {
+		const lp_str_t *o = (*pp)->strng;
+		int n = o->len < v->len ? o->len : v->len;
+		c = memcmp(o->s, v->s, n);
+		if(c == 0)
+			c = o->len - v->len;
+		if(c >= 0)
+			break;
+	}
+	if(*pp && c == 0)
+		return 0;
+	e = foreign_alloc(sizeof(*e));
+	if(!e)
+		return -1;
+	e->strng = foreign_str(v);
+	if(!e->strng) {
+		foreign_free(e);
+		return -1;
+	}
+	e->next = *pp;
+	*pp = e;
+	return 0;
+}
+
+static void list_drop(list_entry_t *l)
+{
+	list_entry_t *n;
+
+	for(; l; l = n) {
+		n = l->next;
+		foreign_free(l->strng->s);
+		foreign_free(l->strng);
+		foreign_free(l);
+	}
+}
+
+list_entry_t *pua_get_subs_list(lp_str_t *did)
+{
+	list_entry_t *list = NULL;
+	unsigned int slot;
+	lp_hentry_t *e;
+	int failed = 0;
+
+	if(!did || !did->s || did->len <= 0 || !pua.table)
+		return NULL;
+	for(slot = 0; slot < pua.table->size && !failed; slot++) {
+		lp_htable_lock(pua.table, slot);
+		for(e = pua.table->buckets[slot].first; e && !failed; e = e->next) {
+			const pua_rec_t *r = (const pua_rec_t *)e;
+			if(r->kind == PUA_SUBS && lp_str_eq(&r->id, did)
+					&& list_add_sorted(&list, &r->pres_uri) < 0)
+				failed = 1;
+		}
+		lp_htable_unlock(pua.table, slot);
+	}
+	if(failed) {
+		LP_ERR("get_subs_list: out of memory");
+		list_drop(list);
+		return NULL;
+	}
+	return list;
 }
 
 void pua_on_reply(const pua_reply_t *rep)

@@ -59,6 +59,7 @@ static pua_req_t *refresh_req(pua_rec_t *r)
 		return NULL; /* another instance refreshed it */
 	if(r->kind == PUA_PUBL) {
 		r->retries = 0;
+		r->cb_param = NULL; /* pua's own request: no owner's parameter */
 		return pua_req_publish(r, PUA_RK_REFRESH, e, NULL);
 	}
 	return pua_req_subscribe(r, e);

@@ -1,5 +1,7 @@
-/* Version rewrite of dialog-info (RFC 4235) and reginfo (RFC 3680)
- * bodies for dlginfo_increase_version / reginfo_increase_version: the
+/* Body rewrites of pua. The version of dialog-info (RFC 4235) and reginfo
+ * (RFC 3680) bodies for dlginfo_increase_version /
+ * reginfo_increase_version, and the tuple ids of PIDF bodies (RFC 3863
+ * requires one; a publication keeps its id across modifications). The
  * body is parsed with libxml2 with the network off, no entity expanded and
  * any DOCTYPE refused before parsing; the root element must be the one
  * expected; its `version` attribute is set and the document written out. */
@@ -12,6 +14,8 @@
 #include <libxml/tree.h>
 
 #include "lp_log.h"
+#include "lp_mem.h"
+#include "lp_xml.h"
 #include "pua_logic.h"
 
 #define PUA_XML_MAX_BODY (256 * 1024)
@@ -93,6 +97,120 @@ int pua_xml_set_version(const lp_str_t *body, const char *root, int version,
 		goto done;
 	rc = dump(doc, out);
 done:
+	xmlFreeDoc(doc);
+	return rc;
+}
+
+/* ---- tuple ids of PIDF bodies (PRESENCE_EVENT) ---- */
+
+/* An id for a publication's tuples: an XML NCName, unique enough across
+ * restarts (time, pid, counter). */
+static int new_tuple_id(char *buf, int size)
+{
+	char tok[64];
+	int n = pua_new_token(tok, sizeof(tok), "");
+	int i;
+
+	if(n < 0)
+		return -1;
+	for(i = 0; i < n; i++)
+		if(tok[i] == '.')
+			tok[i] = '-';
+	n = snprintf(buf, size, "t%s", tok);
+	return (n < 0 || n >= size) ? -1 : n;
+}
+
+static lp_str_t *lp_str_new(const char *s, int len)
+{
+	lp_str_t *r = lp_malloc(sizeof(*r));
+
+	if(!r)
+		return NULL;
+	r->s = lp_malloc(len + 1);
+	if(!r->s) {
+		lp_free(r);
+		return NULL;
+	}
+	memcpy(r->s, s, len);
+	r->s[len] = '\0';
+	r->len = len;
+	return r;
+}
+
+/* Give every <tuple> without an id one; returns how many were given. */
+static int fill_tuple_ids(xmlNodePtr root, const lp_str_t *id)
+{
+	xmlNodePtr t;
+	char v[192];
+	int n = 0;
+
+	for(t = lp_xml_child(root, "tuple", PXML_NS_PIDF); t;
+			t = lp_xml_next(t, "tuple", PXML_NS_PIDF)) {
+		xmlChar *old = lp_xml_attr(t, "id");
+		int has = old && old[0];
+
+		xmlFree(old);
+		if(has)
+			continue;
+		if(n == 0)
+			snprintf(v, sizeof(v), "%.*s", LP_STR_FMT(*id));
+		else
+			snprintf(v, sizeof(v), "%.*s-%d", LP_STR_FMT(*id), n);
+		if(!xmlSetProp(t, BAD_CAST "id", BAD_CAST v))
+			return -1;
+		n++;
+	}
+	return n;
+}
+
+int pua_pidf_process_body(struct publ_info *publ, lp_str_t **final_body,
+		int ver, lp_str_t **tuple)
+{
+	xmlDocPtr doc;
+	xmlNodePtr root;
+	char idbuf[96];
+	lp_str_t id, out = LP_STR_NULL;
+	int n, made = 0, rc = -1;
+
+	*final_body = NULL;
+	doc = lp_xml_parse(publ->body->s, publ->body->len, NULL);
+	root = doc ? xmlDocGetRootElement(doc) : NULL;
+	if(!root || !lp_xml_is(root, "presence", PXML_NS_PIDF)) {
+		LP_WARN("PUBLISH body of %.*s is not a PIDF document: sent as it is",
+				LP_STR_FMT(*publ->pres_uri));
+		xmlFreeDoc(doc);
+		return 0;
+	}
+	if(*tuple && (*tuple)->s && (*tuple)->len > 0 && (*tuple)->len < 80) {
+		id = **tuple;
+	} else {
+		id.s = idbuf;
+		id.len = new_tuple_id(idbuf, sizeof(idbuf));
+		made = 1;
+		if(id.len < 0)
+			goto done;
+	}
+	n = fill_tuple_ids(root, &id);
+	if(n < 0)
+		goto done;
+	if(n == 0) {
+		rc = 0; /* every tuple has its id: the body goes as it is */
+		goto done;
+	}
+	if(lp_xml_dump(doc, 0, &out) < 0)
+		goto done;
+	*final_body = lp_str_new(out.s, out.len);
+	if(!*final_body)
+		goto done;
+	if(made && (*tuple = lp_str_new(id.s, id.len)) == NULL) {
+		lp_free((*final_body)->s);
+		lp_free(*final_body);
+		*final_body = NULL;
+		goto done;
+	}
+	rc = 0;
+done:
+	free(out.s);
 	xmlFreeDoc(doc);
 	return rc;
 }

@@ -137,10 +137,13 @@ static cbrec_t cb;
 
 static int test_cb(ua_pres_t *h, struct sip_msg *msg)
 {
+	pua_view_t *v = pua_view_of(h);
+
+	ck_assert_ptr_nonnull(v);
 	cb.calls++;
-	cb.last_code = h->last_code;
+	cb.last_code = v->last_code;
 	cb.flag = h->flag;
-	cb.subs_state = h->subs_state;
+	cb.subs_state = v->subs_state;
 	snprintf(cb.etag, sizeof(cb.etag), "%.*s", LP_STR_FMT(h->etag));
 	return 0;
 }
@@ -160,7 +163,7 @@ static void setup(void)
 							 "application/dialog-info+xml", NULL), 0);
 	ck_assert_int_eq(pua_add_event(REGINFO_EVENT, "reg",
 							 "application/reginfo+xml", NULL), 0);
-	ck_assert_int_eq(pua_register_cb(UL_PUBLISH | MI_SUBSCRIBE, test_cb, NULL), 0);
+	ck_assert_int_eq(pua_register_cb(UL_PUBLISH | RPC_SUBSCRIBE, test_cb, NULL), 0);
 	fake_now = T0;
 	pua.now = fake_clock;
 	pua.send = capture;
@@ -541,7 +544,7 @@ static int subscribe(int expires)
 	s.contact = &c;
 	s.event = PRESENCE_EVENT;
 	s.expires = expires;
-	s.source_flag = MI_SUBSCRIBE;
+	s.source_flag = RPC_SUBSCRIBE;
 	return pua_send_subscribe(&s);
 }
 
@@ -829,7 +832,7 @@ START_TEST(test_add_event_rules)
 }
 END_TEST
 
-static int upcase_body(publ_info_t *publ, lp_str_t **final, int ver, lp_str_t *tuple)
+static int upcase_body(publ_info_t *publ, lp_str_t **final, int ver, lp_str_t **tuple)
 {
 	lp_str_t *f = lp_malloc(sizeof(*f));
 	int i;

@@ -12,12 +12,20 @@ PUA_CTL=$WORK/pua-ctl.sock
 PUA_LOG=$WORK/pua-kamailio.log
 PUA_PORT=
 PUA_PID=
+# PUA_IMPL=reference: the pua instance runs Kamailio's own pua (Debian's
+# module dir only, -A PUA_REFERENCE) instead of ours; the 5x cases set it
+# from IMPL, the 2x cases leave it at ours.
+PUA_IMPL=${PUA_IMPL:-ours}
 
 # pua_start [--param=pua:NAME:VALUE ...] [kamailio args]: start the pua
 # instance (port kept across restarts), publishing and subscribing through
 # the presence server on $PORT.
 pua_start() {
-	local cfg=$PUA_CFG args=() a m n v
+	local cfg=$PUA_CFG args=() a m n v mpath="$REPO/modules:$DEBIAN_MPATH"
+	if [ "$PUA_IMPL" = reference ]; then
+		mpath=$DEBIAN_MPATH
+		args+=(-A PUA_REFERENCE)
+	fi
 	for a in "$@"; do
 		case "$a" in
 		--param=*)
@@ -43,7 +51,7 @@ pua_start() {
 		-A "DBURL=\"sqlite://$PUA_DB\"" \
 		-A "CTLSOCK=\"unix:$PUA_CTL\"" \
 		-A "OUTBOUND_PROXY=\"sip:127.0.0.1:$PORT\"" \
-		-A "MPATH=\"$REPO/modules:$DEBIAN_MPATH\"" \
+		-A "MPATH=\"$mpath\"" \
 		-A "CHILDREN=${PUA_CHILDREN:-2}" \
 		"${args[@]}" </dev/null >>"$PUA_LOG" 2>&1 &
 	PUA_PID=$!
