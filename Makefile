@@ -3,6 +3,8 @@
 #   make run      build, create the SQLite DB, run Kamailio with our modules
 #   make check    build and run every test (unit + SIP end-to-end)
 #   make bench    load benchmark, ours beside Debian's presence modules
+#   make install  modules, schemas, sample configs, docs (PREFIX, DESTDIR)
+#   make deb      the Debian package kamailio-presence, into build/deb/
 # KAMAILIO_SRC=/path builds against another configured Kamailio tree.
 KAMAILIO_SRC ?= $(CURDIR)/build/kamailio-5.6.3
 export KAMAILIO_SRC
@@ -99,5 +101,11 @@ deb: setup
 
 pkgtest: setup
 	bash test/pkg/run.sh
+
+# make check runs the package test last, after all its other prerequisites
+# (also under make -j: it installs and purges a package and builds for a
+# while, so it never runs beside the SIP tests)
+check:
+	$(MAKE) --no-print-directory pkgtest
 
 .PHONY: install install-files uninstall deb pkgtest
