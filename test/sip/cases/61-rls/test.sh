@@ -48,6 +48,7 @@ start_kamailio -A "RLS_DBURL=\"text://$RLS_DB\"" \
 pidf $BOB open bob-is-here >bob.xml
 sip_request PUBLISH $BOB $'Event: presence\nExpires: 600\nContent-Type: application/pidf+xml' bob.xml
 assert_reply 200 "PUBLISH of a list member"
+ETAG=$(msg_hdr "$REPLY" SIP-ETag)
 
 # the RLS watcher: SUBSCRIBE with eventlist support, then up to 3 NOTIFYs
 scen=$WORK/rlsw.xml
@@ -65,7 +66,7 @@ scen=$WORK/rlsw.xml
 	echo '<recv response="200" optional="true" next="ok"/>'
 	echo '<recv response="202"/>'
 	echo '<label id="ok"/>'
-	for i in 1 2 3; do watch_notify_ok; done
+	for i in 1 2 3 4 5 6; do watch_notify_ok; done
 	echo '</scenario>'
 } >"$scen"
 sipp_bg rlsw "$scen" -recv_timeout 8000
@@ -121,6 +122,27 @@ if wait_until 10 has_bob_open; then
 	assert_eq "$BOB" "$(xp "string(/*[$X='presence']/@entity)" "$bobp")" "bob's PIDF entity"
 else
 	fail "no list NOTIFY with bob's state within 10s"
+fi
+
+# a change of a member's state reaches the list watcher
+pidf $BOB closed bob-has-left >bob2.xml
+sip_request PUBLISH $BOB "$(printf 'Event: presence\nExpires: 600\nSIP-If-Match: %s\nContent-Type: application/pidf+xml' "$ETAG")" bob2.xml
+assert_reply 200 "PUBLISH modify of the member"
+has_bob_left() {
+	local n i
+	n=$(trace_count "$T" received '^NOTIFY')
+	for i in $(seq 1 "$n"); do
+		LAST=$(trace_msg "$T" received '^NOTIFY' "$i")
+		printf '%s\n' "$LAST" | grep -q 'bob-has-left' && return 0
+	done
+	return 1
+}
+if wait_until 10 has_bob_left; then
+	ok "the member's new state reaches the list watcher"
+	parts "$LAST" mod || fail "modify NOTIFY has no multipart boundary"
+	assert_eq closed "$(xp "normalize-space(//*[$X='basic'])" "$(part_with mod bob-has-left)")" "bob's PIDF part now says closed"
+else
+	fail "no list NOTIFY with bob's new state within 10s"
 fi
 stop_sipps
 assert_alive
