@@ -47,7 +47,7 @@ static pres_ev_t *check_request(const pres_subscribe_req_t *req, pres_reply_t *r
 		pres_reply_bad_event(rep);
 		return NULL;
 	}
-	if(ev->evs_subs_handl && req->msg && ev->evs_subs_handl(req->msg) < 0) {
+	if(ev->evs_subs_handl && ev->evs_subs_handl(req->msg) < 0) {
 		LP_INFO("SUBSCRIBE rejected by event '%.*s'", LP_STR_FMT(ev->name));
 		pres_reply_set(rep, 400, "Bad Request");
 		return NULL;

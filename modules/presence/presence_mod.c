@@ -29,6 +29,11 @@ static int w_handle_publish(struct sip_msg *msg, char *sender, char *p2);
 static int w_handle_subscribe(struct sip_msg *msg, char *p1, char *p2);
 static int w_handle_subscribe1(struct sip_msg *msg, char *wuri, char *p2);
 static int w_pres_auth_status(struct sip_msg *msg, char *wuri, char *puri);
+static int w_pres_refresh_watchers(struct sip_msg *msg, char *uri, char *ev, char *type);
+static int w_pres_refresh_watchers5(struct sip_msg *msg, char *uri, char *ev,
+		char *type, char *furi, char *fname);
+static int fixup_refresh5(void **param, int param_no);
+static int w_pres_update_watchers(struct sip_msg *msg, char *uri, char *ev);
 static int bind_presence(presence_api_t *api);
 
 static str db_url_p = STR_NULL;
@@ -43,6 +48,12 @@ static cmd_export_t cmds[] = {
 			fixup_free_spve_null, REQUEST_ROUTE},
 	{"pres_auth_status", (cmd_function)w_pres_auth_status, 2, fixup_spve_spve,
 			fixup_free_spve_spve, REQUEST_ROUTE},
+	{"pres_refresh_watchers", (cmd_function)w_pres_refresh_watchers, 3,
+			fixup_spve_spve_igp, fixup_free_spve_spve_igp, ANY_ROUTE},
+	{"pres_refresh_watchers", (cmd_function)w_pres_refresh_watchers5, 5,
+			fixup_refresh5, 0, ANY_ROUTE},
+	{"pres_update_watchers", (cmd_function)w_pres_update_watchers, 2,
+			fixup_spve_spve, fixup_free_spve_spve, ANY_ROUTE},
 	{"bind_presence", (cmd_function)bind_presence, 1, 0, 0, 0},
 	{0, 0, 0, 0, 0, 0}
 };
@@ -314,6 +325,59 @@ static int w_handle_subscribe1(struct sip_msg *msg, char *wuri, char *p2)
 		return -1;
 	}
 	return pres_kam_subscribe(msg, &(str){u.s, u.len}, &(str){d.s, d.len});
+}
+
+/* pres_refresh_watchers(uri, event, type[, file_uri, filename]) and
+ * pres_update_watchers(uri, event): refreshWatchers from the script (type 0:
+ * authorization changed; 1 and 2: published state changed in the DB; the
+ * pidf-manipulation file of type 2 is not read, the DB is). 1 / -1. */
+static int refresh(struct sip_msg *msg, char *uri, char *ev, int type)
+{
+	str u, e;
+
+	if(!pres.cfg.db_url) {
+		LM_ERR("pres_refresh_watchers in library mode (no db_url)\n");
+		return -1;
+	}
+	if(fixup_get_svalue(msg, (gparam_t *)uri, &u) < 0
+			|| fixup_get_svalue(msg, (gparam_t *)ev, &e) < 0) {
+		LM_ERR("cannot evaluate uri or event\n");
+		return -1;
+	}
+	if(pres_refresh_watchers(&(lp_str_t){u.s, u.len}, &(lp_str_t){e.s, e.len},
+			   type)
+			< 0)
+		return -1;
+	return 1;
+}
+
+static int w_pres_refresh_watchers(struct sip_msg *msg, char *uri, char *ev, char *type)
+{
+	int t;
+
+	if(fixup_get_ivalue(msg, (gparam_t *)type, &t) < 0) {
+		LM_ERR("cannot evaluate type\n");
+		return -1;
+	}
+	return refresh(msg, uri, ev, t);
+}
+
+static int fixup_refresh5(void **param, int param_no)
+{
+	if(param_no == 3)
+		return fixup_igp_null(param, 1);
+	return fixup_spve_null(param, 1);
+}
+
+static int w_pres_refresh_watchers5(struct sip_msg *msg, char *uri, char *ev,
+		char *type, char *furi, char *fname)
+{
+	return w_pres_refresh_watchers(msg, uri, ev, type);
+}
+
+static int w_pres_update_watchers(struct sip_msg *msg, char *uri, char *ev)
+{
+	return refresh(msg, uri, ev, 0);
 }
 
 /* pres_auth_status(watcher_uri, presentity_uri), for event presence */

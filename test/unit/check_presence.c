@@ -1617,6 +1617,300 @@ START_TEST(test_sphere)
 }
 END_TEST
 
+
+/* ---- the API as Debian's event modules use it (presence_dialoginfo and
+ * the like: req_auth 0, an aggregating agg_nbody whose str the presence
+ * frees with str_free and whose text with free_body) ---- */
+
+static int agg_calls, agg_last_n, free_body_calls, str_free_calls;
+static int aux_calls, aux_free_calls, subs_handl_result;
+
+static lp_str_t *agg_join(lp_str_t *user, lp_str_t *domain, lp_str_t **bodies,
+		int n, int off_index)
+{
+	lp_str_t *r = malloc(sizeof(*r));
+	int i, len = 0;
+
+	agg_calls++;
+	agg_last_n = n;
+	ck_assert_ptr_nonnull(r);
+	r->s = malloc(256 * (n + 1));
+	ck_assert_ptr_nonnull(r->s);
+	len += sprintf(r->s, "<agg user='%.*s'>", LP_STR_FMT(*user));
+	for(i = 0; i < n; i++)
+		len += sprintf(r->s + len, "%.*s", LP_STR_FMT(*bodies[i]));
+	len += sprintf(r->s + len, "</agg>");
+	r->len = len;
+	return r;
+}
+
+static void count_free_body(char *p)
+{
+	free_body_calls++;
+	free(p);
+}
+
+static void count_str_free(void *p)
+{
+	str_free_calls++;
+	free(p);
+}
+
+static lp_str_t *aux_mark(subs_t *s, lp_str_t *body)
+{
+	lp_str_t *r = malloc(sizeof(*r));
+
+	aux_calls++;
+	ck_assert_ptr_nonnull(r);
+	r->s = malloc(body->len + 64);
+	ck_assert_ptr_nonnull(r->s);
+	r->len = sprintf(r->s, "%.*s<!-- for %.*s -->", LP_STR_FMT(*body),
+			LP_STR_FMT(s->watcher_user));
+	return r;
+}
+
+static void count_aux_free(char *p)
+{
+	aux_free_calls++;
+	free(p);
+}
+
+static int subs_handl(struct sip_msg *msg)
+{
+	return subs_handl_result;
+}
+
+/* "dialog" as presence_dialoginfo registers it: publishable, no
+ * authorization, aggregated. */
+static void register_dialog(int with_aux)
+{
+	pres_ev_t ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.name = LP_STR("dialog");
+	ev.content_type = LP_STR("application/dialog-info+xml");
+	ev.default_expires = 3600;
+	ev.type = PUBL_TYPE;
+	ev.req_auth = 0;
+	ev.agg_nbody = agg_join;
+	ev.free_body = count_free_body;
+	ev.evs_subs_handl = subs_handl;
+	if(with_aux) {
+		ev.aux_body_processing = aux_mark;
+		ev.aux_free_body = count_aux_free;
+	}
+	ck_assert_int_eq(pres_add_event(&ev), 0);
+	agg_calls = agg_last_n = free_body_calls = str_free_calls = 0;
+	aux_calls = aux_free_calls = subs_handl_result = 0;
+	pres.str_free = count_str_free;
+}
+
+static int publish_dialog(const char *user, const char *body, const char *etag)
+{
+	pres_publish_req_t r;
+	pres_reply_t rep;
+
+	pub_init(&r, user, 600, body);
+	r.event = LP_STR("dialog");
+	r.content_type = LP_STR("application/dialog-info+xml");
+	if(etag)
+		pub_if_match(&r, etag);
+	return publish(&r, &rep);
+}
+
+START_TEST(test_api_event_without_auth)
+{
+	sub_t w, self;
+	pres_reply_t rep;
+	const cap_t *c;
+
+	register_dialog(0);
+	ck_assert_int_eq(publish_dialog("line1", "<d1/>", NULL), 200);
+	ck_assert_int_eq(publish_dialog("line1", "<d2/>", NULL), 200);
+	/* any watcher is accepted, active, with the aggregate of both */
+	sub_init(&w, "boss", "line1", 600);
+	w.r.event = LP_STR("dialog");
+	ck_assert_int_eq(subscribe(&w, &rep), 202);
+	c = cap_for(w.callid);
+	ck_assert_ptr_nonnull(c);
+	ck_has(c->headers, "Subscription-State: active");
+	ck_has(c->headers, "Content-Type: application/dialog-info+xml");
+	ck_assert_str_eq(c->body, "<agg user='line1'><d1/><d2/></agg>");
+	ck_assert_int_eq(agg_last_n, 2);
+	/* each agg_nbody result: text through free_body, str through str_free */
+	ck_assert_int_eq(free_body_calls, agg_calls);
+	ck_assert_int_eq(str_free_calls, agg_calls);
+	/* the presentity watching its own dialog: an ordinary subscription */
+	sub_init(&self, "line1", "line1", 600);
+	self.r.event = LP_STR("dialog");
+	ck_assert_int_eq(subscribe(&self, &rep), 202);
+	c = cap_for(self.callid);
+	ck_assert_ptr_nonnull(c);
+	ck_has(c->headers, "Event: dialog\r\n");
+	ck_has(c->headers, "Content-Type: application/dialog-info+xml");
+	ck_hasnt(c->body, "watcherinfo");
+	ck_assert_str_eq(c->body, "<agg user='line1'><d1/><d2/></agg>");
+	/* evs_subs_handl rejecting: no subscription */
+	subs_handl_result = -1;
+	sub_init(&w, "eve", "line1", 600);
+	w.r.event = LP_STR("dialog");
+	ck_assert_int_eq(subscribe(&w, &rep), 400);
+}
+END_TEST
+
+START_TEST(test_api_aux_body_per_watcher)
+{
+	sub_t a, b;
+	pres_reply_t rep;
+
+	register_dialog(1);
+	ck_assert_int_eq(publish_dialog("line1", "<d1/>", NULL), 200);
+	sub_init(&a, "anna", "line1", 600);
+	a.r.event = LP_STR("dialog");
+	ck_assert_int_eq(subscribe(&a, &rep), 202);
+	sub_init(&b, "bert", "line1", 600);
+	b.r.event = LP_STR("dialog");
+	ck_assert_int_eq(subscribe(&b, &rep), 202);
+	ck_assert_str_eq(cap_for(a.callid)->body,
+			"<agg user='line1'><d1/></agg><!-- for anna -->");
+	ck_assert_str_eq(cap_for(b.callid)->body,
+			"<agg user='line1'><d1/></agg><!-- for bert -->");
+	ck_assert_int_eq(aux_calls, 2);
+	ck_assert_int_eq(aux_free_calls, 2);
+	ck_assert_int_eq(str_free_calls, agg_calls + aux_calls);
+}
+END_TEST
+
+static int auth_verdict;
+static int auth_stub(subs_t *s)
+{
+	s->status = auth_verdict;
+	return 0;
+}
+
+START_TEST(test_api_auth_status)
+{
+	lp_str_t w = LP_STR("sip:bob@example.com"), p = LP_STR("sip:alice@example.com");
+	lp_str_t bad = LP_STR("not a uri");
+	pres_ev_t *ev = pres_event_by_hdr(&LP_STR("presence"));
+
+	/* presence registered without req_auth: everyone is allowed */
+	ck_assert_int_eq(pres_auth_status_of(ev, &w, &p), ACTIVE_STATUS);
+	ck_assert_int_eq(pres_auth_status_of(ev, &bad, &p), -1);
+	ev->req_auth = 1;
+	ev->get_auth_status = auth_stub;
+	auth_verdict = TERMINATED_STATUS;
+	ck_assert_int_eq(pres_auth_status_of(ev, &w, &p), TERMINATED_STATUS);
+	auth_verdict = PENDING_STATUS;
+	ck_assert_int_eq(pres_auth_status_of(ev, &w, &p), PENDING_STATUS);
+}
+END_TEST
+
+START_TEST(test_api_presentity_doc)
+{
+	lp_str_t uri = LP_STR("sip:alice@example.com"), doc, et;
+	pres_ev_t *ev = pres_event_by_hdr(&LP_STR("presence"));
+	char etag1[128], etag2[128];
+
+	ck_assert_int_eq(pres_presentity_doc(&uri, ev, NULL, &doc), 0);
+	ck_assert_ptr_null(doc.s);
+	publish_ok("alice", BODY_OPEN, 600, etag1);
+	publish_ok("alice", BODY_CLOSED, 600, etag2);
+	ck_assert_int_eq(pres_presentity_doc(&uri, ev, NULL, &doc), 1);
+	ck_assert_str_eq(doc.s, BODY_CLOSED); /* no agg_nbody: the newest */
+	free(doc.s);
+	et = lp_str_c(etag1);
+	ck_assert_int_eq(pres_presentity_doc(&uri, ev, &et, &doc), 1);
+	ck_assert_str_eq(doc.s, BODY_OPEN);
+	free(doc.s);
+	et = LP_STR("no-such-etag");
+	ck_assert_int_eq(pres_presentity_doc(&uri, ev, &et, &doc), 0);
+}
+END_TEST
+
+START_TEST(test_api_update_presentity)
+{
+	lp_str_t ev = LP_STR("presence"), realm = LP_STR(DOMAIN),
+			 user = LP_STR("alice"), etag = LP_STR("api-etag-1"),
+			 sender = LP_STR(""), b1 = LP_STR(BODY_OPEN), b2 = LP_STR(BODY_CLOSED);
+	lp_str_t bogus = LP_STR("no-such-event");
+	sub_t w;
+	char buf[512];
+
+	subscribe_ok(&w, "bob", "alice");
+	cap_reset();
+	/* a new publication with the caller's ETag, watchers notified */
+	ck_assert_int_eq(pres_update_presentity(&ev, &realm, &user, &etag, &sender,
+							 &b1, 600, 1),
+			200);
+	ck_assert_int_eq(pub_rows("alice"), 1);
+	ck_assert_str_eq(db_text(buf, sizeof(buf),
+							 "SELECT etag FROM presentity WHERE username='alice'"),
+			"api-etag-1");
+	ck_assert_ptr_nonnull(cap_for(w.callid));
+	ck_has(cap_for(w.callid)->body, "<basic>open</basic>");
+	/* modify it by ETag */
+	ck_assert_int_eq(pres_update_presentity(&ev, &realm, &user, &etag, &sender,
+							 &b2, 600, 0),
+			200);
+	ck_has(cap_for(w.callid)->body, "<basic>closed</basic>");
+	ck_assert_int_eq(pub_rows("alice"), 1);
+	/* the package's PUBLISH check needs a message: not called */
+	publ_result = -1;
+	etag = LP_STR("api-etag-2");
+	ck_assert_int_eq(pres_update_presentity(&ev, &realm, &user, &etag, &sender,
+							 &b1, 600, 1),
+			200);
+	/* unknown event, missing ETag for a refresh */
+	ck_assert_int_ge(pres_update_presentity(&bogus, &realm, &user, &etag,
+							 &sender, &b1, 600, 1),
+			400);
+	ck_assert_int_ge(pres_update_presentity(&ev, &realm, &user, NULL, &sender,
+							 &b1, 600, 0),
+			400);
+	ck_assert_int_eq(pres_update_presentity(&ev, &realm, &user, &LP_STR("zz"),
+							 &sender, &b1, 600, 0),
+			412);
+}
+END_TEST
+
+
+/* mem_copy_subs: one block, every string inside it, so one free releases
+ * the copy (the glue takes the block from pkg_malloc or shm_malloc). */
+START_TEST(test_api_subs_copy_one_block)
+{
+	subs_t s, *c;
+	size_t size;
+	char *lo, *hi;
+
+	memset(&s, 0, sizeof(s));
+	s.pres_uri = LP_STR("sip:alice@example.com");
+	s.watcher_user = LP_STR("bob");
+	s.callid = LP_STR("call-9");
+	s.to_tag = LP_STR("tt");
+	s.user_agent = LP_STR("ua/1");
+	s.recv_event = PRES_SUBSCRIBE_RECV;
+	s.updated = 7;
+	s.updated_winfo = 8;
+	s.flags = 0x80000001u;
+	s.status = ACTIVE_STATUS;
+	size = pres_subs_block_size(&s);
+	c = pres_subs_fill(malloc(size), &s);
+	ck_assert_ptr_nonnull(c);
+	lo = (char *)c;
+	hi = lo + size;
+	ck_assert(c->pres_uri.s > lo && c->pres_uri.s + c->pres_uri.len < hi);
+	ck_assert(c->user_agent.s > lo && c->user_agent.s + c->user_agent.len < hi);
+	ck_assert(c->from_tag.s > lo && c->from_tag.s <= hi); /* empty, inside */
+	ck_assert(lp_str_eq(&c->callid, &s.callid));
+	ck_assert_int_eq(c->recv_event, PRES_SUBSCRIBE_RECV);
+	ck_assert_int_eq(c->updated, 7);
+	ck_assert_int_eq(c->updated_winfo, 8);
+	ck_assert_uint_eq(c->flags, 0x80000001u);
+	ck_assert_ptr_null(c->next);
+	free(c);
+}
+END_TEST
 Suite *presence_suite(void)
 {
 	Suite *s = suite_create("presence");
@@ -1626,6 +1920,7 @@ Suite *presence_suite(void)
 	TCase *oom = tcase_create("oom");
 	TCase *sh = tcase_create("shtable");
 	TCase *dbonly = tcase_create("dbonly");
+	TCase *api = tcase_create("api");
 
 	tcase_add_checked_fixture(pub, setup, teardown);
 	tcase_add_test(pub, test_publish_initial);
@@ -1699,6 +1994,15 @@ Suite *presence_suite(void)
 	tcase_add_test(dbonly, test_subscription_expiry);
 	tcase_add_test(dbonly, test_watchers_row);
 	suite_add_tcase(s, dbonly);
+
+	tcase_add_checked_fixture(api, setup, teardown);
+	tcase_add_test(api, test_api_event_without_auth);
+	tcase_add_test(api, test_api_aux_body_per_watcher);
+	tcase_add_test(api, test_api_auth_status);
+	tcase_add_test(api, test_api_presentity_doc);
+	tcase_add_test(api, test_api_update_presentity);
+	tcase_add_test(api, test_api_subs_copy_one_block);
+	suite_add_tcase(s, api);
 
 	tcase_add_checked_fixture(sh, setup, teardown);
 	tcase_add_test(sh, test_shtable);
