@@ -2,7 +2,8 @@
  * subscriptions in its own shtable and its own table with the columns of
  * active_watchers (rls_watchers), and hands us its DB connection and
  * db_func_t, with its table already selected (use_table). For every record
- * we insert (INSERTDB_FLAG) or update (UPDATEDB_FLAG) its row and mark it
+ * we insert (INSERTDB_FLAG) or update (UPDATEDB_FLAG) its row (the columns
+ * active_watchers and rls_watchers share: up to "updated") and mark it
  * clean; an expired record is given to handle_expired, its row deleted and
  * the record freed. */
 #include "lib/srdb1/db.h"
@@ -11,6 +12,8 @@
 #include "pres_shtable.h"
 
 #define NCOLS 26
+/* rls_watchers ends at "updated": the columns written */
+#define NCOLS_WRITE 23
 
 static str col_names[NCOLS] = {str_init("presentity_uri"),
 		str_init("watcher_username"), str_init("watcher_domain"),
@@ -83,10 +86,10 @@ static int write_row(db1_con_t *db, db_func_t *dbf, subs_t *s)
 		keys[i] = &col_names[i];
 	row_values(s, vals);
 	if(s->db_flag & INSERTDB_FLAG)
-		rc = dbf->insert(db, keys, vals, NCOLS);
+		rc = dbf->insert(db, keys, vals, NCOLS_WRITE);
 	else if(s->db_flag & UPDATEDB_FLAG)
 		rc = dbf->update(db, keys + KEY_FIRST, 0, vals + KEY_FIRST, keys,
-				vals, NKEYS, NCOLS);
+				vals, NKEYS, NCOLS_WRITE);
 	if(rc < 0) {
 		LM_ERR("cannot write the subscription %.*s to the table\n",
 				s->callid.len, s->callid.s);

@@ -337,7 +337,7 @@ int pres_kam_send_notify(const pres_notify_t *n)
 
 /* extract_sdialog_info of presence_api_t: the dialog of a SUBSCRIBE into
  * subs (strings point into msg, or into static storage for the generated
- * To tag). */
+ * To tag, which is sl's tag of the reply to msg). */
 int pres_kam_extract_sdialog_info(subs_t *subs, struct sip_msg *msg,
 		int max_expire, int *to_tag_gen, lp_str_t scontact,
 		lp_str_t watcher_user, lp_str_t watcher_domain)
@@ -372,8 +372,19 @@ int pres_kam_extract_sdialog_info(subs_t *subs, struct sip_msg *msg,
 		subs->to_tag = req.to_tag;
 		*to_tag_gen = 0;
 	} else {
-		subs->to_tag.s = tag_buf;
-		subs->to_tag.len = pres_new_token(tag_buf, sizeof(tag_buf), pres.cfg.to_tag_pref);
+		/* the caller (rls) answers statelessly through sl: the To tag
+		 * must be the one sl puts in that reply */
+		str tag = STR_NULL;
+		if(pres_slb.get_reply_totag && pres_slb.get_reply_totag(msg, &tag) > 0
+				&& tag.len > 0 && tag.len < (int)sizeof(tag_buf)) {
+			memcpy(tag_buf, tag.s, tag.len);
+			subs->to_tag.s = tag_buf;
+			subs->to_tag.len = tag.len;
+		} else {
+			subs->to_tag.s = tag_buf;
+			subs->to_tag.len = pres_new_token(tag_buf, sizeof(tag_buf),
+					pres.cfg.to_tag_pref);
+		}
 		*to_tag_gen = 1;
 	}
 	return 0;

@@ -3,6 +3,7 @@
  * so a hash_code out of range is caught instead of walking past the end. */
 #include <stddef.h>
 #include <string.h>
+#include <time.h>
 
 #include "lp_log.h"
 #include "pres_logic.h"
@@ -115,6 +116,14 @@ void pres_shtable_destroy(shtable_t t, int hash_size)
 	lp_free(hdr(t));
 }
 
+/* Consumers give expires as the subscription's duration (the Expires
+ * value): the record keeps the absolute time, as update_db_subs_timer
+ * compares it with the clock (Kamailio's contract, seen with rls). */
+static unsigned int abs_expires(unsigned int duration)
+{
+	return duration + (pres.now ? pres.now() : (unsigned int)time(NULL));
+}
+
 int pres_shtable_insert(shtable_t t, unsigned int hash_code, subs_t *s)
 {
 	subs_entry_t *e = slot(t, hash_code);
@@ -122,6 +131,7 @@ int pres_shtable_insert(shtable_t t, unsigned int hash_code, subs_t *s)
 
 	if(!r)
 		return -1;
+	r->expires = abs_expires(s->expires);
 	slot_lock->get(&e->lock);
 	r->next = e->entries->next;
 	e->entries->next = r;
@@ -177,7 +187,7 @@ int pres_shtable_update(shtable_t t, unsigned int hash_code, subs_t *s, int type
 	if(p) {
 		r = p->next;
 		if(type & REMOTE_TYPE) {
-			r->expires = s->expires;
+			r->expires = abs_expires(s->expires);
 			r->remote_cseq = s->remote_cseq;
 		}
 		if(type & LOCAL_TYPE) {

@@ -23,14 +23,16 @@ void pres_shtable_unlock(shtable_t t, unsigned int hash_code);
 shtable_t pres_shtable_new(int hash_size);
 /* Frees every record, head and the array. */
 void pres_shtable_destroy(shtable_t t, int hash_size);
-/* Links a single-block lp_malloc copy of s (s is not kept); 0 / -1. */
+/* Links a single-block lp_malloc copy of s (s is not kept); s->expires is
+ * a duration in seconds, stored as now + expires. 0 / -1. */
 int pres_shtable_insert(shtable_t t, unsigned int hash_code, subs_t *s);
 /* The stored record of the dialog, or NULL; no lock taken. */
 subs_t *pres_shtable_search(shtable_t t, lp_str_t callid, lp_str_t to_tag,
 		lp_str_t from_tag, unsigned int hash_code);
 /* Unlinks and frees the record of s's dialog; 0, or -1 when absent. */
 int pres_shtable_delete(shtable_t t, unsigned int hash_code, subs_t *s);
-/* REMOTE_TYPE: copies expires and remote_cseq into the record; LOCAL_TYPE:
+/* REMOTE_TYPE: copies remote_cseq, and expires (a duration, stored as
+ * now + expires) into the record; LOCAL_TYPE:
  * advances the record's local_cseq and version and copies them back into
  * s. Both copy status and mark a clean record UPDATEDB_FLAG. 0, -1 absent. */
 int pres_shtable_update(shtable_t t, unsigned int hash_code, subs_t *s, int type);

@@ -1499,7 +1499,7 @@ START_TEST(test_shtable)
 	s.to_tag = LP_STR("tt-1");
 	s.from_tag = LP_STR("ft-1");
 	s.contact = LP_STR("sip:bob@192.0.2.10");
-	s.expires = T0 + 100;
+	s.expires = 100; /* a duration: stored as now + 100 */
 	s.remote_cseq = 1;
 	s.local_cseq = 1;
 	s.status = ACTIVE_STATUS;
@@ -1513,6 +1513,7 @@ START_TEST(test_shtable)
 	ck_assert(lp_str_eq(&found->contact, &s.contact));
 	ck_assert_ptr_ne(found->contact.s, s.contact.s); /* a copy */
 	ck_assert_ptr_eq(found->event, ev);
+	ck_assert_uint_eq(found->expires, T0 + 100);
 	ck_assert_ptr_null(pres_shtable_search(t, s.callid, LP_STR("x"), s.from_tag, h));
 	ck_assert_ptr_null(pres_shtable_search(t, LP_STR("call-2"), s.to_tag, s.from_tag, h));
 	/* Kamailio's layout: a consumer (rls) walks slot h from the head record
@@ -1525,7 +1526,7 @@ START_TEST(test_shtable)
 	pres_shtable_unlock(t, h);
 	found->db_flag = NO_UPDATEDB_FLAG;
 
-	s.expires = T0 + 200;
+	s.expires = 200;
 	s.remote_cseq = 2;
 	s.local_cseq = 77;
 	ck_assert_int_eq(pres_shtable_update(t, h, &s, REMOTE_TYPE), 0);
@@ -1539,7 +1540,7 @@ START_TEST(test_shtable)
 	ck_assert_int_eq(found->version, 1);
 	ck_assert_int_eq(s.version, 1);
 	s.status = TERMINATED_STATUS;
-	s.expires = T0 + 300;
+	s.expires = 300;
 	ck_assert_int_eq(pres_shtable_update(t, h, &s, REMOTE_TYPE | LOCAL_TYPE), 0);
 	ck_assert_uint_eq(found->expires, T0 + 300);
 	ck_assert_uint_eq(found->local_cseq, 3);
