@@ -160,7 +160,7 @@ void pua_cbks_free(void)
 
 /* Kamailio's selection: a callback runs when its types share a bit with
  * the record's source flag. */
-void pua_run_callbacks_view(pua_view_t *v, struct sip_msg *msg)
+void pua_run_callbacks(pua_view_t *v, struct sip_msg *msg)
 {
 	pua_cbk_t *c;
 
@@ -169,6 +169,11 @@ void pua_run_callbacks_view(pua_view_t *v, struct sip_msg *msg)
 	for(c = pua.cbks; c; c = c->next)
 		if(c->types & v->p.flag)
 			c->f(&v->p, msg);
+}
+
+void pua_run_callbacks_view(pua_view_t *v, struct sip_msg *msg)
+{
+	pua_run_callbacks(v, msg);
 	free(v);
 }
 

@@ -255,6 +255,8 @@ pua_view_t *pua_cb_view(const pua_rec_t *r);
 /* Run the callbacks for a view from pua_cb_view and free it (NULL: none).
  * No lock may be held. */
 void pua_run_callbacks_view(pua_view_t *v, struct sip_msg *msg);
+/* The same without freeing v. */
+void pua_run_callbacks(pua_view_t *v, struct sip_msg *msg);
 
 /* ---- publications (pua_publ.c) ---- */
 

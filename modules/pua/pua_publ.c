@@ -301,14 +301,53 @@ static pua_req_t *publ_error(pua_rec_t *r, int kind, const pua_reply_t *rep, int
 	return NULL;
 }
 
+/* The cb_params of the updates still queued on a publication that goes:
+ * their owners hear the reply that ended it too (pua_rpc answers its
+ * caller then). A malloc'd array (or NULL), *n its length. Lock held. */
+static void **orphans(const pua_rec_t *r, int *n)
+{
+	const pua_upd_t *u;
+	void **a;
+	int k = 0;
+
+	*n = 0;
+	for(u = r->queue; u; u = u->next)
+		k += u->cb_param != NULL;
+	if(k == 0 || (a = malloc(k * sizeof(*a))) == NULL)
+		return NULL;
+	for(u = r->queue; u; u = u->next)
+		if(u->cb_param)
+			a[(*n)++] = u->cb_param;
+	return a;
+}
+
+/* The callbacks for the answered request (cb_param), then for each
+ * orphan; frees v and extra. */
+static void run_callbacks(pua_view_t *v, struct sip_msg *msg, void *cb_param,
+		void **extra, int n)
+{
+	int i;
+
+	if(v) {
+		v->p.cb_param = cb_param;
+		pua_run_callbacks(v, msg);
+		for(i = 0; i < n; i++) {
+			v->p.cb_param = extra[i];
+			pua_run_callbacks(v, msg);
+		}
+	}
+	free(extra);
+	free(v);
+}
+
 void pua_publ_reply(const pua_reply_t *rep)
 {
 	pua_rec_t *r;
 	pua_req_t *q = NULL;
 	pua_view_t *v = NULL;
-	void *cb_param;
+	void *cb_param, **extra = NULL;
 	unsigned int slot = lp_htable_slot(pua.table, pua_hash(&rep->pres_uri));
-	int kind, gone = 0;
+	int kind, gone = 0, nextra = 0;
 
 	lp_htable_lock(pua.table, slot);
 	r = pua_find_serial(&rep->pres_uri, rep->serial);
@@ -330,15 +369,15 @@ void pua_publ_reply(const pua_reply_t *rep)
 	   that pua answers with a re-send */
 	if(!(q && rep->code >= 300))
 		v = pua_cb_view(r);
-	if(v)
-		v->p.cb_param = cb_param;
+	if(v && gone)
+		extra = orphans(r, &nextra);
 	if(gone)
 		rec_drop(r);
 	lp_htable_unlock(pua.table, slot);
 	if(rep->code >= 300 && gone)
 		LP_INFO("publication of %.*s ended by reply %d", LP_STR_FMT(rep->pres_uri),
 				rep->code);
-	pua_run_callbacks_view(v, rep->msg);
+	run_callbacks(v, rep->msg, cb_param, extra, nextra);
 	if(q)
 		pua_req_send(q);
 }

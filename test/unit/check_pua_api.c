@@ -335,6 +335,28 @@ START_TEST(test_callbacks_by_flag_and_param)
 }
 END_TEST
 
+/* A publication that ends by an error with updates still queued: their
+ * owners hear that reply too, each with its own cb_param (a pua_rpc
+ * caller waiting for its answer is not left hanging). */
+START_TEST(test_callbacks_for_queued_on_error)
+{
+	int p1, p2, p3;
+
+	ck_assert_int_eq(pua_register_cb(DIALOG_PUBLISH, cb_dialog, NULL), 0);
+	publish_ev(DIALOG_EVENT, DIALOG_PUBLISH, 0, DLG, &p1);
+	publish_ev(DIALOG_EVENT, DIALOG_PUBLISH, 0, DLG, &p2);
+	publish_ev(DIALOG_EVENT, DIALOG_PUBLISH, 0, DLG, NULL);
+	publish_ev(DIALOG_EVENT, DIALOG_PUBLISH, 0, DLG, &p3);
+	answer(0, 403, NULL);
+	ck_assert_int_eq(nsent, 1);
+	ck_assert_int_eq(ncalls, 3);
+	ck_assert_ptr_eq(calls[0].param, &p1);
+	ck_assert_ptr_eq(calls[1].param, &p2);
+	ck_assert_ptr_eq(calls[2].param, &p3);
+	ck_assert_int_eq(calls[2].code, 403);
+}
+END_TEST
+
 /* ---- is_dialog, get_record_id, get_subs_list ---- */
 
 static int subscribe_id(const char *pres, const char *id)
@@ -501,6 +523,7 @@ Suite *pua_api_suite(void)
 	tcase_add_test(tc, test_pidf_tuple_id_per_publication);
 	tcase_add_test(tc, test_foreign_add_event_keeps_own);
 	tcase_add_test(tc, test_callbacks_by_flag_and_param);
+	tcase_add_test(tc, test_callbacks_for_queued_on_error);
 	tcase_add_test(tc, test_record_id_and_is_dialog);
 	tcase_add_test(tc, test_subs_list);
 	tcase_add_test(tc, test_libxml_api);
