@@ -273,6 +273,49 @@ START_TEST(test_pidf_tuple_id_per_publication)
 }
 END_TEST
 
+/* Several tuples without an id: the first gets the publication's id, the
+ * others that id with a suffix (ids are unique in the document). */
+START_TEST(test_pidf_tuple_ids_several)
+{
+	const char *two = "<?xml version=\"1.0\"?><presence xmlns=\"urn:ietf:"
+					  "params:xml:ns:pidf\" entity=\"" ALICE "\"><tuple>"
+					  "<status><basic>open</basic></status></tuple><tuple "
+					  "id=\"\"><status><basic>closed</basic></status></tuple>"
+					  "</presence>";
+	char first[128], want[160];
+
+	publish_ev(PRESENCE_EVENT, UL_PUBLISH, 0, two, NULL);
+	snprintf(first, sizeof(first), "%s", tuple_id_of(sent[0].body));
+	snprintf(want, sizeof(want), "id=\"%s-1\"", first);
+	ck_assert_ptr_nonnull(strstr(sent[0].body, want));
+}
+END_TEST
+
+/* Out of memory at every allocation of an initial PIDF PUBLISH and its
+ * modification: an error or a complete publication, nothing leaked (the
+ * fixture's teardown counts live blocks). */
+START_TEST(test_pidf_tuple_id_oom)
+{
+	int n, rc;
+
+	for(n = 1; n < 30; n++) {
+		lp_htable_destroy(pua.table, pua_rec_free_entry);
+		pua.table = lp_htable_new(2);
+		ck_assert_ptr_nonnull(pua.table);
+		sent_reset();
+		lp_test_mem_fail_at(n);
+		rc = publish_ev(PRESENCE_EVENT, UL_PUBLISH, 0, PIDF_NOID("a"), NULL);
+		if(rc == 0 && nsent) {
+			answer(nsent - 1, 200, "E1");
+			publish_ev(PRESENCE_EVENT, UL_PUBLISH, 0, PIDF_NOID("b"), NULL);
+		}
+		lp_test_mem_fail_at(0);
+		if(nsent)
+			ck_assert_ptr_nonnull(sent[0].body);
+	}
+}
+END_TEST
+
 /* A module built for Kamailio re-registering "presence" without body
  * processing or content type does not take pua's away. */
 START_TEST(test_foreign_add_event_keeps_own)
@@ -521,6 +564,8 @@ Suite *pua_api_suite(void)
 	tcase_add_test(tc, test_update_type_inserts);
 	tcase_add_test(tc, test_pidf_tuple_id_added_and_kept);
 	tcase_add_test(tc, test_pidf_tuple_id_per_publication);
+	tcase_add_test(tc, test_pidf_tuple_ids_several);
+	tcase_add_test(tc, test_pidf_tuple_id_oom);
 	tcase_add_test(tc, test_foreign_add_event_keeps_own);
 	tcase_add_test(tc, test_callbacks_by_flag_and_param);
 	tcase_add_test(tc, test_callbacks_for_queued_on_error);
