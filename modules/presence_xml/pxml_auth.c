@@ -136,9 +136,15 @@ static int evaluate(const subs_t *s, int fresh, pxml_rules_result_t *r)
 		return -1;
 	if(!doc)
 		return 0;
+	/* the watcher: handle_subscribe(watcher_uri) may name another
+	 * identity than From (P-Asserted-Identity) */
 	watcher.s = wbuf;
-	watcher.len = snprintf(wbuf, sizeof(wbuf), "sip:%.*s@%.*s",
-			LP_STR_FMT(s->from_user), LP_STR_FMT(s->from_domain));
+	if(s->watcher_user.len > 0 && s->watcher_domain.len > 0)
+		watcher.len = snprintf(wbuf, sizeof(wbuf), "sip:%.*s@%.*s",
+				LP_STR_FMT(s->watcher_user), LP_STR_FMT(s->watcher_domain));
+	else
+		watcher.len = snprintf(wbuf, sizeof(wbuf), "sip:%.*s@%.*s",
+				LP_STR_FMT(s->from_user), LP_STR_FMT(s->from_domain));
 	sphere = pxml.get_sphere ? pxml.get_sphere((lp_str_t *)&s->pres_uri) : NULL;
 	rc = pxml_rules_evaluate(doc, &watcher, sphere, pxml.now(), r);
 	if(sphere && pxml.free_sphere)
