@@ -409,6 +409,40 @@ static int w_pres_auth_status(struct sip_msg *msg, char *wuri, char *puri)
 
 /* ---- API for other modules (presence_api.h: Kamailio 5.6's layout) ---- */
 
+/* add_event: the registry keeps its own copy of ev; its evp is Kamailio's
+ * parse of the name, in shared memory (an event module may leave evp NULL
+ * or point it at its own memory), for consumers that read evp->type. */
+static int api_add_event(pres_ev_t *ev)
+{
+	pres_ev_t *c;
+	event_t *e;
+
+	if(pres_add_event(ev) < 0)
+		return -1;
+	c = pres_event_by_hdr(&ev->name);
+	e = shm_malloc(sizeof(*e) + ev->name.len + 1);
+	if(!c || !e) {
+		LM_ERR("no shared memory for the parsed event '%.*s'\n", ev->name.len,
+				ev->name.s);
+		if(e)
+			shm_free(e);
+		return c ? -1 : 0;
+	}
+	memset(e, 0, sizeof(*e));
+	memcpy((char *)(e + 1), ev->name.s, ev->name.len);
+	((char *)(e + 1))[ev->name.len] = '\0';
+	/* parameters (";sla") are parsed into pkg memory of this process, before
+	 * the fork: every worker inherits them */
+	if(event_parser((char *)(e + 1), ev->name.len, e) < 0) {
+		LM_ERR("cannot parse event name '%.*s'\n", ev->name.len, ev->name.s);
+		shm_free(e);
+		c->evp = NULL;
+		return 0; /* registered all the same, without evp */
+	}
+	c->evp = (struct event *)e;
+	return 0;
+}
+
 /* The event named by `name`; with parsed, also Kamailio's parse of it. */
 static pres_ev_t *api_contains_event(lp_str_t *name, struct event *parsed)
 {
@@ -580,7 +614,7 @@ static int bind_presence(presence_api_t *api)
 		return -1;
 	}
 	memset(api, 0, sizeof(*api));
-	api->add_event = pres_add_event;
+	api->add_event = api_add_event;
 	api->contains_event = api_contains_event;
 	api->search_event = api_search_event;
 	api->get_event_list = api_get_event_list;
