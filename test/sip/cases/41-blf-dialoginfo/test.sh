@@ -3,8 +3,9 @@
 # confirmed, terminated); a watcher of the line gets NOTIFYs whose
 # dialog-info bodies aggregate both devices at each step. The line
 # subscribing to its own dialog gets a plain dialog NOTIFY (not watcher
-# info). Then force_single_dialog: one dialog per NOTIFY, the most
-# interesting one. Same script under IMPL=reference (Debian's presence).
+# info). Then force_single_dialog (one dialog per NOTIFY, the ringing one
+# first) and force_dummy_dialog (a document when nothing is published).
+# Same script under IMPL=reference (Debian's presence).
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../../lib.sh"
 . "$HERE/evmod.sh"
@@ -116,7 +117,8 @@ assert_alive
 stop_kamailio
 
 # force_single_dialog: one dialog per NOTIFY, the most important state
-start_kamailio -A WITH_DIALOGINFO --param=presence_dialoginfo:force_single_dialog:1 || finish
+start_kamailio -A WITH_DIALOGINFO --param=presence_dialoginfo:force_single_dialog:1 \
+	--param=presence_dialoginfo:force_dummy_dialog:1 || finish
 L=sip:line2@127.0.0.1
 dinfo s1.xml s1 confirmed call-s1
 publish $L dialog $CT s1.xml
@@ -130,5 +132,16 @@ B=$(msg_body "$(watch_notify single 1)")
 assert_eq 1 "$(ndialogs "$B")" "force_single_dialog: one dialog in the NOTIFY"
 assert_eq early "$(dstate "$B" call-s2)" "force_single_dialog: the ringing (early) dialog wins over the confirmed one"
 watch_wait single "single: NOTIFY, unsubscribe, final NOTIFY"
+
+# force_dummy_dialog: a line nobody published for still gets a dialog-info
+# document (agg_nbody is called with no publication)
+subscriber idle sip:line9@127.0.0.1 $W dialog $CT sub:0:2xx notify
+wait_notifies idle 1
+N=$(watch_notify idle 1)
+B=$(msg_body "$N")
+assert_eq $CT "$(msg_hdr "$N" Content-Type)" "force_dummy_dialog: Content-Type with nothing published"
+if well_formed "$B"; then ok "force_dummy_dialog: a well-formed body"; else fail "force_dummy_dialog: body not well-formed: '$B'"; fi
+assert_eq sip:line9@127.0.0.1 "$(xp "$B" 'string(/*/@entity)')" "force_dummy_dialog: entity of the dummy document"
+watch_wait idle "idle: fetch and its NOTIFY"
 assert_alive
 finish
