@@ -76,8 +76,14 @@ static void row_values(const subs_t *s, db_val_t *v)
 	v_str(&v[25], &s->user_agent);
 }
 
-static int write_row(db1_con_t *db, db_func_t *dbf, subs_t *s)
+typedef struct dbctx {
+	db1_con_t *db;
+	db_func_t *dbf;
+} dbctx_t;
+
+static int write_row(subs_t *s, void *vctx)
 {
+	dbctx_t *c = vctx;
 	db_key_t keys[NCOLS];
 	db_val_t vals[NCOLS];
 	int i, rc = 0;
@@ -86,21 +92,21 @@ static int write_row(db1_con_t *db, db_func_t *dbf, subs_t *s)
 		keys[i] = &col_names[i];
 	row_values(s, vals);
 	if(s->db_flag & INSERTDB_FLAG)
-		rc = dbf->insert(db, keys, vals, NCOLS_WRITE);
+		rc = c->dbf->insert(c->db, keys, vals, NCOLS_WRITE);
 	else if(s->db_flag & UPDATEDB_FLAG)
-		rc = dbf->update(db, keys + KEY_FIRST, 0, vals + KEY_FIRST, keys,
-				vals, NKEYS, NCOLS_WRITE);
+		rc = c->dbf->update(c->db, keys + KEY_FIRST, 0, vals + KEY_FIRST,
+				keys, vals, NKEYS, NCOLS_WRITE);
 	if(rc < 0) {
 		LM_ERR("cannot write the subscription %.*s to the table\n",
 				s->callid.len, s->callid.s);
 		return -1;
 	}
-	s->db_flag = NO_UPDATEDB_FLAG;
 	return 0;
 }
 
-static void delete_row(db1_con_t *db, db_func_t *dbf, subs_t *s)
+static void delete_row(subs_t *s, void *vctx)
 {
+	dbctx_t *c = vctx;
 	db_key_t keys[NKEYS];
 	db_val_t vals[NCOLS];
 	int i;
@@ -108,55 +114,20 @@ static void delete_row(db1_con_t *db, db_func_t *dbf, subs_t *s)
 	for(i = 0; i < NKEYS; i++)
 		keys[i] = &col_names[KEY_FIRST + i];
 	row_values(s, vals);
-	if(dbf->delete(db, keys, 0, vals + KEY_FIRST, NKEYS) < 0)
+	if(c->dbf->delete(c->db, keys, 0, vals + KEY_FIRST, NKEYS) < 0)
 		LM_ERR("cannot delete the expired subscription %.*s\n", s->callid.len,
 				s->callid.s);
-}
-
-/* One slot, its lock held (unless the caller holds it: no_lock). */
-static void sync_slot(db1_con_t *db, db_func_t *dbf, subs_entry_t *e,
-		unsigned int now, handle_expired_func_t expired)
-{
-	subs_t *prev = e->entries, *s;
-
-	while((s = prev->next) != NULL) {
-		if(s->expires < now) {
-			if(expired)
-				expired(s);
-			if(!(s->db_flag & INSERTDB_FLAG))
-				delete_row(db, dbf, s);
-			prev->next = s->next;
-			shm_free(s);
-			continue;
-		}
-		if(s->db_flag & (INSERTDB_FLAG | UPDATEDB_FLAG))
-			write_row(db, dbf, s);
-		prev = s;
-	}
 }
 
 void pres_kam_update_db_subs(void *vdb, void *vdbf, shtable_t t, int size,
 		int no_lock, handle_expired_func_t expired)
 {
-	db1_con_t *db = vdb;
-	db_func_t *dbf = vdbf;
-	unsigned int now = (unsigned int)time(NULL);
-	int i, n;
+	dbctx_t c = {vdb, vdbf};
+	pres_shtable_sync_ops_t ops = {write_row, delete_row, &c};
 
-	if(!db || !dbf || !t) {
+	if(!c.db || !c.dbf || !t) {
 		LM_ERR("update_db_subs_timer: no DB connection or table\n");
 		return;
 	}
-	n = pres_shtable_size(t);
-	if(size < n)
-		n = size; /* the caller's idea of its table, if smaller */
-	for(i = 0; i < n; i++) {
-		if(!t[i].entries)
-			continue;
-		if(!no_lock)
-			pres_shtable_lock(t, i);
-		sync_slot(db, dbf, &t[i], now, expired);
-		if(!no_lock)
-			pres_shtable_unlock(t, i);
-	}
+	pres_shtable_sync(t, size, no_lock, (unsigned int)time(NULL), expired, &ops);
 }

@@ -201,3 +201,46 @@ int pres_shtable_update(shtable_t t, unsigned int hash_code, subs_t *s, int type
 	slot_lock->release(&e->lock);
 	return r ? 0 : -1;
 }
+
+static void sync_slot(subs_entry_t *e, unsigned int now,
+		handle_expired_func_t expired, const pres_shtable_sync_ops_t *ops)
+{
+	subs_t *prev = e->entries, *s;
+
+	while((s = prev->next) != NULL) {
+		if(s->expires < now) {
+			if(expired)
+				expired(s);
+			if(!(s->db_flag & INSERTDB_FLAG))
+				ops->remove(s, ops->ctx);
+			prev->next = s->next;
+			lp_free(s);
+			continue;
+		}
+		if((s->db_flag & (INSERTDB_FLAG | UPDATEDB_FLAG))
+				&& ops->write(s, ops->ctx) == 0)
+			s->db_flag = NO_UPDATEDB_FLAG;
+		prev = s;
+	}
+}
+
+void pres_shtable_sync(shtable_t t, int size, int no_lock, unsigned int now,
+		handle_expired_func_t expired, const pres_shtable_sync_ops_t *ops)
+{
+	int i, n;
+
+	if(!t || !ops)
+		return;
+	n = pres_shtable_size(t);
+	if(size < n)
+		n = size; /* the caller's idea of its table, if smaller */
+	for(i = 0; i < n; i++) {
+		if(!t[i].entries)
+			continue;
+		if(!no_lock)
+			slot_lock->get(&t[i].lock);
+		sync_slot(&t[i], now, expired, ops);
+		if(!no_lock)
+			slot_lock->release(&t[i].lock);
+	}
+}

@@ -36,6 +36,20 @@ int pres_shtable_delete(shtable_t t, unsigned int hash_code, subs_t *s);
  * advances the record's local_cseq and version and copies them back into
  * s. Both copy status and mark a clean record UPDATEDB_FLAG. 0, -1 absent. */
 int pres_shtable_update(shtable_t t, unsigned int hash_code, subs_t *s, int type);
+/* update_db_subs_timer's walk (the DB calls are the glue's): for each of
+ * the first `size` slots (locked unless no_lock), an expired record
+ * (expires < now) is handed to expired (may be NULL), then to remove (when
+ * it has a row: not INSERTDB_FLAG), unlinked and freed; an INSERTDB_FLAG or
+ * UPDATEDB_FLAG record is handed to write, and marked NO_UPDATEDB_FLAG when
+ * write returns 0. */
+typedef struct pres_shtable_sync_ops {
+	int (*write)(subs_t *s, void *ctx);
+	void (*remove)(subs_t *s, void *ctx);
+	void *ctx;
+} pres_shtable_sync_ops_t;
+void pres_shtable_sync(shtable_t t, int size, int no_lock, unsigned int now,
+		handle_expired_func_t expired, const pres_shtable_sync_ops_t *ops);
+
 /* Slots in t (what pres_shtable_new was given). */
 int pres_shtable_size(shtable_t t);
 

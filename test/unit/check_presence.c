@@ -1912,6 +1912,79 @@ START_TEST(test_api_subs_copy_one_block)
 	free(c);
 }
 END_TEST
+
+/* update_db_subs_timer's walk over a consumer's table (rls): new records are
+ * inserted, changed ones updated, clean ones left alone; an expired one goes
+ * to the consumer's handler, its row is deleted and it leaves the table. */
+static char sync_log[512];
+static int sync_write(subs_t *s, void *ctx)
+{
+	snprintf(sync_log + strlen(sync_log), sizeof(sync_log) - strlen(sync_log),
+			"%s:%.*s ", (s->db_flag & INSERTDB_FLAG) ? "ins" : "upd",
+			LP_STR_FMT(s->callid));
+	return 0;
+}
+static void sync_remove(subs_t *s, void *ctx)
+{
+	snprintf(sync_log + strlen(sync_log), sizeof(sync_log) - strlen(sync_log),
+			"del:%.*s ", LP_STR_FMT(s->callid));
+}
+static int sync_expired(subs_t *s)
+{
+	snprintf(sync_log + strlen(sync_log), sizeof(sync_log) - strlen(sync_log),
+			"exp:%.*s ", LP_STR_FMT(s->callid));
+	return 0;
+}
+
+START_TEST(test_shtable_sync)
+{
+	shtable_t t = pres_shtable_new(4);
+	pres_shtable_sync_ops_t ops = {sync_write, sync_remove, NULL};
+	subs_t s;
+
+	memset(&s, 0, sizeof(s));
+	s.pres_uri = LP_STR("sip:list@example.com");
+	s.to_tag = LP_STR("tt");
+	s.from_tag = LP_STR("ft");
+	s.expires = 100;
+	s.db_flag = INSERTDB_FLAG;
+	s.callid = LP_STR("new");
+	ck_assert_int_eq(pres_shtable_insert(t, 1, &s), 0);
+	s.db_flag = NO_UPDATEDB_FLAG;
+	s.callid = LP_STR("clean");
+	ck_assert_int_eq(pres_shtable_insert(t, 2, &s), 0);
+	s.callid = LP_STR("changed");
+	ck_assert_int_eq(pres_shtable_insert(t, 2, &s), 0);
+	s.expires = 200;
+	ck_assert_int_eq(pres_shtable_update(t, 2, &s, REMOTE_TYPE), 0);
+	s.expires = 10;
+	s.callid = LP_STR("short");
+	ck_assert_int_eq(pres_shtable_insert(t, 3, &s), 0);
+
+	sync_log[0] = '\0';
+	pres_shtable_sync(t, 4, 0, T0 + 50, sync_expired, &ops);
+	ck_assert_str_eq(sync_log, "ins:new upd:changed exp:short del:short ");
+	ck_assert_ptr_null(pres_shtable_search(t, LP_STR("short"), s.to_tag, s.from_tag, 3));
+	ck_assert_int_eq(pres_shtable_search(t, LP_STR("new"), s.to_tag, s.from_tag, 1)->db_flag,
+			NO_UPDATEDB_FLAG);
+	/* written once: nothing more to do until something changes */
+	sync_log[0] = '\0';
+	pres_shtable_sync(t, 4, 1, T0 + 50, sync_expired, &ops);
+	ck_assert_str_eq(sync_log, "");
+	/* everything expired; a record never written has no row to delete */
+	s.expires = 0;
+	s.db_flag = INSERTDB_FLAG;
+	s.callid = LP_STR("unwritten");
+	ck_assert_int_eq(pres_shtable_insert(t, 0, &s), 0);
+	sync_log[0] = '\0';
+	pres_shtable_sync(t, 4, 0, T0 + 500, NULL, &ops);
+	ck_assert_str_eq(sync_log, "del:new del:changed del:clean ");
+	ck_assert_ptr_null(t[0].entries->next);
+	ck_assert_ptr_null(t[1].entries->next);
+	ck_assert_ptr_null(t[2].entries->next);
+	pres_shtable_destroy(t, 4);
+}
+END_TEST
 Suite *presence_suite(void)
 {
 	Suite *s = suite_create("presence");
@@ -2008,6 +2081,7 @@ Suite *presence_suite(void)
 	tcase_add_checked_fixture(sh, setup, teardown);
 	tcase_add_test(sh, test_shtable);
 	tcase_add_test(sh, test_shtable_oom);
+	tcase_add_test(sh, test_shtable_sync);
 	suite_add_tcase(s, sh);
 	return s;
 }
