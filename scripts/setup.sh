@@ -58,6 +58,24 @@ install_pkgs() {
 default_src="$build/kamailio-5.6.3"
 src="${KAMAILIO_SRC:-$default_src}"
 
+# Clean room: the implementation files of Kamailio's own presence family
+# are never read or copied here, so the fetched tree keeps only their
+# headers and documentation (the interface facts); nothing we build needs
+# their .c files. Applied to the tree this script fetches, never to one
+# given with KAMAILIO_SRC.
+CLOSED_MODULES="presence presence_xml presence_dialoginfo presence_mwi
+ presence_reginfo presence_profile presence_conference pua pua_rpc pua_bla
+ pua_dialoginfo pua_reginfo pua_usrloc pua_xmpp pua_json rls xcap_server
+ xcap_client"
+
+close_clean_room() {
+	local m
+	for m in $CLOSED_MODULES; do
+		[ -d "$1/src/modules/$m" ] && find "$1/src/modules/$m" -name '*.c' -delete
+	done
+	return 0
+}
+
 fetch_kamailio() {
 	[ -f "$src/src/config.mak" ] && return 0
 	if [ "$src" != "$default_src" ]; then
@@ -68,6 +86,7 @@ fetch_kamailio() {
 	if [ ! -d "$src" ]; then
 		(cd "$build" && apt-get source -q --download-only kamailio=5.6.3-2 &&
 			dpkg-source -q --no-check -x kamailio_5.6.3-2.dsc kamailio-5.6.3 >/dev/null)
+		close_clean_room "$src"
 	fi
 	export DEB_BUILD_MAINT_OPTIONS=hardening=+all
 	make -C "$src" cfg prefix=/usr cfg_target=/etc/kamailio/ FLAVOUR=kamailio \
