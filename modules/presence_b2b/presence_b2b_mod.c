@@ -11,6 +11,7 @@
 #include "core/timer.h"
 
 #include "lp_kam.h"
+#include "lp_rand.h"
 #include "b2b_kam.h"
 #include "presence_b2b_api.h"
 
@@ -78,9 +79,15 @@ struct module_exports exports = {
 	mod_destroy		 /* destroy */
 };
 
+/* Tags and Call-IDs must not be predictable (RFC 3261 s19.3): the kernel's
+ * CSPRNG, random() only if it ever fails. */
 static unsigned int kam_random(void)
 {
-	return (unsigned int)random();
+	unsigned int v;
+
+	if(lp_rand_bytes(&v, sizeof(v)) < 0)
+		v = (unsigned int)random();
+	return v;
 }
 
 /* Every second: take the RPC subscriber's messages, then send what the
