@@ -310,11 +310,15 @@ sipp_bg() {
 	SIPP_BG_PIDS+=("$pid")
 	printf '%s\n%s\n%s\n%s\n' "$pid" "$SIPP_TRACE" "$SIPP_ERR" \
 		"$SIPP_NAME" >"$WORK/$name.bg"
-	# wait until sipp listens, so that the next step cannot race it
-	wait_until "$WAIT_MAX" udp_bound "$SIPP_PORT" ||
+	# wait until sipp listens, so that the next step cannot race it (a
+	# short scenario may already be over: sipp_wait reports its outcome)
+	wait_until "$WAIT_MAX" sipp_listening "$SIPP_PORT" "$pid" ||
 		fail "sipp $name did not bind udp:$SIPP_PORT"
 	eval "BG_TRACE_$name=\$SIPP_TRACE"
 }
+
+# sipp_listening PORT PID: sipp PID listens on PORT, or has already exited.
+sipp_listening() { udp_bound "$1" || ! kill -0 "$2" 2>/dev/null; }
 
 # sipp_wait NAME: wait for a background sipp and return its exit code.
 sipp_wait() {
