@@ -22,6 +22,9 @@ typedef struct pres_reply {
 	char to_tag_buf[128];
 	pres_ev_t *notify_ev; /* PUBLISH: the state changed, NOTIFY the watchers
 							 of this event once the reply is sent */
+	lp_str_t off_body; /* PUBLISH Expires 0: the removed publication's body
+						  (malloc'd; agg_nbody's off_index entry; freed by
+						  pres_publish_notify) */
 } pres_reply_t;
 
 /* Expires header: absent, malformed */
@@ -91,6 +94,12 @@ int pres_handle_subscribe(const pres_subscribe_req_t *req, pres_reply_t *rep,
  * watcher whose URI is `skip` (may be NULL). Returns the number sent. */
 int pres_notify_watchers(const lp_str_t *user, const lp_str_t *domain,
 		pres_ev_t *ev, const lp_str_t *skip);
+/* The same after an un-PUBLISH: `off` (may be NULL) is the removed body,
+ * passed to the event's agg_nbody as body_array[n] with off_index n, as
+ * Kamailio's presence does (presence_xml makes a closed document of it when
+ * nothing else is published). */
+int pres_notify_watchers_off(const lp_str_t *user, const lp_str_t *domain,
+		pres_ev_t *ev, const lp_str_t *skip, const lp_str_t *off);
 
 /* The NOTIFY for one subscription (a copy of s, with the current body and
  * headers); NULL on error. */

@@ -26,8 +26,28 @@ static void cb_str_free(free_body_t *fb, lp_str_t *f)
 /* The presentity's document for ev: the aggregation of every publication
  * when the event aggregates, otherwise the latest one. malloc'd into *out;
  * {NULL,0} when nothing is published. 0 or -1. */
-int pres_current_body(const lp_str_t *user, const lp_str_t *domain,
-		pres_ev_t *ev, lp_str_t *out)
+/* agg_nbody over bodies[0..n) and, when off is given, off as entry n with
+ * off_index n (Kamailio's contract: the publication just removed). */
+static lp_str_t *agg_off(pres_ev_t *ev, const lp_str_t *user,
+		const lp_str_t *domain, lp_str_t **bodies, int n, const lp_str_t *off)
+{
+	lp_str_t **all, *agg;
+
+	if(!off)
+		return ev->agg_nbody((lp_str_t *)user, (lp_str_t *)domain, bodies, n, -1);
+	all = malloc((n + 1) * sizeof(*all));
+	if(!all)
+		return NULL;
+	if(n > 0)
+		memcpy(all, bodies, n * sizeof(*all));
+	all[n] = (lp_str_t *)off;
+	agg = ev->agg_nbody((lp_str_t *)user, (lp_str_t *)domain, all, n + 1, n);
+	free(all);
+	return agg;
+}
+
+static int current_body_off(const lp_str_t *user, const lp_str_t *domain,
+		pres_ev_t *ev, const lp_str_t *off, lp_str_t *out)
 {
 	lp_str_t **bodies, *agg;
 	int n, rc = 0;
@@ -37,7 +57,7 @@ int pres_current_body(const lp_str_t *user, const lp_str_t *domain,
 	if(n < 0)
 		return -1;
 	if(ev->agg_nbody) { /* also with nothing published (dummy documents) */
-		agg = ev->agg_nbody((lp_str_t *)user, (lp_str_t *)domain, bodies, n, -1);
+		agg = agg_off(ev, user, domain, bodies, n, off);
 		if(agg && agg->s && agg->len > 0)
 			rc = pres_str_dup(out, agg);
 		cb_str_free(ev->free_body, agg);
@@ -48,6 +68,12 @@ int pres_current_body(const lp_str_t *user, const lp_str_t *domain,
 	}
 	pres_pub_bodies_free(bodies, n);
 	return rc;
+}
+
+int pres_current_body(const lp_str_t *user, const lp_str_t *domain,
+		pres_ev_t *ev, lp_str_t *out)
+{
+	return current_body_off(user, domain, ev, NULL, out);
 }
 
 /* The body a watcher gets: none unless active; the event may filter it
@@ -178,6 +204,12 @@ static int send_one(pres_notify_t *n)
 int pres_notify_watchers(const lp_str_t *user, const lp_str_t *domain,
 		pres_ev_t *ev, const lp_str_t *skip)
 {
+	return pres_notify_watchers_off(user, domain, ev, skip, NULL);
+}
+
+int pres_notify_watchers_off(const lp_str_t *user, const lp_str_t *domain,
+		pres_ev_t *ev, const lp_str_t *skip, const lp_str_t *off)
+{
 	char ubuf[512];
 	lp_str_t uri = {ubuf, pres_make_uri(ubuf, sizeof(ubuf), user, domain)};
 	lp_str_t body = LP_STR_NULL, copy;
@@ -191,7 +223,7 @@ int pres_notify_watchers(const lp_str_t *user, const lp_str_t *domain,
 		free(subs);
 		return n;
 	}
-	if(pres_current_body(user, domain, ev, &body) < 0)
+	if(current_body_off(user, domain, ev, off, &body) < 0)
 		LP_ERR("cannot read the state of %.*s", LP_STR_FMT(uri));
 	for(i = 0; i < n; i++) {
 		copy = LP_STR_NULL;

@@ -170,6 +170,7 @@ int pres_handle_publish(const pres_publish_req_t *req, pres_reply_t *rep)
 
 	rep->hdrs_len = 0;
 	rep->notify_ev = NULL;
+	rep->off_body = LP_STR_NULL;
 	if(!pres.cfg.db_url) {
 		LP_ERR("PUBLISH in library mode (presence has no db_url)");
 		return pres_reply_error(rep);
@@ -184,6 +185,10 @@ int pres_handle_publish(const pres_publish_req_t *req, pres_reply_t *rep)
 		goto done;
 	if(expires == 0) {
 		rc = publish_remove(req, ev, rep);
+		if(rc == 0 && rep->notify_ev) { /* agg_nbody's off_index body */
+			rep->off_body = old_body;
+			old_body = LP_STR_NULL;
+		}
 		goto done;
 	}
 	if(check_body(req, ev, rep) < 0)
@@ -196,8 +201,12 @@ done:
 
 int pres_publish_notify(const pres_publish_req_t *req, const pres_reply_t *rep)
 {
+	int n;
+
 	if(!rep->notify_ev)
 		return 0;
-	return pres_notify_watchers(&req->user, &req->domain, rep->notify_ev,
-			&req->sender);
+	n = pres_notify_watchers_off(&req->user, &req->domain, rep->notify_ev,
+			&req->sender, rep->off_body.s ? &rep->off_body : NULL);
+	free(rep->off_body.s);
+	return n;
 }

@@ -57,6 +57,14 @@ static param_export_t params[] = {
 	{"passive_mode", INT_PARAM, &pxml.passive_mode},
 	{"xcapauth_userdel_reason", PARAM_STRING, &pxml.xcapauth_userdel_reason},
 	{"force_dummy_presence", INT_PARAM, &pxml.force_dummy_presence},
+	{"disable_xcapdiff", INT_PARAM, &pxml.disable_xcapdiff},
+	{"force_presence_single_body", INT_PARAM,
+			&pxml.force_presence_single_body},
+	{"presence_single_body_priorities", PARAM_STRING,
+			&pxml.single_body_priorities},
+	{"presence_single_body_lookup_element", PARAM_STRING,
+			&pxml.single_body_lookup_element},
+	{"default_expires", INT_PARAM, &pxml.default_expires},
 	{0, 0, 0}
 };
 
@@ -170,6 +178,43 @@ static lp_str_t *aux_dialog(subs_t *s, lp_str_t *body)
 	return pkg_box(pxml_aux_dialog(s, body));
 }
 
+/* xcap-diff (RFC 5875): subscriptions to the changes of a user's XCAP
+ * documents; the state is what an XCAP server publishes (or sends through
+ * pres_update_watchers), passed on as is. */
+static int add_xcapdiff(void)
+{
+	pres_ev_t ev;
+
+	if(pxml.disable_xcapdiff)
+		return 0;
+	memset(&ev, 0, sizeof(ev));
+	ev.name = lp_str_c("xcap-diff");
+	ev.content_type = lp_str_c("application/xcap-diff+xml");
+	ev.default_expires = pxml.default_expires;
+	ev.type = PUBL_TYPE;
+	ev.free_body = pxml_free_body;
+	return pres_api.add_event(&ev);
+}
+
+/* The parameters of force_presence_single_body and default_expires. */
+static int check_single_body_params(void)
+{
+	if(pxml.default_expires <= 0) {
+		LM_ERR("default_expires must be a positive number of seconds\n");
+		return -1;
+	}
+	if(!pxml.single_body_lookup_element || !*pxml.single_body_lookup_element) {
+		LM_ERR("presence_single_body_lookup_element must not be empty\n");
+		return -1;
+	}
+	if(!pxml.single_body_priorities)
+		pxml.single_body_priorities = "";
+	if(pxml.force_presence_single_body)
+		LM_INFO("single body NOTIFY: <%s> ranked by '%s'\n",
+				pxml.single_body_lookup_element, pxml.single_body_priorities);
+	return 0;
+}
+
 static int add_events(void)
 {
 	pres_ev_t ev;
@@ -178,7 +223,7 @@ static int add_events(void)
 		memset(&ev, 0, sizeof(ev));
 		ev.name = lp_str_c("presence");
 		ev.content_type = lp_str_c("application/pidf+xml");
-		ev.default_expires = 3600;
+		ev.default_expires = pxml.default_expires;
 		ev.type = PUBL_TYPE;
 		ev.req_auth = pxml.force_active ? 0 : 1;
 		ev.get_rules_doc = pxml_get_rules_doc;
@@ -194,7 +239,7 @@ static int add_events(void)
 		memset(&ev, 0, sizeof(ev));
 		ev.name = lp_str_c("presence.winfo");
 		ev.content_type = lp_str_c("application/watcherinfo+xml");
-		ev.default_expires = 3600;
+		ev.default_expires = pxml.default_expires;
 		ev.type = WINFO_TYPE;
 		if(pres_api.add_event(&ev) < 0)
 			return -1;
@@ -203,7 +248,7 @@ static int add_events(void)
 		memset(&ev, 0, sizeof(ev));
 		ev.name = lp_str_c("dialog;sla");
 		ev.content_type = lp_str_c("application/dialog-info+xml");
-		ev.default_expires = 3600;
+		ev.default_expires = pxml.default_expires;
 		ev.type = PUBL_TYPE;
 		ev.agg_nbody = agg_dialog;
 		ev.evs_publ_handl = publ_dialog;
@@ -213,7 +258,7 @@ static int add_events(void)
 		if(pres_api.add_event(&ev) < 0)
 			return -1;
 	}
-	return 0;
+	return add_xcapdiff();
 }
 
 /* With integrated_xcap_server 0 the rules come over HTTP: at least one
@@ -253,7 +298,7 @@ static int mod_init(void)
 	}
 	lp_kam_install();
 	pxml.db_url = (db_url_p.s && db_url_p.len > 0) ? db_url_p.s : NULL;
-	if(check_xcap_params() < 0)
+	if(check_xcap_params() < 0 || check_single_body_params() < 0)
 		return -1;
 	if(!pxml.force_active && pxml.integrated_xcap_server && !pxml.db_url) {
 		LM_ERR("db_url is needed for the pres-rules (or set force_active)\n");

@@ -253,3 +253,62 @@ done:
 	agg_free(&a);
 	return rc;
 }
+
+/* The tuples of the removed document, each with only <status><basic>closed
+ * (its id kept, or a generated one), under a new <presence>. */
+static void closed_tuples(agg_t *a, const lp_str_t *body)
+{
+	xmlDocPtr sdoc = body ? lp_xml_parse(body->s, body->len, NULL) : NULL;
+	xmlNodePtr sroot = sdoc ? xmlDocGetRootElement(sdoc) : NULL, c, t, st;
+	xmlChar *id, *fid;
+
+	if(!lp_xml_is(sroot, "presence", PXML_NS_PIDF))
+		sroot = NULL;
+	for(c = sroot ? lp_xml_child(sroot, "tuple", PXML_NS_PIDF) : NULL;
+			c && !a->err; c = lp_xml_next(c, "tuple", PXML_NS_PIDF)) {
+		id = lp_xml_attr(c, "id");
+		fid = unique_id(a, id);
+		t = fid ? xmlNewChild(a->root, a->root->ns, BAD_CAST "tuple", NULL)
+				: NULL;
+		st = t ? xmlNewChild(t, a->root->ns, BAD_CAST "status", NULL) : NULL;
+		if(!st || !xmlNewProp(t, BAD_CAST "id", fid)
+				|| xmlHashAddEntry(a->used, fid, (void *)1) != 0
+				|| !xmlNewChild(st, a->root->ns, BAD_CAST "basic",
+						BAD_CAST "closed"))
+			a->err = 1;
+		xmlFree(id);
+		xmlFree(fid);
+	}
+	xmlFreeDoc(sdoc);
+}
+
+int pxml_pidf_closed(const lp_str_t *removed, const char *entity, lp_str_t *out)
+{
+	agg_t a;
+	xmlNodePtr t, st;
+	int rc = -1;
+
+	if(!out)
+		return -1;
+	out->s = NULL;
+	out->len = 0;
+	if(!lp_xml_valid_cstr(entity))
+		return -1;
+	if(agg_init(&a, entity) != 0)
+		goto done;
+	closed_tuples(&a, removed);
+	if(a.err)
+		goto done;
+	if(!a.root->children) { /* nothing usable: one tuple of our own */
+		t = xmlNewChild(a.root, a.root->ns, BAD_CAST "tuple", NULL);
+		st = t ? xmlNewChild(t, a.root->ns, BAD_CAST "status", NULL) : NULL;
+		if(!st || !xmlNewProp(t, BAD_CAST "id", BAD_CAST "pxml-closed")
+				|| !xmlNewChild(st, a.root->ns, BAD_CAST "basic",
+						BAD_CAST "closed"))
+			goto done;
+	}
+	rc = lp_xml_dump(a.doc, 1, out);
+done:
+	agg_free(&a);
+	return rc;
+}

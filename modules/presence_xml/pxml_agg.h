@@ -33,4 +33,15 @@ int pxml_pidf_aggregate(lp_str_t **bodies, int n, const char *entity,
  * or allocation failure (out = {NULL,0}). */
 int pxml_pidf_dummy(const char *entity, lp_str_t *out);
 
+/* The document watchers get when a presentity's last publication is
+ * removed by an un-PUBLISH (agg_nbody's off_index body, as Kamailio's
+ * presence_xml sends it): for `entity`, every <tuple> of `removed` with its
+ * id (a generated one when it has none or a duplicate) and only
+ * <status><basic>closed</basic></status>; notes, persons, devices and
+ * extensions of the removed document are not revealed. When `removed` is
+ * NULL, not a PIDF document or has no tuple, one tuple "pxml-closed".
+ * Returns 0 with out->s malloc'd (caller frees), -1 on bad arguments or
+ * allocation failure (out = {NULL,0}). */
+int pxml_pidf_closed(const lp_str_t *removed, const char *entity, lp_str_t *out);
+
 #endif

@@ -8,6 +8,7 @@
 #include "pxml_auth.h"
 #include "pxml_dialog.h"
 #include "pxml_rules.h"
+#include "pxml_single.h"
 #include "pxml_xcap.h"
 
 pxml_state_t pxml = {
@@ -16,6 +17,9 @@ pxml_state_t pxml = {
 		.disable_bla = 1,
 		.xcapauth_userdel_reason = "probation",
 		.xcap_cache_ttl = 60,
+		.default_expires = 3600,
+		.single_body_priorities = "Available|Ringing|On the Phone",
+		.single_body_lookup_element = "note",
 		.xcap_connect_ms = 2000,
 		.xcap_read_ms = 2000,
 };
@@ -230,17 +234,77 @@ static lp_str_t *aggregate(int (*agg)(lp_str_t **, int, const char *, lp_str_t *
 	return boxed(&out);
 }
 
+/* The PIDF of the bodies left (all but off_index), or only the one
+ * force_presence_single_body picks. */
+static lp_str_t *agg_pidf(lp_str_t *user, lp_str_t *domain, lp_str_t **bodies,
+		int n, int dummy)
+{
+	int i;
+
+	if(pxml.force_presence_single_body && n > 1) {
+		i = pxml_single_pick(bodies, n, pxml.single_body_priorities,
+				pxml.single_body_lookup_element);
+		if(i >= 0)
+			return aggregate(pxml_pidf_aggregate, user, domain, bodies + i, 1,
+					dummy);
+	}
+	return aggregate(pxml_pidf_aggregate, user, domain, bodies, n, dummy);
+}
+
+/* bodies without bodies[off]: a malloc'd array of n - 1 (caller frees;
+ * NULL when out of memory). */
+static lp_str_t **without(lp_str_t **bodies, int n, int off)
+{
+	lp_str_t **kept = malloc(n * sizeof(*kept));
+	int i, k = 0;
+
+	if(!kept)
+		return NULL;
+	for(i = 0; i < n; i++)
+		if(i != off)
+			kept[k++] = bodies[i];
+	return kept;
+}
+
+/* After an un-PUBLISH (off_index >= 0) the removed body is left out; when
+ * nothing else is published the watchers get it closed (pxml_pidf_closed),
+ * as Kamailio's presence_xml sends, rather than a NOTIFY without a body. */
 lp_str_t *pxml_agg_presence(lp_str_t *user, lp_str_t *domain,
 		lp_str_t **bodies, int n, int off_index)
 {
-	return aggregate(pxml_pidf_aggregate, user, domain, bodies, n,
-			pxml.force_dummy_presence);
+	lp_str_t **kept, *r, out = LP_STR_NULL;
+	char entity[512];
+
+	if(off_index < 0 || off_index >= n || !bodies)
+		return agg_pidf(user, domain, bodies, n, pxml.force_dummy_presence);
+	kept = without(bodies, n, off_index);
+	if(!kept)
+		return NULL;
+	r = agg_pidf(user, domain, kept, n - 1, 0);
+	free(kept);
+	if(r)
+		return r;
+	if(snprintf(entity, sizeof(entity), "sip:%.*s@%.*s", LP_STR_FMT(*user),
+			   LP_STR_FMT(*domain)) >= (int)sizeof(entity)
+			|| pxml_pidf_closed(bodies[off_index], entity, &out) < 0)
+		return NULL;
+	return boxed(&out);
 }
 
+/* dialog;sla: the removed line appearance (off_index) is left out. */
 lp_str_t *pxml_agg_dialog(lp_str_t *user, lp_str_t *domain,
 		lp_str_t **bodies, int n, int off_index)
 {
-	return aggregate(pxml_dialog_aggregate, user, domain, bodies, n, 0);
+	lp_str_t **kept, *r;
+
+	if(off_index < 0 || off_index >= n || !bodies)
+		return aggregate(pxml_dialog_aggregate, user, domain, bodies, n, 0);
+	kept = without(bodies, n, off_index);
+	if(!kept)
+		return NULL;
+	r = aggregate(pxml_dialog_aggregate, user, domain, kept, n - 1, 0);
+	free(kept);
+	return r;
 }
 
 lp_str_t *pxml_aux_dialog(subs_t *s, lp_str_t *body)

@@ -20,6 +20,13 @@ typedef struct pxml_state {
 	int passive_mode;
 	char *xcapauth_userdel_reason;
 	int force_dummy_presence;
+	int disable_xcapdiff;
+	int default_expires; /* Expires of a SUBSCRIBE without one, per event */
+	/* force_presence_single_body: send the one publication whose
+	 * lookup_element ranks highest in `priorities` (pxml_single.h) */
+	int force_presence_single_body;
+	char *single_body_priorities;
+	char *single_body_lookup_element;
 	/* XCAP over HTTP (integrated_xcap_server 0), see pxml_xcap.h */
 	char **xcap_roots; /* the xcap_server values in order, malloc'd */
 	int xcap_nroots;

@@ -17,6 +17,7 @@
 #include "pxml_check.h"
 #include "pxml_dialog.h"
 #include "pxml_pidf.h"
+#include "pxml_single.h"
 #include "lp_winfo.h"
 #include "lp_xml.h"
 
@@ -809,6 +810,11 @@ static void run_all_once(void)
 	rc = pxml_pidf_dummy("sip:alice@example.com", &out);
 	ck_assert(rc == 0 || out.s == NULL);
 	free(out.s);
+	rc = pxml_pidf_closed(&b, "sip:alice@example.com", &out);
+	ck_assert(rc == 0 || out.s == NULL);
+	free(out.s);
+	rc = pxml_single_pick(v, 2, "Available|On the Phone", "note");
+	ck_assert(rc >= -1 && rc < 2);
 	rc = pxml_dialog_aggregate(dv, 2, "sip:line1@example.com", &out);
 	ck_assert(rc == 0 || out.s == NULL);
 	free(out.s);

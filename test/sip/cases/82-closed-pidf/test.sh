@@ -1,0 +1,53 @@
+# 82 closed PIDF after the last publication: when bob's only publication is
+# removed by an un-PUBLISH (Expires: 0), a watcher's NOTIFY carries a PIDF
+# document for bob whose tuple keeps its id and says <basic>closed</basic>,
+# nothing else of the removed document (its notes): the document Kamailio's
+# presence_xml sends, compared in canonical XML (xmllint --c14n) with
+# expected-closed.c14n.xml, taken from Kamailio's NOTIFY. A desk phone that
+# keeps its lamp on a body-less NOTIFY shows bob offline. A presentity that
+# never published gets a NOTIFY without a body; when a publication expires
+# the NOTIFY has no body either, on both (Kamailio's presence passes the
+# removed body to agg_nbody only for an un-PUBLISH).
+. "$(dirname "$0")/../../lib.sh"
+start_kamailio --param=presence:clean_period:1 || finish
+xml_xpath() { xmllint --xpath "$2" "$1" 2>/dev/null; }
+B=sip:bob@127.0.0.1
+
+watch_start wa $B sip:wanda@127.0.0.1 5 # initial, publish, remove, publish, expiry
+wait_notifies wa 1
+assert_eq "" "$(msg_body "$(watch_notify wa 1)")" "nothing published: the first NOTIFY has no body"
+
+pidf $B open bob-note >open.xml
+sip_request PUBLISH $B "Event: presence
+Expires: 600
+Content-Type: application/pidf+xml" open.xml
+assert_reply 200 "bob publishes"
+ETAG=$(msg_hdr "$REPLY" SIP-ETag)
+wait_notifies wa 2
+sip_request PUBLISH $B "Event: presence
+Expires: 0
+SIP-If-Match: $ETAG"
+assert_reply 200 "bob removes his publication"
+if wait_notifies wa 3; then
+	N=$(watch_notify wa 3)
+	msg_body "$N" >notify-3.xml
+	assert_eq application/pidf+xml "$(msg_hdr "$N" Content-Type)" "closed NOTIFY: Content-Type"
+	assert_eq closed "$(xml_xpath notify-3.xml 'string(//*[local-name()="tuple"]/*[local-name()="status"]/*[local-name()="basic"])')" "closed NOTIFY: basic"
+	assert_eq t1 "$(xml_xpath notify-3.xml 'string(//*[local-name()="tuple"]/@id)')" "closed NOTIFY: the removed tuple's id"
+	assert_eq "$B" "$(xml_xpath notify-3.xml 'string(/*/@entity)')" "closed NOTIFY: entity"
+	assert_eq "$(cat "$CASE_DIR/expected-closed.c14n.xml")" "$(xmllint --c14n notify-3.xml 2>&1)" "closed NOTIFY: Kamailio's document (canonical XML)"
+fi
+
+sip_request PUBLISH $B "Event: presence
+Expires: 2
+Content-Type: application/pidf+xml" open.xml
+assert_reply 200 "bob publishes for 2 s"
+wait_notifies wa 4
+if wait_notifies wa 5; then
+	N=$(watch_notify wa 5)
+	assert_eq "" "$(msg_body "$N")" "after the expiry: a NOTIFY without a body (both)"
+	assert_match 'active' "$(msg_hdr "$N" Subscription-State)" "after the expiry: still active"
+fi
+watch_wait wa "wanda's dialog"
+assert_alive
+finish
