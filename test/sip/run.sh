@@ -28,12 +28,21 @@ postgres|mysql)
 *) echo "ENGINE must be sqlite, postgres or mysql" >&2; exit 2 ;;
 esac
 pass=0
+skipped=0
 failed=()
 t_all=$(date +%s)
 for dir in cases/*/; do
 	name=$(basename "$dir")
 	[ -f "$dir/test.sh" ] || continue
 	case "$name" in *"$filter"*) ;; *) continue ;; esac
+	# a case whose subject does not depend on the presence database (the
+	# binary API seen by Kamailio's own event modules) names the engines it
+	# runs on in a file `engines`; the others skip it to keep the suite short
+	if [ -f "$dir/engines" ] && ! grep -qw "$ENGINE" "$dir/engines"; then
+		echo "SKIP $name (runs on: $(tr '\n' ' ' <"$dir/engines"))"
+		skipped=$((skipped + 1))
+		continue
+	fi
 	work=out/$name
 	rm -rf "$work"
 	mkdir -p "$work"
@@ -60,5 +69,7 @@ for dir in cases/*/; do
 	fi
 done
 total=$((pass + ${#failed[@]}))
-echo "${IMPL:-ours} on $ENGINE: $pass/$total cases passed in $(($(date +%s) - t_all))s${failed[*]:+; failed: ${failed[*]}}"
+skipnote=
+[ "$skipped" -gt 0 ] && skipnote=" ($skipped not for $ENGINE)"
+echo "${IMPL:-ours} on $ENGINE: $pass/$total cases passed in $(($(date +%s) - t_all))s$skipnote${failed[*]:+; failed: ${failed[*]}}"
 [ "$total" -gt 0 ] && [ ${#failed[@]} -eq 0 ]
