@@ -192,6 +192,13 @@ extern pua_state_t pua;
 
 void pua_cfg_defaults(pua_cfg_t *cfg);
 
+/* Start-up check of the parameters, as Kamailio's pua treats them: a
+ * db_mode other than 0 or 2 (1 is reserved) is logged and replaced by 0
+ * (the module still starts); db_mode 2 without db_url, a negative
+ * min_expires or a default_expires <= 0 are errors. Returns 0 when cfg is
+ * usable as is, 1 when it was adjusted, -1 on an error (both logged). */
+int pua_cfg_check(pua_cfg_t *cfg);
+
 /* ---- records (pua_rec.c) ---- */
 
 /* New empty record of `kind` for pres_uri (lp_malloc), not linked; NULL on

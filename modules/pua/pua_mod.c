@@ -124,19 +124,7 @@ static int init_db(void)
 
 static int check_cfg(void)
 {
-	if(pua.cfg.db_mode != PUA_DB_MEMORY && pua.cfg.db_mode != PUA_DB_ONLY) {
-		LM_ERR("db_mode must be 0 (memory) or 2 (DB only); 1 is reserved\n");
-		return -1;
-	}
-	if(pua.cfg.db_mode == PUA_DB_ONLY && !pua.cfg.db_url) {
-		LM_ERR("db_mode 2 needs db_url\n");
-		return -1;
-	}
-	if(pua.cfg.min_expires < 0 || pua.cfg.default_expires <= 0) {
-		LM_ERR("min_expires must be >= 0 and default_expires > 0\n");
-		return -1;
-	}
-	return 0;
+	return pua_cfg_check(&pua.cfg) < 0 ? -1 : 0;
 }
 
 static int mod_init(void)

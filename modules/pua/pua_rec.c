@@ -20,6 +20,28 @@ void pua_cfg_defaults(pua_cfg_t *cfg)
 	*cfg = d;
 }
 
+int pua_cfg_check(pua_cfg_t *cfg)
+{
+	int rc = 0;
+
+	if(cfg->db_mode != PUA_DB_MEMORY && cfg->db_mode != PUA_DB_ONLY) {
+		LP_ERR("invalid db_mode %d (0 memory, 2 DB only; 1 is reserved):"
+			   " using 0",
+				cfg->db_mode);
+		cfg->db_mode = PUA_DB_MEMORY;
+		rc = 1;
+	}
+	if(cfg->db_mode == PUA_DB_ONLY && !cfg->db_url) {
+		LP_ERR("db_mode 2 needs db_url");
+		return -1;
+	}
+	if(cfg->min_expires < 0 || cfg->default_expires <= 0) {
+		LP_ERR("min_expires must be >= 0 and default_expires > 0");
+		return -1;
+	}
+	return rc;
+}
+
 /* The part of a URI that names the bucket: user@host, without scheme,
  * brackets, port, parameters or headers, so that a NOTIFY whose From is
  * written differently (a port dropped, <> added) still hashes alike. */

@@ -1106,6 +1106,46 @@ START_TEST(test_oom_publish_and_subscribe)
 }
 END_TEST
 
+/* Kamailio 5.6's documented defaults, and its start-up treatment of the
+ * parameters: an invalid db_mode is logged and replaced by 0, the module
+ * still starts (Debian's pua logs "Invalid dbmode-using default mode"). */
+START_TEST(test_cfg_defaults_and_check)
+{
+	pua_cfg_t c;
+
+	pua_cfg_defaults(&c);
+	ck_assert_int_eq(c.hash_size, 9);
+	ck_assert_str_eq(c.db_table, "pua");
+	ck_assert_int_eq(c.min_expires, 0);
+	ck_assert_int_eq(c.default_expires, 3600);
+	ck_assert_int_eq(c.update_period, 100);
+	ck_assert_ptr_null(c.outbound_proxy);
+	ck_assert_int_eq(c.dlginfo_increase_version, 0);
+	ck_assert_int_eq(c.reginfo_increase_version, 0);
+	ck_assert_int_eq(c.db_mode, 0);
+	ck_assert_int_eq(c.db_table_lock_write, 1);
+	ck_assert_int_eq(c.check_remote_contact, 1);
+	ck_assert_int_eq(c.fetch_rows, 500);
+	ck_assert_int_eq(pua_cfg_check(&c), 0);
+	c.db_mode = 1;
+	ck_assert_int_eq(pua_cfg_check(&c), 1);
+	ck_assert_int_eq(c.db_mode, 0);
+	ck_assert_ptr_nonnull(strstr(lp_test_log_last(), "invalid db_mode 1"));
+	c.db_mode = -7;
+	ck_assert_int_eq(pua_cfg_check(&c), 1);
+	ck_assert_int_eq(c.db_mode, 0);
+	c.db_mode = 2;
+	ck_assert_int_eq(pua_cfg_check(&c), -1); /* no db_url */
+	c.db_url = "sqlite:///tmp/x.db";
+	ck_assert_int_eq(pua_cfg_check(&c), 0);
+	c.default_expires = 0;
+	ck_assert_int_eq(pua_cfg_check(&c), -1);
+	c.default_expires = 3600;
+	c.min_expires = -1;
+	ck_assert_int_eq(pua_cfg_check(&c), -1);
+}
+END_TEST
+
 Suite *pua_suite(void)
 {
 	Suite *s = suite_create("pua");
@@ -1148,6 +1188,7 @@ Suite *pua_suite(void)
 	tc = tcase_create("pieces");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_rr_reverse);
+	tcase_add_test(tc, test_cfg_defaults_and_check);
 	tcase_add_test(tc, test_subs_state_parse);
 	tcase_add_test(tc, test_add_event_rules);
 	tcase_add_test(tc, test_process_body);
