@@ -251,44 +251,56 @@ static lp_str_t *agg_pidf(lp_str_t *user, lp_str_t *domain, lp_str_t **bodies,
 	return aggregate(pxml_pidf_aggregate, user, domain, bodies, n, dummy);
 }
 
-/* bodies without bodies[off]: a malloc'd array of n - 1 (caller frees;
- * NULL when out of memory). */
-static lp_str_t **without(lp_str_t **bodies, int n, int off)
+/* bodies without bodies[off], after `first` (may be NULL) in a malloc'd
+ * array (caller frees; NULL when out of memory); *k its length. */
+static lp_str_t **without(lp_str_t **bodies, int n, int off, lp_str_t *first,
+		int *k)
 {
-	lp_str_t **kept = malloc(n * sizeof(*kept));
-	int i, k = 0;
+	lp_str_t **kept = malloc((n + 1) * sizeof(*kept));
+	int i;
 
+	*k = 0;
 	if(!kept)
 		return NULL;
+	if(first)
+		kept[(*k)++] = first;
 	for(i = 0; i < n; i++)
 		if(i != off)
-			kept[k++] = bodies[i];
+			kept[(*k)++] = bodies[i];
 	return kept;
 }
 
-/* After an un-PUBLISH (off_index >= 0) the removed body is left out; when
- * nothing else is published the watchers get it closed (pxml_pidf_closed),
- * as Kamailio's presence_xml sends, rather than a NOTIFY without a body. */
+/* After an un-PUBLISH (off_index >= 0) the removed publication's tuples
+ * are sent closed (pxml_pidf_closed), as Kamailio's presence_xml does:
+ * alone when nothing else is published (rather than a NOTIFY without a
+ * body), else after the tuples of the publications left (aggregated as the
+ * oldest body, so a tuple id still published wins). With
+ * force_presence_single_body the one body picked among those left. */
 lp_str_t *pxml_agg_presence(lp_str_t *user, lp_str_t *domain,
 		lp_str_t **bodies, int n, int off_index)
 {
-	lp_str_t **kept, *r, out = LP_STR_NULL;
+	lp_str_t **kept, *r = NULL, closed = LP_STR_NULL;
 	char entity[512];
+	int k;
 
 	if(off_index < 0 || off_index >= n || !bodies)
 		return agg_pidf(user, domain, bodies, n, pxml.force_dummy_presence);
-	kept = without(bodies, n, off_index);
-	if(!kept)
-		return NULL;
-	r = agg_pidf(user, domain, kept, n - 1, 0);
-	free(kept);
-	if(r)
-		return r;
 	if(snprintf(entity, sizeof(entity), "sip:%.*s@%.*s", LP_STR_FMT(*user),
 			   LP_STR_FMT(*domain)) >= (int)sizeof(entity)
-			|| pxml_pidf_closed(bodies[off_index], entity, &out) < 0)
+			|| pxml_pidf_closed(bodies[off_index], entity, &closed) < 0)
 		return NULL;
-	return boxed(&out);
+	kept = without(bodies, n, off_index,
+			pxml.force_presence_single_body ? NULL : &closed, &k);
+	if(kept && pxml.force_presence_single_body)
+		r = agg_pidf(user, domain, kept, k, 0);
+	else if(kept)
+		r = aggregate(pxml_pidf_aggregate, user, domain, kept, k, 0);
+	free(kept);
+	if(r || !kept) {
+		free(closed.s);
+		return r;
+	}
+	return boxed(&closed);
 }
 
 /* dialog;sla: the removed line appearance (off_index) is left out. */
@@ -296,13 +308,14 @@ lp_str_t *pxml_agg_dialog(lp_str_t *user, lp_str_t *domain,
 		lp_str_t **bodies, int n, int off_index)
 {
 	lp_str_t **kept, *r;
+	int k;
 
 	if(off_index < 0 || off_index >= n || !bodies)
 		return aggregate(pxml_dialog_aggregate, user, domain, bodies, n, 0);
-	kept = without(bodies, n, off_index);
+	kept = without(bodies, n, off_index, NULL, &k);
 	if(!kept)
 		return NULL;
-	r = aggregate(pxml_dialog_aggregate, user, domain, kept, n - 1, 0);
+	r = aggregate(pxml_dialog_aggregate, user, domain, kept, k, 0);
 	free(kept);
 	return r;
 }

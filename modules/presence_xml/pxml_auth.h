@@ -32,9 +32,11 @@ int pxml_apply_auth(lp_str_t *body, subs_t *s, lp_str_t **final);
 /* agg_nbody of presence and dialog;sla; NULL when there is nothing to send
  * (no usable body, and no dummy document wanted). presence: with
  * force_presence_single_body only the body pxml_single_pick chooses is
- * sent; off_index >= 0 (an un-PUBLISH just removed bodies[off_index]) leaves
- * that body out, and when no other body is usable the result is
- * pxml_pidf_closed of it. dialog;sla leaves bodies[off_index] out. */
+ * sent; off_index >= 0 (an un-PUBLISH just removed bodies[off_index]): the
+ * result is pxml_pidf_closed of it, after the aggregation of the other
+ * bodies when there are any (with force_presence_single_body: the one
+ * picked among the others, else the closed document). dialog;sla leaves
+ * bodies[off_index] out. */
 lp_str_t *pxml_agg_presence(lp_str_t *user, lp_str_t *domain,
 		lp_str_t **bodies, int n, int off_index);
 lp_str_t *pxml_agg_dialog(lp_str_t *user, lp_str_t *domain,

@@ -172,7 +172,7 @@ static int basic_of(const lp_str_t *r, const char *want)
 
 /* An un-PUBLISH of the last publication: a closed document with the
  * removed tuple's id, nothing else of it; with another publication left,
- * that one alone. */
+ * that one and the removed tuple closed (Kamailio's NOTIFY). */
 START_TEST(test_agg_off_index)
 {
 	const char *d[2] = {doc("pc", "open", "secret-pc"),
@@ -191,13 +191,36 @@ START_TEST(test_agg_off_index)
 	ck_assert_ptr_null(strstr(r->s, "secret"));
 	ck_assert_ptr_null(strstr(r->s, "urn:x-test"));
 	agg_free(r);
-	/* pc is still published: its document, the phone left out */
+	/* pc is still published: its tuple (open), then the phone's closed */
 	r = pxml_agg_presence(&user, &domain, b.p, 2, 1);
 	ck_assert_ptr_nonnull(r);
 	ck_assert_ptr_nonnull(strstr(r->s, "id=\"pc\""));
-	ck_assert_ptr_null(strstr(r->s, "phone"));
-	ck_assert_int_eq(basic_of(r, "closed"), -1);
+	ck_assert_ptr_nonnull(strstr(r->s, "id=\"phone\""));
+	ck_assert(strstr(r->s, "id=\"pc\"") < strstr(r->s, "id=\"phone\""));
+	ck_assert_int_eq(basic_of(r, "closed"), 1);
+	ck_assert_int_eq(basic_of(r, "open"), 1);
+	ck_assert_ptr_nonnull(strstr(r->s, "secret-pc"));
+	ck_assert_ptr_null(strstr(r->s, "secret-phone"));
 	agg_free(r);
+	/* the same tuple id still published by the other: the open one only */
+	d[1] = doc("pc", "open", "secret-phone");
+	set(&b, d, 2);
+	r = pxml_agg_presence(&user, &domain, b.p, 2, 0);
+	ck_assert_int_eq(basic_of(r, "closed"), -1);
+	ck_assert_ptr_null(strstr(r->s, "secret-pc"));
+	agg_free(r);
+	/* force_presence_single_body: the body picked among those left */
+	d[1] = doc("phone", "open", "secret-phone");
+	set(&b, d, 2);
+	pxml.force_presence_single_body = 1;
+	r = pxml_agg_presence(&user, &domain, b.p, 2, 1);
+	ck_assert_int_eq(basic_of(r, "closed"), -1);
+	ck_assert_ptr_nonnull(strstr(r->s, "id=\"pc\""));
+	agg_free(r);
+	r = pxml_agg_presence(&user, &domain, b.p + 1, 1, 0);
+	ck_assert_int_eq(basic_of(r, "closed"), 1);
+	agg_free(r);
+	pxml.force_presence_single_body = 0;
 	/* no off_index, nothing published: no body (no dummy wanted) */
 	ck_assert_ptr_null(pxml_agg_presence(&user, &domain, NULL, 0, -1));
 	/* closed wins over force_dummy_presence after an un-PUBLISH */

@@ -3,7 +3,8 @@
 # tuples and the person in one well-formed PIDF document for
 # sip:dora@127.0.0.1; a PUBLISH whose body is well-formed XML but not PIDF
 # gets 400 and changes nothing (no NOTIFY, rows and bodies unchanged); when
-# device 1 removes its publication the next NOTIFY has only tuple d2.
+# device 1 removes its publication the next NOTIFY has tuple d2 and d1
+# closed (Kamailio's presence_xml sends the removed tuples closed).
 # Then, with force_dummy_presence=1, a watcher of someone who published
 # nothing gets a PIDF with basic open; two publications with the same tuple
 # id give one tuple (the newest).
@@ -110,7 +111,7 @@ assert_reply 400 "modify of device 1 with a non-PIDF body"
 assert_sql "select count(*) from presentity where username='dora'" 2 "dora's publications after the 400s"
 assert_eq "$BODY1" "$(sql "select $BODY_SQL from presentity where etag='$E1'")" "device 1's stored body after the 400s"
 
-# device 1 removes its publication: only d2 left.
+# device 1 removes its publication: d2, and d1 closed (nothing else of it).
 sip_request PUBLISH $D "Event: presence
 Expires: 0
 SIP-If-Match: $E1"
@@ -118,7 +119,8 @@ assert_reply 200 "device 1 removes its publication"
 wait_notifies wendy 4
 B=$(msg_body "$(watch_notify wendy 4)")
 if well_formed "$B"; then ok "body after the removal is well-formed"; else fail "body after the removal not well-formed: $B"; fi
-assert_eq "d2 " "$(tuple_ids "$B")" "tuples after device 1's removal (none from the rejected PUBLISHes)"
+assert_eq "d1 d2 " "$(tuple_ids "$B")" "tuples after device 1's removal: d2, and d1 closed as Kamailio sends (none from the rejected PUBLISHes)"
+assert_eq closed "$(xp "$B" "string(/*/*[local-name()='tuple'][@id='d1']//*[local-name()='basic'])")" "d1 closed after its removal"
 assert_eq 0 "$(xp "$B" "count(/*/*[local-name()='person'])")" "person elements after device 1's removal"
 wait_sql "select count(*) from presentity where username='dora'" 1 "dora's publications after the removal"
 watch_wait wendy "wendy: 4 NOTIFYs, unsubscribe, final NOTIFY"

@@ -7,7 +7,8 @@
 # keeps its lamp on a body-less NOTIFY shows bob offline. A presentity that
 # never published gets a NOTIFY without a body; when a publication expires
 # the NOTIFY has no body either, on both (Kamailio's presence passes the
-# removed body to agg_nbody only for an un-PUBLISH).
+# removed body to agg_nbody only for an un-PUBLISH). When another device's
+# publication remains, the NOTIFY carries it and the removed tuple closed.
 . "$(dirname "$0")/../../lib.sh"
 start_kamailio --param=presence:clean_period:1 || finish
 xml_xpath() { xmllint --xpath "$2" "$1" 2>/dev/null; }
@@ -49,5 +50,38 @@ if wait_notifies wa 5; then
 	assert_match 'active' "$(msg_hdr "$N" Subscription-State)" "after the expiry: still active"
 fi
 watch_wait wa "wanda's dialog"
+
+# carol publishes from two devices (tuples c1, c2) and removes the first:
+# the NOTIFY carries c2 as published and c1 closed, as Kamailio's does.
+C=sip:carol@127.0.0.1
+watch_start wc $C sip:wanda@127.0.0.1 4 # initial, c1, c2, removal of c1
+wait_notifies wc 1
+pidf $C open c1-note | sed 's/"t1"/"c1"/' >c1.xml
+pidf $C open c2-note | sed 's/"t1"/"c2"/' >c2.xml
+sip_request PUBLISH $C "Event: presence
+Expires: 600
+Content-Type: application/pidf+xml" c1.xml
+assert_reply 200 "carol's first device publishes"
+E1=$(msg_hdr "$REPLY" SIP-ETag)
+wait_notifies wc 2
+sip_request PUBLISH $C "Event: presence
+Expires: 600
+Content-Type: application/pidf+xml" c2.xml
+assert_reply 200 "carol's second device publishes"
+wait_notifies wc 3
+sip_request PUBLISH $C "Event: presence
+Expires: 0
+SIP-If-Match: $E1"
+assert_reply 200 "carol's first device removes its publication"
+if wait_notifies wc 4; then
+	msg_body "$(watch_notify wc 4)" >carol-4.xml
+	t() { xml_xpath carol-4.xml "string(//*[local-name()=\"tuple\"][@id=\"$1\"]/*[local-name()=\"$2\"])"; }
+	assert_eq closed "$(xml_xpath carol-4.xml 'string(//*[local-name()="tuple"][@id="c1"]//*[local-name()="basic"])')" "removed device's tuple c1: closed"
+	assert_eq "" "$(t c1 note)" "c1 without its note"
+	assert_eq open "$(xml_xpath carol-4.xml 'string(//*[local-name()="tuple"][@id="c2"]//*[local-name()="basic"])')" "remaining device's tuple c2: open"
+	assert_eq c2-note "$(t c2 note)" "c2 as published"
+	assert_eq 2 "$(xml_xpath carol-4.xml 'count(//*[local-name()="tuple"])')" "two tuples"
+fi
+watch_wait wc "carol's watcher dialog"
 assert_alive
 finish
