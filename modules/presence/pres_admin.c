@@ -111,3 +111,23 @@ int pres_load_db(void)
 		return -1;
 	return 0;
 }
+
+int pres_has_subscribers(const lp_str_t *pres_uri, const lp_str_t *event)
+{
+	pres_ev_t *ev = pres_event_by_hdr(event);
+	subs_t **ws = NULL;
+	int n, i, live = 0;
+
+	if(!ev) {
+		LP_ERR("pres_has_subscribers: unknown event '%.*s'", LP_STR_FMT(*event));
+		return -1;
+	}
+	n = pres_subs_watchers(pres_uri, ev, &ws);
+	for(i = 0; i < n; i++) {
+		if(ws[i]->status != TERMINATED_STATUS)
+			live++;
+		free(ws[i]);
+	}
+	free(ws);
+	return n < 0 ? -1 : live;
+}

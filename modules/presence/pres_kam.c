@@ -1,5 +1,8 @@
 /* Kamailio adapters of the presence module; see pres_kam.h. Every request
  * gets exactly one reply: the logic decides it, reply() sends it. */
+#include <ctype.h>
+
+#include "core/atomic_ops.h"
 #include "core/data_lump_rpl.h"
 #include "core/dprint.h"
 #include "core/mem/mem.h"
@@ -16,14 +19,48 @@
 #include "core/ut.h"
 
 #include "pres_kam.h"
+#include "pres_script_kam.h"
+#include "pres_subs.h"
 
 struct tm_binds pres_tmb;
 sl_api_t pres_slb;
+int pres_local_log_facility = -1; /* -1: the core's log_facility */
+
+/* local_log_level / local_log_facility: the one-line reports of rejected
+ * requests go at the level (and facility) the operator chose. */
+#define PRES_LOCAL_LOG(fmt, ...)                                             \
+	do {                                                                     \
+		if(pres_local_log_facility >= 0)                                     \
+			LM_GEN2(pres_local_log_facility, pres.cfg.local_log_level, fmt,  \
+					__VA_ARGS__);                                            \
+		else                                                                 \
+			LM_GEN1(pres.cfg.local_log_level, fmt, __VA_ARGS__);             \
+	} while(0)
+
+/* sip_uri_match 1: presentity URIs compare case-insensitively, so the
+ * Request-URI's user and host are used lower-cased (one buffer per
+ * request; the request is handled before the next one arrives). */
+static lp_str_t uri_part(const str *part, char *buf, int size)
+{
+	int i;
+
+	if(!pres.cfg.sip_uri_match || part->len <= 0 || part->len > size)
+		return lps(*part);
+	for(i = 0; i < part->len; i++)
+		buf[i] = (char)tolower((unsigned char)part->s[i]);
+	return (lp_str_t){buf, part->len};
+}
+static char ruri_user_buf[128], ruri_host_buf[128];
 
 
 
 /* One reply through the transaction when the script created one, else
- * stateless. */
+ * stateless. tm's t_reply_with_body() drops one reference to the cell it is
+ * given (it is meant for callers that took one with t_lookup_ident); the
+ * cell of t_gett() is only borrowed from tm, so we take the reference it
+ * will drop. Without it the cell's count is one short while tm still uses
+ * it ("removed cell ... still linked in hash table", a use after free
+ * under load). */
 static int reply(struct sip_msg *msg, pres_reply_t *rep)
 {
 	str reason = {(char *)rep->reason, strlen(rep->reason)};
@@ -32,9 +69,11 @@ static int reply(struct sip_msg *msg, pres_reply_t *rep)
 	str empty = {"", 0};
 	struct cell *t = pres_tmb.t_gett ? pres_tmb.t_gett() : NULL;
 
-	if(t && t != T_UNDEFINED)
+	if(t && t != T_UNDEFINED) {
+		atomic_inc(&t->ref_count); /* t_reply_with_body's UNREF takes it */
 		return pres_tmb.t_reply_with_body(t, rep->code, &reason, &empty,
 					   &hdrs, &tag) < 0 ? -1 : 0;
+	}
 	if(hdrs.len && !add_lump_rpl(msg, hdrs.s, hdrs.len, LUMP_RPL_HDR)) {
 		LM_ERR("cannot add reply headers\n");
 		return -1;
@@ -100,8 +139,9 @@ int pres_kam_publish(struct sip_msg *msg, str *sender)
 		return bad_request(msg, "cannot parse headers");
 	if(parse_sip_msg_uri(msg) < 0 || msg->parsed_uri.user.len <= 0)
 		return bad_request(msg, "bad Request-URI");
-	req.user = lps(msg->parsed_uri.user);
-	req.domain = lps(msg->parsed_uri.host);
+	req.user = uri_part(&msg->parsed_uri.user, ruri_user_buf, sizeof(ruri_user_buf));
+	req.domain = uri_part(&msg->parsed_uri.host, ruri_host_buf, sizeof(ruri_host_buf));
+	req.priority = pres_kam_priority();
 	if(msg->event) {
 		req.has_event = 1;
 		req.event = lps(msg->event->body);
@@ -119,8 +159,9 @@ int pres_kam_publish(struct sip_msg *msg, str *sender)
 	req.msg = msg;
 	rc = pres_handle_publish(&req, &rep);
 	if(rep.code >= 300)
-		LM_INFO("PUBLISH for %.*s@%.*s answered %d %s\n", LP_STR_FMT(req.user),
-				LP_STR_FMT(req.domain), rep.code, rep.reason);
+		PRES_LOCAL_LOG("PUBLISH for %.*s@%.*s answered %d %s\n",
+				LP_STR_FMT(req.user), LP_STR_FMT(req.domain), rep.code,
+				rep.reason);
 	reply(msg, &rep);
 	pres_publish_notify(&req, &rep);
 	return rc == 0 ? 1 : -1;
@@ -200,8 +241,10 @@ int pres_kam_subscribe(struct sip_msg *msg, const str *wuser, const str *wdomain
 	if(parse_sip_msg_uri(msg) < 0 || fill_dialog(msg, &req) < 0
 			|| fill_contact(msg, &req) < 0)
 		return bad_request(msg, "bad Request-URI, From, To, Call-ID, CSeq or Contact");
-	req.ruri_user = lps(msg->parsed_uri.user);
-	req.ruri_domain = lps(msg->parsed_uri.host);
+	req.ruri_user = uri_part(&msg->parsed_uri.user, ruri_user_buf,
+			sizeof(ruri_user_buf));
+	req.ruri_domain = uri_part(&msg->parsed_uri.host, ruri_host_buf,
+			sizeof(ruri_host_buf));
 	if(msg->event) {
 		req.has_event = 1;
 		req.event = lps(msg->event->body);
@@ -224,14 +267,17 @@ int pres_kam_subscribe(struct sip_msg *msg, const str *wuser, const str *wdomain
 	req.msg = msg;
 	rc = pres_handle_subscribe(&req, &rep, &notify);
 	if(rep.code >= 300)
-		LM_INFO("SUBSCRIBE from %.*s@%.*s answered %d %s\n",
+		PRES_LOCAL_LOG("SUBSCRIBE from %.*s@%.*s answered %d %s\n",
 				LP_STR_FMT(req.from_user), LP_STR_FMT(req.from_domain),
 				rep.code, rep.reason);
 	reply(msg, &rep);
-	if(notify) {
+	pres_kam_subs_keep(notify ? notify->subs : NULL); /* for $subs */
+	/* send_fast_notify 0: the NOTIFY that would follow every SUBSCRIBE is
+	 * not sent (Kamailio's knob for phones that choke on it); watchers
+	 * hear of the next change */
+	if(notify && pres.cfg.send_fast_notify)
 		pres_kam_send_notify(notify);
-		pres_notify_free(notify);
-	}
+	pres_notify_free(notify);
 	if(rr)
 		pkg_free(rr);
 	if(acc)
@@ -239,42 +285,30 @@ int pres_kam_subscribe(struct sip_msg *msg, const str *wuser, const str *wdomain
 	return rc == 0 ? 1 : -1;
 }
 
-/* Dialog of a NOTIFY reply, in shm, for the tm callback. */
-typedef struct notify_cbp {
-	str pres_uri, callid, to_tag, from_tag;
-} notify_cbp_t;
-
-static notify_cbp_t *cbp_new(const subs_t *s)
+/* The subscription a NOTIFY was sent for, one shm block, for the tm
+ * callback: $subs in event_route[presence:notify-reply], and the dialog to
+ * remove when the reply says so. */
+static subs_t *cbp_new(const subs_t *s)
 {
-	int size = sizeof(notify_cbp_t) + s->pres_uri.len + s->callid.len
-			   + s->to_tag.len + s->from_tag.len;
-	notify_cbp_t *p = shm_malloc(size);
-	char *w;
+	void *p = shm_malloc(pres_subs_block_size(s));
 
-	if(!p)
-		return NULL;
-	w = (char *)(p + 1);
-#define CP(f)                                  \
-	p->f.s = w;                                \
-	p->f.len = s->f.len;                       \
-	memcpy(w, s->f.s, s->f.len);               \
-	w += s->f.len;
-	CP(pres_uri) CP(callid) CP(to_tag) CP(from_tag)
-#undef CP
-	return p;
+	return p ? pres_subs_fill(p, s) : NULL;
 }
 
 static void notify_reply_cb(struct cell *t, int type, struct tmcb_params *ps)
 {
-	notify_cbp_t *p = ps->param ? (notify_cbp_t *)*ps->param : NULL;
+	subs_t *s = ps->param ? (subs_t *)*ps->param : NULL;
+	int del;
 
-	if(!p)
+	if(!s)
 		return;
-	lp_str_t uri = lps(p->pres_uri), callid = lps(p->callid);
-	lp_str_t to_tag = lps(p->to_tag), from_tag = lps(p->from_tag);
-
-	pres_notify_reply(&uri, &callid, &to_tag, &from_tag, ps->code);
-	shm_free(p);
+	del = pres_kam_notify_reply_route(s, ps->rpl);
+	pres_notify_reply(&s->pres_uri, &s->callid, &s->to_tag, &s->from_tag,
+			ps->code);
+	if(del) /* $xavp(<xavp_cfg>=>delete_subscription) = 1 */
+		pres_subs_remove(&s->pres_uri,
+				&(pres_dlg_key_t){&s->callid, &s->to_tag, &s->from_tag});
+	shm_free(s);
 	*ps->param = NULL;
 }
 
@@ -295,7 +329,8 @@ int pres_kam_send_notify(const pres_notify_t *n)
 	str sock = {s->sockinfo_str.s, s->sockinfo_str.len};
 	dlg_t dlg;
 	uac_req_t uac_r;
-	notify_cbp_t *cbp;
+	subs_t *cbp;
+	const subs_t *old;
 	int rc;
 
 	memset(&dlg, 0, sizeof(dlg));
@@ -324,12 +359,15 @@ int pres_kam_send_notify(const pres_notify_t *n)
 			TMCB_LOCAL_COMPLETED, cbp ? notify_reply_cb : NULL, cbp);
 	if(sock.len)
 		uac_r.ssock = &sock;
+	old = pres_kam_subs_push(s); /* $subs in event_route[tm:local-request] */
 	rc = pres_tmb.t_request_within(&uac_r);
+	pres_kam_subs_pop(old);
 	free_rr(&dlg.route_set);
+	if(rc <= 0 && cbp) /* error, or dropped by tm:local-request: tm did
+						  not take the callback (nor its parameter) */
+		shm_free(cbp);
 	if(rc < 0) {
 		LM_ERR("cannot send NOTIFY to %.*s\n", s->contact.len, s->contact.s);
-		if(cbp)
-			shm_free(cbp);
 		return -1;
 	}
 	return 0;

@@ -12,6 +12,7 @@
 
 extern struct tm_binds pres_tmb;
 extern sl_api_t pres_slb;
+extern int pres_local_log_facility; /* local_log_facility, -1: the core's */
 
 int pres_kam_publish(struct sip_msg *msg, str *sender);
 /* wuser/wdomain: the watcher when not the From URI (both NULL: From) */

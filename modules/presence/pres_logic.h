@@ -46,6 +46,8 @@ typedef struct pres_publish_req {
 							   publication (empty: generate one) */
 	int no_sip;				/* update_presentity: no message, so no
 							   evs_publ_handl */
+	int priority;			/* presentity.priority: xavp_cfg's priority (or
+							   the time based one, glue), else 0 */
 	struct sip_msg *msg;	/* for pres_ev_t.evs_publ_handl; may be NULL */
 } pres_publish_req_t;
 
@@ -129,6 +131,10 @@ void pres_clean_expired(void); /* clean_period (pres_subs_flush: db_update_perio
  * types reload the publications from the DB; then NOTIFY. Returns watchers
  * notified or -1 (unknown event / bad uri). */
 int pres_refresh_watchers(const lp_str_t *pres_uri, const lp_str_t *event, int type);
+
+/* pres_has_subscribers(): the live, not terminated subscriptions to
+ * (pres_uri, event); -1 on an unknown event or error. */
+int pres_has_subscribers(const lp_str_t *pres_uri, const lp_str_t *event);
 
 /* Load publications and subscriptions from the DB into the tables (start-up).
  * Returns 0 or -1. */

@@ -247,7 +247,10 @@ void pres_notify_reply(const lp_str_t *pres_uri, const lp_str_t *callid,
 	if(code < 300)
 		return;
 	LP_INFO("NOTIFY in dialog %.*s answered %d", LP_STR_FMT(*callid), code);
-	if(pres.cfg.timeout_rm_subs && (code == 408 || code == 481))
+	/* 408, 481 (RFC 6665 section 4.2.2) and 404 (as Kamailio) end the
+	 * subscription, unless timeout_rm_subs 0 asks to keep it on unreliable
+	 * networks (test/sip case 40) */
+	if(pres.cfg.timeout_rm_subs && (code == 408 || code == 481 || code == 404))
 		pres_subs_remove(pres_uri, &k);
 }
 
@@ -272,6 +275,7 @@ void pres_clean_expired(void)
 {
 	unsigned int now = pres.now();
 
-	pres_pub_clean(now, pub_expired);
+	/* force_delete: expired publications go without telling the watchers */
+	pres_pub_clean(now, pres.cfg.force_delete ? NULL : pub_expired);
 	pres_subs_expire(now, notify_expired);
 }

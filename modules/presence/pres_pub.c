@@ -1,6 +1,8 @@
 /* Publications in the DB and in the shared cache; see pres_pub.h. */
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "lp_log.h"
 #include "pres_pub.h"
@@ -67,18 +69,19 @@ static int match_pub(const lp_hentry_t *e, const void *key)
 static int db_write_pub(lp_db_t *db, const pres_pub_t *p, const lp_str_t *old_etag)
 {
 	if(!old_etag) {
-		lp_db_val_t v[8] = {LP_DB_VSTR(p->user), LP_DB_VSTR(p->domain),
+		lp_db_val_t v[9] = {LP_DB_VSTR(p->user), LP_DB_VSTR(p->domain),
 				LP_DB_VSTR(p->event), LP_DB_VSTR(p->etag),
 				LP_DB_VINT(p->expires), LP_DB_VINT(p->received),
-				LP_DB_VSTR(p->body), LP_DB_VSTR(p->sender)};
-		return lp_db_exec(db, pres_sql.pub_insert, v, 8, NULL, NULL);
+				LP_DB_VSTR(p->body), LP_DB_VSTR(p->sender),
+				LP_DB_VINT(p->priority)};
+		return lp_db_exec(db, pres_sql.pub_insert, v, 9, NULL, NULL);
 	} else {
-		lp_db_val_t v[9] = {LP_DB_VSTR(p->etag), LP_DB_VINT(p->expires),
+		lp_db_val_t v[10] = {LP_DB_VSTR(p->etag), LP_DB_VINT(p->expires),
 				LP_DB_VINT(p->received), LP_DB_VSTR(p->body),
-				LP_DB_VSTR(p->sender), LP_DB_VSTR(p->user),
-				LP_DB_VSTR(p->domain), LP_DB_VSTR(p->event),
-				LP_DB_VSTR(*old_etag)};
-		return lp_db_exec(db, pres_sql.pub_update, v, 9, NULL, NULL);
+				LP_DB_VSTR(p->sender), LP_DB_VINT(p->priority),
+				LP_DB_VSTR(p->user), LP_DB_VSTR(p->domain),
+				LP_DB_VSTR(p->event), LP_DB_VSTR(*old_etag)};
+		return lp_db_exec(db, pres_sql.pub_update, v, 10, NULL, NULL);
 	}
 }
 
@@ -156,6 +159,8 @@ static int load_row(void *ctx, const lp_db_val_t *c, int n)
 			(unsigned int)c[5].v.i);
 	if(!p)
 		return 1;
+	if(n > 8 && c[8].type == LP_DB_INT)
+		p->priority = (int)c[8].v.i;
 	slot = lp_htable_slot(pres.pubs, p->h.hash);
 	lp_htable_lock(pres.pubs, slot);
 	if(lp_htable_find(pres.pubs, p->h.hash, match_pub, &k)) {
@@ -287,10 +292,11 @@ static int cached_bodies(const pres_pub_key_t *k, body_list_t *bl)
 		const pres_pub_t *p = (const pres_pub_t *)e;
 		if(e->hash != hash || p->expires <= now || !match_pub(e, k))
 			continue;
-		for(i = nsel; i > 0; i--) { /* insertion sort by (received, seq) */
-			if(sel[i - 1]->received < p->received
-					|| (sel[i - 1]->received == p->received
-							&& sel[i - 1]->seq < p->seq))
+		/* insertion sort; the bucket lists newest first, so an equal key
+		 * goes before: equals end up oldest first (insertion order, as
+		 * the DB's ORDER BY ..., id gives them) */
+		for(i = nsel; i > 0; i--) {
+			if(pres_pub_order_cmp(sel[i - 1], p) < 0)
 				break;
 			sel[i] = sel[i - 1];
 		}
@@ -518,4 +524,172 @@ int pres_pub_load_all(void)
 		return -1;
 	LP_INFO("loaded %d publications", count);
 	return count;
+}
+
+/* ---- retrieve_order / retrieve_order_by ---- */
+
+enum pub_col { PC_PRIORITY, PC_RECEIVED, PC_EXPIRES, PC_ETAG, PC_SENDER, PC_ID };
+#define PRES_ORDER_MAX 6
+
+static const struct {
+	const char *name;
+	enum pub_col col;
+} pub_cols[] = {{"priority", PC_PRIORITY}, {"received_time", PC_RECEIVED},
+		{"expires", PC_EXPIRES}, {"etag", PC_ETAG}, {"sender", PC_SENDER},
+		{"id", PC_ID}};
+
+static struct {
+	int n;
+	enum pub_col col[PRES_ORDER_MAX];
+	int desc[PRES_ORDER_MAX];
+	char sql[256];
+} pub_order = {2, {PC_RECEIVED, PC_ID}, {0, 0}, "received_time, id"};
+
+/* One "column [ASC|DESC]" item of retrieve_order_by; -1 when unknown. */
+static int order_item(char *item)
+{
+	char *col = strtok(item, " \t"), *dir = strtok(NULL, " \t");
+	size_t i;
+
+	if(!col || strtok(NULL, " \t") || pub_order.n >= PRES_ORDER_MAX)
+		return -1;
+	for(i = 0; i < sizeof(pub_cols) / sizeof(pub_cols[0]); i++)
+		if(strcasecmp(col, pub_cols[i].name) == 0)
+			break;
+	if(i == sizeof(pub_cols) / sizeof(pub_cols[0]))
+		return -1;
+	pub_order.col[pub_order.n] = pub_cols[i].col;
+	pub_order.desc[pub_order.n] = 0;
+	if(dir && strcasecmp(dir, "desc") == 0)
+		pub_order.desc[pub_order.n] = 1;
+	else if(dir && strcasecmp(dir, "asc") != 0)
+		return -1;
+	pub_order.n++;
+	return 0;
+}
+
+int pres_pub_order_init(void)
+{
+	char buf[256], *save = NULL, *item;
+	int i, n = 0;
+
+	pub_order.n = 2; /* retrieve_order 0: received time, then insertion */
+	pub_order.col[0] = PC_RECEIVED;
+	pub_order.col[1] = PC_ID;
+	pub_order.desc[0] = pub_order.desc[1] = 0;
+	snprintf(pub_order.sql, sizeof(pub_order.sql), "received_time, id");
+	if(!pres.cfg.retrieve_order)
+		return 0;
+	if(!pres.cfg.retrieve_order_by
+			|| snprintf(buf, sizeof(buf), "%s", pres.cfg.retrieve_order_by)
+					   >= (int)sizeof(buf))
+		goto bad;
+	pub_order.n = 0;
+	for(item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save))
+		if(order_item(item) < 0)
+			goto bad;
+	if(pub_order.n == 0)
+		goto bad;
+	/* rebuilt from the parsed items: only known words reach the SQL */
+	for(i = 0; i < pub_order.n; i++) {
+		size_t k;
+		for(k = 0; pub_cols[k].col != pub_order.col[i]; k++)
+			;
+		n += snprintf(pub_order.sql + n, sizeof(pub_order.sql) - n, "%s%s%s",
+				i ? ", " : "", pub_cols[k].name, pub_order.desc[i] ? " DESC" : "");
+	}
+	/* the DB's order of equal keys is insertion order, as in memory */
+	snprintf(pub_order.sql + n, sizeof(pub_order.sql) - n, ", id");
+	return 0;
+bad:
+	LP_ERR("retrieve_order_by '%s': expected a comma-separated list of"
+		   " priority, received_time, expires, etag, sender, id, each"
+		   " optionally followed by ASC or DESC",
+			pres.cfg.retrieve_order_by ? pres.cfg.retrieve_order_by : "");
+	return -1;
+}
+
+const char *pres_pub_order_sql(void)
+{
+	return pub_order.sql;
+}
+
+static int cmp_col(const pres_pub_t *a, const pres_pub_t *b, enum pub_col c)
+{
+	int r;
+
+	switch(c) {
+		case PC_PRIORITY:
+			return (a->priority > b->priority) - (a->priority < b->priority);
+		case PC_RECEIVED:
+			return (a->received > b->received) - (a->received < b->received);
+		case PC_EXPIRES:
+			return (a->expires > b->expires) - (a->expires < b->expires);
+		case PC_ETAG:
+		case PC_SENDER: {
+			const lp_str_t *x = c == PC_ETAG ? &a->etag : &a->sender;
+			const lp_str_t *y = c == PC_ETAG ? &b->etag : &b->sender;
+			r = memcmp(x->s, y->s, x->len < y->len ? x->len : y->len);
+			return r ? r : (x->len > y->len) - (x->len < y->len);
+		}
+		case PC_ID:
+		default:
+			break;
+	}
+	/* id: insertion order, which is (received, seq) in memory */
+	if(a->received != b->received)
+		return a->received < b->received ? -1 : 1;
+	return (a->seq > b->seq) - (a->seq < b->seq);
+}
+
+int pres_pub_order_cmp(const pres_pub_t *a, const pres_pub_t *b)
+{
+	int i, r;
+
+	for(i = 0; i < pub_order.n; i++) {
+		r = cmp_col(a, b, pub_order.col[i]);
+		if(r)
+			return pub_order.desc[i] ? -r : r;
+	}
+	return cmp_col(a, b, PC_ID);
+}
+
+static int visit_bucket(unsigned int slot, const lp_str_t *user,
+		const lp_str_t *domain, int (*cb)(const pres_pub_t *p, void *ctx),
+		void *ctx, int *stop)
+{
+	unsigned int now = pres.now();
+	lp_hentry_t *e;
+	int n = 0;
+
+	lp_htable_lock(pres.pubs, slot);
+	for(e = pres.pubs->buckets[slot].first; e && !*stop; e = e->next) {
+		const pres_pub_t *p = (const pres_pub_t *)e;
+		if(p->expires <= now
+				|| (user && (!lp_str_eq(&p->user, user)
+							|| !lp_str_caseeq(&p->domain, domain))))
+			continue;
+		n++;
+		*stop = cb(p, ctx);
+	}
+	lp_htable_unlock(pres.pubs, slot);
+	return n;
+}
+
+int pres_pub_foreach(const lp_str_t *user, const lp_str_t *domain,
+		int (*cb)(const pres_pub_t *p, void *ctx), void *ctx)
+{
+	unsigned int i;
+	int n = 0, stop = 0;
+
+	if(!pres.pubs)
+		return 0;
+	if(user) {
+		i = lp_htable_slot(pres.pubs, pres_pub_hash(user, domain));
+		return visit_bucket(i, user, domain, cb, ctx, &stop);
+	}
+	for(i = 0; i < pres.pubs->size && !stop; i++)
+		if(pres.pubs->buckets[i].first)
+			n += visit_bucket(i, NULL, NULL, cb, ctx, &stop);
+	return n;
 }

@@ -13,6 +13,7 @@ typedef struct pres_pub {
 	unsigned int expires;  /* absolute */
 	unsigned int received; /* when stored */
 	unsigned int seq;	   /* order among equal received times */
+	int priority;		   /* presentity.priority (xavp_cfg's priority) */
 } pres_pub_t;
 
 typedef struct pres_pub_key {
@@ -21,9 +22,29 @@ typedef struct pres_pub_key {
 
 unsigned int pres_pub_hash(const lp_str_t *user, const lp_str_t *domain);
 
-/* New record (lp_malloc block), NULL on failure. */
+/* New record (lp_malloc block), NULL on failure; priority 0 (set it
+ * after). */
 pres_pub_t *pres_pub_new(const pres_pub_key_t *k, const lp_str_t *sender,
 		const lp_str_t *body, unsigned int expires, unsigned int received);
+
+/* The order in which a presentity's publications are handed to the event
+ * (agg_nbody's array): retrieve_order 0, by received time; 1, by the
+ * columns of retrieve_order_by ("priority", "received_time DESC, etag"
+ * ...: priority, received_time, expires, etag, sender, id). Parses the
+ * parameter into the order used in memory and the ORDER BY of the DB
+ * reads; -1 (logged) on a column or word it does not know. */
+int pres_pub_order_init(void);
+/* The ORDER BY clause (without the keywords) pres_pub_order_init built. */
+const char *pres_pub_order_sql(void);
+/* <0, 0, >0 as a comes before b in that order. */
+int pres_pub_order_cmp(const pres_pub_t *a, const pres_pub_t *b);
+
+/* Visit every cached live publication (publ_cache 1), bucket by bucket with
+ * the bucket locked: cb must not call back into the cache. Stops when cb
+ * returns non-zero; returns the number visited. uri (may be NULL) limits it
+ * to one presentity ("sip:user@domain"). */
+int pres_pub_foreach(const lp_str_t *user, const lp_str_t *domain,
+		int (*cb)(const pres_pub_t *p, void *ctx), void *ctx);
 
 /* Store p: INSERT when old_etag is NULL, otherwise replace the publication
  * old_etag (UPDATE). On success the cache owns p; on error (-1, or -2 when

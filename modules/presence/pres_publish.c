@@ -17,7 +17,10 @@ int pres_check_expires(int expires, const pres_ev_t *ev, pres_reply_t *rep)
 	}
 	if(expires == PRES_EXPIRES_NONE)
 		expires = ev->default_expires;
-	if(expires > 0 && expires < pres.cfg.min_expires) {
+	if(expires > 0 && expires < pres.cfg.min_expires
+			&& pres.cfg.min_expires_action == 2) {
+		expires = pres.cfg.min_expires; /* raised, as the operator asked */
+	} else if(expires > 0 && expires < pres.cfg.min_expires) {
 		pres_reply_hdr(rep, "Min-Expires: %d\r\n", pres.cfg.min_expires);
 		pres_reply_set(rep, 423, "Interval Too Brief");
 		return -1;
@@ -130,6 +133,7 @@ static int publish_store(const pres_publish_req_t *req, pres_ev_t *ev,
 	p = pres_pub_new(&k, &req->sender, body, now + expires, now);
 	if(!p)
 		return pres_reply_error(rep);
+	p->priority = req->priority;
 	rc = pres_pub_store(p, req->has_if_match ? &req->if_match : NULL);
 	if(rc < 0) {
 		lp_free(p);

@@ -5,6 +5,7 @@
 
 #include "lp_log.h"
 #include "pres_logic.h"
+#include "pres_pub.h"
 #include "pres_sql.h"
 
 pres_sql_t pres_sql;
@@ -14,6 +15,34 @@ static char *fmt(const char *f, const char *table)
 	return lp_db_sql_for_table(f, table);
 }
 
+/* The publications of one presentity in the order agg_nbody gets them
+ * (retrieve_order / retrieve_order_by). */
+static char *pub_of_uri_sql(const char *pt)
+{
+	char f[512];
+	int n = snprintf(f, sizeof(f),
+			"SELECT " PRES_PUB_COLS " FROM %%s WHERE username=?"
+			" AND domain=? AND event=? AND expires>? ORDER BY %s",
+			pres_pub_order_sql());
+
+	if(n <= 0 || n >= (int)sizeof(f))
+		return NULL;
+	return fmt(f, pt);
+}
+
+/* Every statement is a malloc'd char *: free those of an earlier init
+ * (the order of publications may have changed since). */
+static void sql_free(void)
+{
+	char **v = (char **)&pres_sql;
+	size_t i;
+
+	for(i = 0; i < sizeof(pres_sql) / sizeof(char *); i++) {
+		free(v[i]);
+		v[i] = NULL;
+	}
+}
+
 int pres_sql_init(void)
 {
 	const char *pt = pres.cfg.presentity_table;
@@ -21,24 +50,24 @@ int pres_sql_init(void)
 	const char *wt = pres.cfg.watchers_table;
 	pres_sql_t *q = &pres_sql;
 
+	sql_free();
+
 	if(!lp_db_is_identifier(pt) || !lp_db_is_identifier(at)
 			|| !lp_db_is_identifier(wt)) {
 		LP_ERR("table names must be plain identifiers ([A-Za-z0-9_])");
 		return -1;
 	}
-	q->pub_insert = fmt("INSERT INTO %s (" PRES_PUB_COLS ", priority)"
-						" VALUES (?,?,?,?,?,?,?,?,0)", pt);
+	q->pub_insert = fmt("INSERT INTO %s (" PRES_PUB_COLS ")"
+						" VALUES (?,?,?,?,?,?,?,?,?)", pt);
 	q->pub_update = fmt("UPDATE %s SET etag=?, expires=?, received_time=?,"
-						" body=?, sender=? WHERE username=? AND domain=?"
-						" AND event=? AND etag=?", pt);
+						" body=?, sender=?, priority=? WHERE username=?"
+						" AND domain=? AND event=? AND etag=?", pt);
 	q->pub_delete = fmt("DELETE FROM %s WHERE username=? AND domain=?"
 						" AND event=? AND etag=?", pt);
 	q->pub_by_etag = fmt("SELECT " PRES_PUB_COLS " FROM %s WHERE username=?"
 						 " AND domain=? AND event=? AND etag=?", pt);
 	q->pub_load = fmt("SELECT " PRES_PUB_COLS " FROM %s WHERE expires>?", pt);
-	q->pub_of_uri = fmt("SELECT " PRES_PUB_COLS " FROM %s WHERE username=?"
-						" AND domain=? AND event=? AND expires>?"
-						" ORDER BY received_time, id", pt);
+	q->pub_of_uri = pub_of_uri_sql(pt);
 	q->pub_expired_keys = fmt("SELECT DISTINCT username, domain, event FROM %s"
 							  " WHERE expires<=?", pt);
 	q->pub_expired = fmt("SELECT " PRES_PUB_COLS " FROM %s WHERE expires<=?", pt);
@@ -76,7 +105,9 @@ int pres_sql_init(void)
 							" watcher_domain, event, status, reason,"
 							" inserted_time) VALUES (?,?,?,?,?,?,?)"
 							" ON CONFLICT DO NOTHING", wt);
-	if(!q->pub_insert || !q->pub_update || !q->pub_delete || !q->pub_by_etag
+	q->subs_delete_same = fmt("DELETE FROM %s WHERE presentity_uri=?"
+							  " AND callid=?", at);
+	if(!q->subs_delete_same || !q->pub_insert || !q->pub_update || !q->pub_delete || !q->pub_by_etag
 			|| !q->pub_load || !q->pub_of_uri || !q->pub_expired
 			|| !q->pub_delete_expired || !q->subs_upsert || !q->subs_delete
 			|| !q->subs_load || !q->subs_delete_expired || !q->watcher_insert

@@ -12,11 +12,14 @@ typedef struct pres_sql {
 	char *subs_by_dialog, *subs_cseq_bump, *subs_of_pres, *subs_expired_bump,
 			*subs_expired, *subs_count, *subs_watchers;
 	char *watcher_insert;
+	char *subs_delete_same;
 } pres_sql_t;
 
 extern pres_sql_t pres_sql;
 
-#define PRES_PUB_COLS "username, domain, event, etag, expires, received_time, body, sender"
+#define PRES_PUB_COLS \
+	"username, domain, event, etag, expires, received_time, body, sender," \
+	" priority"
 #define PRES_SUBS_COLS                                                        \
 	"presentity_uri, watcher_username, watcher_domain, to_user, to_domain,"  \
 	" event, event_id, to_tag, from_tag, callid, local_cseq, remote_cseq,"   \

@@ -39,6 +39,30 @@ typedef struct pres_cfg {
 	int force_active;  /* belongs to presence_xml; see doc/presence.md */
 	int lock_set_size; /* replaced by one lock per hash bucket */
 	int totag_avpid;   /* to-tags come from to_tag_pref instead */
+	/* Kamailio 5.6's other parameters (doc/presence.md says which ones
+	 * tune a mechanism ours does not have) */
+	int cseq_offset;		/* in-dialog SUBSCRIBE CSeq may be this much lower */
+	int waitn_time;			/* notifier processes: not ours */
+	int notifier_poll_rate; /* notifier processes: not ours */
+	int notifier_processes; /* notifier processes: not ours */
+	int force_delete;		/* expired publications removed without NOTIFY */
+	int startup_mode;		/* Kamailio's start-up compatibility: not ours */
+	int min_expires_action; /* 1: 423 below min_expires; 2: raise to it */
+	int send_fast_notify;	/* 0: no NOTIFY without a body after SUBSCRIBE */
+	int fetch_rows;			/* rows per step when loading the tables */
+	int db_table_lock_type; /* table locks: ours uses transactions */
+	int local_log_level;	/* level of the per-request reject messages */
+	int subs_remove_match;	/* 0: remove by To tag; 1: by the whole dialog */
+	int retrieve_order;		/* 0: publications by received time; 1: by
+							   retrieve_order_by */
+	char *retrieve_order_by;
+	int sip_uri_match;		/* 0: URIs compared case-sensitively; 1: not */
+	int enable_dmq;			/* DMQ replication: refused (not implemented) */
+	int pres_subs_mode;		/* 0: $subs(...) is $null */
+	int delete_same_subs;	/* 1: a new subscription replaces the others of
+							   the same presentity and Call-ID */
+	int timer_mode;			/* 0: core main timer; 1: secondary timer */
+	int subs_respond_200;	/* 1: 200 OK to SUBSCRIBE (RFC 6665); 0: 202 */
 } pres_cfg_t;
 
 /* A NOTIFY to send: everything the glue needs to build it inside the
@@ -81,7 +105,14 @@ extern pres_state_t pres;
 		.fallback2db = 0, .subs_htable_size = 9, .pres_htable_size = 9,     \
 		.enable_sphere_check = 0, .timeout_rm_subs = 1, .force_active = 0,  \
 		.lock_set_size = 4, .totag_avpid = 0, .subs_db_mode = 2,            \
-		.publ_cache = 1                                                     \
+		.publ_cache = 1, .cseq_offset = 0, .waitn_time = 5,                 \
+		.notifier_poll_rate = 10, .notifier_processes = 1,                  \
+		.force_delete = 0, .startup_mode = 1, .min_expires_action = 1,      \
+		.send_fast_notify = 1, .fetch_rows = 500, .db_table_lock_type = 1,  \
+		.local_log_level = 2, .subs_remove_match = 0, .retrieve_order = 0,  \
+		.retrieve_order_by = "priority", .sip_uri_match = 0,                \
+		.enable_dmq = 0, .pres_subs_mode = 1, .delete_same_subs = 0,        \
+		.timer_mode = 1, .subs_respond_200 = 1                              \
 	}
 void pres_cfg_defaults(pres_cfg_t *cfg);
 

@@ -118,13 +118,24 @@ static int db_delete(const pres_dlg_key_t *k)
 	return 0;
 }
 
+/* subs_remove_match 0 (Kamailio's default): a removal matches the To tag
+ * alone (we generate it, so it is unique); 1: the whole dialog. */
+static int match_remove(const lp_hentry_t *e, const pres_dlg_key_t *k)
+{
+	const subs_t *s = &((const pres_srec_t *)e)->s;
+
+	if(pres.cfg.subs_remove_match == 0)
+		return lp_str_eq(&s->to_tag, k->to_tag);
+	return match_dlg(e, k);
+}
+
 static int unlink_in(unsigned int slot, const pres_dlg_key_t *k)
 {
 	lp_hentry_t *e;
 
 	lp_htable_lock(pres.subs, slot);
 	for(e = pres.subs->buckets[slot].first; e; e = e->next)
-		if(match_dlg(e, k))
+		if(match_remove(e, k))
 			break;
 	if(e)
 		lp_htable_unlink(pres.subs, e);
@@ -150,8 +161,56 @@ int pres_subs_is_watcher(const subs_t *s, const lp_str_t *uri)
 {
 	lp_str_t u, d;
 
-	return uri && uri->len > 0 && pres_split_uri(uri, &u, &d) == 0
-		   && lp_str_eq(&u, &s->from_user) && lp_str_caseeq(&d, &s->from_domain);
+	if(!uri || uri->len <= 0 || pres_split_uri(uri, &u, &d) < 0)
+		return 0;
+	if(!lp_str_caseeq(&d, &s->from_domain))
+		return 0;
+	return pres.cfg.sip_uri_match ? lp_str_caseeq(&u, &s->from_user)
+								  : lp_str_eq(&u, &s->from_user);
+}
+
+/* delete_same_subs: unlink every subscription of (pres_uri, callid) in its
+ * bucket onto *gone. */
+static void take_same(unsigned int slot, unsigned int hash,
+		const lp_str_t *pres_uri, const lp_str_t *callid, lp_hentry_t **gone)
+{
+	lp_hentry_t **pp = &pres.subs->buckets[slot].first, *e;
+
+	while((e = *pp) != NULL) {
+		const subs_t *s = &((pres_srec_t *)e)->s;
+		if(e->hash == hash && lp_str_eq(&s->pres_uri, pres_uri)
+				&& lp_str_eq(&s->callid, callid)) {
+			*pp = e->next;
+			pres.subs->buckets[slot].count--;
+			e->next = *gone;
+			*gone = e;
+		} else {
+			pp = &e->next;
+		}
+	}
+}
+
+int pres_subs_remove_same(const lp_str_t *pres_uri, const lp_str_t *callid)
+{
+	unsigned int hash = lp_hash_str(pres_uri);
+	unsigned int slot;
+	lp_hentry_t *gone = NULL, *e;
+	int n = 0;
+
+	if(pres.cfg.subs_db_mode == PRES_SUBS_DB_ONLY)
+		return pres_subsdb_remove_same(pres_uri, callid);
+	slot = lp_htable_slot(pres.subs, hash);
+	lp_htable_lock(pres.subs, slot);
+	take_same(slot, hash, pres_uri, callid, &gone);
+	lp_htable_unlock(pres.subs, slot);
+	while((e = gone) != NULL) {
+		pres_srec_t *r = (pres_srec_t *)e;
+		gone = e->next;
+		db_delete(&(pres_dlg_key_t){&r->s.callid, &r->s.to_tag, &r->s.from_tag});
+		lp_free(r);
+		n++;
+	}
+	return n;
 }
 
 static int mem_collect(const lp_str_t *pres_uri, pres_ev_t *ev,

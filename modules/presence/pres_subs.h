@@ -34,8 +34,13 @@ typedef int (*pres_subs_op_f)(subs_t *stored, void *ctx, subs_t **replace);
 int pres_subs_apply(const lp_str_t *pres_uri, const pres_dlg_key_t *k,
 		pres_subs_op_f op, void *ctx);
 
-/* Remove the subscription (table and DB); 0, or -2 when unknown. */
+/* Remove the subscription (table and DB); 0, or -2 when unknown. With
+ * subs_remove_match 0 the table match is on the To tag alone. */
 int pres_subs_remove(const lp_str_t *pres_uri, const pres_dlg_key_t *k);
+
+/* delete_same_subs: remove every subscription to pres_uri with this Call-ID
+ * (table and DB), without NOTIFY. Returns how many. */
+int pres_subs_remove_same(const lp_str_t *pres_uri, const lp_str_t *callid);
 
 /* malloc'd copies of the live subscriptions to (pres_uri, ev), skipping
  * watcher `skip` (a URI, may be NULL); each copy gets the next local CSeq,
@@ -68,6 +73,7 @@ int pres_subs_from_row(const lp_db_val_t *c, int n, subs_t *s);
 int pres_subsdb_insert(const subs_t *s);
 int pres_subsdb_apply(const pres_dlg_key_t *k, pres_subs_op_f op, void *ctx);
 int pres_subsdb_remove(const pres_dlg_key_t *k);
+int pres_subsdb_remove_same(const lp_str_t *pres_uri, const lp_str_t *callid);
 int pres_subsdb_collect(const lp_str_t *pres_uri, pres_ev_t *ev,
 		const lp_str_t *skip, subs_t ***out);
 void pres_subsdb_expire(unsigned int now, void (*cb)(subs_t *copy));

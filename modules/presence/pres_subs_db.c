@@ -147,6 +147,20 @@ int pres_subsdb_remove(const pres_dlg_key_t *k)
 	return rc > 0 ? 0 : -2;
 }
 
+int pres_subsdb_remove_same(const lp_str_t *pres_uri, const lp_str_t *callid)
+{
+	lp_db_t *db = pres_db();
+	lp_db_val_t v[2];
+	int rc;
+
+	v[0] = LP_DB_VSTR(*pres_uri);
+	v[1] = LP_DB_VSTR(*callid);
+	if(!db)
+		return -1;
+	rc = lp_db_exec(db, pres_sql.subs_delete_same, v, 2, NULL, NULL);
+	return rc < 0 ? -1 : rc;
+}
+
 /* One attempt of the fan-out read: bump every live watcher's CSeq and read
  * them back, in one transaction. Rows or a negative code (LP_DB_EBUSY:
  * rolled back by the server, try again). */

@@ -67,7 +67,9 @@ static int reply_ok(pres_reply_t *rep, const pres_ev_t *ev, int expires,
 {
 	pres_reply_hdr(rep, "Expires: %d\r\nContact: <%.*s>\r\n", expires,
 			LP_STR_FMT(*contact));
-	if(ev->type & WINFO_TYPE)
+	/* RFC 6665 section 8.3.1: a notifier MUST NOT send 202; 202 only when
+	 * the operator asks for the RFC 3265 behaviour (subs_respond_200 0) */
+	if((ev->type & WINFO_TYPE) || pres.cfg.subs_respond_200)
 		return pres_reply_set(rep, 200, "OK");
 	return pres_reply_set(rep, 202, "Accepted");
 }
@@ -160,6 +162,8 @@ static int new_subscription(const pres_subscribe_req_t *req, pres_ev_t *ev,
 	}
 	if(check_auth(req, ev, &s, rep) < 0)
 		return -1;
+	if(pres.cfg.delete_same_subs)
+		pres_subs_remove_same(&s.pres_uri, &s.callid);
 	if(expires > 0) {
 		if(pres_subs_insert(&s) < 0)
 			return pres_reply_error(rep);
@@ -195,6 +199,11 @@ static int refresh_op(subs_t *stored, void *vctx, subs_t **replace)
 
 	if(stored->event != c->ev)
 		return -2;
+	/* RFC 3261 section 12.2.2: a lower CSeq than the last one is out of
+	 * order (500); cseq_offset tolerates that much */
+	if((long long)c->req->cseq + pres.cfg.cseq_offset
+			< (long long)stored->remote_cseq)
+		return -3;
 	*u = *stored;
 	u->expires = pres.now() + c->expires;
 	u->remote_cseq = c->req->cseq;
@@ -237,6 +246,11 @@ static int in_dialog(const pres_subscribe_req_t *req, pres_ev_t *ev,
 				LP_STR_FMT(req->callid));
 		free(c.copy);
 		return pres_reply_set(rep, 481, "Subscription does not exist");
+	}
+	if(rc == -3) {
+		LP_INFO("in-dialog SUBSCRIBE %.*s with an old CSeq %u",
+				LP_STR_FMT(req->callid), req->cseq);
+		return pres_reply_set(rep, 500, "Out of order CSeq");
 	}
 	if(rc < 0) {
 		free(c.copy);

@@ -10,11 +10,15 @@
 #include "core/rpc.h"
 #include "core/rpc_lookup.h"
 #include "core/sr_module.h"
+#include "core/kemi.h"
 #include "core/timer.h"
+#include "core/timer_proc.h"
 #include "core/ut.h"
 
 #include "lp_kam.h"
 #include "pres_kam.h"
+#include "pres_rpc_kam.h"
+#include "pres_script_kam.h"
 #include "pres_pub.h"
 #include "pres_shtable.h"
 #include "pres_sql.h"
@@ -34,10 +38,13 @@ static int w_pres_refresh_watchers5(struct sip_msg *msg, char *uri, char *ev,
 		char *type, char *furi, char *fname);
 static int fixup_refresh5(void **param, int param_no);
 static int w_pres_update_watchers(struct sip_msg *msg, char *uri, char *ev);
+static int w_pres_has_subscribers(struct sip_msg *msg, char *uri, char *ev);
 static int bind_presence(presence_api_t *api);
 
 static str db_url_p = STR_NULL;
 static str server_address_p = STR_NULL;
+static char *local_log_facility_p = NULL; /* "LOG_LOCAL3" */
+static int local_log_facility_i = -1;	  /* or its number */
 
 static cmd_export_t cmds[] = {
 	{"handle_publish", (cmd_function)w_handle_publish, 0, 0, 0, REQUEST_ROUTE},
@@ -53,6 +60,8 @@ static cmd_export_t cmds[] = {
 	{"pres_refresh_watchers", (cmd_function)w_pres_refresh_watchers5, 5,
 			fixup_refresh5, 0, ANY_ROUTE},
 	{"pres_update_watchers", (cmd_function)w_pres_update_watchers, 2,
+			fixup_spve_spve, fixup_free_spve_spve, ANY_ROUTE},
+	{"pres_has_subscribers", (cmd_function)w_pres_has_subscribers, 2,
 			fixup_spve_spve, fixup_free_spve_spve, ANY_ROUTE},
 	{"bind_presence", (cmd_function)bind_presence, 1, 0, 0, 0},
 	{0, 0, 0, 0, 0, 0}
@@ -80,23 +89,41 @@ static param_export_t params[] = {
 	{"force_active", INT_PARAM, &pres.cfg.force_active},
 	{"lock_set_size", INT_PARAM, &pres.cfg.lock_set_size},
 	{"totag_avpid", INT_PARAM, &pres.cfg.totag_avpid},
+	{"cseq_offset", INT_PARAM, &pres.cfg.cseq_offset},
+	{"waitn_time", INT_PARAM, &pres.cfg.waitn_time},
+	{"notifier_poll_rate", INT_PARAM, &pres.cfg.notifier_poll_rate},
+	{"notifier_processes", INT_PARAM, &pres.cfg.notifier_processes},
+	{"force_delete", INT_PARAM, &pres.cfg.force_delete},
+	{"startup_mode", INT_PARAM, &pres.cfg.startup_mode},
+	{"min_expires_action", INT_PARAM, &pres.cfg.min_expires_action},
+	{"send_fast_notify", INT_PARAM, &pres.cfg.send_fast_notify},
+	{"fetch_rows", INT_PARAM, &pres.cfg.fetch_rows},
+	{"db_table_lock_type", INT_PARAM, &pres.cfg.db_table_lock_type},
+	{"local_log_level", INT_PARAM, &pres.cfg.local_log_level},
+	/* a facility name ("LOG_LOCAL3", as Kamailio's example) or number */
+	{"local_log_facility", PARAM_STRING, &local_log_facility_p},
+	{"local_log_facility", INT_PARAM, &local_log_facility_i},
+	{"subs_remove_match", INT_PARAM, &pres.cfg.subs_remove_match},
+	{"xavp_cfg", PARAM_STR, &pres_xavp_cfg},
+	{"retrieve_order", INT_PARAM, &pres.cfg.retrieve_order},
+	{"retrieve_order_by", PARAM_STRING, &pres.cfg.retrieve_order_by},
+	{"sip_uri_match", INT_PARAM, &pres.cfg.sip_uri_match},
+	{"enable_dmq", INT_PARAM, &pres.cfg.enable_dmq},
+	{"pres_subs_mode", INT_PARAM, &pres.cfg.pres_subs_mode},
+	{"delete_same_subs", INT_PARAM, &pres.cfg.delete_same_subs},
+	{"timer_mode", INT_PARAM, &pres.cfg.timer_mode},
+	{"subs_respond_200", INT_PARAM, &pres.cfg.subs_respond_200},
 	{0, 0, 0}
 };
 
-static const char *rpc_refresh_doc[] = {
-	"Send NOTIFYs to the watchers of a presentity: <presentity_uri> <event>"
-	" <refresh_type> (0: authorization rules changed, other: published"
-	" state changed in the DB)", 0};
-static const char *rpc_cleanup_doc[] = {
-	"Remove expired publications and subscriptions now", 0};
-
-static void rpc_refresh_watchers(rpc_t *rpc, void *ctx);
-static void rpc_cleanup(rpc_t *rpc, void *ctx);
-
-static rpc_export_t rpc_cmds[] = {
-	{"presence.refreshWatchers", rpc_refresh_watchers, rpc_refresh_doc, 0},
-	{"presence.cleanup", rpc_cleanup, rpc_cleanup_doc, 0},
-	{0, 0, 0, 0}
+/* $subs(attr) and $notify_reply(pv) (pres_script_kam.c) */
+static pv_export_t pvs[] = {
+	{{"subs", sizeof("subs") - 1}, PVT_OTHER, pres_pv_get_subs, 0,
+			pres_pv_parse_subs_name, 0, 0, 0},
+	{{"notify_reply", sizeof("notify_reply") - 1}, PVT_OTHER,
+			pres_pv_get_notify_reply, 0, pres_pv_parse_notify_reply_name, 0,
+			0, 0},
+	{{0, 0}, 0, 0, 0, 0, 0, 0, 0}
 };
 
 struct module_exports exports = {
@@ -104,8 +131,8 @@ struct module_exports exports = {
 	DEFAULT_DLFLAGS, /* dlopen flags */
 	cmds,			 /* script functions */
 	params,			 /* parameters */
-	rpc_cmds,		 /* RPC commands */
-	0,				 /* pseudo-variables */
+	pres_rpc_cmds,	 /* RPC commands (pres_rpc_kam.c) */
+	pvs,			 /* pseudo-variables */
 	0,				 /* response handler */
 	mod_init,		 /* module init */
 	child_init,		 /* per-child init */
@@ -140,6 +167,82 @@ _Static_assert(sizeof(str) == sizeof(lp_str_t), "lp_str_t must be str");
 static void api_pkg_free(void *p)
 {
 	pkg_free(p);
+}
+
+/* Parameters that tune a mechanism ours does not have are accepted; a
+ * value that would change Kamailio's behaviour is reported once. */
+static void report_foreign_params(void)
+{
+	static const struct {
+		const char *name, *why;
+		int *val, def;
+	} p[] = {
+		{"waitn_time", "NOTIFYs are sent at once, never buffered",
+				&pres.cfg.waitn_time, 5},
+		{"notifier_poll_rate", "there are no notifier processes",
+				&pres.cfg.notifier_poll_rate, 10},
+		{"notifier_processes", "there are no notifier processes: in DB-only"
+				" mode the NOTIFY CSeq is taken in a DB transaction",
+				&pres.cfg.notifier_processes, 1},
+		{"startup_mode", "stored expiries are absolute times",
+				&pres.cfg.startup_mode, 1},
+		{"db_table_lock_type", "DB-only mode uses transactions, not table"
+				" locks", &pres.cfg.db_table_lock_type, 1},
+		{"lock_set_size", "one lock per hash bucket", &pres.cfg.lock_set_size, 4},
+		{"totag_avpid", "To tags come from to_tag_pref",
+				&pres.cfg.totag_avpid, 0},
+	};
+	size_t i;
+
+	for(i = 0; i < sizeof(p) / sizeof(p[0]); i++)
+		if(*p[i].val != p[i].def)
+			LM_NOTICE("parameter %s=%d is accepted and has no effect here: %s"
+					  " (doc/presence.md)\n", p[i].name, *p[i].val, p[i].why);
+}
+
+/* Checks of the parameters that have a meaning here; -1 (logged) stops
+ * start-up. */
+static int check_params(void)
+{
+	if(pres.cfg.enable_dmq) {
+		LM_ERR("enable_dmq=%d: DMQ replication is not implemented by this"
+			   " presence module; share one database between the nodes"
+			   " (subs_db_mode 3, publ_cache 0) instead\n", pres.cfg.enable_dmq);
+		return -1;
+	}
+	if(pres.cfg.min_expires_action != 1 && pres.cfg.min_expires_action != 2) {
+		LM_ERR("min_expires_action must be 1 (423) or 2 (raise to"
+			   " min_expires)\n");
+		return -1;
+	}
+	if(pres.cfg.timer_mode != 0 && pres.cfg.timer_mode != 1) {
+		LM_ERR("timer_mode must be 0 (main timer) or 1 (secondary timer)\n");
+		return -1;
+	}
+	if(pres.cfg.fetch_rows <= 0) {
+		LM_ERR("fetch_rows must be > 0\n");
+		return -1;
+	}
+	if(local_log_facility_p) {
+		local_log_facility_i = str2facility(local_log_facility_p);
+		if(local_log_facility_i == -1) {
+			LM_ERR("invalid local_log_facility '%s'\n", local_log_facility_p);
+			return -1;
+		}
+	}
+	pres_local_log_facility = local_log_facility_i;
+	if(pres_pub_order_init() < 0)
+		return -1;
+	report_foreign_params();
+	return 0;
+}
+
+/* timer_mode 1 (default): the secondary timer process; 0: the main one */
+static int add_timer(timer_function *f, int period)
+{
+	if(pres.cfg.timer_mode == 1)
+		return sr_wtimer_add(f, 0, period);
+	return register_timer(f, 0, period);
 }
 
 static void clean_timer(unsigned int ticks, void *param)
@@ -189,6 +292,8 @@ static int mod_init(void)
 		LM_ERR("min_expires must be >= 0 and <= max_expires (> 0)\n");
 		return -1;
 	}
+	if(check_params() < 0)
+		return -1;
 	if(pres.cfg.subs_db_mode < PRES_SUBS_DB_NONE
 			|| pres.cfg.subs_db_mode > PRES_SUBS_DB_ONLY) {
 		LM_ERR("subs_db_mode must be 0 (memory), 1 (write-through), 2"
@@ -213,12 +318,14 @@ static int mod_init(void)
 		LM_INFO("no db_url: library mode, only the API is served\n");
 		return 0;
 	}
-	if(init_db() < 0)
+	if(init_db() < 0 || pres_kam_script_init() < 0)
 		return -1;
-	if(pres.cfg.clean_period > 0)
-		register_timer(clean_timer, 0, pres.cfg.clean_period);
-	if(pres.cfg.db_update_period > 0)
-		register_timer(flush_timer, 0, pres.cfg.db_update_period);
+	if(pres.cfg.clean_period > 0
+			&& add_timer(clean_timer, pres.cfg.clean_period) < 0)
+		return -1;
+	if(pres.cfg.db_update_period > 0
+			&& add_timer(flush_timer, pres.cfg.db_update_period) < 0)
+		return -1;
 	return 0;
 }
 
@@ -276,40 +383,6 @@ static int w_handle_subscribe(struct sip_msg *msg, char *p1, char *p2)
 	return pres_kam_subscribe(msg, NULL, NULL);
 }
 
-static void rpc_refresh_watchers(rpc_t *rpc, void *ctx)
-{
-	str uri, event;
-	int type, n;
-
-	if(rpc->scan(ctx, "SSd", &uri, &event, &type) < 3) {
-		rpc->fault(ctx, 400, "usage: <presentity_uri> <event> <refresh_type>");
-		return;
-	}
-	if(!pres.cfg.db_url) {
-		rpc->fault(ctx, 500, "library mode (no db_url)");
-		return;
-	}
-	{
-		lp_str_t u = {uri.s, uri.len}, e = {event.s, event.len};
-		n = pres_refresh_watchers(&u, &e, type);
-	}
-	if(n < 0) {
-		rpc->fault(ctx, 404, "unknown event or bad presentity uri");
-		return;
-	}
-	rpc->rpl_printf(ctx, "notified %d", n);
-}
-
-static void rpc_cleanup(rpc_t *rpc, void *ctx)
-{
-	if(!pres.cfg.db_url) {
-		rpc->fault(ctx, 500, "library mode (no db_url)");
-		return;
-	}
-	pres_clean_expired();
-	rpc->rpl_printf(ctx, "OK");
-}
-
 /* handle_subscribe(watcher_uri): the watcher is watcher_uri, not From. */
 static int w_handle_subscribe1(struct sip_msg *msg, char *wuri, char *p2)
 {
@@ -331,24 +404,29 @@ static int w_handle_subscribe1(struct sip_msg *msg, char *wuri, char *p2)
  * pres_update_watchers(uri, event): refreshWatchers from the script (type 0:
  * authorization changed; 1 and 2: published state changed in the DB; the
  * pidf-manipulation file of type 2 is not read, the DB is). 1 / -1. */
-static int refresh(struct sip_msg *msg, char *uri, char *ev, int type)
+static int refresh_str(str *u, str *e, int type)
 {
-	str u, e;
-
 	if(!pres.cfg.db_url) {
 		LM_ERR("pres_refresh_watchers in library mode (no db_url)\n");
 		return -1;
 	}
+	if(pres_refresh_watchers(&(lp_str_t){u->s, u->len},
+			   &(lp_str_t){e->s, e->len}, type)
+			< 0)
+		return -1;
+	return 1;
+}
+
+static int refresh(struct sip_msg *msg, char *uri, char *ev, int type)
+{
+	str u, e;
+
 	if(fixup_get_svalue(msg, (gparam_t *)uri, &u) < 0
 			|| fixup_get_svalue(msg, (gparam_t *)ev, &e) < 0) {
 		LM_ERR("cannot evaluate uri or event\n");
 		return -1;
 	}
-	if(pres_refresh_watchers(&(lp_str_t){u.s, u.len}, &(lp_str_t){e.s, e.len},
-			   type)
-			< 0)
-		return -1;
-	return 1;
+	return refresh_str(&u, &e, type);
 }
 
 static int w_pres_refresh_watchers(struct sip_msg *msg, char *uri, char *ev, char *type)
@@ -378,6 +456,33 @@ static int w_pres_refresh_watchers5(struct sip_msg *msg, char *uri, char *ev,
 static int w_pres_update_watchers(struct sip_msg *msg, char *uri, char *ev)
 {
 	return refresh(msg, uri, ev, 0);
+}
+
+/* pres_has_subscribers(presentity_uri, event): 1 when the presentity has a
+ * live subscription to event, -1 when not (or on error). */
+static int has_subscribers(str *uri, str *ev)
+{
+	if(!pres.cfg.db_url) {
+		LM_ERR("pres_has_subscribers in library mode (no db_url)\n");
+		return -1;
+	}
+	return pres_has_subscribers(&(lp_str_t){uri->s, uri->len},
+				   &(lp_str_t){ev->s, ev->len})
+						   > 0
+				   ? 1
+				   : -1;
+}
+
+static int w_pres_has_subscribers(struct sip_msg *msg, char *uri, char *ev)
+{
+	str u, e;
+
+	if(fixup_get_svalue(msg, (gparam_t *)uri, &u) < 0
+			|| fixup_get_svalue(msg, (gparam_t *)ev, &e) < 0) {
+		LM_ERR("cannot evaluate presentity_uri or event\n");
+		return -1;
+	}
+	return has_subscribers(&u, &e);
 }
 
 /* pres_auth_status(watcher_uri, presentity_uri), for event presence */
@@ -637,5 +742,103 @@ static int bind_presence(presence_api_t *api)
 	api->handle_subscribe = api_handle_subscribe;
 	api->update_presentity = api_update_presentity;
 	api->pres_refresh_watchers = api_refresh_watchers;
+	return 0;
+}
+
+/* ---- KEMI: Kamailio 5.6's KSR.presence.* (same names and parameters) ---- */
+
+static int ki_handle_publish(sip_msg_t *msg)
+{
+	return pres_kam_publish(msg, NULL);
+}
+
+static int ki_handle_publish_uri(sip_msg_t *msg, str *sender_uri)
+{
+	return pres_kam_publish(msg, sender_uri);
+}
+
+static int ki_handle_subscribe(sip_msg_t *msg)
+{
+	return pres_kam_subscribe(msg, NULL, NULL);
+}
+
+static int ki_handle_subscribe_uri(sip_msg_t *msg, str *watcher_uri)
+{
+	lp_str_t u, d;
+
+	if(pres_split_uri(&(lp_str_t){watcher_uri->s, watcher_uri->len}, &u, &d)
+			< 0) {
+		LM_ERR("bad watcher_uri '%.*s'\n", watcher_uri->len, watcher_uri->s);
+		return -1;
+	}
+	return pres_kam_subscribe(msg, &(str){u.s, u.len}, &(str){d.s, d.len});
+}
+
+static int ki_pres_auth_status(sip_msg_t *msg, str *watcher_uri, str *pres_uri)
+{
+	return api_pres_auth_status(msg, lps(*watcher_uri), lps(*pres_uri));
+}
+
+static int ki_pres_has_subscribers(sip_msg_t *msg, str *pres_uri, str *event)
+{
+	return has_subscribers(pres_uri, event);
+}
+
+static int ki_pres_refresh_watchers(sip_msg_t *msg, str *pres_uri, str *event,
+		int type)
+{
+	return refresh_str(pres_uri, event, type);
+}
+
+static int ki_pres_refresh_watchers_file(sip_msg_t *msg, str *pres_uri,
+		str *event, int type, str *file_uri, str *filename)
+{
+	return refresh_str(pres_uri, event, type);
+}
+
+static int ki_pres_update_watchers(sip_msg_t *msg, str *pres_uri, str *event)
+{
+	return refresh_str(pres_uri, event, 0);
+}
+
+#define KI_NONE SR_KEMIP_NONE
+#define KI_STR SR_KEMIP_STR
+#define KI_INT SR_KEMIP_INT
+/* clang-format off */
+static sr_kemi_t pres_kemi_exports[] = {
+	{str_init("presence"), str_init("handle_publish"), SR_KEMIP_INT,
+		ki_handle_publish,
+		{KI_NONE, KI_NONE, KI_NONE, KI_NONE, KI_NONE, KI_NONE}},
+	{str_init("presence"), str_init("handle_publish_uri"), SR_KEMIP_INT,
+		ki_handle_publish_uri,
+		{KI_STR, KI_NONE, KI_NONE, KI_NONE, KI_NONE, KI_NONE}},
+	{str_init("presence"), str_init("handle_subscribe"), SR_KEMIP_INT,
+		ki_handle_subscribe,
+		{KI_NONE, KI_NONE, KI_NONE, KI_NONE, KI_NONE, KI_NONE}},
+	{str_init("presence"), str_init("handle_subscribe_uri"), SR_KEMIP_INT,
+		ki_handle_subscribe_uri,
+		{KI_STR, KI_NONE, KI_NONE, KI_NONE, KI_NONE, KI_NONE}},
+	{str_init("presence"), str_init("pres_auth_status"), SR_KEMIP_INT,
+		ki_pres_auth_status,
+		{KI_STR, KI_STR, KI_NONE, KI_NONE, KI_NONE, KI_NONE}},
+	{str_init("presence"), str_init("pres_has_subscribers"), SR_KEMIP_INT,
+		ki_pres_has_subscribers,
+		{KI_STR, KI_STR, KI_NONE, KI_NONE, KI_NONE, KI_NONE}},
+	{str_init("presence"), str_init("pres_refresh_watchers"), SR_KEMIP_INT,
+		ki_pres_refresh_watchers,
+		{KI_STR, KI_STR, KI_INT, KI_NONE, KI_NONE, KI_NONE}},
+	{str_init("presence"), str_init("pres_refresh_watchers_file"),
+		SR_KEMIP_INT, ki_pres_refresh_watchers_file,
+		{KI_STR, KI_STR, KI_INT, KI_STR, KI_STR, KI_NONE}},
+	{str_init("presence"), str_init("pres_update_watchers"), SR_KEMIP_INT,
+		ki_pres_update_watchers,
+		{KI_STR, KI_STR, KI_NONE, KI_NONE, KI_NONE, KI_NONE}},
+	{{0, 0}, {0, 0}, 0, NULL, {0, 0, 0, 0, 0, 0}}
+};
+/* clang-format on */
+
+int mod_register(char *path, int *dlflags, void *p1, void *p2)
+{
+	sr_kemi_modules_add(pres_kemi_exports);
 	return 0;
 }

@@ -165,6 +165,9 @@ static void setup(void)
 	lp_test_log_install();
 	memset(&pres, 0, sizeof(pres));
 	pres_cfg_defaults(&pres.cfg);
+	/* these tests predate subs_respond_200 (default 1: 200 OK); they check
+	 * the 202 of subs_respond_200 0, check_pres_params.c the default */
+	pres.cfg.subs_respond_200 = 0;
 	strcpy(db_path, "/tmp/check_presence_XXXXXX");
 	fd = mkstemp(db_path);
 	ck_assert_int_ge(fd, 0);
@@ -1276,7 +1279,6 @@ START_TEST(test_notify_reply)
 	ck_assert_int_eq(pres_subs_count(), 1);
 
 	pres.cfg.timeout_rm_subs = 0;
-	notify_answered(&c, 481);
 	notify_answered(&c, 408);
 	ck_assert_int_eq(pres_subs_count(), 1);
 	ck_assert_int_eq(db_int("SELECT count(*) FROM active_watchers"), 1);
@@ -1286,6 +1288,8 @@ START_TEST(test_notify_reply)
 		pres_reply_t rep;
 		ck_assert_int_eq(subscribe(&c, &rep), 202);
 	}
+	notify_answered(&c, 481);
+	ck_assert_int_eq(pres_subs_count(), 1);
 }
 END_TEST
 

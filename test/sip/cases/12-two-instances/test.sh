@@ -19,11 +19,15 @@ AL=sip:alice@127.0.0.1
 {
 	echo '<?xml version="1.0" encoding="ISO-8859-1"?><scenario name="wendy">'
 	watch_subscribe $AL sip:wendy@127.0.0.1 "sip:wendy@[local_ip]:[local_port]" 300 1 ""
+	echo '<recv response="200" optional="true" next="acc200_1"/>' # subs_respond_200
 	echo '<recv response="202"/>'
+	echo '<label id="acc200_1"/>'
 	for i in 1 2 3; do watch_notify_via_ok; done
 	echo "<nop><action><setdest host=\"127.0.0.1\" port=\"$PA\" protocol=\"udp\"/></action></nop>"
 	watch_subscribe $AL sip:wendy@127.0.0.1 "sip:wendy@[local_ip]:[local_port]" 0 2 "[peer_tag_param]"
+	echo '<recv response="200" optional="true" next="acc200_2"/>' # subs_respond_200
 	echo '<recv response="202"/>'
+	echo '<label id="acc200_2"/>'
 	watch_notify_via_ok
 	echo '<recv request="NOTIFY" timeout="1500" ontimeout="end"/>'
 	echo '<label id="end"/><pause milliseconds="1"/></scenario>'
@@ -64,7 +68,9 @@ assert_eq "1 2 3 4 " "$CSEQS" "NOTIFY CSeqs across both instances"
 {
 	echo '<?xml version="1.0" encoding="ISO-8859-1"?><scenario name="xena">'
 	watch_subscribe $AL sip:xena@127.0.0.1 "sip:xena@[local_ip]:[local_port]" 3 1 ""
+	echo '<recv response="200" optional="true" next="acc200_3"/>' # subs_respond_200
 	echo '<recv response="202"/>'
+	echo '<label id="acc200_3"/>'
 	watch_notify_via_ok
 	watch_notify_via_ok
 	echo '<recv request="NOTIFY" timeout="3000" ontimeout="end"/>'

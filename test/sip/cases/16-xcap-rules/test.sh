@@ -70,7 +70,9 @@ watcher() {
 		echo '<?xml version="1.0" encoding="ISO-8859-1"?>'
 		echo "<scenario name=\"$name\">"
 		watch_subscribe $AL "sip:$name@127.0.0.1" "sip:$name@[local_ip]:[local_port]" 300 1 ""
+		echo '<recv response="200" optional="true" next="acc200_1"/>' # subs_respond_200
 		echo '<recv response="202"/>'
+		echo '<label id="acc200_1"/>'
 		# unrolled (no <nop> between a 200 and the next recv: a NOTIFY
 		# arriving there would be "unexpected" to sipp)
 		for i in 1 2 3 4 5 6 7 8; do
@@ -147,7 +149,7 @@ assert_winfo() { # WATCHER STATUS EVENT
 # bob: allowed, sees everything.
 watcher bob
 wait_notifies bob 1
-assert_eq 202 "$(trace_msg "$(watch_trace bob)" received '^SIP/2.0' 1 | head -n1 | awk '{print $2}')" "reply to bob's SUBSCRIBE"
+assert_match "^(200|202)$" "$(trace_msg "$(watch_trace bob)" received '^SIP/2.0' 1 | head -n1 | awk '{print $2}')" "reply to bob's SUBSCRIBE"
 assert_match '^active;expires=' "$(sstate bob 1)" "bob's Subscription-State"
 B=$(nbody bob 1)
 if well_formed "$B"; then ok "bob's body is well-formed"; else fail "bob's body not well-formed: '$B'"; fi
@@ -169,9 +171,9 @@ wait_until 5 got_reply frank
 CODE=$(trace_msg "$(watch_trace frank)" received '^SIP/2.0' 1 | head -n1 | awk '{print $2}')
 # (regression: a new subscription without a rule was answered 403, taken
 # for an allowed watcher whose rule was removed)
-assert_eq 202 "$CODE" "reply to frank's SUBSCRIBE (no rule for him)"
+assert_match "^(200|202)$" "$CODE" "reply to frank's SUBSCRIBE (no rule for him)"
 FRANK_OK=0
-if [ "$CODE" = 202 ]; then
+if [[ "$CODE" =~ ^20[02]$ ]]; then
 	FRANK_OK=1
 	wait_notifies frank 1
 	assert_match '^pending;expires=' "$(sstate frank 1)" "frank's Subscription-State (no rule)"
@@ -186,12 +188,12 @@ FROM="<sip:zed@127.0.0.1>" sip_request SUBSCRIBE sip:olga@127.0.0.1 "Event: pres
 Accept: application/pidf+xml
 Expires: 300"
 # (regression: was answered 403, as frank was)
-assert_reply 202 "zed subscribes to olga, who has no pres-rules document"
+assert_reply "200|202" "zed subscribes to olga, who has no pres-rules document"
 
 # hal: sub-handling confirm -> pending, no body.
 watcher hal
 wait_notifies hal 1
-assert_eq 202 "$(trace_msg "$(watch_trace hal)" received '^SIP/2.0' 1 | head -n1 | awk '{print $2}')" "reply to hal's SUBSCRIBE (confirm)"
+assert_match "^(200|202)$" "$(trace_msg "$(watch_trace hal)" received '^SIP/2.0' 1 | head -n1 | awk '{print $2}')" "reply to hal's SUBSCRIBE (confirm)"
 assert_match '^pending;expires=' "$(sstate hal 1)" "hal's Subscription-State (confirm)"
 assert_eq "" "$(nbody hal 1 | tr -d '[:space:]')" "no body for pending hal"
 wait_sql "select status from watchers where watcher_username='hal'" 2 "hal's watchers row: pending"
@@ -211,7 +213,7 @@ assert_winfo hal pending subscribe
 # ida: polite-block -> looks accepted, sees one closed tuple, nothing else.
 watcher ida
 wait_notifies ida 1
-assert_eq 202 "$(trace_msg "$(watch_trace ida)" received '^SIP/2.0' 1 | head -n1 | awk '{print $2}')" "reply to ida's SUBSCRIBE (polite-block)"
+assert_match "^(200|202)$" "$(trace_msg "$(watch_trace ida)" received '^SIP/2.0' 1 | head -n1 | awk '{print $2}')" "reply to ida's SUBSCRIBE (polite-block)"
 assert_match '^active;expires=' "$(sstate ida 1)" "ida's Subscription-State (polite-block)"
 B=$(nbody ida 1)
 if well_formed "$B"; then ok "ida's body is well-formed"; else fail "ida's body not well-formed: '$B'"; fi

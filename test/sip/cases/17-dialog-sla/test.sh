@@ -42,7 +42,11 @@ subscriber() {
 					"Event: $event" "Accept: $accept" \
 					"Expires: $(echo "$st" | cut -d: -f2)" \
 					'Content-Length: [len]' '' ']]></send>'
-				echo "<recv response=\"$(echo "$st" | cut -d: -f3)\"/>"
+				code=$(echo "$st" | cut -d: -f3)
+				# subs_respond_200 (default 1, RFC 6665): 200 where 202 was
+				[ "$code" = 202 ] && echo "<recv response=\"200\" optional=\"true\" next=\"ok$cseq\"/>"
+				echo "<recv response=\"$code\"/>"
+				[ "$code" = 202 ] && echo "<label id=\"ok$cseq\"/>"
 				;;
 			notify) watch_notify_ok ;;
 			esac

@@ -108,7 +108,9 @@ watcher() {
 		echo '<?xml version="1.0" encoding="ISO-8859-1"?>'
 		echo "<scenario name=\"$name\">"
 		watch_subscribe $AL "sip:$name@127.0.0.1" "sip:$name@[local_ip]:[local_port]" 300 1 ""
+		echo '<recv response="200" optional="true" next="acc200_1"/>' # subs_respond_200
 		echo '<recv response="202"/>'
+		echo '<label id="acc200_1"/>'
 		for i in 1 2 3 4 5 6; do
 			echo '<recv request="NOTIFY"><action><ereg regexp="terminated" search_in="hdr" header="Subscription-State:" check_it="false" assign_to="term"/></action></recv>'
 			printf '%s\n' '<send next="end" test="term"><![CDATA[' 'SIP/2.0 200 OK' '[last_Via:]' \
@@ -137,7 +139,7 @@ assert_full_body() {
 # bob: allowed.
 watcher bob
 wait_notifies bob 1
-assert_eq 202 "$(first_code bob)" "reply to bob's SUBSCRIBE"
+assert_match "^(200|202)$" "$(first_code bob)" "reply to bob's SUBSCRIBE"
 assert_match '^active;expires=' "$(sstate bob 1)" "bob's Subscription-State"
 assert_full_body bob 1
 assert_num -ge 1 "$(http_count 200)" "alice's document fetched from the second xcap_server"
@@ -153,7 +155,7 @@ assert_sql "select count(*) from active_watchers where watcher_username='eve'" 0
 # frank: no rule -> pending, no body.
 watcher frank
 wait_notifies frank 1
-assert_eq 202 "$(first_code frank)" "reply to frank's SUBSCRIBE (no rule for him)"
+assert_match "^(200|202)$" "$(first_code frank)" "reply to frank's SUBSCRIBE (no rule for him)"
 assert_match '^pending;expires=' "$(sstate frank 1)" "frank's Subscription-State (no rule)"
 assert_eq "" "$(nbody frank 1 | tr -d '[:space:]')" "no body for pending frank"
 # authorization revalidates a cached document with a conditional GET
@@ -184,7 +186,7 @@ stop_http
 FROM="<sip:frank@127.0.0.1>" CALLID="gone-$RANDOM" sip_request SUBSCRIBE $AL "Event: presence
 Accept: application/pidf+xml
 Expires: 300"
-assert_reply 202 "frank subscribes again while no xcap_server answers"
+assert_reply "200|202" "frank subscribes again while no xcap_server answers"
 assert_log_contains "no server answered for the pres-rules of alice@127.0.0.1" "the failed fetch is logged"
 
 assert_alive

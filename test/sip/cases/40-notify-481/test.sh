@@ -10,7 +10,9 @@ scenario() { # NAME WATCHER
 	{
 		echo '<?xml version="1.0" encoding="ISO-8859-1"?><scenario name="'"$1"'">'
 		watch_subscribe $B "$2" "sip:w@[local_ip]:[local_port]" 300 1 ""
+		echo '<recv response="200" optional="true" next="acc200_1"/>' # subs_respond_200
 		echo '<recv response="202"/>'
+		echo '<label id="acc200_1"/>'
 		watch_notify_ok
 		printf '%s\n' '<recv request="NOTIFY"/>' '<send><![CDATA[' \
 			'SIP/2.0 481 Subscription does not exist' '[last_Via:]' '[last_From:]' \
