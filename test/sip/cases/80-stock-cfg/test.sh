@@ -10,17 +10,25 @@
 # t_release) and NOTIFY with our presence and presence_xml as with
 # Kamailio's: the watcher's NOTIFYs carry the published PIDF, then the closed
 # document after the un-PUBLISH; a refresh SUBSCRIBE in the dialog goes
-# through the stock WITHINDLG route.
+# through the stock WITHINDLG route. With ENGINE=mysql (the harness's
+# MariaDB) the stock cfg's own WITH_MYSQL is used instead of SQLite.
 . "$(dirname "$0")/../../lib.sh"
 STOCK=/etc/kamailio/kamailio.cfg
 [ -r "$STOCK" ] || { fail "no $STOCK (package kamailio)"; finish; }
 cp "$STOCK" stock.cfg
+# ENGINE=mysql: the stock cfg's own WITH_MYSQL (db_mysql; its
+# "#!trydef DBURL" keeps the MariaDB URL start_kamailio defines).
+if [ "$ENGINE" = mysql ]; then
+	DBLINES='#!define WITH_MYSQL'
+else
+	DBLINES='loadmodule "db_sqlite.so"'
+fi
 cat >wrapper.cfg <<CFG
 #!KAMAILIO
 #!define WITH_PRESENCE
 listen=LISTEN
 mpath=MPATH
-loadmodule "db_sqlite.so"
+$DBLINES
 import_file "$WORK/stock.cfg"
 log_stderror=yes
 children=2
