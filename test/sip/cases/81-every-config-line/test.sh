@@ -5,7 +5,7 @@
 # modules (IMPL=reference) and on ours. Kamailio keeps parsing after an
 # error, so one run finds every refused line: each is one FAIL line with the
 # config line and Kamailio's error message (the lines of presence pass on
-# ours once its parameters and functions are all there).
+# ours: all of them are accepted today).
 . "$(dirname "$0")/../../lib.sh"
 if is_reference; then
 	MP=$DEBIAN_MPATH
