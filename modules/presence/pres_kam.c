@@ -272,10 +272,10 @@ int pres_kam_subscribe(struct sip_msg *msg, const str *wuser, const str *wdomain
 				rep.code, rep.reason);
 	reply(msg, &rep);
 	pres_kam_subs_keep(notify ? notify->subs : NULL); /* for $subs */
-	/* send_fast_notify 0: the NOTIFY that would follow every SUBSCRIBE is
-	 * not sent (Kamailio's knob for phones that choke on it); watchers
-	 * hear of the next change */
-	if(notify && pres.cfg.send_fast_notify)
+	/* send_fast_notify 0: a NOTIFY without a body right after a SUBSCRIBE
+	 * is not sent (Kamailio's knob for phones that choke on an empty
+	 * message-summary NOTIFY); the watcher hears of the next change */
+	if(notify && (pres.cfg.send_fast_notify || notify->body.s))
 		pres_kam_send_notify(notify);
 	pres_notify_free(notify);
 	if(rr)
