@@ -60,6 +60,13 @@ clean:
 
 .PHONY: all setup lib modules layers abi unit fuzz dbtest sip check run bench clean
 
+# The SIP suite on SQLite against Kamailio 6.0 built from Debian 13's source
+# package (about ten minutes; not part of check): see the script.
+check-kamailio6:
+	bash scripts/check-kamailio6.sh
+
+.PHONY: check-kamailio6
+
 # ---------------------------------------------------------------- install
 # make install [PREFIX=/usr/local] [DESTDIR=/staging]: the modules into their
 # own directory (never Kamailio's module dir, so Kamailio's own presence

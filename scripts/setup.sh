@@ -58,23 +58,7 @@ install_pkgs() {
 default_src="$build/kamailio-5.6.3"
 src="${KAMAILIO_SRC:-$default_src}"
 
-# Clean room: the implementation files of Kamailio's own presence family
-# are never read or copied here, so the fetched tree keeps only their
-# headers and documentation (the interface facts); nothing we build needs
-# their .c files. Applied to the tree this script fetches, never to one
-# given with KAMAILIO_SRC.
-CLOSED_MODULES="presence presence_xml presence_dialoginfo presence_mwi
- presence_reginfo presence_profile presence_conference pua pua_rpc pua_bla
- pua_dialoginfo pua_reginfo pua_usrloc pua_xmpp pua_json rls xcap_server
- xcap_client"
-
-close_clean_room() {
-	local m
-	for m in $CLOSED_MODULES; do
-		[ -d "$1/src/modules/$m" ] && find "$1/src/modules/$m" -name '*.c' -delete
-	done
-	return 0
-}
+. "$top/scripts/clean-room.sh"
 
 fetch_kamailio() {
 	[ -f "$src/src/config.mak" ] && return 0

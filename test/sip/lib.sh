@@ -18,7 +18,8 @@ CASE_DIR=$(cd "$(dirname "$0")" && pwd)
 CASE=$(basename "$CASE_DIR")
 WORK=$SIP_DIR/out/$CASE
 IMPL=${IMPL:-ours}
-DEBIAN_MPATH=/usr/lib/x86_64-linux-gnu/kamailio/modules
+# KAMAILIO_MPATH: module dir of another Kamailio build (its tm, sl, ...)
+DEBIAN_MPATH=${KAMAILIO_MPATH:-/usr/lib/x86_64-linux-gnu/kamailio/modules}
 KAM_CFG=$REPO/scripts/kamailio-presence.cfg
 KAM_BIN=${KAMAILIO:-/usr/sbin/kamailio}
 WAIT_MAX=${WAIT_MAX:-10}          # seconds, bound of every readiness wait

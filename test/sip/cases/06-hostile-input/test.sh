@@ -42,9 +42,16 @@ SIP-If-Match: x' OR '1'='1; DROP TABLE presentity; --"
 Expires: 60
 SIP-If-Match: $LONG"
 fi
-probe PUBLISH "60 KB non-XML body" '4[0-9][0-9]' "Event: presence
+sip_request PUBLISH $H "Event: presence
 Expires: 60
 $PIDF" huge.txt
+# Kamailio 6's core drops a datagram this large before any module sees it
+# ("read message too large"): then no reply is right, and nothing is stored
+if [ -z "$REPLY_CODE" ] && grep -q 'read message too large' "$KAM_LOG"; then
+	ok "PUBLISH 60 KB non-XML body: dropped by Kamailio's core (no reply)"
+else
+	assert_reply '4[0-9][0-9]' "PUBLISH 60 KB non-XML body"
+fi
 probe PUBLISH "non-XML body" '4[0-9][0-9]' "Event: presence
 Expires: 60
 $PIDF" notxml.txt
