@@ -359,6 +359,11 @@ int pres_kam_send_notify(const pres_notify_t *n)
 			TMCB_LOCAL_COMPLETED, cbp ? notify_reply_cb : NULL, cbp);
 	if(sock.len)
 		uac_r.ssock = &sock;
+	PRES_LOCAL_LOG("NOTIFY %.*s via %.*s on behalf of %.*s for event %.*s :"
+				   " %.*s\n",
+			dlg.rem_uri.len, dlg.rem_uri.s, s->contact.len, s->contact.s,
+			s->pres_uri.len, s->pres_uri.s, s->event->name.len,
+			s->event->name.s, s->callid.len, s->callid.s);
 	old = pres_kam_subs_push(s); /* $subs in event_route[tm:local-request] */
 	rc = pres_tmb.t_request_within(&uac_r);
 	pres_kam_subs_pop(old);

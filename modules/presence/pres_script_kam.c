@@ -267,7 +267,7 @@ int pres_kam_script_init(void)
 /* On a timeout tm hands FAKED_REPLY: the route gets a 408 of our own. */
 static int fake_408(struct sip_msg *m, char *buf, int size)
 {
-	int n = snprintf(buf, size, "SIP/2.0 408 Request Timeout\r\n"
+	int n = snprintf(buf, size, "SIP/2.0 408 TIMEOUT\r\n"
 								"Content-Length: 0\r\n\r\n");
 
 	memset(m, 0, sizeof(*m));
