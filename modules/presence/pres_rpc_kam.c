@@ -122,9 +122,9 @@ static int list_one(const pres_pub_t *p, void *vctx)
 		return 1;
 	}
 	if(c->full
-			&& c->rpc->struct_add(th, "ddsSu", "received_time", (int)p->received,
+			&& c->rpc->struct_add(th, "ddsSd", "received_time", (int)p->received,
 					   "priority", p->priority, "ruid", "", "body", &body,
-					   "hashid", p->h.hash)
+					   "hashid", (int)p->h.hash)
 					   < 0) {
 		c->error = 1;
 		return 1;
