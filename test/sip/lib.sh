@@ -220,7 +220,7 @@ start_kamailio() {
 		-A "CTLSOCK=\"unix:$CTL\"" \
 		-A "SERVER_ADDRESS=\"sip:127.0.0.1:$PORT\"" \
 		-A "MPATH=\"$mpath\"" \
-		-A "CHILDREN=${CHILDREN:-2}" \
+		-A "CHILDREN=${CHILDREN:-2}" -A WITHOUT_SANITY \
 		"${ref[@]}" "${args[@]}" </dev/null >>"$KAM_LOG" 2>&1 &
 	KAM_PID=$!
 	echo "$KAM_PID" >"$WORK/kamailio.pid"

@@ -3,7 +3,7 @@
 # handle_publish's sender_uri (the Sender header in our config) gets neither,
 # but does get the next change published without a Sender.
 . "$(dirname "$0")/../../lib.sh"
-start_kamailio || finish
+start_kamailio -A WITH_TRUSTED_SENDER || finish
 B=sip:bob@127.0.0.1
 SPORT=$(free_udp_port)
 S=sip:bobsender@127.0.0.1:$SPORT # watcher URI = Contact, named by Sender

@@ -7,7 +7,7 @@
 # of the other's, and both are of a change published without Sender. A
 # dialog-info PUBLISH whose body is not XML gets 400.
 . "$(dirname "$0")/../../lib.sh"
-start_kamailio --param=presence_xml:disable_bla:0 || finish
+start_kamailio -A WITH_TRUSTED_SENDER --param=presence_xml:disable_bla:0 || finish
 L=sip:line1@127.0.0.1
 D1=sip:dev1@127.0.0.1
 D2=sip:dev2@127.0.0.1
