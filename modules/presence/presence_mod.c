@@ -784,16 +784,18 @@ static int ki_pres_has_subscribers(sip_msg_t *msg, str *pres_uri, str *event)
 	return has_subscribers(pres_uri, event);
 }
 
+/* As Kamailio's KEMI functions: 0 when the refresh was done, -1 if not
+ * (the script function answers 1 / -1). */
 static int ki_pres_refresh_watchers(sip_msg_t *msg, str *pres_uri, str *event,
 		int type)
 {
-	return refresh_str(pres_uri, event, type);
+	return refresh_str(pres_uri, event, type) > 0 ? 0 : -1;
 }
 
 static int ki_pres_refresh_watchers_file(sip_msg_t *msg, str *pres_uri,
 		str *event, int type, str *file_uri, str *filename)
 {
-	return refresh_str(pres_uri, event, type);
+	return refresh_str(pres_uri, event, type) > 0 ? 0 : -1;
 }
 
 static int ki_pres_update_watchers(sip_msg_t *msg, str *pres_uri, str *event)

@@ -379,3 +379,54 @@ static int w_pres_check_activities(struct sip_msg *msg, char *uri, char *act)
 {
 	return check(msg, uri, act, pxml_check_activities, -2);
 }
+
+/* ---- KEMI: Kamailio 5.6's KSR.presence_xml.* (same names, parameters and
+ * return codes as the script functions) ---- */
+#include "core/kemi.h"
+
+static int ki_check(str *uri, str *val,
+		int (*fn)(const lp_str_t *, const lp_str_t *), int none)
+{
+	lp_str_t u = {uri->s, uri->len}, v = {val->s, val->len}, doc;
+	int rc = pxml_presentity_doc(&u, &doc);
+
+	if(rc < 0) {
+		LM_ERR("cannot read the presence of %.*s\n", uri->len, uri->s);
+		return -1;
+	}
+	if(rc == 0)
+		return none;
+	rc = fn(&doc, &v);
+	pxml_free_body(doc.s);
+	return rc;
+}
+
+static int ki_pres_check_basic(sip_msg_t *msg, str *uri, str *status)
+{
+	return ki_check(uri, status, pxml_check_basic, -1);
+}
+
+static int ki_pres_check_activities(sip_msg_t *msg, str *uri, str *activity)
+{
+	return ki_check(uri, activity, pxml_check_activities, -2);
+}
+
+/* clang-format off */
+static sr_kemi_t pxml_kemi_exports[] = {
+	{str_init("presence_xml"), str_init("pres_check_basic"), SR_KEMIP_INT,
+		ki_pres_check_basic,
+		{SR_KEMIP_STR, SR_KEMIP_STR, SR_KEMIP_NONE,
+			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE}},
+	{str_init("presence_xml"), str_init("pres_check_activities"), SR_KEMIP_INT,
+		ki_pres_check_activities,
+		{SR_KEMIP_STR, SR_KEMIP_STR, SR_KEMIP_NONE,
+			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE}},
+	{{0, 0}, {0, 0}, 0, NULL, {0, 0, 0, 0, 0, 0}}
+};
+/* clang-format on */
+
+int mod_register(char *path, int *dlflags, void *p1, void *p2)
+{
+	sr_kemi_modules_add(pxml_kemi_exports);
+	return 0;
+}

@@ -227,3 +227,27 @@ static int bind_libxml_api(libxml_api_t *api)
 	}
 	return 0;
 }
+
+/* ---- KEMI: Kamailio 5.6's KSR.pua.pua_update_contact() ---- */
+#include "core/kemi.h"
+
+static int ki_pua_update_contact(sip_msg_t *msg)
+{
+	return pua_kam_update_contact(msg);
+}
+
+/* clang-format off */
+static sr_kemi_t pua_kemi_exports[] = {
+	{str_init("pua"), str_init("pua_update_contact"), SR_KEMIP_INT,
+		ki_pua_update_contact,
+		{SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
+			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE}},
+	{{0, 0}, {0, 0}, 0, NULL, {0, 0, 0, 0, 0, 0}}
+};
+/* clang-format on */
+
+int mod_register(char *path, int *dlflags, void *p1, void *p2)
+{
+	sr_kemi_modules_add(pua_kemi_exports);
+	return 0;
+}
