@@ -1628,6 +1628,7 @@ END_TEST
  * frees with str_free and whose text with free_body) ---- */
 
 static int agg_calls, agg_last_n, free_body_calls, str_free_calls;
+static int agg_last_off;
 static int aux_calls, aux_free_calls, subs_handl_result;
 
 static lp_str_t *agg_join(lp_str_t *user, lp_str_t *domain, lp_str_t **bodies,
@@ -1638,6 +1639,7 @@ static lp_str_t *agg_join(lp_str_t *user, lp_str_t *domain, lp_str_t **bodies,
 
 	agg_calls++;
 	agg_last_n = n;
+	agg_last_off = off_index;
 	ck_assert_ptr_nonnull(r);
 	r->s = malloc(256 * (n + 1));
 	ck_assert_ptr_nonnull(r->s);
@@ -1722,6 +1724,42 @@ static int publish_dialog(const char *user, const char *body, const char *etag)
 		pub_if_match(&r, etag);
 	return publish(&r, &rep);
 }
+
+/* An un-PUBLISH: agg_nbody gets the removed body as body_array[n - 1] with
+ * off_index n - 1 (Kamailio's contract, event_list.h), so presence_xml can
+ * send it closed; other NOTIFYs get off_index -1. */
+START_TEST(test_api_agg_off_index)
+{
+	pres_publish_req_t r;
+	pres_reply_t rep;
+	char etag[128];
+	sub_t w;
+	const cap_t *c;
+
+	register_dialog(0);
+	pub_init(&r, "line1", 600, "<d1/>");
+	r.event = LP_STR("dialog");
+	r.content_type = LP_STR("application/dialog-info+xml");
+	ck_assert_int_eq(publish(&r, &rep), 200);
+	hdr_val(&rep, "SIP-ETag", etag, sizeof(etag));
+	ck_assert_int_eq(publish_dialog("line1", "<d2/>", NULL), 200);
+	sub_init(&w, "boss", "line1", 600);
+	w.r.event = LP_STR("dialog");
+	ck_assert_int_eq(subscribe(&w, &rep), 202);
+	ck_assert_int_eq(agg_last_off, -1);
+	pub_init(&r, "line1", 0, NULL);
+	r.event = LP_STR("dialog");
+	pub_if_match(&r, etag);
+	ck_assert_int_eq(publish(&r, &rep), 200);
+	ck_assert_int_eq(agg_last_n, 2);
+	ck_assert_int_eq(agg_last_off, 1);
+	c = cap_for(w.callid);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_str_eq(c->body, "<agg user='line1'><d2/><d1/></agg>");
+	ck_assert_int_eq(free_body_calls, agg_calls);
+	ck_assert_int_eq(str_free_calls, agg_calls);
+}
+END_TEST
 
 START_TEST(test_api_event_without_auth)
 {
@@ -2075,6 +2113,7 @@ Suite *presence_suite(void)
 
 	tcase_add_checked_fixture(api, setup, teardown);
 	tcase_add_test(api, test_api_event_without_auth);
+	tcase_add_test(api, test_api_agg_off_index);
 	tcase_add_test(api, test_api_aux_body_per_watcher);
 	tcase_add_test(api, test_api_auth_status);
 	tcase_add_test(api, test_api_presentity_doc);
