@@ -15,6 +15,17 @@ sip_request SUBSCRIBE $A "Event: xcap-diff
 Accept: application/xcap-diff+xml
 Expires: 60"
 assert_reply '20[02]' "SUBSCRIBE Event: xcap-diff, registered by default"
+cat >diff.xml <<XML
+<?xml version="1.0" encoding="UTF-8"?>
+<xcap-diff xmlns="urn:ietf:params:xml:ns:xcap-diff" xcap-root="http://xcap.example.com/root/">
+  <document new-etag="e2" sel="pres-rules/users/sip:alice@127.0.0.1/index" previous-etag="e1"/>
+</xcap-diff>
+XML
+sip_request PUBLISH $A "Event: xcap-diff
+Expires: 60
+Content-Type: application/xcap-diff+xml" diff.xml
+assert_reply 200 "PUBLISH Event: xcap-diff"
+wait_sql "select count(*) from presentity where username='alice' and event='xcap-diff'" 1 "the xcap-diff publication stored"
 sip_request SUBSCRIBE $A "Event: foo
 Expires: 60"
 assert_reply 489 "SUBSCRIBE Event: foo"
