@@ -520,7 +520,7 @@ int pres_pub_load_all(void)
 		return 0;
 	if(!db)
 		return -1;
-	if(lp_db_exec(db, pres_sql.pub_load, v, 1, load_row, &count) < 0)
+	if(pres_db_load_paged(db, pres_sql.pub_load, v, 1, load_row, &count) < 0)
 		return -1;
 	LP_INFO("loaded %d publications", count);
 	return count;

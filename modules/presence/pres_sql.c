@@ -66,7 +66,8 @@ int pres_sql_init(void)
 						" AND event=? AND etag=?", pt);
 	q->pub_by_etag = fmt("SELECT " PRES_PUB_COLS " FROM %s WHERE username=?"
 						 " AND domain=? AND event=? AND etag=?", pt);
-	q->pub_load = fmt("SELECT " PRES_PUB_COLS " FROM %s WHERE expires>?", pt);
+	q->pub_load = fmt("SELECT " PRES_PUB_COLS ", id FROM %s WHERE expires>?"
+					  " AND id>? ORDER BY id LIMIT ?", pt);
 	q->pub_of_uri = pub_of_uri_sql(pt);
 	q->pub_expired_keys = fmt("SELECT DISTINCT username, domain, event FROM %s"
 							  " WHERE expires<=?", pt);
@@ -84,7 +85,8 @@ int pres_sql_init(void)
 						 " updated=excluded.updated", at);
 	q->subs_delete = fmt("DELETE FROM %s WHERE callid=? AND to_tag=?"
 						 " AND from_tag=?", at);
-	q->subs_load = fmt("SELECT " PRES_SUBS_COLS " FROM %s WHERE expires>?", at);
+	q->subs_load = fmt("SELECT " PRES_SUBS_COLS ", id FROM %s WHERE expires>?"
+					   " AND id>? ORDER BY id LIMIT ?", at);
 	q->subs_delete_expired = fmt("DELETE FROM %s WHERE expires<=?", at);
 	q->subs_by_dialog = fmt("SELECT " PRES_SUBS_COLS " FROM %s WHERE callid=?"
 							" AND to_tag=? AND from_tag=? FOR UPDATE", at);
@@ -118,4 +120,46 @@ int pres_sql_init(void)
 		return -1;
 	}
 	return 0;
+}
+
+/* ---- fetch_rows: the start-up loads read the tables a page at a time ---- */
+
+typedef struct page {
+	lp_db_row_cb cb;
+	void *ctx;
+	long long last_id;
+	int rows, stop;
+} page_t;
+
+static int page_row(void *vctx, const lp_db_val_t *c, int n)
+{
+	page_t *p = vctx;
+
+	p->rows++;
+	if(n > 0 && c[n - 1].type == LP_DB_INT)
+		p->last_id = c[n - 1].v.i;
+	if(p->cb(p->ctx, c, n - 1)) { /* the id column stays ours */
+		p->stop = 1;
+		return 1;
+	}
+	return 0;
+}
+
+int pres_db_load_paged(lp_db_t *db, const char *sql, const lp_db_val_t *v,
+		int n, lp_db_row_cb cb, void *ctx)
+{
+	lp_db_val_t pv[8];
+	page_t p = {cb, ctx, 0, 0, 0};
+
+	if(n + 2 > (int)(sizeof(pv) / sizeof(pv[0])))
+		return -1;
+	memcpy(pv, v, n * sizeof(*v));
+	do {
+		p.rows = 0;
+		pv[n] = LP_DB_VINT(p.last_id);
+		pv[n + 1] = LP_DB_VINT(pres.cfg.fetch_rows > 0 ? pres.cfg.fetch_rows : 500);
+		if(lp_db_exec(db, sql, pv, n + 2, page_row, &p) < 0)
+			return -1;
+	} while(!p.stop && p.rows > 0 && p.rows >= pres.cfg.fetch_rows);
+	return p.stop ? -1 : 0;
 }

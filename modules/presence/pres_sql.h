@@ -4,6 +4,8 @@
 #ifndef PRES_SQL_H
 #define PRES_SQL_H
 
+#include "lp_db.h"
+
 typedef struct pres_sql {
 	char *pub_insert, *pub_update, *pub_delete, *pub_by_etag, *pub_load,
 			*pub_of_uri, *pub_expired, *pub_delete_expired;
@@ -16,6 +18,13 @@ typedef struct pres_sql {
 } pres_sql_t;
 
 extern pres_sql_t pres_sql;
+
+/* Run a start-up load (pub_load, subs_load: their last column is the row
+ * id, the last two parameters "id > ?" and "LIMIT ?") fetch_rows rows at a
+ * time; cb sees each row without the id. 0, or -1 on a DB error or when cb
+ * stopped. */
+int pres_db_load_paged(lp_db_t *db, const char *sql, const lp_db_val_t *v,
+		int n, lp_db_row_cb cb, void *ctx);
 
 #define PRES_PUB_COLS \
 	"username, domain, event, etag, expires, received_time, body, sender," \

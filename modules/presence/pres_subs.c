@@ -518,7 +518,7 @@ int pres_subs_load_all(void)
 			|| pres.cfg.subs_db_mode == PRES_SUBS_DB_ONLY)
 		return 0;
 	db = pres_db();
-	if(!db || lp_db_exec(db, pres_sql.subs_load, v, 1, load_row, &count) < 0)
+	if(!db || pres_db_load_paged(db, pres_sql.subs_load, v, 1, load_row, &count) < 0)
 		return -1;
 	mark_all_clean();
 	LP_INFO("loaded %d subscriptions", count);

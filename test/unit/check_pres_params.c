@@ -533,6 +533,41 @@ START_TEST(test_has_subscribers)
 }
 END_TEST
 
+/* ---- fetch_rows: the start-up load reads the tables page by page ---- */
+
+static int count_pub(const pres_pub_t *p, void *ctx)
+{
+	(*(int *)ctx)++;
+	return 0;
+}
+
+START_TEST(test_fetch_rows)
+{
+	const char *users[] = {"u1", "u2", "u3", "u4", "u5"};
+	sub_t s;
+	int i, n = 0;
+
+	for(i = 0; i < 5; i++)
+		ck_assert_int_eq(publish(users[i], "doc", 600, 0, NULL), 200);
+	for(i = 0; i < 3; i++) {
+		sub_init(&s, users[i], "u5", "presence", 600);
+		ck_assert_int_eq(subscribe(&s), 200);
+	}
+	ck_assert_int_eq(pres_subs_flush(), 3);
+	/* a restart: empty tables, loaded 2 rows at a time */
+	lp_htable_destroy(pres.pubs, pres_pub_free_entry);
+	lp_htable_destroy(pres.subs, pres_subs_free_entry);
+	pres.pubs = lp_htable_new(4);
+	pres.subs = lp_htable_new(4);
+	pres.cfg.fetch_rows = 2;
+	ck_assert_int_eq(pres_load_db(), 0);
+	pres_pub_foreach(NULL, NULL, count_pub, &n);
+	ck_assert_int_eq(n, 5);
+	ck_assert_int_eq(pres_subs_count(), 3);
+	ck_assert_int_eq(has_subs("sip:u5@" DOM), 3);
+}
+END_TEST
+
 Suite *pres_params_suite(void)
 {
 	Suite *su = suite_create("pres_params");
@@ -550,6 +585,7 @@ Suite *pres_params_suite(void)
 	tcase_add_test(tc, test_sip_uri_match_sender);
 	tcase_add_test(tc, test_notify_reply_codes);
 	tcase_add_test(tc, test_has_subscribers);
+	tcase_add_test(tc, test_fetch_rows);
 	suite_add_tcase(su, tc);
 	return su;
 }
