@@ -252,7 +252,9 @@ int pb2b_kam_send(const pb2b_send_t *s)
 			subscribe_reply_cb, cbp);
 	rc = pb2b_tmb.t_request_within(&uac_r);
 	free_rr(&dlg.route_set);
-	if(rc < 0) {
+	/* < 0: not sent; 0: dropped by event_route[tm:local-request]: either
+	 * way tm did not take the callback, nor its parameter */
+	if(rc <= 0) {
 		shm_free(cbp);
 		rc = -1;
 	}
