@@ -141,7 +141,7 @@ int pres_kam_publish(struct sip_msg *msg, str *sender)
 		return bad_request(msg, "bad Request-URI");
 	req.user = uri_part(&msg->parsed_uri.user, ruri_user_buf, sizeof(ruri_user_buf));
 	req.domain = uri_part(&msg->parsed_uri.host, ruri_host_buf, sizeof(ruri_host_buf));
-	req.priority = pres_kam_priority();
+	req.priority = pres_kam_priority(msg);
 	if(msg->event) {
 		req.has_event = 1;
 		req.event = lps(msg->event->body);

@@ -8,7 +8,9 @@
  * the one whose NOTIFY tm is building (tm:local-request runs inside
  * t_request_within, so a borrowed pointer is enough), or the one whose
  * NOTIFY was answered (presence:notify-reply). */
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/dprint.h"
 #include "core/fmsg.h"
@@ -226,34 +228,57 @@ int pres_pv_get_notify_reply(struct sip_msg *msg, pv_param_t *param,
 
 /* ---- xavp_cfg ---- */
 
-int pres_kam_priority(void)
-{
-	sr_xavp_t *x;
+/* $xavp(<xavp_cfg>=>priority) and =>delete_subscription, read through the
+ * pv API (sr_xval_t's integer member differs between Kamailio versions). */
+static pv_spec_t xavp_priority, xavp_delete;
 
-	if(pres_xavp_cfg.len <= 0)
-		return 0;
-	x = xavp_get_child_with_ival(&pres_xavp_cfg, &(str)str_init("priority"));
-	if(x)
-		return (int)x->val.v.i;
-	return (int)(time(NULL) - PRES_PRIORITY_EPOCH);
+static int xavp_spec(pv_spec_t *sp, const char *attr)
+{
+	static char buf[2][160];
+	static int k;
+	str s;
+
+	if(k >= 2)
+		return -1;
+	s.s = buf[k++];
+	s.len = snprintf(s.s, sizeof(buf[0]), "$xavp(%.*s=>%s)", pres_xavp_cfg.len,
+			pres_xavp_cfg.s, attr);
+	if(s.len <= 0 || s.len >= (int)sizeof(buf[0]) || !pv_parse_spec(&s, sp)) {
+		LM_ERR("invalid xavp_cfg '%.*s'\n", pres_xavp_cfg.len, pres_xavp_cfg.s);
+		return -1;
+	}
+	return 0;
 }
 
-/* $xavp(<xavp_cfg>=>delete_subscription) == 1 */
-static int delete_requested(void)
+/* The integer value of the attribute, or `none`. */
+static long xavp_int(struct sip_msg *msg, pv_spec_t *sp, long none)
 {
-	sr_xavp_t *x;
+	pv_value_t v;
 
+	if(pres_xavp_cfg.len <= 0 || !msg)
+		return none;
+	memset(&v, 0, sizeof(v));
+	if(pv_get_spec_value(msg, sp, &v) != 0 || !(v.flags & PV_VAL_INT))
+		return none;
+	return (long)v.ri;
+}
+
+int pres_kam_priority(struct sip_msg *msg)
+{
 	if(pres_xavp_cfg.len <= 0)
 		return 0;
-	x = xavp_get_child_with_ival(&pres_xavp_cfg,
-			&(str)str_init("delete_subscription"));
-	return x && x->val.v.i == 1;
+	return (int)xavp_int(msg, &xavp_priority,
+			(long)(time(NULL) - PRES_PRIORITY_EPOCH));
 }
 
 /* ---- event_route[presence:notify-reply] ---- */
 
 int pres_kam_script_init(void)
 {
+	if(pres_xavp_cfg.len > 0
+			&& (xavp_spec(&xavp_priority, "priority") < 0
+					|| xavp_spec(&xavp_delete, "delete_subscription") < 0))
+		return -1;
 	evrt_notify_reply = route_lookup(&event_rt, "presence:notify-reply");
 	if(evrt_notify_reply >= 0 && event_rt.rlist[evrt_notify_reply] == NULL)
 		evrt_notify_reply = -1;
@@ -304,7 +329,7 @@ int pres_kam_notify_reply_route(const subs_t *s, struct sip_msg *rpl)
 	set_route_type(backup);
 	cur_reply = NULL;
 	pres_kam_subs_pop(old);
-	del = delete_requested();
+	del = xavp_int(fmsg, &xavp_delete, 0) == 1;
 	if(pres_xavp_cfg.len > 0)
 		xavp_rm_by_name(&pres_xavp_cfg, 1, NULL);
 	if(faked)

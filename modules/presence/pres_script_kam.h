@@ -28,7 +28,7 @@ int pres_pv_get_notify_reply(struct sip_msg *msg, pv_param_t *param,
 /* The priority a PUBLISH stores: $xavp(<xavp_cfg>=>priority), or
  * Kamailio's time based one when xavp_cfg is set without it; 0 when
  * xavp_cfg is not set. */
-int pres_kam_priority(void);
+int pres_kam_priority(struct sip_msg *msg);
 
 /* mod_init: finds event_route[presence:notify-reply]. 0 / -1. */
 int pres_kam_script_init(void);
