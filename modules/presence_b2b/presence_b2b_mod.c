@@ -30,17 +30,17 @@ static cmd_export_t cmds[] = {
 };
 
 static param_export_t params[] = {
-	{"default_expiration", INT_PARAM, &pb2b.cfg.default_expiration},
-	{"on_error_retry_time", INT_PARAM, &pb2b.cfg.on_error_retry_time},
+	{"default_expiration", PARAM_INT, &pb2b.cfg.default_expiration},
+	{"on_error_retry_time", PARAM_INT, &pb2b.cfg.on_error_retry_time},
 	{"presence_route", PARAM_STRING, &pb2b.cfg.presence_route},
 	{"additional_presence_headers", PARAM_STRING, &pb2b.cfg.additional_headers},
-	{"wait_for_term_notify", INT_PARAM, &pb2b.cfg.wait_for_term_notify},
-	{"resubscribe_delta", INT_PARAM, &pb2b.cfg.resubscribe_delta},
-	{"min_resubscribe_time", INT_PARAM, &pb2b.cfg.min_resubscribe_time},
-	{"handle_presence_subscriptions", INT_PARAM, &pb2b.cfg.handle_presence},
+	{"wait_for_term_notify", PARAM_INT, &pb2b.cfg.wait_for_term_notify},
+	{"resubscribe_delta", PARAM_INT, &pb2b.cfg.resubscribe_delta},
+	{"min_resubscribe_time", PARAM_INT, &pb2b.cfg.min_resubscribe_time},
+	{"handle_presence_subscriptions", PARAM_INT, &pb2b.cfg.handle_presence},
 	{"presence_outbound_proxy", PARAM_STRING, &pb2b.cfg.outbound_proxy},
-	{"max_subscribe_delay", INT_PARAM, &pb2b.cfg.max_subscribe_delay},
-	{"htable_size", INT_PARAM, &pb2b.cfg.htable_power},
+	{"max_subscribe_delay", PARAM_INT, &pb2b.cfg.max_subscribe_delay},
+	{"htable_size", PARAM_INT, &pb2b.cfg.htable_power},
 	{"contact", PARAM_STRING, &pb2b.cfg.contact},
 	{"default_subscriber", PARAM_STRING, &pb2b.cfg.default_subscriber},
 	{0, 0, 0}

@@ -201,8 +201,11 @@ int pua_kam_send(const pua_req_t *req)
 		return -1;
 	}
 	rc = req->kind == PUA_PUBL ? send_publish(req, cbp) : send_subscribe(req, cbp);
-	if(rc < 0) {
-		shm_free(cbp); /* tm did not take it */
+	/* < 0: not sent; 0: dropped by event_route[tm:local-request]. Either
+	 * way tm took neither the callback nor its parameter, and no reply will
+	 * come: the caller treats the request as failed (as a 408). */
+	if(rc <= 0) {
+		shm_free(cbp);
 		return -1;
 	}
 	return 0;

@@ -40,19 +40,19 @@ static cmd_export_t cmds[] = {
 };
 
 static param_export_t params[] = {
-	{"hash_size", INT_PARAM, &pua.cfg.hash_size},
+	{"hash_size", PARAM_INT, &pua.cfg.hash_size},
 	{"db_url", PARAM_STR, &db_url_p},
 	{"db_table", PARAM_STRING, &pua.cfg.db_table},
-	{"min_expires", INT_PARAM, &pua.cfg.min_expires},
-	{"default_expires", INT_PARAM, &pua.cfg.default_expires},
-	{"update_period", INT_PARAM, &pua.cfg.update_period},
+	{"min_expires", PARAM_INT, &pua.cfg.min_expires},
+	{"default_expires", PARAM_INT, &pua.cfg.default_expires},
+	{"update_period", PARAM_INT, &pua.cfg.update_period},
 	{"outbound_proxy", PARAM_STR, &outbound_proxy_p},
-	{"dlginfo_increase_version", INT_PARAM, &pua.cfg.dlginfo_increase_version},
-	{"reginfo_increase_version", INT_PARAM, &pua.cfg.reginfo_increase_version},
-	{"db_mode", INT_PARAM, &pua.cfg.db_mode},
-	{"db_table_lock_write", INT_PARAM, &pua.cfg.db_table_lock_write},
-	{"check_remote_contact", INT_PARAM, &pua.cfg.check_remote_contact},
-	{"fetch_rows", INT_PARAM, &pua.cfg.fetch_rows},
+	{"dlginfo_increase_version", PARAM_INT, &pua.cfg.dlginfo_increase_version},
+	{"reginfo_increase_version", PARAM_INT, &pua.cfg.reginfo_increase_version},
+	{"db_mode", PARAM_INT, &pua.cfg.db_mode},
+	{"db_table_lock_write", PARAM_INT, &pua.cfg.db_table_lock_write},
+	{"check_remote_contact", PARAM_INT, &pua.cfg.check_remote_contact},
+	{"fetch_rows", PARAM_INT, &pua.cfg.fetch_rows},
 	{0, 0, 0}
 };
 
