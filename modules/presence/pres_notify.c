@@ -263,12 +263,18 @@ static void notify_expired(subs_t *copy)
 	send_one(pres_notify_make(copy, &body));
 }
 
-static void pub_expired(const lp_str_t *user, const lp_str_t *domain, const lp_str_t *event)
+/* As after an un-PUBLISH, the expired body goes to agg_nbody as its
+ * off_index entry: presence_xml then tells the watchers that the expired
+ * tuples are closed, instead of a NOTIFY without a body that leaves a
+ * desk phone's lamp as it was (Kamailio sends no body here). */
+static void pub_expired(const lp_str_t *user, const lp_str_t *domain,
+		const lp_str_t *event, const lp_str_t *body)
 {
 	pres_ev_t *ev = pres_event_by_hdr(event);
 
 	if(ev)
-		pres_notify_watchers(user, domain, ev, NULL);
+		pres_notify_watchers_off(
+				user, domain, ev, NULL, body && body->s ? body : NULL);
 }
 
 void pres_clean_expired(void)

@@ -417,8 +417,7 @@ static int same_key(const pres_pub_t *a, const pres_pub_t *b)
 /* Hand each distinct (user, domain, event) of the list to cb once, and free
  * the records. Records of one presentity share a bucket, so the list is
  * that of one bucket and short. */
-static void report_expired(lp_hentry_t *gone,
-		void (*cb)(const lp_str_t *user, const lp_str_t *domain, const lp_str_t *event))
+static void report_expired(lp_hentry_t *gone, pres_pub_gone_cb_t cb)
 {
 	lp_hentry_t *e, *f, *next;
 
@@ -428,13 +427,16 @@ static void report_expired(lp_hentry_t *gone,
 		for(f = next; f && !same_key(p, (pres_pub_t *)f); f = f->next)
 			;
 		if(cb && !f) /* the last record of its key reports it */
-			cb(&p->user, &p->domain, &p->event);
+			cb(&p->user, &p->domain, &p->event, &p->body);
 		lp_free(p);
 	}
 }
 
+/* Rows of expired publications: user, domain, event, body quads (malloc'd
+ * strings), sorted by key, the newest of a key last. */
+#define KEY_COLS 4
 typedef struct key_list {
-	lp_str_t *keys; /* user, domain, event triples, malloc'd strings */
+	lp_str_t *keys;
 	int n, cap;
 } key_list_t;
 
@@ -444,25 +446,39 @@ static int key_row(void *ctx, const lp_db_val_t *c, int n)
 	lp_str_t *nk;
 	int i;
 
-	if(n < 3)
+	if(n < KEY_COLS)
 		return 0;
-	if(l->n + 3 > l->cap) {
-		l->cap = l->cap ? l->cap * 2 : 48;
+	if(l->n + KEY_COLS > l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 16 * KEY_COLS;
 		nk = realloc(l->keys, l->cap * sizeof(*nk));
 		if(!nk)
 			return 1;
 		l->keys = nk;
 	}
-	for(i = 0; i < 3; i++)
-		if(pres_str_dup(&l->keys[l->n + i], &c[i].v.s) < 0)
+	for(i = 0; i < KEY_COLS; i++) {
+		l->keys[l->n + i] = LP_STR_NULL;
+		if(c[i].v.s.len > 0 && pres_str_dup(&l->keys[l->n + i], &c[i].v.s) < 0)
 			return 1;
-	l->n += 3;
+	}
+	l->n += KEY_COLS;
 	return 0;
 }
 
 /* publ_cache 0: the expired keys, then their rows, in one transaction. */
-static void db_clean(lp_db_t *db, unsigned int now,
-		void (*cb)(const lp_str_t *user, const lp_str_t *domain, const lp_str_t *event))
+/* The quad at i is the last of its key (the list is sorted by key). */
+static int last_of_key(const key_list_t *l, int i)
+{
+	int j = i + KEY_COLS, k;
+
+	if(j >= l->n)
+		return 1;
+	for(k = 0; k < 3; k++)
+		if(!lp_str_eq(&l->keys[i + k], &l->keys[j + k]))
+			return 1;
+	return 0;
+}
+
+static void db_clean(lp_db_t *db, unsigned int now, pres_pub_gone_cb_t cb)
 {
 	lp_db_val_t v[1] = {LP_DB_VINT(now)};
 	key_list_t l = {NULL, 0, 0};
@@ -477,16 +493,15 @@ static void db_clean(lp_db_t *db, unsigned int now,
 		lp_db_rollback(db);
 		LP_ERR("cannot delete expired publications");
 	}
-	for(i = 0; i + 2 < l.n; i += 3)
-		if(ok && cb)
-			cb(&l.keys[i], &l.keys[i + 1], &l.keys[i + 2]);
+	for(i = 0; i + KEY_COLS - 1 < l.n; i += KEY_COLS)
+		if(ok && cb && last_of_key(&l, i))
+			cb(&l.keys[i], &l.keys[i + 1], &l.keys[i + 2], &l.keys[i + 3]);
 	for(i = 0; i < l.n; i++)
 		free(l.keys[i].s);
 	free(l.keys);
 }
 
-void pres_pub_clean(unsigned int now,
-		void (*cb)(const lp_str_t *user, const lp_str_t *domain, const lp_str_t *event))
+void pres_pub_clean(unsigned int now, pres_pub_gone_cb_t cb)
 {
 	lp_db_t *db = pres_db();
 	lp_db_val_t v[1] = {LP_DB_VINT(now)};

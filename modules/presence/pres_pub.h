@@ -72,10 +72,15 @@ void pres_pub_bodies_free(lp_str_t **bodies, int n);
  * again; returns 0 or -1. */
 int pres_pub_reload(const lp_str_t *user, const lp_str_t *domain, const lp_str_t *event);
 
+/* Told of a presentity/event whose publications expired; body is the
+ * newest expired one's (for agg_nbody's off_index entry), valid during the
+ * call only. */
+typedef void (*pres_pub_gone_cb_t)(const lp_str_t *user,
+		const lp_str_t *domain, const lp_str_t *event, const lp_str_t *body);
+
 /* Remove expired publications from DB and cache; for each distinct
- * presentity/event removed, call cb. */
-void pres_pub_clean(unsigned int now,
-		void (*cb)(const lp_str_t *user, const lp_str_t *domain, const lp_str_t *event));
+ * presentity/event removed, call cb (may be NULL). */
+void pres_pub_clean(unsigned int now, pres_pub_gone_cb_t cb);
 
 int pres_pub_load_all(void);
 void pres_pub_free_entry(lp_hentry_t *e);

@@ -69,8 +69,9 @@ int pres_sql_init(void)
 	q->pub_load = fmt("SELECT " PRES_PUB_COLS ", id FROM %s WHERE expires>?"
 					  " AND id>? ORDER BY id LIMIT ?", pt);
 	q->pub_of_uri = pub_of_uri_sql(pt);
-	q->pub_expired_keys = fmt("SELECT DISTINCT username, domain, event FROM %s"
-							  " WHERE expires<=?", pt);
+	q->pub_expired_keys = fmt("SELECT username, domain, event, body FROM %s"
+							  " WHERE expires<=? ORDER BY username, domain,"
+							  " event, received_time, id", pt);
 	q->pub_expired = fmt("SELECT " PRES_PUB_COLS " FROM %s WHERE expires<=?", pt);
 	q->pub_delete_expired = fmt("DELETE FROM %s WHERE expires<=?", pt);
 	q->subs_upsert = fmt("INSERT INTO %s (" PRES_SUBS_COLS ") VALUES"

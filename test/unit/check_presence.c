@@ -1761,6 +1761,39 @@ START_TEST(test_api_agg_off_index)
 }
 END_TEST
 
+/* Expiry is told to agg_nbody like an un-PUBLISH: the newest expired body
+ * is body_array[n - 1] with off_index n - 1, so the event can say the
+ * expired state is gone (presence_xml: closed tuples) instead of a NOTIFY
+ * without a body that leaves a phone's lamp as it was. Only d1 expires;
+ * d2 stays. Also run in DB-only mode (the expired rows come from the DB). */
+START_TEST(test_api_agg_off_index_on_expiry)
+{
+	pres_publish_req_t r;
+	pres_reply_t rep;
+	sub_t w;
+	const cap_t *c;
+
+	register_dialog(0);
+	pub_init(&r, "line2", 60, "<d1/>");
+	r.event = LP_STR("dialog");
+	r.content_type = LP_STR("application/dialog-info+xml");
+	ck_assert_int_eq(publish(&r, &rep), 200);
+	ck_assert_int_eq(publish_dialog("line2", "<d2/>", NULL), 200);
+	sub_init(&w, "boss2", "line2", 600);
+	w.r.event = LP_STR("dialog");
+	ck_assert_int_eq(subscribe(&w, &rep), 202);
+	cap_reset();
+	fake_now += 120;
+	pres_clean_expired();
+	ck_assert_int_eq(agg_last_n, 2);
+	ck_assert_int_eq(agg_last_off, 1);
+	c = cap_for(w.callid);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_str_eq(c->body, "<agg user='line2'><d2/><d1/></agg>");
+	ck_assert_int_eq(free_body_calls, agg_calls);
+}
+END_TEST
+
 START_TEST(test_api_event_without_auth)
 {
 	sub_t w, self;
@@ -2107,6 +2140,7 @@ Suite *presence_suite(void)
 	tcase_add_test(dbonly, test_refresh_watchers);
 	tcase_add_test(dbonly, test_publication_expiry);
 	tcase_add_test(dbonly, test_publication_expiry_one_notify);
+	tcase_add_test(dbonly, test_api_agg_off_index_on_expiry);
 	tcase_add_test(dbonly, test_subscription_expiry);
 	tcase_add_test(dbonly, test_watchers_row);
 	suite_add_tcase(s, dbonly);
@@ -2114,6 +2148,7 @@ Suite *presence_suite(void)
 	tcase_add_checked_fixture(api, setup, teardown);
 	tcase_add_test(api, test_api_event_without_auth);
 	tcase_add_test(api, test_api_agg_off_index);
+	tcase_add_test(api, test_api_agg_off_index_on_expiry);
 	tcase_add_test(api, test_api_aux_body_per_watcher);
 	tcase_add_test(api, test_api_auth_status);
 	tcase_add_test(api, test_api_presentity_doc);

@@ -5,9 +5,9 @@
 # presence_xml sends, compared in canonical XML (xmllint --c14n) with
 # expected-closed.c14n.xml, taken from Kamailio's NOTIFY. A desk phone that
 # keeps its lamp on a body-less NOTIFY shows bob offline. A presentity that
-# never published gets a NOTIFY without a body; when a publication expires
-# the NOTIFY has no body either, on both (Kamailio's presence passes the
-# removed body to agg_nbody only for an un-PUBLISH). When another device's
+# never published gets a NOTIFY without a body. When a publication expires,
+# ours sends the same closed document (the expired body goes to agg_nbody
+# as after an un-PUBLISH); Kamailio's NOTIFY has no body then. When another device's
 # publication remains, the NOTIFY carries it and the removed tuple closed.
 . "$(dirname "$0")/../../lib.sh"
 start_kamailio --param=presence:clean_period:1 || finish
@@ -46,8 +46,16 @@ assert_reply 200 "bob publishes for 2 s"
 wait_notifies wa 4
 if wait_notifies wa 5; then
 	N=$(watch_notify wa 5)
-	assert_eq "" "$(msg_body "$N")" "after the expiry: a NOTIFY without a body (both)"
 	assert_match 'active' "$(msg_hdr "$N" Subscription-State)" "after the expiry: still active"
+	if is_reference; then
+		assert_eq "" "$(msg_body "$N")" "after the expiry: Kamailio sends a NOTIFY without a body"
+	else
+		# ours: the expired tuple closed, as after an un-PUBLISH, so that a
+		# phone does not keep showing the state that expired
+		msg_body "$N" >notify-5.xml
+		assert_eq closed "$(xml_xpath notify-5.xml 'string(//*[local-name()="tuple"]/*[local-name()="status"]/*[local-name()="basic"])')" "after the expiry: the expired tuple closed"
+		assert_eq "$(cat "$CASE_DIR/expected-closed.c14n.xml")" "$(xmllint --c14n notify-5.xml 2>&1)" "after the expiry: the same closed document as after an un-PUBLISH"
+	fi
 fi
 watch_wait wa "wanda's dialog"
 
