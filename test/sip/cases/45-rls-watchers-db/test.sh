@@ -9,36 +9,13 @@
 # sends the terminated NOTIFY. The same script runs on Debian's presence
 # (IMPL=reference).
 . "$(dirname "$0")/../../lib.sh"
-RLS_DB=$WORK/rlsdb
+. "$CASE_DIR/../6x-rls-lib/rls-lib.sh" || exit 2
 LIST=sip:team45@127.0.0.1
 BOB=sip:bob45@127.0.0.1
 WATCHER=sip:alice45@127.0.0.1
 
-mkdir -p rlsdb
-for t in version xcap rls_watchers rls_presentity; do
-	cp /usr/share/kamailio/dbtext/kamailio/$t rlsdb/ || fail "db_text table $t"
-done
-cat >services.xml <<XML
-<?xml version="1.0" encoding="UTF-8"?>
-<rls-services xmlns="urn:ietf:params:xml:ns:rls-services"
-    xmlns:rl="urn:ietf:params:xml:ns:resource-lists">
-  <service uri="$LIST">
-    <list name="team">
-      <rl:entry uri="$BOB"/>
-    </list>
-    <packages><package>presence</package></packages>
-  </service>
-</rls-services>
-XML
-doc=$(sed -e 's/\\/\\\\/g' -e 's/:/\\:/g' services.xml | awk '{printf "%s\\n", $0}')
-printf '1:alice45:127.0.0.1:%s:8:e45:1:/xcap-root/rls-services/global/index:0\n' "$doc" >>rlsdb/xcap
-
-PORT=$(free_udp_port) || finish
-KAM_CFG=$REPO/scripts/kamailio-rls.cfg
-start_kamailio -A "RLS_DBURL=\"text://$RLS_DB\"" \
-	-A "RLS_PROXY=\"sip:127.0.0.1:$PORT\"" \
-	-A "RLS_SERVER=\"sip:rls@127.0.0.1:$PORT\"" \
-	--param=rls:clean_period:1 || finish
+rls_db_create alice45 "$LIST" team "$BOB"
+rls_start --param=rls:clean_period:1 || finish
 
 # the list watcher: SUBSCRIBE (Expires 30), every NOTIFY answered for 3 s
 # (three runs of the timer), the refresh (Expires 6), then NOTIFYs until the

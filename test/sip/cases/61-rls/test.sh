@@ -8,42 +8,14 @@
 # member's PIDF inside the multipart body. Run with IMPL=reference the same
 # scenario runs on Debian's presence, presence_xml and pua.
 . "$(dirname "$0")/../../lib.sh"
-RLS_DB=$WORK/rlsdb
+. "$CASE_DIR/../6x-rls-lib/rls-lib.sh" || exit 2
 LIST=sip:friends61@127.0.0.1
 BOB=sip:bob61@127.0.0.1
 CAROL=sip:carol61@127.0.0.1
 WATCHER=sip:alice61@127.0.0.1
 
-# rls's own database, through Kamailio's DB API: db_text (Debian's db_sqlite
-# lacks the replace operation rls uses for back-end states, and rls then
-# calls a NULL pointer), holding version, xcap and the rls tables.
-mkdir -p rlsdb
-for t in version xcap rls_watchers rls_presentity; do
-	cp /usr/share/kamailio/dbtext/kamailio/$t rlsdb/ || fail "db_text table $t"
-done
-cat >services.xml <<XML
-<?xml version="1.0" encoding="UTF-8"?>
-<rls-services xmlns="urn:ietf:params:xml:ns:rls-services"
-    xmlns:rl="urn:ietf:params:xml:ns:resource-lists">
-  <service uri="$LIST">
-    <list name="friends">
-      <rl:entry uri="$BOB"/>
-      <rl:entry uri="$CAROL"/>
-    </list>
-    <packages><package>presence</package></packages>
-  </service>
-</rls-services>
-XML
-# doc_type 8: rls-services (xcap_client's RLS_SERVICE); db_text escapes
-# ':' and newlines in a field
-doc=$(sed -e 's/\\/\\\\/g' -e 's/:/\\:/g' services.xml | awk '{printf "%s\\n", $0}')
-printf '1:alice61:127.0.0.1:%s:8:e61:1:/xcap-root/rls-services/global/index:0\n' "$doc" >>rlsdb/xcap
-
-PORT=$(free_udp_port) || finish
-KAM_CFG=$REPO/scripts/kamailio-rls.cfg
-start_kamailio -A "RLS_DBURL=\"text://$RLS_DB\"" \
-	-A "RLS_PROXY=\"sip:127.0.0.1:$PORT\"" \
-	-A "RLS_SERVER=\"sip:rls@127.0.0.1:$PORT\"" || finish
+rls_db_create alice61 "$LIST" friends "$BOB" "$CAROL"
+rls_start || finish
 
 pidf $BOB open bob-is-here >bob.xml
 sip_request PUBLISH $BOB $'Event: presence\nExpires: 600\nContent-Type: application/pidf+xml' bob.xml
