@@ -21,7 +21,7 @@ SUITE=${KAMAILIO6_SUITE:-trixie}
 src=$dir/kamailio-$VERSION
 clone=$dir/presence
 # the modules the SIP suite's configs load besides ours
-KMODS="kex tm tmx sl pv maxfwd textops siputils xlog ctl"
+KMODS="kex tm tmx sl pv maxfwd textops siputils xlog ctl app_jsdt"
 
 archive_uri() {
 	local u
@@ -52,15 +52,17 @@ fetch() {
 
 build_kamailio() {
 	local m
-	[ -x "$src/src/kamailio" ] && return 0
 	export DEB_BUILD_MAINT_OPTIONS=hardening=+all
-	make -C "$src" cfg prefix=/usr cfg_target=/etc/kamailio/ FLAVOUR=kamailio \
-		LIBDIR=lib/x86_64-linux-gnu \
-		CC_EXTRA_OPTS="$(dpkg-buildflags --get CPPFLAGS) $(dpkg-buildflags --get CFLAGS) -DVERSION_NODATE" \
-		LD_EXTRA_OPTS="$(dpkg-buildflags --get LDFLAGS)" >"$dir/cfg.log" 2>&1
-	make -C "$src/src" -j"$(nproc)" kamailio >"$dir/core.log" 2>&1
+	if [ ! -x "$src/src/kamailio" ]; then
+		make -C "$src" cfg prefix=/usr cfg_target=/etc/kamailio/ FLAVOUR=kamailio \
+			LIBDIR=lib/x86_64-linux-gnu \
+			CC_EXTRA_OPTS="$(dpkg-buildflags --get CPPFLAGS) $(dpkg-buildflags --get CFLAGS) -DVERSION_NODATE" \
+			LD_EXTRA_OPTS="$(dpkg-buildflags --get LDFLAGS)" >"$dir/cfg.log" 2>&1
+		make -C "$src/src" -j"$(nproc)" kamailio >"$dir/core.log" 2>&1
+	fi
 	for m in $KMODS; do
-		make -C "$src/src/modules/$m" >"$dir/mod-$m.log" 2>&1
+		[ -f "$src/src/modules/$m/$m.so" ] ||
+			make -C "$src/src/modules/$m" >"$dir/mod-$m.log" 2>&1
 	done
 }
 
