@@ -48,4 +48,5 @@ assert_pua_log_contains 'pua_bla.*Notify in a non existing dialog' "pua_bla: is_
 assert_eq 1 "$(publish_count)" "nothing republished for it"
 PORT=$PUA_PORT sip_request OPTIONS sip:127.0.0.1 ""
 assert_reply 200 "pua's Kamailio still answers"
+assert_eq 0 "$(grep -c "didn't release transaction\|still linked in hash table" "$PUA_LOG")" "no tm warning in pua's log"
 finish
