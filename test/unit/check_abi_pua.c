@@ -9,16 +9,14 @@
 #include <check.h>
 #include <stddef.h>
 
+#include "lp_test.h"
+
 #include "pua_api.h"
 #include "pua_libxml_api.h"
 
-#define OFF(T, f, off, size)                                 \
-	do {                                                     \
-		ck_assert_uint_eq(offsetof(T, f), off);              \
-		ck_assert_uint_eq(sizeof(((T *)0)->f), size);        \
-	} while(0)
-#define UNSIGNED(T, f) ck_assert((__typeof__(((T *)0)->f))-1 > 0)
-#define SIGNED(T, f) ck_assert((__typeof__(((T *)0)->f))-1 < 0)
+#define OFF LP_T_OFF
+#define UNSIGNED LP_T_UNSIGNED
+#define SIGNED LP_T_SIGNED
 
 START_TEST(test_abi_pua_str)
 {

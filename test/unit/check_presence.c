@@ -122,25 +122,7 @@ static void remove_db(void)
 
 static void apply_schema(void)
 {
-	FILE *f = fopen(SCHEMA, "r");
-	char *sql, *err = NULL;
-	sqlite3 *h;
-	long n;
-
-	ck_assert_msg(f != NULL, "cannot open %s", SCHEMA);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	sql = malloc(n + 1);
-	ck_assert_ptr_nonnull(sql);
-	ck_assert_int_eq(fread(sql, 1, n, f), n);
-	sql[n] = '\0';
-	fclose(f);
-	ck_assert_int_eq(sqlite3_open(db_path, &h), SQLITE_OK);
-	ck_assert_msg(sqlite3_exec(h, sql, NULL, NULL, &err) == SQLITE_OK, "%s",
-			err ? err : "?");
-	sqlite3_close(h);
-	free(sql);
+	lp_test_sqlite_schema(db_path, SCHEMA);
 }
 
 static void register_presence(void)

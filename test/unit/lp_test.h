@@ -4,6 +4,8 @@
 #ifndef LP_TEST_H
 #define LP_TEST_H
 
+#include <stddef.h>
+
 #include "lp_mem.h"
 
 /* Install the counting allocator (and pthread locks); resets the counters
@@ -21,5 +23,20 @@ long lp_test_mem_calls(void);
 void lp_test_log_install(void);
 const char *lp_test_log_last(void);
 int lp_test_log_count(void);
+
+/* Run the SQL file schema_path on the SQLite database at db_path (created
+ * when missing); fails the test on any error. */
+void lp_test_sqlite_schema(const char *db_path, const char *schema_path);
+
+/* Binary layout assertions (the ABI tests against Kamailio's headers):
+ * field f of T at byte offset off with size size; its type unsigned or
+ * signed. */
+#define LP_T_OFF(T, f, off, size)                            \
+	do {                                                     \
+		ck_assert_uint_eq(offsetof(T, f), off);              \
+		ck_assert_uint_eq(sizeof(((T *)0)->f), size);        \
+	} while(0)
+#define LP_T_UNSIGNED(T, f) ck_assert((__typeof__(((T *)0)->f))-1 > 0)
+#define LP_T_SIGNED(T, f) ck_assert((__typeof__(((T *)0)->f))-1 < 0)
 
 #endif

@@ -1,4 +1,8 @@
-/* Counting / failing allocator and log capture for the unit tests. */
+/* Test support: counting / failing allocator, log capture, SQLite schema
+ * loading. */
+#include <check.h>
+#include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -95,4 +99,27 @@ const char *lp_test_log_last(void)
 int lp_test_log_count(void)
 {
 	return log_count;
+}
+
+void lp_test_sqlite_schema(const char *db_path, const char *schema_path)
+{
+	FILE *f = fopen(schema_path, "r");
+	char *sql, *err = NULL;
+	sqlite3 *h;
+	long n;
+
+	ck_assert_msg(f != NULL, "cannot open %s", schema_path);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	sql = malloc(n + 1);
+	ck_assert_ptr_nonnull(sql);
+	ck_assert_int_eq(fread(sql, 1, n, f), n);
+	sql[n] = '\0';
+	fclose(f);
+	ck_assert_int_eq(sqlite3_open(db_path, &h), SQLITE_OK);
+	ck_assert_msg(sqlite3_exec(h, sql, NULL, NULL, &err) == SQLITE_OK, "%s",
+			err ? err : "?");
+	sqlite3_close(h);
+	free(sql);
 }
