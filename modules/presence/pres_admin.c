@@ -85,10 +85,57 @@ static void restatus(const subs_t *stored, const subs_t *updated)
 	pres_notify_free(nt);
 }
 
-int pres_refresh_watchers(const lp_str_t *pres_uri, const lp_str_t *event, int type)
+/* Store the presentity's pidf-manipulation document (RFC 4827 "hard
+ * state") as its publication with ETag `filename`, or remove that
+ * publication when the event has no such document any more. The document
+ * comes from the event's get_pidf_doc (presence_xml: the xcap table); it
+ * never expires by itself (PRES_HARD_EXPIRES). 0 or -1. */
+#define PRES_HARD_EXPIRES 2147483647u
+static int hard_state(const lp_str_t *user, const lp_str_t *domain,
+		pres_ev_t *ev, const lp_str_t *file_uri, const lp_str_t *filename)
+{
+	lp_str_t *doc = NULL, none = LP_STR_NULL;
+	pres_pub_key_t k = {user, domain, &ev->name, filename};
+	pres_pub_t *p;
+	int rc;
+
+	if(!ev->get_pidf_doc) {
+		LP_ERR("refreshWatchers: event %.*s has no pidf-manipulation"
+			   " documents", LP_STR_FMT(ev->name));
+		return -1;
+	}
+	if(ev->get_pidf_doc((lp_str_t *)user, (lp_str_t *)domain,
+			   (lp_str_t *)file_uri, &doc) < 0)
+		return -1;
+	if(!doc || !doc->s || doc->len == 0) {
+		rc = pres_pub_remove(&k);
+		rc = rc == -2 ? 0 : rc; /* there was no hard state: fine */
+		goto done;
+	}
+	rc = -1;
+	p = pres_pub_new(&k, &none, doc, PRES_HARD_EXPIRES, pres.now());
+	if(!p)
+		goto done;
+	rc = pres_pub_store(p, filename);
+	if(rc == -2) /* the first version of the document */
+		rc = pres_pub_store(p, NULL);
+	if(rc < 0)
+		lp_free(p);
+done:
+	if(doc && ev->free_body) {
+		ev->free_body(doc->s);
+		ev->free_body((char *)doc);
+	}
+	return rc < 0 ? -1 : 0;
+}
+
+int pres_refresh_watchers_file(const lp_str_t *pres_uri,
+		const lp_str_t *event, int type, const lp_str_t *file_uri,
+		const lp_str_t *filename)
 {
 	pres_ev_t *ev = pres_event_by_hdr(event);
 	lp_str_t user, domain;
+	int rc;
 
 	if(!ev) {
 		LP_ERR("refreshWatchers: unknown event '%.*s'", LP_STR_FMT(*event));
@@ -100,9 +147,18 @@ int pres_refresh_watchers(const lp_str_t *pres_uri, const lp_str_t *event, int t
 	}
 	if(type == 0) /* rules changed: only the watchers whose state changed */
 		return reauthorize(pres_uri, ev);
-	if(pres_pub_reload(&user, &domain, &ev->name) < 0)
+	if(type == 2 && filename && filename->len > 0)
+		rc = hard_state(&user, &domain, ev, file_uri, filename);
+	else
+		rc = pres_pub_reload(&user, &domain, &ev->name);
+	if(rc < 0)
 		return -1;
 	return pres_notify_watchers(&user, &domain, ev, NULL);
+}
+
+int pres_refresh_watchers(const lp_str_t *pres_uri, const lp_str_t *event, int type)
+{
+	return pres_refresh_watchers_file(pres_uri, event, type, NULL, NULL);
 }
 
 int pres_load_db(void)

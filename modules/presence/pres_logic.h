@@ -132,6 +132,15 @@ void pres_clean_expired(void); /* clean_period (pres_subs_flush: db_update_perio
  * notified or -1 (unknown event / bad uri). */
 int pres_refresh_watchers(const lp_str_t *pres_uri, const lp_str_t *event, int type);
 
+/* The same with Kamailio's file arguments: type 2 with a filename stores
+ * the event's pidf-manipulation document found at file_uri (get_pidf_doc)
+ * as the presentity's publication with ETag filename, never expiring, or
+ * removes that publication when the document is gone; then NOTIFY. Without
+ * a filename, type 2 is type 1. */
+int pres_refresh_watchers_file(const lp_str_t *pres_uri,
+		const lp_str_t *event, int type, const lp_str_t *file_uri,
+		const lp_str_t *filename);
+
 /* pres_has_subscribers(): the live, not terminated subscriptions to
  * (pres_uri, event); -1 on an unknown event or error. */
 int pres_has_subscribers(const lp_str_t *pres_uri, const lp_str_t *event);

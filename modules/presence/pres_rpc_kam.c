@@ -56,8 +56,9 @@ static void rpc_refresh_watchers(rpc_t *rpc, void *ctx)
 	}
 	if(library_mode(rpc, ctx))
 		return;
-	n = pres_refresh_watchers(&(lp_str_t){uri.s, uri.len},
-			&(lp_str_t){event.s, event.len}, type);
+	n = pres_refresh_watchers_file(&(lp_str_t){uri.s, uri.len},
+			&(lp_str_t){event.s, event.len}, type,
+			&(lp_str_t){furi.s, furi.len}, &(lp_str_t){fname.s, fname.len});
 	if(n < 0) {
 		rpc->fault(ctx, 404, "unknown event or bad presentity uri");
 		return;

@@ -402,34 +402,50 @@ static int w_handle_subscribe1(struct sip_msg *msg, char *wuri, char *p2)
 
 /* pres_refresh_watchers(uri, event, type[, file_uri, filename]) and
  * pres_update_watchers(uri, event): refreshWatchers from the script (type 0:
- * authorization changed; 1 and 2: published state changed in the DB; the
- * pidf-manipulation file of type 2 is not read, the DB is). 1 / -1. */
-static int refresh_str(str *u, str *e, int type)
+ * authorization changed; 1: published state changed in the DB; 2: the
+ * pidf-manipulation document file_uri/filename changed, see
+ * pres_refresh_watchers_file). furi/fname may be NULL. 1 / -1. */
+static int refresh_file(str *u, str *e, int type, str *furi, str *fname)
 {
+	lp_str_t f = LP_STR_NULL, n = LP_STR_NULL;
+
 	if(!pres.cfg.db_url) {
 		LM_ERR("pres_refresh_watchers in library mode (no db_url)\n");
 		return -1;
 	}
-	if(pres_refresh_watchers(&(lp_str_t){u->s, u->len},
-			   &(lp_str_t){e->s, e->len}, type)
+	if(furi)
+		f = (lp_str_t){furi->s, furi->len};
+	if(fname)
+		n = (lp_str_t){fname->s, fname->len};
+	if(pres_refresh_watchers_file(&(lp_str_t){u->s, u->len},
+			   &(lp_str_t){e->s, e->len}, type, &f, &n)
 			< 0)
 		return -1;
 	return 1;
 }
 
-static int refresh(struct sip_msg *msg, char *uri, char *ev, int type)
+static int refresh_str(str *u, str *e, int type)
 {
-	str u, e;
-
-	if(fixup_get_svalue(msg, (gparam_t *)uri, &u) < 0
-			|| fixup_get_svalue(msg, (gparam_t *)ev, &e) < 0) {
-		LM_ERR("cannot evaluate uri or event\n");
-		return -1;
-	}
-	return refresh_str(&u, &e, type);
+	return refresh_file(u, e, type, NULL, NULL);
 }
 
-static int w_pres_refresh_watchers(struct sip_msg *msg, char *uri, char *ev, char *type)
+static int refresh(struct sip_msg *msg, char *uri, char *ev, int type,
+		char *furi, char *fname)
+{
+	str u, e, f = STR_NULL, n = STR_NULL;
+
+	if(fixup_get_svalue(msg, (gparam_t *)uri, &u) < 0
+			|| fixup_get_svalue(msg, (gparam_t *)ev, &e) < 0
+			|| (furi && fixup_get_svalue(msg, (gparam_t *)furi, &f) < 0)
+			|| (fname && fixup_get_svalue(msg, (gparam_t *)fname, &n) < 0)) {
+		LM_ERR("cannot evaluate uri, event or file arguments\n");
+		return -1;
+	}
+	return refresh_file(&u, &e, type, &f, &n);
+}
+
+static int refresh_typed(struct sip_msg *msg, char *uri, char *ev,
+		char *type, char *furi, char *fname)
 {
 	int t;
 
@@ -437,7 +453,12 @@ static int w_pres_refresh_watchers(struct sip_msg *msg, char *uri, char *ev, cha
 		LM_ERR("cannot evaluate type\n");
 		return -1;
 	}
-	return refresh(msg, uri, ev, t);
+	return refresh(msg, uri, ev, t, furi, fname);
+}
+
+static int w_pres_refresh_watchers(struct sip_msg *msg, char *uri, char *ev, char *type)
+{
+	return refresh_typed(msg, uri, ev, type, NULL, NULL);
 }
 
 static int fixup_refresh5(void **param, int param_no)
@@ -450,12 +471,12 @@ static int fixup_refresh5(void **param, int param_no)
 static int w_pres_refresh_watchers5(struct sip_msg *msg, char *uri, char *ev,
 		char *type, char *furi, char *fname)
 {
-	return w_pres_refresh_watchers(msg, uri, ev, type);
+	return refresh_typed(msg, uri, ev, type, furi, fname);
 }
 
 static int w_pres_update_watchers(struct sip_msg *msg, char *uri, char *ev)
 {
-	return refresh(msg, uri, ev, 0);
+	return refresh(msg, uri, ev, 0, NULL, NULL);
 }
 
 /* pres_has_subscribers(presentity_uri, event): 1 when the presentity has a
@@ -795,7 +816,8 @@ static int ki_pres_refresh_watchers(sip_msg_t *msg, str *pres_uri, str *event,
 static int ki_pres_refresh_watchers_file(sip_msg_t *msg, str *pres_uri,
 		str *event, int type, str *file_uri, str *filename)
 {
-	return refresh_str(pres_uri, event, type) > 0 ? 0 : -1;
+	return refresh_file(pres_uri, event, type, file_uri, filename) > 0 ? 0
+																		: -1;
 }
 
 static int ki_pres_update_watchers(sip_msg_t *msg, str *pres_uri, str *event)

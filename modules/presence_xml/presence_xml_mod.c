@@ -227,6 +227,7 @@ static int add_events(void)
 		ev.type = PUBL_TYPE;
 		ev.req_auth = pxml.force_active ? 0 : 1;
 		ev.get_rules_doc = pxml_get_rules_doc;
+		ev.get_pidf_doc = pxml_get_pidf_doc;
 		ev.get_auth_status = pxml_get_auth_status;
 		ev.apply_auth_nbody = apply_auth;
 		ev.agg_nbody = agg_presence;

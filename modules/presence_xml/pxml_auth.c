@@ -33,7 +33,11 @@ int pxml_sql_init(void)
 										  " AND domain=? AND event=? AND expires>?"
 										  " ORDER BY received_time, id",
 			pxml.presentity_table);
-	return pxml.sql_rules && pxml.sql_bodies ? 0 : -1;
+	pxml.sql_pidf_doc = lp_db_sql_for_table("SELECT doc FROM %s WHERE"
+											" username=? AND domain=?"
+											" AND doc_type=? AND doc_uri=?",
+			pxml.xcap_table);
+	return pxml.sql_rules && pxml.sql_bodies && pxml.sql_pidf_doc ? 0 : -1;
 }
 
 lp_db_t *pxml_db(void)
@@ -90,6 +94,28 @@ static int table_rules_doc(lp_str_t *user, lp_str_t *domain, lp_str_t **doc)
 	}
 	if(d.s)
 		*doc = boxed(&d);
+	return 0;
+}
+
+int pxml_get_pidf_doc(lp_str_t *user, lp_str_t *domain, lp_str_t *file_uri,
+		lp_str_t **doc)
+{
+	lp_db_t *db = pxml_db();
+	lp_str_t d = LP_STR_NULL, none = LP_STR_NULL;
+	lp_db_val_t v[4] = {LP_DB_VSTR(*user), LP_DB_VSTR(*domain),
+			LP_DB_VINT(PXML_DOC_PIDF_MANIPULATION),
+			LP_DB_VSTR(file_uri ? *file_uri : none)};
+
+	*doc = NULL;
+	if(!db || lp_db_exec(db, pxml.sql_pidf_doc, v, 4, first_doc, &d) < 0) {
+		LP_ERR("presence_xml: cannot read the pidf-manipulation document"
+			   " %.*s of %.*s@%.*s",
+				LP_STR_FMT(file_uri ? *file_uri : none), LP_STR_FMT(*user),
+				LP_STR_FMT(*domain));
+		return -1;
+	}
+	if(d.s && !(*doc = boxed(&d)))
+		return -1;
 	return 0;
 }
 

@@ -12,11 +12,20 @@
 
 /* XCAP document types (the xcap table's doc_type) */
 #define PXML_DOC_PRES_RULES 2
+#define PXML_DOC_PIDF_MANIPULATION 16
 
 /* get_rules_doc: the pres-rules document of user@domain into *doc (a
  * malloc'd lp_str_t whose s is malloc'd too; free both with pxml_free_body),
  * or *doc = NULL when there is none. 0, or -1 on DB error. */
 int pxml_get_rules_doc(lp_str_t *user, lp_str_t *domain, lp_str_t **doc);
+
+/* get_pidf_doc: the pidf-manipulation document (RFC 4827) of user@domain
+ * stored in the xcap table under the document URI file_uri (as Kamailio's
+ * xcap_server stores it: doc_type 16, doc_uri), into *doc as for
+ * pxml_get_rules_doc; *doc = NULL when there is none. 0, or -1 on DB
+ * error. */
+int pxml_get_pidf_doc(lp_str_t *user, lp_str_t *domain, lp_str_t *file_uri,
+		lp_str_t **doc);
 
 /* get_auth_status: the watcher's subscription state by the rules: allow ->
  * active, confirm -> pending, polite-block -> active (with a polite body),

@@ -40,6 +40,7 @@ typedef struct pxml_state {
 	int pid;
 	char *sql_rules;  /* the pres-rules document of a user */
 	char *sql_bodies; /* live publications of a presentity and event */
+	char *sql_pidf_doc; /* a pidf-manipulation document of a user */
 	time_t (*now)(void);
 	/* the presentity's RPID sphere (presence's get_sphere; NULL when sphere
 	 * checks are off) and how to free it */

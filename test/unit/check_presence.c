@@ -1308,6 +1308,75 @@ START_TEST(test_refresh_watchers)
 }
 END_TEST
 
+/* get_pidf_doc stub: hard_doc (NULL: no document) for any file_uri, which
+ * it records. */
+static const char *hard_doc;
+static char hard_file_uri[128];
+
+static int pidf_doc_stub(lp_str_t *user, lp_str_t *domain, lp_str_t *file_uri,
+		lp_str_t **doc)
+{
+	snprintf(hard_file_uri, sizeof(hard_file_uri), "%.*s",
+			file_uri ? file_uri->len : 0, file_uri ? file_uri->s : "");
+	*doc = NULL;
+	if(!hard_doc)
+		return 0;
+	*doc = malloc(sizeof(**doc));
+	(*doc)->s = strdup(hard_doc);
+	(*doc)->len = strlen(hard_doc);
+	return 0;
+}
+
+static void free_stub(char *p)
+{
+	free(p);
+}
+
+/* type 2: the pidf-manipulation document becomes the publication with
+ * ETag filename (replaced on a change, removed with the document) and the
+ * watchers are notified each time. */
+START_TEST(test_refresh_watchers_hard_state)
+{
+	lp_str_t uri = LP_STR("sip:alice@example.com"), ev = LP_STR("presence");
+	lp_str_t furi = LP_STR("/xcap-root/pidf-manipulation/users/alice/index");
+	lp_str_t file = LP_STR("index"), user = LP_STR("alice");
+	lp_str_t dom = LP_STR("example.com"), body = LP_STR_NULL;
+	pres_pub_key_t k = {&user, &dom, &ev, &file};
+	pres_ev_t *e = pres_event_by_hdr(&ev);
+	unsigned int exp;
+	sub_t s;
+
+	e->get_pidf_doc = pidf_doc_stub;
+	e->free_body = free_stub;
+	subscribe_ok(&s, "bob", "alice");
+	hard_doc = BODY_OPEN;
+	cap_reset();
+	ck_assert_int_eq(pres_refresh_watchers_file(&uri, &ev, 2, &furi, &file), 1);
+	ck_assert_str_eq(hard_file_uri, furi.s);
+	ck_assert_str_eq(cap_for(s.callid)->body, BODY_OPEN);
+	ck_assert_int_eq(pres_pub_lookup(&k, &body, &exp), 1);
+	ck_assert(exp > T0 + 10 * 365 * 86400u); /* does not expire */
+	free(body.s);
+	ck_assert_int_eq(db_int("SELECT count(*) FROM presentity"
+							  " WHERE etag='index'"),
+			1);
+
+	hard_doc = BODY_CLOSED; /* a new version replaces the old one */
+	cap_reset();
+	ck_assert_int_eq(pres_refresh_watchers_file(&uri, &ev, 2, &furi, &file), 1);
+	ck_assert_str_eq(cap_for(s.callid)->body, BODY_CLOSED);
+	ck_assert_int_eq(db_int("SELECT count(*) FROM presentity"), 1);
+
+	hard_doc = NULL; /* deleted: the publication goes */
+	cap_reset();
+	ck_assert_int_eq(pres_refresh_watchers_file(&uri, &ev, 2, &furi, &file), 1);
+	ck_assert_int_eq(pres_pub_lookup(&k, NULL, &exp), 0);
+	ck_assert_int_eq(db_int("SELECT count(*) FROM presentity"), 0);
+	/* again without a document: nothing to remove, still fine */
+	ck_assert_int_eq(pres_refresh_watchers_file(&uri, &ev, 2, &furi, &file), 1);
+}
+END_TEST
+
 /* ---- out of memory ---- */
 
 START_TEST(test_publish_oom)
@@ -2082,6 +2151,7 @@ Suite *presence_suite(void)
 	tcase_add_test(sub, test_subscribe_event_id);
 	tcase_add_test(sub, test_notify_reply);
 	tcase_add_test(sub, test_refresh_watchers);
+	tcase_add_test(sub, test_refresh_watchers_hard_state);
 	suite_add_tcase(s, sub);
 
 	tcase_add_checked_fixture(store, setup, teardown);
