@@ -95,6 +95,7 @@ typedef struct list_ctx {
 	void *ctx;
 	int full;
 	int error;
+	const lp_str_t *user, *domain; /* filters of a scan; NULL: any */
 } list_ctx_t;
 
 static str kstr_of(const lp_str_t *s)
@@ -114,6 +115,9 @@ static int list_one(const pres_pub_t *p, void *vctx)
 	str event = kstr_of(&p->event), etag = kstr_of(&p->etag);
 	str sender = kstr_of(&p->sender), body = kstr_of(&p->body);
 
+	if((c->user && !lp_str_eq(&p->user, c->user))
+			|| (c->domain && !lp_str_caseeq(&p->domain, c->domain)))
+		return 0;
 	if(c->rpc->add(c->ctx, "{", &th) < 0
 			|| c->rpc->struct_add(th, "SSSSSd", "user", &user, "domain", &domain,
 					   "event", &event, "etag", &etag, "sender", &sender,
@@ -133,12 +137,20 @@ static int list_one(const pres_pub_t *p, void *vctx)
 	return 0;
 }
 
+/* The publications of user@domain; a NULL user or domain matches any (a
+ * scan of every bucket, filtered in list_one). */
 static void list_pubs(rpc_t *rpc, void *ctx, int full, const lp_str_t *user,
 		const lp_str_t *domain)
 {
-	list_ctx_t c = {rpc, ctx, full, 0};
+	list_ctx_t c = {rpc, ctx, full, 0, NULL, NULL};
 
-	pres_pub_foreach(user, domain, list_one, &c);
+	if(user && domain)
+		pres_pub_foreach(user, domain, list_one, &c);
+	else {
+		c.user = user;
+		c.domain = domain;
+		pres_pub_foreach(NULL, NULL, list_one, &c);
+	}
 	if(c.error)
 		rpc->fault(ctx, 500, "Internal error creating the response");
 }
@@ -164,23 +176,38 @@ static int is_uri(const str *s)
 }
 
 static const char *rpc_presentity_show_doc[] = {
-		"Show the publications of one presentity held in memory:"
-		" <mode> <uri> (mode 'full' or 'basic')",
+		"Show the publications held in memory matching a user and domain:"
+		" <mode> <user> <domain> (mode 'full' or 'basic', '*' matches any"
+		" user or domain), or <mode> <uri>",
 		0};
 
-/* Kamailio 5.7: presentity_show <mode> <uri>; the URI alone, or first, is
- * taken too. */
+static lp_str_t *filter_of(str *s, lp_str_t *out)
+{
+	if(s->len == 1 && s->s[0] == '*')
+		return NULL;
+	*out = (lp_str_t){s->s, s->len};
+	return out;
+}
+
+/* Kamailio 5.7: presentity_show <mode> <user> <domain>, '*' for any; also
+ * <mode> <uri>, or the URI alone or first. */
 static void rpc_presentity_show(rpc_t *rpc, void *ctx)
 {
-	str a = STR_NULL, b = STR_NULL, mode = STR_NULL, uri;
+	str a = STR_NULL, b = STR_NULL, c = STR_NULL, mode = STR_NULL, uri;
 	lp_str_t user, domain;
 	int n;
 
 	if(library_mode(rpc, ctx))
 		return;
-	n = rpc->scan(ctx, "S*S", &a, &b);
+	n = rpc->scan(ctx, "S*SS", &a, &b, &c);
 	if(n < 1) {
-		rpc->fault(ctx, 500, "Not enough parameters: <mode> <uri>");
+		rpc->fault(ctx, 500, "Not enough parameters: <mode> <user> <domain>");
+		return;
+	}
+	if(n >= 3) {
+		list_pubs(rpc, ctx,
+				a.len == 4 && strncasecmp(a.s, "full", 4) == 0,
+				filter_of(&b, &user), filter_of(&c, &domain));
 		return;
 	}
 	if(n >= 2 && !is_uri(&a)) {
@@ -201,11 +228,13 @@ static void rpc_presentity_show(rpc_t *rpc, void *ctx)
 /* ---- watcher_list ---- */
 
 static const char *rpc_watcher_list_doc[] = {
-		"List the subscriptions (watchers) of a presentity: <presentity_uri>"
-		" <event>",
+		"List the subscriptions (watchers) of a presentity: <mode> <uri>"
+		" (mode 'basic' or 'full'; every event), or <uri> <event>",
 		0};
 
-static int watcher_one(rpc_t *rpc, void *ctx, const subs_t *s)
+/* One watcher: basic prints who watches what in which state; full adds
+ * the dialog and the rest of the record. */
+static int watcher_one(rpc_t *rpc, void *ctx, const subs_t *s, int full)
 {
 	void *th;
 	str wu = kstr_of(&s->watcher_user), wd = kstr_of(&s->watcher_domain);
@@ -215,43 +244,71 @@ static int watcher_one(rpc_t *rpc, void *ctx, const subs_t *s)
 	str rs = kstr_of(&s->reason), ua = kstr_of(&s->user_agent);
 	unsigned int now = pres.now();
 
-	if(rpc->add(ctx, "{", &th) < 0)
+	if(rpc->add(ctx, "{", &th) < 0
+			|| rpc->struct_add(th, "SSSSdd", "presentity_uri", &pu,
+					   "watcher_username", &wu, "watcher_domain", &wd,
+					   "event", &ev, "status", s->status, "expires",
+					   (int)(s->expires > now ? s->expires - now : 0))
+					   < 0)
 		return -1;
-	return rpc->struct_add(th, "SSSSSSSSdddSdS", "presentity_uri", &pu,
-			"watcher_username", &wu, "watcher_domain", &wd, "event", &ev,
-			"callid", &ci, "to_tag", &tt, "from_tag", &ft, "contact", &ct,
-			"status", s->status, "expires",
-			(int)(s->expires > now ? s->expires - now : 0), "local_cseq",
-			(int)s->local_cseq, "reason", &rs, "version", s->version,
-			"user_agent", &ua);
+	if(!full)
+		return 0;
+	return rpc->struct_add(th, "SSSSdSdS", "callid", &ci, "to_tag", &tt,
+			"from_tag", &ft, "contact", &ct, "local_cseq", (int)s->local_cseq,
+			"reason", &rs, "version", s->version, "user_agent", &ua);
 }
 
-static void rpc_watcher_list(rpc_t *rpc, void *ctx)
+/* The watchers of uri for one event; -1 on error. */
+static int list_watchers(rpc_t *rpc, void *ctx, const lp_str_t *uri,
+		pres_ev_t *ev, int full)
 {
-	str uri, event;
-	pres_ev_t *ev;
 	subs_t **ws = NULL;
 	int n, i, err = 0;
 
-	if(rpc->scan(ctx, "SS", &uri, &event) < 2) {
-		rpc->fault(ctx, 500, "Not enough parameters: <presentity_uri> <event>");
-		return;
-	}
-	if(library_mode(rpc, ctx))
-		return;
-	ev = pres_event_by_hdr(&(lp_str_t){event.s, event.len});
-	if(!ev) {
-		rpc->fault(ctx, 500, "Unknown event");
-		return;
-	}
-	n = pres_subs_watchers(&(lp_str_t){uri.s, uri.len}, ev, &ws);
+	n = pres_subs_watchers(uri, ev, &ws);
 	for(i = 0; i < n; i++) {
-		if(!err && watcher_one(rpc, ctx, ws[i]) < 0)
+		if(!err && watcher_one(rpc, ctx, ws[i], full) < 0)
 			err = 1;
 		free(ws[i]);
 	}
 	free(ws);
-	if(n < 0 || err)
+	return n < 0 || err ? -1 : 0;
+}
+
+static int is_mode(const str *s)
+{
+	return (s->len == 4 && strncasecmp(s->s, "full", 4) == 0)
+		   || (s->len == 5 && strncasecmp(s->s, "basic", 5) == 0);
+}
+
+static void rpc_watcher_list(rpc_t *rpc, void *ctx)
+{
+	str a, b;
+	lp_str_t uri;
+	lp_event_t *e;
+	pres_ev_t *ev;
+	int rc = 0;
+
+	if(rpc->scan(ctx, "SS", &a, &b) < 2) {
+		rpc->fault(ctx, 500, "Not enough parameters: <mode> <uri>");
+		return;
+	}
+	if(library_mode(rpc, ctx))
+		return;
+	if(!is_mode(&a)) { /* <uri> <event>: one event, every field */
+		ev = pres_event_by_hdr(&(lp_str_t){b.s, b.len});
+		if(!ev) {
+			rpc->fault(ctx, 500, "Unknown event");
+			return;
+		}
+		rc = list_watchers(rpc, ctx, &(lp_str_t){a.s, a.len}, ev, 1);
+	} else {
+		uri = (lp_str_t){b.s, b.len};
+		for(e = pres.events.first; e && rc == 0; e = e->next)
+			rc = list_watchers(rpc, ctx, &uri, (pres_ev_t *)e->data,
+					a.len == 4);
+	}
+	if(rc < 0)
 		rpc->fault(ctx, 500, "Internal error");
 }
 

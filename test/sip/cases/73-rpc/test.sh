@@ -1,8 +1,8 @@
 # 73 The presence RPC commands over kamcmd, with Kamailio's names, argument
 # order and output fields: presence.presentity_list [full] (5.6: user,
 # domain, event, etag, sender, expires; full adds received_time, priority,
-# ruid, body, hashid), presence.presentity_show <mode> <uri> and
-# presence.watcher_list <uri> <event> (5.7, ours only), presence.
+# ruid, body, hashid), presence.presentity_show <mode> <user> <domain> ('*' any) or <mode> <uri>, and
+# presence.watcher_list <mode> <uri> or <uri> <event> (5.7, ours only), presence.
 # updateWatchers <uri> <event> (a pending watcher becomes active once a
 # pres-rules document allows it), presence.refreshWatchers with type 2 and
 # its file arguments, and the errors for missing arguments.
@@ -74,6 +74,14 @@ if ours_only "presentity_show (Kamailio 5.7)"; then
 	assert_eq "user domain event etag sender expires received_time priority ruid body hashid" \
 		"$(names "$(record "$EB" "$OUT")")" "presentity_show full: fields"
 	assert_eq 0 "$(kam_rpc presence.presentity_show basic sip:nobody@127.0.0.1 | grep -c '^{')" "presentity_show of nobody: empty"
+	# Kamailio 5.7's documented form: <mode> <user> <domain>, '*' for any
+	OUT=$(kam_rpc presence.presentity_show basic cara 127.0.0.1)
+	assert_eq 2 "$(printf '%s\n' "$OUT" | grep -c '^{')" "presentity_show basic cara 127.0.0.1: her two records"
+	OUT=$(kam_rpc presence.presentity_show basic '*' 127.0.0.1)
+	assert_eq 3 "$(printf '%s\n' "$OUT" | grep -c '^{')" "presentity_show basic * 127.0.0.1: cara's two and dan's"
+	OUT=$(kam_rpc presence.presentity_show basic dan '*')
+	assert_eq 1 "$(printf '%s\n' "$OUT" | grep -c '^{')" "presentity_show basic dan *: dan's"
+	assert_eq 0 "$(kam_rpc presence.presentity_show basic cara example.org | grep -c '^{')" "presentity_show of another domain: empty"
 	assert_match 'error' "$(kam_rpc presence.presentity_show 2>&1)" "presentity_show without arguments: an error"
 fi
 
@@ -85,7 +93,7 @@ if ours_only "watcher_list (Kamailio 5.7)"; then
 	OUT=$(kam_rpc presence.watcher_list $C presence)
 	assert_eq 1 "$(printf '%s\n' "$OUT" | grep -c '^{')" "watcher_list: one watcher"
 	W=$(printf '%s\n' "$OUT" | sed -n '/^{/,/^}/p' | sed 's/^\t//')
-	assert_eq "presentity_uri watcher_username watcher_domain event callid to_tag from_tag contact status expires local_cseq reason version user_agent" \
+	assert_eq "presentity_uri watcher_username watcher_domain event status expires callid to_tag from_tag contact local_cseq reason version user_agent" \
 		"$(names "$W")" "watcher_list: fields"
 	assert_eq "$C wyatt 127.0.0.1 presence 2" \
 		"$(for f in presentity_uri watcher_username watcher_domain event status; do field "$W" $f; done | xargs)" \
@@ -93,6 +101,15 @@ if ours_only "watcher_list (Kamailio 5.7)"; then
 	assert_eq "$(msg_hdr "$(watch_notify w1 1)" Call-ID)" "$(field "$W" callid)" "watcher_list: the dialog's Call-ID"
 	assert_eq 0 "$(kam_rpc presence.watcher_list $C dialog | grep -c '^{')" "watcher_list of another event: empty"
 	assert_match 'error' "$(kam_rpc presence.watcher_list $C 2>&1)" "watcher_list without the event: an error"
+	# Kamailio 5.7's documented form: <mode> <uri>, every event
+	OUT=$(kam_rpc presence.watcher_list basic $C)
+	assert_eq 1 "$(printf '%s\n' "$OUT" | grep -c '^{')" "watcher_list basic: one watcher"
+	W=$(printf '%s\n' "$OUT" | sed -n '/^{/,/^}/p' | sed 's/^\t//')
+	assert_eq "presentity_uri watcher_username watcher_domain event status expires" \
+		"$(names "$W")" "watcher_list basic: fields"
+	W=$(kam_rpc presence.watcher_list full $C | sed -n '/^{/,/^}/p' | sed 's/^\t//')
+	assert_eq "$(msg_hdr "$(watch_notify w1 1)" Call-ID)" "$(field "$W" callid)" "watcher_list full: the dialog's Call-ID"
+	assert_eq 0 "$(kam_rpc presence.watcher_list basic sip:nobody@127.0.0.1 | grep -c '^{')" "watcher_list basic of nobody: empty"
 fi
 
 # ---- updateWatchers: a pres-rules document now allows wyatt
