@@ -247,10 +247,11 @@ void pres_notify_reply(const lp_str_t *pres_uri, const lp_str_t *callid,
 	if(code < 300)
 		return;
 	LP_INFO("NOTIFY in dialog %.*s answered %d", LP_STR_FMT(*callid), code);
-	/* 408, 481 (RFC 6665 section 4.2.2) and 404 (as Kamailio) end the
-	 * subscription, unless timeout_rm_subs 0 asks to keep it on unreliable
-	 * networks (test/sip case 40) */
-	if(pres.cfg.timeout_rm_subs && (code == 408 || code == 481 || code == 404))
+	/* RFC 6665 section 4.2.2: a 481 MUST end the subscription (404 too: the
+	 * watcher is gone); a timeout (408) SHOULD, unless timeout_rm_subs 0
+	 * keeps it on unreliable networks, as Kamailio's (test/sip case 40) */
+	if(code == 481 || code == 404
+			|| (code == 408 && pres.cfg.timeout_rm_subs))
 		pres_subs_remove(pres_uri, &k);
 }
 
