@@ -239,6 +239,31 @@ int pres_notify_watchers_off(const lp_str_t *user, const lp_str_t *domain,
 	return sent;
 }
 
+static int copy_op(subs_t *stored, void *vctx, subs_t **replace)
+{
+	subs_t **copy = vctx;
+
+	*copy = pres_subs_dup(stored, 0);
+	return *copy ? 0 : -1;
+}
+
+/* Remove the subscription of dialog k after its NOTIFY failed and tell the
+ * winfo subscribers that the watcher is gone (RFC 3857: terminated, event
+ * "timeout", as when a subscription ends without a reason). */
+static void remove_failed(const lp_str_t *pres_uri, const pres_dlg_key_t *k)
+{
+	subs_t *copy = NULL;
+
+	if(pres_subs_apply(pres_uri, k, copy_op, &copy) < 0 || !copy)
+		return;
+	if(pres_subs_remove(pres_uri, k) == 0) {
+		copy->status = TERMINATED_STATUS;
+		copy->reason = LP_STR_NULL;
+		pres_winfo_notify_change(copy);
+	}
+	free(copy);
+}
+
 void pres_notify_reply(const lp_str_t *pres_uri, const lp_str_t *callid,
 		const lp_str_t *to_tag, const lp_str_t *from_tag, int code)
 {
@@ -252,7 +277,7 @@ void pres_notify_reply(const lp_str_t *pres_uri, const lp_str_t *callid,
 	 * keeps it on unreliable networks, as Kamailio's (test/sip case 40) */
 	if(code == 481 || code == 404
 			|| (code == 408 && pres.cfg.timeout_rm_subs))
-		pres_subs_remove(pres_uri, &k);
+		remove_failed(pres_uri, &k);
 }
 
 static void notify_expired(subs_t *copy)

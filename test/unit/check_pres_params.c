@@ -488,10 +488,10 @@ START_TEST(test_notify_reply_codes)
 	ft = lp_str_c(s.from_tag);
 	pres_notify_reply(&uri, &s.r.callid, &tt, &ft, 500);
 	ck_assert_int_eq(has_subs("sip:alice@" DOM), 1);
-	pres.cfg.timeout_rm_subs = 0; /* kept on an unreliable network */
-	pres_notify_reply(&uri, &s.r.callid, &tt, &ft, 404);
+	pres.cfg.timeout_rm_subs = 0; /* a timeout: kept on an unreliable network */
+	pres_notify_reply(&uri, &s.r.callid, &tt, &ft, 408);
 	ck_assert_int_eq(has_subs("sip:alice@" DOM), 1);
-	pres.cfg.timeout_rm_subs = 1; /* 404 ends it, as 408 and 481 do */
+	/* 404 ends it whatever timeout_rm_subs says, as 481 does */
 	pres_notify_reply(&uri, &s.r.callid, &tt, &ft, 404);
 	ck_assert_int_eq(has_subs("sip:alice@" DOM), 0);
 }

@@ -1270,8 +1270,41 @@ START_TEST(test_notify_reply)
 		pres_reply_t rep;
 		ck_assert_int_eq(subscribe(&c, &rep), 202);
 	}
-	notify_answered(&c, 481);
-	ck_assert_int_eq(pres_subs_count(), 1);
+	notify_answered(&c, 481); /* RFC 6665: a 481 removes it anyway */
+	ck_assert_int_eq(pres_subs_count(), 0);
+}
+END_TEST
+
+/* A watcher removed because its NOTIFY failed is reported to the winfo
+ * subscribers (RFC 3857) as terminated. */
+START_TEST(test_notify_reply_winfo)
+{
+	pres_ev_t winfo;
+	pres_reply_t rep;
+	sub_t w, a;
+	const cap_t *c;
+
+	memset(&winfo, 0, sizeof(winfo));
+	winfo.name = LP_STR("presence.winfo");
+	winfo.content_type = LP_STR("application/watcherinfo+xml");
+	winfo.type = WINFO_TYPE;
+	ck_assert_int_eq(pres_add_event(&winfo), 0);
+	sub_init(&w, "alice", "alice", 3600);
+	w.r.event = LP_STR("presence.winfo");
+	ck_assert_int_eq(subscribe(&w, &rep) / 100, 2);
+	subscribe_ok(&a, "bob", "alice");
+	c = cap_for(w.callid);
+	ck_assert_ptr_nonnull(c);
+	ck_has(c->body, "status=\"active\"");
+
+	cap_reset();
+	notify_answered(&a, 481);
+	c = cap_for(w.callid);
+	ck_assert_ptr_nonnull(c);
+	ck_has(c->body, "sip:bob@example.com");
+	ck_has(c->body, "status=\"terminated\"");
+	ck_has(c->body, "event=\"timeout\"");
+	ck_assert_ptr_null(cap_for(a.callid)); /* the failed watcher: nothing */
 }
 END_TEST
 
@@ -2150,6 +2183,7 @@ Suite *presence_suite(void)
 	tcase_add_test(sub, test_subscribe_fetch);
 	tcase_add_test(sub, test_subscribe_event_id);
 	tcase_add_test(sub, test_notify_reply);
+	tcase_add_test(sub, test_notify_reply_winfo);
 	tcase_add_test(sub, test_refresh_watchers);
 	tcase_add_test(sub, test_refresh_watchers_hard_state);
 	suite_add_tcase(s, sub);
