@@ -3,6 +3,7 @@
 #   make run      build, create the SQLite DB, run Kamailio with our modules
 #   make check    build and run every test (unit + SIP end-to-end)
 #   make bench    load benchmark, ours beside Debian's presence modules
+#   make soak     20-minute soak with DB restarts: memory and failed calls
 #   make install  modules, schemas, sample configs, docs (PREFIX, DESTDIR)
 #   make deb      the Debian package kamailio-presence, into build/deb/
 # KAMAILIO_SRC=/path builds against another configured Kamailio tree.
@@ -53,12 +54,17 @@ run: modules
 bench: modules
 	bash bench/run.sh
 
+# bounded soak: mixed load for SOAK_SECONDS (1200) with DB restarts,
+# memory sampled (bench/soak.sh)
+soak: modules
+	bash bench/soak.sh
+
 clean:
 	$(MAKE) -C lib/libpresence clean
 	$(MAKE) -C test/unit clean
 	@for m in $(MODULES); do $(MAKE) -C modules/$$m clean >/dev/null || true; done
 
-.PHONY: all setup lib modules layers abi unit fuzz dbtest sip check run bench clean
+.PHONY: all setup lib modules layers abi unit fuzz dbtest sip check run bench soak clean
 
 # The SIP suite on SQLite against Kamailio 6.0 built from Debian 13's source
 # package (about ten minutes; not part of check): see the script.
