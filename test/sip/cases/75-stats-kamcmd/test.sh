@@ -1,16 +1,27 @@
 # 75 Statistics through Kamailio's counters, read with `kamcmd
-# stats.get_statistics presence:` after a known sequence of requests:
-# PUBLISH and SUBSCRIBE received and answered by class, NOTIFYs sent,
-# answered with an error and timed out, the gauges of live publications
-# and subscriptions (total and per event), DB operations and errors (a
-# PUBLISH after the presentity table is dropped is a 500 and a DB error).
-# Debian's modules export no statistics: every statistic check is ours only.
+# stats.get_statistics <group>:` after known sequences of requests:
+# - presence: PUBLISH and SUBSCRIBE received and answered by class, NOTIFYs
+#   sent, answered with an error and timed out, the gauges of live
+#   publications and subscriptions (total and per event), DB operations and
+#   errors (a PUBLISH after the presentity table is dropped: 500, DB error);
+# - presence_xml: an XCAP fetch from a server that does not answer;
+# - pua (a second Kamailio): PUBLISH and SUBSCRIBE sent and answered, the
+#   NOTIFY received, a 412 recovery after the server lost the publication;
+# - presence_b2b (a third Kamailio): its SUBSCRIBE and the NOTIFY.
+# Debian's presence modules export no statistics: the checks of the presence
+# server's groups are ours only (pua and presence_b2b are always ours).
 . "$(dirname "$0")/../../lib.sh"
+. "$CASE_DIR/../20-pua-lib/pua-lib.sh" || exit 2
+. "$CASE_DIR/../3x-b2b-lib/b2b.sh"
 start_kamailio --param=tm:fr_timer:1000 || finish
 A=sip:alice@127.0.0.1 C=sip:carol@127.0.0.1
 
-# stat GROUP NAME: the value kamcmd shows for GROUP:NAME (empty: absent)
-stat() { kam_rpc stats.get_statistics "$1:" | sed -n "s/^$1:$2 = //p"; }
+# stat GROUP NAME: the value kamcmd shows for GROUP:NAME (empty: absent),
+# on the ctl socket STAT_CTL (default: the presence server's)
+stat() {
+	kamcmd -s "unix:${STAT_CTL:-$CTL}" stats.get_statistics "$1:" |
+		sed -n "s/^$1:$2 = //p"
+}
 # assert_stats GROUP NAME=VALUE...: each statistic has exactly that value
 assert_stats() {
 	local g=$1 kv
@@ -20,6 +31,15 @@ assert_stats() {
 	done
 }
 stat_ge() { [ "$(stat "$1" "$2")" -ge "$3" ] 2>/dev/null; }
+# wait_stat GROUP NAME VALUE: poll (bounded) until the statistic is VALUE
+wait_stat() {
+	if wait_until "$WAIT_MAX" stat_is "$@"; then
+		ok "$1:$2 reached $3"
+	else
+		fail "$1:$2: expected $3 within ${WAIT_MAX}s, saw '$(stat "$1" "$2")'"
+	fi
+}
+stat_is() { [ "$(stat "$1" "$2")" = "$3" ]; }
 
 if ours_only "statistics (Debian's presence exports none)"; then
 	assert_stats presence publish_received=0 subscribe_received=0 \
@@ -123,5 +143,62 @@ if ours_only "statistics"; then
 		publish_replied_4xx=1 publish_replied_5xx=1
 	assert_num -ge 1 "$(stat presence db_errors)" "presence:db_errors after the failed store"
 fi
+assert_alive
+
+# ---- presence_xml: pres-rules from an XCAP server that does not answer
+tcp_free() { [ -z "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]; }
+if ours_only "presence_xml statistics"; then
+	XP=$(free_udp_port)
+	tcp_free "$XP" || fail "TCP port $XP is taken"
+	stop_kamailio
+	create_db || fail "cannot empty the server DB"
+	start_kamailio --param=presence_xml:integrated_xcap_server:0 \
+		--param=presence_xml:force_active:0 \
+		--param=presence_xml:xcap_server:127.0.0.1:$XP || finish
+	assert_stats presence_xml xcap_fetches=0 xcap_failures=0 \
+		xcap_not_modified=0 xcap_cache_hits=0 db_errors=0
+	watch_start w3 $A sip:frank@127.0.0.1 1 300 0
+	watch_wait w3 "frank subscribes to alice (pending: no rules)"
+	assert_stats presence_xml xcap_fetches=1 xcap_failures=1 \
+		xcap_not_modified=0 xcap_cache_hits=0
+fi
+
+# ---- pua: PUBLISH, SUBSCRIBE and the 412 recovery
+stop_kamailio
+create_db || fail "cannot empty the server DB"
+start_kamailio || finish
+pua_start || finish
+B=sip:bob75@127.0.0.1
+STAT_CTL=$PUA_CTL assert_stats pua publish_sent=0 subscribe_sent=0 \
+	active_publications=0 active_subscriptions=0
+assert_eq OK "$(pua_publish $B 600 . a.xml)" "pua publishes bob75"
+wait_field $B publish last_code 200 "PUBLISH answered"
+assert_eq OK "$(pua_rpc pua.subscribe $A $B presence 300)" "pua subscribes to alice"
+wait_field $A subscribe state active "subscription active (NOTIFY received)"
+wait_field $A subscribe pending idle "SUBSCRIBE answered"
+STAT_CTL=$PUA_CTL assert_stats pua publish_sent=1 publish_replied_2xx=1 \
+	publish_replied_error=0 publish_timeout=0 publish_412_recovered=0 \
+	subscribe_sent=1 subscribe_replied_2xx=1 subscribe_replied_error=0 \
+	subscribe_timeout=0 notify_received=1 active_publications=1 \
+	active_subscriptions=1 db_errors=0
+stop_kamailio
+create_db || fail "cannot empty the server DB"
+start_kamailio || finish
+assert_eq OK "$(pua_publish $B 600 .)" "pua refreshes bob75 (unknown at the server now)"
+wait_field $B publish sent 3 "refresh and the initial re-send"
+wait_field $B publish pending idle "re-send answered"
+STAT_CTL=$PUA_CTL assert_stats pua publish_sent=3 publish_replied_2xx=2 \
+	publish_replied_error=1 publish_412_recovered=1 active_publications=1
+pua_stop
+
+# ---- presence_b2b: one subscription to the presence server
+start_b2b || finish
+ID=$(b2b_rpc presence_b2b.subscribe "sip:carol@127.0.0.1:$PORT")
+assert_match '^[0-9]+$' "$ID" "presence_b2b.subscribe returns an id"
+wait_list "$A_CTL" "id: $ID .*state: confirmed" "subscription $ID confirmed"
+STAT_CTL=$A_CTL wait_stat presence_b2b notify_received 1
+STAT_CTL=$A_CTL assert_stats presence_b2b subscribe_sent=1 \
+	subscribe_replied_2xx=1 subscribe_replied_error=0 subscribe_timeout=0 \
+	notify_received=1 notify_unmatched=0 active_subscriptions=1
 assert_alive
 finish
