@@ -42,10 +42,10 @@ sip_request PUBLISH $A "Event: presence
 Expires: 600
 Content-Type: application/pidf+xml" a.xml
 assert_reply 200 "alice publishes"
-sip_request PUBLISH $A "Event: presence
+sip_request PUBLISH $A "Event: no-such-package
 Expires: 600
-Content-Type: text/plain" a.xml
-assert_reply 415 "a PUBLISH with an unsupported body type"
+Content-Type: application/pidf+xml" a.xml
+assert_reply 489 "a PUBLISH of an unknown event"
 
 # bob's dialog in two sipp runs (same port, Call-ID and From tag): the
 # SUBSCRIBE and its NOTIFY, then later the unsubscribe and the last NOTIFY
