@@ -97,7 +97,8 @@ static int db_count(const char *table, const pres_ev_t *ev)
 	return rc < 0 ? -1 : n;
 }
 
-typedef struct pub_count {
+typedef struct pub_count
+{
 	const pres_ev_t *ev;
 	int n;
 } pub_count_t;
@@ -122,8 +123,8 @@ int pres_stats_active_pubs(const pres_ev_t *ev)
 }
 
 /* Live subscriptions of ev (NULL: all) in one bucket, locked. */
-static int count_subs_in(unsigned int slot, const pres_ev_t *ev,
-		unsigned int now)
+static int count_subs_in(
+		unsigned int slot, const pres_ev_t *ev, unsigned int now)
 {
 	lp_hentry_t *e;
 	int n = 0;
@@ -154,8 +155,8 @@ int pres_stats_active_subs(const pres_ev_t *ev)
 	return n;
 }
 
-int pres_stats_event_name(char *buf, int size, const char *prefix,
-		const lp_str_t *event)
+int pres_stats_event_name(
+		char *buf, int size, const char *prefix, const lp_str_t *event)
 {
 	int n, i;
 

@@ -11,7 +11,8 @@
 #include "presence_api.h"
 
 /* The counters, in the order of their names in pres_stats_kam.c. */
-typedef enum pres_stat {
+typedef enum pres_stat
+{
 	PRES_STAT_PUBLISH_RECEIVED = 0,
 	PRES_STAT_PUBLISH_2XX,
 	PRES_STAT_PUBLISH_4XX,
@@ -65,7 +66,7 @@ int pres_stats_active_subs(const pres_ev_t *ev);
  * "active_subscriptions_presence_winfo") so that it is a valid Prometheus
  * metric name too. Writes at most size bytes (NUL included); returns the
  * length, or -1 when it does not fit. */
-int pres_stats_event_name(char *buf, int size, const char *prefix,
-		const lp_str_t *event);
+int pres_stats_event_name(
+		char *buf, int size, const char *prefix, const lp_str_t *event);
 
 #endif

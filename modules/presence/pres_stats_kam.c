@@ -14,19 +14,20 @@ static counter_handle_t stat_h[PRES_STAT_N];
 
 /* Names and meanings, in the order of pres_stat_t. */
 static const char *const stat_def[PRES_STAT_N][2] = {
-	{"publish_received", "PUBLISH requests handled by handle_publish"},
-	{"publish_replied_2xx", "PUBLISH requests answered with a 2xx"},
-	{"publish_replied_4xx", "PUBLISH requests answered with a 4xx"},
-	{"publish_replied_5xx", "PUBLISH requests answered with a 5xx"},
-	{"subscribe_received", "SUBSCRIBE requests handled by handle_subscribe"},
-	{"subscribe_replied_2xx", "SUBSCRIBE requests answered with a 2xx"},
-	{"subscribe_replied_4xx", "SUBSCRIBE requests answered with a 4xx"},
-	{"subscribe_replied_5xx", "SUBSCRIBE requests answered with a 5xx"},
-	{"notify_sent", "NOTIFY requests handed to tm"},
-	{"notify_replied_error", "NOTIFY requests answered with >= 300"},
-	{"notify_timeout", "NOTIFY requests that got no reply in time"},
-	{"db_ops", "DB statements, begins, commits and rollbacks run"},
-	{"db_errors", "DB operations that failed"},
+		{"publish_received", "PUBLISH requests handled by handle_publish"},
+		{"publish_replied_2xx", "PUBLISH requests answered with a 2xx"},
+		{"publish_replied_4xx", "PUBLISH requests answered with a 4xx"},
+		{"publish_replied_5xx", "PUBLISH requests answered with a 5xx"},
+		{"subscribe_received",
+				"SUBSCRIBE requests handled by handle_subscribe"},
+		{"subscribe_replied_2xx", "SUBSCRIBE requests answered with a 2xx"},
+		{"subscribe_replied_4xx", "SUBSCRIBE requests answered with a 4xx"},
+		{"subscribe_replied_5xx", "SUBSCRIBE requests answered with a 5xx"},
+		{"notify_sent", "NOTIFY requests handed to tm"},
+		{"notify_replied_error", "NOTIFY requests answered with >= 300"},
+		{"notify_timeout", "NOTIFY requests that got no reply in time"},
+		{"db_ops", "DB statements, begins, commits and rollbacks run"},
+		{"db_errors", "DB operations that failed"},
 };
 
 static void kam_sink(pres_stat_t stat, int n)
@@ -48,15 +49,16 @@ static counter_val_t active_subs(counter_handle_t h, void *ev)
 	return n < 0 ? 0 : n;
 }
 
-static int reg_gauge(const char *name, counter_cbk_f cbk, pres_ev_t *ev,
-		const char *doc)
+static int reg_gauge(
+		const char *name, counter_cbk_f cbk, pres_ev_t *ev, const char *doc)
 {
 	int rc = counter_register(
 			NULL, "presence", name, CNT_F_NO_RESET, cbk, ev, doc, 0);
 
 	if(rc == -2) { /* two events with one name once sanitized */
 		LM_WARN("statistic presence:%s exists already: not counted for"
-				" this event\n", name);
+				" this event\n",
+				name);
 		return 0;
 	}
 	if(rc < 0) {
@@ -72,15 +74,18 @@ int pres_stats_kam_init(void)
 
 	for(i = 0; i < PRES_STAT_N; i++)
 		if(counter_register(&stat_h[i], "presence", stat_def[i][0], 0, 0, 0,
-				   stat_def[i][1], 0) < 0) {
+				   stat_def[i][1], 0)
+				< 0) {
 			LM_ERR("cannot register the statistic presence:%s\n",
 					stat_def[i][0]);
 			return -1;
 		}
 	if(reg_gauge("active_publications", active_pubs, NULL,
-			   "live publications (every event)") < 0
+			   "live publications (every event)")
+					< 0
 			|| reg_gauge("active_subscriptions", active_subs, NULL,
-					   "live subscriptions (every event)") < 0)
+					   "live subscriptions (every event)")
+					   < 0)
 		return -1;
 	pres_stats_set_sink(kam_sink);
 	return 0;
@@ -92,14 +97,18 @@ int pres_stats_kam_events(void)
 	char name[128];
 
 	for(e = pres.events.first; e; e = e->next) {
-		if(pres_stats_event_name(name, sizeof(name), "active_publications_",
-				   &e->name) < 0
+		if(pres_stats_event_name(
+				   name, sizeof(name), "active_publications_", &e->name)
+						< 0
 				|| reg_gauge(name, active_pubs, e->data,
-						   "live publications of one event") < 0
+						   "live publications of one event")
+						   < 0
 				|| pres_stats_event_name(name, sizeof(name),
-						   "active_subscriptions_", &e->name) < 0
+						   "active_subscriptions_", &e->name)
+						   < 0
 				|| reg_gauge(name, active_subs, e->data,
-						   "live subscriptions of one event") < 0) {
+						   "live subscriptions of one event")
+						   < 0) {
 			LM_ERR("cannot register the statistics of event %.*s\n",
 					LP_STR_FMT(e->name));
 			return -1;

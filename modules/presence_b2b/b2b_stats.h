@@ -7,7 +7,8 @@
 #define B2B_STATS_H
 
 /* The counters, in the order of their names in b2b_stats_kam.c. */
-typedef enum pb2b_stat {
+typedef enum pb2b_stat
+{
 	PB2B_STAT_SUBSCRIBE_SENT = 0,
 	PB2B_STAT_SUBSCRIBE_2XX,
 	PB2B_STAT_SUBSCRIBE_ERROR,

@@ -8,11 +8,12 @@
 #include "lp_db.h"
 
 /* The counters, in the order of their names in pxml_stats_kam.c. */
-typedef enum pxml_stat {
-	PXML_STAT_XCAP_FETCHES = 0, /* HTTP GETs sent to an XCAP server */
-	PXML_STAT_XCAP_FAILURES,	/* lookups no XCAP server answered */
+typedef enum pxml_stat
+{
+	PXML_STAT_XCAP_FETCHES = 0,	 /* HTTP GETs sent to an XCAP server */
+	PXML_STAT_XCAP_FAILURES,	 /* lookups no XCAP server answered */
 	PXML_STAT_XCAP_NOT_MODIFIED, /* 304 to a revalidation */
-	PXML_STAT_XCAP_CACHE_HITS,	/* documents taken from the cache */
+	PXML_STAT_XCAP_CACHE_HITS,	 /* documents taken from the cache */
 	PXML_STAT_DB_OPS,
 	PXML_STAT_DB_ERRORS,
 	PXML_STAT_N

@@ -15,12 +15,12 @@ static counter_handle_t stat_h[PXML_STAT_N];
 
 /* Names and meanings, in the order of pxml_stat_t. */
 static const char *const stat_def[PXML_STAT_N][2] = {
-	{"xcap_fetches", "HTTP GET requests sent to XCAP servers"},
-	{"xcap_failures", "pres-rules lookups that no XCAP server answered"},
-	{"xcap_not_modified", "revalidations answered 304 Not Modified"},
-	{"xcap_cache_hits", "pres-rules documents taken from the cache"},
-	{"db_ops", "DB statements, begins, commits and rollbacks run"},
-	{"db_errors", "DB operations that failed"},
+		{"xcap_fetches", "HTTP GET requests sent to XCAP servers"},
+		{"xcap_failures", "pres-rules lookups that no XCAP server answered"},
+		{"xcap_not_modified", "revalidations answered 304 Not Modified"},
+		{"xcap_cache_hits", "pres-rules documents taken from the cache"},
+		{"db_ops", "DB statements, begins, commits and rollbacks run"},
+		{"db_errors", "DB operations that failed"},
 };
 
 static void kam_sink(pxml_stat_t stat, int n)
@@ -34,8 +34,9 @@ int pxml_stats_kam_init(void)
 	int i;
 
 	for(i = 0; i < PXML_STAT_N; i++)
-		if(counter_register(&stat_h[i], "presence_xml", stat_def[i][0], 0, 0,
-				   0, stat_def[i][1], 0) < 0) {
+		if(counter_register(&stat_h[i], "presence_xml", stat_def[i][0], 0, 0, 0,
+				   stat_def[i][1], 0)
+				< 0) {
 			LM_ERR("cannot register the statistic presence_xml:%s\n",
 					stat_def[i][0]);
 			return -1;

@@ -74,7 +74,8 @@ void pua_db_free(void)
 
 lp_db_t *pua_db(void)
 {
-	return pua_stats_db(lp_db_for_process(&pua.db, &pua.db_pid, pua.cfg.db_url));
+	return pua_stats_db(
+			lp_db_for_process(&pua.db, &pua.db_pid, pua.cfg.db_url));
 }
 
 int pua_db_check(void)

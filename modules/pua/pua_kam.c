@@ -210,7 +210,8 @@ int pua_kam_send(const pua_req_t *req)
 		shm_free(cbp);
 		return -1;
 	}
-	pua_stat_inc(req->kind == PUA_PUBL ? PUA_STAT_PUBLISH_SENT : PUA_STAT_SUBSCRIBE_SENT);
+	pua_stat_inc(req->kind == PUA_PUBL ? PUA_STAT_PUBLISH_SENT
+									 : PUA_STAT_SUBSCRIBE_SENT);
 	return 0;
 }
 

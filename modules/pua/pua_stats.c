@@ -20,7 +20,8 @@ void pua_stat_inc(pua_stat_t stat)
 
 void pua_stat_reply(int is_publish, int code, int timed_out)
 {
-	pua_stat_t base = is_publish ? PUA_STAT_PUBLISH_2XX : PUA_STAT_SUBSCRIBE_2XX;
+	pua_stat_t base =
+			is_publish ? PUA_STAT_PUBLISH_2XX : PUA_STAT_SUBSCRIBE_2XX;
 
 	if(timed_out)
 		pua_stat_inc(base + 2);

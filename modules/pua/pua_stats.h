@@ -9,7 +9,8 @@
 #include "lp_db.h"
 
 /* The counters, in the order of their names in pua_stats_kam.c. */
-typedef enum pua_stat {
+typedef enum pua_stat
+{
 	PUA_STAT_PUBLISH_SENT = 0,
 	PUA_STAT_PUBLISH_2XX,
 	PUA_STAT_PUBLISH_ERROR,

@@ -16,19 +16,19 @@ static counter_handle_t stat_h[PUA_STAT_N];
 
 /* Names and meanings, in the order of pua_stat_t. */
 static const char *const stat_def[PUA_STAT_N][2] = {
-	{"publish_sent", "PUBLISH requests handed to tm"},
-	{"publish_replied_2xx", "PUBLISH requests answered with a 2xx"},
-	{"publish_replied_error", "PUBLISH requests answered with >= 300"},
-	{"publish_timeout", "PUBLISH requests that got no reply in time"},
-	{"publish_412_recovered",
-			"412 replies answered by publishing again as an initial PUBLISH"},
-	{"subscribe_sent", "SUBSCRIBE requests handed to tm"},
-	{"subscribe_replied_2xx", "SUBSCRIBE requests answered with a 2xx"},
-	{"subscribe_replied_error", "SUBSCRIBE requests answered with >= 300"},
-	{"subscribe_timeout", "SUBSCRIBE requests that got no reply in time"},
-	{"notify_received", "NOTIFY requests handled by pua_handle_notify"},
-	{"db_ops", "DB statements, begins, commits and rollbacks run"},
-	{"db_errors", "DB operations that failed"},
+		{"publish_sent", "PUBLISH requests handed to tm"},
+		{"publish_replied_2xx", "PUBLISH requests answered with a 2xx"},
+		{"publish_replied_error", "PUBLISH requests answered with >= 300"},
+		{"publish_timeout", "PUBLISH requests that got no reply in time"},
+		{"publish_412_recovered", "412 replies answered by publishing again as "
+								  "an initial PUBLISH"},
+		{"subscribe_sent", "SUBSCRIBE requests handed to tm"},
+		{"subscribe_replied_2xx", "SUBSCRIBE requests answered with a 2xx"},
+		{"subscribe_replied_error", "SUBSCRIBE requests answered with >= 300"},
+		{"subscribe_timeout", "SUBSCRIBE requests that got no reply in time"},
+		{"notify_received", "NOTIFY requests handled by pua_handle_notify"},
+		{"db_ops", "DB statements, begins, commits and rollbacks run"},
+		{"db_errors", "DB operations that failed"},
 };
 
 static void kam_sink(pua_stat_t stat, int n)
@@ -47,16 +47,19 @@ int pua_stats_kam_init(void)
 
 	for(i = 0; i < PUA_STAT_N; i++)
 		if(counter_register(&stat_h[i], "pua", stat_def[i][0], 0, 0, 0,
-				   stat_def[i][1], 0) < 0) {
+				   stat_def[i][1], 0)
+				< 0) {
 			LM_ERR("cannot register the statistic pua:%s\n", stat_def[i][0]);
 			return -1;
 		}
 	if(counter_register(NULL, "pua", "active_publications", CNT_F_NO_RESET,
 			   active, (void *)(long)PUA_PUBL,
-			   "publications pua holds (kept refreshed)", 0) < 0
+			   "publications pua holds (kept refreshed)",
+			   0) < 0
 			|| counter_register(NULL, "pua", "active_subscriptions",
 					   CNT_F_NO_RESET, active, (void *)(long)PUA_SUBS,
-					   "subscriptions pua holds", 0) < 0) {
+					   "subscriptions pua holds", 0)
+					   < 0) {
 		LM_ERR("cannot register the gauges of pua\n");
 		return -1;
 	}
@@ -68,5 +71,6 @@ void pua_stats_kam_reply(struct cell *t, struct tmcb_params *ps)
 {
 	int publish = t->method.len == 7 && memcmp(t->method.s, "PUBLISH", 7) == 0;
 
-	pua_stat_reply(publish, ps->code, ps->rpl == FAKED_REPLY && ps->code == 408);
+	pua_stat_reply(
+			publish, ps->code, ps->rpl == FAKED_REPLY && ps->code == 408);
 }

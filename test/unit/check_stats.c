@@ -166,8 +166,8 @@ START_TEST(test_event_names)
 	lp_str_t sla = lp_str_c("dialog;sla");
 	lp_str_t mwi = lp_str_c("message-summary");
 
-	ck_assert_int_eq(pres_stats_event_name(buf, sizeof(buf), "active_", &winfo),
-			21);
+	ck_assert_int_eq(
+			pres_stats_event_name(buf, sizeof(buf), "active_", &winfo), 21);
 	ck_assert_str_eq(buf, "active_presence_winfo");
 	pres_stats_event_name(buf, sizeof(buf), "a_", &sla);
 	ck_assert_str_eq(buf, "a_dialog_sla");
@@ -205,9 +205,8 @@ START_TEST(test_db_observer)
 	ck_assert_int_eq(seen_calls, 0); /* no observer yet */
 	ck_assert_ptr_eq(lp_db_observe(db, observer), db);
 	ck_assert_int_ge(lp_db_begin(db), 0);
-	ck_assert_int_ge(lp_db_exec(db, "INSERT INTO t VALUES (1)", NULL, 0, NULL,
-							 NULL),
-			0);
+	ck_assert_int_ge(
+			lp_db_exec(db, "INSERT INTO t VALUES (1)", NULL, 0, NULL, NULL), 0);
 	ck_assert_int_ge(lp_db_commit(db), 0);
 	ck_assert_int_eq(seen_calls, 3);
 	ck_assert_int_eq(seen_errors, 0);
