@@ -244,17 +244,32 @@ static int db_after(lp_db_t *db, int rc)
 	return rc;
 }
 
+/* The end of a public DB call: tell the observer. */
+static int db_done(lp_db_t *db, int rc)
+{
+	if(db && db->observe)
+		db->observe(rc);
+	return rc;
+}
+
+lp_db_t *lp_db_observe(lp_db_t *db, lp_db_observe_f observe)
+{
+	if(db)
+		db->observe = observe;
+	return db;
+}
+
 int lp_db_exec(lp_db_t *db, const char *sql, const lp_db_val_t *params,
 		int nparams, lp_db_row_cb cb, void *ctx)
 {
 	int rc = db_ready(db), tries = db && !db->in_txn ? 3 : 1;
 
 	if(rc < 0)
-		return rc;
+		return db_done(db, rc);
 	do
 		rc = db_after(db, db->drv->exec(db->conn, sql, params, nparams, cb, ctx));
 	while(rc == LP_DB_EBUSY && --tries > 0 && db->conn);
-	return rc;
+	return db_done(db, rc);
 }
 
 int lp_db_begin(lp_db_t *db)
@@ -262,10 +277,10 @@ int lp_db_begin(lp_db_t *db)
 	int rc = db_ready(db);
 
 	if(rc < 0)
-		return rc;
+		return db_done(db, rc);
 	rc = db_after(db, db->drv->begin(db->conn));
 	db->in_txn = rc >= 0;
-	return rc;
+	return db_done(db, rc);
 }
 
 int lp_db_commit(lp_db_t *db)
@@ -273,9 +288,9 @@ int lp_db_commit(lp_db_t *db)
 	int rc = db_ready(db);
 
 	if(rc < 0)
-		return rc;
+		return db_done(db, rc);
 	db->in_txn = 0;
-	return db_after(db, db->drv->commit(db->conn));
+	return db_done(db, db_after(db, db->drv->commit(db->conn)));
 }
 
 int lp_db_rollback(lp_db_t *db)
@@ -283,9 +298,9 @@ int lp_db_rollback(lp_db_t *db)
 	int rc = db_ready(db);
 
 	if(rc < 0)
-		return rc;
+		return db_done(db, rc);
 	db->in_txn = 0;
-	return db_after(db, db->drv->rollback(db->conn));
+	return db_done(db, db_after(db, db->drv->rollback(db->conn)));
 }
 
 static int version_row(void *ctx, const lp_db_val_t *cols, int ncols)

@@ -92,12 +92,18 @@ extern const lp_db_driver_t lp_db_driver_sqlite;
 extern const lp_db_driver_t lp_db_driver_postgres; /* lp_db_pg.c, libpq */
 extern const lp_db_driver_t lp_db_driver_mysql; /* lp_db_mysql.c */
 
+/* Told of every lp_db_exec, lp_db_begin, lp_db_commit and lp_db_rollback
+ * once it is over, with its result (negative: it failed); a module's
+ * statistics count DB operations and errors with it. */
+typedef void (*lp_db_observe_f)(int rc);
+
 /* A connection: driver + its handle + the url it was opened with. */
 typedef struct lp_db {
 	const lp_db_driver_t *drv;
 	lp_db_conn_t *conn;
 	char *url;	/* owned copy */
 	int in_txn; /* between lp_db_begin and lp_db_commit/rollback */
+	lp_db_observe_f observe; /* NULL: none (lp_db_observe sets it) */
 } lp_db_t;
 
 /* Driver serving url's scheme, or NULL. */
@@ -133,6 +139,11 @@ char *lp_db_sql_for_table(const char *fmt, const char *table);
  * never be used. *db and *pid are the caller's slot (its state struct);
  * NULL when url is NULL or the open fails (logged). */
 lp_db_t *lp_db_for_process(lp_db_t **db, int *pid, const char *url);
+
+/* Set db's observer (NULL: none) and return db; db may be NULL (returns
+ * NULL), so it wraps lp_db_for_process: the observer of a connection
+ * reopened after a fork is set again on the next call. */
+lp_db_t *lp_db_observe(lp_db_t *db, lp_db_observe_f observe);
 
 /* Version of `table` in the `version` table; -1 if absent, <-1 on error. */
 int lp_db_table_version(lp_db_t *db, const char *table);

@@ -20,6 +20,7 @@
 
 #include "pres_kam.h"
 #include "pres_script_kam.h"
+#include "pres_stats_kam.h"
 #include "pres_subs.h"
 
 struct tm_binds pres_tmb;
@@ -69,6 +70,7 @@ static int reply(struct sip_msg *msg, pres_reply_t *rep)
 	str empty = {"", 0};
 	struct cell *t = pres_tmb.t_gett ? pres_tmb.t_gett() : NULL;
 
+	pres_stats_kam_reply(msg, rep->code);
 	if(t && t != T_UNDEFINED) {
 		atomic_inc(&t->ref_count); /* t_reply_with_body's UNREF takes it */
 		return pres_tmb.t_reply_with_body(t, rep->code, &reason, &empty,
@@ -133,6 +135,7 @@ int pres_kam_publish(struct sip_msg *msg, str *sender)
 	pres_reply_t rep;
 	int rc;
 
+	pres_stat_inc(PRES_STAT_PUBLISH_RECEIVED);
 	memset(&req, 0, sizeof(req));
 	memset(&rep, 0, sizeof(rep));
 	if(parse_headers(msg, HDR_EOH_F, 0) < 0)
@@ -234,6 +237,7 @@ int pres_kam_subscribe(struct sip_msg *msg, const str *wuser, const str *wdomain
 	char *rr = NULL, *acc = NULL;
 	int rc;
 
+	pres_stat_inc(PRES_STAT_SUBSCRIBE_RECEIVED);
 	memset(&req, 0, sizeof(req));
 	memset(&rep, 0, sizeof(rep));
 	if(parse_headers(msg, HDR_EOH_F, 0) < 0)
@@ -300,6 +304,7 @@ static void notify_reply_cb(struct cell *t, int type, struct tmcb_params *ps)
 	subs_t *s = ps->param ? (subs_t *)*ps->param : NULL;
 	int del;
 
+	pres_stats_kam_notify_reply(ps);
 	if(!s)
 		return;
 	del = pres_kam_notify_reply_route(s, ps->rpl);
@@ -366,6 +371,8 @@ int pres_kam_send_notify(const pres_notify_t *n)
 			s->event->name.s, s->callid.len, s->callid.s);
 	old = pres_kam_subs_push(s); /* $subs in event_route[tm:local-request] */
 	rc = pres_tmb.t_request_within(&uac_r);
+	if(rc > 0)
+		pres_stat_inc(PRES_STAT_NOTIFY_SENT);
 	pres_kam_subs_pop(old);
 	free_rr(&dlg.route_set);
 	if(rc <= 0 && cbp) /* error, or dropped by tm:local-request: tm did

@@ -8,6 +8,7 @@
 
 #include "lp_log.h"
 #include "pres_logic.h"
+#include "pres_stats.h"
 
 pres_state_t pres = {.cfg = PRES_CFG_DEFAULTS};
 
@@ -230,5 +231,6 @@ int pres_str_dup(lp_str_t *dst, const lp_str_t *src)
 
 lp_db_t *pres_db(void)
 {
-	return lp_db_for_process(&pres.db, &pres.pid, pres.cfg.db_url);
+	return pres_stats_db(
+			lp_db_for_process(&pres.db, &pres.pid, pres.cfg.db_url));
 }

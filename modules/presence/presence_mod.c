@@ -17,6 +17,7 @@
 
 #include "lp_kam.h"
 #include "pres_kam.h"
+#include "pres_stats_kam.h"
 #include "pres_rpc_kam.h"
 #include "pres_script_kam.h"
 #include "pres_pub.h"
@@ -281,6 +282,8 @@ done:
 static int mod_init(void)
 {
 	lp_kam_install();
+	if(pres_stats_kam_init() < 0)
+		return -1;
 	pres.cfg.db_url = lp_kam_str_param(&db_url_p);
 	pres.cfg.server_address = lp_kam_str_param(&server_address_p);
 	pres.now = lp_kam_now;
@@ -336,6 +339,8 @@ static int child_init(int rank)
 {
 	static int loaded;
 
+	if(rank == PROC_INIT && pres_stats_kam_events() < 0)
+		return -1;
 	if(!pres.cfg.db_url)
 		return 0;
 	if(rank == PROC_INIT) {

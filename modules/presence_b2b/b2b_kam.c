@@ -18,6 +18,7 @@
 #include "core/ut.h"
 
 #include "b2b_kam.h"
+#include "b2b_stats.h"
 
 struct tm_binds pb2b_tmb;
 sl_api_t pb2b_slb;
@@ -143,6 +144,7 @@ static void subscribe_reply_cb(struct cell *t, int type, struct tmcb_params *ps)
 	lp_str_t callid;
 	char *rr = NULL;
 
+	pb2b_stat_reply(ps->code, ps->rpl == FAKED_REPLY && ps->code == 408);
 	if(!p)
 		return;
 	memset(&r, 0, sizeof(r));
@@ -251,6 +253,8 @@ int pb2b_kam_send(const pb2b_send_t *s)
 	set_uac_req(&uac_r, &method, &hdrs, NULL, &dlg, TMCB_LOCAL_COMPLETED,
 			subscribe_reply_cb, cbp);
 	rc = pb2b_tmb.t_request_within(&uac_r);
+	if(rc > 0)
+		pb2b_stat_inc(PB2B_STAT_SUBSCRIBE_SENT);
 	free_rr(&dlg.route_set);
 	/* < 0: not sent; 0: dropped by event_route[tm:local-request]: either
 	 * way tm did not take the callback, nor its parameter */
@@ -335,6 +339,7 @@ int pb2b_kam_handle_notify(struct sip_msg *msg)
 		LM_ERR("handle_notify() called for something else than NOTIFY\n");
 		return -1;
 	}
+	pb2b_stat_inc(PB2B_STAT_NOTIFY_RECEIVED);
 	memset(&n, 0, sizeof(n));
 	switch(fill_notify(msg, &n)) {
 		case 0:
@@ -349,6 +354,7 @@ int pb2b_kam_handle_notify(struct sip_msg *msg)
 			return -1;
 	}
 	if(pb2b_handle_notify(&n, pb2b_kam_now()) < 0) {
+		pb2b_stat_inc(PB2B_STAT_NOTIFY_UNMATCHED);
 		LM_DBG("NOTIFY %.*s matches no subscription\n", n.callid.len,
 				n.callid.s);
 		return -1;

@@ -18,6 +18,7 @@
 MODULE_VERSION
 
 static int mod_init(void);
+int pb2b_stats_kam_init(void); /* b2b_stats_kam.c */
 static int child_init(int rank);
 static void mod_destroy(void);
 static int w_handle_notify(struct sip_msg *msg, char *p1, char *p2);
@@ -119,6 +120,8 @@ static int check_cfg(void)
 static int mod_init(void)
 {
 	lp_kam_install();
+	if(pb2b_stats_kam_init() < 0)
+		return -1;
 	pb2b.now = pb2b_kam_now;
 	pb2b.rand = kam_random;
 	if(check_cfg() < 0)

@@ -27,6 +27,7 @@
 MODULE_VERSION
 
 static int mod_init(void);
+int pxml_stats_kam_init(void); /* pxml_stats_kam.c */
 static int child_init(int rank);
 static void mod_destroy(void);
 static int add_xcap_server(modparam_t type, void *val);
@@ -293,6 +294,8 @@ static int mod_init(void)
 	bind_presence_t bind;
 
 	pxml.now = now_sec;
+	if(pxml_stats_kam_init() < 0)
+		return -1;
 	if(pxml.passive_mode) {
 		LM_INFO("passive mode: not binding to presence, no DB\n");
 		return 0;

@@ -9,6 +9,7 @@
 #include "pxml_dialog.h"
 #include "pxml_rules.h"
 #include "pxml_single.h"
+#include "pxml_stats.h"
 #include "pxml_xcap.h"
 
 pxml_state_t pxml = {
@@ -42,7 +43,7 @@ int pxml_sql_init(void)
 
 lp_db_t *pxml_db(void)
 {
-	return lp_db_for_process(&pxml.db, &pxml.pid, pxml.db_url);
+	return pxml_stats_db(lp_db_for_process(&pxml.db, &pxml.pid, pxml.db_url));
 }
 
 void pxml_free_body(char *p)

@@ -12,6 +12,7 @@
 #include "lp_xml.h"
 #include "pxml_http.h"
 #include "pxml_state.h"
+#include "pxml_stats.h"
 #include "pxml_xcap.h"
 
 #define CACHE_BUCKETS 64
@@ -287,6 +288,7 @@ static int fetch(cache_t *c, const lp_str_t *user, const lp_str_t *domain,
 			return -1;
 		}
 		c->stats.requests++;
+		pxml_stat_inc(PXML_STAT_XCAP_FETCHES);
 		rc = pxml_http_get(uri, inm, &lim, &f->res);
 		if(rc < 0)
 			continue; /* logged by the client; try the next server */
@@ -298,6 +300,7 @@ static int fetch(cache_t *c, const lp_str_t *user, const lp_str_t *domain,
 				uri, f->status);
 		pxml_http_res_free(&f->res);
 	}
+	pxml_stat_inc(PXML_STAT_XCAP_FAILURES);
 	LP_ERR("presence_xml: xcap: no server answered for the pres-rules of"
 		   " %.*s@%.*s",
 			LP_STR_FMT(*user), LP_STR_FMT(*domain));
@@ -370,6 +373,7 @@ int pxml_xcap_rules_doc(
 	if(e && !fresh && pxml.xcap_cache_ttl > 0 && e->gen == gen
 			&& now >= e->checked && now - e->checked < pxml.xcap_cache_ttl) {
 		c->stats.hits++;
+		pxml_stat_inc(PXML_STAT_XCAP_CACHE_HITS);
 		return copy_out(e, doc);
 	}
 	memset(&f, 0, sizeof(f));
@@ -378,6 +382,7 @@ int pxml_xcap_rules_doc(
 		return -1;
 	if(f.status == 304) {
 		c->stats.not_modified++;
+		pxml_stat_inc(PXML_STAT_XCAP_NOT_MODIFIED);
 	} else {
 		if(!e) {
 			is_new = 1;

@@ -14,6 +14,7 @@
 
 #include "lp_log.h"
 #include "pua_logic.h"
+#include "pua_stats.h"
 
 #define COLS                                                                \
 	"pres_uri, pres_id, event, expires, desired_expires, flag, etag,"       \
@@ -73,7 +74,8 @@ void pua_db_free(void)
 
 lp_db_t *pua_db(void)
 {
-	return lp_db_for_process(&pua.db, &pua.db_pid, pua.cfg.db_url);
+	return pua_stats_db(
+			lp_db_for_process(&pua.db, &pua.db_pid, pua.cfg.db_url));
 }
 
 int pua_db_check(void)

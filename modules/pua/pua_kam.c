@@ -17,6 +17,7 @@
 #include "modules/tm/t_lookup.h"
 
 #include "pua_kam.h"
+#include "pua_stats_kam.h"
 
 struct tm_binds pua_tmb;
 sl_api_t pua_slb;
@@ -110,6 +111,7 @@ static void reply_cb(struct cell *t, int type, struct tmcb_params *ps)
 	pua_reply_t rep;
 	char *rr = NULL;
 
+	pua_stats_kam_reply(t, ps);
 	if(!p)
 		return;
 	memset(&rep, 0, sizeof(rep));
@@ -208,6 +210,8 @@ int pua_kam_send(const pua_req_t *req)
 		shm_free(cbp);
 		return -1;
 	}
+	pua_stat_inc(req->kind == PUA_PUBL ? PUA_STAT_PUBLISH_SENT
+									 : PUA_STAT_SUBSCRIBE_SENT);
 	return 0;
 }
 
@@ -260,6 +264,7 @@ int pua_kam_handle_notify(struct sip_msg *msg)
 	char *rr = NULL;
 	int code;
 
+	pua_stat_inc(PUA_STAT_NOTIFY_RECEIVED);
 	if(notify_fields(msg, &n, &rr) < 0) {
 		reply(msg, 400, "Bad Request");
 		return -1;

@@ -14,6 +14,7 @@
 
 #include "lp_kam.h"
 #include "pua_kam.h"
+#include "pua_stats_kam.h"
 #include "pua_libxml_api.h"
 
 MODULE_VERSION
@@ -130,6 +131,8 @@ static int check_cfg(void)
 static int mod_init(void)
 {
 	lp_kam_install();
+	if(pua_stats_kam_init() < 0)
+		return -1;
 	pua.cfg.db_url = lp_kam_str_param(&db_url_p);
 	pua.cfg.outbound_proxy = lp_kam_str_param(&outbound_proxy_p);
 	pua.now = lp_kam_now;

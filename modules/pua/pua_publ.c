@@ -10,6 +10,7 @@
 
 #include "lp_log.h"
 #include "pua_logic.h"
+#include "pua_stats.h"
 
 #define PUA_MAX_RETRIES 2 /* 412/423 re-sends of one update */
 
@@ -287,6 +288,7 @@ static pua_req_t *publ_error(pua_rec_t *r, int kind, const pua_reply_t *rep, int
 		pua_rec_set(&r->etag, NULL);
 		r->retries++;
 		*gone = 0;
+		pua_stat_inc(PUA_STAT_PUBLISH_412);
 		LP_INFO("412 for %.*s: publishing again as an initial PUBLISH",
 				LP_STR_FMT(r->pres_uri));
 		return send_publ(r, PUA_RK_INITIAL, r->req_expires);
