@@ -25,7 +25,13 @@
 
 #define SP_NAME "pres_row"
 
-enum row_state { ROW_TODO = 0, ROW_WRITTEN, ROW_REFUSED, ROW_GONE };
+enum row_state
+{
+	ROW_TODO = 0,
+	ROW_WRITTEN,
+	ROW_REFUSED,
+	ROW_GONE
+};
 
 static int same_dialog(const subs_t *a, const subs_t *b)
 {
@@ -277,7 +283,9 @@ void pres_subs_flush_expired(unsigned int now)
 			|| pres.cfg.subs_db_mode == PRES_SUBS_DB_ONLY)
 		return;
 	db = pres_db();
-	if(!db || lp_db_exec(db, pres_sql.subs_delete_expired, v, 1, NULL, NULL) < 0)
+	if(!db
+			|| lp_db_exec(db, pres_sql.subs_delete_expired, v, 1, NULL, NULL)
+					   < 0)
 		LP_ERR("cannot delete the expired rows of %s",
 				pres.cfg.active_watchers_table);
 }

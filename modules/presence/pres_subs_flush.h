@@ -8,13 +8,15 @@
 #include "lp_db.h"
 #include "pres_logic.h"
 
-typedef struct pres_flush_row {
+typedef struct pres_flush_row
+{
 	subs_t *s;		   /* malloc'd copy (pres_subs_dup) */
 	unsigned int hash; /* of its record: the bucket it lives in */
 	int state;		   /* private to pres_subs_flush.c */
 } pres_flush_row_t;
 
-typedef struct pres_flush_batch {
+typedef struct pres_flush_batch
+{
 	pres_flush_row_t *rows; /* malloc'd */
 	int n, cap;
 } pres_flush_batch_t;

@@ -23,16 +23,17 @@
 #define T0 1700000000u
 #define BAD_UA "refuse-\xff\xfe-agent" /* not UTF-8 */
 
-typedef struct eng {
+typedef struct eng
+{
 	const char *name, *env, *schema;
 } eng_t;
 
-static const eng_t eng_sqlite = {"sqlite", NULL,
-		"../../scripts/sqlite/presence-create.sql"};
+static const eng_t eng_sqlite = {
+		"sqlite", NULL, "../../scripts/sqlite/presence-create.sql"};
 static const eng_t eng_pg = {"postgres", "LP_TEST_PG_URL",
 		"../../scripts/postgres/presence-create.sql"};
-static const eng_t eng_my = {"mysql", "LP_TEST_MY_URL",
-		"../../scripts/mysql/presence-create.sql"};
+static const eng_t eng_my = {
+		"mysql", "LP_TEST_MY_URL", "../../scripts/mysql/presence-create.sql"};
 
 static const eng_t *eng;
 static char db_path[64], url[512];
@@ -116,8 +117,8 @@ static void server_schema(lp_db_t *db, const char *path)
 		stmt[len++] = ' ';
 		if(line[n - 1] == ';') {
 			stmt[len - 2] = '\0';
-			ck_assert_msg(lp_db_exec(db, stmt, NULL, 0, NULL, NULL) >= 0, "%s",
-					stmt);
+			ck_assert_msg(
+					lp_db_exec(db, stmt, NULL, 0, NULL, NULL) >= 0, "%s", stmt);
 			len = 0;
 		}
 	}
@@ -234,8 +235,7 @@ static void restart(void)
 
 static int int_row(void *ctx, const lp_db_val_t *c, int n)
 {
-	*(long long *)ctx = c[0].type == LP_DB_INT ? c[0].v.i
-											   : atoll(c[0].v.s.s);
+	*(long long *)ctx = c[0].type == LP_DB_INT ? c[0].v.i : atoll(c[0].v.s.s);
 	return 1;
 }
 
@@ -292,7 +292,8 @@ static void store(const char *callid, const char *watcher, const char *ua,
 	ck_assert_int_eq(pres_subs_insert(&s), 0);
 }
 
-typedef struct sub {
+typedef struct sub
+{
 	pres_subscribe_req_t r;
 	char callid[64], to_tag[128];
 } sub_t;
@@ -552,8 +553,8 @@ START_TEST(test_savepoint_keeps_transaction)
 	ck_assert_int_lt(lp_db_savepoint(db, LP_DB_SP_SET, "bad name"), 0);
 	ck_assert_int_eq(lp_db_exec(db, ins, &v, 1, NULL, NULL), 1);
 	ck_assert_int_eq(lp_db_savepoint(db, LP_DB_SP_SET, "sp"), 0);
-	ck_assert_int_eq(lp_db_exec(db, ins, &dup, 1, NULL, NULL),
-			LP_DB_ECONSTRAINT);
+	ck_assert_int_eq(
+			lp_db_exec(db, ins, &dup, 1, NULL, NULL), LP_DB_ECONSTRAINT);
 	ck_assert_int_eq(lp_db_savepoint(db, LP_DB_SP_ROLLBACK_TO, "sp"), 0);
 	ck_assert_int_eq(lp_db_savepoint(db, LP_DB_SP_RELEASE, "sp"), 0);
 	ck_assert_int_eq(lp_db_commit(db), 0);
@@ -616,8 +617,10 @@ static int fake_exec(lp_db_conn_t *c, const char *sql,
 	return 1;
 }
 
-static const lp_db_driver_t fake_drv = {.name = "fake", .scheme = "fake",
-		.version = LP_DB_DRIVER_VERSION, .exec = fake_exec};
+static const lp_db_driver_t fake_drv = {.name = "fake",
+		.scheme = "fake",
+		.version = LP_DB_DRIVER_VERSION,
+		.exec = fake_exec};
 
 START_TEST(test_retried_deadlock_is_warning)
 {
@@ -633,8 +636,8 @@ START_TEST(test_retried_deadlock_is_warning)
 	log_reset();
 	fake_busy = 10;
 	fake_calls = 0;
-	ck_assert_int_eq(lp_db_exec(&db, "UPDATE t", NULL, 0, NULL, NULL),
-			LP_DB_EBUSY);
+	ck_assert_int_eq(
+			lp_db_exec(&db, "UPDATE t", NULL, 0, NULL, NULL), LP_DB_EBUSY);
 	ck_assert_int_eq(log_warn, 3);
 	ck_assert_int_eq(log_err, 1);
 	ck_assert_int_eq(log_lines("giving up"), 1);
