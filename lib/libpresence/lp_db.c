@@ -5,9 +5,11 @@
  * per process (one per Kamailio worker) and lives in malloc'd memory. */
 #define _GNU_SOURCE
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lp_db.h"
@@ -269,6 +271,10 @@ int lp_db_exec(lp_db_t *db, const char *sql, const lp_db_val_t *params,
 	do
 		rc = db_after(db, db->drv->exec(db->conn, sql, params, nparams, cb, ctx));
 	while(rc == LP_DB_EBUSY && --tries > 0 && db->conn);
+	if(rc == LP_DB_EBUSY && !db->in_txn)
+		LP_ERR("db: %s still locked or deadlocked after 3 tries, giving up "
+			   "[%s]",
+				db->drv->name, sql);
 	return db_done(db, rc);
 }
 
@@ -301,6 +307,66 @@ int lp_db_rollback(lp_db_t *db)
 		return db_done(db, rc);
 	db->in_txn = 0;
 	return db_done(db, db_after(db, db->drv->rollback(db->conn)));
+}
+
+int lp_db_savepoint(lp_db_t *db, lp_db_sp_op_t op, const char *name)
+{
+	int rc = db_ready(db);
+
+	if(rc < 0)
+		return db_done(db, rc);
+	if(!db->in_txn || !lp_db_is_identifier(name) || op < LP_DB_SP_SET
+			|| op > LP_DB_SP_ROLLBACK_TO) {
+		LP_ERR("db: savepoint '%s' outside a transaction or misnamed",
+				name ? name : "");
+		return db_done(db, LP_DB_EGENERIC);
+	}
+	return db_done(db, db_after(db, db->drv->savepoint(db->conn, op, name)));
+}
+
+/* The refusal log budget of this process (see lp_db_log_fail). */
+static struct
+{
+	time_t start;
+	int shown, hidden;
+} lp_db_refusals;
+
+/* 1 when a refusal may be logged now; reports the hidden ones of the
+ * window that ended. */
+static int refusal_may_log(void)
+{
+	time_t now = time(NULL);
+
+	if(now - lp_db_refusals.start >= LP_DB_LOG_WINDOW
+			|| now < lp_db_refusals.start) {
+		if(lp_db_refusals.hidden > 0)
+			LP_ERR("db: %d more refused values not logged in the last %d s",
+					lp_db_refusals.hidden, LP_DB_LOG_WINDOW);
+		lp_db_refusals.start = now;
+		lp_db_refusals.shown = lp_db_refusals.hidden = 0;
+	}
+	if(lp_db_refusals.shown >= LP_DB_LOG_BURST) {
+		lp_db_refusals.hidden++;
+		return 0;
+	}
+	lp_db_refusals.shown++;
+	return 1;
+}
+
+void lp_db_log_fail(int rc, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	if(LP_DB_REFUSED(rc) && !refusal_may_log())
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if(rc == LP_DB_EBUSY)
+		LP_WARN("%s", msg);
+	else
+		LP_ERR("%s", msg);
 }
 
 static int version_row(void *ctx, const lp_db_val_t *cols, int ncols)

@@ -42,7 +42,20 @@ enum lp_db_err {
 	LP_DB_EBUSY = -4,		/* locked past the busy timeout */
 	LP_DB_ECONSTRAINT = -5, /* unique / not-null violation */
 	LP_DB_EURL = -6,		/* bad or unsupported db_url */
+	LP_DB_EDATA = -7, /* a value refused: too long for its column, not
+						 valid in the encoding, out of range */
 };
+
+/* A statement that failed with one of these will fail again with the same
+ * values: the row is at fault, not the database (skip it, do not retry). */
+#define LP_DB_REFUSED(rc) ((rc) == LP_DB_ECONSTRAINT || (rc) == LP_DB_EDATA)
+
+/* Savepoint operations (lp_db_driver_t.savepoint). */
+typedef enum lp_db_sp_op {
+	LP_DB_SP_SET = 0,	  /* SAVEPOINT name */
+	LP_DB_SP_RELEASE,	  /* RELEASE SAVEPOINT name */
+	LP_DB_SP_ROLLBACK_TO, /* ROLLBACK TO SAVEPOINT name (it stays set) */
+} lp_db_sp_op_t;
 
 typedef struct lp_db_url {
 	lp_str_t scheme; /* "sqlite", "postgres", "mysql" */
@@ -83,9 +96,13 @@ typedef struct lp_db_driver {
 	int (*begin)(lp_db_conn_t *c);
 	int (*commit)(lp_db_conn_t *c);
 	int (*rollback)(lp_db_conn_t *c);
+	/* Inside a transaction: set, release or roll back to the savepoint
+	 * name (an identifier, checked by lp_db.c). 0 or a negative lp_db_err.
+	 * Since version 2. */
+	int (*savepoint)(lp_db_conn_t *c, lp_db_sp_op_t op, const char *name);
 } lp_db_driver_t;
 
-#define LP_DB_DRIVER_VERSION 1
+#define LP_DB_DRIVER_VERSION 2
 #define LP_DB_CAP_UPSERT 0x1 /* INSERT ... ON CONFLICT ... DO UPDATE */
 
 extern const lp_db_driver_t lp_db_driver_sqlite;
@@ -117,13 +134,34 @@ void lp_db_close(lp_db_t *db);
 /* Wrappers over the driver ops; see lp_db_driver_t. A connection error
  * (LP_DB_ECONN) closes the handle and the next call reopens it. A statement
  * outside a transaction that the server rolled back to break a deadlock
- * (LP_DB_EBUSY) is run again, twice at most; inside a transaction the
- * caller must retry the whole transaction. */
+ * (LP_DB_EBUSY) is run again, twice at most (each refusal is a warning,
+ * giving up an error); inside a transaction the caller must retry the
+ * whole transaction, and log an error only when it gives up. */
 int lp_db_exec(lp_db_t *db, const char *sql, const lp_db_val_t *params,
 		int nparams, lp_db_row_cb cb, void *ctx);
 int lp_db_begin(lp_db_t *db);
 int lp_db_commit(lp_db_t *db);
 int lp_db_rollback(lp_db_t *db);
+
+/* lp_db_savepoint: inside a transaction (lp_db_begin), set, release or roll
+ * back to the savepoint name ([A-Za-z0-9_]); a statement that fails between
+ * SAVEPOINT and ROLLBACK TO leaves the rest of the transaction usable on
+ * every engine (PostgreSQL otherwise aborts the whole transaction). 0, or a
+ * negative lp_db_err (LP_DB_EGENERIC outside a transaction or for a bad
+ * name, logged). */
+int lp_db_savepoint(lp_db_t *db, lp_db_sp_op_t op, const char *name);
+
+/* lp_db_log_fail: how drivers log a failed statement, by its class: a lock
+ * or deadlock the caller may retry (LP_DB_EBUSY) as a warning (the caller
+ * logs the error when it gives up); a value the DB refuses
+ * (LP_DB_REFUSED) as an error at most LP_DB_LOG_BURST times per
+ * LP_DB_LOG_WINDOW seconds per process (the rest are counted and reported
+ * in one line when the next window opens), since a client chooses those
+ * values; anything else as an error. */
+#define LP_DB_LOG_BURST 10
+#define LP_DB_LOG_WINDOW 60
+void lp_db_log_fail(int rc, const char *fmt, ...)
+		__attribute__((format(printf, 2, 3)));
 
 /* 1 when name can stand as a table name in SQL text: [A-Za-z0-9_], 1 to
  * 64 characters (table names cannot be bound parameters). */

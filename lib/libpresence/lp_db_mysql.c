@@ -98,7 +98,14 @@ static int my_err(unsigned int no, const char *sqlstate)
 			return LP_DB_ECONSTRAINT;
 		case CR_OUT_OF_MEMORY:
 			return LP_DB_ENOMEM;
+		case ER_DATA_TOO_LONG:
+		case ER_TRUNCATED_WRONG_VALUE_FOR_FIELD: /* not valid utf8mb4 */
+		case ER_WARN_DATA_OUT_OF_RANGE:
+		case ER_TRUNCATED_WRONG_VALUE:
+			return LP_DB_EDATA;
 	}
+	if(sqlstate && strncmp(sqlstate, "22", 2) == 0)
+		return LP_DB_EDATA; /* data exception */
 	if(sqlstate && strncmp(sqlstate, "23", 2) == 0)
 		return LP_DB_ECONSTRAINT; /* integrity constraint violation */
 	return LP_DB_EGENERIC;
@@ -106,16 +113,21 @@ static int my_err(unsigned int no, const char *sqlstate)
 
 static int my_fail_stmt(MYSQL_STMT *st, const char *what, const char *sql)
 {
-	LP_ERR("db_mysql: %s failed (%u/%s): %s [%s]", what, mysql_stmt_errno(st),
-			mysql_stmt_sqlstate(st), mysql_stmt_error(st), sql);
-	return my_err(mysql_stmt_errno(st), mysql_stmt_sqlstate(st));
+	int rc = my_err(mysql_stmt_errno(st), mysql_stmt_sqlstate(st));
+
+	lp_db_log_fail(rc, "db_mysql: %s failed (%u/%s): %s [%s]", what,
+			mysql_stmt_errno(st), mysql_stmt_sqlstate(st), mysql_stmt_error(st),
+			sql);
+	return rc;
 }
 
 static int my_fail(lp_db_conn_t *c, const char *what, const char *sql)
 {
-	LP_ERR("db_mysql: %s failed (%u/%s): %s [%s]", what, mysql_errno(c->h),
-			mysql_sqlstate(c->h), mysql_error(c->h), sql);
-	return my_err(mysql_errno(c->h), mysql_sqlstate(c->h));
+	int rc = my_err(mysql_errno(c->h), mysql_sqlstate(c->h));
+
+	lp_db_log_fail(rc, "db_mysql: %s failed (%u/%s): %s [%s]", what,
+			mysql_errno(c->h), mysql_sqlstate(c->h), mysql_error(c->h), sql);
+	return rc;
 }
 
 static void my_close(lp_db_conn_t *c)
@@ -722,6 +734,22 @@ static int my_rollback(lp_db_conn_t *c)
 	return my_end(c, 0);
 }
 
+static int my_savepoint(lp_db_conn_t *c, lp_db_sp_op_t op, const char *name)
+{
+	static const char *const fmt[] = {
+			"SAVEPOINT %s", "RELEASE SAVEPOINT %s", "ROLLBACK TO SAVEPOINT %s"};
+	char sql[96];
+
+	if(!c->in_tx) {
+		LP_ERR("db_mysql: savepoint without a transaction");
+		return LP_DB_EGENERIC;
+	}
+	snprintf(sql, sizeof(sql), fmt[op], name);
+	if(mysql_query(c->h, sql) != 0)
+		return my_fail(c, "exec", sql);
+	return 0;
+}
+
 const lp_db_driver_t lp_db_driver_mysql = {
 		.name = "mysql",
 		.scheme = "mysql",
@@ -733,4 +761,5 @@ const lp_db_driver_t lp_db_driver_mysql = {
 		.begin = my_begin,
 		.commit = my_commit,
 		.rollback = my_rollback,
+		.savepoint = my_savepoint,
 };

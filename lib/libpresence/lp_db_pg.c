@@ -79,6 +79,8 @@ static int pg_err(lp_db_conn_t *c, const PGresult *res)
 		return LP_DB_EBUSY; /* serialization, deadlock, lock not available */
 	if(strcmp(st, "53200") == 0)
 		return LP_DB_ENOMEM;
+	if(strncmp(st, "22", 2) == 0)
+		return LP_DB_EDATA; /* too long, bad encoding (22021), range */
 	return LP_DB_EGENERIC;
 }
 
@@ -96,8 +98,8 @@ static int pg_fail(
 	len = (int)strlen(msg);
 	while(len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == ' '))
 		len--;
-	LP_ERR("db_postgres: %s failed (%s): %.*s [%s]", what, st ? st : "-", len,
-			msg, sql);
+	lp_db_log_fail(rc, "db_postgres: %s failed (%s): %.*s [%s]", what,
+			st ? st : "-", len, msg, sql);
 	PQclear(res);
 	return rc;
 }
@@ -502,6 +504,16 @@ static int pg_rollback(lp_db_conn_t *c)
 	return pg_simple(c, "ROLLBACK");
 }
 
+static int pg_savepoint(lp_db_conn_t *c, lp_db_sp_op_t op, const char *name)
+{
+	static const char *const fmt[] = {
+			"SAVEPOINT %s", "RELEASE SAVEPOINT %s", "ROLLBACK TO SAVEPOINT %s"};
+	char sql[96];
+
+	snprintf(sql, sizeof(sql), fmt[op], name);
+	return pg_simple(c, sql);
+}
+
 const lp_db_driver_t lp_db_driver_postgres = {
 		.name = "postgres",
 		.scheme = "postgres",
@@ -513,4 +525,5 @@ const lp_db_driver_t lp_db_driver_postgres = {
 		.begin = pg_begin,
 		.commit = pg_commit,
 		.rollback = pg_rollback,
+		.savepoint = pg_savepoint,
 };

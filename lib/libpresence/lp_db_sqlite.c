@@ -7,6 +7,7 @@
  * is process-private (malloc). Only lp_db_driver_sqlite is exported. */
 #include <limits.h>
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,6 +53,9 @@ static int sq_err(int rc)
 			return LP_DB_EBUSY;
 		case SQLITE_CONSTRAINT:
 			return LP_DB_ECONSTRAINT;
+		case SQLITE_TOOBIG:
+		case SQLITE_MISMATCH:
+			return LP_DB_EDATA;
 		case SQLITE_NOMEM:
 			return LP_DB_ENOMEM;
 		case SQLITE_IOERR:
@@ -65,8 +69,8 @@ static int sq_err(int rc)
 
 static int sq_fail(lp_db_conn_t *c, int rc, const char *what, const char *sql)
 {
-	LP_ERR("db_sqlite: %s failed (%d): %s [%s]", what, rc, sqlite3_errmsg(c->h),
-			sql);
+	lp_db_log_fail(sq_err(rc), "db_sqlite: %s failed (%d): %s [%s]", what, rc,
+			sqlite3_errmsg(c->h), sql);
 	return sq_err(rc);
 }
 
@@ -326,6 +330,18 @@ static int sq_rollback(lp_db_conn_t *c)
 	return rc < 0 ? rc : 0;
 }
 
+static int sq_savepoint(lp_db_conn_t *c, lp_db_sp_op_t op, const char *name)
+{
+	static const char *const fmt[] = {
+			"SAVEPOINT %s", "RELEASE SAVEPOINT %s", "ROLLBACK TO SAVEPOINT %s"};
+	char sql[96];
+	int rc;
+
+	snprintf(sql, sizeof(sql), fmt[op], name);
+	rc = sq_exec(c, sql, NULL, 0, NULL, NULL);
+	return rc < 0 ? rc : 0;
+}
+
 const lp_db_driver_t lp_db_driver_sqlite = {
 		.name = "sqlite",
 		.scheme = "sqlite",
@@ -337,4 +353,5 @@ const lp_db_driver_t lp_db_driver_sqlite = {
 		.begin = sq_begin,
 		.commit = sq_commit,
 		.rollback = sq_rollback,
+		.savepoint = sq_savepoint,
 };

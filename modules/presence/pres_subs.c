@@ -6,6 +6,7 @@
 #include "lp_log.h"
 #include "pres_sql.h"
 #include "pres_subs.h"
+#include "pres_subs_flush.h"
 
 static pres_srec_t *srec_new(const subs_t *s)
 {
@@ -345,103 +346,7 @@ int pres_subs_db_upsert(lp_db_t *db, const subs_t *s)
 	return lp_db_exec(db, pres_sql.subs_upsert, v, PRES_SUBS_NCOLS, NULL, NULL);
 }
 
-/* Copies of the marked records of one bucket, marks cleared. */
-static int take_dirty(unsigned int slot, subs_t ***v, int *n, int *cap)
-{
-	lp_hentry_t *e;
-	subs_t **nv;
-
-	for(e = pres.subs->buckets[slot].first; e; e = e->next) {
-		pres_srec_t *r = (pres_srec_t *)e;
-		if(r->db_state == PRES_DB_CLEAN)
-			continue;
-		if(*n == *cap) {
-			*cap = *cap ? *cap * 2 : 64;
-			nv = realloc(*v, *cap * sizeof(**v));
-			if(!nv)
-				return -1;
-			*v = nv;
-		}
-		(*v)[*n] = pres_subs_dup(&r->s, 0);
-		if(!(*v)[*n])
-			return -1;
-		(*n)++;
-		r->db_state = PRES_DB_CLEAN;
-	}
-	return 0;
-}
-
-static int mark_op(subs_t *stored, void *ctx, subs_t **replace)
-{
-	return 0; /* apply_in marks a clean record dirty */
-}
-
-/* A write failed: mark the record again so the next flush retries it. */
-static void remark(const subs_t *s)
-{
-	pres_dlg_key_t k = {&s->callid, &s->to_tag, &s->from_tag};
-
-	pres_subs_apply(&s->pres_uri, &k, mark_op, NULL);
-}
-
-/* Write the copies in one transaction; returns rows written or -1, and on
- * failure marks the failed records (all of them when the commit fails). */
-static int write_all(lp_db_t *db, subs_t **v, int n)
-{
-	char *ok = calloc(n, 1);
-	int i, written = 0;
-
-	if(!ok || lp_db_begin(db) < 0) {
-		for(i = 0; i < n; i++)
-			remark(v[i]);
-		free(ok);
-		return -1;
-	}
-	for(i = 0; i < n; i++) {
-		ok[i] = pres_subs_db_upsert(db, v[i]) >= 0;
-		written += ok[i];
-	}
-	if(lp_db_commit(db) < 0) {
-		lp_db_rollback(db);
-		memset(ok, 0, n);
-		written = -1;
-	}
-	for(i = 0; i < n; i++)
-		if(!ok[i])
-			remark(v[i]);
-	free(ok);
-	return written;
-}
-
-int pres_subs_flush(void)
-{
-	lp_db_t *db;
-	subs_t **v = NULL;
-	int n = 0, cap = 0, i, written = 0, rc = 0;
-	unsigned int slot;
-
-	if(pres.cfg.subs_db_mode == PRES_SUBS_DB_NONE
-			|| pres.cfg.subs_db_mode == PRES_SUBS_DB_ONLY)
-		return 0;
-	db = pres_db();
-	if(!db)
-		return -1;
-	for(slot = 0; slot < pres.subs->size && rc == 0; slot++) {
-		if(!pres.subs->buckets[slot].first)
-			continue;
-		lp_htable_lock(pres.subs, slot);
-		rc = take_dirty(slot, &v, &n, &cap);
-		lp_htable_unlock(pres.subs, slot);
-	}
-	if(n > 0)
-		written = write_all(db, v, n);
-	for(i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-	if(rc < 0)
-		LP_ERR("out of memory flushing subscriptions; the rest wait for the next flush");
-	return written;
-}
+/* The write-back flush (pres_subs_flush) is in pres_subs_flush.c. */
 
 int pres_subs_from_row(const lp_db_val_t *c, int n, subs_t *s)
 {
@@ -578,10 +483,12 @@ int pres_subs_collect(const lp_str_t *pres_uri, pres_ev_t *ev,
 
 void pres_subs_expire(unsigned int now, void (*cb)(subs_t *copy))
 {
-	if(pres.cfg.subs_db_mode == PRES_SUBS_DB_ONLY)
+	if(pres.cfg.subs_db_mode == PRES_SUBS_DB_ONLY) {
 		pres_subsdb_expire(now, cb);
-	else
+	} else {
 		mem_expire(now, cb);
+		pres_subs_flush_expired(now);
+	}
 }
 
 int pres_subs_watchers(const lp_str_t *pres_uri, pres_ev_t *ev, subs_t ***out)

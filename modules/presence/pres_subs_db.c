@@ -11,7 +11,8 @@
 
 /* A transaction the server rolled back to break a deadlock (or that waited
  * past the lock timeout) is run again, a few times: the other side has
- * committed by then. */
+ * committed by then. The driver logs each such refusal as a warning; only
+ * giving up is an error. */
 #define PRES_DB_TRIES 3
 
 typedef struct row_list {
@@ -127,7 +128,13 @@ int pres_subsdb_apply(const pres_dlg_key_t *k, pres_subs_op_f op, void *ctx)
 
 	for(i = 0; db && rc == LP_DB_EBUSY && i < PRES_DB_TRIES; i++)
 		rc = apply_once(db, k, op, ctx);
-	return rc == LP_DB_EBUSY ? -1 : rc;
+	if(rc == LP_DB_EBUSY) {
+		LP_ERR("cannot update subscription %.*s: still deadlocked after %d "
+			   "tries",
+				LP_STR_FMT(*k->callid), PRES_DB_TRIES);
+		return -1;
+	}
+	return rc;
 }
 
 int pres_subsdb_remove(const pres_dlg_key_t *k)
@@ -202,21 +209,39 @@ int pres_subsdb_collect(const lp_str_t *pres_uri, pres_ev_t *ev,
 	return l.n;
 }
 
+/* One attempt of the expiry: bump, read and delete the expired rows in one
+ * transaction. 0, or a negative code (LP_DB_EBUSY: try again). */
+static int expire_once(lp_db_t *db, const lp_db_val_t *v, row_list_t *l)
+{
+	int rc;
+
+	if((rc = lp_db_begin(db)) < 0)
+		return rc;
+	if((rc = lp_db_exec(db, pres_sql.subs_expired_bump, v, 1, NULL, NULL)) >= 0
+			&& (rc = lp_db_exec(db, pres_sql.subs_expired, v, 1, collect_row, l))
+					   >= 0
+			&& !l->error
+			&& (rc = lp_db_exec(db, pres_sql.subs_delete_expired, v, 1, NULL,
+						NULL))
+					   >= 0
+			&& (rc = lp_db_commit(db)) >= 0)
+		return 0;
+	lp_db_rollback(db);
+	list_free(l);
+	l->error = 0;
+	return rc < 0 ? rc : -1;
+}
+
 void pres_subsdb_expire(unsigned int now, void (*cb)(subs_t *copy))
 {
 	lp_db_t *db = pres_db();
 	row_list_t l = {NULL, NULL, 0, 0, 0};
 	lp_db_val_t v[1] = {LP_DB_VINT(now)};
-	int i;
+	int i, rc = LP_DB_EBUSY;
 
-	if(!db || lp_db_begin(db) < 0)
-		return;
-	if(lp_db_exec(db, pres_sql.subs_expired_bump, v, 1, NULL, NULL) < 0
-			|| lp_db_exec(db, pres_sql.subs_expired, v, 1, collect_row, &l) < 0
-			|| lp_db_exec(db, pres_sql.subs_delete_expired, v, 1, NULL, NULL) < 0
-			|| lp_db_commit(db) < 0) {
-		lp_db_rollback(db);
-		list_free(&l);
+	for(i = 0; db && rc == LP_DB_EBUSY && i < PRES_DB_TRIES; i++)
+		rc = expire_once(db, v, &l);
+	if(rc < 0) {
 		LP_ERR("cannot remove expired subscriptions");
 		return;
 	}

@@ -1,0 +1,701 @@
+/* Persistence of subscriptions under database faults (issue 11): the flush
+ * of subs_db_mode 1/2 isolates a row the database refuses, never brings
+ * back a dialog removed while it held a copy, and expired rows are deleted;
+ * write-through survives a failing DB; lock conflicts are logged as warnings
+ * while a retry may still succeed, refusals with a rate limit. Runs on a temp
+ * SQLite file and, when LP_TEST_PG_URL / LP_TEST_MY_URL are set
+ * (test/db/run.sh), on PostgreSQL and MariaDB with the project's schema. */
+#include <check.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lp_db.h"
+#include "lp_log.h"
+#include "lp_test.h"
+#include "pres_logic.h"
+#include "pres_pub.h"
+#include "pres_subs.h"
+#include "pres_subs_flush.h"
+
+#define T0 1700000000u
+#define BAD_UA "refuse-\xff\xfe-agent" /* not UTF-8 */
+
+typedef struct eng
+{
+	const char *name, *env, *schema;
+} eng_t;
+
+static const eng_t eng_sqlite = {
+		"sqlite", NULL, "../../scripts/sqlite/presence-create.sql"};
+static const eng_t eng_pg = {"postgres", "LP_TEST_PG_URL",
+		"../../scripts/postgres/presence-create.sql"};
+static const eng_t eng_my = {
+		"mysql", "LP_TEST_MY_URL", "../../scripts/mysql/presence-create.sql"};
+
+static const eng_t *eng;
+static char db_path[64], url[512];
+static unsigned int fake_now;
+static int notifies;
+
+/* ---- log capture with levels ---- */
+
+static char log_buf[16384];
+static int log_len, log_err, log_warn;
+
+static void cap_log(int level, const char *msg)
+{
+	int n = snprintf(log_buf + log_len, sizeof(log_buf) - log_len, "%d %s\n",
+			level, msg);
+
+	if(n > 0 && log_len + n < (int)sizeof(log_buf))
+		log_len += n;
+	log_err += level == LP_L_ERR;
+	log_warn += level == LP_L_WARN;
+}
+
+static void log_reset(void)
+{
+	log_buf[0] = '\0';
+	log_len = log_err = log_warn = 0;
+}
+
+/* Lines of the captured log holding needle. */
+static int log_lines(const char *needle)
+{
+	const char *p = log_buf;
+	int n = 0;
+
+	while((p = strstr(p, needle)) != NULL) {
+		n++;
+		p += strlen(needle);
+	}
+	return n;
+}
+
+/* ---- fixture ---- */
+
+static unsigned int fake_clock(void)
+{
+	return fake_now;
+}
+
+static int count_notify(const pres_notify_t *n)
+{
+	notifies++;
+	return 0;
+}
+
+static int publ_ok(struct sip_msg *msg)
+{
+	return 0;
+}
+
+/* A schema file statement by statement, through the driver. */
+static void server_schema(lp_db_t *db, const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char line[1024], stmt[16384];
+	size_t len = 0, n;
+
+	ck_assert_msg(f != NULL, "cannot open %s", path);
+	ck_assert_int_ge(lp_db_exec(db,
+							 "DROP TABLE IF EXISTS version, presentity, "
+							 "active_watchers, watchers, xcap, pua",
+							 NULL, 0, NULL, NULL),
+			0);
+	while(fgets(line, sizeof(line), f)) {
+		n = strcspn(line, "\r\n");
+		line[n] = '\0';
+		if(strncmp(line, "--", 2) == 0 || n == 0)
+			continue;
+		ck_assert_int_lt(len + n + 2, sizeof(stmt));
+		memcpy(stmt + len, line, n);
+		len += n;
+		stmt[len++] = ' ';
+		if(line[n - 1] == ';') {
+			stmt[len - 2] = '\0';
+			ck_assert_msg(
+					lp_db_exec(db, stmt, NULL, 0, NULL, NULL) >= 0, "%s", stmt);
+			len = 0;
+		}
+	}
+	fclose(f);
+}
+
+static void register_presence(void)
+{
+	pres_ev_t ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.name = LP_STR("presence");
+	ev.content_type = LP_STR("application/pidf+xml");
+	ev.default_expires = 3600;
+	ev.type = PUBL_TYPE;
+	ev.evs_publ_handl = publ_ok;
+	ck_assert_int_eq(pres_add_event(&ev), 0);
+}
+
+static void setup(const eng_t *e)
+{
+	lp_db_t *db;
+	int fd;
+
+	eng = e;
+	lp_test_mem_install();
+	log_reset();
+	lp_log_set(cap_log);
+	memset(&pres, 0, sizeof(pres));
+	pres_cfg_defaults(&pres.cfg);
+	if(e->env) {
+		snprintf(url, sizeof(url), "%s", getenv(e->env));
+		db = lp_db_open(url);
+		ck_assert_msg(db != NULL, "cannot open %s", url);
+		server_schema(db, e->schema);
+		lp_db_close(db);
+	} else {
+		strcpy(db_path, "/tmp/check_persist_XXXXXX");
+		fd = mkstemp(db_path);
+		ck_assert_int_ge(fd, 0);
+		close(fd);
+		lp_test_sqlite_schema(db_path, e->schema);
+		snprintf(url, sizeof(url), "sqlite://%s", db_path);
+	}
+	pres.cfg.db_url = url;
+	ck_assert_int_eq(pres_sql_init(), 0);
+	pres.pubs = lp_htable_new(4);
+	pres.subs = lp_htable_new(4);
+	ck_assert_ptr_nonnull(pres.subs);
+	register_presence();
+	fake_now = T0;
+	pres.now = fake_clock;
+	pres.send_notify = count_notify;
+	notifies = 0;
+	log_reset();
+}
+
+static void setup_sqlite(void)
+{
+	setup(&eng_sqlite);
+}
+
+static void setup_pg(void)
+{
+	setup(&eng_pg);
+}
+
+static void setup_my(void)
+{
+	setup(&eng_my);
+}
+
+static void free_tables(void)
+{
+	lp_htable_destroy(pres.pubs, pres_pub_free_entry);
+	lp_htable_destroy(pres.subs, pres_subs_free_entry);
+	pres.pubs = pres.subs = NULL;
+}
+
+static void teardown(void)
+{
+	char p[80];
+	lp_event_t *e;
+
+	free_tables();
+	lp_db_close(pres.db);
+	pres.db = NULL;
+	for(e = pres.events.first; e; e = e->next)
+		lp_free(e->data);
+	lp_event_registry_free(&pres.events);
+	if(!eng->env) {
+		unlink(db_path);
+		snprintf(p, sizeof(p), "%s-wal", db_path);
+		unlink(p);
+		snprintf(p, sizeof(p), "%s-shm", db_path);
+		unlink(p);
+	}
+	lp_log_set(NULL);
+	ck_assert_int_eq(lp_test_mem_live(), 0);
+}
+
+/* Kamailio restarted: empty tables, a new connection, the DB loaded. */
+static void restart(void)
+{
+	free_tables();
+	lp_db_close(pres.db);
+	pres.db = NULL;
+	pres.pubs = lp_htable_new(4);
+	pres.subs = lp_htable_new(4);
+	ck_assert_int_eq(pres_load_db(), 0);
+}
+
+/* ---- DB inspection through a connection of the test's own ---- */
+
+static int int_row(void *ctx, const lp_db_val_t *c, int n)
+{
+	*(long long *)ctx = c[0].type == LP_DB_INT ? c[0].v.i : atoll(c[0].v.s.s);
+	return 1;
+}
+
+static long long rows_where(const char *where, const char *arg)
+{
+	char sql[256];
+	lp_db_val_t v = LP_DB_VSTR(lp_str_c(arg ? arg : ""));
+	long long n = -1;
+	lp_db_t *db = lp_db_open(url);
+
+	ck_assert_ptr_nonnull(db);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM active_watchers%s%s",
+			where ? " WHERE " : "", where ? where : "");
+	ck_assert_int_ge(lp_db_exec(db, sql, &v, arg ? 1 : 0, int_row, &n), 0);
+	lp_db_close(db);
+	return n;
+}
+
+static void db_run(const char *sql)
+{
+	lp_db_t *db = lp_db_open(url);
+
+	ck_assert_ptr_nonnull(db);
+	ck_assert_msg(lp_db_exec(db, sql, NULL, 0, NULL, NULL) >= 0, "%s", sql);
+	lp_db_close(db);
+}
+
+/* ---- subscriptions ---- */
+
+/* Store a subscription of watcher to alice straight into the table (the
+ * request-time checks of pres_subscribe.c are not what is tested here). */
+static void store(const char *callid, const char *watcher, const char *ua,
+		const char *contact)
+{
+	subs_t s;
+
+	memset(&s, 0, sizeof(s));
+	s.pres_uri = LP_STR("sip:alice@example.com");
+	s.to_user = LP_STR("alice");
+	s.to_domain = s.from_domain = s.watcher_domain = LP_STR("example.com");
+	s.watcher_user = s.from_user = lp_str_c(watcher);
+	s.event = pres_event_by_hdr(&LP_STR("presence"));
+	s.callid = lp_str_c(callid);
+	s.to_tag = LP_STR("tt");
+	s.from_tag = LP_STR("ft");
+	s.local_cseq = s.remote_cseq = 1;
+	s.contact = lp_str_c(contact ? contact : "sip:w@192.0.2.1");
+	s.expires = fake_now + 3600;
+	s.status = ACTIVE_STATUS;
+	s.sockinfo_str = LP_STR("udp:127.0.0.1:5060");
+	s.local_contact = LP_STR("sip:pres@127.0.0.1");
+	s.user_agent = lp_str_c(ua ? ua : "check");
+	ck_assert_ptr_nonnull(s.event);
+	ck_assert_int_eq(pres_subs_insert(&s), 0);
+}
+
+typedef struct sub
+{
+	pres_subscribe_req_t r;
+	char callid[64], to_tag[128];
+} sub_t;
+
+static int subscribe(sub_t *s)
+{
+	pres_notify_t *n = NULL;
+	pres_reply_t rep;
+
+	memset(&rep, 0, sizeof(rep));
+	pres_handle_subscribe(&s->r, &rep, &n);
+	if(rep.code / 100 == 2 && s->r.to_tag.len == 0) {
+		ck_assert_int_lt(rep.to_tag.len, (int)sizeof(s->to_tag));
+		memcpy(s->to_tag, rep.to_tag.s, rep.to_tag.len);
+		s->to_tag[rep.to_tag.len] = '\0';
+	}
+	if(n) {
+		count_notify(n);
+		pres_notify_free(n);
+	}
+	return rep.code;
+}
+
+/* An initial SUBSCRIBE of bob to alice, through the request handler. */
+static void subscribe_ok(sub_t *s, const char *callid)
+{
+	memset(s, 0, sizeof(*s));
+	snprintf(s->callid, sizeof(s->callid), "%s", callid);
+	s->r.ruri_user = s->r.to_user = LP_STR("alice");
+	s->r.ruri_domain = s->r.to_domain = LP_STR("example.com");
+	s->r.from_user = LP_STR("bob");
+	s->r.from_domain = LP_STR("example.com");
+	s->r.from_tag = LP_STR("bobtag");
+	s->r.callid = lp_str_c(s->callid);
+	s->r.cseq = 1;
+	s->r.has_event = 1;
+	s->r.event = LP_STR("presence");
+	s->r.expires = 3600;
+	s->r.contact = LP_STR("sip:bob@192.0.2.10");
+	s->r.sockinfo = LP_STR("udp:127.0.0.1:5060");
+	s->r.user_agent = LP_STR("check");
+	s->r.local_contact = LP_STR("sip:pres@127.0.0.1");
+	ck_assert_int_eq(subscribe(s) / 100, 2);
+}
+
+/* The in-dialog un-SUBSCRIBE (Expires: 0) of s. */
+static void unsubscribe(sub_t *s)
+{
+	s->r.to_tag = lp_str_c(s->to_tag);
+	s->r.cseq++;
+	s->r.expires = 0;
+	ck_assert_int_eq(subscribe(s) / 100, 2);
+}
+
+/* A PUBLISH for alice: NOTIFYs her watchers, which marks their records. */
+static void publish_alice(void)
+{
+	pres_publish_req_t r;
+	pres_reply_t rep;
+
+	memset(&r, 0, sizeof(r));
+	r.user = LP_STR("alice");
+	r.domain = LP_STR("example.com");
+	r.has_event = 1;
+	r.event = LP_STR("presence");
+	r.expires = 600;
+	r.has_ctype = 1;
+	r.content_type = LP_STR("application/pidf+xml");
+	r.body = LP_STR("<?xml version=\"1.0\"?><presence xmlns=\"urn:ietf:params:"
+					"xml:ns:pidf\" entity=\"sip:alice@example.com\"/>");
+	memset(&rep, 0, sizeof(rep));
+	ck_assert_int_eq(pres_handle_publish(&r, &rep), 0);
+	pres_publish_notify(&r, &rep);
+}
+
+/* ---- a row the DB refuses ---- */
+
+/* SQLite has no column lengths and takes any bytes: a trigger stands for
+ * the refusal the servers make on their own (BAD_UA is not UTF-8). */
+static void refuse_bad_ua(void)
+{
+	if(eng == &eng_sqlite)
+		db_run("CREATE TRIGGER refuse_ua BEFORE INSERT ON active_watchers"
+			   " WHEN NEW.user_agent LIKE 'refuse-%'"
+			   " BEGIN SELECT RAISE(ABORT, 'refused by the test'); END");
+}
+
+START_TEST(test_refused_row_among_good)
+{
+	int before;
+
+	refuse_bad_ua();
+	store("good-1", "bob", NULL, NULL);
+	store("bad-1", "mallory", BAD_UA, NULL);
+	store("good-2", "carol", NULL, NULL);
+	ck_assert_int_eq(pres_subs_flush(), 2);
+	ck_assert_int_eq(rows_where(NULL, NULL), 2);
+	ck_assert_int_eq(rows_where("callid=?", "bad-1"), 0);
+	ck_assert_int_eq(log_lines("bad-1 of mallory@example.com refused"), 1);
+
+	/* not tried again until it changes (no error every period) */
+	before = log_err;
+	ck_assert_int_eq(pres_subs_flush(), 0);
+	ck_assert_int_eq(log_err, before);
+
+	/* the good ones survive a restart and are notified */
+	restart();
+	ck_assert_int_eq(pres_subs_count(), 2);
+}
+END_TEST
+
+/* Servers only (SQLite ignores VARCHAR lengths): a Contact longer than its
+ * column among good rows. */
+START_TEST(test_too_long_value_among_good)
+{
+	char contact[320];
+
+	memset(contact, 'a', sizeof(contact) - 1);
+	contact[sizeof(contact) - 1] = '\0';
+	memcpy(contact, "sip:", 4);
+	store("good-1", "bob", NULL, NULL);
+	store("long-1", "mallory", NULL, contact);
+	store("good-2", "carol", NULL, NULL);
+	store("good-3", "dave", NULL, NULL);
+	ck_assert_int_eq(pres_subs_flush(), 3);
+	ck_assert_int_eq(rows_where(NULL, NULL), 3);
+	ck_assert_int_eq(rows_where("callid=?", "long-1"), 0);
+}
+END_TEST
+
+/* A record refused once is written when it changes into something the DB
+ * takes (here: the refusal is lifted). */
+START_TEST(test_refused_row_retried_after_change)
+{
+	refuse_bad_ua();
+	store("bad-1", "mallory", "refuse-me", NULL);
+	ck_assert_int_eq(pres_subs_flush(), 0);
+	db_run("DROP TRIGGER refuse_ua");
+	ck_assert_int_eq(pres_subs_flush(), 0); /* unchanged: not retried */
+	publish_alice(); /* NOTIFYs it: the record changes and is written */
+	ck_assert_int_eq(notifies, 1);
+	ck_assert_int_eq(pres_subs_flush(), 1);
+	ck_assert_int_eq(rows_where("callid=?", "bad-1"), 1);
+}
+END_TEST
+
+/* ---- removals racing the flush ---- */
+
+/* The flush copied the record; the watcher un-SUBSCRIBEs (its row deleted)
+ * before the copy is written: the row must stay deleted. */
+START_TEST(test_unsubscribe_during_flush)
+{
+	pres_flush_batch_t b;
+	sub_t s;
+
+	subscribe_ok(&s, "race-new");
+	ck_assert_int_eq(pres_subs_flush_take(&b), 1);
+	unsubscribe(&s);
+	ck_assert_int_eq(pres_subs_count(), 0);
+	ck_assert_int_eq(pres_subs_flush_write(pres_db(), &b), 0);
+	pres_subs_flush_free(&b);
+	ck_assert_int_eq(rows_where(NULL, NULL), 0);
+	restart();
+	ck_assert_int_eq(pres_subs_count(), 0);
+}
+END_TEST
+
+/* The same for a row already stored: the flush's upsert of the copy lands
+ * after the removal's DELETE (the write happens between the two). */
+START_TEST(test_removal_after_copy_of_stored_row)
+{
+	pres_flush_batch_t b;
+	lp_str_t uri = LP_STR("sip:alice@example.com"), tt;
+	sub_t s;
+
+	subscribe_ok(&s, "race-old");
+	ck_assert_int_eq(pres_subs_flush(), 1);
+	ck_assert_int_eq(rows_where(NULL, NULL), 1);
+	notifies = 0;
+	publish_alice(); /* the NOTIFY marks it */
+	ck_assert_int_eq(notifies, 1);
+	ck_assert_int_eq(pres_subs_flush_take(&b), 1);
+	/* the watcher answered that NOTIFY with 481 */
+	tt = lp_str_c(s.to_tag);
+	pres_notify_reply(&uri, &s.r.callid, &tt, &s.r.from_tag, 481);
+	ck_assert_int_eq(pres_subs_count(), 0);
+	ck_assert_int_eq(rows_where(NULL, NULL), 0);
+	ck_assert_int_eq(pres_subs_flush_write(pres_db(), &b), 0);
+	pres_subs_flush_free(&b);
+	ck_assert_int_eq(rows_where(NULL, NULL), 0);
+	restart();
+	ck_assert_int_eq(pres_subs_count(), 0);
+}
+END_TEST
+
+START_TEST(test_expiry_during_flush)
+{
+	pres_flush_batch_t b;
+
+	store("exp-1", "bob", NULL, NULL);
+	ck_assert_int_eq(pres_subs_flush_take(&b), 1);
+	fake_now += 3601;
+	pres_clean_expired();
+	ck_assert_int_eq(pres_subs_count(), 0);
+	ck_assert_int_eq(pres_subs_flush_write(pres_db(), &b), 0);
+	pres_subs_flush_free(&b);
+	ck_assert_int_eq(rows_where(NULL, NULL), 0);
+}
+END_TEST
+
+/* Rows that expired while Kamailio was down are never loaded; the clean
+ * timer deletes them instead of leaving them for ever. */
+START_TEST(test_expired_rows_deleted)
+{
+	store("old-1", "bob", NULL, NULL);
+	store("old-2", "carol", NULL, NULL);
+	ck_assert_int_eq(pres_subs_flush(), 2);
+	fake_now += 4000; /* down past their expiry */
+	restart();
+	ck_assert_int_eq(pres_subs_count(), 0);
+	ck_assert_int_eq(rows_where(NULL, NULL), 2);
+	pres_clean_expired();
+	ck_assert_int_eq(rows_where(NULL, NULL), 0);
+}
+END_TEST
+
+/* subs_db_mode 1 with the table gone: every change still answers, the
+ * failed write is kept for later (it used to re-mark through the
+ * write-through path, which flushed again: unbounded recursion). */
+START_TEST(test_write_through_db_failing)
+{
+	sub_t s;
+
+	pres.cfg.subs_db_mode = PRES_SUBS_DB_THROUGH;
+	db_run("ALTER TABLE active_watchers RENAME TO aw_off");
+	subscribe_ok(&s, "through-1");
+	ck_assert_int_eq(pres_subs_count(), 1);
+	db_run("ALTER TABLE aw_off RENAME TO active_watchers");
+	ck_assert_int_eq(pres_subs_flush(), 1);
+	ck_assert_int_eq(rows_where("callid=?", "through-1"), 1);
+}
+END_TEST
+
+/* ---- savepoints and log levels in lp_db ---- */
+
+START_TEST(test_savepoint_keeps_transaction)
+{
+	lp_db_t *db = lp_db_open(url);
+	const char *ins = "INSERT INTO version (table_name, table_version)"
+					  " VALUES (?, 1)";
+	lp_db_val_t v = LP_DB_VSTR(LP_STR("sp_test"));
+	lp_db_val_t dup = LP_DB_VSTR(LP_STR("presentity")); /* unique key */
+
+	ck_assert_ptr_nonnull(db);
+	ck_assert_int_lt(lp_db_savepoint(db, LP_DB_SP_SET, "sp"), 0); /* no txn */
+	ck_assert_int_eq(lp_db_begin(db), 0);
+	ck_assert_int_lt(lp_db_savepoint(db, LP_DB_SP_SET, "bad name"), 0);
+	ck_assert_int_eq(lp_db_exec(db, ins, &v, 1, NULL, NULL), 1);
+	ck_assert_int_eq(lp_db_savepoint(db, LP_DB_SP_SET, "sp"), 0);
+	ck_assert_int_eq(
+			lp_db_exec(db, ins, &dup, 1, NULL, NULL), LP_DB_ECONSTRAINT);
+	ck_assert_int_eq(lp_db_savepoint(db, LP_DB_SP_ROLLBACK_TO, "sp"), 0);
+	ck_assert_int_eq(lp_db_savepoint(db, LP_DB_SP_RELEASE, "sp"), 0);
+	ck_assert_int_eq(lp_db_commit(db), 0);
+	lp_db_close(db);
+	db_run("DELETE FROM active_watchers"); /* the connection still works */
+	{
+		long long n = -1;
+		db = lp_db_open(url);
+		ck_assert_int_ge(lp_db_exec(db,
+								 "SELECT count(*) FROM version WHERE"
+								 " table_name='sp_test'",
+								 NULL, 0, int_row, &n),
+				0);
+		lp_db_close(db);
+		ck_assert_int_eq(n, 1);
+	}
+}
+END_TEST
+
+/* A lock held by another connection past the lock timeout: a warning from
+ * the driver (the caller may retry), no error. */
+START_TEST(test_lock_timeout_is_warning)
+{
+	const char *upd = "UPDATE version SET table_version=table_version"
+					  " WHERE table_name='presentity'";
+	lp_db_t *a = lp_db_open(url), *b = lp_db_open(url);
+
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(b);
+	ck_assert_int_ge(lp_db_exec(b,
+							 eng == &eng_pg ? "SET lock_timeout = '500ms'"
+											: "SET SESSION "
+											  "innodb_lock_wait_timeout=1",
+							 NULL, 0, NULL, NULL),
+			0);
+	ck_assert_int_eq(lp_db_begin(a), 0);
+	ck_assert_int_eq(lp_db_exec(a, upd, NULL, 0, NULL, NULL), 1);
+	ck_assert_int_eq(lp_db_begin(b), 0);
+	log_reset();
+	ck_assert_int_eq(lp_db_exec(b, upd, NULL, 0, NULL, NULL), LP_DB_EBUSY);
+	ck_assert_int_eq(log_warn, 1);
+	ck_assert_int_eq(log_err, 0);
+	lp_db_rollback(b);
+	lp_db_rollback(a);
+	lp_db_close(a);
+	lp_db_close(b);
+}
+END_TEST
+
+/* A fake driver whose statements meet `busy` lock conflicts first. */
+static int fake_busy, fake_calls;
+
+static int fake_exec(lp_db_conn_t *c, const char *sql,
+		const lp_db_val_t *params, int nparams, lp_db_row_cb cb, void *ctx)
+{
+	if(fake_calls++ < fake_busy) {
+		lp_db_log_fail(LP_DB_EBUSY, "fake: deadlock [%s]", sql);
+		return LP_DB_EBUSY;
+	}
+	return 1;
+}
+
+static const lp_db_driver_t fake_drv = {.name = "fake",
+		.scheme = "fake",
+		.version = LP_DB_DRIVER_VERSION,
+		.exec = fake_exec};
+
+START_TEST(test_retried_deadlock_is_warning)
+{
+	lp_db_t db = {&fake_drv, (lp_db_conn_t *)&fake_calls, NULL, 0};
+
+	log_reset();
+	fake_busy = 2;
+	fake_calls = 0;
+	ck_assert_int_eq(lp_db_exec(&db, "UPDATE t", NULL, 0, NULL, NULL), 1);
+	ck_assert_int_eq(log_warn, 2);
+	ck_assert_int_eq(log_err, 0);
+
+	log_reset();
+	fake_busy = 10;
+	fake_calls = 0;
+	ck_assert_int_eq(
+			lp_db_exec(&db, "UPDATE t", NULL, 0, NULL, NULL), LP_DB_EBUSY);
+	ck_assert_int_eq(log_warn, 3);
+	ck_assert_int_eq(log_err, 1);
+	ck_assert_int_eq(log_lines("giving up"), 1);
+}
+END_TEST
+
+START_TEST(test_refusals_rate_limited)
+{
+	int i;
+
+	for(i = 0; i < 5 * LP_DB_LOG_BURST; i++)
+		lp_db_log_fail(LP_DB_EDATA, "refused value %d", i);
+	ck_assert_int_eq(log_err, LP_DB_LOG_BURST);
+	for(i = 0; i < 5; i++)
+		lp_db_log_fail(LP_DB_EGENERIC, "other error %d", i);
+	ck_assert_int_eq(log_err, LP_DB_LOG_BURST + 5);
+}
+END_TEST
+
+static void add_flush_tests(TCase *tc)
+{
+	tcase_add_test(tc, test_refused_row_among_good);
+	tcase_add_test(tc, test_unsubscribe_during_flush);
+	tcase_add_test(tc, test_removal_after_copy_of_stored_row);
+	tcase_add_test(tc, test_expiry_during_flush);
+	tcase_add_test(tc, test_expired_rows_deleted);
+	tcase_add_test(tc, test_savepoint_keeps_transaction);
+}
+
+Suite *pres_persist_suite(void)
+{
+	Suite *s = suite_create("pres_persist");
+	TCase *tc = tcase_create("sqlite");
+	const eng_t *srv[] = {&eng_pg, &eng_my};
+	void (*srv_setup[])(void) = {setup_pg, setup_my};
+	int i;
+
+	tcase_add_checked_fixture(tc, setup_sqlite, teardown);
+	add_flush_tests(tc);
+	tcase_add_test(tc, test_refused_row_retried_after_change);
+	tcase_add_test(tc, test_write_through_db_failing);
+	tcase_add_test(tc, test_retried_deadlock_is_warning);
+	tcase_add_test(tc, test_refusals_rate_limited);
+	suite_add_tcase(s, tc);
+	for(i = 0; i < 2; i++) {
+		const char *u = getenv(srv[i]->env);
+		if(!u || !*u) {
+			fprintf(stderr, "pres_persist: %s unset, %s tests skipped\n",
+					srv[i]->env, srv[i]->name);
+			continue;
+		}
+		tc = tcase_create(srv[i]->name);
+		tcase_set_timeout(tc, 60);
+		tcase_add_checked_fixture(tc, srv_setup[i], teardown);
+		add_flush_tests(tc);
+		tcase_add_test(tc, test_too_long_value_among_good);
+		tcase_add_test(tc, test_lock_timeout_is_warning);
+		suite_add_tcase(s, tc);
+	}
+	return s;
+}
