@@ -95,14 +95,14 @@ static void log_reject(struct sip_msg *msg, int code, const char *why)
 {
 	int dropped;
 
-	if(!lp_siphdr_log_allow(&reject_rate, lp_kam_now(),
-			   PRES_REJECT_LOG_PER_SEC, &dropped))
+	if(!lp_siphdr_log_allow(
+			   &reject_rate, lp_kam_now(), PRES_REJECT_LOG_PER_SEC, &dropped))
 		return;
 	PRES_LOCAL_LOG("%.*s from %s rejected with %d: %s (%d earlier lines"
 				   " suppressed)\n",
 			msg->first_line.u.request.method.len,
-			msg->first_line.u.request.method.s,
-			ip_addr2a(&msg->rcv.src_ip), code, why, dropped);
+			msg->first_line.u.request.method.s, ip_addr2a(&msg->rcv.src_ip),
+			code, why, dropped);
 }
 
 static int bad_request(struct sip_msg *msg, const char *why)
@@ -137,19 +137,21 @@ static int get_expires(struct sip_msg *msg)
 static void collect_headers(
 		struct sip_msg *msg, lp_siphdr_in_t *in, char **cenc)
 {
+	static const hdr_types_t judged[LP_SH_COUNT] = {
+			[LP_SH_EXPIRES] = HDR_EXPIRES_T,
+			[LP_SH_EVENT] = HDR_EVENT_T,
+			[LP_SH_IFMATCH] = HDR_SIPIFMATCH_T,
+			[LP_SH_CTYPE] = HDR_CONTENTTYPE_T,
+			[LP_SH_CLEN] = HDR_CONTENTLENGTH_T,
+			[LP_SH_CENC] = HDR_CONTENTENCODING_T};
 	struct hdr_field *h;
 	int f;
 
 	for(h = msg->headers; h; h = h->next) {
-		switch(h->type) {
-			case HDR_EXPIRES_T: f = LP_SH_EXPIRES; break;
-			case HDR_EVENT_T: f = LP_SH_EVENT; break;
-			case HDR_SIPIFMATCH_T: f = LP_SH_IFMATCH; break;
-			case HDR_CONTENTTYPE_T: f = LP_SH_CTYPE; break;
-			case HDR_CONTENTLENGTH_T: f = LP_SH_CLEN; break;
-			case HDR_CONTENTENCODING_T: f = LP_SH_CENC; break;
-			default: continue;
-		}
+		for(f = 0; f < LP_SH_COUNT && judged[f] != h->type; f++)
+			;
+		if(f == LP_SH_COUNT)
+			continue;
 		if(in->count[f]++ == 0)
 			in->value[f] = lps(h->body);
 	}
@@ -165,8 +167,8 @@ static void collect_headers(
  * s11.3.2 one entity-tag). On success fills *out and *body (into msg) and
  * returns 0; otherwise answers 400 or 415 (with Accept-Encoding), logs
  * within the budget, and returns -1: nothing is stored. */
-static int check_syntax(struct sip_msg *msg, int publish, lp_str_t *body,
-		lp_siphdr_out_t *out)
+static int check_syntax(
+		struct sip_msg *msg, int publish, lp_str_t *body, lp_siphdr_out_t *out)
 {
 	lp_siphdr_in_t in;
 	pres_reply_t rep;
@@ -233,7 +235,7 @@ int pres_kam_publish(struct sip_msg *msg, str *sender)
 		req.event = lps(msg->event->body);
 	}
 	req.expires = hdr.expires == LP_SIPHDR_EXPIRES_NONE ? PRES_EXPIRES_NONE
-															: hdr.expires;
+														: hdr.expires;
 	if(msg->sipifmatch) {
 		req.has_if_match = 1;
 		req.if_match = hdr.etag;
@@ -339,7 +341,7 @@ int pres_kam_subscribe(struct sip_msg *msg, const str *wuser, const str *wdomain
 		req.event = lps(msg->event->body);
 	}
 	req.expires = hdr.expires == LP_SIPHDR_EXPIRES_NONE ? PRES_EXPIRES_NONE
-															: hdr.expires;
+														: hdr.expires;
 	if(msg->accept) {
 		req.has_accept = 1;
 		acc = lp_kam_join_headers(msg, HDR_ACCEPT_T, &req.accept.len);

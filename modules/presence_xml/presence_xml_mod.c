@@ -129,8 +129,7 @@ static int publ_pidf(struct sip_msg *msg)
 	const char *why = "empty body";
 	lp_str_t b;
 
-	if(publ_body(msg, &b, &why) < 0
-			|| pxml_pidf_check(b.s, b.len, &why) < 0) {
+	if(publ_body(msg, &b, &why) < 0 || pxml_pidf_check(b.s, b.len, &why) < 0) {
 		LM_INFO("PUBLISH body rejected: %s\n", why);
 		return -1;
 	}

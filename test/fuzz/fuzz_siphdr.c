@@ -39,8 +39,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if(rc == 0) {
 		if(out.expires < LP_SIPHDR_EXPIRES_NONE)
 			abort();
-		if(out.etag.len && ((const uint8_t *)out.etag.s < data
-					|| (const uint8_t *)out.etag.s + out.etag.len > data + size))
+		if(out.etag.len
+				&& ((const uint8_t *)out.etag.s < data
+						|| (const uint8_t *)out.etag.s + out.etag.len
+								   > data + size))
 			abort();
 	}
 	return 0;

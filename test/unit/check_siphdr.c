@@ -82,8 +82,8 @@ END_TEST
 START_TEST(test_etag_many_or_bad)
 {
 	static const char *many[] = {"a,b", "a, b", "a b", "a\tb", "a,"};
-	static const char *bad[] = {"", "  ", "\"a\"", "a;b", "a/b",
-			"x'OR'1'='1", "a=b", "<a>"};
+	static const char *bad[] = {
+			"", "  ", "\"a\"", "a;b", "a/b", "x'OR'1'='1", "a=b", "<a>"};
 	lp_str_t v, t;
 	unsigned int i;
 
