@@ -6,7 +6,10 @@
 # is stored; the same for PUBLISH and SUBSCRIBE. Afterwards the same
 # Kamailio PID still serves a valid PUBLISH.
 . "$(dirname "$0")/../../lib.sh"
-start_kamailio --param=presence:subs_db_mode:1 || finish
+# timeout_rm_subs 0: the probes do not answer their NOTIFY, and the
+# stored subscriptions must outlive its 408
+start_kamailio --param=presence:subs_db_mode:1 \
+	--param=presence:timeout_rm_subs:0 || finish
 PIDF="Content-Type: application/pidf+xml"
 pidf sip:exp@127.0.0.1 open >pidf.xml
 

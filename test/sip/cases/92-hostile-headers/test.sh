@@ -9,7 +9,10 @@
 # 1024 bytes) Event value is 400, not 489. Nothing of a rejected request is
 # stored, and the same Kamailio PID keeps serving.
 . "$(dirname "$0")/../../lib.sh"
-start_kamailio --param=presence:subs_db_mode:1 || finish
+# timeout_rm_subs 0: the probes do not answer their NOTIFY, and the
+# stored subscriptions must outlive its 408
+start_kamailio --param=presence:subs_db_mode:1 \
+	--param=presence:timeout_rm_subs:0 || finish
 H=sip:headers@127.0.0.1
 PIDF="Content-Type: application/pidf+xml"
 pidf $H open >pidf.xml
