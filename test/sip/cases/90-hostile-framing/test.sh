@@ -38,8 +38,10 @@ assert_eq 0 "$(rows)" "presentity rows after the short datagrams"
 # the bytes after Content-Length are not part of the body (RFC 3261 s18.3)
 CLEN=$SIZE sip_request PUBLISH $H "$HDRS" junk.xml
 assert_reply 200 "PUBLISH whose datagram carries bytes after its Content-Length"
-assert_eq "$SIZE" "$(sql "select length(body) from presentity")" "stored body length: the Content-Length bytes"
-assert_no_match STALE-BYTES "$(sql "select $BODY_SQL from presentity")" "stored body, without the rest of the datagram"
+if ours_only "bytes after Content-Length not stored (reference: stores them)"; then
+	assert_eq "$SIZE" "$(sql "select length(body) from presentity")" "stored body length: the Content-Length bytes"
+	assert_no_match STALE-BYTES "$(sql "select $BODY_SQL from presentity")" "stored body, without the rest of the datagram"
+fi
 assert_match '</presence>' "$(sql "select $BODY_SQL from presentity")" "stored body, the whole document"
 ETAG=$(msg_hdr "$REPLY" SIP-ETag)
 if ours_only "a modify whose body is cut short -> 400, not a refresh (reference: reads past it)"; then
@@ -50,7 +52,9 @@ SIP-If-Match: $ETAG" pidf.xml
 	assert_eq "$ETAG" "$(sql "select etag from presentity")" "the publication is untouched (same ETag)"
 fi
 CLEN=$((SIZE - 20)) sip_request PUBLISH $H "$HDRS" pidf.xml
-assert_reply 400 "PUBLISH whose Content-Length cuts the document"
+assert_reply '4[0-9][0-9]' "PUBLISH whose Content-Length cuts the document"
+ours_only "a cut document -> 400 (reference: 415)" &&
+	assert_reply 400 "PUBLISH whose Content-Length cuts the document"
 assert_eq 1 "$(rows)" "presentity rows (the cut document is not stored)"
 
 if ours_only "Content-Encoding other than identity -> 415 + Accept-Encoding (reference: stores it)"; then

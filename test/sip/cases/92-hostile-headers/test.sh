@@ -97,16 +97,18 @@ Expires: 60
 $PIDF" pidf.xml
 ours_only "PUBLISH with a 300-byte Event id -> 200 (the id is not stored)" &&
 	assert_reply 200 "PUBLISH with a 300-byte Event id"
-assert_ne 489 "$REPLY_CODE" "reply to the PUBLISH with a 300-byte Event id"
+ours_only "a long Event id is never 489 (reference: 489)" &&
+	assert_ne 489 "$REPLY_CODE" "reply to the PUBLISH with a 300-byte Event id"
 sip_request SUBSCRIBE sip:longid@127.0.0.1 "Event: presence;id=$ID300
 Expires: 60"
 ours_only "SUBSCRIBE with a 300-byte Event id -> 400 (over the 64-byte event_id column)" &&
 	assert_reply 400 "SUBSCRIBE with a 300-byte Event id"
-assert_ne 489 "$REPLY_CODE" "reply to the SUBSCRIBE with a 300-byte Event id"
+ours_only "a long Event id is never 489 (reference: 489)" &&
+	assert_ne 489 "$REPLY_CODE" "reply to the SUBSCRIBE with a 300-byte Event id"
 sip_request SUBSCRIBE sip:id64@127.0.0.1 "Event: presence;id=$ID64
 Expires: 60"
-assert_reply '200|202' "SUBSCRIBE with a 64-byte Event id"
-if ours_only "event_id stored; overlong Event values are 400 (reference: 489)"; then
+if ours_only "64-byte Event id stored; overlong Event values are 400 (reference: 489)"; then
+	assert_reply '200|202' "SUBSCRIBE with a 64-byte Event id"
 	assert_sql "select event_id from active_watchers where presentity_uri='sip:id64@127.0.0.1'" "$ID64" "the 64-byte id stored"
 	assert_sql "select count(*) from active_watchers where presentity_uri='sip:longid@127.0.0.1'" 0 "nothing stored for the 300-byte id"
 	for m in PUBLISH SUBSCRIBE; do
