@@ -21,6 +21,7 @@
 #include "lp_frame.h"
 #include "lp_log.h"
 #include "lp_mem.h"
+#include "lp_siphdr.h"
 
 static inline void *lp_kam_malloc(size_t size)
 {
@@ -109,11 +110,15 @@ static inline str kstr(lp_str_t x)
  * lp_frame_body against the bytes actually received: UDP may omit
  * Content-Length (the rest of the datagram is the body); a Content-Length
  * beyond the received bytes returns -1 with *body {NULL,0}: the caller
- * answers 400 (RFC 3261 s18.3) and must not use the body. */
+ * answers 400 (RFC 3261 s18.3) and must not use the body. The framing
+ * error is logged at NOTICE, at most 10 lines a second per process and
+ * module (lp_siphdr_log_allow). */
 static inline int lp_kam_body(struct sip_msg *msg, lp_str_t *body)
 {
+	static lp_siphdr_rate_t rate;
 	char *start = get_body(msg);
 	long avail;
+	int dropped;
 
 	*body = LP_STR_NULL;
 	if(!start)
@@ -122,9 +127,10 @@ static inline int lp_kam_body(struct sip_msg *msg, lp_str_t *body)
 	if(lp_frame_body(start, avail, msg->content_length != NULL,
 			   msg->content_length ? get_content_length(msg) : 0, body)
 			< 0) {
-		LM_NOTICE("body shorter than its Content-Length (%ld bytes received)"
-				  " from %s\n",
-				avail, ip_addr2a(&msg->rcv.src_ip));
+		if(lp_siphdr_log_allow(&rate, lp_kam_now(), 10, &dropped))
+			LM_NOTICE("body shorter than its Content-Length (%ld bytes"
+					  " received) from %s (%d earlier lines suppressed)\n",
+					avail, ip_addr2a(&msg->rcv.src_ip), dropped);
 		return -1;
 	}
 	return 0;

@@ -18,7 +18,9 @@
 #include "core/socket_info.h"
 #include "core/ut.h"
 
+#include "lp_siphdr.h"
 #include "pres_kam.h"
+#include "pres_reply.h"
 #include "pres_script_kam.h"
 #include "pres_stats_kam.h"
 #include "pres_subs.h"
@@ -85,12 +87,31 @@ static int reply(struct sip_msg *msg, pres_reply_t *rep)
 	return pres_slb.freply(msg, rep->code, &reason) < 0 ? -1 : 0;
 }
 
+/* One line per rejected request at local_log_level, within a per-process
+ * budget (lp_siphdr_log_allow) so a flood of bad packets cannot flood the
+ * log. */
+#define PRES_REJECT_LOG_PER_SEC 10
+static lp_siphdr_rate_t reject_rate;
+
+static void log_reject(struct sip_msg *msg, int code, const char *why)
+{
+	int dropped;
+
+	if(!lp_siphdr_log_allow(
+			   &reject_rate, lp_kam_now(), PRES_REJECT_LOG_PER_SEC, &dropped))
+		return;
+	PRES_LOCAL_LOG("%.*s from %s rejected with %d: %s (%d earlier lines"
+				   " suppressed)\n",
+			msg->first_line.u.request.method.len,
+			msg->first_line.u.request.method.s, ip_addr2a(&msg->rcv.src_ip),
+			code, why, dropped);
+}
+
 static int bad_request(struct sip_msg *msg, const char *why)
 {
 	pres_reply_t rep;
 
-	LM_INFO("%.*s rejected: %s\n", msg->first_line.u.request.method.len,
-			msg->first_line.u.request.method.s, why);
+	log_reject(msg, 400, why);
 	memset(&rep, 0, sizeof(rep));
 	rep.code = 400;
 	rep.reason = "Bad Request";
@@ -98,21 +119,85 @@ static int bad_request(struct sip_msg *msg, const char *why)
 	return -1;
 }
 
-/* Expires header: seconds, PRES_EXPIRES_NONE or PRES_EXPIRES_BAD. */
+/* Expires of an rls SUBSCRIBE (extract_sdialog_info): seconds,
+ * PRES_EXPIRES_NONE or PRES_EXPIRES_BAD; strict (lp_siphdr_expires). */
 static int get_expires(struct sip_msg *msg)
 {
-	exp_body_t *e;
+	lp_str_t v;
+	int e;
 
 	if(!msg->expires)
 		return PRES_EXPIRES_NONE;
-	if(!msg->expires->parsed && parse_expires(msg->expires) < 0)
-		return PRES_EXPIRES_BAD;
-	e = (exp_body_t *)msg->expires->parsed;
-	if(!e || !e->valid || e->val > 0x7fffffff)
-		return PRES_EXPIRES_BAD;
-	return (int)e->val;
+	v = lps(msg->expires->body);
+	return lp_siphdr_expires(&v, &e) < 0 ? PRES_EXPIRES_BAD : e;
 }
 
+/* The raw values and counts of the header fields lp_siphdr_check judges,
+ * from msg->headers itself (Kamailio keeps only the first of each). A
+ * repeated Content-Encoding (a list header) is joined into *cenc (pkg
+ * memory, the caller frees it). */
+static void collect_headers(
+		struct sip_msg *msg, lp_siphdr_in_t *in, char **cenc)
+{
+	static const hdr_types_t judged[LP_SH_COUNT] = {
+			[LP_SH_EXPIRES] = HDR_EXPIRES_T,
+			[LP_SH_EVENT] = HDR_EVENT_T,
+			[LP_SH_IFMATCH] = HDR_SIPIFMATCH_T,
+			[LP_SH_CTYPE] = HDR_CONTENTTYPE_T,
+			[LP_SH_CLEN] = HDR_CONTENTLENGTH_T,
+			[LP_SH_CENC] = HDR_CONTENTENCODING_T};
+	struct hdr_field *h;
+	int f;
+
+	for(h = msg->headers; h; h = h->next) {
+		for(f = 0; f < LP_SH_COUNT && judged[f] != h->type; f++)
+			;
+		if(f == LP_SH_COUNT)
+			continue;
+		if(in->count[f]++ == 0)
+			in->value[f] = lps(h->body);
+	}
+	if(in->count[LP_SH_CENC] > 1) {
+		*cenc = lp_kam_join_headers(
+				msg, HDR_CONTENTENCODING_T, &in->value[LP_SH_CENC].len);
+		in->value[LP_SH_CENC].s = *cenc; /* NULL: judged as malformed */
+	}
+}
+
+/* Step 0 of PUBLISH and SUBSCRIBE: a well-formed request (RFC 3261 s18.3
+ * framing, s7.3.1 single-valued headers, s8.2.3 Content-Encoding; RFC 3903
+ * s11.3.2 one entity-tag). On success fills *out and *body (into msg) and
+ * returns 0; otherwise answers 400 or 415 (with Accept-Encoding), logs
+ * within the budget, and returns -1: nothing is stored. */
+static int check_syntax(
+		struct sip_msg *msg, int publish, lp_str_t *body, lp_siphdr_out_t *out)
+{
+	lp_siphdr_in_t in;
+	pres_reply_t rep;
+	char *cenc = NULL;
+
+	memset(&in, 0, sizeof(in));
+	collect_headers(msg, &in, &cenc);
+	in.framing_error = lp_kam_body(msg, body) < 0;
+	if(!publish) { /* SIP-If-Match means nothing to a SUBSCRIBE; the id is
+					  stored in active_watchers.event_id */
+		in.count[LP_SH_IFMATCH] = 0;
+		in.event_id_max = LP_SIPHDR_EVENT_ID_MAX;
+	}
+	lp_siphdr_check(&in, out);
+	if(cenc)
+		pkg_free(cenc);
+	if(out->code == 0)
+		return 0;
+	log_reject(msg, out->code, out->why);
+	memset(&rep, 0, sizeof(rep));
+	rep.code = out->code;
+	rep.reason = out->reason;
+	if(out->code == 415)
+		pres_reply_hdr(&rep, "Accept-Encoding: identity\r\n");
+	reply(msg, &rep);
+	return -1;
+}
 
 /* type/subtype of Content-Type, parameters dropped. */
 static int get_ctype(struct sip_msg *msg, lp_str_t *ct)
@@ -133,6 +218,7 @@ int pres_kam_publish(struct sip_msg *msg, str *sender)
 {
 	pres_publish_req_t req;
 	pres_reply_t rep;
+	lp_siphdr_out_t hdr;
 	int rc;
 
 	pres_stat_inc(PRES_STAT_PUBLISH_RECEIVED);
@@ -144,19 +230,20 @@ int pres_kam_publish(struct sip_msg *msg, str *sender)
 		return bad_request(msg, "bad Request-URI");
 	req.user = uri_part(&msg->parsed_uri.user, ruri_user_buf, sizeof(ruri_user_buf));
 	req.domain = uri_part(&msg->parsed_uri.host, ruri_host_buf, sizeof(ruri_host_buf));
+	if(check_syntax(msg, 1, &req.body, &hdr) < 0)
+		return -1;
 	req.priority = pres_kam_priority(msg);
 	if(msg->event) {
 		req.has_event = 1;
 		req.event = lps(msg->event->body);
 	}
-	req.expires = get_expires(msg);
+	req.expires = hdr.expires == LP_SIPHDR_EXPIRES_NONE ? PRES_EXPIRES_NONE
+														: hdr.expires;
 	if(msg->sipifmatch) {
 		req.has_if_match = 1;
-		req.if_match = lps(msg->sipifmatch->body);
-		lp_str_trim(&req.if_match);
+		req.if_match = hdr.etag;
 	}
 	req.has_ctype = get_ctype(msg, &req.content_type);
-	lp_kam_body(msg, &req.body);
 	if(sender)
 		req.sender = lps(*sender);
 	req.msg = msg;
@@ -235,6 +322,8 @@ int pres_kam_subscribe(struct sip_msg *msg, const str *wuser, const str *wdomain
 	pres_reply_t rep;
 	pres_notify_t *notify = NULL;
 	char *rr = NULL, *acc = NULL;
+	lp_siphdr_out_t hdr;
+	lp_str_t body;
 	int rc;
 
 	pres_stat_inc(PRES_STAT_SUBSCRIBE_RECEIVED);
@@ -249,11 +338,14 @@ int pres_kam_subscribe(struct sip_msg *msg, const str *wuser, const str *wdomain
 			sizeof(ruri_user_buf));
 	req.ruri_domain = uri_part(&msg->parsed_uri.host, ruri_host_buf,
 			sizeof(ruri_host_buf));
+	if(check_syntax(msg, 0, &body, &hdr) < 0)
+		return -1;
 	if(msg->event) {
 		req.has_event = 1;
 		req.event = lps(msg->event->body);
 	}
-	req.expires = get_expires(msg);
+	req.expires = hdr.expires == LP_SIPHDR_EXPIRES_NONE ? PRES_EXPIRES_NONE
+														: hdr.expires;
 	if(msg->accept) {
 		req.has_accept = 1;
 		acc = lp_kam_join_headers(msg, HDR_ACCEPT_T, &req.accept.len);

@@ -102,14 +102,35 @@ static time_t now_sec(void)
 	return time(NULL);
 }
 
+/* The body of a PUBLISH an event handler checks, framed against the
+ * received bytes (lp_kam_body: never past the datagram). 0, or -1 with
+ * *why set: no message, a body shorter than its Content-Length (logged by
+ * lp_kam_body), or an empty body. */
+static int publ_body(struct sip_msg *msg, lp_str_t *b, const char **why)
+{
+	*b = LP_STR_NULL;
+	if(!msg) {
+		*why = "no message";
+		return -1;
+	}
+	if(lp_kam_body(msg, b) < 0) {
+		*why = "body shorter than its Content-Length";
+		return -1;
+	}
+	if(b->len == 0) {
+		*why = "empty body";
+		return -1;
+	}
+	return 0;
+}
+
 /* evs_publ_handl of presence: a well-formed PIDF body. */
 static int publ_pidf(struct sip_msg *msg)
 {
 	const char *why = "empty body";
 	lp_str_t b;
 
-	if(!msg || (lp_kam_body(msg, &b), b.len == 0)
-			|| pxml_pidf_check(b.s, b.len, &why) < 0) {
+	if(publ_body(msg, &b, &why) < 0 || pxml_pidf_check(b.s, b.len, &why) < 0) {
 		LM_INFO("PUBLISH body rejected: %s\n", why);
 		return -1;
 	}
@@ -123,7 +144,7 @@ static int publ_dialog(struct sip_msg *msg)
 	lp_str_t b;
 	xmlDocPtr doc;
 
-	if(!msg || (lp_kam_body(msg, &b), b.len == 0)
+	if(publ_body(msg, &b, &why) < 0
 			|| !(doc = lp_xml_parse(b.s, b.len, &why))) {
 		LM_INFO("dialog-info PUBLISH body rejected: %s\n", why);
 		return -1;

@@ -445,7 +445,8 @@ Max-Forwards: 70
 Contact: <sip:probe@[local_ip]:[local_port]>
 EOF
 		[ -n "$headers" ] && printf '%s\n' "$headers"
-		echo "Content-Length: [len]"
+		# CLEN=N: a Content-Length other than the body's (framing tests)
+		echo "Content-Length: ${CLEN:-[len]}"
 		echo
 		# [file] keeps bodies such as a DOCTYPE out of sipp's XML parser
 		[ -n "$body" ] && printf '[file name="%s"]\n' "$(realpath "$body")"

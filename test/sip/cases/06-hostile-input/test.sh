@@ -34,8 +34,9 @@ $PIDF" $body
 Expires: abc
 $PIDF" $body
 done
-if ours_only "garbage / overlong SIP-If-Match -> 412 or 400 (reference: 500)"; then
-	probe PUBLISH "SIP-If-Match: SQL-ish garbage" 412 "Event: presence
+if ours_only "garbage / overlong SIP-If-Match -> 400 or 412 (reference: 500)"; then
+	# not one entity-tag (RFC 3903 s11.3.2: a token): 400, case 92
+	probe PUBLISH "SIP-If-Match: SQL-ish garbage" 400 "Event: presence
 Expires: 60
 SIP-If-Match: x' OR '1'='1; DROP TABLE presentity; --"
 	probe PUBLISH "SIP-If-Match of 3000 chars" '400|412' "Event: presence
