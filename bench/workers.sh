@@ -20,8 +20,8 @@
 #              publish-cycle.xml: 4 PUBLISH each) with >= 99.9 % of the calls
 #              successful and >= 90 % of the requests answered in time, by a
 #              bounded search: from a start rate (the previous result of the
-#              same implementation when there is one) the rate is doubled or
-#              halved (x/÷ 1.25 from a previous result) until a pass and a
+#              same implementation when there is one) the rate is doubled
+#              (x 1.25 from a previous result) or halved until a pass and a
 #              failure bracket it, then bisected until the bracket is within
 #              PRECISION %, at most MAX_TRIALS trials of TRIAL_SECS each.
 #   SUBSCRIBE calls/s       the same with subscribe-cycle.xml (SUBSCRIBE,
@@ -46,7 +46,9 @@
 #              OPTIONS (bench/ready.py), beside the same start on an empty
 #              file; shared memory per loaded subscription; for ours the
 #              watcher count of one presentity (presence.watcher_list) as a
-#              check that they were loaded.
+#              check that they were loaded.  Started with -M LOAD_PKG_MB
+#              (256): Debian's presence on db_sqlite reads the whole table
+#              into private memory, and fails with Kamailio's default 8 MB.
 #
 # Everything is bounded: every SIPp by -m, -timeout and an outer timeout,
 # fanout.py by its phase time-outs and timeout(1), every wait by a limit;
@@ -61,7 +63,8 @@
 #
 # Knobs (environment): BENCH_QUICK, RUNS, WORKERS, IMPLS ("floor ours
 # reference"), TRIAL_SECS, MAX_TRIALS, PRECISION, MIN_SUCCESS, MIN_ACHIEVED,
-# FANOUT_SIZES, FANOUT_REF_MAX, SHM_N, LOAD_N, LOAD_WORKERS, POOL, SHM_MB,
+# FANOUT_SIZES, FANOUT_REF_MAX, SHM_N, LOAD_N, LOAD_WORKERS, LOAD_PKG_MB,
+# POOL, SHM_MB,
 # SKIP_FANOUT, SKIP_SHM, SKIP_LOAD, SKIP_RATES, BENCH_OUT.
 set -u
 
@@ -92,6 +95,7 @@ MIN_SUCCESS=${MIN_SUCCESS:-99.9}   # percent of calls
 MIN_ACHIEVED=${MIN_ACHIEVED:-90}   # percent of the target request rate
 FANOUT_REF_MAX=${FANOUT_REF_MAX:-1000}
 LOAD_WORKERS=${LOAD_WORKERS:-1}
+LOAD_PKG_MB=${LOAD_PKG_MB:-256}
 POOL=${POOL:-100}
 SHM_MB=${SHM_MB:-1024}
 STOP_WAIT=${STOP_WAIT:-30}
@@ -147,7 +151,8 @@ kamailio_alive() { [ -n "$KAM_PID" ] && kill -0 "$KAM_PID" 2>/dev/null; }
 # start_kamailio IMPL WORKERS DIR [PORT]: one instance on a fresh SQLite
 # file DIR/presence.db (ours, reference; kept when it exists and PORT is
 # given: the start-up load) or on floor.cfg; sets KAM_PID PORT CTL KAM_LOG.
-# With NOWAIT=1 returns at once (the caller times the start).
+# With NOWAIT=1 returns at once (the caller times the start); PKG_MB set:
+# -M PKG_MB (private memory per process, MB).
 start_kamailio() {
 	local impl=$1 workers=$2 dir=$3 args=()
 	PORT=${4:-}
@@ -172,7 +177,7 @@ start_kamailio() {
 		fi
 		;;
 	esac
-	"$KAM_BIN" "${args[@]}" -DD -E -Y "$dir/run" -m "$SHM_MB" \
+	"$KAM_BIN" "${args[@]}" -DD -E -Y "$dir/run" -m "$SHM_MB" ${PKG_MB:+-M "$PKG_MB"} \
 		-A "LISTEN=udp:127.0.0.1:$PORT" -A "CTLSOCK=\"unix:$CTL\"" \
 		-A "CHILDREN=$workers" </dev/null >>"$KAM_LOG" 2>&1 &
 	KAM_PID=$!
@@ -352,7 +357,7 @@ search() {
 			next=$(awk -v r="$r" -v f="$f" -v m="$MAX_RATE" 'BEGIN { x = int(r * f); if (x > m) x = m; print x }')
 			[ "$next" -gt "$r" ] || break
 		elif [ "$lo" = 0 ]; then
-			next=$(awk -v r="$r" -v f="$f" 'BEGIN { print int(r / f) }')
+			next=$((r / 2))
 			[ "$next" -ge 2 ] || break
 		else
 			awk -v l="$lo" -v h="$hi" -v p="$PRECISION" 'BEGIN { exit !(h <= l * (1 + p / 100)) }' && break
@@ -455,10 +460,15 @@ instance() {
 	stop_kamailio
 }
 
-# load_time IMPL: start-up with LOAD_N subscriptions in the DB
+probe_or_kamailio_done() { proc_gone "$1" || ! kamailio_alive; }
+
+# load_time IMPL: start-up with LOAD_N subscriptions in the DB (Kamailio
+# with -M LOAD_PKG_MB: Debian's presence on db_sqlite reads the whole
+# active_watchers table into private memory at once, and Kamailio's default
+# 8 MB does not hold 10,000 rows)
 load_time() {
 	IMPL=$1 NW=$LOAD_WORKERS
-	local d=$OUT/r$RUN-$IMPL-load port t0 t1 base b now per cnt
+	local d=$OUT/r$RUN-$IMPL-load port t0 t1 base b now per cnt rp
 	W=$d
 	mkdir -p "$d"
 	log "=== round $RUN: $IMPL, start-up with $LOAD_N subscriptions"
@@ -484,8 +494,22 @@ load_time() {
 				{ log "  could not fill the DB"; return; }
 		fi
 		t0=$(date +%s%N)
-		NOWAIT=1 start_kamailio "$IMPL" "$NW" "$d" "$port" || return
-		t1=$(timeout 200 python3 "$BENCH/ready.py" --server "127.0.0.1:$port" --timeout 180)
+		PKG_MB=$LOAD_PKG_MB NOWAIT=1 start_kamailio "$IMPL" "$NW" "$d" "$port" || return
+		timeout -k 2 200 python3 "$BENCH/ready.py" --server "127.0.0.1:$port" \
+			--timeout 180 >"$d/ready-$phase.txt" &
+		rp=$!
+		# until the probe ends, or Kamailio does (a failed start)
+		wait_until 200 probe_or_kamailio_done "$rp"
+		if ! kamailio_alive; then
+			kill -TERM "$rp" 2>/dev/null
+			wait "$rp" 2>/dev/null
+			log "  kamailio died during start-up: $(grep -m1 -E 'ERROR' "$KAM_LOG")"
+			result "load_${phase}_s" died
+			stop_kamailio
+			continue
+		fi
+		wait "$rp" 2>/dev/null
+		t1=$(cat "$d/ready-$phase.txt")
 		if [ -z "$t1" ]; then
 			log "  no answer within 180 s"
 			result "load_${phase}_s" timeout

@@ -138,7 +138,7 @@ if len(workers) > 1:
         for kind, label in (("publish", "PUBLISH"), ("subscribe", "SUBSCRIBE")):
             def ratio(r, i, k=kind):
                 a, b = num(get(r, i, w, k + "_cps")), num(get(r, i, base, k + "_cps"))
-                return "%.2f" % (a / b) if a is not None and b else None
+                return "%.2f" % (a / b) if a and b else None
             p("| %d | %s | %s | %s | %s |" % (w, label, *(
                 joined(lambda r, i=i: ratio(r, i)) for i in IMPLS)))
     p("")
