@@ -30,7 +30,9 @@
 #   CPU per 1000 requests   utime+stime (/proc/<pid>/stat) of the Kamailio
 #              main process and all its children over the highest passing
 #              trial, per 1000 requests answered (PUBLISH; SUBSCRIBE, each
-#              with its NOTIFY transaction).
+#              with its NOTIFY transaction); and, after each search, in one
+#              more trial at COST_RATE (100) calls/s for all three: presence's
+#              own cost is ours minus the floor at that equal load.
 #   fan-out    bench/fanout.py on the fresh instance: FANOUT_SIZES watchers
 #              of one presentity, then one PUBLISH: ms until the last
 #              watcher has the NOTIFY with the new state (the reference only
@@ -63,6 +65,7 @@
 #
 # Knobs (environment): BENCH_QUICK, RUNS, WORKERS, IMPLS ("floor ours
 # reference"), TRIAL_SECS, MAX_TRIALS, PRECISION, MIN_SUCCESS, MIN_ACHIEVED,
+# COST_RATE (0: no equal-load trial),
 # FANOUT_SIZES, FANOUT_REF_MAX, SHM_N, LOAD_N, LOAD_WORKERS, LOAD_PKG_MB,
 # POOL, SHM_MB,
 # SKIP_FANOUT, SKIP_SHM, SKIP_LOAD, SKIP_RATES, BENCH_OUT.
@@ -100,6 +103,7 @@ POOL=${POOL:-100}
 SHM_MB=${SHM_MB:-1024}
 STOP_WAIT=${STOP_WAIT:-30}
 MAX_RATE=${MAX_RATE:-20000}        # calls/s: the search never goes above
+COST_RATE=${COST_RATE:-100}        # calls/s of the equal-load CPU trial
 # start rates of a search (calls/s) when no earlier result exists
 declare -A SEED=([floor-publish]=800 [floor-subscribe]=600
 	[ours-publish]=400 [ours-subscribe]=400
@@ -372,6 +376,15 @@ search() {
 	result "${kind}_trials" "$n"
 	result "${kind}_retrans" "$rt"
 	log "  => $IMPL workers=$NW $kind: $lo calls/s (failed at ${hi/#0/-}), CPU $cpu ms/1000 req, $n trials"
+	# the CPU cost at one rate for all three, so that ours minus the floor
+	# compares equal loads
+	if [ "$COST_RATE" -gt 0 ] && kamailio_alive; then
+		if trial "$kind" "$COST_RATE"; then
+			result "${kind}_cpu_fixed_ms" "$T_CPU"
+		else
+			result "${kind}_cpu_fixed_ms" "($T_CPU, failed)"
+		fi
+	fi
 }
 
 # publish_pool: the POOL presentities the SUBSCRIBE trials subscribe to
@@ -553,7 +566,7 @@ T0=$(date +%s)
 	echo "reference: $(dpkg-query -W -f '${Package} ${Version}' kamailio-presence-modules 2>/dev/null)"
 	echo "ours: git $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null) ($(git -C "$REPO" status --porcelain 2>/dev/null | grep -c .) uncommitted paths)"
 	echo "sipp: $(sipp -v 2>&1 | grep -m1 -o 'SIPp v[^ ]*')"
-	echo "settings: rounds $RUNS; workers $WORKERS; trials ${TRIAL_SECS}s, at most $MAX_TRIALS per search, precision $PRECISION %, pass >= $MIN_SUCCESS % calls and >= $MIN_ACHIEVED % of the rate; fan-out $FANOUT_SIZES (reference up to $FANOUT_REF_MAX); shm $SHM_N; start-up $LOAD_N subscriptions, $LOAD_WORKERS worker(s)"
+	echo "settings: rounds $RUNS; workers $WORKERS; trials ${TRIAL_SECS}s, at most $MAX_TRIALS per search (then one at $COST_RATE calls/s), precision $PRECISION %, pass >= $MIN_SUCCESS % calls and >= $MIN_ACHIEVED % of the rate; fan-out $FANOUT_SIZES (reference up to $FANOUT_REF_MAX); shm $SHM_N; start-up $LOAD_N subscriptions, $LOAD_WORKERS worker(s)"
 } >"$OUT/env.txt"
 cat "$OUT/env.txt" >&2
 printf 'run\timpl\tworkers\tmetric\tvalue\n' >"$OUT/results.tsv"
