@@ -2,7 +2,9 @@
 #   make          set up (Debian packages, Kamailio source tree) and build
 #   make run      build, create the SQLite DB, run Kamailio with our modules
 #   make check    build and run every test (unit + SIP end-to-end)
-#   make bench    load benchmark, ours beside Debian's presence modules
+#   make bench    load benchmark (bench/workers.sh): ours, Debian's presence
+#                 and the tm floor at 1, 4, 8 workers; bench-quick: a smoke;
+#                 bench-engines: bench/run.sh, the DB engines comparison
 #   make soak     20-minute soak with DB restarts: memory and failed calls
 #   make install  modules, schemas, sample configs, docs (PREFIX, DESTDIR)
 #   make deb      the Debian package kamailio-presence, into build/deb/
@@ -52,6 +54,12 @@ run: modules
 	bash scripts/run.sh
 
 bench: modules
+	bash bench/workers.sh
+
+bench-quick: modules
+	BENCH_QUICK=1 bash bench/workers.sh
+
+bench-engines: modules
 	bash bench/run.sh
 
 # bounded soak: mixed load for SOAK_SECONDS (1200) with DB restarts,
@@ -64,7 +72,7 @@ clean:
 	$(MAKE) -C test/unit clean
 	@for m in $(MODULES); do $(MAKE) -C modules/$$m clean >/dev/null || true; done
 
-.PHONY: all setup lib modules layers abi unit fuzz dbtest sip check run bench soak clean
+.PHONY: all setup lib modules layers abi unit fuzz dbtest sip check run bench bench-quick bench-engines soak clean
 
 # The SIP suite on SQLite against Kamailio 6.0 built from Debian 13's source
 # package (about ten minutes; not part of check): see the script.

@@ -17,7 +17,7 @@
 #              PUBLISH; time until the 1000th NOTIFY with the new state.
 #              Run first, on the fresh instance.
 #
-# Our presence.so and presence_xml.so are copied to bench/out/modules/ at the
+# Our presence.so and presence_xml.so are copied to bench/out/engines/modules/ at the
 # start and loaded from there, so that a rebuild of the tree during the run
 # cannot mix two builds in one table.
 #
@@ -32,15 +32,15 @@
 # NOTIFYs a second tm alone holds hundreds of MB (each NOTIFY transaction,
 # ~9 KB, stays 5 s on tm's wait timer), so a smaller pool would measure
 # shared-memory exhaustion rather than the presence modules.  Every SIPp run is bounded by -m and -timeout, every wait by a
-# bound; Kamailio is stopped by its PID.  Raw outputs go to bench/out/, the
-# table to stdout and bench/out/results.md.
+# bound; Kamailio is stopped by its PID.  Raw outputs go to bench/out/engines/ (BENCH_OUT), the
+# table to stdout and bench/out/engines/results.md.
 #
 # Engines (ENGINES, default "sqlite postgres mysql"; the order they run in):
 #
-#   sqlite     everything above, as it was (bench/out/<impl>-c<children>/),
+#   sqlite     everything above, as it was (bench/out/engines/<impl>-c<children>/),
 #              then the scale-out measurements below on one SQLite file.
 #   postgres   a private PostgreSQL / MariaDB server started with
-#   mysql      test/db/servers.sh (data under bench/out/db/, stopped by PID
+#   mysql      test/db/servers.sh (data under bench/out/engines/db/, stopped by PID
 #              at the end of the engine), then, CHILDREN=SRV_CHILDREN (4),
 #              no fan-out, the steps SRV_PUB_RATES / SRV_SUB_RATES:
 #                ours-c4        ours, one instance, default (cached) mode
@@ -52,7 +52,7 @@
 #                               one database, on two ports; each step runs
 #                               one SIPp per instance at half the rate and
 #                               half the calls, rates and counts summed
-#              (bench/out/<engine>/<name>/; for sqlite the one-instance
+#              (bench/out/engines/<engine>/<name>/; for sqlite the one-instance
 #              figures are those of ours-c4 / reference-c4 above).
 #   Every measurement starts on a fresh schema: the tables are dropped and
 #   created again from scripts/<engine>/presence-create.sql (SQLite: a new
@@ -74,7 +74,7 @@ set -u
 
 BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$BENCH/.." && pwd)
-OUT=$BENCH/out
+OUT=${BENCH_OUT:-$BENCH/out/engines}
 SCEN=$BENCH/scenarios
 KAM_CFG=$REPO/scripts/kamailio-presence.cfg
 KAM_BIN=${KAMAILIO:-/usr/sbin/kamailio}
@@ -272,7 +272,7 @@ stop_sipp() {
 	SIPP_PIDS=()
 }
 
-# the DB server this run started (servers.sh, data under bench/out/db)
+# the DB server this run started (servers.sh, data under bench/out/engines/db)
 DB_STARTED=
 db_server_stop() {
 	case "$DB_STARTED" in

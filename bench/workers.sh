@@ -1,0 +1,587 @@
+#!/usr/bin/env bash
+# Worker-scaling benchmark (`make bench`; not part of the tests): for each
+# worker count of WORKERS (1 4 8) it measures, in one run, side by side:
+#
+#   ours       our presence + presence_xml (copied to OUT/modules at start)
+#   reference  Debian's kamailio-presence-modules (IMPL=reference style:
+#              Debian's module directory, its db_sqlite)
+#   floor      the "tm floor": the same Kamailio without presence
+#              (bench/floor.cfg: PUBLISH -> t_newtran + t_reply 200 with a
+#              SIP-ETag; SUBSCRIBE -> 200, then one fixed-body NOTIFY sent
+#              through tm by the uac module)
+#
+# ours and reference run scripts/kamailio-presence.cfg (through
+# bench/kamailio-bench.cfg) with WITH_TM (t_newtran() before the handler,
+# the shape of Kamailio's stock config), on a fresh SQLite file each.
+# Figures, each measured RUNS (2) times (rounds: every instance of round 1,
+# then of round 2):
+#
+#   PUBLISH life cycles/s   highest rate (calls/s of bench/scenarios/
+#              publish-cycle.xml: 4 PUBLISH each) with >= 99.9 % of the calls
+#              successful and >= 90 % of the requests answered in time, by a
+#              bounded search: from a start rate (the previous result of the
+#              same implementation when there is one) the rate is doubled
+#              (x 1.25 from a previous result) or halved until a pass and a
+#              failure bracket it, then bisected until the bracket is within
+#              PRECISION %, at most MAX_TRIALS trials of TRIAL_SECS each.
+#   SUBSCRIBE calls/s       the same with subscribe-cycle.xml (SUBSCRIBE,
+#              NOTIFY, un-SUBSCRIBE, NOTIFY) on a pool of POOL published
+#              presentities.
+#   CPU per 1000 requests   utime+stime (/proc/<pid>/stat) of the Kamailio
+#              main process and all its children over the highest passing
+#              trial, per 1000 requests answered (PUBLISH; SUBSCRIBE, each
+#              with its NOTIFY transaction); and, after each search, in one
+#              more trial at COST_RATE (100) calls/s for all three: presence's
+#              own cost is ours minus the floor at that equal load.
+#   fan-out    bench/fanout.py on the fresh instance: FANOUT_SIZES watchers
+#              of one presentity, then one PUBLISH: ms until the last
+#              watcher has the NOTIFY with the new state (the reference only
+#              up to FANOUT_REF_MAX watchers: it subscribes at tens to
+#              hundreds a second).
+#   shared memory per publication / subscription: kamcmd core.shmmem
+#              real_used before and after SHM_N publications (publish-pool)
+#              and SHM_N subscriptions that stay (subscribe-hold), each
+#              sampled once tm holds no transaction (tm.stats current 0).
+#   start-up load: LOAD_N subscriptions (100 watchers per presentity)
+#              inserted into a fresh SQLite file with sqlite3, then Kamailio
+#              (LOAD_WORKERS workers) started: seconds until it answers an
+#              OPTIONS (bench/ready.py), beside the same start on an empty
+#              file; shared memory per loaded subscription; for ours the
+#              watcher count of one presentity (presence.watcher_list) as a
+#              check that they were loaded.  Started with -M LOAD_PKG_MB
+#              (256): Debian's presence on db_sqlite reads the whole table
+#              into private memory, and fails with Kamailio's default 8 MB.
+#
+# Everything is bounded: every SIPp by -m, -timeout and an outer timeout,
+# fanout.py by its phase time-outs and timeout(1), every wait by a limit;
+# Kamailio and SIPp are stopped by PID (TERM, then KILL after STOP_WAIT s).
+# BENCH_QUICK=1: a few-minute smoke (one round, 2 s trials, at most 3 per
+# search, fan-out 100 and 1000, SHM_N 200, LOAD_N 10000); the full mode
+# takes about half an hour on an idle 2-CPU machine.  The machine state
+# (nproc, load average at the start and end, kernel, Kamailio version, git
+# commit) goes to OUT/env.txt and the head of the table.  Outputs: OUT
+# (bench/out/workers): results.tsv (every figure), trials.tsv (every
+# trial), results.md (the table, also printed), one directory per instance.
+#
+# Knobs (environment): BENCH_QUICK, RUNS, WORKERS, IMPLS ("floor ours
+# reference"), TRIAL_SECS, MAX_TRIALS, PRECISION, MIN_SUCCESS, MIN_ACHIEVED,
+# COST_RATE (0: no equal-load trial),
+# FANOUT_SIZES, FANOUT_REF_MAX, SHM_N, LOAD_N, LOAD_WORKERS, LOAD_PKG_MB,
+# POOL, SHM_MB,
+# SKIP_FANOUT, SKIP_SHM, SKIP_LOAD, SKIP_RATES, BENCH_OUT.
+set -u
+
+BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$BENCH/.." && pwd)
+OUT=${BENCH_OUT:-$BENCH/out/workers}
+SCEN=$BENCH/scenarios
+KAM_BIN=${KAMAILIO:-/usr/sbin/kamailio}
+DEBIAN_MPATH=/usr/lib/x86_64-linux-gnu/kamailio/modules
+KAM_WRAP=$BENCH/kamailio-bench.cfg
+FLOOR_CFG=$BENCH/floor.cfg
+
+if [ "${BENCH_QUICK:-0}" = 1 ]; then
+	d_runs=1 d_secs=2 d_max=3 d_fan="100 1000" d_shm=200 d_load=10000
+else
+	d_runs=2 d_secs=5 d_max=5 d_fan="100 1000 10000" d_shm=1000 d_load=100000
+fi
+RUNS=${RUNS:-$d_runs}
+TRIAL_SECS=${TRIAL_SECS:-$d_secs}
+MAX_TRIALS=${MAX_TRIALS:-$d_max}
+FANOUT_SIZES=${FANOUT_SIZES:-$d_fan}
+SHM_N=${SHM_N:-$d_shm}
+LOAD_N=${LOAD_N:-$d_load}
+WORKERS=${WORKERS:-"1 4 8"}
+IMPLS=${IMPLS:-"floor ours reference"}
+PRECISION=${PRECISION:-15}         # percent: stop when fail/pass <= 1.15
+MIN_SUCCESS=${MIN_SUCCESS:-99.9}   # percent of calls
+MIN_ACHIEVED=${MIN_ACHIEVED:-90}   # percent of the target request rate
+FANOUT_REF_MAX=${FANOUT_REF_MAX:-1000}
+LOAD_WORKERS=${LOAD_WORKERS:-1}
+LOAD_PKG_MB=${LOAD_PKG_MB:-256}
+POOL=${POOL:-100}
+SHM_MB=${SHM_MB:-1024}
+STOP_WAIT=${STOP_WAIT:-30}
+MAX_RATE=${MAX_RATE:-20000}        # calls/s: the search never goes above
+COST_RATE=${COST_RATE:-100}        # calls/s of the equal-load CPU trial
+# start rates of a search (calls/s) when no earlier result exists
+declare -A SEED=([floor-publish]=800 [floor-subscribe]=600
+	[ours-publish]=400 [ours-subscribe]=400
+	[reference-publish]=50 [reference-subscribe]=80)
+# the rate the shared-memory loads are sent at (calls/s)
+declare -A SHM_RATE=([ours]=400 [reference]=40)
+
+KAM_PID= PORT= CTL= KAM_LOG=
+SIPP_PID=
+USED_PORTS=" "
+CLK_TCK=$(getconf CLK_TCK)
+NCPU=$(nproc)
+
+log() { echo "[$(date +%T)] $*" >&2; }
+
+wait_until() { # SECONDS CMD...: poll every 50 ms, bounded
+	local end=$(($(date +%s%N) + $1 * 1000000000))
+	shift
+	while :; do
+		"$@" >/dev/null 2>&1 && return 0
+		[ "$(date +%s%N)" -ge "$end" ] && return 1
+		sleep 0.05
+	done
+}
+
+udp_bound() { [ -n "$(ss -Hlun "sport = :$1" 2>/dev/null)" ]; }
+udp_free() { ! udp_bound "$1"; }
+proc_gone() { ! kill -0 "$1" 2>/dev/null; }
+
+free_udp_port() {
+	local p i
+	for i in $(seq 1 200); do
+		p=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+		case "$USED_PORTS" in *" $p "*) continue ;; esac
+		if udp_free "$p"; then
+			USED_PORTS="$USED_PORTS$p "
+			echo "$p"
+			return 0
+		fi
+	done
+	echo "no free UDP port found" >&2
+	return 1
+}
+
+kam() { kamcmd -s "unix:$CTL" "$@"; }
+kamailio_ready() { udp_bound "$PORT" && kam core.version; }
+kamailio_alive() { [ -n "$KAM_PID" ] && kill -0 "$KAM_PID" 2>/dev/null; }
+
+# start_kamailio IMPL WORKERS DIR [PORT]: one instance on a fresh SQLite
+# file DIR/presence.db (ours, reference; kept when it exists and PORT is
+# given: the start-up load) or on floor.cfg; sets KAM_PID PORT CTL KAM_LOG.
+# With NOWAIT=1 returns at once (the caller times the start); PKG_MB set:
+# -M PKG_MB (private memory per process, MB).
+start_kamailio() {
+	local impl=$1 workers=$2 dir=$3 args=()
+	PORT=${4:-}
+	[ -n "$PORT" ] || PORT=$(free_udp_port) || return 1
+	CTL=$dir/ctl.sock KAM_LOG=$dir/kamailio.log
+	mkdir -p "$dir/run"
+	rm -f "$CTL"
+	case "$impl" in
+	floor) args=(-f "$FLOOR_CFG" -A "MPATH=\"$DEBIAN_MPATH\"") ;;
+	ours | reference)
+		if [ -z "${4:-}" ]; then
+			rm -f "$dir/presence.db" "$dir/presence.db-wal" "$dir/presence.db-shm"
+			bash "$REPO/scripts/create-sqlite-db.sh" "$dir/presence.db" >/dev/null || return 1
+		fi
+		args=(-f "$KAM_WRAP" -A WITH_TM
+			-A "DBURL=\"sqlite://$dir/presence.db\""
+			-A "SERVER_ADDRESS=\"sip:127.0.0.1:$PORT\"")
+		if [ "$impl" = reference ]; then
+			args+=(-A REFERENCE -A "MPATH=\"$DEBIAN_MPATH\"")
+		else
+			args+=(-A "MPATH=\"$OUT/modules:$DEBIAN_MPATH\"")
+		fi
+		;;
+	esac
+	"$KAM_BIN" "${args[@]}" -DD -E -Y "$dir/run" -m "$SHM_MB" ${PKG_MB:+-M "$PKG_MB"} \
+		-A "LISTEN=udp:127.0.0.1:$PORT" -A "CTLSOCK=\"unix:$CTL\"" \
+		-A "CHILDREN=$workers" </dev/null >>"$KAM_LOG" 2>&1 &
+	KAM_PID=$!
+	[ "${NOWAIT:-0}" = 1 ] && return 0
+	if ! wait_until 60 kamailio_ready || ! kamailio_alive; then
+		log "kamailio $impl (workers $workers) did not come up; log tail:"
+		tail -n 15 "$KAM_LOG" >&2
+		stop_kamailio
+		return 1
+	fi
+	log "kamailio $impl workers=$workers pid $KAM_PID on udp:127.0.0.1:$PORT"
+}
+
+stop_kamailio() { # by PID: TERM, KILL after STOP_WAIT s
+	[ -n "$KAM_PID" ] || return 0
+	if kill -0 "$KAM_PID" 2>/dev/null; then
+		kill -TERM "$KAM_PID" 2>/dev/null
+		if ! wait_until "$STOP_WAIT" proc_gone "$KAM_PID"; then
+			log "kamailio $KAM_PID ignored TERM for ${STOP_WAIT}s, killing"
+			kill -KILL "$KAM_PID" 2>/dev/null
+		fi
+	fi
+	wait "$KAM_PID" 2>/dev/null
+	wait_until 10 udp_free "$PORT" || log "port $PORT still bound"
+	KAM_PID=
+}
+
+stop_sipp() {
+	[ -n "$SIPP_PID" ] || return 0
+	if kill -0 "$SIPP_PID" 2>/dev/null; then
+		kill -TERM "$SIPP_PID" 2>/dev/null
+		wait_until 3 proc_gone "$SIPP_PID" || kill -KILL "$SIPP_PID" 2>/dev/null
+	fi
+	wait "$SIPP_PID" 2>/dev/null
+	SIPP_PID=
+}
+
+cleanup() { stop_sipp; stop_kamailio; }
+trap cleanup EXIT
+trap 'log interrupted; exit 1' INT TERM
+
+# cpu_ticks: utime+stime of the Kamailio main process and every process
+# descended from it (/proc/<pid>/stat), plus its cutime+cstime
+cpu_ticks() {
+	cat /proc/[0-9]*/stat 2>/dev/null | awk -v root="$KAM_PID" '
+	{
+		pid = $1
+		sub(/^.*\) /, "")   # comm may hold spaces
+		ppid[pid] = $2; t[pid] = $12 + $13; ct[pid] = $14 + $15
+	}
+	END {
+		for (p in ppid) {
+			q = p
+			for (i = 0; i < 64 && q != root && q > 1; i++) q = ppid[q]
+			if (q == root) s += t[p]
+		}
+		print s + ct[root]
+	}'
+}
+system_busy_ticks() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat; }
+
+# wait_idle: until Kamailio used < 3 ticks in 300 ms (at most 10 s)
+wait_idle() {
+	local a b i
+	for i in $(seq 1 33); do
+		a=$(cpu_ticks)
+		sleep 0.3
+		b=$(cpu_ticks)
+		[ $((b - a)) -lt 3 ] && return 0
+	done
+	log "  (kamailio still busy after 10 s, going on)"
+}
+
+# wait_no_transactions: until tm holds no transaction (at most 45 s:
+# finished ones wait 5 s, unanswered NOTIFYs up to fr_timer)
+tm_current() { kam tm.stats 2>/dev/null | awk '$1 == "current:" { print $2 }'; }
+no_transactions() { [ "$(tm_current)" = 0 ]; }
+wait_no_transactions() { wait_until 45 no_transactions || log "  (tm still holds $(tm_current) transactions)"; }
+shm_real_used() { kam core.shmmem 2>/dev/null | awk '$1 == "real_used:" { print $2 }'; }
+
+stat_field() { # FILE NAME: column NAME of the last line of a SIPp stat CSV
+	awk -F';' -v n="$2" '
+	NR == 1 { for (i = 1; i <= NF; i++) if ($i == n) c = i; next }
+	{ last = $c }
+	END { print last + 0 }' "$1" 2>/dev/null
+}
+
+# sipp_run DIR SCENARIO CALLS RATE PREFIX [args]: one bounded SIPp run in
+# DIR (its own directory: SIPp writes its counts file to the working
+# directory); sets S_OK S_FAILED S_ANSWERED (final 200/202 replies received)
+# S_RETRANS (SIPp's retransmissions: Kamailio answered late) S_WALL (s)
+sipp_run() {
+	local d=$1 scen=$2 calls=$3 rate=$4 prefix=$5 sport t0 t1
+	shift 5
+	mkdir -p "$d"
+	sport=$(free_udp_port) || return 1
+	t0=$(date +%s%N)
+	(cd "$d" && exec timeout -k 2 $((TRIAL_SECS + 40)) sipp -sf "$scen" "127.0.0.1:$PORT" \
+		-i 127.0.0.1 -p "$sport" -r "$rate" -rp 1000 -m "$calls" -l "$calls" \
+		-nostdin -timeout "$((TRIAL_SECS + 25))s" -recv_timeout 5000 \
+		-default_behaviors abortunexp -buff_size 4194304 -deadcall_wait 10000 \
+		-trace_stat -stf "$d/stat.csv" -fd 1 -trace_counts \
+		-trace_err -error_file "$d/err.log" -max_log_size 2000000 \
+		-key prefix "$prefix" "$@" >"$d/sipp.out" 2>&1 </dev/null) &
+	SIPP_PID=$!
+	wait "$SIPP_PID"
+	SIPP_PID=
+	t1=$(date +%s%N)
+	S_WALL=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
+	S_OK=$(stat_field "$d/stat.csv" 'SuccessfulCall(C)')
+	S_FAILED=$(stat_field "$d/stat.csv" 'FailedCall(C)')
+	S_RETRANS=$(stat_field "$d/stat.csv" 'Retransmissions(C)')
+	S_ANSWERED=$(cat "$d"/*_counts.csv 2>/dev/null | awk -F';' '
+		NR == 1 { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+_20[02]_Recv$/) c[i] = 1; next }
+		{ last = $0 }
+		END { n = split(last, f, ";"); for (i in c) s += f[i]; print s + 0 }')
+}
+
+# result METRIC VALUE: one figure of the current instance
+result() { printf '%s\t%s\t%s\t%s\t%s\n' "$RUN" "$IMPL" "$NW" "$1" "$2" >>"$OUT/results.tsv"; }
+
+# trial KIND RATE: one load trial at RATE calls/s; 0 when it passed; sets
+# T_CPU (ms per 1000 requests answered)
+TRIAL_N=0
+trial() {
+	local kind=$1 rate=$2 per scen extra=() calls c0 c1 s0 s1 succ ach pass kam_pct rest_pct
+	if [ "$kind" = publish ]; then
+		per=4 scen=$SCEN/publish-cycle.xml
+	else
+		per=2 scen=$SCEN/subscribe-cycle.xml extra=(-inf "$W/pool.csv")
+	fi
+	calls=$((rate * TRIAL_SECS))
+	[ "$calls" -ge 10 ] || calls=10
+	TRIAL_N=$((TRIAL_N + 1))
+	wait_idle
+	c0=$(cpu_ticks) s0=$(system_busy_ticks)
+	sipp_run "$W/t$TRIAL_N-$kind-$rate" "$scen" "$calls" "$rate" "r$RUN${IMPL:0:1}$NW$kind$TRIAL_N" "${extra[@]}"
+	c1=$(cpu_ticks) s1=$(system_busy_ticks)
+	succ=$(awk -v o="$S_OK" -v c="$calls" 'BEGIN { printf "%.2f", 100 * o / c }')
+	# answered requests per second over the sending time (or the whole run
+	# when SIPp could not keep up) against the target request rate
+	ach=$(awk -v q="$S_ANSWERED" -v s="$TRIAL_SECS" -v w="$S_WALL" -v r="$rate" -v p="$per" 'BEGIN {
+		d = (w - 0.5 > s) ? w - 0.5 : s; printf "%d", 100 * q / d / (r * p) }')
+	T_CPU=$(awk -v a="$c0" -v b="$c1" -v t="$CLK_TCK" -v q="$S_ANSWERED" 'BEGIN {
+		if (q > 0) printf "%.3f", (b - a) * 1000 / t / q * 1000; else print "-" }')
+	read -r kam_pct rest_pct < <(awk -v k=$((c1 - c0)) -v sb=$((s1 - s0)) -v w="$S_WALL" \
+		-v hz="$CLK_TCK" -v n="$NCPU" 'BEGIN { cap = w * hz * n; o = sb - k; if (o < 0) o = 0
+		printf "%.0f %.0f\n", 100 * k / cap, 100 * o / cap }')
+	pass=no
+	awk -v s="$succ" -v m="$MIN_SUCCESS" -v a="$ach" -v n="$MIN_ACHIEVED" \
+		'BEGIN { exit !(s >= m && a >= n) }' && pass=yes
+	kamailio_alive || pass=dead
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$RUN" "$IMPL" "$NW" \
+		"$kind" "$rate" "$calls" "$S_OK" "$S_FAILED" "$succ" "$S_ANSWERED" "$S_RETRANS" "$ach" \
+		"$T_CPU" "$kam_pct" "$rest_pct" "$pass" >>"$OUT/trials.tsv"
+	log "  $kind $rate calls/s: $S_OK/$calls ok ($succ %), $S_ANSWERED answered ($ach % of target), $S_RETRANS retransmitted," \
+		"CPU $T_CPU ms/1000 req, machine: kamailio $kam_pct %, rest $rest_pct % -> $pass"
+	[ "$pass" = yes ]
+}
+
+# search KIND: the bounded search for the highest passing rate; records
+# KIND_cps, KIND_fail (lowest failing rate tried, 0: none), KIND_cpu_ms,
+# KIND_trials, KIND_retrans (SIPp retransmissions in the best trial)
+declare -A LAST
+search() {
+	local kind=$1 key=$IMPL-$1 r lo=0 hi=0 n=0 f=2 cpu=- rt=- next
+	r=${LAST[$key]:-}
+	if [ -n "$r" ] && [ "$r" -gt 0 ]; then f=1.25; else r=${SEED[$key]}; fi
+	while [ "$n" -lt "$MAX_TRIALS" ] && kamailio_alive; do
+		n=$((n + 1))
+		if trial "$kind" "$r"; then
+			lo=$r cpu=$T_CPU rt=$S_RETRANS
+		else
+			hi=$r
+		fi
+		if [ "$hi" = 0 ]; then
+			next=$(awk -v r="$r" -v f="$f" -v m="$MAX_RATE" 'BEGIN { x = int(r * f); if (x > m) x = m; print x }')
+			[ "$next" -gt "$r" ] || break
+		elif [ "$lo" = 0 ]; then
+			next=$((r / 2))
+			[ "$next" -ge 2 ] || break
+		else
+			awk -v l="$lo" -v h="$hi" -v p="$PRECISION" 'BEGIN { exit !(h <= l * (1 + p / 100)) }' && break
+			next=$(((lo + hi) / 2))
+		fi
+		r=$next
+	done
+	LAST[$key]=$lo
+	result "${kind}_cps" "$lo"
+	result "${kind}_fail" "$hi"
+	result "${kind}_cpu_ms" "$cpu"
+	result "${kind}_trials" "$n"
+	result "${kind}_retrans" "$rt"
+	log "  => $IMPL workers=$NW $kind: $lo calls/s (failed at ${hi/#0/-}), CPU $cpu ms/1000 req, $n trials"
+	# the CPU cost at one rate for all three, so that ours minus the floor
+	# compares equal loads
+	if [ "$COST_RATE" -gt 0 ] && kamailio_alive; then
+		if trial "$kind" "$COST_RATE"; then
+			result "${kind}_cpu_fixed_ms" "$T_CPU"
+		else
+			result "${kind}_cpu_fixed_ms" "($T_CPU, failed)"
+		fi
+	fi
+}
+
+# publish_pool: the POOL presentities the SUBSCRIBE trials subscribe to
+# (W/pool.csv), published first (the floor publishes nothing)
+publish_pool() {
+	local i p=r$RUN${IMPL:0:1}${NW}pool
+	echo SEQUENTIAL >"$W/pool.csv"
+	for i in $(seq 1 "$POOL"); do echo "sip:$p-$i@127.0.0.1;"; done >>"$W/pool.csv"
+	[ "$IMPL" = floor ] && return 0
+	sipp_run "$W/pool" "$SCEN/publish-pool.xml" "$POOL" 100 "$p"
+	log "  pool: $S_OK/$POOL published"
+}
+
+fanout() {
+	local n j
+	for n in $FANOUT_SIZES; do
+		if [ "$IMPL" = reference ] && [ "$n" -gt "$FANOUT_REF_MAX" ]; then
+			result "fanout_${n}_ms" skipped
+			continue
+		fi
+		kamailio_alive || return
+		wait_no_transactions
+		timeout -k 2 150 python3 "$BENCH/fanout.py" --server "127.0.0.1:$PORT" \
+			--watchers "$n" --presentity "sip:r$RUN-fan$n@127.0.0.1" \
+			--phase-timeout 40 --tag "r$RUN${IMPL:0:1}$NW" \
+			>"$W/fanout-$n.json" 2>"$W/fanout-$n.log"
+		sed 's/^/  /' "$W/fanout-$n.log" >&2
+		j=$(python3 -c 'import json,sys
+d = json.load(open(sys.argv[1]))
+v = d.get("last_notify_ms")
+print(v if d.get("complete") and v is not None else "incomplete:%s/%s" % (d.get("notifies_with_new_state"), d.get("watchers")))' \
+			"$W/fanout-$n.json" 2>/dev/null)
+		result "fanout_${n}_ms" "${j:-failed}"
+	done
+}
+
+# shm_per KIND: shared memory per publication (kind pub) or subscription
+shm_per() {
+	local kind=$1 b0 b1 scen extra=()
+	kamailio_alive || return
+	wait_no_transactions
+	b0=$(shm_real_used)
+	if [ "$kind" = pub ]; then
+		scen=$SCEN/publish-pool.xml
+	else
+		scen=$SCEN/subscribe-hold.xml extra=(-inf "$W/shm-pres.csv")
+		echo SEQUENTIAL >"$W/shm-pres.csv"
+		for i in $(seq 1 "$SHM_N"); do echo "sip:r$RUN${IMPL:0:1}${NW}shmp-$i@127.0.0.1;"; done >>"$W/shm-pres.csv"
+	fi
+	sipp_run "$W/shm-$kind" "$scen" "$SHM_N" "${SHM_RATE[$IMPL]}" "r$RUN${IMPL:0:1}${NW}shm$kind" "${extra[@]}"
+	wait_no_transactions
+	b1=$(shm_real_used)
+	if [ "$S_OK" -gt 0 ] && [ -n "$b0" ] && [ -n "$b1" ]; then
+		result "shm_per_${kind}_b" $(((b1 - b0) / S_OK))
+	else
+		result "shm_per_${kind}_b" "failed"
+	fi
+	result "shm_${kind}_ok" "$S_OK/$SHM_N"
+	log "  shared memory: $S_OK/$SHM_N ${kind}: real_used $b0 -> $b1 bytes"
+}
+
+# instance IMPL WORKERS: every per-instance figure
+instance() {
+	IMPL=$1 NW=$2
+	W=$OUT/r$RUN-$IMPL-w$NW
+	mkdir -p "$W"
+	log "=== round $RUN: $IMPL, $NW workers"
+	start_kamailio "$IMPL" "$NW" "$W" || { result state "start failed"; return; }
+	if [ "$IMPL" != floor ]; then
+		[ -n "${SKIP_FANOUT:-}" ] || fanout
+		if [ -z "${SKIP_SHM:-}" ]; then
+			shm_per pub
+			shm_per sub
+		fi
+	fi
+	if [ -z "${SKIP_RATES:-}" ]; then
+		kamailio_alive && search publish
+		if kamailio_alive; then
+			publish_pool
+			search subscribe
+		fi
+	fi
+	if kamailio_alive; then result state alive; else result state died; fi
+	result db_locked_lines "$(grep -c 'database is locked' "$KAM_LOG")"
+	result error_lines "$(grep -cE ' (ERROR|CRITICAL|BUG|ALERT):' "$KAM_LOG")"
+	stop_kamailio
+}
+
+probe_or_kamailio_done() { proc_gone "$1" || ! kamailio_alive; }
+
+# load_time IMPL: start-up with LOAD_N subscriptions in the DB (Kamailio
+# with -M LOAD_PKG_MB: Debian's presence on db_sqlite reads the whole
+# active_watchers table into private memory at once, and Kamailio's default
+# 8 MB does not hold 10,000 rows)
+load_time() {
+	IMPL=$1 NW=$LOAD_WORKERS
+	local d=$OUT/r$RUN-$IMPL-load port t0 t1 base b now per cnt rp
+	W=$d
+	mkdir -p "$d"
+	log "=== round $RUN: $IMPL, start-up with $LOAD_N subscriptions"
+	for phase in empty full; do
+		port=$(free_udp_port) || return
+		rm -f "$d/presence.db" "$d/presence.db-wal" "$d/presence.db-shm"
+		bash "$REPO/scripts/create-sqlite-db.sh" "$d/presence.db" >/dev/null || return
+		if [ "$phase" = full ]; then
+			now=$(date +%s)
+			per=100
+			sqlite3 -bail "$d/presence.db" "
+			WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $LOAD_N)
+			INSERT INTO active_watchers (presentity_uri, watcher_username, watcher_domain,
+				to_user, to_domain, event, to_tag, from_tag, callid, local_cseq,
+				remote_cseq, contact, expires, status, reason, version, socket_info,
+				local_contact, from_user, from_domain, updated, updated_winfo, flags,
+				user_agent)
+			SELECT 'sip:load-' || ((i - 1) / $per) || '@127.0.0.1', 'w' || i, '127.0.0.1',
+				'load-' || ((i - 1) / $per), '127.0.0.1', 'presence', 'tt' || i, 'ft' || i,
+				'load-' || i || '@127.0.0.1', 1, 1, 'sip:w' || i || '@127.0.0.1:9',
+				$now + 3600, 1, '', 1, 'udp:127.0.0.1:$port', 'sip:127.0.0.1:$port',
+				'w' || i, '127.0.0.1', 0, 0, 0, 'bench' FROM n;" ||
+				{ log "  could not fill the DB"; return; }
+		fi
+		t0=$(date +%s%N)
+		PKG_MB=$LOAD_PKG_MB NOWAIT=1 start_kamailio "$IMPL" "$NW" "$d" "$port" || return
+		timeout -k 2 200 python3 "$BENCH/ready.py" --server "127.0.0.1:$port" \
+			--timeout 180 >"$d/ready-$phase.txt" &
+		rp=$!
+		# until the probe ends, or Kamailio does (a failed start)
+		wait_until 200 probe_or_kamailio_done "$rp"
+		if ! kamailio_alive; then
+			kill -TERM "$rp" 2>/dev/null
+			wait "$rp" 2>/dev/null
+			log "  kamailio died during start-up: $(grep -m1 -E 'ERROR' "$KAM_LOG")"
+			result "load_${phase}_s" died
+			stop_kamailio
+			continue
+		fi
+		wait "$rp" 2>/dev/null
+		t1=$(cat "$d/ready-$phase.txt")
+		if [ -z "$t1" ]; then
+			log "  no answer within 180 s"
+			result "load_${phase}_s" timeout
+			stop_kamailio
+			continue
+		fi
+		result "load_${phase}_s" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", (b - a) / 1e9 }')"
+		wait_until 30 kamailio_ready
+		b=$(shm_real_used)
+		if [ "$phase" = empty ]; then
+			base=$b
+		else
+			[ -n "$b" ] && [ -n "${base:-}" ] && result load_shm_per_sub_b $(((b - base) / LOAD_N))
+			if [ "$IMPL" = ours ]; then
+				cnt=$(kam presence.watcher_list sip:load-0@127.0.0.1 presence 2>/dev/null | grep -c 'callid:')
+				result load_check "$cnt/$per watchers of sip:load-0 in memory"
+			fi
+		fi
+		log "  $phase: answering after $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", (b - a) / 1e9 }') s, shm real_used $b"
+		stop_kamailio
+	done
+}
+
+# ---------------------------------------------------------------- main
+
+for t in sipp kamcmd sqlite3 python3 ss timeout; do
+	command -v "$t" >/dev/null || { echo "bench: $t not found" >&2; exit 2; }
+done
+for m in presence presence_xml; do
+	[ -f "$REPO/modules/$m/$m.so" ] || { echo "bench: build first (make)" >&2; exit 2; }
+done
+rm -rf "$OUT"
+mkdir -p "$OUT/modules"
+for m in presence presence_xml; do cp "$REPO/modules/$m/$m.so" "$OUT/modules/" || exit 2; done
+T0=$(date +%s)
+{
+	echo "date: $(date -u +%FT%TZ)"
+	echo "mode: $([ "${BENCH_QUICK:-0}" = 1 ] && echo "quick (BENCH_QUICK=1)" || echo full)"
+	echo "machine: nproc $NCPU, kernel $(uname -r), load average at start $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "kamailio: $("$KAM_BIN" -v 2>/dev/null | head -n1 | sed 's/^version: //')"
+	echo "reference: $(dpkg-query -W -f '${Package} ${Version}' kamailio-presence-modules 2>/dev/null)"
+	echo "ours: git $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null) ($(git -C "$REPO" status --porcelain 2>/dev/null | grep -c .) uncommitted paths)"
+	echo "sipp: $(sipp -v 2>&1 | grep -m1 -o 'SIPp v[^ ]*')"
+	echo "settings: rounds $RUNS; workers $WORKERS; trials ${TRIAL_SECS}s, at most $MAX_TRIALS per search (then one at $COST_RATE calls/s), precision $PRECISION %, pass >= $MIN_SUCCESS % calls and >= $MIN_ACHIEVED % of the rate; fan-out $FANOUT_SIZES (reference up to $FANOUT_REF_MAX); shm $SHM_N; start-up $LOAD_N subscriptions, $LOAD_WORKERS worker(s)"
+} >"$OUT/env.txt"
+cat "$OUT/env.txt" >&2
+printf 'run\timpl\tworkers\tmetric\tvalue\n' >"$OUT/results.tsv"
+printf 'run\timpl\tworkers\tkind\trate\tcalls\tok\tfailed\tsuccess_pct\tanswered\tretransmissions\tachieved_pct\tcpu_ms_per_1000\tkam_pct\trest_pct\tpass\n' >"$OUT/trials.tsv"
+
+for RUN in $(seq 1 "$RUNS"); do
+	for nw in $WORKERS; do
+		for impl in $IMPLS; do instance "$impl" "$nw"; done
+	done
+	if [ -z "${SKIP_LOAD:-}" ]; then
+		for impl in $IMPLS; do [ "$impl" = floor ] || load_time "$impl"; done
+	fi
+done
+{
+	echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "elapsed: $(($(date +%s) - T0)) s"
+} >>"$OUT/env.txt"
+python3 "$BENCH/workers_report.py" "$OUT" | tee "$OUT/results.md"
