@@ -266,7 +266,9 @@ static int on_423(pb2b_rec_t *r, const pb2b_reply_t *rp, unsigned int now)
 
 static void on_error(pb2b_rec_t *r, const pb2b_reply_t *rp, unsigned int now)
 {
-	unsigned int when = pb2b_retry_time(&pb2b.cfg, now);
+	/* the server said when to come back (RFC 3261 s20.33) */
+	unsigned int when = pb2b_retry_after_time(
+			pb2b_retry_time(&pb2b.cfg, now), now, rp->retry_after);
 
 	if(rp->code == 423 && on_423(r, rp, now) == 0)
 		return;
@@ -275,12 +277,14 @@ static void on_error(pb2b_rec_t *r, const pb2b_reply_t *rp, unsigned int now)
 		go_idle(r, now);
 		return;
 	}
-	/* the server said when to come back (RFC 3261 s20.33) */
-	if(rp->retry_after >= 0)
-		when = now
-			   + (unsigned int)(rp->retry_after < PB2B_MAX_DELTA
-									   ? rp->retry_after
-									   : PB2B_MAX_DELTA);
+	/* a refused refresh leaves the subscription valid until it expires
+	 * (RFC 6665 s4.1.2.2): with a Retry-After that comes before then, the
+	 * dialog is kept and refreshed at that time */
+	if(rp->retry_after >= 0 && r->state == PB2B_CONFIRMED
+			&& when < r->expires_at) {
+		r->next_send = when;
+		return;
+	}
 	go_idle(r, when);
 }
 
@@ -347,14 +351,18 @@ static int event_matches(const pb2b_rec_t *r, const pb2b_notify_t *n)
 	return lp_str_caseeq(&ev.name, lp_qsub_package(r->sub));
 }
 
-/* A server-side termination: when to subscribe again (RFC 6665 4.1.3). */
+/* A server-side termination: when to subscribe again (RFC 6665 s4.1.3):
+ * not before its retry-after; without one, at once after a deactivation or
+ * a timeout, after on_error_retry_time for the other reasons. */
 static unsigned int retry_after_termination(
-		const lp_str_t *reason, unsigned int now)
+		const pb2b_substate_t *ss, unsigned int now)
 {
-	if(reason->len == 0 || lp_str_caseeq(reason, &LP_STR("deactivated"))
-			|| lp_str_caseeq(reason, &LP_STR("timeout")))
-		return now;
-	return pb2b_retry_time(&pb2b.cfg, now);
+	unsigned int base = pb2b_retry_time(&pb2b.cfg, now);
+
+	if(ss->reason.len == 0 || lp_str_caseeq(&ss->reason, &LP_STR("deactivated"))
+			|| lp_str_caseeq(&ss->reason, &LP_STR("timeout")))
+		base = now;
+	return pb2b_retry_after_time(base, now, ss->retry_after);
 }
 
 static void put_status(pb2b_rec_t *r, const pb2b_notify_t *n,
@@ -388,7 +396,7 @@ static int apply_notify(pb2b_rec_t *r, const pb2b_notify_t *n,
 		return ss->state == LP_QSTATE_TERMINATED ? ACT_DESTROY : ACT_NONE;
 	put_status(r, n, ss);
 	if(ss->state == LP_QSTATE_TERMINATED) {
-		go_idle(r, retry_after_termination(&ss->reason, now));
+		go_idle(r, retry_after_termination(ss, now));
 		return ACT_NONE;
 	}
 	if(ss->expires > 0 && r->state == PB2B_CONFIRMED && !r->out_cseq) {
@@ -410,6 +418,7 @@ int pb2b_handle_notify(const pb2b_notify_t *n, unsigned int now)
 		memset(&ss, 0, sizeof(ss));
 		ss.state = LP_QSTATE_ACTIVE;
 		ss.expires = -1;
+		ss.retry_after = -1;
 	}
 	r = lock_rec(&n->callid, &slot);
 	if(!r)

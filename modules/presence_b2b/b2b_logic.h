@@ -22,12 +22,24 @@ unsigned int pb2b_first_send_time(
 /* When to try again after an error reply. */
 unsigned int pb2b_retry_time(const pb2b_cfg_t *cfg, unsigned int now);
 
+/* Longest wait a Retry-After or Min-Expires may impose on us (one day). */
+#define PB2B_MAX_DELTA 86400
+
+/* When to send the next SUBSCRIBE after an answer that may carry a
+ * Retry-After (error reply, RFC 3261 s20.33) or a retry-after parameter
+ * (terminating NOTIFY, RFC 6665 s4.1.3) of retry_after seconds, -1 when
+ * absent: not before now + retry_after (at most PB2B_MAX_DELTA); without
+ * one, at base (the configured rule). */
+unsigned int pb2b_retry_after_time(
+		unsigned int base, unsigned int now, int retry_after);
+
 /* ---- parsing helpers (b2b_parse.c) ---- */
 
 typedef struct pb2b_substate {
 	lp_qstate_t state;
 	int expires;	 /* -1 when absent */
 	lp_str_t reason; /* points into the parsed text, may be empty */
+	int retry_after; /* retry-after parameter, -1 when absent */
 } pb2b_substate_t;
 
 /* Parse a Subscription-State value ("active;expires=60",
@@ -99,9 +111,6 @@ typedef struct pb2b_reply {
 	int min_expires;	   /* Min-Expires of a 423, -1 when absent */
 	int retry_after;	   /* Retry-After seconds, -1 when absent */
 } pb2b_reply_t;
-
-/* Longest wait a Retry-After or Min-Expires may impose on us (one day). */
-#define PB2B_MAX_DELTA 86400
 
 /* Apply a reply to the record of (callid, cseq). Replies to a SUBSCRIBE
  * that is no longer the outstanding one are ignored. 0 when a record took

@@ -183,6 +183,20 @@ START_TEST(test_refresh_time)
 }
 END_TEST
 
+START_TEST(test_retry_after_time)
+{
+	/* none: the configured rule; one: that long, shorter or longer */
+	ck_assert_uint_eq(pb2b_retry_after_time(170, 50, -1), 170);
+	ck_assert_uint_eq(pb2b_retry_after_time(170, 50, 0), 50);
+	ck_assert_uint_eq(pb2b_retry_after_time(170, 50, 5), 55);
+	ck_assert_uint_eq(pb2b_retry_after_time(170, 50, 600), 650);
+	/* capped to a day */
+	ck_assert_uint_eq(pb2b_retry_after_time(170, 50, PB2B_MAX_DELTA), 50 + 86400);
+	ck_assert_uint_eq(
+			pb2b_retry_after_time(170, 50, 0x7fffffff), 50 + PB2B_MAX_DELTA);
+}
+END_TEST
+
 START_TEST(test_first_send_delay)
 {
 	pb2b_cfg_t c = defaults;
@@ -218,6 +232,18 @@ START_TEST(test_substate_parse)
 			0);
 	ck_assert_int_eq(ss.state, LP_QSTATE_TERMINATED);
 	ck_assert(lp_str_eq(&ss.reason, &LP_STR("timeout")));
+	ck_assert_int_eq(ss.retry_after, 5);
+	ck_assert_int_eq(pb2b_substate_parse(&LP_STR("terminated"), &ss), 0);
+	ck_assert_int_eq(ss.retry_after, -1);
+	/* a huge retry-after is a long wait, not a malformed header */
+	ck_assert_int_eq(pb2b_substate_parse(
+							 &LP_STR("terminated;retry-after=99999999999"), &ss),
+			0);
+	ck_assert_int_eq(ss.retry_after, 0x7fffffff);
+	ck_assert_int_eq(pb2b_substate_parse(
+							 &LP_STR("terminated;retry-after=soon"), &ss),
+			0);
+	ck_assert_int_eq(ss.retry_after, -1);
 	ck_assert_int_eq(pb2b_substate_parse(&LP_STR("bogus"), &ss), -1);
 	ck_assert_int_eq(pb2b_substate_parse(&LP_STR("active;expires=x"), &ss), -1);
 	ck_assert_int_eq(pb2b_substate_parse(&LP_STR(""), &ss), -1);
@@ -517,6 +543,114 @@ START_TEST(test_retry_after_honoured)
 }
 END_TEST
 
+/* Retry-After on the other error classes (480, 500, 600, 603) sets the
+ * next attempt as on a 503; without it on_error_retry_time applies. */
+START_TEST(test_retry_after_every_class)
+{
+	static const int codes[] = {480, 500, 503, 600, 603};
+	unsigned int id, i;
+	pb2b_send_t *s;
+
+	pb2b.cfg.on_error_retry_time = 120;
+	start();
+	id = subscribe("sip:ida@example.com");
+	for(i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+		s = one_send();
+		reply_err(s, codes[i], -1, 40 + (int)i);
+		ck_assert_int_eq(rec_of(id).copy.state, PB2B_IDLE);
+		ck_assert_uint_eq(rec_of(id).copy.next_send, clock_now + 40 + i);
+		clock_now += 39 + i;
+		no_send(); /* not a second before */
+		clock_now += 1;
+		pb2b_send_list_free(s);
+	}
+	s = one_send();
+	reply_err(s, 503, -1, -1);
+	ck_assert_uint_eq(rec_of(id).copy.next_send, clock_now + 120);
+	pb2b_send_list_free(s);
+	stop();
+}
+END_TEST
+
+/* A refresh refused with a Retry-After that comes before the expiry keeps
+ * the dialog (RFC 6665 s4.1.2.2) and refreshes it in the dialog then; one
+ * that comes after the expiry ends the dialog and starts a new one then. */
+START_TEST(test_refresh_retry_after_keeps_dialog)
+{
+	unsigned int id;
+	pb2b_send_t *s, *r, *r2;
+
+	pb2b.cfg.default_expiration = 600;
+	start();
+	id = subscribe("sip:jo@example.com");
+	s = one_send();
+	reply(s, 200, "t1", 600);
+	clock_now = 1000 + 570;
+	r = one_send();
+	ck_assert_int_eq(r->in_dialog, 1);
+	reply_err(r, 503, -1, 10);
+	ck_assert_int_eq(rec_of(id).copy.state, PB2B_CONFIRMED);
+	ck_assert_uint_eq(rec_of(id).copy.next_send, 1580);
+	clock_now = 1579;
+	no_send();
+	clock_now = 1580;
+	r2 = one_send();
+	ck_assert_int_eq(r2->in_dialog, 1);
+	ck_assert_str_eq(r2->remote_tag.s, "t1");
+	ck_assert_uint_eq(r2->cseq, r->cseq + 1);
+	/* the next wait would pass the expiry (1600): the dialog ends */
+	reply_err(r2, 503, -1, 30);
+	ck_assert_int_eq(rec_of(id).copy.state, PB2B_IDLE);
+	ck_assert_uint_eq(rec_of(id).copy.next_send, 1610);
+	pb2b_send_list_free(s);
+	pb2b_send_list_free(r);
+	pb2b_send_list_free(r2);
+	stop();
+}
+END_TEST
+
+/* A terminating NOTIFY's retry-after (RFC 6665 s4.1.3): no new SUBSCRIBE
+ * before it, whatever the reason; an absurd one is capped to a day. */
+START_TEST(test_terminated_retry_after)
+{
+	unsigned int id, n;
+	pb2b_send_t *s, *r;
+
+	pb2b.cfg.on_error_retry_time = 50;
+	start();
+	id = subscribe("sip:kim@example.com");
+	s = one_send();
+	reply(s, 200, "t1", 3600);
+	ck_assert_int_eq(notify(s, "t1",
+							 "terminated;reason=probation;retry-after=7", ""),
+			1);
+	ck_assert_str_eq(last_doc(id, &n), "terminated|application/pidf+xml|");
+	ck_assert_int_eq(rec_of(id).copy.state, PB2B_IDLE);
+	ck_assert_uint_eq(rec_of(id).copy.next_send, 1007); /* not 1050 */
+	clock_now = 1006;
+	no_send();
+	clock_now = 1007;
+	r = one_send();
+	reply(r, 200, "t2", 3600);
+	/* deactivated would retry at once: retry-after delays it */
+	ck_assert_int_eq(notify(r, "t2",
+							 "terminated;reason=deactivated;retry-after=20", ""),
+			1);
+	ck_assert_uint_eq(rec_of(id).copy.next_send, 1027);
+	pb2b_send_list_free(r);
+	clock_now = 1027;
+	r = one_send();
+	reply(r, 200, "t3", 3600);
+	ck_assert_int_eq(notify(r, "t3",
+							 "terminated;reason=giveup;retry-after=4294967296", ""),
+			1);
+	ck_assert_uint_eq(rec_of(id).copy.next_send, 1027 + PB2B_MAX_DELTA);
+	pb2b_send_list_free(s);
+	pb2b_send_list_free(r);
+	stop();
+}
+END_TEST
+
 START_TEST(test_refresh_481_starts_over)
 {
 	unsigned int id;
@@ -721,6 +855,10 @@ Suite *b2b_suite(void)
 	tcase_add_test(tc, test_initial_423_retries_with_min_expires);
 	tcase_add_test(tc, test_refresh_423_keeps_dialog);
 	tcase_add_test(tc, test_retry_after_honoured);
+	tcase_add_test(tc, test_retry_after_time);
+	tcase_add_test(tc, test_retry_after_every_class);
+	tcase_add_test(tc, test_refresh_retry_after_keeps_dialog);
+	tcase_add_test(tc, test_terminated_retry_after);
 	tcase_add_test(tc, test_unsubscribe_without_term_notify);
 	tcase_add_test(tc, test_unsubscribe_while_unconfirmed);
 	tcase_add_test(tc, test_server_terminates);
