@@ -86,6 +86,7 @@ typedef struct pb2b_send {
 	unsigned int cseq;
 	int expires;
 	int in_dialog;		   /* remote tag known: route from Record-Route */
+	int route_in_order;	   /* route from a NOTIFY: used as is, not reversed */
 	lp_str_t callid;
 	lp_str_t local_tag;
 	lp_str_t remote_tag;   /* empty for an initial SUBSCRIBE */
@@ -112,11 +113,13 @@ typedef struct pb2b_reply {
 	int retry_after;	   /* Retry-After seconds, -1 when absent */
 } pb2b_reply_t;
 
-/* Apply a reply to the record of (callid, cseq). Replies to a SUBSCRIBE
- * that is no longer the outstanding one are ignored. 0 when a record took
- * it, -1 when none did. */
-int pb2b_handle_reply(const lp_str_t *callid, unsigned int cseq,
-		const pb2b_reply_t *r, unsigned int now);
+/* Apply a reply to the dialog of the SUBSCRIBE (callid, remote_tag, cseq);
+ * remote_tag is that of the request (empty for an initial SUBSCRIBE), so a
+ * refresh of a fork finds its fork. Replies to a SUBSCRIBE that is no
+ * longer the outstanding one are ignored. Takes and releases the bucket
+ * lock. 0 when a record took it, -1 when none did. */
+int pb2b_handle_reply(const lp_str_t *callid, const lp_str_t *remote_tag,
+		unsigned int cseq, const pb2b_reply_t *r, unsigned int now);
 
 /* A SUBSCRIBE could not be sent at all: same as a 408 reply. */
 void pb2b_send_failed(const pb2b_send_t *s, unsigned int now);
@@ -130,6 +133,7 @@ typedef struct pb2b_notify {
 	int has_substate;
 	lp_str_t substate; /* Subscription-State value */
 	lp_str_t contact;  /* URI of the Contact, may be empty */
+	lp_str_t record_route; /* all Record-Route values joined by ',' */
 	lp_str_t content_type;
 	lp_str_t body;
 } pb2b_notify_t;
@@ -139,6 +143,48 @@ typedef struct pb2b_notify {
  * status goes to the subscriber's queue; a terminating NOTIFY ends the
  * dialog. 1 when a subscription matched, -1 when none did (answer 481). */
 int pb2b_handle_notify(const pb2b_notify_t *n, unsigned int now);
+
+/* Dialogs of the record, forks included (what presence_b2b.list shows as
+ * branches); its bucket lock must be held. */
+int pb2b_branches(const pb2b_rec_t *r);
+
+/* ---- forks (b2b_fork.c), called by b2b_dialog.c with the bucket lock of
+ * r held ---- */
+
+/* The fork of r whose remote tag is rtag, or NULL. */
+pb2b_fork_t *pb2b_fork_find(const pb2b_rec_t *r, const lp_str_t *rtag);
+/* Apply a NOTIFY that matches no dialog of r: a new fork when the NOTIFY
+ * may create one and max_branches allows it (then applied: 1), else -1
+ * (answer 481). */
+int pb2b_fork_notify_new(pb2b_rec_t *r, const pb2b_notify_t *n,
+		const pb2b_substate_t *ss, unsigned int now);
+/* Apply a NOTIFY of fork f. */
+void pb2b_fork_notify(pb2b_rec_t *r, pb2b_fork_t *f, const pb2b_notify_t *n,
+		const pb2b_substate_t *ss, unsigned int now);
+/* Apply the reply to f's outstanding SUBSCRIBE (f may be freed). */
+void pb2b_fork_reply(pb2b_rec_t *r, pb2b_fork_t *f, const pb2b_reply_t *rp,
+		unsigned int now);
+/* Timer: push the SUBSCRIBEs r's forks need now onto *list, free the
+ * forks that are done. */
+void pb2b_fork_tick(pb2b_rec_t *r, unsigned int now, pb2b_send_t **list);
+/* The first dialog ended: every fork is to be unsubscribed. */
+void pb2b_fork_end_all(pb2b_rec_t *r);
+void pb2b_fork_free_all(pb2b_rec_t *r);
+
+/* Helpers of b2b_dialog.c shared with b2b_fork.c. */
+int pb2b_set_str(lp_str_t *dst, const lp_str_t *src);
+int pb2b_want_expires(const pb2b_rec_t *r);
+void pb2b_put_status(pb2b_rec_t *r, const pb2b_notify_t *n,
+		const pb2b_substate_t *ss);
+/* A SUBSCRIBE of r's subscription in the given dialog, one lp_malloc
+ * block; NULL when memory runs out. */
+typedef struct pb2b_dlg_ref {
+	const lp_str_t *local_tag, *remote_tag, *target, *route;
+	int route_in_order;
+	unsigned int cseq; /* of the request */
+} pb2b_dlg_ref_t;
+pb2b_send_t *pb2b_send_build(
+		const pb2b_rec_t *r, const pb2b_dlg_ref_t *d, int expires);
 
 /* ---- the RPC subscriber (b2b_view.c) ---- */
 
