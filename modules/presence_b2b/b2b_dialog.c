@@ -139,7 +139,7 @@ int pb2b_want_expires(const pb2b_rec_t *r)
 
 static int start_dialog(pb2b_rec_t *r, unsigned int now, pb2b_send_t **out)
 {
-	char tok[17];
+	char tok[PB2B_TOKEN_LEN + 1];
 
 	clear_dialog(r);
 	pb2b_token(tok, pb2b.rand);
@@ -343,9 +343,22 @@ int pb2b_handle_reply(const lp_str_t *callid, const lp_str_t *remote_tag,
 	unsigned int slot;
 	pb2b_rec_t *r = lock_rec(callid, &slot);
 	pb2b_fork_t *f;
+	pb2b_reply_t big;
 
 	if(!r)
 		return -1;
+	/* a dialog we would not keep: the 2xx counts as an error reply */
+	if(rp->code < 300
+			&& !pb2b_dialog_sizes_ok(
+					&rp->to_tag, &rp->contact, &rp->record_route)) {
+		LP_INFO("presence_b2b: 2xx to SUBSCRIBE %.*s with a To tag, Contact"
+				" or Record-Route over the limits: taken as an error",
+				LP_STR_FMT(*callid));
+		memset(&big, 0, sizeof(big));
+		big.code = 500;
+		big.expires = big.min_expires = big.retry_after = -1;
+		rp = &big;
+	}
 	f = remote_tag->len ? pb2b_fork_find(r, remote_tag) : NULL;
 	if(f) {
 		if(cseq == f->out_cseq && rp->code >= 200)
@@ -460,6 +473,8 @@ int pb2b_handle_notify(const pb2b_notify_t *n, unsigned int now)
 	pb2b_fork_t *f;
 	int rc = 1;
 
+	if(!pb2b_dialog_sizes_ok(&n->from_tag, &n->contact, &n->record_route))
+		return -2;
 	/* lenient: a missing or unreadable Subscription-State counts as active */
 	if(!n->has_substate || pb2b_substate_parse(&n->substate, &ss) < 0) {
 		memset(&ss, 0, sizeof(ss));

@@ -362,10 +362,21 @@ int pb2b_kam_handle_notify(struct sip_msg *msg)
 			LM_INFO("malformed NOTIFY: no subscription matched\n");
 			goto done;
 	}
-	if(pb2b_handle_notify(&n, pb2b_kam_now()) < 0) {
-		LM_DBG("NOTIFY %.*s matches no subscription\n", n.callid.len,
-				n.callid.s);
-		goto done;
+	switch(pb2b_handle_notify(&n, pb2b_kam_now())) {
+		case 1:
+			break;
+		case -2:
+			LM_NOTICE("NOTIFY %.*s: From tag, Contact or Record-Route too"
+					  " long: 400\n",
+					n.callid.len, n.callid.s);
+			if(reply_code(msg, 400, "Bad Request - Header Too Long") < 0)
+				LM_ERR("cannot answer a NOTIFY with 400\n");
+			rc = 0;
+			goto done;
+		default:
+			LM_DBG("NOTIFY %.*s matches no subscription\n", n.callid.len,
+					n.callid.s);
+			goto done;
 	}
 	if(reply_code(msg, 200, "OK") < 0)
 		LM_ERR("cannot answer NOTIFY %.*s\n", n.callid.len, n.callid.s);

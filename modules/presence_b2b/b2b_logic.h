@@ -55,8 +55,21 @@ lp_str_t pb2b_pidf_element(const lp_str_t *doc, const char *local_name);
  * 2^31-1. The seconds, or -1 when the value does not start with a digit. */
 int pb2b_delta_parse(const lp_str_t *value);
 
-/* Random hex token of 16 characters into buf (size >= 17). */
+/* Random hex token of PB2B_TOKEN_LEN (32) characters, 128 bits, into buf
+ * (size > PB2B_TOKEN_LEN): our tags and Call-IDs, which are what a forged
+ * NOTIFY would have to guess. */
+#define PB2B_TOKEN_LEN 32
 void pb2b_token(char *buf, unsigned int (*rnd)(void));
+
+/* Longest remote tag, remote target (Contact URI) and route set (joined
+ * Record-Route) a dialog keeps: a NOTIFY over them is answered 400, a 2xx
+ * over them counts as an error reply. */
+#define PB2B_RTAG_MAX 128
+#define PB2B_TARGET_MAX 512
+#define PB2B_ROUTE_MAX 2048
+/* 1 when all three fit, else 0. */
+int pb2b_dialog_sizes_ok(const lp_str_t *rtag, const lp_str_t *target,
+		const lp_str_t *route);
 
 const char *pb2b_dstate_name(pb2b_dstate_t s);
 
@@ -141,7 +154,9 @@ typedef struct pb2b_notify {
 /* Find the subscription of a NOTIFY among the confirmed and the not yet
  * confirmed dialogs (a NOTIFY may come before the 2xx) and apply it: the
  * status goes to the subscriber's queue; a terminating NOTIFY ends the
- * dialog. 1 when a subscription matched, -1 when none did (answer 481). */
+ * dialog. 1 when a subscription matched, -1 when none did (answer 481),
+ * -2 when its From tag, Contact or Record-Route is over the limits
+ * (PB2B_*_MAX; answer 400), nothing applied. */
 int pb2b_handle_notify(const pb2b_notify_t *n, unsigned int now);
 
 /* Dialogs of the record, forks included (what presence_b2b.list shows as

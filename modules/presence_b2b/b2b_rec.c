@@ -85,7 +85,7 @@ void pb2b_rec_destroy(pb2b_rec_t *r)
 static pb2b_rec_t *rec_new(lp_qsub_t *sub, unsigned int now)
 {
 	pb2b_rec_t *r = lp_zalloc(sizeof(*r));
-	char tok[17];
+	char tok[PB2B_TOKEN_LEN + 1];
 
 	if(!r)
 		return NULL;

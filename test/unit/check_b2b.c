@@ -18,9 +18,12 @@ static unsigned int t_now(void)
 	return clock_now;
 }
 
+/* Deterministic, and not a plain step (a step times the 5 draws of a new
+ * record would give every record the same first-send delay). */
 static unsigned int t_rand(void)
 {
-	return seq_rand_v += 7919;
+	seq_rand_v = seq_rand_v * 1103515245u + 12345u;
+	return seq_rand_v >> 8;
 }
 
 static const pb2b_cfg_t defaults = PB2B_CFG_DEFAULTS;
@@ -883,6 +886,65 @@ START_TEST(test_fork_errors_and_first_end)
 }
 END_TEST
 
+/* Our tags and Call-IDs carry 128 random bits; what a dialog keeps from
+ * the network is bounded: a NOTIFY over the limits is refused (-2: 400)
+ * and changes nothing, a 2xx over them is an error reply. */
+START_TEST(test_tokens_and_stored_sizes)
+{
+	char big[PB2B_ROUTE_MAX + 2];
+	unsigned int id, n;
+	pb2b_send_t *s;
+	pb2b_notify_t nt;
+	pb2b_reply_t r;
+
+	start();
+	id = subscribe("sip:lou@example.com");
+	s = one_send();
+	ck_assert_int_eq(s->local_tag.len, 32);
+	ck_assert_int_eq((int)strspn(s->local_tag.s, "0123456789abcdef"), 32);
+	ck_assert_int_eq((int)strcspn(s->callid.s, "-"), 32);
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	memset(&nt, 0, sizeof(nt));
+	nt.callid = s->callid;
+	nt.to_tag = s->local_tag;
+	nt.event = LP_STR("presence");
+	nt.from_tag.s = big;
+	nt.from_tag.len = PB2B_RTAG_MAX + 1;
+	ck_assert_int_eq(pb2b_handle_notify(&nt, clock_now), -2);
+	nt.from_tag.len = PB2B_RTAG_MAX;
+	nt.contact.s = big;
+	nt.contact.len = PB2B_TARGET_MAX + 1;
+	ck_assert_int_eq(pb2b_handle_notify(&nt, clock_now), -2);
+	nt.contact.len = 0;
+	nt.record_route.s = big;
+	nt.record_route.len = PB2B_ROUTE_MAX + 1;
+	ck_assert_int_eq(pb2b_handle_notify(&nt, clock_now), -2);
+	ck_assert_int_eq(rec_of(id).copy.state, PB2B_SENT); /* nothing applied */
+	ck_assert_ptr_null(last_doc(id, &n));
+	nt.record_route.len = PB2B_ROUTE_MAX; /* at the limits: taken */
+	nt.contact.s = big;
+	nt.contact.len = PB2B_TARGET_MAX;
+	ck_assert_int_eq(pb2b_handle_notify(&nt, clock_now), 1);
+	ck_assert_int_eq(rec_of(id).copy.state, PB2B_EARLY);
+	memset(&r, 0, sizeof(r));
+	r.code = 200;
+	r.to_tag = nt.from_tag;
+	r.expires = 3600;
+	r.record_route.s = big;
+	r.record_route.len = PB2B_ROUTE_MAX + 1;
+	r.min_expires = r.retry_after = -1;
+	ck_assert_int_eq(pb2b_handle_reply(&s->callid, &s->remote_tag, s->cseq,
+							 &r, clock_now),
+			0);
+	ck_assert_int_eq(rec_of(id).copy.state, PB2B_IDLE);
+	ck_assert_int_eq(rec_of(id).copy.last_code, 500);
+	ck_assert_uint_eq(rec_of(id).copy.next_send, clock_now + 120);
+	pb2b_send_list_free(s);
+	stop();
+}
+END_TEST
+
 START_TEST(test_refresh_481_starts_over)
 {
 	unsigned int id;
@@ -1096,6 +1158,7 @@ Suite *b2b_suite(void)
 	tcase_add_test(tc, test_terminated_retry_after);
 	tcase_add_test(tc, test_fork_two_dialogs);
 	tcase_add_test(tc, test_fork_limit);
+	tcase_add_test(tc, test_tokens_and_stored_sizes);
 	tcase_add_test(tc, test_fork_errors_and_first_end);
 	tcase_add_test(tc, test_unsubscribe_without_term_notify);
 	tcase_add_test(tc, test_unsubscribe_while_unconfirmed);

@@ -4,7 +4,8 @@
 # on_error_retry_time (120 s), as the subscription is still valid (RFC 6665
 # s4.1.2.2); a NOTIFY "terminated;reason=probation;retry-after=3" is passed
 # to the subscriber and the new initial SUBSCRIBE waits those 3 s (RFC 6665
-# s4.1.3), not on_error_retry_time.
+# s4.1.3), not on_error_retry_time. A NOTIFY whose Contact is longer than
+# a dialog keeps (512 bytes) is answered 400 and changes nothing.
 . "$(dirname "$0")/../../lib.sh"
 . "$CASE_DIR/../3x-b2b-lib/b2b.sh"
 PORT=$(free_udp_port) UPORT=$(free_udp_port)
@@ -18,7 +19,7 @@ start_kamailio --param=presence_b2b:presence_outbound_proxy:sip:127.0.0.1:$UPORT
 ID=$(kam_rpc presence_b2b.subscribe sip:lea@example.com)
 assert_match '^[0-9]+$' "$ID" "presence_b2b.subscribe returns an id"
 sipp_wait uas
-assert_sipp $? "server: 200, 503 to the refresh, 200 to its retry in the dialog, terminated NOTIFY, new SUBSCRIBE"
+assert_sipp $? "server: 200, 503 to the refresh, 200 to its retry in the dialog, terminated NOTIFY, new SUBSCRIBE, 400 to an oversized NOTIFY"
 T=$BG_TRACE_uas
 mapfile -t TS < <(trace_times "$T" received '^SUBSCRIBE')
 mapfile -t T503 < <(trace_times "$T" sent '^SIP/2.0 503')
@@ -43,5 +44,7 @@ assert_no_match 'tag=' "$(msg_hdr "$S4" To)" "the SUBSCRIBE after the terminatio
 assert_ne "$(msg_tag "$(msg_hdr "$S1" From)")" "$(msg_tag "$(msg_hdr "$S4" From)")" "its From tag (a new dialog)"
 wait_list "$CTL" "id: $ID .*state: confirmed" "the new dialog is confirmed"
 assert_eq second "$(list_field "$CTL" "$ID" note)" "its NOTIFY reached the subscriber"
+assert_match '^sip:uas@' "$(list_field "$CTL" "$ID" remote_target)" "the oversized Contact is not kept"
+assert_eq 3 "$(list_field "$CTL" "$ID" notifies)" "nor counted (two NOTIFYs of the first dialog, one of the second)"
 assert_alive
 finish
