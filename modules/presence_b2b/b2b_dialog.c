@@ -485,15 +485,22 @@ int pb2b_handle_notify(const pb2b_notify_t *n, unsigned int now)
 	r = lock_rec(&n->callid, &slot);
 	if(!r)
 		return -1;
+	/* an in-dialog request with a CSeq lower than the last one is out of
+	 * order (a replay, or one overtaken): 500, RFC 3261 s12.2.2 */
 	if(!event_matches(r, n))
 		rc = -1;
 	else if(notify_matches(r, n)) {
-		if(apply_notify(r, n, &ss, now) == ACT_DESTROY)
+		if(n->cseq < r->remote_cseq)
+			rc = -3;
+		else if(apply_notify(r, n, &ss, now) == ACT_DESTROY)
 			first_done(r);
 	} else if((f = pb2b_fork_find(r, &n->from_tag)) != NULL
-			  && lp_str_eq(&f->local_tag, &n->to_tag))
-		pb2b_fork_notify(r, f, n, &ss, now);
-	else if(!f)
+			  && lp_str_eq(&f->local_tag, &n->to_tag)) {
+		if(n->cseq < f->remote_cseq)
+			rc = -3;
+		else
+			pb2b_fork_notify(r, f, n, &ss, now);
+	} else if(!f)
 		rc = pb2b_fork_notify_new(r, n, &ss, now);
 	else
 		rc = -1;

@@ -373,6 +373,14 @@ int pb2b_kam_handle_notify(struct sip_msg *msg)
 				LM_ERR("cannot answer a NOTIFY with 400\n");
 			rc = 0;
 			goto done;
+		case -3:
+			LM_INFO("NOTIFY %.*s: CSeq %u out of order: 500\n", n.callid.len,
+					n.callid.s, n.cseq);
+			if(reply_code(msg, 500, "Server Internal Error - CSeq out of order")
+					< 0)
+				LM_ERR("cannot answer a NOTIFY with 500\n");
+			rc = 0;
+			goto done;
 		default:
 			LM_DBG("NOTIFY %.*s matches no subscription\n", n.callid.len,
 					n.callid.s);

@@ -156,7 +156,8 @@ typedef struct pb2b_notify {
  * status goes to the subscriber's queue; a terminating NOTIFY ends the
  * dialog. 1 when a subscription matched, -1 when none did (answer 481),
  * -2 when its From tag, Contact or Record-Route is over the limits
- * (PB2B_*_MAX; answer 400), nothing applied. */
+ * (PB2B_*_MAX; answer 400), -3 when its CSeq is lower than the last one
+ * of its dialog (answer 500, RFC 3261 s12.2.2); nothing applied then. */
 int pb2b_handle_notify(const pb2b_notify_t *n, unsigned int now);
 
 /* Dialogs of the record, forks included (what presence_b2b.list shows as

@@ -945,6 +945,51 @@ START_TEST(test_tokens_and_stored_sizes)
 }
 END_TEST
 
+/* A NOTIFY whose CSeq is lower than the last one of its dialog (first
+ * dialog or fork) is out of order: -3 (500), nothing applied. */
+START_TEST(test_notify_cseq_out_of_order)
+{
+	unsigned int id, n;
+	pb2b_send_t *s;
+	pb2b_notify_t nt;
+
+	start();
+	id = subscribe("sip:may@example.com");
+	s = one_send();
+	reply(s, 200, "A1", 3600);
+	memset(&nt, 0, sizeof(nt));
+	nt.callid = s->callid;
+	nt.to_tag = s->local_tag;
+	nt.event = LP_STR("presence");
+	nt.has_substate = 1;
+	nt.substate = LP_STR("active");
+	nt.body = LP_STR("one");
+	nt.from_tag = LP_STR("A1");
+	nt.cseq = 5;
+	ck_assert_int_eq(pb2b_handle_notify(&nt, clock_now), 1);
+	nt.from_tag = LP_STR("B1");
+	ck_assert_int_eq(pb2b_handle_notify(&nt, clock_now), 1);
+	nt.substate = LP_STR("terminated");
+	nt.cseq = 4; /* a replayed termination of either dialog */
+	ck_assert_int_eq(pb2b_handle_notify(&nt, clock_now), -3);
+	nt.from_tag = LP_STR("A1");
+	ck_assert_int_eq(pb2b_handle_notify(&nt, clock_now), -3);
+	ck_assert_int_eq(rec_of(id).copy.state, PB2B_CONFIRMED);
+	ck_assert_int_eq(branches(), 2);
+	ck_assert_str_eq(last_doc(id, &n), "active||one");
+	ck_assert_uint_eq(n, 2);
+	nt.cseq = 5; /* equal: not out of order (tm absorbs retransmissions) */
+	nt.substate = LP_STR("active");
+	ck_assert_int_eq(pb2b_handle_notify(&nt, clock_now), 1);
+	nt.cseq = 6;
+	nt.substate = LP_STR("terminated;reason=rejected");
+	ck_assert_int_eq(pb2b_handle_notify(&nt, clock_now), 1);
+	ck_assert_int_eq(rec_of(id).copy.state, PB2B_IDLE);
+	pb2b_send_list_free(s);
+	stop();
+}
+END_TEST
+
 START_TEST(test_refresh_481_starts_over)
 {
 	unsigned int id;
@@ -1159,6 +1204,7 @@ Suite *b2b_suite(void)
 	tcase_add_test(tc, test_fork_two_dialogs);
 	tcase_add_test(tc, test_fork_limit);
 	tcase_add_test(tc, test_tokens_and_stored_sizes);
+	tcase_add_test(tc, test_notify_cseq_out_of_order);
 	tcase_add_test(tc, test_fork_errors_and_first_end);
 	tcase_add_test(tc, test_unsubscribe_without_term_notify);
 	tcase_add_test(tc, test_unsubscribe_while_unconfirmed);
