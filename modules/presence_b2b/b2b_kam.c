@@ -376,7 +376,7 @@ int pb2b_kam_handle_notify(struct sip_msg *msg)
 		case -3:
 			LM_INFO("NOTIFY %.*s: CSeq %u out of order: 500\n", n.callid.len,
 					n.callid.s, n.cseq);
-			if(reply_code(msg, 500, "Server Internal Error - CSeq out of order")
+			if(reply_code(msg, 500, "Server Internal Error - Out Of Order")
 					< 0)
 				LM_ERR("cannot answer a NOTIFY with 500\n");
 			rc = 0;

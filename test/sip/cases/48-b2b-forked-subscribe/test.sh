@@ -1,7 +1,9 @@
 # 48 forked SUBSCRIBE (RFC 6665 s4.1.2.4): the SUBSCRIBE of presence_b2b
 # reaches two notifiers (one SIPp playing a forking proxy's branches A and
 # B, plus a third, C). Each NOTIFY with its own From tag is a dialog of its
-# own, up to max_branches (2): C's NOTIFY is answered 481. Both bodies reach
+# own, up to max_branches (2): C's NOTIFY is answered 481, a replay of B's
+# (a terminating one) with a lower CSeq 500 (RFC 3261 s12.2.2) and B lives
+# on. Both bodies reach
 # the subscriber as they come; each dialog is refreshed in itself (its To
 # tag, CSeq, Request-URI = its Contact, B's route set from its NOTIFY's
 # Record-Route); the unsubscribe sends each dialog its own SUBSCRIBE with
@@ -27,7 +29,7 @@ assert_eq 2 "$(list_field "$CTL" "$ID" messages)" "status messages taken by the 
 assert_eq from-B "$(list_field "$CTL" "$ID" note)" "the last one is B's"
 assert_eq 1 "$(kam_rpc presence_b2b.unsubscribe "$ID")" "presence_b2b.unsubscribe"
 sipp_wait uas
-assert_sipp $? "server: A and B NOTIFY (C gets 481), each refreshed, each unsubscribed"
+assert_sipp $? "server: A and B NOTIFY (C gets 481, B's replay 500), each refreshed, each unsubscribed"
 assert_eq 481 "$(trace_msg "$T" received '^SIP/2.0 481' 1 | awk 'NR == 1 { print $2 }')" "C's NOTIFY over max_branches"
 S1=$(trace_msg "$T" received '^SUBSCRIBE' 1)
 RB=$(trace_msg "$T" received '^SUBSCRIBE' 2) RA=$(trace_msg "$T" received '^SUBSCRIBE' 3)
