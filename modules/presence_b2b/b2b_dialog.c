@@ -1,6 +1,8 @@
 /* presence_b2b dialogs: what the timer sends, what a reply to our SUBSCRIBE
  * changes, and how a NOTIFY is matched (confirmed and not yet confirmed
- * dialogs) and turned into a status message for the subscriber. Every
+ * dialogs) and turned into a status message for the subscriber. This file
+ * keeps the first dialog of each record; the other dialogs of a forked
+ * SUBSCRIBE are in b2b_fork.c, reached from here. Every
  * function here takes and releases the bucket lock of the record it works
  * on; status messages are put with that lock held (lock order: bucket,
  * service, queue). */
@@ -14,7 +16,7 @@ enum { ACT_NONE = 0, ACT_SEND, ACT_DESTROY };
 
 /* Replace *dst by a copy of src (empty src clears). -1 when memory runs
  * out; *dst is then unchanged. */
-static int set_str(lp_str_t *dst, const lp_str_t *src)
+int pb2b_set_str(lp_str_t *dst, const lp_str_t *src)
 {
 	lp_str_t n = LP_STR_NULL;
 
@@ -29,9 +31,10 @@ static void clear_dialog(pb2b_rec_t *r)
 {
 	lp_str_t none = LP_STR_NULL;
 
-	set_str(&r->remote_tag, &none);
-	set_str(&r->remote_target, &none);
-	set_str(&r->route_set, &none);
+	pb2b_set_str(&r->remote_tag, &none);
+	pb2b_set_str(&r->remote_target, &none);
+	pb2b_set_str(&r->route_set, &none);
+	r->route_in_order = 0;
 	r->out_cseq = 0;
 	r->remote_cseq = 0;
 	r->expires_at = 0;
@@ -39,6 +42,7 @@ static void clear_dialog(pb2b_rec_t *r)
 
 static void go_idle(pb2b_rec_t *r, unsigned int when)
 {
+	pb2b_fork_end_all(r);
 	clear_dialog(r);
 	r->state = PB2B_IDLE;
 	r->next_send = when;
@@ -63,37 +67,48 @@ static lp_str_t subscriber_of(const pb2b_rec_t *r)
 	return s->len > 0 ? *s : lp_str_c(pb2b.cfg.default_subscriber);
 }
 
-/* The SUBSCRIBE for r in one block; NULL when memory runs out. */
-static pb2b_send_t *send_build(const pb2b_rec_t *r, int expires)
+pb2b_send_t *pb2b_send_build(
+		const pb2b_rec_t *r, const pb2b_dlg_ref_t *d, int expires)
 {
-	int in_dialog = r->remote_tag.len > 0;
 	lp_str_t from = subscriber_of(r), to = *lp_qsub_record(r->sub);
-	lp_str_t target = in_dialog && r->remote_target.len ? r->remote_target : to;
-	lp_str_t route = in_dialog ? r->route_set : lp_str_c(pb2b.cfg.presence_route);
 	const lp_str_t *pkg = lp_qsub_package(r->sub);
 	pb2b_send_t *s;
 	char *w;
 
-	s = lp_malloc(sizeof(*s) + r->callid.len + r->local_tag.len
-				  + r->remote_tag.len + from.len + to.len + target.len
-				  + route.len + pkg->len + 8);
+	s = lp_malloc(sizeof(*s) + r->callid.len + d->local_tag->len
+				  + d->remote_tag->len + from.len + to.len + d->target->len
+				  + d->route->len + pkg->len + 8);
 	if(!s)
 		return NULL;
 	memset(s, 0, sizeof(*s));
 	s->id = r->id;
-	s->cseq = r->cseq + 1;
+	s->cseq = d->cseq;
 	s->expires = expires;
-	s->in_dialog = in_dialog;
+	s->in_dialog = d->remote_tag->len > 0;
+	s->route_in_order = d->route_in_order;
 	w = (char *)(s + 1);
 	put_str(&w, &s->callid, &r->callid);
-	put_str(&w, &s->local_tag, &r->local_tag);
-	put_str(&w, &s->remote_tag, &r->remote_tag);
+	put_str(&w, &s->local_tag, d->local_tag);
+	put_str(&w, &s->remote_tag, d->remote_tag);
 	put_str(&w, &s->from_uri, &from);
 	put_str(&w, &s->to_uri, &to);
-	put_str(&w, &s->target, &target);
-	put_str(&w, &s->route, &route);
+	put_str(&w, &s->target, d->target);
+	put_str(&w, &s->route, d->route);
 	put_str(&w, &s->package, pkg);
 	return s;
+}
+
+/* The SUBSCRIBE of r's first dialog; NULL when memory runs out. */
+static pb2b_send_t *send_build(const pb2b_rec_t *r, int expires)
+{
+	int in_dialog = r->remote_tag.len > 0;
+	lp_str_t to = *lp_qsub_record(r->sub);
+	lp_str_t target = in_dialog && r->remote_target.len ? r->remote_target : to;
+	lp_str_t route = in_dialog ? r->route_set : lp_str_c(pb2b.cfg.presence_route);
+	pb2b_dlg_ref_t d = {&r->local_tag, &r->remote_tag, &target, &route,
+			in_dialog && r->route_in_order, r->cseq + 1};
+
+	return pb2b_send_build(r, &d, expires);
 }
 
 /* Build and account one SUBSCRIBE; no state changes when memory runs out
@@ -115,7 +130,7 @@ static int send_now(pb2b_rec_t *r, int expires, unsigned int now, pb2b_send_t **
 
 /* Expires of our SUBSCRIBEs: the configured one, raised to the server's
  * Min-Expires once it asked for more (RFC 6665 s4.1.2.1, RFC 3261 s21.4.17). */
-static int want_expires(const pb2b_rec_t *r)
+int pb2b_want_expires(const pb2b_rec_t *r)
 {
 	return r->min_expires > pb2b.cfg.default_expiration
 				   ? r->min_expires
@@ -124,13 +139,13 @@ static int want_expires(const pb2b_rec_t *r)
 
 static int start_dialog(pb2b_rec_t *r, unsigned int now, pb2b_send_t **out)
 {
-	char tok[17];
+	char tok[PB2B_TOKEN_LEN + 1];
 
 	clear_dialog(r);
 	pb2b_token(tok, pb2b.rand);
 	r->local_tag.len = (int)strlen(tok);
 	memcpy(r->tag_buf, tok, r->local_tag.len + 1);
-	if(send_now(r, want_expires(r), now, out) != ACT_SEND)
+	if(send_now(r, pb2b_want_expires(r), now, out) != ACT_SEND)
 		return ACT_NONE;
 	r->state = PB2B_SENT;
 	return ACT_SEND;
@@ -166,7 +181,20 @@ static int tick(pb2b_rec_t *r, unsigned int now, pb2b_send_t **out)
 		return start_dialog(r, now, out);
 	if(r->state == PB2B_SENT)
 		return ACT_NONE;
-	return send_now(r, want_expires(r), now, out);
+	return send_now(r, pb2b_want_expires(r), now, out);
+}
+
+/* The first dialog of an unsubscribed record is done: the record goes,
+ * unless forks still wait for their end (the timer destroys it after
+ * them). */
+static void first_done(pb2b_rec_t *r)
+{
+	if(!r->forks) {
+		pb2b_rec_destroy(r);
+		return;
+	}
+	clear_dialog(r);
+	r->state = PB2B_IDLE;
 }
 
 pb2b_send_t *pb2b_timer(unsigned int now)
@@ -179,6 +207,7 @@ pb2b_send_t *pb2b_timer(unsigned int now)
 		lp_htable_lock(pb2b.recs, i);
 		for(e = pb2b.recs->buckets[i].first; e; e = next) {
 			next = e->next;
+			pb2b_fork_tick((pb2b_rec_t *)e, now, &list);
 			s = NULL;
 			switch(tick((pb2b_rec_t *)e, now, &s)) {
 				case ACT_SEND:
@@ -186,7 +215,7 @@ pb2b_send_t *pb2b_timer(unsigned int now)
 					list = s;
 					break;
 				case ACT_DESTROY:
-					pb2b_rec_destroy((pb2b_rec_t *)e);
+					first_done((pb2b_rec_t *)e);
 					break;
 			}
 		}
@@ -232,15 +261,21 @@ static void on_2xx(pb2b_rec_t *r, const pb2b_reply_t *rp, unsigned int now)
 {
 	int exp = rp->expires >= 0 ? rp->expires : r->out_expires;
 
-	if(r->state == PB2B_SENT && set_str(&r->remote_tag, &rp->to_tag) < 0) {
+	if(r->state == PB2B_SENT && pb2b_set_str(&r->remote_tag, &rp->to_tag) < 0) {
 		go_idle(r, pb2b_retry_time(&pb2b.cfg, now));
 		return;
 	}
 	r->state = PB2B_CONFIRMED;
-	if(rp->contact.len)
-		set_str(&r->remote_target, &rp->contact);
-	if(rp->record_route.len && !r->route_set.len)
-		set_str(&r->route_set, &rp->record_route);
+	/* the 2xx of another branch than the one whose NOTIFY made the first
+	 * dialog (forked): only its interval applies to ours */
+	if(rp->to_tag.len && !lp_str_eq(&rp->to_tag, &r->remote_tag))
+		exp = r->out_expires;
+	else {
+		if(rp->contact.len)
+			pb2b_set_str(&r->remote_target, &rp->contact);
+		if(rp->record_route.len && !r->route_set.len)
+			pb2b_set_str(&r->route_set, &rp->record_route);
+	}
 	if(exp == 0) { /* the server does not keep it: start over later */
 		go_idle(r, pb2b_retry_time(&pb2b.cfg, now));
 		return;
@@ -266,7 +301,9 @@ static int on_423(pb2b_rec_t *r, const pb2b_reply_t *rp, unsigned int now)
 
 static void on_error(pb2b_rec_t *r, const pb2b_reply_t *rp, unsigned int now)
 {
-	unsigned int when = pb2b_retry_time(&pb2b.cfg, now);
+	/* the server said when to come back (RFC 3261 s20.33) */
+	unsigned int when = pb2b_retry_after_time(
+			pb2b_retry_time(&pb2b.cfg, now), now, rp->retry_after);
 
 	if(rp->code == 423 && on_423(r, rp, now) == 0)
 		return;
@@ -275,12 +312,14 @@ static void on_error(pb2b_rec_t *r, const pb2b_reply_t *rp, unsigned int now)
 		go_idle(r, now);
 		return;
 	}
-	/* the server said when to come back (RFC 3261 s20.33) */
-	if(rp->retry_after >= 0)
-		when = now
-			   + (unsigned int)(rp->retry_after < PB2B_MAX_DELTA
-									   ? rp->retry_after
-									   : PB2B_MAX_DELTA);
+	/* a refused refresh leaves the subscription valid until it expires
+	 * (RFC 6665 s4.1.2.2): with a Retry-After that comes before then, the
+	 * dialog is kept and refreshed at that time */
+	if(rp->retry_after >= 0 && r->state == PB2B_CONFIRMED
+			&& when < r->expires_at) {
+		r->next_send = when;
+		return;
+	}
 	go_idle(r, when);
 }
 
@@ -298,17 +337,35 @@ static int apply_reply(pb2b_rec_t *r, const pb2b_reply_t *rp, unsigned int now)
 	return ACT_NONE;
 }
 
-int pb2b_handle_reply(const lp_str_t *callid, unsigned int cseq,
-		const pb2b_reply_t *rp, unsigned int now)
+int pb2b_handle_reply(const lp_str_t *callid, const lp_str_t *remote_tag,
+		unsigned int cseq, const pb2b_reply_t *rp, unsigned int now)
 {
 	unsigned int slot;
 	pb2b_rec_t *r = lock_rec(callid, &slot);
+	pb2b_fork_t *f;
+	pb2b_reply_t big;
 
 	if(!r)
 		return -1;
-	if(cseq == r->out_cseq && rp->code >= 200) {
+	/* a dialog we would not keep: the 2xx counts as an error reply */
+	if(rp->code < 300
+			&& !pb2b_dialog_sizes_ok(
+					&rp->to_tag, &rp->contact, &rp->record_route)) {
+		LP_INFO("presence_b2b: 2xx to SUBSCRIBE %.*s with a To tag, Contact"
+				" or Record-Route over the limits: taken as an error",
+				LP_STR_FMT(*callid));
+		memset(&big, 0, sizeof(big));
+		big.code = 500;
+		big.expires = big.min_expires = big.retry_after = -1;
+		rp = &big;
+	}
+	f = remote_tag->len ? pb2b_fork_find(r, remote_tag) : NULL;
+	if(f) {
+		if(cseq == f->out_cseq && rp->code >= 200)
+			pb2b_fork_reply(r, f, rp, now);
+	} else if(cseq == r->out_cseq && rp->code >= 200) {
 		if(apply_reply(r, rp, now) == ACT_DESTROY)
-			pb2b_rec_destroy(r);
+			first_done(r);
 	}
 	lp_htable_unlock(pb2b.recs, slot);
 	return 0;
@@ -323,7 +380,7 @@ void pb2b_send_failed(const pb2b_send_t *s, unsigned int now)
 	rp.expires = -1;
 	rp.min_expires = -1;
 	rp.retry_after = -1;
-	pb2b_handle_reply(&s->callid, s->cseq, &rp, now);
+	pb2b_handle_reply(&s->callid, &s->remote_tag, s->cseq, &rp, now);
 }
 
 /* --------------------------------------------------------------- notify */
@@ -347,17 +404,21 @@ static int event_matches(const pb2b_rec_t *r, const pb2b_notify_t *n)
 	return lp_str_caseeq(&ev.name, lp_qsub_package(r->sub));
 }
 
-/* A server-side termination: when to subscribe again (RFC 6665 4.1.3). */
+/* A server-side termination: when to subscribe again (RFC 6665 s4.1.3):
+ * not before its retry-after; without one, at once after a deactivation or
+ * a timeout, after on_error_retry_time for the other reasons. */
 static unsigned int retry_after_termination(
-		const lp_str_t *reason, unsigned int now)
+		const pb2b_substate_t *ss, unsigned int now)
 {
-	if(reason->len == 0 || lp_str_caseeq(reason, &LP_STR("deactivated"))
-			|| lp_str_caseeq(reason, &LP_STR("timeout")))
-		return now;
-	return pb2b_retry_time(&pb2b.cfg, now);
+	unsigned int base = pb2b_retry_time(&pb2b.cfg, now);
+
+	if(ss->reason.len == 0 || lp_str_caseeq(&ss->reason, &LP_STR("deactivated"))
+			|| lp_str_caseeq(&ss->reason, &LP_STR("timeout")))
+		base = now;
+	return pb2b_retry_after_time(base, now, ss->retry_after);
 }
 
-static void put_status(pb2b_rec_t *r, const pb2b_notify_t *n,
+void pb2b_put_status(pb2b_rec_t *r, const pb2b_notify_t *n,
 		const pb2b_substate_t *ss)
 {
 	lp_qstatus_t st;
@@ -376,19 +437,24 @@ static void put_status(pb2b_rec_t *r, const pb2b_notify_t *n,
 static int apply_notify(pb2b_rec_t *r, const pb2b_notify_t *n,
 		const pb2b_substate_t *ss, unsigned int now)
 {
-	if(!r->remote_tag.len && set_str(&r->remote_tag, &n->from_tag) == 0
-			&& r->state == PB2B_SENT)
+	if(!r->remote_tag.len && pb2b_set_str(&r->remote_tag, &n->from_tag) == 0
+			&& r->state == PB2B_SENT) {
 		r->state = PB2B_EARLY;
+		/* the NOTIFY made the dialog: its Record-Route is the route set */
+		if(n->record_route.len
+				&& pb2b_set_str(&r->route_set, &n->record_route) == 0)
+			r->route_in_order = 1;
+	}
 	r->remote_cseq = n->cseq;
 	r->n_notify++;
 	r->last_substate = (int)ss->state;
 	if(n->contact.len)
-		set_str(&r->remote_target, &n->contact);
+		pb2b_set_str(&r->remote_target, &n->contact);
 	if(r->unsub || r->state == PB2B_TERMINATING)
 		return ss->state == LP_QSTATE_TERMINATED ? ACT_DESTROY : ACT_NONE;
-	put_status(r, n, ss);
+	pb2b_put_status(r, n, ss);
 	if(ss->state == LP_QSTATE_TERMINATED) {
-		go_idle(r, retry_after_termination(&ss->reason, now));
+		go_idle(r, retry_after_termination(ss, now));
 		return ACT_NONE;
 	}
 	if(ss->expires > 0 && r->state == PB2B_CONFIRMED && !r->out_cseq) {
@@ -404,22 +470,50 @@ int pb2b_handle_notify(const pb2b_notify_t *n, unsigned int now)
 	pb2b_substate_t ss;
 	unsigned int slot;
 	pb2b_rec_t *r;
+	pb2b_fork_t *f;
+	int rc = 1;
 
+	if(!pb2b_dialog_sizes_ok(&n->from_tag, &n->contact, &n->record_route))
+		return -2;
 	/* lenient: a missing or unreadable Subscription-State counts as active */
 	if(!n->has_substate || pb2b_substate_parse(&n->substate, &ss) < 0) {
 		memset(&ss, 0, sizeof(ss));
 		ss.state = LP_QSTATE_ACTIVE;
 		ss.expires = -1;
+		ss.retry_after = -1;
 	}
 	r = lock_rec(&n->callid, &slot);
 	if(!r)
 		return -1;
-	if(!notify_matches(r, n) || !event_matches(r, n)) {
-		lp_htable_unlock(pb2b.recs, slot);
-		return -1;
-	}
-	if(apply_notify(r, n, &ss, now) == ACT_DESTROY)
-		pb2b_rec_destroy(r);
+	/* an in-dialog request with a CSeq lower than the last one is out of
+	 * order (a replay, or one overtaken): 500, RFC 3261 s12.2.2 */
+	if(!event_matches(r, n))
+		rc = -1;
+	else if(notify_matches(r, n)) {
+		if(n->cseq < r->remote_cseq)
+			rc = -3;
+		else if(apply_notify(r, n, &ss, now) == ACT_DESTROY)
+			first_done(r);
+	} else if((f = pb2b_fork_find(r, &n->from_tag)) != NULL
+			  && lp_str_eq(&f->local_tag, &n->to_tag)) {
+		if(n->cseq < f->remote_cseq)
+			rc = -3;
+		else
+			pb2b_fork_notify(r, f, n, &ss, now);
+	} else if(!f)
+		rc = pb2b_fork_notify_new(r, n, &ss, now);
+	else
+		rc = -1;
 	lp_htable_unlock(pb2b.recs, slot);
-	return 1;
+	return rc;
+}
+
+int pb2b_branches(const pb2b_rec_t *r)
+{
+	const pb2b_fork_t *f;
+	int n = r->remote_tag.len > 0;
+
+	for(f = r->forks; f; f = f->next)
+		n += !f->ending && !f->terminating;
+	return n;
 }

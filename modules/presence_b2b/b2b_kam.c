@@ -59,18 +59,23 @@ int pb2b_kam_local_uris(void)
 /* What the reply callback needs to find the record: shm, freed there. */
 typedef struct subs_cbp {
 	str callid;
+	str remote_tag; /* of the request: the dialog, for forks */
 	unsigned int cseq;
 } subs_cbp_t;
 
 static subs_cbp_t *cbp_new(const pb2b_send_t *s)
 {
-	subs_cbp_t *p = shm_malloc(sizeof(*p) + s->callid.len);
+	subs_cbp_t *p = shm_malloc(sizeof(*p) + s->callid.len + s->remote_tag.len);
 
 	if(!p)
 		return NULL;
 	p->callid.s = (char *)(p + 1);
 	p->callid.len = s->callid.len;
 	memcpy(p->callid.s, s->callid.s, s->callid.len);
+	p->remote_tag.s = p->callid.s + s->callid.len;
+	p->remote_tag.len = s->remote_tag.len;
+	if(s->remote_tag.len)
+		memcpy(p->remote_tag.s, s->remote_tag.s, s->remote_tag.len);
 	p->cseq = s->cseq;
 	return p;
 }
@@ -141,7 +146,7 @@ static void subscribe_reply_cb(struct cell *t, int type, struct tmcb_params *ps)
 {
 	subs_cbp_t *p = ps->param ? (subs_cbp_t *)*ps->param : NULL;
 	pb2b_reply_t r;
-	lp_str_t callid;
+	lp_str_t callid, rtag;
 	char *rr = NULL;
 
 	pb2b_stat_reply(ps->code, ps->rpl == FAKED_REPLY && ps->code == 408);
@@ -155,10 +160,11 @@ static void subscribe_reply_cb(struct cell *t, int type, struct tmcb_params *ps)
 	if(ps->rpl && ps->rpl != FAKED_REPLY)
 		parse_reply(ps->rpl, &r, &rr);
 	callid = lps(p->callid);
+	rtag = lps(p->remote_tag);
 	if(r.code >= 300)
 		LM_INFO("SUBSCRIBE %.*s (CSeq %u) answered %d\n", p->callid.len,
 				p->callid.s, p->cseq, r.code);
-	pb2b_handle_reply(&callid, p->cseq, &r, pb2b_kam_now());
+	pb2b_handle_reply(&callid, &rtag, p->cseq, &r, pb2b_kam_now());
 	if(rr)
 		pkg_free(rr);
 	shm_free(p);
@@ -223,7 +229,9 @@ static int fill_dlg(const pb2b_send_t *s, dlg_t *dlg)
 			LM_ERR("bad route set '%.*s'\n", s->route.len, s->route.s);
 			return -1;
 		}
-		if(s->in_dialog)
+		/* a 2xx's Record-Route is reversed, a NOTIFY's is in order (RFC
+		 * 3261 s12.1.2 and s12.1.1) */
+		if(s->in_dialog && !s->route_in_order)
 			dlg->route_set = reverse_rr(dlg->route_set);
 	}
 	if(pb2b_tmb.calculate_hooks(dlg) < 0) {
@@ -289,7 +297,8 @@ static void get_ctype(struct sip_msg *msg, lp_str_t *ct)
 	lp_str_trim(ct);
 }
 
-static int fill_notify(struct sip_msg *msg, pb2b_notify_t *n)
+/* rr: the joined Record-Route (pkg memory, freed by the caller). */
+static int fill_notify(struct sip_msg *msg, pb2b_notify_t *n, char **rr)
 {
 	struct to_body *to, *from;
 	unsigned int cseq;
@@ -315,6 +324,8 @@ static int fill_notify(struct sip_msg *msg, pb2b_notify_t *n)
 	if(first_contact(msg, &n->contact) < 0)
 		return -1;
 	get_ctype(msg, &n->content_type);
+	*rr = lp_kam_join_headers(msg, HDR_RECORDROUTE_T, &n->record_route.len);
+	n->record_route.s = *rr;
 	if(lp_kam_body(msg, &n->body) < 0)
 		return -2; /* framing error: answered 400 */
 	return 0;
@@ -333,6 +344,8 @@ static int reply_code(struct sip_msg *msg, int code, char *text)
 int pb2b_kam_handle_notify(struct sip_msg *msg)
 {
 	pb2b_notify_t n;
+	char *rr = NULL;
+	int rc = -1;
 
 	if(msg->first_line.type != SIP_REQUEST
 			|| msg->first_line.u.request.method_value != METHOD_NOTIFY) {
@@ -341,25 +354,49 @@ int pb2b_kam_handle_notify(struct sip_msg *msg)
 	}
 	pb2b_stat_inc(PB2B_STAT_NOTIFY_RECEIVED);
 	memset(&n, 0, sizeof(n));
-	switch(fill_notify(msg, &n)) {
+	switch(fill_notify(msg, &n, &rr)) {
 		case 0:
 			break;
 		case -2:
 			/* the body cannot be trusted: nothing of it is applied */
 			if(reply_code(msg, 400, "Bad Request - Content-Length") < 0)
 				LM_ERR("cannot answer a NOTIFY with 400\n");
-			return 0;
+			rc = 0;
+			goto done;
 		default:
 			LM_INFO("malformed NOTIFY: no subscription matched\n");
-			return -1;
+			goto done;
 	}
-	if(pb2b_handle_notify(&n, pb2b_kam_now()) < 0) {
-		pb2b_stat_inc(PB2B_STAT_NOTIFY_UNMATCHED);
-		LM_DBG("NOTIFY %.*s matches no subscription\n", n.callid.len,
-				n.callid.s);
-		return -1;
+	switch(pb2b_handle_notify(&n, pb2b_kam_now())) {
+		case 1:
+			break;
+		case -2:
+			LM_NOTICE("NOTIFY %.*s: From tag, Contact or Record-Route too"
+					  " long: 400\n",
+					n.callid.len, n.callid.s);
+			if(reply_code(msg, 400, "Bad Request - Header Too Long") < 0)
+				LM_ERR("cannot answer a NOTIFY with 400\n");
+			rc = 0;
+			goto done;
+		case -3:
+			LM_INFO("NOTIFY %.*s: CSeq %u out of order: 500\n", n.callid.len,
+					n.callid.s, n.cseq);
+			if(reply_code(msg, 500, "Server Internal Error - Out Of Order")
+					< 0)
+				LM_ERR("cannot answer a NOTIFY with 500\n");
+			rc = 0;
+			goto done;
+		default:
+			pb2b_stat_inc(PB2B_STAT_NOTIFY_UNMATCHED);
+			LM_DBG("NOTIFY %.*s matches no subscription\n", n.callid.len,
+					n.callid.s);
+			goto done;
 	}
 	if(reply_code(msg, 200, "OK") < 0)
 		LM_ERR("cannot answer NOTIFY %.*s\n", n.callid.len, n.callid.s);
-	return 1;
+	rc = 1;
+done:
+	if(rr)
+		pkg_free(rr);
+	return rc;
 }

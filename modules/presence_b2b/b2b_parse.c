@@ -69,6 +69,12 @@ static int parse_param(lp_str_t *p, pb2b_substate_t *out)
 	}
 	if(lp_str_caseeq(&name, &LP_STR("expires")))
 		return parse_uint(&value, &out->expires);
+	/* saturating: a huge value is a long wait, not a malformed header;
+	 * an unreadable one is ignored */
+	if(lp_str_caseeq(&name, &LP_STR("retry-after"))) {
+		out->retry_after = pb2b_delta_parse(&value);
+		return 0;
+	}
 	if(lp_str_caseeq(&name, &LP_STR("reason")))
 		out->reason = value;
 	return 0;
@@ -80,6 +86,7 @@ int pb2b_substate_parse(const lp_str_t *value, pb2b_substate_t *out)
 
 	memset(out, 0, sizeof(*out));
 	out->expires = -1;
+	out->retry_after = -1;
 	if(!rest.s)
 		return -1;
 	part = next_part(&rest);
@@ -160,7 +167,17 @@ int pb2b_delta_parse(const lp_str_t *value)
 
 void pb2b_token(char *buf, unsigned int (*rnd)(void))
 {
-	snprintf(buf, 17, "%08x%08x", rnd() & 0xffffffffu, rnd() & 0xffffffffu);
+	unsigned int i;
+
+	for(i = 0; i < PB2B_TOKEN_LEN / 8; i++)
+		snprintf(buf + 8 * i, 9, "%08x", rnd() & 0xffffffffu);
+}
+
+int pb2b_dialog_sizes_ok(const lp_str_t *rtag, const lp_str_t *target,
+		const lp_str_t *route)
+{
+	return rtag->len <= PB2B_RTAG_MAX && target->len <= PB2B_TARGET_MAX
+		   && route->len <= PB2B_ROUTE_MAX;
 }
 
 const char *pb2b_dstate_name(pb2b_dstate_t s)

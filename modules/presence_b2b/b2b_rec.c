@@ -40,6 +40,7 @@ static void free_entry(lp_hentry_t *e)
 	pb2b_rec_t *r = (pb2b_rec_t *)e;
 
 	lp_qsub_release(r->sub);
+	pb2b_fork_free_all(r);
 	lp_free(r->remote_tag.s);
 	lp_free(r->remote_target.s);
 	lp_free(r->route_set.s);
@@ -84,7 +85,7 @@ void pb2b_rec_destroy(pb2b_rec_t *r)
 static pb2b_rec_t *rec_new(lp_qsub_t *sub, unsigned int now)
 {
 	pb2b_rec_t *r = lp_zalloc(sizeof(*r));
-	char tok[17];
+	char tok[PB2B_TOKEN_LEN + 1];
 
 	if(!r)
 		return NULL;
@@ -118,8 +119,8 @@ static int prov_subscribe(lp_qsub_t *sub, void *pdata)
 	return 0;
 }
 
-/* Mark the record of id unsubscribed; a record without a dialog goes at
- * once. Returns 1 when found. */
+/* Mark the record of id unsubscribed; a record without a dialog (first or
+ * fork) goes at once. Returns 1 when found. */
 static int mark_unsub(unsigned int id)
 {
 	unsigned int i;
@@ -134,7 +135,7 @@ static int mark_unsub(unsigned int id)
 		r = (pb2b_rec_t *)e;
 		if(r) {
 			r->unsub = 1;
-			if(r->state == PB2B_IDLE)
+			if(r->state == PB2B_IDLE && !r->forks)
 				pb2b_rec_destroy(r);
 		}
 		lp_htable_unlock(pb2b.recs, i);

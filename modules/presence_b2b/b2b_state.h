@@ -29,6 +29,7 @@ typedef struct pb2b_cfg {
 	int htable_power;		  /* records table: 2^power buckets (9) */
 	char *contact;			  /* our Contact; "" = first listen socket */
 	char *default_subscriber; /* From of RPC subscriptions ("") */
+	int max_branches;		  /* dialogs per subscription, forks too (4) */
 } pb2b_cfg_t;
 
 typedef enum pb2b_dstate {
@@ -41,6 +42,29 @@ typedef enum pb2b_dstate {
 
 #define PB2B_TAG_MAX 40
 #define PB2B_CALLID_MAX 64
+/* Upper bound of the max_branches parameter. */
+#define PB2B_BRANCHES_MAX 32
+
+/* Another dialog of a forked SUBSCRIBE (RFC 6665 s4.1.2.4): made by a
+ * NOTIFY from a remote tag other than the first dialog's. lp_malloc, in
+ * its record's list and guarded by the record's bucket lock. The record's
+ * own fields are the first dialog, which carries the subscription: when it
+ * ends, every fork is unsubscribed. */
+typedef struct pb2b_fork {
+	struct pb2b_fork *next;
+	char tag_buf[PB2B_TAG_MAX];
+	lp_str_t local_tag;		/* -> tag_buf: that of the forked SUBSCRIBE */
+	lp_str_t remote_tag;	/* lp_malloc */
+	lp_str_t remote_target; /* lp_malloc; Contact of its NOTIFY / 2xx */
+	lp_str_t route_set;		/* lp_malloc; Record-Route of its first NOTIFY */
+	int ending;				/* an Expires: 0 SUBSCRIBE is due */
+	int terminating;		/* it was sent: waiting for the end */
+	unsigned int cseq, out_cseq; /* as in the record */
+	int out_expires;
+	unsigned int remote_cseq;
+	unsigned int next_send, last_sent, expires_at, deadline;
+	unsigned int n_sent, n_notify;
+} pb2b_fork_t;
 
 typedef struct pb2b_rec {
 	lp_hentry_t e; /* first: hash of callid */
@@ -53,6 +77,10 @@ typedef struct pb2b_rec {
 	lp_str_t remote_tag;	/* lp_malloc, {NULL,0} until known */
 	lp_str_t remote_target; /* lp_malloc; Contact of the 2xx or NOTIFY */
 	lp_str_t route_set;		/* lp_malloc; Record-Route of the 2xx, as is */
+	int route_in_order;		/* route_set is a NOTIFY's (UAS order, RFC 3261
+							 * s12.1.1), not a 2xx's (reversed when used) */
+	pb2b_fork_t *forks;		/* the other dialogs of a forked SUBSCRIBE */
+	int fork_refused;		/* a NOTIFY over max_branches was logged */
 	pb2b_dstate_t state;
 	int unsub;				 /* the subscriber unsubscribed */
 	unsigned int cseq;		 /* last CSeq sent */
@@ -88,7 +116,7 @@ extern pb2b_state_t pb2b;
 /* Default configuration (the seed's defaults). */
 #define PB2B_CFG_DEFAULTS                                                  \
 	{                                                                      \
-		3600, 120, "", "", 30, 30, 30, 1, "", 0, 9, "", ""                 \
+		3600, 120, "", "", 30, 30, 30, 1, "", 0, 9, "", "", 4              \
 	}
 
 #endif

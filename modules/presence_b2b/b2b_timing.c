@@ -25,3 +25,13 @@ unsigned int pb2b_retry_time(const pb2b_cfg_t *cfg, unsigned int now)
 {
 	return now + (cfg->on_error_retry_time > 0 ? cfg->on_error_retry_time : 0);
 }
+
+unsigned int pb2b_retry_after_time(
+		unsigned int base, unsigned int now, int retry_after)
+{
+	if(retry_after < 0)
+		return base;
+	return now
+		   + (unsigned int)(retry_after < PB2B_MAX_DELTA ? retry_after
+														 : PB2B_MAX_DELTA);
+}

@@ -44,6 +44,7 @@ static param_export_t params[] = {
 	{"htable_size", PARAM_INT, &pb2b.cfg.htable_power},
 	{"contact", PARAM_STRING, &pb2b.cfg.contact},
 	{"default_subscriber", PARAM_STRING, &pb2b.cfg.default_subscriber},
+	{"max_branches", PARAM_INT, &pb2b.cfg.max_branches},
 	{0, 0, 0}
 };
 
@@ -112,6 +113,10 @@ static int check_cfg(void)
 			|| c->wait_for_term_notify < 0 || c->resubscribe_delta < 0
 			|| c->min_resubscribe_time < 0 || c->max_subscribe_delay < 0) {
 		LM_ERR("default_expiration must be > 0 and the other times >= 0\n");
+		return -1;
+	}
+	if(c->max_branches < 1 || c->max_branches > PB2B_BRANCHES_MAX) {
+		LM_ERR("max_branches must be 1 to %d\n", PB2B_BRANCHES_MAX);
 		return -1;
 	}
 	return 0;
@@ -358,10 +363,10 @@ static void list_one(const pb2b_rec_t *r, void *arg)
 			"unsubscribing", r->unsub);
 	rpc->struct_add(h, "SSSSd", "callid", &callid, "local_tag", &lt,
 			"remote_tag", &rt, "remote_target", &tgt, "cseq", (int)r->cseq);
-	rpc->struct_add(h, "ddddd", "expires_in", secs_until(r->expires_at, l->now),
+	rpc->struct_add(h, "dddddd", "expires_in", secs_until(r->expires_at, l->now),
 			"next_refresh_in", next_event_in(r, l->now), "last_code",
 			r->last_code, "subscribes_sent", (int)r->n_sent, "notifies",
-			(int)r->n_notify);
+			(int)r->n_notify, "branches", pb2b_branches(r));
 	list_status(rpc, h, r);
 }
 

@@ -18,9 +18,12 @@ static unsigned int t_now(void)
 	return clock_now;
 }
 
+/* Deterministic, and not a plain step (a step times the 5 draws of a new
+ * record would give every record the same first-send delay). */
 static unsigned int t_rand(void)
 {
-	return seq_rand_v += 7919;
+	seq_rand_v = seq_rand_v * 1103515245u + 12345u;
+	return seq_rand_v >> 8;
 }
 
 static const pb2b_cfg_t defaults = PB2B_CFG_DEFAULTS;
@@ -87,7 +90,7 @@ static void reply(const pb2b_send_t *s, int code, const char *to_tag, int expire
 	r.record_route = LP_STR("<sip:rr2.example.com;lr>,<sip:rr1.example.com;lr>");
 	r.min_expires = -1;
 	r.retry_after = -1;
-	ck_assert_int_eq(pb2b_handle_reply(&s->callid, s->cseq, &r, clock_now), 0);
+	ck_assert_int_eq(pb2b_handle_reply(&s->callid, &s->remote_tag, s->cseq, &r, clock_now), 0);
 }
 
 /* An error reply with Min-Expires / Retry-After (-1: absent). */
@@ -100,7 +103,7 @@ static void reply_err(const pb2b_send_t *s, int code, int min_exp, int retry)
 	r.expires = -1;
 	r.min_expires = min_exp;
 	r.retry_after = retry;
-	ck_assert_int_eq(pb2b_handle_reply(&s->callid, s->cseq, &r, clock_now), 0);
+	ck_assert_int_eq(pb2b_handle_reply(&s->callid, &s->remote_tag, s->cseq, &r, clock_now), 0);
 }
 
 static int notify(const pb2b_send_t *s, const char *from_tag,
@@ -119,6 +122,46 @@ static int notify(const pb2b_send_t *s, const char *from_tag,
 	n.content_type = LP_STR("application/pidf+xml");
 	n.body = lp_str_c(body);
 	return pb2b_handle_notify(&n, clock_now);
+}
+
+/* A NOTIFY of branch from_tag, with its Contact and Record-Route. */
+static int notify_br(const pb2b_send_t *s, const char *from_tag,
+		const char *substate, const char *body, const char *contact,
+		const char *rr)
+{
+	pb2b_notify_t n;
+
+	memset(&n, 0, sizeof(n));
+	n.callid = s->callid;
+	n.to_tag = s->local_tag;
+	n.from_tag = lp_str_c(from_tag);
+	n.cseq = 1;
+	n.event = LP_STR("presence");
+	n.has_substate = 1;
+	n.substate = lp_str_c(substate);
+	n.contact = lp_str_c(contact);
+	n.record_route = lp_str_c(rr);
+	n.content_type = LP_STR("application/pidf+xml");
+	n.body = lp_str_c(body);
+	return pb2b_handle_notify(&n, clock_now);
+}
+
+/* The sends of one timer run, by remote tag into by_tag[0..1] ("A", "B");
+ * asserts there are exactly `want` of them. */
+static void two_sends(pb2b_send_t **list, pb2b_send_t *by[2], int want)
+{
+	pb2b_send_t *x;
+	int n = 0;
+
+	*list = pb2b_timer(clock_now);
+	by[0] = by[1] = NULL;
+	for(x = *list; x; x = x->next, n++) {
+		if(x->remote_tag.len && x->remote_tag.s[0] == 'A')
+			by[0] = x;
+		else if(x->remote_tag.len && x->remote_tag.s[0] == 'B')
+			by[1] = x;
+	}
+	ck_assert_int_eq(n, want);
 }
 
 typedef struct found {
@@ -146,6 +189,21 @@ static found_t rec_of(unsigned int id)
 	f.id = id;
 	pb2b_foreach(find_cb, &f);
 	return f;
+}
+
+static void branches_cb(const pb2b_rec_t *r, void *ctx)
+{
+	int *n = ctx;
+
+	*n = pb2b_branches(r);
+}
+
+static int branches(void)
+{
+	int n = -1;
+
+	pb2b_foreach(branches_cb, &n);
+	return n;
 }
 
 static const char *last_doc(unsigned int id, unsigned int *count)
@@ -180,6 +238,20 @@ START_TEST(test_refresh_time)
 	c.min_resubscribe_time = 0;
 	ck_assert_uint_eq(pb2b_refresh_time(&c, 100, 100 + 10), 100);
 	ck_assert_uint_eq(pb2b_retry_time(&c, 50), 170);
+}
+END_TEST
+
+START_TEST(test_retry_after_time)
+{
+	/* none: the configured rule; one: that long, shorter or longer */
+	ck_assert_uint_eq(pb2b_retry_after_time(170, 50, -1), 170);
+	ck_assert_uint_eq(pb2b_retry_after_time(170, 50, 0), 50);
+	ck_assert_uint_eq(pb2b_retry_after_time(170, 50, 5), 55);
+	ck_assert_uint_eq(pb2b_retry_after_time(170, 50, 600), 650);
+	/* capped to a day */
+	ck_assert_uint_eq(pb2b_retry_after_time(170, 50, PB2B_MAX_DELTA), 50 + 86400);
+	ck_assert_uint_eq(
+			pb2b_retry_after_time(170, 50, 0x7fffffff), 50 + PB2B_MAX_DELTA);
 }
 END_TEST
 
@@ -218,6 +290,18 @@ START_TEST(test_substate_parse)
 			0);
 	ck_assert_int_eq(ss.state, LP_QSTATE_TERMINATED);
 	ck_assert(lp_str_eq(&ss.reason, &LP_STR("timeout")));
+	ck_assert_int_eq(ss.retry_after, 5);
+	ck_assert_int_eq(pb2b_substate_parse(&LP_STR("terminated"), &ss), 0);
+	ck_assert_int_eq(ss.retry_after, -1);
+	/* a huge retry-after is a long wait, not a malformed header */
+	ck_assert_int_eq(pb2b_substate_parse(
+							 &LP_STR("terminated;retry-after=99999999999"), &ss),
+			0);
+	ck_assert_int_eq(ss.retry_after, 0x7fffffff);
+	ck_assert_int_eq(pb2b_substate_parse(
+							 &LP_STR("terminated;retry-after=soon"), &ss),
+			0);
+	ck_assert_int_eq(ss.retry_after, -1);
 	ck_assert_int_eq(pb2b_substate_parse(&LP_STR("bogus"), &ss), -1);
 	ck_assert_int_eq(pb2b_substate_parse(&LP_STR("active;expires=x"), &ss), -1);
 	ck_assert_int_eq(pb2b_substate_parse(&LP_STR(""), &ss), -1);
@@ -259,6 +343,7 @@ START_TEST(test_subscribe_notify_refresh)
 	pb2b.cfg.default_expiration = 60;
 	pb2b.cfg.resubscribe_delta = 10;
 	pb2b.cfg.min_resubscribe_time = 5;
+	pb2b.cfg.max_branches = 1; /* no forks: another remote tag is refused */
 	start();
 	id = subscribe("sip:bob@example.com");
 	f = rec_of(id);
@@ -330,6 +415,7 @@ START_TEST(test_notify_before_2xx)
 	unsigned int id, n;
 	pb2b_send_t *s;
 
+	pb2b.cfg.max_branches = 1; /* no forks: another remote tag is refused */
 	start();
 	id = subscribe("sip:carol@example.com");
 	s = one_send();
@@ -517,6 +603,393 @@ START_TEST(test_retry_after_honoured)
 }
 END_TEST
 
+/* Retry-After on the other error classes (480, 500, 600, 603) sets the
+ * next attempt as on a 503; without it on_error_retry_time applies. */
+START_TEST(test_retry_after_every_class)
+{
+	static const int codes[] = {480, 500, 503, 600, 603};
+	unsigned int id, i;
+	pb2b_send_t *s;
+
+	pb2b.cfg.on_error_retry_time = 120;
+	start();
+	id = subscribe("sip:ida@example.com");
+	for(i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+		s = one_send();
+		reply_err(s, codes[i], -1, 40 + (int)i);
+		ck_assert_int_eq(rec_of(id).copy.state, PB2B_IDLE);
+		ck_assert_uint_eq(rec_of(id).copy.next_send, clock_now + 40 + i);
+		clock_now += 39 + i;
+		no_send(); /* not a second before */
+		clock_now += 1;
+		pb2b_send_list_free(s);
+	}
+	s = one_send();
+	reply_err(s, 503, -1, -1);
+	ck_assert_uint_eq(rec_of(id).copy.next_send, clock_now + 120);
+	pb2b_send_list_free(s);
+	stop();
+}
+END_TEST
+
+/* A refresh refused with a Retry-After that comes before the expiry keeps
+ * the dialog (RFC 6665 s4.1.2.2) and refreshes it in the dialog then; one
+ * that comes after the expiry ends the dialog and starts a new one then. */
+START_TEST(test_refresh_retry_after_keeps_dialog)
+{
+	unsigned int id;
+	pb2b_send_t *s, *r, *r2;
+
+	pb2b.cfg.default_expiration = 600;
+	start();
+	id = subscribe("sip:jo@example.com");
+	s = one_send();
+	reply(s, 200, "t1", 600);
+	clock_now = 1000 + 570;
+	r = one_send();
+	ck_assert_int_eq(r->in_dialog, 1);
+	reply_err(r, 503, -1, 10);
+	ck_assert_int_eq(rec_of(id).copy.state, PB2B_CONFIRMED);
+	ck_assert_uint_eq(rec_of(id).copy.next_send, 1580);
+	clock_now = 1579;
+	no_send();
+	clock_now = 1580;
+	r2 = one_send();
+	ck_assert_int_eq(r2->in_dialog, 1);
+	ck_assert_str_eq(r2->remote_tag.s, "t1");
+	ck_assert_uint_eq(r2->cseq, r->cseq + 1);
+	/* the next wait would pass the expiry (1600): the dialog ends */
+	reply_err(r2, 503, -1, 30);
+	ck_assert_int_eq(rec_of(id).copy.state, PB2B_IDLE);
+	ck_assert_uint_eq(rec_of(id).copy.next_send, 1610);
+	pb2b_send_list_free(s);
+	pb2b_send_list_free(r);
+	pb2b_send_list_free(r2);
+	stop();
+}
+END_TEST
+
+/* A terminating NOTIFY's retry-after (RFC 6665 s4.1.3): no new SUBSCRIBE
+ * before it, whatever the reason; an absurd one is capped to a day. */
+START_TEST(test_terminated_retry_after)
+{
+	unsigned int id, n;
+	pb2b_send_t *s, *r;
+
+	pb2b.cfg.on_error_retry_time = 50;
+	start();
+	id = subscribe("sip:kim@example.com");
+	s = one_send();
+	reply(s, 200, "t1", 3600);
+	ck_assert_int_eq(notify(s, "t1",
+							 "terminated;reason=probation;retry-after=7", ""),
+			1);
+	ck_assert_str_eq(last_doc(id, &n), "terminated|application/pidf+xml|");
+	ck_assert_int_eq(rec_of(id).copy.state, PB2B_IDLE);
+	ck_assert_uint_eq(rec_of(id).copy.next_send, 1007); /* not 1050 */
+	clock_now = 1006;
+	no_send();
+	clock_now = 1007;
+	r = one_send();
+	reply(r, 200, "t2", 3600);
+	/* deactivated would retry at once: retry-after delays it */
+	ck_assert_int_eq(notify(r, "t2",
+							 "terminated;reason=deactivated;retry-after=20", ""),
+			1);
+	ck_assert_uint_eq(rec_of(id).copy.next_send, 1027);
+	pb2b_send_list_free(r);
+	clock_now = 1027;
+	r = one_send();
+	reply(r, 200, "t3", 3600);
+	ck_assert_int_eq(notify(r, "t3",
+							 "terminated;reason=giveup;retry-after=4294967296", ""),
+			1);
+	ck_assert_uint_eq(rec_of(id).copy.next_send, 1027 + PB2B_MAX_DELTA);
+	pb2b_send_list_free(s);
+	pb2b_send_list_free(r);
+	stop();
+}
+END_TEST
+
+/* ------------------------------------------------------------- forks */
+
+/* A forked SUBSCRIBE: two notifiers answer with NOTIFYs from tags A and B.
+ * Each is a dialog: both bodies reach the subscriber as they come, each is
+ * refreshed in its own dialog (its tag, CSeq, Contact, route set) and each
+ * gets its own Expires: 0 at the unsubscribe. */
+START_TEST(test_fork_two_dialogs)
+{
+	unsigned int id, n;
+	pb2b_send_t *s, *l, *by[2];
+
+	pb2b.cfg.default_expiration = 60;
+	pb2b.cfg.resubscribe_delta = 10;
+	pb2b.cfg.min_resubscribe_time = 5;
+	start();
+	id = subscribe("sip:fox@example.com");
+	s = one_send();
+	ck_assert_int_eq(notify_br(s, "A1", "active;expires=60", "docA",
+							 "sip:a@10.0.0.1", "<sip:pA;lr>"),
+			1);
+	ck_assert_int_eq(notify_br(s, "B1", "active;expires=40", "docB",
+							 "sip:b@10.0.0.2", "<sip:p1;lr>,<sip:pB;lr>"),
+			1);
+	ck_assert_int_eq(branches(), 2);
+	ck_assert_str_eq(last_doc(id, &n), "active|application/pidf+xml|docB");
+	ck_assert_uint_eq(n, 2); /* each branch's body, as it came */
+	reply(s, 200, "A1", 60);
+	ck_assert_int_eq(rec_of(id).copy.state, PB2B_CONFIRMED);
+	ck_assert_int_eq(branches(), 2);
+
+	clock_now = 1030; /* B's refresh (40 - 10); A's is at 1050 */
+	two_sends(&l, by, 1);
+	ck_assert_ptr_nonnull(by[1]);
+	ck_assert_str_eq(by[1]->remote_tag.s, "B1");
+	ck_assert_str_eq(by[1]->local_tag.s, s->local_tag.s);
+	ck_assert_str_eq(by[1]->callid.s, s->callid.s);
+	ck_assert_str_eq(by[1]->target.s, "sip:b@10.0.0.2");
+	ck_assert_str_eq(by[1]->route.s, "<sip:p1;lr>,<sip:pB;lr>");
+	ck_assert_int_eq(by[1]->route_in_order, 1);
+	ck_assert_int_eq(by[1]->in_dialog, 1);
+	ck_assert_int_eq(by[1]->expires, 60);
+	ck_assert_uint_eq(by[1]->cseq, s->cseq + 1);
+	reply(by[1], 200, "B1", 60);
+	pb2b_send_list_free(l);
+	clock_now = 1050;
+	two_sends(&l, by, 1);
+	ck_assert_ptr_nonnull(by[0]);
+	ck_assert_str_eq(by[0]->remote_tag.s, "A1");
+	ck_assert_uint_eq(by[0]->cseq, s->cseq + 1);
+	ck_assert_int_eq(by[0]->route_in_order, 1); /* NOTIFY before the 2xx */
+	ck_assert_str_eq(by[0]->route.s, "<sip:pA;lr>");
+	reply(by[0], 200, "A1", 60);
+	pb2b_send_list_free(l);
+	ck_assert_int_eq(notify_br(s, "B1", "active;expires=50", "docB2", "", ""), 1);
+	ck_assert_str_eq(last_doc(id, &n), "active|application/pidf+xml|docB2");
+
+	ck_assert_int_eq(pb2b_rpc_unsubscribe(id), 0);
+	two_sends(&l, by, 2);
+	ck_assert(by[0] && by[1]);
+	ck_assert_int_eq(by[0]->expires, 0);
+	ck_assert_int_eq(by[1]->expires, 0);
+	ck_assert_uint_eq(by[1]->cseq, s->cseq + 2);
+	ck_assert_int_eq(notify_br(s, "A1", "terminated", "", "", ""), 1);
+	ck_assert(rec_of(id).seen); /* B still ends */
+	ck_assert_int_eq(notify_br(s, "B1", "terminated", "", "", ""), 1);
+	no_send(); /* the next timer run removes the record */
+	ck_assert(!rec_of(id).seen);
+	pb2b_send_list_free(l);
+	pb2b_send_list_free(s);
+	stop();
+}
+END_TEST
+
+/* max_branches: a NOTIFY of one branch too many is refused (481); a new
+ * branch is taken again once one has ended. A branch's own termination is
+ * not passed on to the subscriber. */
+START_TEST(test_fork_limit)
+{
+	unsigned int id, n;
+	pb2b_send_t *s;
+
+	pb2b.cfg.max_branches = 2;
+	start();
+	id = subscribe("sip:gil@example.com");
+	s = one_send();
+	reply(s, 202, "A1", 3600);
+	ck_assert_int_eq(notify_br(s, "A1", "active", "a", "", ""), 1);
+	ck_assert_int_eq(notify_br(s, "B1", "active", "b", "", ""), 1);
+	ck_assert_int_eq(notify_br(s, "C1", "active", "c", "", ""), -1);
+	ck_assert_int_eq(notify_br(s, "C1", "active", "c", "", ""), -1);
+	ck_assert_int_eq(branches(), 2);
+	ck_assert_int_eq(notify_br(s, "B1", "terminated;reason=noresource", "", "", ""), 1);
+	ck_assert_int_eq(branches(), 1);
+	ck_assert_str_eq(last_doc(id, &n), "active|application/pidf+xml|b");
+	ck_assert_int_eq(rec_of(id).copy.state, PB2B_CONFIRMED);
+	ck_assert_int_eq(notify_br(s, "C1", "active", "c", "", ""), 1);
+	ck_assert_int_eq(branches(), 2);
+	/* a branch that starts terminated is accepted and not kept */
+	ck_assert_int_eq(notify_br(s, "D1", "terminated", "", "", ""), 1);
+	ck_assert_int_eq(branches(), 2);
+	no_send();
+	pb2b_send_list_free(s);
+	stop();
+}
+END_TEST
+
+/* A fork whose refresh fails is dropped (481, or a timeout), and one whose
+ * Retry-After ends before its expiry is retried in its dialog; when the
+ * first dialog ends, the forks are unsubscribed and the new initial
+ * SUBSCRIBE may fork anew. */
+START_TEST(test_fork_errors_and_first_end)
+{
+	unsigned int id;
+	pb2b_send_t *s, *l, *l0, *by[2], *x;
+
+	pb2b.cfg.default_expiration = 60;
+	pb2b.cfg.resubscribe_delta = 10;
+	pb2b.cfg.min_resubscribe_time = 5;
+	start();
+	id = subscribe("sip:hugo@example.com");
+	s = one_send();
+	reply(s, 200, "A1", 3600);
+	ck_assert_int_eq(notify_br(s, "B1", "active;expires=20", "b", "", ""), 1);
+	clock_now = 1010;
+	two_sends(&l, by, 1);
+	ck_assert_str_eq(by[1]->target.s, "sip:hugo@example.com"); /* no Contact */
+	reply_err(by[1], 503, -1, 3);
+	pb2b_send_list_free(l);
+	ck_assert_int_eq(branches(), 2);
+	clock_now = 1013;
+	two_sends(&l, by, 1);
+	pb2b_send_failed(by[1], clock_now); /* a timeout ends the fork */
+	ck_assert_int_eq(branches(), 1);
+	pb2b_send_list_free(l);
+	ck_assert_int_eq(notify_br(s, "B2", "active", "b", "", ""), 1);
+	clock_now = 1013 + 50;
+	two_sends(&l, by, 1);
+	reply_err(by[1], 481, -1, -1);
+	ck_assert_int_eq(branches(), 1);
+	pb2b_send_list_free(l);
+	ck_assert_int_eq(notify_br(s, "B3", "active", "b", "", ""), 1);
+	/* the first dialog ends: B3 gets its Expires: 0, a new dialog starts */
+	ck_assert_int_eq(notify_br(s, "A1", "terminated;reason=deactivated", "", "", ""), 1);
+	ck_assert_int_eq(branches(), 0);
+	two_sends(&l, by, 2);
+	ck_assert_ptr_nonnull(by[1]);
+	ck_assert_int_eq(by[1]->expires, 0);
+	ck_assert_str_eq(by[1]->local_tag.s, s->local_tag.s);
+	x = by[1] == l ? l->next : l;
+	ck_assert_int_eq(x->remote_tag.len, 0);
+	ck_assert_str_ne(x->local_tag.s, s->local_tag.s);
+	/* the old branch's NOTIFYs are still its own, the new one forks */
+	ck_assert_int_eq(notify_br(x, "A4", "active", "a", "", ""), 1);
+	ck_assert_int_eq(notify_br(x, "B4", "active", "b", "", ""), 1);
+	ck_assert_int_eq(branches(), 2);
+	ck_assert_int_eq(notify_br(s, "B3", "terminated", "", "", ""), 1);
+	ck_assert_int_eq(branches(), 2);
+	/* the unsubscribe ends both new dialogs, the record waits for them */
+	ck_assert_int_eq(pb2b_rpc_unsubscribe(id), 0);
+	two_sends(&l0, by, 2);
+	ck_assert_int_eq(by[0]->expires, 0);
+	ck_assert_int_eq(by[1]->expires, 0);
+	reply(x, 200, "A4", 3600); /* stale: the initial's reply came late */
+	ck_assert_int_eq(notify_br(x, "A4", "terminated", "", "", ""), 1);
+	ck_assert(rec_of(id).seen);
+	clock_now += pb2b.cfg.wait_for_term_notify;
+	no_send();
+	ck_assert(!rec_of(id).seen);
+	pb2b_send_list_free(l0);
+	pb2b_send_list_free(l);
+	pb2b_send_list_free(s);
+	stop();
+}
+END_TEST
+
+/* Our tags and Call-IDs carry 128 random bits; what a dialog keeps from
+ * the network is bounded: a NOTIFY over the limits is refused (-2: 400)
+ * and changes nothing, a 2xx over them is an error reply. */
+START_TEST(test_tokens_and_stored_sizes)
+{
+	char big[PB2B_ROUTE_MAX + 2];
+	unsigned int id, n;
+	pb2b_send_t *s;
+	pb2b_notify_t nt;
+	pb2b_reply_t r;
+
+	start();
+	id = subscribe("sip:lou@example.com");
+	s = one_send();
+	ck_assert_int_eq(s->local_tag.len, 32);
+	ck_assert_int_eq((int)strspn(s->local_tag.s, "0123456789abcdef"), 32);
+	ck_assert_int_eq((int)strcspn(s->callid.s, "-"), 32);
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	memset(&nt, 0, sizeof(nt));
+	nt.callid = s->callid;
+	nt.to_tag = s->local_tag;
+	nt.event = LP_STR("presence");
+	nt.from_tag.s = big;
+	nt.from_tag.len = PB2B_RTAG_MAX + 1;
+	ck_assert_int_eq(pb2b_handle_notify(&nt, clock_now), -2);
+	nt.from_tag.len = PB2B_RTAG_MAX;
+	nt.contact.s = big;
+	nt.contact.len = PB2B_TARGET_MAX + 1;
+	ck_assert_int_eq(pb2b_handle_notify(&nt, clock_now), -2);
+	nt.contact.len = 0;
+	nt.record_route.s = big;
+	nt.record_route.len = PB2B_ROUTE_MAX + 1;
+	ck_assert_int_eq(pb2b_handle_notify(&nt, clock_now), -2);
+	ck_assert_int_eq(rec_of(id).copy.state, PB2B_SENT); /* nothing applied */
+	ck_assert_ptr_null(last_doc(id, &n));
+	nt.record_route.len = PB2B_ROUTE_MAX; /* at the limits: taken */
+	nt.contact.s = big;
+	nt.contact.len = PB2B_TARGET_MAX;
+	ck_assert_int_eq(pb2b_handle_notify(&nt, clock_now), 1);
+	ck_assert_int_eq(rec_of(id).copy.state, PB2B_EARLY);
+	memset(&r, 0, sizeof(r));
+	r.code = 200;
+	r.to_tag = nt.from_tag;
+	r.expires = 3600;
+	r.record_route.s = big;
+	r.record_route.len = PB2B_ROUTE_MAX + 1;
+	r.min_expires = r.retry_after = -1;
+	ck_assert_int_eq(pb2b_handle_reply(&s->callid, &s->remote_tag, s->cseq,
+							 &r, clock_now),
+			0);
+	ck_assert_int_eq(rec_of(id).copy.state, PB2B_IDLE);
+	ck_assert_int_eq(rec_of(id).copy.last_code, 500);
+	ck_assert_uint_eq(rec_of(id).copy.next_send, clock_now + 120);
+	pb2b_send_list_free(s);
+	stop();
+}
+END_TEST
+
+/* A NOTIFY whose CSeq is lower than the last one of its dialog (first
+ * dialog or fork) is out of order: -3 (500), nothing applied. */
+START_TEST(test_notify_cseq_out_of_order)
+{
+	unsigned int id, n;
+	pb2b_send_t *s;
+	pb2b_notify_t nt;
+
+	start();
+	id = subscribe("sip:may@example.com");
+	s = one_send();
+	reply(s, 200, "A1", 3600);
+	memset(&nt, 0, sizeof(nt));
+	nt.callid = s->callid;
+	nt.to_tag = s->local_tag;
+	nt.event = LP_STR("presence");
+	nt.has_substate = 1;
+	nt.substate = LP_STR("active");
+	nt.body = LP_STR("one");
+	nt.from_tag = LP_STR("A1");
+	nt.cseq = 5;
+	ck_assert_int_eq(pb2b_handle_notify(&nt, clock_now), 1);
+	nt.from_tag = LP_STR("B1");
+	ck_assert_int_eq(pb2b_handle_notify(&nt, clock_now), 1);
+	nt.substate = LP_STR("terminated");
+	nt.cseq = 4; /* a replayed termination of either dialog */
+	ck_assert_int_eq(pb2b_handle_notify(&nt, clock_now), -3);
+	nt.from_tag = LP_STR("A1");
+	ck_assert_int_eq(pb2b_handle_notify(&nt, clock_now), -3);
+	ck_assert_int_eq(rec_of(id).copy.state, PB2B_CONFIRMED);
+	ck_assert_int_eq(branches(), 2);
+	ck_assert_str_eq(last_doc(id, &n), "active||one");
+	ck_assert_uint_eq(n, 2);
+	nt.cseq = 5; /* equal: not out of order (tm absorbs retransmissions) */
+	nt.substate = LP_STR("active");
+	ck_assert_int_eq(pb2b_handle_notify(&nt, clock_now), 1);
+	nt.cseq = 6;
+	nt.substate = LP_STR("terminated;reason=rejected");
+	ck_assert_int_eq(pb2b_handle_notify(&nt, clock_now), 1);
+	ck_assert_int_eq(rec_of(id).copy.state, PB2B_IDLE);
+	pb2b_send_list_free(s);
+	stop();
+}
+END_TEST
+
 START_TEST(test_refresh_481_starts_over)
 {
 	unsigned int id;
@@ -672,12 +1145,15 @@ static void oom_life(void)
 		if(s) {
 			reply(s, 200, "t1", 3600);
 			notify(s, "t1", "active", "<basic>open</basic>");
+			notify_br(s, "t2", "active", "b", "sip:b@x", "<sip:p;lr>");
 			last_doc(id, &n);
 		}
 		pb2b_rpc_unsubscribe(id);
 		u = pb2b_timer(clock_now);
-		if(u)
+		if(u) {
 			notify(u, "t1", "terminated", "");
+			notify(u, "t2", "terminated", "");
+		}
 		pb2b_send_list_free(s);
 		pb2b_send_list_free(u);
 	}
@@ -721,6 +1197,15 @@ Suite *b2b_suite(void)
 	tcase_add_test(tc, test_initial_423_retries_with_min_expires);
 	tcase_add_test(tc, test_refresh_423_keeps_dialog);
 	tcase_add_test(tc, test_retry_after_honoured);
+	tcase_add_test(tc, test_retry_after_time);
+	tcase_add_test(tc, test_retry_after_every_class);
+	tcase_add_test(tc, test_refresh_retry_after_keeps_dialog);
+	tcase_add_test(tc, test_terminated_retry_after);
+	tcase_add_test(tc, test_fork_two_dialogs);
+	tcase_add_test(tc, test_fork_limit);
+	tcase_add_test(tc, test_tokens_and_stored_sizes);
+	tcase_add_test(tc, test_notify_cseq_out_of_order);
+	tcase_add_test(tc, test_fork_errors_and_first_end);
 	tcase_add_test(tc, test_unsubscribe_without_term_notify);
 	tcase_add_test(tc, test_unsubscribe_while_unconfirmed);
 	tcase_add_test(tc, test_server_terminates);
