@@ -1,5 +1,5 @@
 /* The installed allocator and lock ops, the libc/pthread defaults, and the
- * small helpers built on them (string copy, hashing). */
+ * small helpers built on them (string copy). */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,16 +102,4 @@ int lp_str_dup(lp_str_t *dst, const lp_str_t *src)
 	dst->s[src->len] = '\0';
 	dst->len = src->len;
 	return 0;
-}
-
-unsigned int lp_hash_bytes(const char *s, int len, unsigned int seed)
-{
-	unsigned int h = seed;
-	int i;
-
-	for(i = 0; i < len; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 16777619u;
-	}
-	return h;
 }

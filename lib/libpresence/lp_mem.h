@@ -49,7 +49,11 @@ void lp_lock_release(void *lock);
  * the caller). On error -1 is returned and dst is left {NULL,0}. */
 int lp_str_dup(lp_str_t *dst, const lp_str_t *src);
 
-/* 32-bit hash of a byte string (FNV-1a); lp_hash_str2 chains two strings. */
+/* 32-bit keyed hash of a byte string (SipHash-2-4 under the process's
+ * hash key, lp_hash.c; `seed` is mixed into the key so lp_hash_str2 can
+ * chain two strings). The key is fixed until lp_hash_seed_random() draws
+ * one: then collisions cannot be computed in advance by a remote party
+ * choosing URIs, Call-IDs or tags to fill one bucket. */
 unsigned int lp_hash_bytes(const char *s, int len, unsigned int seed);
 #define LP_HASH_SEED 2166136261u
 static inline unsigned int lp_hash_str(const lp_str_t *a)

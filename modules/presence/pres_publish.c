@@ -127,7 +127,7 @@ static int publish_store(const pres_publish_req_t *req, pres_ev_t *ev,
 			&& req->new_etag.len < PRES_ETAG_MAX)
 		etag = req->new_etag;
 	else
-		etag.len = pres_new_token(etag_buf, sizeof(etag_buf), "a");
+		etag.len = pres_new_token(etag_buf, sizeof(etag_buf), NULL);
 	if(etag.len < 0)
 		return pres_reply_error(rep);
 	p = pres_pub_new(&k, &req->sender, body, now + expires, now);
@@ -152,7 +152,7 @@ static int publish_remove(const pres_publish_req_t *req, pres_ev_t *ev, pres_rep
 	int rc;
 
 	if(!req->has_if_match) { /* nothing to remove: store nothing */
-		etag.len = pres_new_token(etag_buf, sizeof(etag_buf), "a");
+		etag.len = pres_new_token(etag_buf, sizeof(etag_buf), NULL);
 		return etag.len < 0 ? pres_reply_error(rep) : reply_ok(rep, &etag, 0);
 	}
 	rc = pres_pub_remove(&(pres_pub_key_t){

@@ -81,6 +81,8 @@ typedef struct pres_state {
 	lp_event_registry_t events; /* lp_event_t.data is the pres_ev_t */
 	lp_htable_t *pubs;			/* pres_pub_t by hash(pres_uri) */
 	lp_htable_t *subs;			/* pres_srec_t by hash(pres_uri) */
+	lp_htable_t *dlgs;			/* the same records by hash(to_tag); lock
+								   order: a subs bucket, then a dlgs one */
 	lp_db_t *db;				/* this process's connection, or NULL */
 	pres_send_notify_f send_notify;
 	unsigned int (*now)(void);	/* seconds; time(NULL) unless a test sets it */

@@ -199,10 +199,7 @@ static int refresh_op(subs_t *stored, void *vctx, subs_t **replace)
 
 	if(stored->event != c->ev)
 		return -2;
-	/* RFC 3261 section 12.2.2: a lower CSeq than the last one is out of
-	 * order (500); cseq_offset tolerates that much */
-	if((long long)c->req->cseq + pres.cfg.cseq_offset
-			< (long long)stored->remote_cseq)
+	if(!pres_cseq_in_order(c->req->cseq, stored->remote_cseq))
 		return -3;
 	*u = *stored;
 	u->expires = pres.now() + c->expires;
@@ -225,6 +222,20 @@ static int refresh_op(subs_t *stored, void *vctx, subs_t **replace)
 	return 0;
 }
 
+/* RFC 3261 section 12.2.2: a request whose CSeq is lower than the last
+ * one is out of order (500). An equal one is not a new request either: a
+ * retransmission is absorbed by the transaction layer, so what reaches us
+ * with the same CSeq is a replay (a captured un-SUBSCRIBE sent again would
+ * end a live subscription). cseq_offset N > 0 takes an equal CSeq and one
+ * up to N lower (Kamailio's tolerance for clients that reset it). */
+int pres_cseq_in_order(unsigned int cseq, unsigned int last)
+{
+	if(cseq > last)
+		return 1;
+	return pres.cfg.cseq_offset > 0
+		   && (long long)cseq + pres.cfg.cseq_offset >= (long long)last;
+}
+
 static int in_dialog(const pres_subscribe_req_t *req, pres_ev_t *ev,
 		int expires, pres_reply_t *rep, pres_notify_t **notify)
 {
@@ -242,13 +253,14 @@ static int in_dialog(const pres_subscribe_req_t *req, pres_ev_t *ev,
 		return pres_reply_set(rep, 400, "Bad Request");
 	rc = pres_subs_apply(&uri, &k, refresh_op, &c);
 	if(rc == -2) {
-		LP_INFO("in-dialog SUBSCRIBE for unknown dialog %.*s",
+		LP_LOG_LIMITED(LP_L_INFO, "in-dialog SUBSCRIBE for unknown dialog %.*s",
 				LP_STR_FMT(req->callid));
 		free(c.copy);
 		return pres_reply_set(rep, 481, "Subscription does not exist");
 	}
 	if(rc == -3) {
-		LP_INFO("in-dialog SUBSCRIBE %.*s with an old CSeq %u",
+		LP_LOG_LIMITED(LP_L_INFO, "in-dialog SUBSCRIBE %.*s: CSeq %u not"
+				" above the last one, out of order (500)",
 				LP_STR_FMT(req->callid), req->cseq);
 		return pres_reply_set(rep, 500, "Out of order CSeq");
 	}

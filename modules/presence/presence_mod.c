@@ -308,9 +308,17 @@ static int mod_init(void)
 		LM_ERR("cannot bind sl (load sl before presence)\n");
 		return -1;
 	}
+	/* a key of this start, before anything is hashed and before the fork:
+	 * every process buckets alike, nobody outside can precompute
+	 * collisions */
+	if(lp_hash_seed_random() < 0) {
+		LM_ERR("no randomness from the kernel for the hash key\n");
+		return -1;
+	}
 	pres.pubs = lp_htable_new(pres.cfg.pres_htable_size);
 	pres.subs = lp_htable_new(pres.cfg.subs_htable_size);
-	if(!pres.pubs || !pres.subs) {
+	pres.dlgs = lp_htable_new(pres.cfg.subs_htable_size);
+	if(!pres.pubs || !pres.subs || !pres.dlgs) {
 		LM_ERR("out of shared memory for the hash tables\n");
 		return -1;
 	}
