@@ -38,6 +38,23 @@ void lp_mem_set_ops(const lp_alloc_ops_t *alloc, const lp_lock_ops_t *lock)
 		lp_lockops = lock;
 }
 
+static lp_mem_free_percent_f lp_free_pct;
+
+void lp_mem_set_free_percent(lp_mem_free_percent_f fn)
+{
+	lp_free_pct = fn;
+}
+
+int lp_mem_free_percent(void)
+{
+	int p;
+
+	if(!lp_free_pct)
+		return -1;
+	p = lp_free_pct();
+	return p < 0 ? -1 : (p > 100 ? 100 : p);
+}
+
 void *lp_malloc(size_t size)
 {
 	return lp_alloc->malloc(size ? size : 1);

@@ -39,6 +39,15 @@ void *lp_zalloc(size_t size); /* zero-filled */
 void *lp_realloc(void *ptr, size_t size);
 void lp_free(void *ptr);
 
+/* How much of the allocator's memory is free, in percent (0..100), as the
+ * host reports it (Kamailio: shared memory); -1 when the host gave no
+ * callback. Limits use it to refuse new state before memory runs out.
+ * lp_mem_set_free_percent(NULL) removes the callback; install it at
+ * start-up, like the ops. */
+typedef int (*lp_mem_free_percent_f)(void);
+void lp_mem_set_free_percent(lp_mem_free_percent_f fn);
+int lp_mem_free_percent(void);
+
 /* A lock allocated with lp_malloc and initialised; NULL on failure. */
 void *lp_lock_new(void);
 void lp_lock_free(void *lock);

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "lp_log.h"
+#include "pres_limits.h"
 #include "pres_pub.h"
 #include "pres_reply.h"
 
@@ -128,8 +129,11 @@ static int publish_store(const pres_publish_req_t *req, pres_ev_t *ev,
 		etag = req->new_etag;
 	else
 		etag.len = pres_new_token(etag_buf, sizeof(etag_buf), NULL);
-	if(etag.len < 0)
-		return pres_reply_error(rep);
+	if(etag.len < 0 || pres_limits_memory(rep) < 0)
+		return etag.len < 0 ? pres_reply_error(rep) : -1;
+	if(!req->has_if_match
+			&& pres_limits_publications(&req->user, &req->domain, ev, rep) < 0)
+		return -1;
 	p = pres_pub_new(&k, &req->sender, body, now + expires, now);
 	if(!p)
 		return pres_reply_error(rep);
@@ -180,7 +184,7 @@ int pres_handle_publish(const pres_publish_req_t *req, pres_reply_t *rep)
 		return pres_reply_error(rep);
 	}
 	ev = check_event(req, rep);
-	if(!ev)
+	if(!ev || pres_limits_publish(req, rep) < 0)
 		return -1;
 	if(req->has_if_match && check_if_match(req, ev, &old_body, rep) <= 0)
 		return -1;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "lp_log.h"
+#include "pres_limits.h"
 #include "pres_sql.h"
 #include "pres_subs.h"
 
@@ -71,8 +72,16 @@ static int mem_insert(const subs_t *s)
 	lp_htable_lock(pres.subs, slot);
 	lp_htable_link(pres.subs, &r->h);
 	dlg_link(r);
+	pres_limits_watcher_add(&r->s.watcher_user, &r->s.watcher_domain, 1);
 	lp_htable_unlock(pres.subs, slot);
 	return 0;
+}
+
+/* r leaves pres.subs (its bucket locked): the index and the count follow. */
+static void unlinked(pres_srec_t *r)
+{
+	dlg_unlink(r);
+	pres_limits_watcher_add(&r->s.watcher_user, &r->s.watcher_domain, -1);
 }
 
 /* Run op on the record of k in one bucket; -2 if not there. */
@@ -198,7 +207,7 @@ static int unlink_in(unsigned int slot, const pres_dlg_key_t *k)
 			break;
 	if(e) {
 		lp_htable_unlink(pres.subs, e);
-		dlg_unlink((pres_srec_t *)e);
+		unlinked((pres_srec_t *)e);
 	}
 	lp_htable_unlock(pres.subs, slot);
 	lp_free(e);
@@ -241,7 +250,7 @@ static void take_same(unsigned int slot, unsigned int hash,
 				&& lp_str_eq(&s->callid, callid)) {
 			*pp = e->next;
 			pres.subs->buckets[slot].count--;
-			dlg_unlink((pres_srec_t *)e);
+			unlinked((pres_srec_t *)e);
 			e->next = *gone;
 			*gone = e;
 		} else {
@@ -360,7 +369,7 @@ static void mem_expire(unsigned int now, void (*cb)(subs_t *copy))
 			}
 			*pp = e->next;
 			pres.subs->buckets[i].count--;
-			dlg_unlink((pres_srec_t *)e);
+			unlinked((pres_srec_t *)e);
 			e->next = gone;
 			gone = e;
 		}

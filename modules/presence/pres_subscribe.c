@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "lp_log.h"
+#include "pres_limits.h"
 #include "pres_reply.h"
 #include "pres_sql.h"
 #include "pres_subs.h"
@@ -160,6 +161,14 @@ static int new_subscription(const pres_subscribe_req_t *req, pres_ev_t *ev,
 		if(lp_event_parse(&req->event, &h) == 0 && h.id.len)
 			s.event_id = h.id;
 	}
+	if(s.event_id.len > PRES_COL_NAME) { /* active_watchers.event_id */
+		LP_LOG_LIMITED(LP_L_INFO, "SUBSCRIBE refused: Event id of %d bytes,"
+				" over %d (400)", s.event_id.len, PRES_COL_NAME);
+		return pres_reply_set(rep, 400, "Event Id Too Long");
+	}
+	if(expires > 0 && (pres_limits_memory(rep) < 0
+			|| pres_limits_watcher(&s.watcher_user, &s.watcher_domain, rep) < 0))
+		return -1;
 	if(check_auth(req, ev, &s, rep) < 0)
 		return -1;
 	if(pres.cfg.delete_same_subs)
@@ -298,7 +307,7 @@ int pres_handle_subscribe(const pres_subscribe_req_t *req, pres_reply_t *rep,
 	if(!ev)
 		return -1;
 	expires = pres_check_expires(req->expires, ev, rep);
-	if(expires < 0)
+	if(expires < 0 || pres_limits_subscribe(req, rep) < 0)
 		return -1;
 	if(req->to_tag.len > 0)
 		return in_dialog(req, ev, expires, rep, notify);
