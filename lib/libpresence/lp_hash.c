@@ -4,7 +4,8 @@
 #include "lp_rand.h"
 
 /* Fixed until lp_hash_seed_random: unit tests and tools hash alike. */
-static uint64_t hash_k0 = 0x6c705f686173685fULL, hash_k1 = 0x6b65795f66697865ULL;
+static uint64_t hash_k0 = 0x6c705f686173685fULL,
+				hash_k1 = 0x6b65795f66697865ULL;
 static int hash_seeded;
 
 static inline uint64_t rotl(uint64_t x, int b)
@@ -68,7 +69,8 @@ uint64_t lp_siphash(const void *in, size_t len, uint64_t k0, uint64_t k1)
 
 unsigned int lp_hash_bytes(const char *s, int len, unsigned int seed)
 {
-	uint64_t h = lp_siphash(s, len > 0 ? (size_t)len : 0, hash_k0 ^ seed, hash_k1);
+	uint64_t h =
+			lp_siphash(s, len > 0 ? (size_t)len : 0, hash_k0 ^ seed, hash_k1);
 
 	return (unsigned int)(h ^ (h >> 32));
 }

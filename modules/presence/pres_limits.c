@@ -9,8 +9,9 @@
 #include "pres_reply.h"
 #include "pres_sql.h"
 
-typedef struct field_limit {
-	const char *name;	/* header or field, for the log and the reason */
+typedef struct field_limit
+{
+	const char *name; /* header or field, for the log and the reason */
 	const lp_str_t *v;
 	int max;
 } field_limit_t;
@@ -31,11 +32,13 @@ static int configured(int value, int column)
 	return value > 0 && value < column ? value : column;
 }
 
-static int too_long(const char *method, const field_limit_t *f,
-		pres_reply_t *rep)
+static int too_long(
+		const char *method, const field_limit_t *f, pres_reply_t *rep)
 {
-	LP_LOG_LIMITED(LP_L_INFO, "%s refused: %s of %d bytes, over its limit of"
-			" %d (400)", method, f->name, f->v->len, f->max);
+	LP_LOG_LIMITED(LP_L_INFO,
+			"%s refused: %s of %d bytes, over its limit of"
+			" %d (400)",
+			method, f->name, f->v->len, f->max);
 	pres_reply_hdr(rep, "Warning: 399 presence \"%s longer than %d bytes\"\r\n",
 			f->name, f->max);
 	return pres_reply_set(rep, 400, "Header Too Long");
@@ -89,7 +92,8 @@ int pres_limits_memory(pres_reply_t *rep)
 	free_pct = lp_mem_free_percent();
 	if(free_pct < 0 || free_pct >= pres.cfg.shm_min_free_percent)
 		return 0;
-	LP_LOG_LIMITED(LP_L_WARN, "shared memory low (%d%% free, below"
+	LP_LOG_LIMITED(LP_L_WARN,
+			"shared memory low (%d%% free, below"
 			" shm_min_free_percent %d): new presence state refused (503)",
 			free_pct, pres.cfg.shm_min_free_percent);
 	pres_reply_hdr(rep, "Retry-After: %d\r\n", pres.cfg.shm_retry_after);
@@ -113,8 +117,8 @@ static int count_row(void *ctx, const lp_db_val_t *c, int n)
 }
 
 /* Live publications of (user, domain, ev): the cache, or the DB. */
-static int publications(const lp_str_t *user, const lp_str_t *domain,
-		const pres_ev_t *ev)
+static int publications(
+		const lp_str_t *user, const lp_str_t *domain, const pres_ev_t *ev)
 {
 	lp_db_val_t v[4] = {LP_DB_VSTR(*user), LP_DB_VSTR(*domain),
 			LP_DB_VSTR(ev->name), LP_DB_VINT(pres.now())};
@@ -144,7 +148,8 @@ int pres_limits_publications(const lp_str_t *user, const lp_str_t *domain,
 		return pres_reply_error(rep);
 	if(n < max)
 		return 0;
-	LP_LOG_LIMITED(LP_L_INFO, "PUBLISH for %.*s@%.*s refused: %d %.*s"
+	LP_LOG_LIMITED(LP_L_INFO,
+			"PUBLISH for %.*s@%.*s refused: %d %.*s"
 			" publications, max_publications_per_presentity is %d (403)",
 			LP_STR_FMT(*user), LP_STR_FMT(*domain), n, LP_STR_FMT(ev->name),
 			max);
@@ -153,13 +158,15 @@ int pres_limits_publications(const lp_str_t *user, const lp_str_t *domain,
 
 /* ---- subscriptions per watcher ---- */
 
-typedef struct wcount {
+typedef struct wcount
+{
 	lp_hentry_t h;
 	int n;
 	lp_str_t user, domain; /* strings follow in the block */
 } wcount_t;
 
-typedef struct wkey {
+typedef struct wkey
+{
 	const lp_str_t *user, *domain;
 } wkey_t;
 
@@ -174,7 +181,8 @@ static int match_w(const lp_hentry_t *e, const void *key)
 static unsigned int whash(const lp_str_t *user, const lp_str_t *domain)
 {
 	char low[PRES_COL_NAME];
-	lp_str_t d = {low, domain->len < PRES_COL_NAME ? domain->len : PRES_COL_NAME};
+	lp_str_t d = {
+			low, domain->len < PRES_COL_NAME ? domain->len : PRES_COL_NAME};
 	int i;
 
 	for(i = 0; i < d.len; i++) /* domains compare case-insensitively */
@@ -184,8 +192,8 @@ static unsigned int whash(const lp_str_t *user, const lp_str_t *domain)
 	return lp_hash_str2(user, &d);
 }
 
-static wcount_t *wcount_new(const lp_str_t *user, const lp_str_t *domain,
-		unsigned int hash)
+static wcount_t *wcount_new(
+		const lp_str_t *user, const lp_str_t *domain, unsigned int hash)
 {
 	wcount_t *w = lp_zalloc(sizeof(*w) + user->len + domain->len + 2);
 	char *p;
@@ -206,8 +214,8 @@ static wcount_t *wcount_new(const lp_str_t *user, const lp_str_t *domain,
 	return w;
 }
 
-void pres_limits_watcher_add(const lp_str_t *user, const lp_str_t *domain,
-		int delta)
+void pres_limits_watcher_add(
+		const lp_str_t *user, const lp_str_t *domain, int delta)
 {
 	unsigned int hash, slot;
 	wkey_t k = {user, domain};
@@ -224,9 +232,10 @@ void pres_limits_watcher_add(const lp_str_t *user, const lp_str_t *domain,
 		if(w)
 			lp_htable_link(pres.wcount, &w->h);
 		else
-			LP_LOG_LIMITED(LP_L_ERR, "out of shared memory: a subscription"
-					" of %.*s@%.*s is not counted", LP_STR_FMT(*user),
-					LP_STR_FMT(*domain));
+			LP_LOG_LIMITED(LP_L_ERR,
+					"out of shared memory: a subscription"
+					" of %.*s@%.*s is not counted",
+					LP_STR_FMT(*user), LP_STR_FMT(*domain));
 	}
 	if(w) {
 		w->n += delta;
@@ -258,8 +267,8 @@ int pres_limits_watcher_count(const lp_str_t *user, const lp_str_t *domain)
 	return n;
 }
 
-int pres_limits_watcher(const lp_str_t *user, const lp_str_t *domain,
-		pres_reply_t *rep)
+int pres_limits_watcher(
+		const lp_str_t *user, const lp_str_t *domain, pres_reply_t *rep)
 {
 	int max = pres.cfg.max_subscriptions_per_watcher, n;
 
@@ -268,7 +277,8 @@ int pres_limits_watcher(const lp_str_t *user, const lp_str_t *domain,
 	n = pres_limits_watcher_count(user, domain);
 	if(n < max)
 		return 0;
-	LP_LOG_LIMITED(LP_L_INFO, "SUBSCRIBE of %.*s@%.*s refused: %d"
+	LP_LOG_LIMITED(LP_L_INFO,
+			"SUBSCRIBE of %.*s@%.*s refused: %d"
 			" subscriptions, max_subscriptions_per_watcher is %d (403)",
 			LP_STR_FMT(*user), LP_STR_FMT(*domain), n, max);
 	return pres_reply_set(rep, 403, "Too Many Subscriptions");

@@ -11,9 +11,9 @@
 #include "pres_logic.h"
 
 /* Column sizes of scripts/{sqlite,postgres,mysql}/presence-create.sql. */
-#define PRES_COL_URI 255	 /* presentity_uri, callid, contact, sender ... */
-#define PRES_COL_NAME 64	 /* usernames, domains, event, event_id */
-#define PRES_COL_TAG 128	 /* to_tag, from_tag, etag */
+#define PRES_COL_URI 255	/* presentity_uri, callid, contact, sender ... */
+#define PRES_COL_NAME 64	/* usernames, domains, event, event_id */
+#define PRES_COL_TAG 128	/* to_tag, from_tag, etag */
 #define PRES_COL_TEXT 65535 /* record_route TEXT (MySQL's limit) */
 
 /* Every value of the SUBSCRIBE that would be stored against its column and
@@ -39,16 +39,16 @@ int pres_limits_publications(const lp_str_t *user, const lp_str_t *domain,
  * max_subscriptions_per_watcher: 0, or -1 with 403 in rep. Counts kept by
  * pres_limits_watcher_add (memory modes; in DB-only mode there is no
  * count and no limit). Takes a lock of pres.wcount. */
-int pres_limits_watcher(const lp_str_t *user, const lp_str_t *domain,
-		pres_reply_t *rep);
+int pres_limits_watcher(
+		const lp_str_t *user, const lp_str_t *domain, pres_reply_t *rep);
 
 /* The subscription store's bookkeeping: a subscription of (user, domain)
  * was stored (delta 1) or removed (-1). Call with no lock of pres.subs
  * held or with one held (lock order: subs, dlgs, wcount). An entry is
  * lp_malloc'd on the first subscription of a watcher and freed with its
  * last; when that allocation fails the watcher is not counted (logged). */
-void pres_limits_watcher_add(const lp_str_t *user, const lp_str_t *domain,
-		int delta);
+void pres_limits_watcher_add(
+		const lp_str_t *user, const lp_str_t *domain, int delta);
 /* Subscriptions counted for the watcher (tests, RPC). */
 int pres_limits_watcher_count(const lp_str_t *user, const lp_str_t *domain);
 void pres_limits_free_entry(lp_hentry_t *e);
