@@ -10,7 +10,7 @@ A=sip:alice@127.0.0.1
 pidf $A open >open.xml
 pidf $A closed >closed.xml
 
-sipp_bg w watcher.xml -k presentity $A -recv_timeout 15000
+SIPP_TIMEOUT=60 sipp_bg w watcher.xml -k presentity $A -recv_timeout 45000
 T=$(watch_trace w)
 two_notifies() { [ "$(trace_count "$T" received '^NOTIFY')" -ge 2 ]; }
 wait_until "$WAIT_MAX" two_notifies || fail "watcher: no NOTIFY after its refresh"
