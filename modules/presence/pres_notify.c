@@ -246,7 +246,8 @@ void pres_notify_reply(const lp_str_t *pres_uri, const lp_str_t *callid,
 
 	if(code < 300)
 		return;
-	LP_INFO("NOTIFY in dialog %.*s answered %d", LP_STR_FMT(*callid), code);
+	LP_LOG_LIMITED(LP_L_INFO,
+			"NOTIFY in dialog %.*s answered %d", LP_STR_FMT(*callid), code);
 	/* 408, 481 (RFC 6665 section 4.2.2) and 404 (as Kamailio) end the
 	 * subscription, unless timeout_rm_subs 0 asks to keep it on unreliable
 	 * networks (test/sip case 40) */

@@ -38,7 +38,8 @@ static pres_ev_t *check_event(const pres_publish_req_t *req, pres_reply_t *rep)
 	pres_ev_t *ev = req->has_event ? pres_event_by_hdr(&req->event) : NULL;
 
 	if(!ev || !(ev->type & PUBL_TYPE)) {
-		LP_INFO("PUBLISH for %.*s@%.*s: unknown or unpublishable event '%.*s'",
+		LP_LOG_LIMITED(LP_L_INFO,
+				"PUBLISH for %.*s@%.*s: unknown or unpublishable event '%.*s'",
 				LP_STR_FMT(req->user), LP_STR_FMT(req->domain),
 				LP_STR_FMT(req->event));
 		pres_reply_bad_event(rep);
@@ -61,7 +62,8 @@ static int check_if_match(const pres_publish_req_t *req, pres_ev_t *ev,
 	else
 		found = pres_pub_lookup(&k, req->body.len ? NULL : old_body, NULL);
 	if(found == 0) {
-		LP_INFO("PUBLISH for %.*s@%.*s: unknown SIP-If-Match '%.*s'",
+		LP_LOG_LIMITED(LP_L_INFO,
+				"PUBLISH for %.*s@%.*s: unknown SIP-If-Match '%.*s'",
 				LP_STR_FMT(req->user), LP_STR_FMT(req->domain),
 				req->if_match.len > 64 ? 64 : req->if_match.len,
 				req->if_match.s ? req->if_match.s : "");
@@ -78,17 +80,20 @@ static int check_body(const pres_publish_req_t *req, pres_ev_t *ev, pres_reply_t
 	if(req->body.len == 0) {
 		if(req->has_if_match)
 			return 0;
-		LP_INFO("PUBLISH without body and without SIP-If-Match");
+		LP_LOG_LIMITED(LP_L_INFO,
+				"PUBLISH without body and without SIP-If-Match");
 		return pres_reply_set(rep, 400, "Bad Request");
 	}
 	if(!req->has_ctype || !lp_str_caseeq(&req->content_type, &ev->content_type)) {
-		LP_INFO("PUBLISH with unsupported Content-Type '%.*s'",
+		LP_LOG_LIMITED(LP_L_INFO,
+				"PUBLISH with unsupported Content-Type '%.*s'",
 				LP_STR_FMT(req->content_type));
 		pres_reply_hdr(rep, "Accept: %.*s\r\n", LP_STR_FMT(ev->content_type));
 		return pres_reply_set(rep, 415, "Unsupported Media Type");
 	}
 	if(ev->evs_publ_handl && !req->no_sip && ev->evs_publ_handl(req->msg) < 0) {
-		LP_INFO("PUBLISH body rejected by event '%.*s'", LP_STR_FMT(ev->name));
+		LP_LOG_LIMITED(LP_L_INFO,
+				"PUBLISH body rejected by event '%.*s'", LP_STR_FMT(ev->name));
 		return pres_reply_set(rep, 400, "Bad Request");
 	}
 	return 0;

@@ -43,18 +43,20 @@ static pres_ev_t *check_request(const pres_subscribe_req_t *req, pres_reply_t *r
 	pres_ev_t *ev = req->has_event ? pres_event_by_hdr(&req->event) : NULL;
 
 	if(!ev) {
-		LP_INFO("SUBSCRIBE with unknown or missing event '%.*s'",
+		LP_LOG_LIMITED(LP_L_INFO,
+				"SUBSCRIBE with unknown or missing event '%.*s'",
 				LP_STR_FMT(req->event));
 		pres_reply_bad_event(rep);
 		return NULL;
 	}
 	if(ev->evs_subs_handl && ev->evs_subs_handl(req->msg) < 0) {
-		LP_INFO("SUBSCRIBE rejected by event '%.*s'", LP_STR_FMT(ev->name));
+		LP_LOG_LIMITED(LP_L_INFO,
+				"SUBSCRIBE rejected by event '%.*s'", LP_STR_FMT(ev->name));
 		pres_reply_set(rep, 400, "Bad Request");
 		return NULL;
 	}
 	if(req->has_accept && !accept_takes(&req->accept, &ev->content_type)) {
-		LP_INFO("SUBSCRIBE whose Accept excludes %.*s",
+		LP_LOG_LIMITED(LP_L_INFO, "SUBSCRIBE whose Accept excludes %.*s",
 				LP_STR_FMT(ev->content_type));
 		pres_reply_hdr(rep, "Accept: %.*s\r\n", LP_STR_FMT(ev->content_type));
 		pres_reply_set(rep, 406, "Not Acceptable");
@@ -97,7 +99,8 @@ static int check_auth(const pres_subscribe_req_t *req, pres_ev_t *ev,
 	if((ev->type & WINFO_TYPE)
 			&& (!lp_str_eq(&s->watcher_user, &req->ruri_user)
 					|| !lp_str_caseeq(&s->watcher_domain, &req->ruri_domain))) {
-		LP_INFO("%.*s@%.*s may not watch the watchers of %.*s",
+		LP_LOG_LIMITED(LP_L_INFO,
+				"%.*s@%.*s may not watch the watchers of %.*s",
 				LP_STR_FMT(s->watcher_user), LP_STR_FMT(s->watcher_domain),
 				LP_STR_FMT(s->pres_uri));
 		return pres_reply_set(rep, 403, "Forbidden");
@@ -108,7 +111,8 @@ static int check_auth(const pres_subscribe_req_t *req, pres_ev_t *ev,
 	if(ev->get_auth_status(s) < 0)
 		return pres_reply_error(rep);
 	if(s->status == TERMINATED_STATUS) {
-		LP_INFO("subscription of %.*s@%.*s to %.*s blocked by its rules",
+		LP_LOG_LIMITED(LP_L_INFO,
+				"subscription of %.*s@%.*s to %.*s blocked by its rules",
 				LP_STR_FMT(req->from_user), LP_STR_FMT(req->from_domain),
 				LP_STR_FMT(s->pres_uri));
 		return pres_reply_set(rep, 403, "Forbidden");
@@ -123,7 +127,8 @@ static int new_subscription(const pres_subscribe_req_t *req, pres_ev_t *ev,
 	subs_t s;
 
 	if(req->contact.len <= 0 || req->from_tag.len <= 0 || req->callid.len <= 0) {
-		LP_INFO("initial SUBSCRIBE without Contact, From tag or Call-ID");
+		LP_LOG_LIMITED(LP_L_INFO,
+				"initial SUBSCRIBE without Contact, From tag or Call-ID");
 		return pres_reply_set(rep, 400, "Bad Request");
 	}
 	memset(&s, 0, sizeof(s));
