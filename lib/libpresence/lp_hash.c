@@ -1,5 +1,98 @@
-/* Bucket-locked hash tables over intrusive entries; see lp_hash.h. */
+/* Bucket-locked hash tables over intrusive entries, and the keyed hash
+ * (SipHash-2-4) their users bucket by; see lp_hash.h. */
 #include "lp_hash.h"
+#include "lp_rand.h"
+
+/* Fixed until lp_hash_seed_random: unit tests and tools hash alike. */
+static uint64_t hash_k0 = 0x6c705f686173685fULL,
+				hash_k1 = 0x6b65795f66697865ULL;
+static int hash_seeded;
+
+static inline uint64_t rotl(uint64_t x, int b)
+{
+	return (x << b) | (x >> (64 - b));
+}
+
+static inline void sipround(uint64_t v[4])
+{
+	v[0] += v[1];
+	v[1] = rotl(v[1], 13);
+	v[1] ^= v[0];
+	v[0] = rotl(v[0], 32);
+	v[2] += v[3];
+	v[3] = rotl(v[3], 16);
+	v[3] ^= v[2];
+	v[0] += v[3];
+	v[3] = rotl(v[3], 21);
+	v[3] ^= v[0];
+	v[2] += v[1];
+	v[1] = rotl(v[1], 17);
+	v[1] ^= v[2];
+	v[2] = rotl(v[2], 32);
+}
+
+static inline uint64_t le64(const unsigned char *p, size_t n)
+{
+	uint64_t m = 0;
+	size_t i;
+
+	for(i = 0; i < n; i++)
+		m |= (uint64_t)p[i] << (8 * i);
+	return m;
+}
+
+uint64_t lp_siphash(const void *in, size_t len, uint64_t k0, uint64_t k1)
+{
+	const unsigned char *p = in;
+	uint64_t v[4] = {0x736f6d6570736575ULL ^ k0, 0x646f72616e646f6dULL ^ k1,
+			0x6c7967656e657261ULL ^ k0, 0x7465646279746573ULL ^ k1};
+	uint64_t m;
+	size_t i, left = len;
+
+	for(; left >= 8; left -= 8, p += 8) {
+		m = le64(p, 8);
+		v[3] ^= m;
+		sipround(v);
+		sipround(v);
+		v[0] ^= m;
+	}
+	m = le64(p, left) | ((uint64_t)len << 56);
+	v[3] ^= m;
+	sipround(v);
+	sipround(v);
+	v[0] ^= m;
+	v[2] ^= 0xff;
+	for(i = 0; i < 4; i++)
+		sipround(v);
+	return v[0] ^ v[1] ^ v[2] ^ v[3];
+}
+
+unsigned int lp_hash_bytes(const char *s, int len, unsigned int seed)
+{
+	uint64_t h =
+			lp_siphash(s, len > 0 ? (size_t)len : 0, hash_k0 ^ seed, hash_k1);
+
+	return (unsigned int)(h ^ (h >> 32));
+}
+
+void lp_hash_set_key(uint64_t k0, uint64_t k1)
+{
+	hash_k0 = k0;
+	hash_k1 = k1;
+}
+
+int lp_hash_seed_random(void)
+{
+	uint64_t k[2];
+
+	if(hash_seeded)
+		return 0;
+	if(lp_rand_bytes(k, sizeof(k)) < 0)
+		return -1;
+	lp_hash_set_key(k[0], k[1]);
+	hash_seeded = 1;
+	return 0;
+}
 
 lp_htable_t *lp_htable_new(int power)
 {
@@ -38,10 +131,11 @@ void lp_htable_destroy(lp_htable_t *t, void (*free_entry)(lp_hentry_t *e))
 	if(!t)
 		return;
 	for(i = 0; t->buckets && i < t->size; i++) {
-		for(e = t->buckets[i].first; e; e = next) {
+		/* entries are not read without free_entry: they may belong to
+		 * (and be freed with) another table that indexes them too */
+		for(e = t->buckets[i].first; free_entry && e; e = next) {
 			next = e->next;
-			if(free_entry)
-				free_entry(e);
+			free_entry(e);
 		}
 		lp_lock_free(t->buckets[i].lock);
 	}

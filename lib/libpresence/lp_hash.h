@@ -8,6 +8,9 @@
 #ifndef LP_HASH_H
 #define LP_HASH_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "lp_mem.h"
 
 typedef struct lp_hentry {
@@ -27,6 +30,21 @@ typedef struct lp_htable {
 	lp_hbucket_t *buckets;
 } lp_htable_t;
 
+/* SipHash-2-4 of in[0..len) under the 128-bit key (k0, k1): the reference
+ * algorithm (Aumasson, Bernstein), whose published test vectors the unit
+ * tests check. */
+uint64_t lp_siphash(const void *in, size_t len, uint64_t k0, uint64_t k1);
+
+/* The key of lp_hash_bytes. lp_hash_seed_random draws it from the kernel's
+ * CSPRNG once per process image (later calls keep it: a table filled under
+ * one key must not be searched under another); call it at start-up before
+ * anything is hashed and, inside Kamailio, in mod_init, before the workers
+ * fork, so that every process of the instance hashes alike. 0, or -1 when
+ * no randomness was available (the fixed key stays). lp_hash_set_key sets
+ * a given key (tests). Neither is thread-safe. */
+int lp_hash_seed_random(void);
+void lp_hash_set_key(uint64_t k0, uint64_t k1);
+
 /* Largest accepted power (2^20 buckets). */
 #define LP_HTABLE_MAX_POWER 20
 
@@ -34,8 +52,9 @@ typedef struct lp_htable {
  * NULL on allocation failure, nothing left allocated. */
 lp_htable_t *lp_htable_new(int power);
 
-/* Free every remaining entry with free_entry (may be NULL), then the table.
- * No lock may be held. */
+/* Free every remaining entry with free_entry (may be NULL: then entries are
+ * not touched at all, so a second index over records another table frees
+ * may be destroyed after it), then the table. No lock may be held. */
 void lp_htable_destroy(lp_htable_t *t, void (*free_entry)(lp_hentry_t *e));
 
 static inline unsigned int lp_htable_slot(const lp_htable_t *t, unsigned int hash)

@@ -17,4 +17,27 @@ void lp_log(int level, const char *fmt, ...)
 #define LP_INFO(...) lp_log(LP_L_INFO, __VA_ARGS__)
 #define LP_DBG(...) lp_log(LP_L_DBG, __VA_ARGS__)
 
+/* Rate limit of one log site: messages of a site that a remote party can
+ * trigger at will (a rejected request, a limit hit) must not flood the
+ * log. One message per LP_LOG_RL_PERIOD seconds per site and process goes
+ * out; the ones in between are counted and the next message that goes out
+ * says how many were left out. The state is per process (no lock). */
+#define LP_LOG_RL_PERIOD 10
+typedef struct lp_log_rl {
+	long last;			 /* time of the last message logged, 0: never */
+	unsigned int missed; /* suppressed since */
+} lp_log_rl_t;
+
+/* Log through rl at time `now` (seconds): 1 when logged, 0 suppressed. */
+int lp_log_rl_at(lp_log_rl_t *rl, long now, int level, const char *fmt, ...)
+		__attribute__((format(printf, 4, 5)));
+
+/* One rate-limited log site: LP_LOG_LIMITED(LP_L_INFO, "fmt", ...). */
+#define LP_LOG_LIMITED(level, ...)                         \
+	do {                                                   \
+		static lp_log_rl_t lp_rl_site_;                    \
+		lp_log_rl_at(&lp_rl_site_, lp_log_now(), (level), __VA_ARGS__); \
+	} while(0)
+long lp_log_now(void);
+
 #endif

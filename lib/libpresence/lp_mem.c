@@ -1,5 +1,5 @@
 /* The installed allocator and lock ops, the libc/pthread defaults, and the
- * small helpers built on them (string copy, hashing). */
+ * small helpers built on them (string copy). */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +36,23 @@ void lp_mem_set_ops(const lp_alloc_ops_t *alloc, const lp_lock_ops_t *lock)
 		lp_alloc = alloc;
 	if(lock)
 		lp_lockops = lock;
+}
+
+static lp_mem_free_percent_f lp_free_pct;
+
+void lp_mem_set_free_percent(lp_mem_free_percent_f fn)
+{
+	lp_free_pct = fn;
+}
+
+int lp_mem_free_percent(void)
+{
+	int p;
+
+	if(!lp_free_pct)
+		return -1;
+	p = lp_free_pct();
+	return p < 0 ? -1 : (p > 100 ? 100 : p);
 }
 
 void *lp_malloc(size_t size)
@@ -102,16 +119,4 @@ int lp_str_dup(lp_str_t *dst, const lp_str_t *src)
 	dst->s[src->len] = '\0';
 	dst->len = src->len;
 	return 0;
-}
-
-unsigned int lp_hash_bytes(const char *s, int len, unsigned int seed)
-{
-	unsigned int h = seed;
-	int i;
-
-	for(i = 0; i < len; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 16777619u;
-	}
-	return h;
 }

@@ -39,6 +39,15 @@ void *lp_zalloc(size_t size); /* zero-filled */
 void *lp_realloc(void *ptr, size_t size);
 void lp_free(void *ptr);
 
+/* How much of the allocator's memory is free, in percent (0..100), as the
+ * host reports it (Kamailio: shared memory); -1 when the host gave no
+ * callback. Limits use it to refuse new state before memory runs out.
+ * lp_mem_set_free_percent(NULL) removes the callback; install it at
+ * start-up, like the ops. */
+typedef int (*lp_mem_free_percent_f)(void);
+void lp_mem_set_free_percent(lp_mem_free_percent_f fn);
+int lp_mem_free_percent(void);
+
 /* A lock allocated with lp_malloc and initialised; NULL on failure. */
 void *lp_lock_new(void);
 void lp_lock_free(void *lock);
@@ -49,7 +58,11 @@ void lp_lock_release(void *lock);
  * the caller). On error -1 is returned and dst is left {NULL,0}. */
 int lp_str_dup(lp_str_t *dst, const lp_str_t *src);
 
-/* 32-bit hash of a byte string (FNV-1a); lp_hash_str2 chains two strings. */
+/* 32-bit keyed hash of a byte string (SipHash-2-4 under the process's
+ * hash key, lp_hash.c; `seed` is mixed into the key so lp_hash_str2 can
+ * chain two strings). The key is fixed until lp_hash_seed_random() draws
+ * one: then collisions cannot be computed in advance by a remote party
+ * choosing URIs, Call-IDs or tags to fill one bucket. */
 unsigned int lp_hash_bytes(const char *s, int len, unsigned int seed);
 #define LP_HASH_SEED 2166136261u
 static inline unsigned int lp_hash_str(const lp_str_t *a)

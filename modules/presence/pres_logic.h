@@ -86,6 +86,11 @@ int pres_handle_publish(const pres_publish_req_t *req, pres_reply_t *rep);
  * rep->notify_ev is NULL); returns the NOTIFYs sent. */
 int pres_publish_notify(const pres_publish_req_t *req, const pres_reply_t *rep);
 
+/* An in-dialog SUBSCRIBE's CSeq against the last one of the dialog: 1 in
+ * order, 0 out of order (RFC 3261 s12.2.2: 500; equal is a replay unless
+ * cseq_offset > 0 tolerates it). */
+int pres_cseq_in_order(unsigned int cseq, unsigned int last);
+
 /* Handle a SUBSCRIBE (RFC 6665): fills rep, and when the reply is a 2xx
  * returns in *notify the NOTIFY to send right after it (malloc block, caller
  * frees with pres_notify_free; NULL when none). Returns 0 on 2xx, else -1. */
@@ -188,7 +193,9 @@ char *pres_sphere_of(const lp_str_t *pres_uri);
 int pres_split_uri(const lp_str_t *uri, lp_str_t *user, lp_str_t *domain);
 /* Write "sip:user@domain" into buf; returns length or -1. */
 int pres_make_uri(char *buf, int size, const lp_str_t *user, const lp_str_t *domain);
-/* Fresh unique token (ETag or To tag) with prefix into buf; returns length. */
+/* Fresh unguessable token (ETag or To tag): "prefix." (when prefix is not
+ * NULL or empty) and 32 hex digits of 128 random bits, NUL-terminated into
+ * buf; returns its length, or -1 (buf too small, no randomness). */
 int pres_new_token(char *buf, int size, const char *prefix);
 /* Single-block copy of s (strings inside the block), with lp_malloc when
  * shared != 0, else malloc. NULL on failure. */

@@ -271,7 +271,8 @@ void pres_notify_reply(const lp_str_t *pres_uri, const lp_str_t *callid,
 
 	if(code < 300)
 		return;
-	LP_INFO("NOTIFY in dialog %.*s answered %d", LP_STR_FMT(*callid), code);
+	LP_LOG_LIMITED(LP_L_INFO,
+			"NOTIFY in dialog %.*s answered %d", LP_STR_FMT(*callid), code);
 	/* RFC 6665 section 4.2.2: a 481 MUST end the subscription (404 too: the
 	 * watcher is gone); a timeout (408) SHOULD, unless timeout_rm_subs 0
 	 * keeps it on unreliable networks, as Kamailio's (test/sip case 40) */

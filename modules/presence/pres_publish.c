@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "lp_log.h"
+#include "pres_limits.h"
 #include "pres_pub.h"
 #include "pres_reply.h"
 
@@ -37,7 +38,8 @@ static pres_ev_t *check_event(const pres_publish_req_t *req, pres_reply_t *rep)
 	pres_ev_t *ev = req->has_event ? pres_event_by_hdr(&req->event) : NULL;
 
 	if(!ev || !(ev->type & PUBL_TYPE)) {
-		LP_INFO("PUBLISH for %.*s@%.*s: unknown or unpublishable event '%.*s'",
+		LP_LOG_LIMITED(LP_L_INFO,
+				"PUBLISH for %.*s@%.*s: unknown or unpublishable event '%.*s'",
 				LP_STR_FMT(req->user), LP_STR_FMT(req->domain),
 				LP_STR_FMT(req->event));
 		pres_reply_bad_event(rep);
@@ -60,7 +62,8 @@ static int check_if_match(const pres_publish_req_t *req, pres_ev_t *ev,
 	else
 		found = pres_pub_lookup(&k, req->body.len ? NULL : old_body, NULL);
 	if(found == 0) {
-		LP_INFO("PUBLISH for %.*s@%.*s: unknown SIP-If-Match '%.*s'",
+		LP_LOG_LIMITED(LP_L_INFO,
+				"PUBLISH for %.*s@%.*s: unknown SIP-If-Match '%.*s'",
 				LP_STR_FMT(req->user), LP_STR_FMT(req->domain),
 				req->if_match.len > 64 ? 64 : req->if_match.len,
 				req->if_match.s ? req->if_match.s : "");
@@ -77,17 +80,20 @@ static int check_body(const pres_publish_req_t *req, pres_ev_t *ev, pres_reply_t
 	if(req->body.len == 0) {
 		if(req->has_if_match)
 			return 0;
-		LP_INFO("PUBLISH without body and without SIP-If-Match");
+		LP_LOG_LIMITED(LP_L_INFO,
+				"PUBLISH without body and without SIP-If-Match");
 		return pres_reply_set(rep, 400, "Bad Request");
 	}
 	if(!req->has_ctype || !lp_str_caseeq(&req->content_type, &ev->content_type)) {
-		LP_INFO("PUBLISH with unsupported Content-Type '%.*s'",
+		LP_LOG_LIMITED(LP_L_INFO,
+				"PUBLISH with unsupported Content-Type '%.*s'",
 				LP_STR_FMT(req->content_type));
 		pres_reply_hdr(rep, "Accept: %.*s\r\n", LP_STR_FMT(ev->content_type));
 		return pres_reply_set(rep, 415, "Unsupported Media Type");
 	}
 	if(ev->evs_publ_handl && !req->no_sip && ev->evs_publ_handl(req->msg) < 0) {
-		LP_INFO("PUBLISH body rejected by event '%.*s'", LP_STR_FMT(ev->name));
+		LP_LOG_LIMITED(LP_L_INFO,
+				"PUBLISH body rejected by event '%.*s'", LP_STR_FMT(ev->name));
 		return pres_reply_set(rep, 400, "Bad Request");
 	}
 	return 0;
@@ -127,9 +133,12 @@ static int publish_store(const pres_publish_req_t *req, pres_ev_t *ev,
 			&& req->new_etag.len < PRES_ETAG_MAX)
 		etag = req->new_etag;
 	else
-		etag.len = pres_new_token(etag_buf, sizeof(etag_buf), "a");
-	if(etag.len < 0)
-		return pres_reply_error(rep);
+		etag.len = pres_new_token(etag_buf, sizeof(etag_buf), NULL);
+	if(etag.len < 0 || pres_limits_memory(rep) < 0)
+		return etag.len < 0 ? pres_reply_error(rep) : -1;
+	if(!req->has_if_match
+			&& pres_limits_publications(&req->user, &req->domain, ev, rep) < 0)
+		return -1;
 	p = pres_pub_new(&k, &req->sender, body, now + expires, now);
 	if(!p)
 		return pres_reply_error(rep);
@@ -152,7 +161,7 @@ static int publish_remove(const pres_publish_req_t *req, pres_ev_t *ev, pres_rep
 	int rc;
 
 	if(!req->has_if_match) { /* nothing to remove: store nothing */
-		etag.len = pres_new_token(etag_buf, sizeof(etag_buf), "a");
+		etag.len = pres_new_token(etag_buf, sizeof(etag_buf), NULL);
 		return etag.len < 0 ? pres_reply_error(rep) : reply_ok(rep, &etag, 0);
 	}
 	rc = pres_pub_remove(&(pres_pub_key_t){
@@ -180,7 +189,7 @@ int pres_handle_publish(const pres_publish_req_t *req, pres_reply_t *rep)
 		return pres_reply_error(rep);
 	}
 	ev = check_event(req, rep);
-	if(!ev)
+	if(!ev || pres_limits_publish(req, rep) < 0)
 		return -1;
 	if(req->has_if_match && check_if_match(req, ev, &old_body, rep) <= 0)
 		return -1;

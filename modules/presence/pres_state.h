@@ -63,6 +63,14 @@ typedef struct pres_cfg {
 							   the same presentity and Call-ID */
 	int timer_mode;			/* 0: core main timer; 1: secondary timer */
 	int subs_respond_200;	/* 1: 200 OK to SUBSCRIBE (RFC 6665); 0: 202 */
+	/* limits on unauthenticated state (pres_limits.h; 0: no limit) */
+	int max_contact_len;	  /* bytes, at most the column's 255 */
+	int max_user_agent_len;	  /* bytes, at most the column's 255 */
+	int max_record_route_len; /* bytes of the joined Record-Route values */
+	int max_publications_per_presentity; /* per event, without If-Match */
+	int max_subscriptions_per_watcher;	 /* memory modes */
+	int shm_min_free_percent; /* new state refused (503) below this */
+	int shm_retry_after;	  /* Retry-After of that 503, seconds */
 } pres_cfg_t;
 
 /* A NOTIFY to send: everything the glue needs to build it inside the
@@ -81,6 +89,9 @@ typedef struct pres_state {
 	lp_event_registry_t events; /* lp_event_t.data is the pres_ev_t */
 	lp_htable_t *pubs;			/* pres_pub_t by hash(pres_uri) */
 	lp_htable_t *subs;			/* pres_srec_t by hash(pres_uri) */
+	lp_htable_t *wcount;		/* subscriptions per watcher (pres_limits.c) */
+	lp_htable_t *dlgs;			/* the same records by hash(to_tag); lock
+								   order: a subs bucket, then a dlgs one */
 	lp_db_t *db;				/* this process's connection, or NULL */
 	pres_send_notify_f send_notify;
 	unsigned int (*now)(void);	/* seconds; time(NULL) unless a test sets it */
@@ -112,7 +123,11 @@ extern pres_state_t pres;
 		.local_log_level = 2, .subs_remove_match = 0, .retrieve_order = 0,  \
 		.retrieve_order_by = "priority", .sip_uri_match = 0,                \
 		.enable_dmq = 0, .pres_subs_mode = 1, .delete_same_subs = 0,        \
-		.timer_mode = 1, .subs_respond_200 = 1                              \
+		.timer_mode = 1, .subs_respond_200 = 1, .max_contact_len = 255,     \
+		.max_user_agent_len = 255, .max_record_route_len = 4096,            \
+		.max_publications_per_presentity = 64,                              \
+		.max_subscriptions_per_watcher = 1000, .shm_min_free_percent = 10,  \
+		.shm_retry_after = 30                                               \
 	}
 void pres_cfg_defaults(pres_cfg_t *cfg);
 

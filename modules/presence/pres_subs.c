@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "lp_log.h"
+#include "pres_limits.h"
 #include "pres_sql.h"
 #include "pres_subs.h"
 #include "pres_subs_flush.h"
@@ -15,8 +16,34 @@ static pres_srec_t *srec_new(const subs_t *s)
 	if(!r)
 		return NULL;
 	r->h.hash = lp_hash_str(&r->s.pres_uri);
+	r->d.hash = lp_hash_str(&r->s.to_tag);
 	r->db_state = PRES_DB_NEW;
 	return r;
+}
+
+static pres_srec_t *srec_of_d(const lp_hentry_t *d)
+{
+	return (pres_srec_t *)((char *)d - offsetof(pres_srec_t, d));
+}
+
+/* The dialog index follows pres.subs: called with the record's pres.subs
+ * bucket locked (lock order: subs bucket, then dlgs bucket). */
+static void dlg_link(pres_srec_t *r)
+{
+	unsigned int slot = lp_htable_slot(pres.dlgs, r->d.hash);
+
+	lp_htable_lock(pres.dlgs, slot);
+	lp_htable_link(pres.dlgs, &r->d);
+	lp_htable_unlock(pres.dlgs, slot);
+}
+
+static void dlg_unlink(pres_srec_t *r)
+{
+	unsigned int slot = lp_htable_slot(pres.dlgs, r->d.hash);
+
+	lp_htable_lock(pres.dlgs, slot);
+	lp_htable_unlink(pres.dlgs, &r->d);
+	lp_htable_unlock(pres.dlgs, slot);
 }
 
 void pres_subs_free_entry(lp_hentry_t *e)
@@ -35,7 +62,7 @@ static int match_dlg(const lp_hentry_t *e, const void *key)
 
 static int mem_insert(const subs_t *s)
 {
-	pres_srec_t *r = srec_new(s);
+	pres_srec_t *r = pres.dlgs ? srec_new(s) : NULL;
 	unsigned int slot;
 
 	if(!r) {
@@ -45,8 +72,17 @@ static int mem_insert(const subs_t *s)
 	slot = lp_htable_slot(pres.subs, r->h.hash);
 	lp_htable_lock(pres.subs, slot);
 	lp_htable_link(pres.subs, &r->h);
+	dlg_link(r);
+	pres_limits_watcher_add(&r->s.watcher_user, &r->s.watcher_domain, 1);
 	lp_htable_unlock(pres.subs, slot);
 	return 0;
+}
+
+/* r leaves pres.subs (its bucket locked): the index and the count follow. */
+static void unlinked(pres_srec_t *r)
+{
+	dlg_unlink(r);
+	pres_limits_watcher_add(&r->s.watcher_user, &r->s.watcher_domain, -1);
 }
 
 /* Run op on the record of k in one bucket; -2 if not there. */
@@ -74,8 +110,10 @@ static int apply_in(unsigned int slot, const pres_dlg_key_t *k,
 		}
 		nr->h.hash = r->h.hash; /* stays in its bucket */
 		nr->db_state = r->db_state == PRES_DB_NEW ? PRES_DB_NEW : PRES_DB_DIRTY;
+		dlg_unlink(r);
 		lp_htable_unlink(pres.subs, &r->h);
 		lp_htable_link(pres.subs, &nr->h);
+		dlg_link(nr);
 		lp_free(r);
 		rc = 0;
 	} else if(rc == 0 && r->db_state == PRES_DB_CLEAN) {
@@ -86,17 +124,42 @@ done:
 	return rc;
 }
 
+static int match_dlg_d(const lp_hentry_t *d, const void *key)
+{
+	return match_dlg(&srec_of_d(d)->h, key);
+}
+
+static int match_remove_d(const lp_hentry_t *d, const void *key);
+
+/* The pres.subs hash of the record of dialog k, from one bucket of the
+ * dialog index: 0, -2 when there is none. The record may go once the
+ * bucket is unlocked: the caller looks for it again under its own lock. */
+static int dlg_find(const pres_dlg_key_t *k,
+		int (*match)(const lp_hentry_t *d, const void *key), unsigned int *hash)
+{
+	unsigned int dh = lp_hash_str(k->to_tag), slot;
+	lp_hentry_t *d;
+
+	if(!pres.dlgs)
+		return -1;
+	slot = lp_htable_slot(pres.dlgs, dh);
+	lp_htable_lock(pres.dlgs, slot);
+	d = lp_htable_find(pres.dlgs, dh, match, k);
+	if(d)
+		*hash = srec_of_d(d)->h.hash;
+	lp_htable_unlock(pres.dlgs, slot);
+	return d ? 0 : -2;
+}
+
 static int mem_apply(const lp_str_t *pres_uri, const pres_dlg_key_t *k,
 		pres_subs_op_f op, void *ctx)
 {
-	unsigned int first = lp_htable_slot(pres.subs, lp_hash_str(pres_uri));
-	unsigned int i;
-	int rc = apply_in(first, k, op, ctx);
+	unsigned int hash;
+	int rc = dlg_find(k, match_dlg_d, &hash);
 
-	for(i = 0; rc == -2 && i < pres.subs->size; i++)
-		if(i != first && pres.subs->buckets[i].first)
-			rc = apply_in(i, k, op, ctx);
-	return rc;
+	if(rc < 0)
+		return rc;
+	return apply_in(lp_htable_slot(pres.subs, hash), k, op, ctx);
 }
 
 static int db_delete(const pres_dlg_key_t *k)
@@ -130,6 +193,11 @@ static int match_remove(const lp_hentry_t *e, const pres_dlg_key_t *k)
 	return match_dlg(e, k);
 }
 
+static int match_remove_d(const lp_hentry_t *d, const void *key)
+{
+	return match_remove(&srec_of_d(d)->h, key);
+}
+
 static int unlink_in(unsigned int slot, const pres_dlg_key_t *k)
 {
 	lp_hentry_t *e;
@@ -138,8 +206,10 @@ static int unlink_in(unsigned int slot, const pres_dlg_key_t *k)
 	for(e = pres.subs->buckets[slot].first; e; e = e->next)
 		if(match_remove(e, k))
 			break;
-	if(e)
+	if(e) {
 		lp_htable_unlink(pres.subs, e);
+		unlinked((pres_srec_t *)e);
+	}
 	lp_htable_unlock(pres.subs, slot);
 	lp_free(e);
 	return e ? 0 : -2;
@@ -147,13 +217,11 @@ static int unlink_in(unsigned int slot, const pres_dlg_key_t *k)
 
 static int mem_remove(const lp_str_t *pres_uri, const pres_dlg_key_t *k)
 {
-	unsigned int first = lp_htable_slot(pres.subs, lp_hash_str(pres_uri));
-	unsigned int i;
-	int rc = unlink_in(first, k);
+	unsigned int hash;
+	int rc = dlg_find(k, match_remove_d, &hash);
 
-	for(i = 0; rc == -2 && i < pres.subs->size; i++)
-		if(i != first && pres.subs->buckets[i].first)
-			rc = unlink_in(i, k);
+	if(rc == 0)
+		rc = unlink_in(lp_htable_slot(pres.subs, hash), k);
 	db_delete(k);
 	return rc;
 }
@@ -183,6 +251,7 @@ static void take_same(unsigned int slot, unsigned int hash,
 				&& lp_str_eq(&s->callid, callid)) {
 			*pp = e->next;
 			pres.subs->buckets[slot].count--;
+			unlinked((pres_srec_t *)e);
 			e->next = *gone;
 			*gone = e;
 		} else {
@@ -301,6 +370,7 @@ static void mem_expire(unsigned int now, void (*cb)(subs_t *copy))
 			}
 			*pp = e->next;
 			pres.subs->buckets[i].count--;
+			unlinked((pres_srec_t *)e);
 			e->next = gone;
 			gone = e;
 		}

@@ -1,5 +1,6 @@
 /* Subscriptions: the shared table of SUBSCRIBE dialogs (pres.subs, bucket
- * by hash of the presentity URI) and its active_watchers rows. A record is
+ * by hash of the presentity URI, indexed by dialog in pres.dlgs: bucket by
+ * hash of the To tag) and its active_watchers rows. A record is
  * one lp_malloc block holding a subs_t and its strings. Changes are marked
  * and written to the DB every db_update_period (pres_subs_flush); removals
  * are written at once. subs_db_mode picks the store: memory only, memory
@@ -12,7 +13,9 @@
 enum pres_db_state { PRES_DB_CLEAN = 0, PRES_DB_NEW, PRES_DB_DIRTY };
 
 typedef struct pres_srec {
-	lp_hentry_t h;
+	lp_hentry_t h; /* in pres.subs, by hash of the presentity URI */
+	lp_hentry_t d; /* in pres.dlgs, by hash of the To tag (ours, random):
+					  an in-dialog request finds its record in O(1) */
 	int db_state;
 	subs_t s; /* last: its strings follow in the block */
 } pres_srec_t;
@@ -24,10 +27,12 @@ typedef struct pres_dlg_key {
 /* Store a copy of s as a new subscription (marked for the DB). 0 / -1. */
 int pres_subs_insert(const subs_t *s);
 
-/* Find the subscription of dialog k (in the bucket of pres_uri first, then
- * everywhere, since an in-dialog request's To URI may differ from the
- * presentity of the initial request) and call op on it with the bucket
- * locked. op returns 0, or 1 to have the record replaced by *replace (a
+/* Find the subscription of dialog k through the dialog index (one bucket
+ * of pres.dlgs, then the record's bucket of pres.subs: never a scan, since
+ * an unknown dialog is what anyone can send) and call op on it with its
+ * pres.subs bucket locked. pres_uri is not used to find it (an in-dialog
+ * request's To URI may differ from the presentity of the initial
+ * request). op returns 0, or 1 to have the record replaced by *replace (a
  * subs_t to copy) -- used when a string field changes. Returns op's result,
  * -2 when not found, -1 on error. */
 typedef int (*pres_subs_op_f)(subs_t *stored, void *ctx, subs_t **replace);

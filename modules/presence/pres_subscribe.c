@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "lp_log.h"
+#include "pres_limits.h"
 #include "pres_reply.h"
 #include "pres_sql.h"
 #include "pres_subs.h"
@@ -42,18 +43,20 @@ static pres_ev_t *check_request(const pres_subscribe_req_t *req, pres_reply_t *r
 	pres_ev_t *ev = req->has_event ? pres_event_by_hdr(&req->event) : NULL;
 
 	if(!ev) {
-		LP_INFO("SUBSCRIBE with unknown or missing event '%.*s'",
+		LP_LOG_LIMITED(LP_L_INFO,
+				"SUBSCRIBE with unknown or missing event '%.*s'",
 				LP_STR_FMT(req->event));
 		pres_reply_bad_event(rep);
 		return NULL;
 	}
 	if(ev->evs_subs_handl && ev->evs_subs_handl(req->msg) < 0) {
-		LP_INFO("SUBSCRIBE rejected by event '%.*s'", LP_STR_FMT(ev->name));
+		LP_LOG_LIMITED(LP_L_INFO,
+				"SUBSCRIBE rejected by event '%.*s'", LP_STR_FMT(ev->name));
 		pres_reply_set(rep, 400, "Bad Request");
 		return NULL;
 	}
 	if(req->has_accept && !accept_takes(&req->accept, &ev->content_type)) {
-		LP_INFO("SUBSCRIBE whose Accept excludes %.*s",
+		LP_LOG_LIMITED(LP_L_INFO, "SUBSCRIBE whose Accept excludes %.*s",
 				LP_STR_FMT(ev->content_type));
 		pres_reply_hdr(rep, "Accept: %.*s\r\n", LP_STR_FMT(ev->content_type));
 		pres_reply_set(rep, 406, "Not Acceptable");
@@ -96,7 +99,8 @@ static int check_auth(const pres_subscribe_req_t *req, pres_ev_t *ev,
 	if((ev->type & WINFO_TYPE)
 			&& (!lp_str_eq(&s->watcher_user, &req->ruri_user)
 					|| !lp_str_caseeq(&s->watcher_domain, &req->ruri_domain))) {
-		LP_INFO("%.*s@%.*s may not watch the watchers of %.*s",
+		LP_LOG_LIMITED(LP_L_INFO,
+				"%.*s@%.*s may not watch the watchers of %.*s",
 				LP_STR_FMT(s->watcher_user), LP_STR_FMT(s->watcher_domain),
 				LP_STR_FMT(s->pres_uri));
 		return pres_reply_set(rep, 403, "Forbidden");
@@ -107,7 +111,8 @@ static int check_auth(const pres_subscribe_req_t *req, pres_ev_t *ev,
 	if(ev->get_auth_status(s) < 0)
 		return pres_reply_error(rep);
 	if(s->status == TERMINATED_STATUS) {
-		LP_INFO("subscription of %.*s@%.*s to %.*s blocked by its rules",
+		LP_LOG_LIMITED(LP_L_INFO,
+				"subscription of %.*s@%.*s to %.*s blocked by its rules",
 				LP_STR_FMT(req->from_user), LP_STR_FMT(req->from_domain),
 				LP_STR_FMT(s->pres_uri));
 		return pres_reply_set(rep, 403, "Forbidden");
@@ -122,7 +127,8 @@ static int new_subscription(const pres_subscribe_req_t *req, pres_ev_t *ev,
 	subs_t s;
 
 	if(req->contact.len <= 0 || req->from_tag.len <= 0 || req->callid.len <= 0) {
-		LP_INFO("initial SUBSCRIBE without Contact, From tag or Call-ID");
+		LP_LOG_LIMITED(LP_L_INFO,
+				"initial SUBSCRIBE without Contact, From tag or Call-ID");
 		return pres_reply_set(rep, 400, "Bad Request");
 	}
 	memset(&s, 0, sizeof(s));
@@ -160,6 +166,14 @@ static int new_subscription(const pres_subscribe_req_t *req, pres_ev_t *ev,
 		if(lp_event_parse(&req->event, &h) == 0 && h.id.len)
 			s.event_id = h.id;
 	}
+	if(s.event_id.len > PRES_COL_NAME) { /* active_watchers.event_id */
+		LP_LOG_LIMITED(LP_L_INFO, "SUBSCRIBE refused: Event id of %d bytes,"
+				" over %d (400)", s.event_id.len, PRES_COL_NAME);
+		return pres_reply_set(rep, 400, "Event Id Too Long");
+	}
+	if(expires > 0 && (pres_limits_memory(rep) < 0
+			|| pres_limits_watcher(&s.watcher_user, &s.watcher_domain, rep) < 0))
+		return -1;
 	if(check_auth(req, ev, &s, rep) < 0)
 		return -1;
 	if(pres.cfg.delete_same_subs)
@@ -199,10 +213,7 @@ static int refresh_op(subs_t *stored, void *vctx, subs_t **replace)
 
 	if(stored->event != c->ev)
 		return -2;
-	/* RFC 3261 section 12.2.2: a lower CSeq than the last one is out of
-	 * order (500); cseq_offset tolerates that much */
-	if((long long)c->req->cseq + pres.cfg.cseq_offset
-			< (long long)stored->remote_cseq)
+	if(!pres_cseq_in_order(c->req->cseq, stored->remote_cseq))
 		return -3;
 	*u = *stored;
 	u->expires = pres.now() + c->expires;
@@ -225,6 +236,20 @@ static int refresh_op(subs_t *stored, void *vctx, subs_t **replace)
 	return 0;
 }
 
+/* RFC 3261 section 12.2.2: a request whose CSeq is lower than the last
+ * one is out of order (500). An equal one is not a new request either: a
+ * retransmission is absorbed by the transaction layer, so what reaches us
+ * with the same CSeq is a replay (a captured un-SUBSCRIBE sent again would
+ * end a live subscription). cseq_offset N > 0 takes an equal CSeq and one
+ * up to N lower (Kamailio's tolerance for clients that reset it). */
+int pres_cseq_in_order(unsigned int cseq, unsigned int last)
+{
+	if(cseq > last)
+		return 1;
+	return pres.cfg.cseq_offset > 0
+		   && (long long)cseq + pres.cfg.cseq_offset >= (long long)last;
+}
+
 static int in_dialog(const pres_subscribe_req_t *req, pres_ev_t *ev,
 		int expires, pres_reply_t *rep, pres_notify_t **notify)
 {
@@ -242,13 +267,14 @@ static int in_dialog(const pres_subscribe_req_t *req, pres_ev_t *ev,
 		return pres_reply_set(rep, 400, "Bad Request");
 	rc = pres_subs_apply(&uri, &k, refresh_op, &c);
 	if(rc == -2) {
-		LP_INFO("in-dialog SUBSCRIBE for unknown dialog %.*s",
+		LP_LOG_LIMITED(LP_L_INFO, "in-dialog SUBSCRIBE for unknown dialog %.*s",
 				LP_STR_FMT(req->callid));
 		free(c.copy);
 		return pres_reply_set(rep, 481, "Subscription does not exist");
 	}
 	if(rc == -3) {
-		LP_INFO("in-dialog SUBSCRIBE %.*s with an old CSeq %u",
+		LP_LOG_LIMITED(LP_L_INFO, "in-dialog SUBSCRIBE %.*s: CSeq %u not"
+				" above the last one, out of order (500)",
 				LP_STR_FMT(req->callid), req->cseq);
 		return pres_reply_set(rep, 500, "Out of order CSeq");
 	}
@@ -286,7 +312,7 @@ int pres_handle_subscribe(const pres_subscribe_req_t *req, pres_reply_t *rep,
 	if(!ev)
 		return -1;
 	expires = pres_check_expires(req->expires, ev, rep);
-	if(expires < 0)
+	if(expires < 0 || pres_limits_subscribe(req, rep) < 0)
 		return -1;
 	if(req->to_tag.len > 0)
 		return in_dialog(req, ev, expires, rep, notify);

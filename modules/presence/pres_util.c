@@ -3,10 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "lp_log.h"
+#include "lp_rand.h"
 #include "pres_logic.h"
 #include "pres_stats.h"
 
@@ -152,13 +151,22 @@ int pres_make_uri(char *buf, int size, const lp_str_t *user, const lp_str_t *dom
 	return (n < 0 || n >= size) ? -1 : n;
 }
 
+/* 128 bits from the kernel's CSPRNG (lp_rand), as hex: an ETag or To tag
+ * nobody can guess from the time, the PID or a counter, and that two
+ * instances sharing a database never both hand out. */
 int pres_new_token(char *buf, int size, const char *prefix)
 {
-	static unsigned int counter;
+	char rnd[LP_TOKEN_LEN + 1];
 	int n;
 
-	n = snprintf(buf, size, "%s.%x.%x.%x", prefix ? prefix : "",
-			(unsigned int)time(NULL), (unsigned int)getpid(), ++counter);
+	if(lp_rand_token(rnd, sizeof(rnd)) < 0) {
+		LP_ERR("no randomness from the kernel for a tag");
+		return -1;
+	}
+	if(prefix && *prefix)
+		n = snprintf(buf, size, "%s.%s", prefix, rnd);
+	else
+		n = snprintf(buf, size, "%s", rnd);
 	return (n < 0 || n >= size) ? -1 : n;
 }
 

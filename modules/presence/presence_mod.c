@@ -17,6 +17,7 @@
 
 #include "lp_kam.h"
 #include "pres_kam.h"
+#include "pres_limits.h"
 #include "pres_stats_kam.h"
 #include "pres_rpc_kam.h"
 #include "pres_script_kam.h"
@@ -114,6 +115,16 @@ static param_export_t params[] = {
 	{"delete_same_subs", PARAM_INT, &pres.cfg.delete_same_subs},
 	{"timer_mode", PARAM_INT, &pres.cfg.timer_mode},
 	{"subs_respond_200", PARAM_INT, &pres.cfg.subs_respond_200},
+	/* limits on unauthenticated state (doc/presence.md, "Limits") */
+	{"max_contact_len", PARAM_INT, &pres.cfg.max_contact_len},
+	{"max_user_agent_len", PARAM_INT, &pres.cfg.max_user_agent_len},
+	{"max_record_route_len", PARAM_INT, &pres.cfg.max_record_route_len},
+	{"max_publications_per_presentity", PARAM_INT,
+			&pres.cfg.max_publications_per_presentity},
+	{"max_subscriptions_per_watcher", PARAM_INT,
+			&pres.cfg.max_subscriptions_per_watcher},
+	{"shm_min_free_percent", PARAM_INT, &pres.cfg.shm_min_free_percent},
+	{"shm_retry_after", PARAM_INT, &pres.cfg.shm_retry_after},
 	{0, 0, 0}
 };
 
@@ -201,10 +212,49 @@ static void report_foreign_params(void)
 					  " (doc/presence.md)\n", p[i].name, *p[i].val, p[i].why);
 }
 
+/* Free shared memory in percent, for pres_limits_memory (libpresence
+ * asks through lp_mem_free_percent). The total is fixed at start-up. */
+static int shm_free_percent(void)
+{
+	static unsigned long total;
+	struct mem_info mi;
+
+	if(!total) {
+		shm_info(&mi);
+		total = mi.total_size;
+	}
+	if(!total)
+		return -1;
+	return (int)((unsigned long long)shm_available() * 100 / total);
+}
+
+/* The limits of pres_limits.h: a stored size above its column would make
+ * the DB refuse the row, so it is refused at start-up instead. */
+static int check_limits(void)
+{
+	if(pres.cfg.max_contact_len > PRES_COL_URI
+			|| pres.cfg.max_user_agent_len > PRES_COL_URI
+			|| pres.cfg.max_record_route_len > PRES_COL_TEXT) {
+		LM_ERR("max_contact_len and max_user_agent_len must be <= %d,"
+			   " max_record_route_len <= %d (the active_watchers columns)\n",
+				PRES_COL_URI, PRES_COL_TEXT);
+		return -1;
+	}
+	if(pres.cfg.shm_min_free_percent < 0 || pres.cfg.shm_min_free_percent > 99
+			|| pres.cfg.shm_retry_after < 0) {
+		LM_ERR("shm_min_free_percent must be 0..99 and shm_retry_after >= 0\n");
+		return -1;
+	}
+	lp_mem_set_free_percent(shm_free_percent);
+	return 0;
+}
+
 /* Checks of the parameters that have a meaning here; -1 (logged) stops
  * start-up. */
 static int check_params(void)
 {
+	if(check_limits() < 0)
+		return -1;
 	if(pres.cfg.enable_dmq) {
 		LM_ERR("enable_dmq=%d: DMQ replication is not implemented by this"
 			   " presence module; share one database between the nodes"
@@ -311,9 +361,18 @@ static int mod_init(void)
 		LM_ERR("cannot bind sl (load sl before presence)\n");
 		return -1;
 	}
+	/* a key of this start, before anything is hashed and before the fork:
+	 * every process buckets alike, nobody outside can precompute
+	 * collisions */
+	if(lp_hash_seed_random() < 0) {
+		LM_ERR("no randomness from the kernel for the hash key\n");
+		return -1;
+	}
 	pres.pubs = lp_htable_new(pres.cfg.pres_htable_size);
 	pres.subs = lp_htable_new(pres.cfg.subs_htable_size);
-	if(!pres.pubs || !pres.subs) {
+	pres.dlgs = lp_htable_new(pres.cfg.subs_htable_size);
+	pres.wcount = lp_htable_new(pres.cfg.subs_htable_size);
+	if(!pres.pubs || !pres.subs || !pres.dlgs || !pres.wcount) {
 		LM_ERR("out of shared memory for the hash tables\n");
 		return -1;
 	}

@@ -101,6 +101,7 @@ static void setup(void)
 	pres.cfg.db_url = db_url;
 	pres.pubs = lp_htable_new(4);
 	pres.subs = lp_htable_new(4);
+	pres.dlgs = lp_htable_new(4);
 	ck_assert_ptr_nonnull(pres.pubs);
 	ck_assert_ptr_nonnull(pres.subs);
 	memset(&ev, 0, sizeof(ev));
@@ -131,6 +132,7 @@ static void teardown(void)
 
 	lp_htable_destroy(pres.pubs, pres_pub_free_entry);
 	lp_htable_destroy(pres.subs, pres_subs_free_entry);
+	lp_htable_destroy(pres.dlgs, NULL);
 	lp_db_close(pres.db);
 	pres.db = NULL;
 	for(e = pres.events.first; e; e = e->next)
@@ -297,9 +299,14 @@ START_TEST(test_cseq_offset)
 	ck_assert_int_eq(subscribe(&s), 200);
 	sub_next(&s, 4, 600); /* lower than the last one: out of order */
 	ck_assert_int_eq(subscribe(&s), 500);
-	sub_next(&s, 5, 600); /* the same again is taken */
-	ck_assert_int_eq(subscribe(&s), 200);
+	sub_next(&s, 5, 600); /* the same again: a replay, out of order too */
+	ck_assert_int_eq(subscribe(&s), 500);
+	sub_next(&s, 5, 0); /* a replayed un-SUBSCRIBE ends nothing */
+	ck_assert_int_eq(subscribe(&s), 500);
+	ck_assert_int_eq(has_subs("sip:alice@" DOM), 1);
 	pres.cfg.cseq_offset = 2;
+	sub_next(&s, 5, 600); /* an offset takes the same CSeq */
+	ck_assert_int_eq(subscribe(&s), 200);
 	sub_next(&s, 3, 600); /* within the allowed offset */
 	ck_assert_int_eq(subscribe(&s), 200);
 	sub_next(&s, 0, 600);
@@ -539,8 +546,10 @@ START_TEST(test_fetch_rows)
 	/* a restart: empty tables, loaded 2 rows at a time */
 	lp_htable_destroy(pres.pubs, pres_pub_free_entry);
 	lp_htable_destroy(pres.subs, pres_subs_free_entry);
+	lp_htable_destroy(pres.dlgs, NULL);
 	pres.pubs = lp_htable_new(4);
 	pres.subs = lp_htable_new(4);
+	pres.dlgs = lp_htable_new(4);
 	pres.cfg.fetch_rows = 2;
 	ck_assert_int_eq(pres_load_db(), 0);
 	pres_pub_foreach(NULL, NULL, count_pub, &n);

@@ -167,6 +167,7 @@ static void setup(const eng_t *e)
 	ck_assert_int_eq(pres_sql_init(), 0);
 	pres.pubs = lp_htable_new(4);
 	pres.subs = lp_htable_new(4);
+	pres.dlgs = lp_htable_new(4);
 	ck_assert_ptr_nonnull(pres.subs);
 	register_presence();
 	fake_now = T0;
@@ -195,7 +196,8 @@ static void free_tables(void)
 {
 	lp_htable_destroy(pres.pubs, pres_pub_free_entry);
 	lp_htable_destroy(pres.subs, pres_subs_free_entry);
-	pres.pubs = pres.subs = NULL;
+	lp_htable_destroy(pres.dlgs, NULL);
+	pres.pubs = pres.subs = pres.dlgs = NULL;
 }
 
 static void teardown(void)
@@ -228,6 +230,7 @@ static void restart(void)
 	pres.db = NULL;
 	pres.pubs = lp_htable_new(4);
 	pres.subs = lp_htable_new(4);
+	pres.dlgs = lp_htable_new(4);
 	ck_assert_int_eq(pres_load_db(), 0);
 }
 

@@ -163,6 +163,7 @@ static void setup(void)
 	}
 	pres.pubs = lp_htable_new(4);
 	pres.subs = lp_htable_new(4);
+	pres.dlgs = lp_htable_new(4);
 	ck_assert_ptr_nonnull(pres.pubs);
 	ck_assert_ptr_nonnull(pres.subs);
 	register_presence();
@@ -177,7 +178,8 @@ static void free_tables(void)
 {
 	lp_htable_destroy(pres.pubs, pres_pub_free_entry);
 	lp_htable_destroy(pres.subs, pres_subs_free_entry);
-	pres.pubs = pres.subs = NULL;
+	lp_htable_destroy(pres.dlgs, NULL);
+	pres.pubs = pres.subs = pres.dlgs = NULL;
 }
 
 /* Flush the changed subscriptions: n rows written, or none in DB-only
@@ -1095,6 +1097,7 @@ START_TEST(test_load_db_restores)
 	pres.db = NULL;
 	pres.pubs = lp_htable_new(4);
 	pres.subs = lp_htable_new(4);
+	pres.dlgs = lp_htable_new(4);
 	ck_assert_int_eq(pres_subs_count(), 0);
 	fake_now += 10;
 	ck_assert_int_eq(pres_load_db(), 0);
@@ -1134,6 +1137,7 @@ START_TEST(test_load_db_skips_expired)
 	free_tables();
 	pres.pubs = lp_htable_new(4);
 	pres.subs = lp_htable_new(4);
+	pres.dlgs = lp_htable_new(4);
 	fake_now += 4000;
 	ck_assert_int_eq(pres_load_db(), 0);
 	ck_assert_int_eq(pres_subs_count(), 0);
@@ -1447,6 +1451,7 @@ START_TEST(test_publish_oom)
 	free_tables();
 	pres.pubs = lp_htable_new(4);
 	pres.subs = lp_htable_new(4);
+	pres.dlgs = lp_htable_new(4);
 	ck_assert_int_eq(pres_pub_load_all(), (int)pub_rows("alice"));
 }
 END_TEST

@@ -275,6 +275,7 @@ static void pres_setup(void)
 	pres.cfg.subs_db_mode = PRES_SUBS_DB_NONE;
 	pres.pubs = lp_htable_new(2);
 	pres.subs = lp_htable_new(2);
+	pres.dlgs = lp_htable_new(2);
 	ck_assert_ptr_nonnull(pres.pubs);
 	ck_assert_ptr_nonnull(pres.subs);
 	fake_now = T0;
@@ -285,7 +286,8 @@ static void pres_teardown(void)
 {
 	lp_htable_destroy(pres.pubs, pres_pub_free_entry);
 	lp_htable_destroy(pres.subs, pres_subs_free_entry);
-	pres.pubs = pres.subs = NULL;
+	lp_htable_destroy(pres.dlgs, NULL);
+	pres.pubs = pres.subs = pres.dlgs = NULL;
 	lp_db_close(pres.db);
 	pres.db = NULL;
 	ck_assert_int_eq(lp_test_mem_live(), 0);

@@ -57,13 +57,15 @@ start_kamailio --param=presence:min_expires:60 || finish
 publish_ana ana-71
 sub_scenario s1 sip:sam@127.0.0.1 300 9
 sipp_run "$WORK/s1.xml"
-# an older CSeq: 500 (RFC 3261 section 12.2.2); Kamailio's answers 400
-if is_reference; then OLD=400 SAME=400; else OLD=500 SAME=200; fi
+# an older CSeq: 500 (RFC 3261 section 12.2.2); Kamailio's answers 400.
+# The same CSeq again reaches the handler only as a replay (tm absorbs a
+# retransmission): 500 too (case 94), unless cseq_offset > 0
+if is_reference; then OLD=400 SAME=400; else OLD=500 SAME=500; fi
 assert_eq "200 $OLD" "$(sub_codes)" "SUBSCRIBE -> 200 (subs_respond_200 1); in-dialog CSeq 9 after 10 -> $OLD (out of order)"
 assert_eq 1 "$(trace_count "$SIPP_TRACE" received '^NOTIFY')" "one NOTIFY (the 500 sends none)"
 sub_scenario s2 sip:sid@127.0.0.1 300 10
 sipp_run "$WORK/s2.xml"
-assert_eq "200 $SAME" "$(sub_codes)" "in-dialog SUBSCRIBE with the same CSeq (a retransmission) -> $SAME"
+assert_eq "200 $SAME" "$(sub_codes)" "in-dialog SUBSCRIBE with the same CSeq (a replay) -> $SAME"
 sub_scenario s3 sip:sue@127.0.0.1 30
 sipp_run "$WORK/s3.xml"
 R=$(reply 1)

@@ -1,0 +1,290 @@
+/* Limits on unauthenticated state; see pres_limits.h. Each refusal is
+ * logged through a rate-limited site, since anyone can trigger it. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "lp_log.h"
+#include "pres_limits.h"
+#include "pres_pub.h"
+#include "pres_reply.h"
+#include "pres_sql.h"
+
+typedef struct field_limit
+{
+	const char *name; /* header or field, for the log and the reason */
+	const lp_str_t *v;
+	int max;
+} field_limit_t;
+
+/* The first field over its maximum, or NULL. */
+static const field_limit_t *first_over(const field_limit_t *f, int n)
+{
+	int i;
+
+	for(i = 0; i < n; i++)
+		if(f[i].v->len > f[i].max)
+			return &f[i];
+	return NULL;
+}
+
+static int configured(int value, int column)
+{
+	return value > 0 && value < column ? value : column;
+}
+
+static int too_long(
+		const char *method, const field_limit_t *f, pres_reply_t *rep)
+{
+	LP_LOG_LIMITED(LP_L_INFO,
+			"%s refused: %s of %d bytes, over its limit of"
+			" %d (400)",
+			method, f->name, f->v->len, f->max);
+	pres_reply_hdr(rep, "Warning: 399 presence \"%s longer than %d bytes\"\r\n",
+			f->name, f->max);
+	return pres_reply_set(rep, 400, "Header Too Long");
+}
+
+int pres_limits_subscribe(const pres_subscribe_req_t *req, pres_reply_t *rep)
+{
+	/* presentity_uri is "sip:user@domain": 5 bytes of its own */
+	lp_str_t puri = {NULL, req->ruri_user.len + req->ruri_domain.len + 5};
+	const field_limit_t f[] = {
+			{"Request-URI", &puri, PRES_COL_URI},
+			{"To user", &req->to_user, PRES_COL_NAME},
+			{"To host", &req->to_domain, PRES_COL_NAME},
+			{"From user", &req->from_user, PRES_COL_NAME},
+			{"From host", &req->from_domain, PRES_COL_NAME},
+			{"watcher user", &req->watcher_user, PRES_COL_NAME},
+			{"watcher domain", &req->watcher_domain, PRES_COL_NAME},
+			{"From tag", &req->from_tag, PRES_COL_TAG},
+			{"To tag", &req->to_tag, PRES_COL_TAG},
+			{"Call-ID", &req->callid, PRES_COL_URI},
+			{"Contact", &req->contact,
+					configured(pres.cfg.max_contact_len, PRES_COL_URI)},
+			{"Record-Route", &req->record_route,
+					configured(pres.cfg.max_record_route_len, PRES_COL_TEXT)},
+			{"User-Agent", &req->user_agent,
+					configured(pres.cfg.max_user_agent_len, PRES_COL_URI)},
+	};
+	const field_limit_t *over = first_over(f, sizeof(f) / sizeof(f[0]));
+
+	return over ? too_long("SUBSCRIBE", over, rep) : 0;
+}
+
+int pres_limits_publish(const pres_publish_req_t *req, pres_reply_t *rep)
+{
+	const field_limit_t f[] = {
+			{"Request-URI user", &req->user, PRES_COL_NAME},
+			{"Request-URI host", &req->domain, PRES_COL_NAME},
+			{"sender", &req->sender, PRES_COL_URI},
+	};
+	const field_limit_t *over = first_over(f, sizeof(f) / sizeof(f[0]));
+
+	return over ? too_long("PUBLISH", over, rep) : 0;
+}
+
+int pres_limits_memory(pres_reply_t *rep)
+{
+	int free_pct;
+
+	if(pres.cfg.shm_min_free_percent <= 0)
+		return 0;
+	free_pct = lp_mem_free_percent();
+	if(free_pct < 0 || free_pct >= pres.cfg.shm_min_free_percent)
+		return 0;
+	LP_LOG_LIMITED(LP_L_WARN,
+			"shared memory low (%d%% free, below"
+			" shm_min_free_percent %d): new presence state refused (503)",
+			free_pct, pres.cfg.shm_min_free_percent);
+	pres_reply_hdr(rep, "Retry-After: %d\r\n", pres.cfg.shm_retry_after);
+	return pres_reply_set(rep, 503, "Service Unavailable");
+}
+
+static int count_pub(const pres_pub_t *p, void *ctx)
+{
+	const pres_ev_t *ev = ((void **)ctx)[0];
+	int *n = ((void **)ctx)[1];
+
+	if(lp_str_eq(&p->event, &ev->name))
+		(*n)++;
+	return 0;
+}
+
+static int count_row(void *ctx, const lp_db_val_t *c, int n)
+{
+	(*(int *)ctx)++;
+	return 0;
+}
+
+/* Live publications of (user, domain, ev): the cache, or the DB. */
+static int publications(
+		const lp_str_t *user, const lp_str_t *domain, const pres_ev_t *ev)
+{
+	lp_db_val_t v[4] = {LP_DB_VSTR(*user), LP_DB_VSTR(*domain),
+			LP_DB_VSTR(ev->name), LP_DB_VINT(pres.now())};
+	lp_db_t *db;
+	int n = 0;
+	void *ctx[2] = {(void *)ev, &n};
+
+	if(pres.cfg.publ_cache) {
+		pres_pub_foreach(user, domain, count_pub, ctx);
+		return n;
+	}
+	db = pres_db();
+	if(!db || lp_db_exec(db, pres_sql.pub_of_uri, v, 4, count_row, &n) < 0)
+		return -1;
+	return n;
+}
+
+int pres_limits_publications(const lp_str_t *user, const lp_str_t *domain,
+		const pres_ev_t *ev, pres_reply_t *rep)
+{
+	int max = pres.cfg.max_publications_per_presentity, n;
+
+	if(max <= 0)
+		return 0;
+	n = publications(user, domain, ev);
+	if(n < 0)
+		return pres_reply_error(rep);
+	if(n < max)
+		return 0;
+	LP_LOG_LIMITED(LP_L_INFO,
+			"PUBLISH for %.*s@%.*s refused: %d %.*s"
+			" publications, max_publications_per_presentity is %d (403)",
+			LP_STR_FMT(*user), LP_STR_FMT(*domain), n, LP_STR_FMT(ev->name),
+			max);
+	return pres_reply_set(rep, 403, "Too Many Publications");
+}
+
+/* ---- subscriptions per watcher ---- */
+
+typedef struct wcount
+{
+	lp_hentry_t h;
+	int n;
+	lp_str_t user, domain; /* strings follow in the block */
+} wcount_t;
+
+typedef struct wkey
+{
+	const lp_str_t *user, *domain;
+} wkey_t;
+
+static int match_w(const lp_hentry_t *e, const void *key)
+{
+	const wcount_t *w = (const wcount_t *)e;
+	const wkey_t *k = key;
+
+	return lp_str_eq(&w->user, k->user) && lp_str_caseeq(&w->domain, k->domain);
+}
+
+static unsigned int whash(const lp_str_t *user, const lp_str_t *domain)
+{
+	char low[PRES_COL_NAME];
+	lp_str_t d = {
+			low, domain->len < PRES_COL_NAME ? domain->len : PRES_COL_NAME};
+	int i;
+
+	for(i = 0; i < d.len; i++) /* domains compare case-insensitively */
+		low[i] = (char)(domain->s[i] >= 'A' && domain->s[i] <= 'Z'
+								? domain->s[i] + 32
+								: domain->s[i]);
+	return lp_hash_str2(user, &d);
+}
+
+static wcount_t *wcount_new(
+		const lp_str_t *user, const lp_str_t *domain, unsigned int hash)
+{
+	wcount_t *w = lp_zalloc(sizeof(*w) + user->len + domain->len + 2);
+	char *p;
+
+	if(!w)
+		return NULL;
+	p = (char *)(w + 1);
+	w->user.s = p;
+	w->user.len = user->len;
+	if(user->len)
+		memcpy(p, user->s, user->len);
+	p += user->len + 1;
+	w->domain.s = p;
+	w->domain.len = domain->len;
+	if(domain->len)
+		memcpy(p, domain->s, domain->len);
+	w->h.hash = hash;
+	return w;
+}
+
+void pres_limits_watcher_add(
+		const lp_str_t *user, const lp_str_t *domain, int delta)
+{
+	unsigned int hash, slot;
+	wkey_t k = {user, domain};
+	wcount_t *w, *gone = NULL;
+
+	if(!pres.wcount)
+		return;
+	hash = whash(user, domain);
+	slot = lp_htable_slot(pres.wcount, hash);
+	lp_htable_lock(pres.wcount, slot);
+	w = (wcount_t *)lp_htable_find(pres.wcount, hash, match_w, &k);
+	if(!w && delta > 0) {
+		w = wcount_new(user, domain, hash);
+		if(w)
+			lp_htable_link(pres.wcount, &w->h);
+		else
+			LP_LOG_LIMITED(LP_L_ERR,
+					"out of shared memory: a subscription"
+					" of %.*s@%.*s is not counted",
+					LP_STR_FMT(*user), LP_STR_FMT(*domain));
+	}
+	if(w) {
+		w->n += delta;
+		if(w->n <= 0) {
+			lp_htable_unlink(pres.wcount, &w->h);
+			gone = w;
+		}
+	}
+	lp_htable_unlock(pres.wcount, slot);
+	lp_free(gone);
+}
+
+int pres_limits_watcher_count(const lp_str_t *user, const lp_str_t *domain)
+{
+	unsigned int hash, slot;
+	wkey_t k = {user, domain};
+	wcount_t *w;
+	int n = 0;
+
+	if(!pres.wcount)
+		return 0;
+	hash = whash(user, domain);
+	slot = lp_htable_slot(pres.wcount, hash);
+	lp_htable_lock(pres.wcount, slot);
+	w = (wcount_t *)lp_htable_find(pres.wcount, hash, match_w, &k);
+	if(w)
+		n = w->n;
+	lp_htable_unlock(pres.wcount, slot);
+	return n;
+}
+
+int pres_limits_watcher(
+		const lp_str_t *user, const lp_str_t *domain, pres_reply_t *rep)
+{
+	int max = pres.cfg.max_subscriptions_per_watcher, n;
+
+	if(max <= 0 || pres.cfg.subs_db_mode == PRES_SUBS_DB_ONLY)
+		return 0;
+	n = pres_limits_watcher_count(user, domain);
+	if(n < max)
+		return 0;
+	LP_LOG_LIMITED(LP_L_INFO,
+			"SUBSCRIBE of %.*s@%.*s refused: %d"
+			" subscriptions, max_subscriptions_per_watcher is %d (403)",
+			LP_STR_FMT(*user), LP_STR_FMT(*domain), n, max);
+	return pres_reply_set(rep, 403, "Too Many Subscriptions");
+}
+
+void pres_limits_free_entry(lp_hentry_t *e)
+{
+	lp_free(e);
+}

@@ -1,0 +1,56 @@
+/* Limits on the state unauthenticated requests can create: stored header
+ * sizes (each bounded by its column in the schema, so a row the database
+ * would refuse is refused when the request arrives, with 400), publications
+ * per presentity and event, subscriptions per watcher (403), and a floor of
+ * free shared memory below which new state is refused with 503 and
+ * Retry-After before anything is allocated. Host-neutral: the free-memory
+ * figure comes from the callback the host installs (lp_mem_free_percent). */
+#ifndef PRES_LIMITS_H
+#define PRES_LIMITS_H
+
+#include "pres_logic.h"
+
+/* Column sizes of scripts/{sqlite,postgres,mysql}/presence-create.sql. */
+#define PRES_COL_URI 255	/* presentity_uri, callid, contact, sender ... */
+#define PRES_COL_NAME 64	/* usernames, domains, event, event_id */
+#define PRES_COL_TAG 128	/* to_tag, from_tag, etag */
+#define PRES_COL_TEXT 65535 /* record_route TEXT (MySQL's limit) */
+
+/* Every value of the SUBSCRIBE that would be stored against its column and
+ * the configured maximum (Contact, Record-Route, User-Agent). 0, or -1 with
+ * a 400 in rep (logged, rate-limited). No lock, no allocation. */
+int pres_limits_subscribe(const pres_subscribe_req_t *req, pres_reply_t *rep);
+
+/* The same for a PUBLISH (presentity, sender). */
+int pres_limits_publish(const pres_publish_req_t *req, pres_reply_t *rep);
+
+/* New state may be allocated: 0, or -1 with 503 and Retry-After in rep
+ * when less than shm_min_free_percent of the shared memory is free. Call
+ * before allocating. No lock. */
+int pres_limits_memory(pres_reply_t *rep);
+
+/* A new publication of (user, domain, event) is within
+ * max_publications_per_presentity: 0, or -1 with 403 in rep (-1 with 500
+ * on a DB error). Reads the cache bucket (its lock) or the DB. */
+int pres_limits_publications(const lp_str_t *user, const lp_str_t *domain,
+		const pres_ev_t *ev, pres_reply_t *rep);
+
+/* A new subscription of this watcher is within
+ * max_subscriptions_per_watcher: 0, or -1 with 403 in rep. Counts kept by
+ * pres_limits_watcher_add (memory modes; in DB-only mode there is no
+ * count and no limit). Takes a lock of pres.wcount. */
+int pres_limits_watcher(
+		const lp_str_t *user, const lp_str_t *domain, pres_reply_t *rep);
+
+/* The subscription store's bookkeeping: a subscription of (user, domain)
+ * was stored (delta 1) or removed (-1). Call with no lock of pres.subs
+ * held or with one held (lock order: subs, dlgs, wcount). An entry is
+ * lp_malloc'd on the first subscription of a watcher and freed with its
+ * last; when that allocation fails the watcher is not counted (logged). */
+void pres_limits_watcher_add(
+		const lp_str_t *user, const lp_str_t *domain, int delta);
+/* Subscriptions counted for the watcher (tests, RPC). */
+int pres_limits_watcher_count(const lp_str_t *user, const lp_str_t *domain);
+void pres_limits_free_entry(lp_hentry_t *e);
+
+#endif
