@@ -41,29 +41,40 @@ static size_t on_body(char *data, size_t size, size_t n, void *u)
 	return add;
 }
 
+int pxml_http_etag_line(const char *line, size_t len, char *etag, size_t size)
+{
+	const char *v;
+	size_t vl;
+
+	if(len >= 5 && strncmp(line, "HTTP/", 5) == 0) {
+		etag[0] = '\0'; /* a new response */
+		return 0;
+	}
+	if(len <= 5 || strncasecmp(line, "ETag:", 5) != 0)
+		return 0;
+	v = line + 5;
+	vl = len - 5;
+	while(vl > 0 && (*v == ' ' || *v == '\t'))
+		v++, vl--;
+	while(vl > 0
+			&& (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == ' '
+					|| v[vl - 1] == '\t'))
+		vl--;
+	if(vl >= size || memchr(v, '\r', vl) || memchr(v, '\n', vl)
+			|| memchr(v, '\0', vl))
+		return 0;
+	memcpy(etag, v, vl);
+	etag[vl] = '\0';
+	return 1;
+}
+
 /* Header lines of every response (1xx included): the ETag of the last. */
 static size_t on_header(char *data, size_t size, size_t n, void *u)
 {
 	xfer_t *x = u;
-	size_t len = size * n, vl;
-	const char *v;
 
-	if(len >= 5 && strncmp(data, "HTTP/", 5) == 0) {
-		x->etag[0] = '\0'; /* a new response */
-	} else if(len > 5 && strncasecmp(data, "ETag:", 5) == 0) {
-		v = data + 5;
-		vl = len - 5;
-		while(vl > 0 && (*v == ' ' || *v == '\t'))
-			v++, vl--;
-		while(vl > 0 && (v[vl - 1] == '\r' || v[vl - 1] == '\n'
-						|| v[vl - 1] == ' ' || v[vl - 1] == '\t'))
-			vl--;
-		if(vl < sizeof(x->etag)) {
-			memcpy(x->etag, v, vl);
-			x->etag[vl] = '\0';
-		}
-	}
-	return len;
+	pxml_http_etag_line(data, size * n, x->etag, sizeof(x->etag));
+	return size * n;
 }
 
 /* This process's handle; a copy inherited through fork is left alone (its

@@ -11,6 +11,8 @@
 #ifndef PXML_HTTP_H
 #define PXML_HTTP_H
 
+#include <stddef.h>
+
 /* Error codes of pxml_http_get (a received response of any status is 0). */
 #define PXML_HTTP_EURL -1	  /* not a usable http(s):// URL */
 #define PXML_HTTP_ESCHEME -2  /* another scheme: refused */
@@ -49,6 +51,13 @@ void pxml_http_res_free(pxml_http_res_t *res);
 
 /* A short English text for a PXML_HTTP_E* code. */
 const char *pxml_http_strerror(int code);
+
+/* One header line of a response (len bytes, CRLF included or not): a
+ * status line ("HTTP/...") empties etag (a new response begins), an ETag
+ * line with a value shorter than size and free of CR, LF and NUL is copied
+ * into etag, NUL-terminated; 1 then, else 0 and etag unchanged. The parse
+ * libcurl leaves to us. */
+int pxml_http_etag_line(const char *line, size_t len, char *etag, size_t size);
 
 /* Close this process's handle and its connections. */
 void pxml_http_close(void);

@@ -466,6 +466,28 @@ START_TEST(http_hostname_and_malformed)
 }
 END_TEST
 
+/* The ETag kept from the header lines: trimmed, the last response's only,
+ * never one with a CR, LF or NUL inside or too long for the buffer. */
+START_TEST(http_etag_line)
+{
+	char e[8] = "old";
+	const char l1[] = "ETag:  \"v1\" \r\n", l2[] = "etag:\t\"a\rb\"\r\n";
+	const char l3[] = "ETag: \"0123456789\"\r\n", l4[] = "ETag: \"a\0b\"";
+
+	ck_assert_int_eq(pxml_http_etag_line(l1, sizeof(l1) - 1, e, sizeof(e)), 1);
+	ck_assert_str_eq(e, "\"v1\"");
+	ck_assert_int_eq(pxml_http_etag_line(l2, sizeof(l2) - 1, e, sizeof(e)), 0);
+	ck_assert_int_eq(pxml_http_etag_line(l3, sizeof(l3) - 1, e, sizeof(e)), 0);
+	ck_assert_int_eq(pxml_http_etag_line(l4, sizeof(l4) - 1, e, sizeof(e)), 0);
+	ck_assert_str_eq(e, "\"v1\"");
+	ck_assert_int_eq(pxml_http_etag_line("Server: x\r\n", 11, e, sizeof(e)), 0);
+	ck_assert_str_eq(e, "\"v1\"");
+	ck_assert_int_eq(pxml_http_etag_line("HTTP/1.1 200 OK\r\n", 17, e, sizeof(e)),
+			0);
+	ck_assert_str_eq(e, "");
+}
+END_TEST
+
 /* ------------------------------------------------------------ XCAP */
 
 #define RULES_V1 "<cr:ruleset xmlns:cr=\"urn:ietf:params:xml:ns:common-policy\"/>"
@@ -824,6 +846,7 @@ Suite *pxml_http_suite(void)
 	tcase_add_test(h, http_redirect_not_followed);
 	tcase_add_test(h, http_connection_reused);
 	tcase_add_test(h, http_hostname_and_malformed);
+	tcase_add_test(h, http_etag_line);
 	suite_add_tcase(s, h);
 	tcase_add_checked_fixture(x, setup, teardown);
 	tcase_add_test(x, xcap_uri);
