@@ -32,8 +32,9 @@ typedef struct xentry {
 	int refresh; /* revalidate at the next round */
 	int busy;	 /* the XCAP process is fetching it */
 	char etag[PXML_HTTP_ETAG_MAX];
-	time_t checked; /* last fetched or confirmed (304) */
-	time_t used;	/* last looked up */
+	time_t checked;	 /* last fetched or confirmed (304) */
+	time_t used;	 /* last looked up */
+	time_t next_try; /* after a round without an answer */
 } xentry_t;
 
 typedef struct xserver {
@@ -315,7 +316,7 @@ static int server_outcome(cache_t *c, int i, int ok, time_t now)
 	} else if(++s->fails >= pxml.xcap_backoff_failures) {
 		s->until = now + pxml.xcap_backoff_time;
 		s->fails = 0;
-		off = 1;
+		off = pxml.xcap_backoff_time > 0; /* 0: never backed off */
 	}
 	lp_lock_release(c->lock);
 	return off;
@@ -341,6 +342,24 @@ static int ask(cache_t *c, int i, const char *uri, const char *inm,
 				pxml.xcap_roots[i], pxml.xcap_backoff_failures,
 				pxml.xcap_backoff_time);
 	return ok;
+}
+
+/* "No server answered" at most once a second per process, with the number
+ * of such lines left out since. */
+static void no_answer(const char *key, time_t now)
+{
+	static time_t last;
+	static long left_out;
+
+	if(now == last) {
+		left_out++;
+		return;
+	}
+	LP_ERR("presence_xml: xcap: no server answered for the pres-rules of %s"
+		   " (%ld more since the last such line)",
+			key, left_out);
+	last = now;
+	left_out = 0;
 }
 
 /* Ask the servers in order (those backed off are skipped); the first that
@@ -369,9 +388,7 @@ static int fetch(cache_t *c, const job_t *j, fetched_t *f)
 			return 0;
 	}
 	if(tried) /* all backed off: said once, when they were */
-		LP_ERR("presence_xml: xcap: no server answered for the pres-rules"
-			   " of %s",
-				j->key);
+		no_answer(j->key, now);
 	return -1;
 }
 
@@ -520,14 +537,15 @@ int pxml_xcap_rules_doc(
 
 /* Copy up to max entries that want fetching into jobs, marking them busy.
  * Lock held. The number copied. */
-static int collect(cache_t *c, job_t *jobs, int max)
+static int collect(cache_t *c, job_t *jobs, int max, time_t now)
 {
 	xentry_t *e;
 	int i, n = 0;
 
 	for(i = 0; i < CACHE_BUCKETS && n < max; i++)
 		for(e = c->b[i]; e && n < max; e = e->next) {
-			if(e->busy || (e->state == X_KNOWN && !e->refresh))
+			if(e->busy || (e->state == X_KNOWN && !e->refresh)
+					|| e->next_try > now)
 				continue;
 			e->busy = 1;
 			snprintf(jobs[n].key, sizeof(jobs[n].key), "%s", e->key);
@@ -539,8 +557,9 @@ static int collect(cache_t *c, job_t *jobs, int max)
 	return n;
 }
 
-/* A round found no answer for job j: the entry is no longer busy; a known
- * one waits for its next use to be marked again. */
+/* A round found no answer for job j: the entry is no longer busy and not
+ * tried again for PXML_XCAP_RETRY seconds; a known one waits for its next
+ * use to be marked again. */
 static void job_failed(cache_t *c, const job_t *j)
 {
 	xentry_t *e;
@@ -550,6 +569,7 @@ static void job_failed(cache_t *c, const job_t *j)
 	if(e) {
 		e->busy = 0;
 		e->refresh = 0;
+		e->next_try = pxml.now() + PXML_XCAP_RETRY;
 	}
 	lp_lock_release(c->lock);
 }
@@ -564,7 +584,7 @@ int pxml_xcap_refresh(void)
 	if(!c)
 		return 0;
 	lp_lock_get(c->lock);
-	n = collect(c, jobs, PXML_XCAP_BATCH);
+	n = collect(c, jobs, PXML_XCAP_BATCH, pxml.now());
 	lp_lock_release(c->lock);
 	for(i = 0; i < n; i++) {
 		rc = fetch_and_store(c, &jobs[i], NULL);

@@ -20,6 +20,9 @@
  * - a document stays in use while the servers cannot be reached (as
  *   Kamailio, which keeps using the copy it stored); the cache holds at
  *   most xcap_cache_size entries, the least recently used is dropped;
+ * - an entry no server answered for is not fetched again for
+ *   PXML_XCAP_RETRY seconds; "no server answered" is logged at most once
+ *   a second;
  * - back-off: a server that fails (no connection, timeout, bad answer,
  *   5xx) xcap_backoff_failures times in a row is not asked again for
  *   xcap_backoff_time seconds;
@@ -35,6 +38,7 @@
 
 #define PXML_XCAP_AUID "pres-rules"
 #define PXML_XCAP_BATCH 16 /* fetches per pxml_xcap_refresh call at most */
+#define PXML_XCAP_RETRY 2  /* seconds before an unanswered entry is retried */
 
 /* Add an XCAP root to the server list (copied; "http://" is prepended to a
  * value without a scheme; one trailing '/' is dropped). 0, or -1 (empty

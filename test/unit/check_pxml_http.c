@@ -726,28 +726,56 @@ START_TEST(xcap_backoff)
 	add_root(closed_port());
 	ck_assert_int_eq(pxml_xcap_init(), 0);
 	doc_of(0);
-	for(i = 0; i < 3; i++)
+	for(i = 0; i < 3; i++) {
 		ck_assert_int_eq(pxml_xcap_refresh(), 1);
+		ck_assert_int_eq(pxml_xcap_refresh(), 0); /* retried later */
+		fake_now += PXML_XCAP_RETRY;
+	}
 	ck_assert_int_eq(pxml_xcap_server_state(0, &fails, &until), 0);
-	ck_assert_int_eq(until, fake_now + 30);
+	ck_assert_int_eq(until, fake_now - PXML_XCAP_RETRY + 30);
 	ck_assert_int_eq(fails, 0);
-	ck_assert_ptr_nonnull(strstr(lp_test_log_last(), "not asked for 30 s")
-						  ? lp_test_log_last()
-						  : "no server answered");
-	for(i = 0; i < 20; i++)
-		pxml_xcap_refresh();
+	for(i = 0; i < 10; i++) {
+		ck_assert_int_eq(pxml_xcap_refresh(), 1);
+		fake_now += PXML_XCAP_RETRY;
+	}
 	pxml_xcap_stats(&st);
 	ck_assert_int_eq(st.requests, 3);
-	ck_assert_int_eq(st.skipped, 20);
-	fake_now += 29;
+	ck_assert_int_eq(st.skipped, 10);
+	fake_now = until - 1;
 	pxml_xcap_refresh();
 	pxml_xcap_stats(&st);
 	ck_assert_int_eq(st.requests, 3);
-	fake_now += 1;
-	pxml_xcap_refresh();
+	fake_now = until + PXML_XCAP_RETRY; /* the entry's retry is due too */
+	ck_assert_int_eq(pxml_xcap_refresh(), 1);
 	pxml_xcap_stats(&st);
 	ck_assert_int_eq(st.requests, 4);
 	ck_assert_int_eq(pxml_xcap_server_state(1, &fails, &until), -1);
+}
+END_TEST
+
+/* "no server answered" once a second at most, whatever the entries: a
+ * round of three failures logs three "cannot connect" lines and one
+ * "no server answered". */
+START_TEST(xcap_no_answer_log_limited)
+{
+	lp_str_t *d, u = {"u1", 2};
+	int i, n0;
+
+	add_root(closed_port());
+	pxml.xcap_backoff_failures = 100;
+	ck_assert_int_eq(pxml_xcap_init(), 0);
+	for(i = 0; i < 3; i++) {
+		u.s = (char[]){'u', (char)('0' + i)};
+		ck_assert_int_eq(pxml_xcap_rules_doc(&u, &D, 0, &d), -1);
+	}
+	n0 = lp_test_log_count();
+	ck_assert_int_eq(pxml_xcap_refresh(), 3);
+	ck_assert_int_eq(lp_test_log_count() - n0, 4);
+	ck_assert_ptr_nonnull(strstr(lp_test_log_last(), "cannot connect"));
+	fake_now += PXML_XCAP_RETRY;
+	n0 = lp_test_log_count();
+	ck_assert_int_eq(pxml_xcap_refresh(), 3);
+	ck_assert_int_eq(lp_test_log_count() - n0, 4);
 }
 END_TEST
 
@@ -857,6 +885,7 @@ Suite *pxml_http_suite(void)
 	tcase_add_test(x, xcap_ttl_revalidate);
 	tcase_add_test(x, xcap_fresh_and_ttl_zero);
 	tcase_add_test(x, xcap_backoff);
+	tcase_add_test(x, xcap_no_answer_log_limited);
 	tcase_add_test(x, xcap_known_doc_kept_while_down);
 	tcase_add_test(x, xcap_fetch_here);
 	tcase_add_test(x, xcap_cache_size);
