@@ -18,7 +18,7 @@
 
 #define CACHE_BUCKETS 256
 #define KEY_MAX 512
-#define URI_MAX 2048
+#define URI_MAX 4096
 
 enum { X_WANTED = 0, X_KNOWN = 1 };
 
