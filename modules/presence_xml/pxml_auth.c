@@ -21,6 +21,7 @@ pxml_state_t pxml = {
 		.single_body_priorities = "Available|Ringing|On the Phone",
 		.single_body_lookup_element = "note",
 		.xcap_cache_size = 1024,
+		.xcap_cache_bytes = PXML_XCAP_MAX_BYTES,
 		.xcap_connect_ms = 2000,
 		.xcap_timeout_ms = 4000,
 		.xcap_backoff_failures = 3,

@@ -32,6 +32,7 @@ typedef struct pxml_state {
 	int xcap_nroots;
 	int xcap_cache_ttl;	 /* seconds a cached document is used unchecked */
 	int xcap_cache_size; /* entries of the shared cache at most */
+	long xcap_cache_bytes; /* bytes of cached documents at most */
 	int xcap_connect_ms; /* xcap_connect_timeout: HTTP(S) connect */
 	int xcap_timeout_ms; /* xcap_timeout: the whole request */
 	int xcap_backoff_failures; /* failures in a row that back a server off */

@@ -45,6 +45,7 @@ typedef struct xserver {
 struct pxml_xcap_cache {
 	void *lock;
 	int n;
+	long bytes; /* of the documents held */
 	xentry_t *b[CACHE_BUCKETS];
 	xserver_t *servers; /* pxml.xcap_nroots of them */
 	pxml_xcap_stats_t stats;
@@ -160,6 +161,7 @@ void pxml_xcap_stats(pxml_xcap_stats_t *out)
 	lp_lock_get(c->lock);
 	*out = c->stats;
 	out->entries = c->n;
+	out->bytes = c->bytes;
 	lp_lock_release(c->lock);
 }
 
@@ -193,8 +195,8 @@ static xentry_t *cache_find(cache_t *c, const char *key)
 }
 
 /* Unlink and free the entry used longest ago that no round is fetching
- * (the cache is full). Lock held. */
-static void cache_evict_lru(cache_t *c)
+ * and that is not keep (the cache is full). 1 done, 0 none. Lock held. */
+static int cache_evict_lru(cache_t *c, const xentry_t *keep)
 {
 	xentry_t **p, **lru = NULL;
 	xentry_t *e;
@@ -202,14 +204,17 @@ static void cache_evict_lru(cache_t *c)
 
 	for(i = 0; i < CACHE_BUCKETS; i++)
 		for(p = &c->b[i]; *p; p = &(*p)->next)
-			if(!(*p)->busy && (!lru || (*p)->used < (*lru)->used))
+			if(!(*p)->busy && *p != keep
+					&& (!lru || (*p)->used < (*lru)->used))
 				lru = p;
 	if(!lru)
-		return;
+		return 0;
 	e = *lru;
 	*lru = e->next;
+	c->bytes -= e->doc_len;
 	entry_free(e);
 	c->n--;
+	return 1;
 }
 
 /* A new wanted entry for key (user_len: its user part). Lock held. */
@@ -220,7 +225,7 @@ static xentry_t *cache_add(cache_t *c, const char *key, int user_len)
 	xentry_t *e;
 
 	if(c->n >= (pxml.xcap_cache_size > 0 ? pxml.xcap_cache_size : 1))
-		cache_evict_lru(c);
+		cache_evict_lru(c, NULL);
 	e = lp_zalloc(sizeof(*e) + kl);
 	if(!e)
 		return NULL;
@@ -417,7 +422,7 @@ static int copy_out(const xentry_t *e, lp_str_t **doc)
 static int store(cache_t *c, xentry_t *e, const fetched_t *f, time_t now)
 {
 	const char *body = f->res.body ? f->res.body : "";
-	int len = f->res.body ? f->res.body_len : 0, changed;
+	int len = f->status == 200 && f->res.body ? f->res.body_len : 0, changed;
 	char *doc = NULL;
 
 	if(f->status == 304) {
@@ -425,6 +430,12 @@ static int store(cache_t *c, xentry_t *e, const fetched_t *f, time_t now)
 		e->checked = now;
 		return 0;
 	}
+	/* the documents together stay under xcap_cache_bytes */
+	while(c->bytes - e->doc_len + len > pxml.xcap_cache_bytes
+			&& cache_evict_lru(c, e))
+		;
+	if(f->status == 200 && c->bytes - e->doc_len + len > pxml.xcap_cache_bytes)
+		return -1;
 	if(f->status == 200) {
 		doc = lp_malloc(len + 1);
 		if(!doc)
@@ -436,6 +447,7 @@ static int store(cache_t *c, xentry_t *e, const fetched_t *f, time_t now)
 			  || (doc && memcmp(e->doc, doc, len) != 0);
 	if(e->doc)
 		lp_free(e->doc);
+	c->bytes += (doc ? len : 0) - e->doc_len;
 	e->doc = doc;
 	e->doc_len = doc ? len : 0;
 	snprintf(e->etag, sizeof(e->etag), "%s", doc ? f->res.etag : "");

@@ -19,7 +19,8 @@
  *   the presentity's watchers through presence's refreshWatchers);
  * - a document stays in use while the servers cannot be reached (as
  *   Kamailio, which keeps using the copy it stored); the cache holds at
- *   most xcap_cache_size entries, the least recently used is dropped;
+ *   most xcap_cache_size entries and xcap_cache_bytes of documents,
+ *   the least recently used entries are dropped first;
  * - an entry no server answered for is not fetched again for
  *   PXML_XCAP_RETRY seconds; "no server answered" is logged at most once
  *   a second;
@@ -39,6 +40,9 @@
 #define PXML_XCAP_AUID "pres-rules"
 #define PXML_XCAP_BATCH 16 /* fetches per pxml_xcap_refresh call at most */
 #define PXML_XCAP_RETRY 2  /* seconds before an unanswered entry is retried */
+/* shared memory the cached documents may take together, bytes (the
+ * default of pxml.xcap_cache_bytes) */
+#define PXML_XCAP_MAX_BYTES (4L * 1024 * 1024)
 
 /* Add an XCAP root to the server list (copied; "http://" is prepended to a
  * value without a scheme; one trailing '/' is dropped). 0, or -1 (empty
@@ -86,6 +90,7 @@ typedef struct pxml_xcap_stats {
 	long skipped;	   /* servers not asked: backed off */
 	long changed;	   /* documents that appeared, changed or went away */
 	int entries;
+	long bytes; /* of the documents held */
 } pxml_xcap_stats_t;
 void pxml_xcap_stats(pxml_xcap_stats_t *out);
 

@@ -219,6 +219,7 @@ static void setup(void)
 	pxml.now = clock_fake;
 	pxml.xcap_cache_ttl = 60;
 	pxml.xcap_cache_size = 1024;
+	pxml.xcap_cache_bytes = PXML_XCAP_MAX_BYTES;
 	pxml.xcap_connect_ms = 1000;
 	pxml.xcap_timeout_ms = 1000;
 	pxml.xcap_backoff_failures = 3;
@@ -688,6 +689,39 @@ START_TEST(xcap_ttl_revalidate)
 	pxml_xcap_refresh();
 	ck_assert_str_eq(doc_of(0), "");
 	ck_assert_int_eq(changed_n, 3);
+	pxml_xcap_stats(&st);
+	ck_assert_int_eq(st.bytes, 0);
+	/* still none: not a change (the 404's own body is not a document) */
+	fake_now += 60;
+	doc_of(0);
+	ck_assert_int_eq(pxml_xcap_refresh(), 1);
+	ck_assert_int_eq(changed_n, 3);
+}
+END_TEST
+
+/* The documents together stay under xcap_cache_bytes: one that does not
+ * fit is not stored (the others are dropped first when they can be). */
+START_TEST(xcap_cache_bytes)
+{
+	pxml_xcap_stats_t st;
+
+	xcap_start();
+	add_root(S.port);
+	pxml.xcap_cache_bytes = (long)strlen(RULES_V1);
+	ck_assert_int_eq(pxml_xcap_init(), 0);
+	doc_of(0);
+	ck_assert_int_eq(pxml_xcap_refresh(), 1);
+	ck_assert_str_eq(doc_of(0), RULES_V1);
+	pxml_xcap_stats(&st);
+	ck_assert_int_eq(st.bytes, (long)strlen(RULES_V1));
+	srv_set_doc(RULES_V2, "\"v2\""); /* longer than the cap */
+	fake_now += 60;
+	doc_of(0);
+	ck_assert_int_eq(pxml_xcap_refresh(), 1);
+	ck_assert_str_eq(doc_of(0), RULES_V1);
+	pxml_xcap_stats(&st);
+	ck_assert_int_eq(st.bytes, (long)strlen(RULES_V1));
+	ck_assert_int_eq(changed_n, 1);
 }
 END_TEST
 
@@ -889,6 +923,7 @@ Suite *pxml_http_suite(void)
 	tcase_add_test(x, xcap_known_doc_kept_while_down);
 	tcase_add_test(x, xcap_fetch_here);
 	tcase_add_test(x, xcap_cache_size);
+	tcase_add_test(x, xcap_cache_bytes);
 	tcase_add_test(x, xcap_source_choice);
 	suite_add_tcase(s, x);
 	return s;
