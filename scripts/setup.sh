@@ -12,7 +12,7 @@ stamp="$build/.setup-done"
 
 PKGS="build-essential pkg-config bison flex dpkg-dev
  kamailio kamailio-presence-modules kamailio-sqlite-modules
- libxml2-dev libsqlite3-dev sqlite3 check sip-tester
+ libxml2-dev libcurl4-openssl-dev libsqlite3-dev sqlite3 check sip-tester
  libpq-dev default-libmysqlclient-dev clang libclang-rt-14-dev
  postgresql mariadb-server curl kamailio-postgres-modules kamailio-mysql-modules
  debhelper git"

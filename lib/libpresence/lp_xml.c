@@ -44,45 +44,64 @@ int lp_xml_in_unsafe_libxml(void)
 	return unsafe_depth;
 }
 
-xmlDocPtr lp_xml_parse(const char *buf, int len, const char **why)
+/* The parse itself: the generic error handler is silenced for the call and
+ * put back, the input read as UTF-8 whatever it declares. */
+static xmlDocPtr parse_utf8(const char *buf, int len)
 {
-	const char *dummy;
-	xmlGenericErrorFunc old_fn;
-	void *old_ctx;
+	xmlGenericErrorFunc old_fn = xmlGenericError;
+	void *old_ctx = xmlGenericErrorContext;
 	xmlDocPtr doc;
 
-	if(!why)
-		why = &dummy;
-	*why = NULL;
-	if(!buf || len <= 0) {
-		*why = "empty body";
-		return NULL;
-	}
-	if(len > LP_XML_MAX_BODY) {
-		*why = "body too large";
-		return NULL;
-	}
-	if(has_doctype(buf, len)) {
-		*why = "DOCTYPE or ENTITY declarations are not allowed";
-		return NULL;
-	}
-	old_fn = xmlGenericError;
-	old_ctx = xmlGenericErrorContext;
 	xmlSetGenericErrorFunc(NULL, silent);
 	unsafe_depth++;
 	doc = xmlReadMemory(buf, len, NULL, "UTF-8",
 			XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 	unsafe_depth--;
 	xmlSetGenericErrorFunc(old_ctx, old_fn);
-	if(!doc) {
+	return doc;
+}
+
+int lp_xml_parse_code(
+		const char *buf, int len, xmlDocPtr *out, const char **why)
+{
+	const char *dummy;
+
+	if(!why)
+		why = &dummy;
+	*why = NULL;
+	*out = NULL;
+	if(!buf || len <= 0) {
+		*why = "empty body";
+		return LP_XML_EEMPTY;
+	}
+	if(len > LP_XML_MAX_BODY) {
+		*why = "body too large";
+		return LP_XML_ETOOBIG;
+	}
+	if(has_doctype(buf, len)) {
+		*why = "DOCTYPE or ENTITY declarations are not allowed";
+		return LP_XML_EDTD;
+	}
+	*out = parse_utf8(buf, len);
+	if(!*out) {
 		*why = "not well-formed XML";
-		return NULL;
+		return LP_XML_EXML;
 	}
-	if(doc->intSubset || doc->extSubset || !xmlDocGetRootElement(doc)) {
+	if((*out)->intSubset || (*out)->extSubset
+			|| !xmlDocGetRootElement(*out)) {
 		*why = "DTD not allowed";
-		xmlFreeDoc(doc);
-		return NULL;
+		xmlFreeDoc(*out);
+		*out = NULL;
+		return LP_XML_EDTD;
 	}
+	return LP_XML_OK;
+}
+
+xmlDocPtr lp_xml_parse(const char *buf, int len, const char **why)
+{
+	xmlDocPtr doc;
+
+	lp_xml_parse_code(buf, len, &doc, why);
 	return doc;
 }
 

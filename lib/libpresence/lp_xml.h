@@ -31,6 +31,21 @@
  * libxml2's generic error handler is silenced for the call and restored. */
 xmlDocPtr lp_xml_parse(const char *buf, int len, const char **why);
 
+/* Why lp_xml_parse_code refused a document. */
+enum {
+	LP_XML_OK = 0,
+	LP_XML_EEMPTY = -1,	 /* NULL or empty input */
+	LP_XML_ETOOBIG = -2, /* len above LP_XML_MAX_BODY */
+	LP_XML_EDTD = -3,	 /* DOCTYPE, ENTITY or a DTD */
+	LP_XML_EXML = -4	 /* not well-formed (UTF-8) XML */
+};
+
+/* lp_xml_parse with the reason as a code too: LP_XML_OK and *out set (the
+ * caller frees it with xmlFreeDoc), or an LP_XML_E* code with *out NULL.
+ * why may be NULL. Same checks, same parse, nothing else. */
+int lp_xml_parse_code(
+		const char *buf, int len, xmlDocPtr *out, const char **why);
+
 /* 1 when n is an element with local name `name` whose namespace URI is
  * `ns` (ns NULL: the element has no namespace); 0 otherwise. */
 int lp_xml_is(const xmlNode *n, const char *name, const char *ns);

@@ -14,6 +14,7 @@
 #include "core/parser/msg_parser.h"
 #include "core/parser/parse_content.h"
 #include "core/sr_module.h"
+#include "core/timer_proc.h"
 
 #include "lp_kam.h"
 #include "../presence/presence_api.h"
@@ -55,6 +56,11 @@ static param_export_t params[] = {
 	{"integrated_xcap_server", PARAM_INT, &pxml.integrated_xcap_server},
 	{"xcap_server", PARAM_STRING | PARAM_USE_FUNC, (void *)add_xcap_server},
 	{"xcap_cache_ttl", PARAM_INT, &pxml.xcap_cache_ttl},
+	{"xcap_cache_size", PARAM_INT, &pxml.xcap_cache_size},
+	{"xcap_connect_timeout", PARAM_INT, &pxml.xcap_connect_ms},
+	{"xcap_timeout", PARAM_INT, &pxml.xcap_timeout_ms},
+	{"xcap_backoff_failures", PARAM_INT, &pxml.xcap_backoff_failures},
+	{"xcap_backoff_time", PARAM_INT, &pxml.xcap_backoff_time},
 	{"passive_mode", PARAM_INT, &pxml.passive_mode},
 	{"xcapauth_userdel_reason", PARAM_STRING, &pxml.xcapauth_userdel_reason},
 	{"force_dummy_presence", PARAM_INT, &pxml.force_dummy_presence},
@@ -284,15 +290,54 @@ static int add_events(void)
 	return add_xcapdiff();
 }
 
-/* With integrated_xcap_server 0 the rules come over HTTP: at least one
- * xcap_server, and the counter that tells every worker a document changed
- * (shm, before the fork). */
-static int check_xcap_params(void)
+/* The XCAP process (integrated_xcap_server 0): every 100 ms a refresh
+ * round of the shared cache (pxml_xcap.h); it is where the HTTP requests
+ * wait, never a SIP worker. */
+#define XCAP_TICK_US 100000
+
+static void xcap_tick(unsigned int ticks, void *param)
 {
-	if(pxml.xcap_cache_ttl < 0) {
-		LM_ERR("xcap_cache_ttl must be 0 or more seconds\n");
+	pxml_xcap_refresh();
+}
+
+/* pxml.xcap_changed, in the XCAP process: re-evaluate the presentity's
+ * watchers as presence.refreshWatchers <uri> presence 0 does. */
+static void xcap_changed(const lp_str_t *user, const lp_str_t *domain)
+{
+	char buf[600];
+	lp_str_t uri, ev = lp_str_c("presence");
+	int n = snprintf(buf, sizeof(buf), "sip:%.*s@%.*s", user->len, user->s,
+			domain->len, domain->s);
+
+	if(n < 0 || n >= (int)sizeof(buf) || !pres_api.pres_refresh_watchers)
+		return;
+	uri.s = buf;
+	uri.len = n;
+	LM_DBG("pres-rules of %s changed: re-evaluating its watchers\n", buf);
+	if(pres_api.pres_refresh_watchers(&uri, &ev, 0) < 0)
+		LM_WARN("cannot re-evaluate the watchers of %s\n", buf);
+}
+
+static int check_xcap_limits(void)
+{
+	if(pxml.xcap_cache_ttl < 0 || pxml.xcap_cache_size <= 0
+			|| pxml.xcap_connect_ms <= 0 || pxml.xcap_timeout_ms <= 0
+			|| pxml.xcap_backoff_failures <= 0 || pxml.xcap_backoff_time < 0) {
+		LM_ERR("xcap_cache_ttl and xcap_backoff_time must be 0 or more;"
+			   " xcap_cache_size, xcap_connect_timeout, xcap_timeout and"
+			   " xcap_backoff_failures positive\n");
 		return -1;
 	}
+	return 0;
+}
+
+/* With integrated_xcap_server 0 the rules come over HTTP: at least one
+ * xcap_server, the shared cache (shm, before the fork) and the XCAP
+ * process. */
+static int check_xcap_params(void)
+{
+	if(check_xcap_limits() < 0)
+		return -1;
 	if(pxml.force_active || pxml.integrated_xcap_server)
 		return 0;
 	if(pxml.xcap_nroots == 0) {
@@ -301,11 +346,16 @@ static int check_xcap_params(void)
 		return -1;
 	}
 	if(pxml_xcap_init() < 0) {
-		LM_ERR("no shared memory for the XCAP cache counter\n");
+		LM_ERR("no shared memory for the XCAP cache\n");
 		return -1;
 	}
-	LM_INFO("pres-rules fetched over HTTP from %d xcap_server(s), cached %d"
-			" s\n",
+	if(register_basic_timers(1) < 0) {
+		LM_ERR("cannot register the XCAP process\n");
+		return -1;
+	}
+	pxml.xcap_changed = xcap_changed;
+	LM_INFO("pres-rules fetched over HTTP from %d xcap_server(s) by the"
+			" XCAP process, cached %d s\n",
 			pxml.xcap_nroots, pxml.xcap_cache_ttl);
 	return 0;
 }
@@ -348,6 +398,15 @@ static int mod_init(void)
 
 static int child_init(int rank)
 {
+	if(rank == PROC_MAIN && pxml.xcap
+			&& fork_basic_utimer(PROC_TIMER, "PRESENCE_XML XCAP", 1, xcap_tick,
+					   NULL, XCAP_TICK_US)
+					   < 0) {
+		LM_ERR("cannot start the XCAP process\n");
+		return -1;
+	}
+	/* an RPC (presence.refreshWatchers) may wait for the servers */
+	pxml.xcap_fetch_here = rank == PROC_RPC;
 	if(pxml.passive_mode || !pxml.db_url || rank == PROC_INIT
 			|| rank == PROC_MAIN || rank == PROC_TCP_MAIN)
 		return 0;

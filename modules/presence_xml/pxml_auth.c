@@ -21,8 +21,12 @@ pxml_state_t pxml = {
 		.default_expires = 3600,
 		.single_body_priorities = "Available|Ringing|On the Phone",
 		.single_body_lookup_element = "note",
+		.xcap_cache_size = 1024,
+		.xcap_cache_bytes = PXML_XCAP_MAX_BYTES,
 		.xcap_connect_ms = 2000,
-		.xcap_read_ms = 2000,
+		.xcap_timeout_ms = 4000,
+		.xcap_backoff_failures = 3,
+		.xcap_backoff_time = 30,
 };
 
 int pxml_sql_init(void)
@@ -120,7 +124,8 @@ int pxml_get_pidf_doc(lp_str_t *user, lp_str_t *domain, lp_str_t *file_uri,
 	return 0;
 }
 
-/* The document from its source; fresh: bypass the HTTP cache's TTL. */
+/* The document from its source; fresh: an authorization decision (over
+ * HTTP: the cached copy, revalidated in the background, pxml_xcap.h). */
 static int rules_doc(lp_str_t *user, lp_str_t *domain, int fresh,
 		lp_str_t **doc)
 {
@@ -188,8 +193,12 @@ static int evaluate(const subs_t *s, int fresh, pxml_rules_result_t *r)
 	return rc < 0 ? -1 : 1;
 }
 
-/* Decisions always use a fresh document (a conditional GET when it comes
- * from an XCAP server), so refreshWatchers sees a change at once. */
+/* Decisions ask for a fresh document: read from the xcap table, or, from
+ * XCAP servers, the cached copy marked for revalidation (fetched at once in
+ * the RPC process, so refreshWatchers sees a change at once). Nothing
+ * known yet: a new watcher is pending (no rules), a known one keeps its
+ * state; the XCAP process re-evaluates the watchers once the document
+ * arrives. */
 int pxml_get_auth_status(subs_t *s)
 {
 	pxml_rules_result_t r;

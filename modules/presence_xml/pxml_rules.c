@@ -2,9 +2,9 @@
  * 4745 conditions and combining, RFC 5025 actions and transformations) for
  * one watcher, and the PIDF filter that applies the result (RFC 5025
  * section 3.3). Written from the RFCs; host-neutral, no logging, plain
- * malloc. Every XML parse is the hardened one of pxml_pidf.c: no network,
- * no DTD, no entity expansion, DOCTYPE/ENTITY refused before parsing, and
- * a size limit. See pxml_rules.h for the contracts. */
+ * malloc. Every XML parse is lp_xml_parse_code (lp_xml.c): no network,
+ * no DTD, no entity expansion, DOCTYPE/ENTITY refused before parsing, the
+ * input read as UTF-8, a size limit. See pxml_rules.h for the contracts. */
 #include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -23,27 +23,7 @@
 #define NS_RPID "urn:ietf:params:xml:ns:pidf:rpid"
 
 /* ------------------------------------------------------------------ */
-/* Safe parse (private copy; see pxml_pidf.c for the reasoning)        */
-
-static int has_doctype(const char *body, int len)
-{
-	static const char pat[] = "<!DOCTYPE";
-	const char *p = body, *end = body + len;
-
-	while((p = memchr(p, '<', end - p)) != NULL) {
-		if(end - p >= (long)sizeof(pat) - 1
-				&& strncasecmp(p, pat, sizeof(pat) - 1) == 0)
-			return 1;
-		if(end - p >= 8 && strncmp(p, "<!ENTITY", 8) == 0)
-			return 1;
-		p++;
-	}
-	return 0;
-}
-
-static void silent(void *ctx, const char *msg, ...)
-{
-}
+/* Safe parse: lp_xml_parse_code (lp_xml.c), then the root            */
 
 /* Parse body and check its root is {ns}root. 0 or a PXML_RULES_E* code. */
 static int safe_parse(
@@ -55,18 +35,15 @@ static int safe_parse(
 	*out = NULL;
 	if(!body || !body->s || body->len <= 0)
 		return PXML_RULES_EINVAL;
-	if(body->len > PXML_MAX_BODY)
-		return PXML_RULES_ETOOBIG;
-	if(has_doctype(body->s, body->len))
-		return PXML_RULES_EDTD;
-	xmlSetGenericErrorFunc(NULL, silent);
-	doc = xmlReadMemory(body->s, body->len, NULL, NULL,
-			XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-	if(!doc)
-		return PXML_RULES_EXML;
-	if(doc->intSubset || doc->extSubset) {
-		xmlFreeDoc(doc);
-		return PXML_RULES_EDTD;
+	switch(lp_xml_parse_code(body->s, body->len, &doc, NULL)) {
+		case LP_XML_OK:
+			break;
+		case LP_XML_ETOOBIG:
+			return PXML_RULES_ETOOBIG;
+		case LP_XML_EDTD:
+			return PXML_RULES_EDTD;
+		default:
+			return PXML_RULES_EXML;
 	}
 	r = xmlDocGetRootElement(doc);
 	if(!r || xmlStrcmp(r->name, BAD_CAST root) != 0 || !r->ns

@@ -1,6 +1,6 @@
 /* presence_xml's one state struct: its parameters, its DB statements,
- * this process's DB connection and XCAP document cache. Host-neutral (the logic files and the unit
- * tests use it). */
+ * this process's DB connection, the shared XCAP document cache.
+ * Host-neutral (the logic files and the unit tests use it). */
 #ifndef PXML_STATE_H
 #define PXML_STATE_H
 
@@ -31,11 +31,17 @@ typedef struct pxml_state {
 	char **xcap_roots; /* the xcap_server values in order, malloc'd */
 	int xcap_nroots;
 	int xcap_cache_ttl;	 /* seconds a cached document is used unchecked */
-	int xcap_connect_ms; /* HTTP connect timeout per address */
-	int xcap_read_ms;	 /* HTTP request + whole response */
-	unsigned int *xcap_gen; /* bumped when a document is seen to change;
-							   shared by the processes (lp_mem) */
-	struct pxml_xcap_cache *xcap_cache; /* this process's */
+	int xcap_cache_size; /* entries of the shared cache at most */
+	long xcap_cache_bytes; /* bytes of cached documents at most */
+	int xcap_connect_ms; /* xcap_connect_timeout: HTTP(S) connect */
+	int xcap_timeout_ms; /* xcap_timeout: the whole request */
+	int xcap_backoff_failures; /* failures in a row that back a server off */
+	int xcap_backoff_time;	   /* seconds a backed-off server is not asked */
+	int xcap_fetch_here; /* 1: fresh lookups fetch at once (RPC process) */
+	struct pxml_xcap_cache *xcap; /* shared by the processes (lp_mem) */
+	/* a document appeared, changed or went away (the XCAP process calls
+	 * it, no lock held); NULL: nobody is told */
+	void (*xcap_changed)(const lp_str_t *user, const lp_str_t *domain);
 	lp_db_t *db; /* this process's connection */
 	int pid;
 	char *sql_rules;  /* the pres-rules document of a user */

@@ -1,49 +1,62 @@
 /* Pres-rules documents fetched from XCAP servers (RFC 4825, RFC 5025) when
  * integrated_xcap_server is 0: the document URI of a presentity, the list
- * of servers (the xcap_server parameter, tried in order), and this
- * process's cache of documents with its revalidation policy:
+ * of servers (the xcap_server parameter, tried in order), and one cache of
+ * documents shared by every process (lp_mem: shared memory inside
+ * Kamailio), kept up to date by presence_xml's own XCAP process so that no
+ * SIP worker ever waits for an XCAP server:
  *
- * - an entry (user@domain -> document or "none", ETag, time checked) is
- *   used as it is for xcap_cache_ttl seconds (0: never; every use asks);
- * - after that, or when the caller asks for a fresh copy, it is revalidated
- *   with a conditional GET (If-None-Match: its ETag), so an unchanged
- *   document costs a 304 without a body;
- * - authorization decisions (get_auth_status: a new SUBSCRIBE, and every
- *   watcher of presence.refreshWatchers) always ask for a fresh copy;
- *   filtering NOTIFY bodies uses the cache;
- * - when a fetch finds that a document changed (or appeared, or went away)
- *   it bumps a generation counter shared by all processes (shm inside
- *   Kamailio): every process's older entries are then revalidated on their
- *   next use, so after refreshWatchers no worker keeps filtering with the
- *   old document for the rest of its TTL;
- * - a 404 from a server means "no document" and is cached like a document;
- *   a connection error, a timeout, a 5xx or any other answer moves on to
- *   the next server; when no server answers, the lookup fails (the caller
- *   reveals nothing), the stale entry is not used.
+ * - a lookup (pxml_xcap_rules_doc) only reads the cache, under its lock:
+ *   a document, "none" (the servers said 404), or nothing known yet (the
+ *   entry is created, marked wanted, and -1 is returned: the caller applies
+ *   the default policy, "no rules": a new watcher is pending);
+ * - an entry older than xcap_cache_ttl seconds (0: any entry), or one a
+ *   caller asked fresh (an authorization decision), is served as it is and
+ *   marked for revalidation;
+ * - pxml_xcap_refresh (the XCAP process, every tick) fetches the wanted and
+ *   marked entries outside the lock, a conditional GET (If-None-Match)
+ *   for a known document, and stores the answer; when a document appears,
+ *   changes or goes away it calls pxml.xcap_changed (the glue re-evaluates
+ *   the presentity's watchers through presence's refreshWatchers);
+ * - a document stays in use while the servers cannot be reached (as
+ *   Kamailio, which keeps using the copy it stored); the cache holds at
+ *   most xcap_cache_size entries and xcap_cache_bytes of documents,
+ *   the least recently used entries are dropped first;
+ * - an entry no server answered for is not fetched again for
+ *   PXML_XCAP_RETRY seconds; "no server answered" is logged at most once
+ *   a second;
+ * - back-off: a server that fails (no connection, timeout, bad answer,
+ *   5xx) xcap_backoff_failures times in a row is not asked again for
+ *   xcap_backoff_time seconds;
+ * - where waiting is allowed (pxml.xcap_fetch_here: the RPC process, for
+ *   presence.refreshWatchers), a fresh lookup fetches at once, bounded by
+ *   the same timeouts and back-off, and stores the answer in the cache.
  *
- * Host-neutral (sockets, malloc, lp_mem for the shared counter). */
+ * Host-neutral (libcurl through pxml_http, lp_mem and its locks). */
 #ifndef PXML_XCAP_H
 #define PXML_XCAP_H
 
 #include "lp_str.h"
 
-#define PXML_XCAP_CACHE_MAX 1024 /* entries per process */
 #define PXML_XCAP_AUID "pres-rules"
+#define PXML_XCAP_BATCH 16 /* fetches per pxml_xcap_refresh call at most */
+#define PXML_XCAP_RETRY 2  /* seconds before an unanswered entry is retried */
+/* shared memory the cached documents may take together, bytes (the
+ * default of pxml.xcap_cache_bytes) */
+#define PXML_XCAP_MAX_BYTES (4L * 1024 * 1024)
 
 /* Add an XCAP root to the server list (copied; "http://" is prepended to a
  * value without a scheme; one trailing '/' is dropped). 0, or -1 (empty
- * value, https, or out of memory: the list is unchanged). */
+ * value, a scheme other than http/https, or out of memory: the list is
+ * unchanged). Call before pxml_xcap_init. */
 int pxml_xcap_add_server(const char *value);
 
-/* Allocate the counter shared by the processes (through lp_mem: call it
- * after the allocator is installed and before forking). 0 or -1. */
+/* Allocate the shared cache, its lock and the servers' back-off state
+ * (through lp_mem: after the allocator is installed, before forking).
+ * 0 or -1. */
 int pxml_xcap_init(void);
 
-/* Free the server list, this process's cache and the shared counter. */
+/* Free the server list and the shared cache (no lock may be held). */
 void pxml_xcap_destroy(void);
-
-/* Drop this process's cache (the list and counter are kept). */
-void pxml_xcap_cache_clear(void);
 
 /* The URI of user@domain's pres-rules document below xcap_root into buf:
  * <xcap_root>/pres-rules/users/<sip:user@domain>/index, the XUI
@@ -52,20 +65,37 @@ void pxml_xcap_cache_clear(void);
 int pxml_xcap_uri(const char *xcap_root, const lp_str_t *user,
 		const lp_str_t *domain, char *buf, int size);
 
-/* user@domain's pres-rules: *doc malloc'd (s malloc'd too; free both with
- * free / pxml_free_body) or NULL when no server has one. fresh: revalidate
- * even when the cached entry is young. 0, or -1 when no server could be
- * asked (or no memory). Uses pxml.now, pxml.xcap_cache_ttl and the
- * limits in pxml. */
+/* user@domain's pres-rules from the cache: 0 with *doc a malloc'd copy (s
+ * malloc'd too; free both with free / pxml_free_body) or *doc NULL when the
+ * servers have none; -1 when nothing is known yet (or no memory), *doc
+ * NULL. fresh: mark the entry for revalidation (or, with
+ * pxml.xcap_fetch_here, fetch at once). Takes and releases the cache lock;
+ * no I/O unless xcap_fetch_here. */
 int pxml_xcap_rules_doc(const lp_str_t *user, const lp_str_t *domain, int fresh,
 		lp_str_t **doc);
 
-/* Counters of this process (tests and logs): HTTP requests sent, 304s. */
+/* One round of the XCAP process: fetch up to PXML_XCAP_BATCH wanted or
+ * marked entries (blocking, bounded by the timeouts; the cache lock is not
+ * held during a fetch) and store the answers; pxml.xcap_changed is called,
+ * without the lock, for each document that appeared, changed or went
+ * away. The number of entries fetched. */
+int pxml_xcap_refresh(void);
+
+/* Counters shared by the processes (tests, logs and the RPC). */
 typedef struct pxml_xcap_stats {
-	long requests;
-	long not_modified;
-	long hits;
+	long requests;	   /* HTTP requests sent */
+	long not_modified; /* 304 answers */
+	long hits;		   /* lookups answered from a known entry */
+	long misses;	   /* lookups with nothing known yet */
+	long skipped;	   /* servers not asked: backed off */
+	long changed;	   /* documents that appeared, changed or went away */
+	int entries;
+	long bytes; /* of the documents held */
 } pxml_xcap_stats_t;
 void pxml_xcap_stats(pxml_xcap_stats_t *out);
+
+/* Back-off state of server i (0-based): consecutive failures and the time
+ * until which it is not asked (0: it is). -1 when i is out of range. */
+int pxml_xcap_server_state(int i, int *fails, long *until);
 
 #endif

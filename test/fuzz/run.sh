@@ -23,7 +23,7 @@ fi
 
 mkdir -p "$OUT/obj" "$OUT/artifacts" || exit 1
 # the same libraries as test/unit/Makefile (libpresence has DB drivers)
-PKGS="libxml-2.0 sqlite3"
+PKGS="libxml-2.0 libcurl sqlite3"
 for p in libpq mysqlclient; do
 	pkg-config --exists "$p" && PKGS="$PKGS $p"
 done

@@ -1,10 +1,13 @@
-/* presence_xml's HTTP client and XCAP fetching, against a small HTTP server
- * this file runs in a thread on 127.0.0.1 (no network beyond loopback):
- * Content-Length, chunked and read-to-close bodies, 1xx, 404, 304 with
- * If-None-Match, the size limit, a server that never answers, a refused
- * connection, https refused; then the pres-rules URI of RFC 4825 / 5025,
- * the xcap_server list and its fallback, and the cache (TTL, conditional
- * revalidation, fresh lookups, the shared change counter). */
+/* presence_xml's HTTP GET (libcurl) and XCAP fetching, against a small
+ * HTTP server this file runs in a thread on 127.0.0.1 (no network beyond
+ * loopback): Content-Length, chunked and read-to-close bodies, 1xx, 404,
+ * 304 with If-None-Match, the size limit, a server that never answers, a
+ * refused connection, schemes other than http(s) refused, redirects not
+ * followed, one connection for several requests; then the pres-rules URI
+ * of RFC 4825 / 5025, the xcap_server list, and the shared cache: lookups
+ * that never wait, the XCAP process's refresh rounds (fallback, TTL,
+ * conditional revalidation, change callback), the back-off of a dead
+ * server, the RPC's fetch at once. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <check.h>
@@ -30,11 +33,12 @@
 typedef enum {
 	SRV_CANNED, /* write canned as it is, close */
 	SRV_SILENT, /* read the request, answer nothing until stopped */
-	SRV_XCAP	/* serve doc at doc_path with etag, honour If-None-Match */
+	SRV_XCAP,	/* serve doc at doc_path with etag, honour If-None-Match */
+	SRV_KEEP	/* SRV_XCAP, several requests per connection */
 } srv_mode_t;
 
 static struct srv {
-	int lfd, port, stop, requests;
+	int lfd, port, stop, requests, accepts;
 	pthread_t th;
 	pthread_mutex_t mu;
 	srv_mode_t mode;
@@ -66,8 +70,9 @@ static void srv_xcap(int fd, const char *req)
 	else
 		n = snprintf(head, sizeof(head),
 				"HTTP/1.1 200 OK\r\nContent-Type: application/auth-policy+xml"
-				"\r\nETag: %s\r\nContent-Length: %zu\r\n\r\n",
-				S.etag, strlen(S.doc));
+				"\r\nETag: %s\r\nContent-Length: %zu\r\n%s\r\n",
+				S.etag, strlen(S.doc),
+				S.mode == SRV_KEEP ? "" : "Connection: close\r\n");
 	if(write(fd, head, n) < 0 || (n > 0 && strncmp(head + 9, "200", 3) == 0
 			&& write(fd, S.doc, strlen(S.doc)) < 0))
 		n = -1;
@@ -99,12 +104,23 @@ static void *srv_main(void *arg)
 	while(!__atomic_load_n(&S.stop, __ATOMIC_ACQUIRE)) {
 		if(poll(&p, 1, 20) <= 0 || (fd = accept(S.lfd, NULL, NULL)) < 0)
 			continue;
+		pthread_mutex_lock(&S.mu);
+		S.accepts++;
+		pthread_mutex_unlock(&S.mu);
+	again:
 		srv_read(fd, req, sizeof(req));
+		if(!req[0]) {
+			close(fd);
+			continue;
+		}
 		pthread_mutex_lock(&S.mu);
 		S.requests++;
 		snprintf(S.last_req, sizeof(S.last_req), "%s", req);
 		pthread_mutex_unlock(&S.mu);
-		if(S.mode == SRV_CANNED) {
+		if(S.mode == SRV_KEEP) {
+			srv_xcap(fd, req);
+			goto again;
+		} else if(S.mode == SRV_CANNED) {
 			if(write(fd, S.canned, strlen(S.canned)) < 0)
 				S.requests += 0;
 		} else if(S.mode == SRV_XCAP) {
@@ -179,21 +195,37 @@ static time_t clock_fake(void)
 {
 	return fake_now;
 }
-static unsigned int gen_shared;
+
+/* pxml.xcap_changed calls */
+static int changed_n;
+static char changed_last[128];
+static void on_changed(const lp_str_t *user, const lp_str_t *domain)
+{
+	changed_n++;
+	snprintf(changed_last, sizeof(changed_last), "%.*s@%.*s", user->len,
+			user->s, domain->len, domain->s);
+}
 
 static void setup(void)
 {
 	memset(&S, 0, sizeof(S));
 	pthread_mutex_init(&S.mu, NULL);
 	S.lfd = -1;
+	lp_test_mem_install();
 	lp_test_log_install();
 	fake_now = 1000000;
-	gen_shared = 0;
+	changed_n = 0;
+	changed_last[0] = '\0';
 	pxml.now = clock_fake;
-	pxml.xcap_gen = &gen_shared;
 	pxml.xcap_cache_ttl = 60;
+	pxml.xcap_cache_size = 1024;
+	pxml.xcap_cache_bytes = PXML_XCAP_MAX_BYTES;
 	pxml.xcap_connect_ms = 1000;
-	pxml.xcap_read_ms = 1000;
+	pxml.xcap_timeout_ms = 1000;
+	pxml.xcap_backoff_failures = 3;
+	pxml.xcap_backoff_time = 30;
+	pxml.xcap_fetch_here = 0;
+	pxml.xcap_changed = on_changed;
 	pxml.force_active = 0;
 	pxml.integrated_xcap_server = 0;
 }
@@ -205,12 +237,13 @@ static void teardown(void)
 		pthread_join(S.th, NULL);
 		close(S.lfd);
 	}
-	pxml.xcap_gen = NULL; /* not ours to lp_free */
 	pxml_xcap_destroy();
+	ck_assert_int_eq(lp_test_mem_live(), 0);
+	pxml.xcap_changed = NULL;
 	pxml.now = NULL;
 }
 
-static const pxml_http_limits_t LIM = {1000, 1000, LP_XML_MAX_BODY};
+static const pxml_http_limits_t LIM = {1000, 2000, LP_XML_MAX_BODY};
 
 static int get(const char *path, const char *inm, pxml_http_res_t *r)
 {
@@ -321,9 +354,12 @@ START_TEST(http_oversize)
 	snprintf(S.canned, sizeof(S.canned), "%s", big);
 	ck_assert_int_eq(get("/", NULL, &r), PXML_HTTP_ETOOBIG);
 	/* a chunk over the limit */
-	snprintf(S.canned, sizeof(S.canned), "HTTP/1.1 200 OK\r\nTransfer-Encoding:"
-										 " chunked\r\n\r\n%x\r\nab\r\n",
+	n = snprintf(big, sizeof(big), "HTTP/1.1 200 OK\r\nTransfer-Encoding:"
+								   " chunked\r\n\r\n%x\r\n",
 			LP_XML_MAX_BODY + 1);
+	memset(big + n, 'z', LP_XML_MAX_BODY + 1);
+	big[n + LP_XML_MAX_BODY + 1] = '\0';
+	snprintf(S.canned, sizeof(S.canned), "%s\r\n0\r\n\r\n", big);
 	ck_assert_int_eq(get("/", NULL, &r), PXML_HTTP_ETOOBIG);
 }
 END_TEST
@@ -354,10 +390,13 @@ START_TEST(http_refused_and_bad_urls)
 
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/x", closed_port());
 	ck_assert_int_eq(pxml_http_get(url, NULL, &LIM, &r), PXML_HTTP_ECONNECT);
-	ck_assert_int_eq(pxml_http_get("https://127.0.0.1/x", NULL, &LIM, &r),
-			PXML_HTTP_ESCHEME);
-	ck_assert_ptr_nonnull(strstr(lp_test_log_last(), "no TLS"));
+	ck_assert_ptr_nonnull(strstr(lp_test_log_last(), "cannot connect"));
+	/* https is spoken (nothing listens there either) */
+	snprintf(url, sizeof(url), "https://127.0.0.1:%d/x", closed_port());
+	ck_assert_int_eq(pxml_http_get(url, NULL, &LIM, &r), PXML_HTTP_ECONNECT);
 	ck_assert_int_eq(pxml_http_get("ftp://h/x", NULL, &LIM, &r),
+			PXML_HTTP_ESCHEME);
+	ck_assert_int_eq(pxml_http_get("file:///etc/passwd", NULL, &LIM, &r),
 			PXML_HTTP_ESCHEME);
 	ck_assert_int_eq(pxml_http_get("127.0.0.1/x", NULL, &LIM, &r),
 			PXML_HTTP_EURL);
@@ -367,6 +406,44 @@ START_TEST(http_refused_and_bad_urls)
 			PXML_HTTP_EURL);
 	ck_assert_int_eq(pxml_http_get("http://h:99999999/x", NULL, &LIM, &r),
 			PXML_HTTP_EURL);
+}
+END_TEST
+
+/* A redirect is an answer like any other: never followed (to file:// or
+ * anywhere else). */
+START_TEST(http_redirect_not_followed)
+{
+	pxml_http_res_t r;
+
+	srv_start(SRV_CANNED, "HTTP/1.1 302 Found\r\nLocation: file:///etc/passwd"
+						  "\r\nContent-Length: 0\r\n\r\n");
+	ck_assert_int_eq(get("/", NULL, &r), 0);
+	ck_assert_int_eq(r.status, 302);
+	ck_assert_int_eq(r.body_len, 0);
+	ck_assert_int_eq(srv_requests(), 1);
+	pxml_http_res_free(&r);
+}
+END_TEST
+
+/* The process's handle keeps the connection: three GETs, one accept. */
+START_TEST(http_connection_reused)
+{
+	pxml_http_res_t r;
+	int i;
+
+	srv_start(SRV_KEEP, NULL);
+	snprintf(S.doc_path, sizeof(S.doc_path), "/d");
+	srv_set_doc("<doc/>", "\"v1\"");
+	for(i = 0; i < 3; i++) {
+		ck_assert_int_eq(get("/d", NULL, &r), 0);
+		ck_assert_int_eq(r.status, 200);
+		pxml_http_res_free(&r);
+	}
+	ck_assert_int_eq(srv_requests(), 3);
+	pthread_mutex_lock(&S.mu);
+	ck_assert_int_eq(S.accepts, 1);
+	pthread_mutex_unlock(&S.mu);
+	pxml_http_close();
 }
 END_TEST
 
@@ -387,9 +464,28 @@ START_TEST(http_hostname_and_malformed)
 	snprintf(S.canned, sizeof(S.canned),
 			"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort");
 	ck_assert_int_eq(get("/", NULL, &r), PXML_HTTP_EPROTO);
-	snprintf(S.canned, sizeof(S.canned),
-			"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab");
-	ck_assert_int_eq(get("/", NULL, &r), PXML_HTTP_EPROTO);
+}
+END_TEST
+
+/* The ETag kept from the header lines: trimmed, the last response's only,
+ * never one with a CR, LF or NUL inside or too long for the buffer. */
+START_TEST(http_etag_line)
+{
+	char e[8] = "old";
+	const char l1[] = "ETag:  \"v1\" \r\n", l2[] = "etag:\t\"a\rb\"\r\n";
+	const char l3[] = "ETag: \"0123456789\"\r\n", l4[] = "ETag: \"a\0b\"";
+
+	ck_assert_int_eq(pxml_http_etag_line(l1, sizeof(l1) - 1, e, sizeof(e)), 1);
+	ck_assert_str_eq(e, "\"v1\"");
+	ck_assert_int_eq(pxml_http_etag_line(l2, sizeof(l2) - 1, e, sizeof(e)), 0);
+	ck_assert_int_eq(pxml_http_etag_line(l3, sizeof(l3) - 1, e, sizeof(e)), 0);
+	ck_assert_int_eq(pxml_http_etag_line(l4, sizeof(l4) - 1, e, sizeof(e)), 0);
+	ck_assert_str_eq(e, "\"v1\"");
+	ck_assert_int_eq(pxml_http_etag_line("Server: x\r\n", 11, e, sizeof(e)), 0);
+	ck_assert_str_eq(e, "\"v1\"");
+	ck_assert_int_eq(pxml_http_etag_line("HTTP/1.1 200 OK\r\n", 17, e, sizeof(e)),
+			0);
+	ck_assert_str_eq(e, "");
 }
 END_TEST
 
@@ -403,7 +499,7 @@ END_TEST
 
 static lp_str_t U = {"alice", 5}, D = {"example.com", 11};
 
-/* Serve RULES_V1 for alice; xcap_server list: the given roots. */
+/* Serve RULES_V1 for alice. */
 static void xcap_start(void)
 {
 	srv_start(SRV_XCAP, NULL);
@@ -419,13 +515,16 @@ static void add_root(int port)
 	ck_assert_int_eq(pxml_xcap_add_server(v), 0);
 }
 
-/* The document as a string ("" for none); asserts rc 0. */
+/* The document as a string ("" for none, "?" when nothing is known). */
 static char *doc_of(int fresh)
 {
 	static char buf[2048];
 	lp_str_t *d = NULL;
 
-	ck_assert_int_eq(pxml_xcap_rules_doc(&U, &D, fresh, &d), 0);
+	if(pxml_xcap_rules_doc(&U, &D, fresh, &d) < 0) {
+		ck_assert_ptr_null(d);
+		return "?";
+	}
 	buf[0] = '\0';
 	if(d) {
 		snprintf(buf, sizeof(buf), "%.*s", d->len, d->s);
@@ -433,6 +532,15 @@ static char *doc_of(int fresh)
 		free(d);
 	}
 	return buf;
+}
+
+static long ms_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0->tv_sec) * 1000
+		   + (t1.tv_nsec - t0->tv_nsec) / 1000000;
 }
 
 START_TEST(xcap_uri)
@@ -457,145 +565,307 @@ START_TEST(xcap_server_list)
 {
 	ck_assert_int_eq(pxml_xcap_add_server("127.0.0.1:8080/xcap-root"), 0);
 	ck_assert_int_eq(pxml_xcap_add_server("http://xcap.example.com/root/"), 0);
-	ck_assert_int_eq(pxml_xcap_add_server("https://secure.example.com/"), -1);
-	ck_assert_ptr_nonnull(strstr(lp_test_log_last(), "no TLS"));
+	ck_assert_int_eq(pxml_xcap_add_server("https://secure.example.com/"), 0);
+	ck_assert_int_eq(pxml_xcap_add_server("ftp://xcap.example.com/"), -1);
 	ck_assert_int_eq(pxml_xcap_add_server(""), -1);
-	ck_assert_int_eq(pxml.xcap_nroots, 2);
+	ck_assert_int_eq(pxml.xcap_nroots, 3);
 	ck_assert_str_eq(pxml.xcap_roots[0], "http://127.0.0.1:8080/xcap-root");
 	ck_assert_str_eq(pxml.xcap_roots[1], "http://xcap.example.com/root");
+	ck_assert_str_eq(pxml.xcap_roots[2], "https://secure.example.com");
 }
 END_TEST
 
-START_TEST(xcap_fallback)
+/* A lookup never asks a server: nothing known -> -1 (the default policy)
+ * and the entry is wanted; the XCAP process's round fetches it (the first
+ * server refused, the second answers), says it changed; then lookups are
+ * answered from the cache. */
+START_TEST(xcap_miss_then_round)
 {
 	pxml_xcap_stats_t st;
-	lp_str_t *d = NULL;
 
 	xcap_start();
-	add_root(closed_port()); /* refused: the next one is asked */
+	add_root(closed_port());
 	add_root(S.port);
-	ck_assert_str_eq(doc_of(0), RULES_V1);
-	pxml_xcap_stats(&st);
-	ck_assert_int_eq(st.requests, 2);
+	ck_assert_int_eq(pxml_xcap_init(), 0);
+	ck_assert_str_eq(doc_of(1), "?");
+	ck_assert_str_eq(doc_of(0), "?");
+	ck_assert_int_eq(srv_requests(), 0);
+	ck_assert_int_eq(pxml_xcap_refresh(), 1);
 	ck_assert_int_eq(srv_requests(), 1);
 	ck_assert_ptr_nonnull(strstr(S.last_req, "GET " ALICE_PATH " HTTP/1.1"));
-	/* nobody has bob's: no document, not an error */
+	ck_assert_int_eq(changed_n, 1);
+	ck_assert_str_eq(changed_last, "alice@example.com");
+	ck_assert_str_eq(doc_of(0), RULES_V1);
+	ck_assert_int_eq(pxml_xcap_refresh(), 0); /* nothing to do */
+	pxml_xcap_stats(&st);
+	ck_assert_int_eq(st.requests, 2); /* the refused one and ours */
+	ck_assert_int_eq(st.misses, 2);
+	ck_assert_int_eq(st.hits, 1);
+	ck_assert_int_eq(st.entries, 1);
+	/* nobody has bob's: no document (404), not "unknown" */
 	lp_str_t bob = {"bob", 3};
+	lp_str_t *d = NULL;
+	ck_assert_int_eq(pxml_xcap_rules_doc(&bob, &D, 0, &d), -1);
+	ck_assert_int_eq(pxml_xcap_refresh(), 1);
 	ck_assert_int_eq(pxml_xcap_rules_doc(&bob, &D, 0, &d), 0);
 	ck_assert_ptr_null(d);
+}
+END_TEST
+
+/* A server that accepts and never answers: the lookups (the SIP path)
+ * return at once, every time; the round waits xcap_timeout, no more. */
+START_TEST(xcap_silent_server_never_blocks_lookups)
+{
+	struct timespec t0;
+	int i;
+
+	srv_start(SRV_SILENT, NULL);
+	add_root(S.port);
+	pxml.xcap_timeout_ms = 300;
+	ck_assert_int_eq(pxml_xcap_init(), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for(i = 0; i < 50; i++)
+		ck_assert_str_eq(doc_of(1), "?");
+	ck_assert_int_lt(ms_since(&t0), 100);
+	ck_assert_int_eq(srv_requests(), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ck_assert_int_eq(pxml_xcap_refresh(), 1);
+	ck_assert_int_ge(ms_since(&t0), 250);
+	ck_assert_int_lt(ms_since(&t0), 1500);
+	ck_assert_ptr_nonnull(strstr(lp_test_log_last(), "no server answered"));
+	ck_assert_str_eq(doc_of(0), "?");
+	ck_assert_int_eq(changed_n, 0);
 }
 END_TEST
 
 START_TEST(xcap_5xx_then_next)
 {
 	char v[128];
-	pxml_xcap_stats_t st;
-	lp_str_t *d = NULL;
 
-	/* the first root answers 503 (a server in trouble): skipped like one
-	 * that is down */
 	xcap_start();
 	snprintf(v, sizeof(v), "http://127.0.0.1:%d/busy", S.port);
 	ck_assert_int_eq(pxml_xcap_add_server(v), 0);
 	add_root(S.port);
+	ck_assert_int_eq(pxml_xcap_init(), 0);
+	doc_of(0);
+	pxml_xcap_refresh();
 	ck_assert_str_eq(doc_of(0), RULES_V1);
-	pxml_xcap_stats(&st);
-	ck_assert_int_eq(st.requests, 2);
-	ck_assert_ptr_nonnull(strstr(lp_test_log_last(), "status 503"));
-	/* only the busy one: no answer, an error (not "no document") */
-	pxml.xcap_gen = NULL;
-	pxml_xcap_destroy();
-	pxml.xcap_gen = &gen_shared;
-	ck_assert_int_eq(pxml_xcap_add_server(v), 0);
-	ck_assert_int_eq(pxml_xcap_rules_doc(&U, &D, 0, &d), -1);
-	ck_assert_ptr_null(d);
-	ck_assert_ptr_nonnull(strstr(lp_test_log_last(), "no server answered"));
+	ck_assert_int_eq(srv_requests(), 2);
 }
 END_TEST
 
-START_TEST(xcap_all_down)
-{
-	lp_str_t *d = NULL;
-
-	add_root(closed_port());
-	add_root(closed_port());
-	ck_assert_int_eq(pxml_xcap_rules_doc(&U, &D, 0, &d), -1);
-	ck_assert_ptr_null(d);
-}
-END_TEST
-
-START_TEST(xcap_cache_ttl_revalidate)
+/* Used unchecked for the TTL; then served as it is and revalidated by the
+ * next round (If-None-Match -> 304); a change is stored and announced; a
+ * 404 is "none". */
+START_TEST(xcap_ttl_revalidate)
 {
 	pxml_xcap_stats_t st;
 
 	xcap_start();
 	add_root(S.port);
+	ck_assert_int_eq(pxml_xcap_init(), 0);
+	doc_of(0);
+	pxml_xcap_refresh();
+	fake_now += 59;
 	ck_assert_str_eq(doc_of(0), RULES_V1);
-	ck_assert_int_eq(srv_requests(), 1);
-	fake_now += 59; /* within the TTL: from the cache */
-	ck_assert_str_eq(doc_of(0), RULES_V1);
-	ck_assert_int_eq(srv_requests(), 1);
-	fake_now += 1; /* TTL over: conditional GET, 304 */
-	ck_assert_str_eq(doc_of(0), RULES_V1);
+	ck_assert_int_eq(pxml_xcap_refresh(), 0);
+	fake_now += 1;
+	ck_assert_str_eq(doc_of(0), RULES_V1); /* served, marked */
+	ck_assert_int_eq(pxml_xcap_refresh(), 1);
 	ck_assert_int_eq(srv_requests(), 2);
 	ck_assert_ptr_nonnull(strstr(S.last_req, "\r\nIf-None-Match: \"v1\"\r\n"));
 	pxml_xcap_stats(&st);
 	ck_assert_int_eq(st.not_modified, 1);
-	ck_assert_int_eq(st.hits, 1);
-	/* the 304 restarted the TTL */
-	fake_now += 30;
-	ck_assert_str_eq(doc_of(0), RULES_V1);
-	ck_assert_int_eq(srv_requests(), 2);
-	/* changed on the server: seen once the TTL is over */
+	ck_assert_int_eq(changed_n, 1);
 	srv_set_doc(RULES_V2, "\"v2\"");
+	fake_now += 60;
 	ck_assert_str_eq(doc_of(0), RULES_V1);
-	fake_now += 31;
+	pxml_xcap_refresh();
 	ck_assert_str_eq(doc_of(0), RULES_V2);
-	ck_assert_int_eq(srv_requests(), 3);
-	/* removed: a 404 is "no document", cached as such */
+	ck_assert_int_eq(changed_n, 2);
 	srv_set_doc("", "");
 	fake_now += 60;
+	doc_of(0);
+	pxml_xcap_refresh();
 	ck_assert_str_eq(doc_of(0), "");
-	ck_assert_int_eq(srv_requests(), 4);
-	ck_assert_str_eq(doc_of(0), "");
-	ck_assert_int_eq(srv_requests(), 4);
+	ck_assert_int_eq(changed_n, 3);
+	pxml_xcap_stats(&st);
+	ck_assert_int_eq(st.bytes, 0);
+	/* still none: not a change (the 404's own body is not a document) */
+	fake_now += 60;
+	doc_of(0);
+	ck_assert_int_eq(pxml_xcap_refresh(), 1);
+	ck_assert_int_eq(changed_n, 3);
 }
 END_TEST
 
-START_TEST(xcap_fresh_and_generation)
+/* The documents together stay under xcap_cache_bytes: one that does not
+ * fit is not stored (the others are dropped first when they can be). */
+START_TEST(xcap_cache_bytes)
+{
+	pxml_xcap_stats_t st;
+
+	xcap_start();
+	add_root(S.port);
+	pxml.xcap_cache_bytes = (long)strlen(RULES_V1);
+	ck_assert_int_eq(pxml_xcap_init(), 0);
+	doc_of(0);
+	ck_assert_int_eq(pxml_xcap_refresh(), 1);
+	ck_assert_str_eq(doc_of(0), RULES_V1);
+	pxml_xcap_stats(&st);
+	ck_assert_int_eq(st.bytes, (long)strlen(RULES_V1));
+	srv_set_doc(RULES_V2, "\"v2\""); /* longer than the cap */
+	fake_now += 60;
+	doc_of(0);
+	ck_assert_int_eq(pxml_xcap_refresh(), 1);
+	ck_assert_str_eq(doc_of(0), RULES_V1);
+	pxml_xcap_stats(&st);
+	ck_assert_int_eq(st.bytes, (long)strlen(RULES_V1));
+	ck_assert_int_eq(changed_n, 1);
+}
+END_TEST
+
+/* A fresh lookup (an authorization) marks a document for the next round;
+ * not within the second it was fetched (the re-evaluation the change
+ * triggered); xcap_cache_ttl 0 marks every use. */
+START_TEST(xcap_fresh_and_ttl_zero)
 {
 	xcap_start();
 	add_root(S.port);
-	ck_assert_str_eq(doc_of(0), RULES_V1);
-	ck_assert_uint_eq(gen_shared, 1); /* a first fetch counts as a change */
-	/* a fresh lookup (authorization, refreshWatchers) revalidates at once */
+	ck_assert_int_eq(pxml_xcap_init(), 0);
+	doc_of(0);
+	pxml_xcap_refresh();
 	ck_assert_str_eq(doc_of(1), RULES_V1);
+	ck_assert_int_eq(pxml_xcap_refresh(), 0);
+	fake_now += 1;
+	ck_assert_str_eq(doc_of(1), RULES_V1);
+	ck_assert_int_eq(pxml_xcap_refresh(), 1);
 	ck_assert_int_eq(srv_requests(), 2);
-	ck_assert_ptr_nonnull(strstr(S.last_req, "If-None-Match: \"v1\""));
-	ck_assert_uint_eq(gen_shared, 1); /* 304: nothing changed */
+	pxml.xcap_cache_ttl = 0;
+	doc_of(0);
+	ck_assert_int_eq(pxml_xcap_refresh(), 1);
+	ck_assert_int_eq(srv_requests(), 3);
+}
+END_TEST
+
+/* A dead server: after xcap_backoff_failures failures in a row it is not
+ * asked for xcap_backoff_time seconds, then asked again; a document
+ * fetched before stays in use meanwhile. */
+START_TEST(xcap_backoff)
+{
+	pxml_xcap_stats_t st;
+	int fails, i;
+	long until;
+
+	add_root(closed_port());
+	ck_assert_int_eq(pxml_xcap_init(), 0);
+	doc_of(0);
+	for(i = 0; i < 3; i++) {
+		ck_assert_int_eq(pxml_xcap_refresh(), 1);
+		ck_assert_int_eq(pxml_xcap_refresh(), 0); /* retried later */
+		fake_now += PXML_XCAP_RETRY;
+	}
+	ck_assert_int_eq(pxml_xcap_server_state(0, &fails, &until), 0);
+	ck_assert_int_eq(until, fake_now - PXML_XCAP_RETRY + 30);
+	ck_assert_int_eq(fails, 0);
+	for(i = 0; i < 10; i++) {
+		ck_assert_int_eq(pxml_xcap_refresh(), 1);
+		fake_now += PXML_XCAP_RETRY;
+	}
+	pxml_xcap_stats(&st);
+	ck_assert_int_eq(st.requests, 3);
+	ck_assert_int_eq(st.skipped, 10);
+	fake_now = until - 1;
+	pxml_xcap_refresh();
+	pxml_xcap_stats(&st);
+	ck_assert_int_eq(st.requests, 3);
+	fake_now = until + PXML_XCAP_RETRY; /* the entry's retry is due too */
+	ck_assert_int_eq(pxml_xcap_refresh(), 1);
+	pxml_xcap_stats(&st);
+	ck_assert_int_eq(st.requests, 4);
+	ck_assert_int_eq(pxml_xcap_server_state(1, &fails, &until), -1);
+}
+END_TEST
+
+/* "no server answered" once a second at most, whatever the entries: a
+ * round of three failures logs three "cannot connect" lines and one
+ * "no server answered". */
+START_TEST(xcap_no_answer_log_limited)
+{
+	lp_str_t *d, u = {"u1", 2};
+	int i, n0;
+
+	add_root(closed_port());
+	pxml.xcap_backoff_failures = 100;
+	ck_assert_int_eq(pxml_xcap_init(), 0);
+	for(i = 0; i < 3; i++) {
+		u.s = (char[]){'u', (char)('0' + i)};
+		ck_assert_int_eq(pxml_xcap_rules_doc(&u, &D, 0, &d), -1);
+	}
+	n0 = lp_test_log_count();
+	ck_assert_int_eq(pxml_xcap_refresh(), 3);
+	ck_assert_int_eq(lp_test_log_count() - n0, 4);
+	ck_assert_ptr_nonnull(strstr(lp_test_log_last(), "cannot connect"));
+	fake_now += PXML_XCAP_RETRY;
+	n0 = lp_test_log_count();
+	ck_assert_int_eq(pxml_xcap_refresh(), 3);
+	ck_assert_int_eq(lp_test_log_count() - n0, 4);
+}
+END_TEST
+
+START_TEST(xcap_known_doc_kept_while_down)
+{
+	xcap_start();
+	add_root(S.port);
+	ck_assert_int_eq(pxml_xcap_init(), 0);
+	doc_of(0);
+	pxml_xcap_refresh();
+	__atomic_store_n(&S.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(S.th, NULL);
+	close(S.lfd);
+	S.lfd = -1;
+	fake_now += 61;
+	ck_assert_str_eq(doc_of(0), RULES_V1);
+	ck_assert_int_eq(pxml_xcap_refresh(), 1); /* fails */
+	ck_assert_str_eq(doc_of(0), RULES_V1);
+	ck_assert_int_eq(changed_n, 1);
+}
+END_TEST
+
+/* The RPC process (xcap_fetch_here) fetches a fresh lookup at once. */
+START_TEST(xcap_fetch_here)
+{
+	xcap_start();
+	add_root(S.port);
+	ck_assert_int_eq(pxml_xcap_init(), 0);
+	pxml.xcap_fetch_here = 1;
+	ck_assert_str_eq(doc_of(1), RULES_V1);
+	ck_assert_int_eq(srv_requests(), 1);
 	srv_set_doc(RULES_V2, "\"v2\"");
 	ck_assert_str_eq(doc_of(1), RULES_V2);
-	ck_assert_uint_eq(gen_shared, 2); /* the change is announced */
-	ck_assert_str_eq(doc_of(0), RULES_V2); /* and this process uses it */
-	ck_assert_int_eq(srv_requests(), 3);
-	/* another process announced a change: our young entry is rechecked */
-	gen_shared++;
-	ck_assert_str_eq(doc_of(0), RULES_V2);
-	ck_assert_int_eq(srv_requests(), 4);
-	ck_assert_str_eq(doc_of(0), RULES_V2);
-	ck_assert_int_eq(srv_requests(), 4);
+	ck_assert_ptr_nonnull(strstr(S.last_req, "If-None-Match: \"v1\""));
+	ck_assert_int_eq(changed_n, 0); /* the RPC re-evaluates by itself */
+	pxml.xcap_fetch_here = 0;
+	ck_assert_str_eq(doc_of(1), RULES_V2); /* in the shared cache */
 }
 END_TEST
 
-START_TEST(xcap_ttl_zero)
+START_TEST(xcap_cache_size)
 {
-	xcap_start();
-	add_root(S.port);
-	pxml.xcap_cache_ttl = 0;
-	ck_assert_str_eq(doc_of(0), RULES_V1);
-	ck_assert_str_eq(doc_of(0), RULES_V1);
-	ck_assert_str_eq(doc_of(0), RULES_V1);
-	ck_assert_int_eq(srv_requests(), 3);
+	pxml_xcap_stats_t st;
+	lp_str_t *d, u = {"u1", 2};
+	int i;
+
+	add_root(closed_port());
+	pxml.xcap_cache_size = 2;
+	ck_assert_int_eq(pxml_xcap_init(), 0);
+	for(i = 0; i < 5; i++) {
+		u.s = (char[]){'u', (char)('0' + i)};
+		fake_now++;
+		ck_assert_int_eq(pxml_xcap_rules_doc(&u, &D, 0, &d), -1);
+	}
+	pxml_xcap_stats(&st);
+	ck_assert_int_eq(st.entries, 2);
 }
 END_TEST
 
@@ -605,20 +875,19 @@ START_TEST(xcap_source_choice)
 
 	xcap_start();
 	add_root(S.port);
+	ck_assert_int_eq(pxml_xcap_init(), 0);
 	pxml.force_active = 1; /* nothing is read */
 	ck_assert_int_eq(pxml_get_rules_doc(&U, &D, &d), 0);
 	ck_assert_ptr_null(d);
-	ck_assert_int_eq(srv_requests(), 0);
-	pxml.force_active = 0; /* over HTTP, always fresh */
+	pxml.force_active = 0; /* over HTTP: from the cache */
+	ck_assert_int_eq(pxml_get_rules_doc(&U, &D, &d), -1);
+	pxml_xcap_refresh();
 	ck_assert_int_eq(pxml_get_rules_doc(&U, &D, &d), 0);
 	ck_assert_ptr_nonnull(d);
 	ck_assert_str_eq(d->s, RULES_V1);
 	pxml_free_body(d->s);
 	pxml_free_body((char *)d);
-	ck_assert_int_eq(pxml_get_rules_doc(&U, &D, &d), 0);
-	ck_assert_int_eq(srv_requests(), 2);
-	pxml_free_body(d->s);
-	pxml_free_body((char *)d);
+	ck_assert_int_eq(srv_requests(), 1);
 }
 END_TEST
 
@@ -636,17 +905,25 @@ Suite *pxml_http_suite(void)
 	tcase_add_test(h, http_oversize);
 	tcase_add_test(h, http_timeout);
 	tcase_add_test(h, http_refused_and_bad_urls);
+	tcase_add_test(h, http_redirect_not_followed);
+	tcase_add_test(h, http_connection_reused);
 	tcase_add_test(h, http_hostname_and_malformed);
+	tcase_add_test(h, http_etag_line);
 	suite_add_tcase(s, h);
 	tcase_add_checked_fixture(x, setup, teardown);
 	tcase_add_test(x, xcap_uri);
 	tcase_add_test(x, xcap_server_list);
-	tcase_add_test(x, xcap_fallback);
+	tcase_add_test(x, xcap_miss_then_round);
+	tcase_add_test(x, xcap_silent_server_never_blocks_lookups);
 	tcase_add_test(x, xcap_5xx_then_next);
-	tcase_add_test(x, xcap_all_down);
-	tcase_add_test(x, xcap_cache_ttl_revalidate);
-	tcase_add_test(x, xcap_fresh_and_generation);
-	tcase_add_test(x, xcap_ttl_zero);
+	tcase_add_test(x, xcap_ttl_revalidate);
+	tcase_add_test(x, xcap_fresh_and_ttl_zero);
+	tcase_add_test(x, xcap_backoff);
+	tcase_add_test(x, xcap_no_answer_log_limited);
+	tcase_add_test(x, xcap_known_doc_kept_while_down);
+	tcase_add_test(x, xcap_fetch_here);
+	tcase_add_test(x, xcap_cache_size);
+	tcase_add_test(x, xcap_cache_bytes);
 	tcase_add_test(x, xcap_source_choice);
 	suite_add_tcase(s, x);
 	return s;
