@@ -92,6 +92,11 @@ typedef struct pres_state {
 	lp_htable_t *wcount;		/* subscriptions per watcher (pres_limits.c) */
 	lp_htable_t *dlgs;			/* the same records by hash(to_tag); lock
 								   order: a subs bucket, then a dlgs one */
+	/* shared (lp_malloc): set to 1, for good, once a subscription to a
+	 * WINFO_TYPE event is stored in memory. Until then a watcher's change
+	 * does not look for winfo subscribers (pres_winfo.c), which costs a
+	 * walk of the presentity's whole bucket. NULL: always look. */
+	volatile int *winfo_seen;
 	lp_db_t *db;				/* this process's connection, or NULL */
 	pres_send_notify_f send_notify;
 	unsigned int (*now)(void);	/* seconds; time(NULL) unless a test sets it */

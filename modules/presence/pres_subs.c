@@ -73,6 +73,8 @@ static int mem_insert(const subs_t *s)
 	lp_htable_lock(pres.subs, slot);
 	lp_htable_link(pres.subs, &r->h);
 	dlg_link(r);
+	if(pres.winfo_seen && (s->event->type & WINFO_TYPE))
+		*pres.winfo_seen = 1;
 	pres_limits_watcher_add(&r->s.watcher_user, &r->s.watcher_domain, 1);
 	lp_htable_unlock(pres.subs, slot);
 	return 0;

@@ -101,6 +101,12 @@ void pres_winfo_notify_change(const subs_t *w)
 
 	if(!winfo_ev || (w->event->type & WINFO_TYPE))
 		return;
+	/* nobody ever subscribed to watcher info here: no bucket walk (with
+	 * thousands of watchers of one presentity, each change walked them
+	 * all). DB-only mode: another instance may hold winfo subscriptions. */
+	if(pres.cfg.subs_db_mode != PRES_SUBS_DB_ONLY && pres.winfo_seen
+			&& !*pres.winfo_seen)
+		return;
 	n = pres_subs_collect(&w->pres_uri, winfo_ev, NULL, &subs);
 	for(i = 0; i < n; i++) {
 		body = LP_STR_NULL;

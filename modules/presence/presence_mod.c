@@ -372,6 +372,9 @@ static int mod_init(void)
 	pres.subs = lp_htable_new(pres.cfg.subs_htable_size);
 	pres.dlgs = lp_htable_new(pres.cfg.subs_htable_size);
 	pres.wcount = lp_htable_new(pres.cfg.subs_htable_size);
+	pres.winfo_seen = lp_malloc(sizeof(*pres.winfo_seen));
+	if(pres.winfo_seen)
+		*pres.winfo_seen = 0;
 	if(!pres.pubs || !pres.subs || !pres.dlgs || !pres.wcount) {
 		LM_ERR("out of shared memory for the hash tables\n");
 		return -1;

@@ -460,6 +460,50 @@ START_TEST(test_unknown_dialog_one_bucket)
 }
 END_TEST
 
+/* Until someone subscribes to watcher info, a new watcher of a presentity
+ * with many watchers does not walk them all (winfo_seen); afterwards it
+ * does, and the winfo subscriber hears of the new watcher. */
+START_TEST(test_no_winfo_scan_without_winfo)
+{
+	static volatile int seen;
+	pres_ev_t winfo;
+	sub_t s[30], w, late;
+	char name[30][16];
+	long without, with;
+	int i;
+
+	pres.winfo_seen = &seen;
+	seen = 0;
+	memset(&winfo, 0, sizeof(winfo));
+	winfo.name = LP_STR("presence.winfo");
+	winfo.content_type = LP_STR("application/watcherinfo+xml");
+	winfo.type = WINFO_TYPE;
+	ck_assert_int_eq(pres_add_event(&winfo), 0);
+	for(i = 0; i < 30; i++) {
+		snprintf(name[i], sizeof(name[i]), "w%d", i);
+		sub_init(&s[i], name[i], "alice");
+		ck_assert_int_eq(sub_code(&s[i]), 200);
+	}
+	sub_init(&late, "late", "alice");
+	lock_gets = 0;
+	ck_assert_int_eq(sub_code(&late), 200);
+	without = lock_gets;
+
+	sub_init(&w, "alice", "alice");
+	w.r.event = LP_STR("presence.winfo");
+	ck_assert_int_eq(sub_code(&w), 200);
+	ck_assert_int_eq(seen, 1);
+	sub_init(&late, "later", "alice");
+	lock_gets = 0;
+	notifies = 0;
+	ck_assert_int_eq(sub_code(&late), 200);
+	with = lock_gets;
+	ck_assert_int_gt(with, without); /* the winfo walk is back */
+	ck_assert_int_ge(notifies, 2);	 /* the watcher's and the winfo one */
+	pres.winfo_seen = NULL;
+}
+END_TEST
+
 /* ---- limits ---- */
 
 static char *repeat(char c, int n)
@@ -660,6 +704,7 @@ Suite *pres_state_suite(void)
 	tcase_add_checked_fixture(dlg, setup, teardown);
 	tcase_add_test(dlg, test_cseq_replay_keeps_subscription);
 	tcase_add_test(dlg, test_unknown_dialog_one_bucket);
+	tcase_add_test(dlg, test_no_winfo_scan_without_winfo);
 	suite_add_tcase(s, dlg);
 
 	tcase_add_checked_fixture(dbonly, setup_dbonly, teardown);
