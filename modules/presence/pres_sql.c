@@ -108,6 +108,10 @@ int pres_sql_init(void)
 							" watcher_domain, event, status, reason,"
 							" inserted_time) VALUES (?,?,?,?,?,?,?)"
 							" ON CONFLICT DO NOTHING", wt);
+	q->watcher_since = fmt("SELECT inserted_time FROM %s WHERE"
+						   " presentity_uri=? AND watcher_username=? AND"
+						   " watcher_domain=? AND event=?",
+			wt);
 	q->subs_delete_same = fmt("DELETE FROM %s WHERE presentity_uri=?"
 							  " AND callid=?", at);
 	if(!q->subs_delete_same || !q->pub_insert || !q->pub_update || !q->pub_delete || !q->pub_by_etag
@@ -116,7 +120,7 @@ int pres_sql_init(void)
 			|| !q->subs_load || !q->subs_delete_expired || !q->watcher_insert
 			|| !q->pub_expired_keys || !q->subs_by_dialog || !q->subs_cseq_bump
 			|| !q->subs_of_pres || !q->subs_expired_bump || !q->subs_expired
-			|| !q->subs_count || !q->subs_watchers) {
+			|| !q->subs_count || !q->subs_watchers || !q->watcher_since) {
 		LP_ERR("out of memory building SQL statements");
 		return -1;
 	}

@@ -14,6 +14,7 @@ typedef struct pres_sql {
 	char *subs_by_dialog, *subs_cseq_bump, *subs_of_pres, *subs_expired_bump,
 			*subs_expired, *subs_count, *subs_watchers;
 	char *watcher_insert;
+	char *watcher_since; /* inserted_time of a watcher's row */
 	char *subs_delete_same;
 } pres_sql_t;
 

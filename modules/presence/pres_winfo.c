@@ -9,7 +9,34 @@
 
 #include "lp_log.h"
 #include "lp_winfo.h"
+#include "pres_sql.h"
 #include "pres_subs.h"
+
+static int first_int(void *ctx, const lp_db_val_t *c, int n)
+{
+	if(n >= 1 && c[0].type == LP_DB_INT)
+		*(long long *)ctx = c[0].v.i;
+	return 1;
+}
+
+/* Seconds watcher s has been subscribed to the presentity's event (RFC
+ * 3858 duration-subscribed): since its row of the watchers table was
+ * stored at its first subscription; 0 when that is unknown (no DB). */
+static unsigned int subscribed_for(const subs_t *s)
+{
+	lp_db_t *db = pres.cfg.db_url && pres_sql.watcher_since ? pres_db() : NULL;
+	lp_db_val_t v[4] = {LP_DB_VSTR(s->pres_uri), LP_DB_VSTR(s->watcher_user),
+			LP_DB_VSTR(s->watcher_domain), LP_DB_VSTR(s->event->name)};
+	long long since = -1;
+	unsigned int now = pres.now();
+
+	if(!db
+			|| lp_db_exec(db, pres_sql.watcher_since, v, 4, first_int, &since)
+					   < 0
+			|| since < 0 || (unsigned long long)since > now)
+		return 0;
+	return now - (unsigned int)since;
+}
 
 /* One watcher entry; uri_buf holds the watcher URI. */
 static void to_watcher(const subs_t *s, lp_watcher_t *w, char *uri_buf, int size)
@@ -26,6 +53,7 @@ static void to_watcher(const subs_t *s, lp_watcher_t *w, char *uri_buf, int size
 		w->uri.len = 0;
 	w->id = s->to_tag;
 	w->status = lp_str_c(status[st]);
+	w->duration = subscribed_for(s);
 	if(s->status == TERMINATED_STATUS) {
 		ev = s->reason.len ? NULL : "timeout";
 		w->event = ev ? lp_str_c(ev) : s->reason;

@@ -1300,14 +1300,17 @@ START_TEST(test_notify_reply_winfo)
 	c = cap_for(w.callid);
 	ck_assert_ptr_nonnull(c);
 	ck_has(c->body, "status=\"active\"");
+	ck_has(c->body, "duration-subscribed=\"0\"");
 
 	cap_reset();
+	fake_now += 100; /* RFC 3858: seconds since bob subscribed */
 	notify_answered(&a, 481);
 	c = cap_for(w.callid);
 	ck_assert_ptr_nonnull(c);
 	ck_has(c->body, "sip:bob@example.com");
 	ck_has(c->body, "status=\"terminated\"");
 	ck_has(c->body, "event=\"timeout\"");
+	ck_has(c->body, "duration-subscribed=\"100\"");
 	ck_assert_ptr_null(cap_for(a.callid)); /* the failed watcher: nothing */
 }
 END_TEST
