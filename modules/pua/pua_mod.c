@@ -147,7 +147,8 @@ static int mod_init(void)
 		return -1;
 	}
 	pua.table = lp_htable_new(pua.cfg.hash_size);
-	if(!pua.table || add_own_events() != 0) {
+	if(!pua.table || add_own_events() != 0
+			|| (pua.cfg.db_url && pua_db_locks_new(pua.cfg.hash_size) < 0)) {
 		LM_ERR("out of shared memory\n");
 		return -1;
 	}
