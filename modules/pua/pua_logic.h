@@ -251,7 +251,10 @@ pua_view_t *pua_rec_view(const pua_rec_t *r);
 
 /* New serial for a record (unique across the processes of the host). */
 unsigned long long pua_new_serial(void);
-/* Fresh token (Call-ID, tag) into buf; returns its length or -1. */
+/* Fresh unguessable token (Call-ID, tag, tuple id) into buf: prefix then
+ * 128 bits from the kernel's CSPRNG as 32 lowercase hex characters.
+ * Returns its length, or -1 when it does not fit or no randomness is
+ * available (logged). */
 int pua_new_token(char *buf, int size, const char *prefix);
 
 /* Queue (lock held). */

@@ -8,6 +8,7 @@
  * version rewrite of dialog-info / reginfo, storage in the `pua` table in
  * both db_modes and out-of-memory at every allocation. */
 #include <check.h>
+#include <libxml/parser.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -901,6 +902,85 @@ START_TEST(test_xml_version)
 }
 END_TEST
 
+/* Bodies are parsed only through lp_xml_parse: a UTF-16 document cannot
+ * smuggle a DOCTYPE past the scan (it is read as UTF-8 and refused), and
+ * libxml2's global error handler is the caller's again afterwards. */
+static int xml_errors;
+
+static void count_xml_error(void *ctx, const char *msg, ...)
+{
+	xml_errors++;
+}
+
+START_TEST(test_xml_hardened_parse)
+{
+	const char *doc = "<?xml version=\"1.0\" encoding=\"UTF-16\"?>"
+					  "<!DOCTYPE dialog-info [<!ENTITY a \"aaaa\">]>"
+					  "<dialog-info version=\"1\">&a;</dialog-info>";
+	char u16[512];
+	lp_str_t in = {u16, 0}, ok = LP_STR(DLG("7")), out;
+	size_t i;
+
+	u16[in.len++] = (char)0xff; /* UTF-16LE BOM */
+	u16[in.len++] = (char)0xfe;
+	for(i = 0; doc[i]; i++) {
+		u16[in.len++] = doc[i];
+		u16[in.len++] = 0;
+	}
+	xmlSetGenericErrorFunc(NULL, count_xml_error);
+	ck_assert_int_eq(pua_xml_set_version(&in, "dialog-info", 3, &out), -1);
+	ck_assert_ptr_null(out.s);
+	ck_assert_ptr_eq(xmlGenericError, count_xml_error);
+	ck_assert_int_eq(pua_xml_set_version(&ok, "dialog-info", 3, &out), 0);
+	free(out.s);
+	ck_assert_ptr_eq(xmlGenericError, count_xml_error);
+	xmlSetGenericErrorFunc(NULL, NULL);
+}
+END_TEST
+
+/* Call-IDs, From tags and tuple ids carry 128 random bits (32 hex
+ * characters after their prefix), never time.pid.counter. */
+static int is_hex_token(const char *s, const char *prefix)
+{
+	size_t n = strlen(prefix), i;
+
+	if(strncmp(s, prefix, n) != 0 || strlen(s) != n + 32)
+		return 0;
+	for(i = n; s[i]; i++)
+		if(!strchr("0123456789abcdef", s[i]))
+			return 0;
+	return 1;
+}
+
+START_TEST(test_ids_random)
+{
+	char a[64], b[64];
+	lp_str_t w2 = LP_STR("sip:carol@example.com");
+	lp_str_t c = LP_STR("sip:carol@10.0.0.1");
+	subs_info_t s;
+
+	ck_assert_int_eq(pua_new_token(a, sizeof(a), "x"), 33);
+	ck_assert_int_eq(pua_new_token(b, sizeof(b), "x"), 33);
+	ck_assert(is_hex_token(a, "x"));
+	ck_assert_str_ne(a, b);
+	ck_assert_int_eq(pua_new_token(a, 33, "x"), -1); /* does not fit */
+	subscribe(300);
+	ck_assert_msg(is_hex_token(last()->call_id, "pua."), "%s", last()->call_id);
+	ck_assert_msg(is_hex_token(last()->from_tag, ""), "%s", last()->from_tag);
+	snprintf(a, sizeof(a), "%s", last()->call_id);
+	snprintf(b, sizeof(b), "%s", last()->from_tag);
+	memset(&s, 0, sizeof(s));
+	s.pres_uri = &alice;
+	s.watcher_uri = &w2;
+	s.contact = &c;
+	s.event = PRESENCE_EVENT;
+	s.expires = 300;
+	ck_assert_int_eq(pua_send_subscribe(&s), 0);
+	ck_assert_str_ne(last()->call_id, a);
+	ck_assert_str_ne(last()->from_tag, b);
+}
+END_TEST
+
 static int publish_dialog(const char *body)
 {
 	lp_str_t b = lp_str_c(body);
@@ -1492,6 +1572,8 @@ Suite *pua_suite(void)
 	tcase_add_test(tc, test_add_event_rules);
 	tcase_add_test(tc, test_process_body);
 	tcase_add_test(tc, test_xml_version);
+	tcase_add_test(tc, test_xml_hardened_parse);
+	tcase_add_test(tc, test_ids_random);
 	tcase_add_test(tc, test_dlginfo_increase_version);
 	suite_add_tcase(s, tc);
 
