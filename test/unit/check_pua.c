@@ -1166,6 +1166,36 @@ START_TEST(test_db_mode2_write_through_and_fetch)
 }
 END_TEST
 
+/* The pua table has no body column: a publication loaded from the DB that
+ * gets 412 to its refresh cannot be re-published. pua then ends it: the
+ * owner's callbacks hear the 412 (it publishes again with its current
+ * body, which pua sends as an initial PUBLISH), the record goes and its
+ * row is deleted. */
+START_TEST(test_db_loaded_publication_412_ends)
+{
+	make_db();
+	publish(600, PIDF("a"), "p1");
+	answer(0, 200, "E1", 600, -1);
+	ck_assert_int_eq(pua_db_save(), 1);
+	restart_memory();
+	ck_assert_int_eq(pua_db_load(), 1);
+	ck_assert_ptr_null(find_pub()); /* id p1, not the empty id */
+	memset(&cb, 0, sizeof(cb));
+	publish(600, NULL, "p1"); /* a refresh with the stored ETag */
+	ck_assert_str_eq(hdr(last(), "SIP-If-Match"), "E1");
+	answer(nsent - 1, 412, NULL, -1, -1);
+	ck_assert_int_eq(nsent, 2); /* nothing re-sent: no body known */
+	ck_assert_int_eq(cb.calls, 1);
+	ck_assert_int_eq(cb.last_code, 412);
+	ck_assert_int_eq(count_records(), 0);
+	ck_assert_str_eq(sql1("select count(*) from pua"), "0");
+	publish(600, PIDF("b"), "p1"); /* the owner publishes again */
+	ck_assert_str_eq(hdr(last(), "SIP-If-Match"), "");
+	ck_assert_str_eq(last()->body, PIDF("b"));
+	drop_db();
+}
+END_TEST
+
 /* ---- no bucket lock across DB I/O (issue 11) ---- */
 
 /* A DB driver that forwards to SQLite and counts every call made while
@@ -1582,6 +1612,7 @@ Suite *pua_suite(void)
 	tcase_add_test(tc, test_db_mode0_save_and_load);
 	tcase_add_test(tc, test_db_mode0_expired_not_loaded);
 	tcase_add_test(tc, test_db_mode2_write_through_and_fetch);
+	tcase_add_test(tc, test_db_loaded_publication_412_ends);
 	tcase_add_test(tc, test_db_mode0_no_lock_across_db);
 	tcase_add_test(tc, test_db_mode2_no_lock_across_db);
 	tcase_add_test(tc, test_db_mode2_dialog_linked_in_own_bucket);
