@@ -228,7 +228,9 @@ void pua_db_locks_free(void)
 
 static void *db_lock_of(unsigned int hash)
 {
-	return pua.db_locks ? pua.db_locks[hash & (pua.n_db_locks - 1)] : NULL;
+	if(!pua.db_locks || pua.alone)
+		return NULL;
+	return pua.db_locks[hash & (pua.n_db_locks - 1)];
 }
 
 /* The key of a row to write or delete (one malloc block, private to the

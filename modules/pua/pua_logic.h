@@ -183,6 +183,8 @@ typedef struct pua_state {
 	pua_cbk_t *cbks;
 	void **db_locks;		 /* shared: serialise DB I/O per key */
 	unsigned int n_db_locks; /* a power of two */
+	int alone; /* shutdown: the other processes are gone; a lock one of
+				  them died holding must not hang the final save */
 	lp_db_t *db;	 /* this process's connection, or NULL */
 	int db_pid;		 /* process that opened db */
 	char *sql[8];	 /* statements for cfg.db_table, see pua_db.c */

@@ -175,7 +175,9 @@ static int child_init(int rank)
 static void mod_destroy(void)
 {
 	if(pua.cfg.db_url && pua.table && pua.cfg.db_mode == PUA_DB_MEMORY) {
-		int n = pua_db_save();
+		int n;
+		pua.alone = 1; /* the workers have exited: no DB lock needed */
+		n = pua_db_save();
 		if(n >= 0)
 			LM_INFO("%d pua records saved at shutdown\n", n);
 	}
