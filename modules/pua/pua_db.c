@@ -28,7 +28,8 @@
 #define NCOLS 18
 #define KEY "pres_uri=? AND pres_id=? AND event=? AND watcher_uri=?"
 
-enum { Q_LOAD, Q_UPDATE, Q_INSERT, Q_DELETE, Q_FETCH, Q_CLEAN, Q_DIALOG, Q_N };
+enum { Q_LOAD, Q_UPDATE, Q_INSERT, Q_DELETE, Q_FETCH, Q_CLEAN, Q_DIALOG, Q_CLAIM,
+	Q_N };
 
 static char *fmt(const char *f, const char *t)
 {
@@ -59,6 +60,7 @@ int pua_db_init(void)
 	pua.sql[Q_CLEAN] = fmt("DELETE FROM %s WHERE expires<=?", t);
 	pua.sql[Q_DIALOG] = fmt("SELECT " COLS " FROM %s WHERE call_id=?"
 							" AND from_tag=?", t);
+	pua.sql[Q_CLAIM] = fmt("UPDATE %s SET cseq=? WHERE " KEY " AND cseq=?", t);
 	for(i = 0; i < Q_N; i++)
 		if(!pua.sql[i]) {
 			LP_ERR("out of memory building SQL statements");
@@ -621,6 +623,21 @@ int pua_rec_adopt(pua_rec_t *r, const pua_rec_t *row)
 		LP_ERR("out of memory taking the pua row of %.*s",
 				LP_STR_FMT(r->pres_uri));
 	return 1;
+}
+
+int pua_db_claim(const pua_rec_t *r, unsigned int seen, unsigned int cseq)
+{
+	lp_db_t *db = pua_db();
+	lp_db_val_t v[6];
+	int rc;
+
+	if(!db)
+		return -1;
+	v[0] = LP_DB_VINT(cseq);
+	key_vals(r, v + 1);
+	v[5] = LP_DB_VINT(seen);
+	rc = lp_db_exec(db, pua.sql[Q_CLAIM], v, 6, NULL, NULL);
+	return rc < 0 ? -1 : rc > 0;
 }
 
 /* ---- db_mode 0: periodic save ---- */

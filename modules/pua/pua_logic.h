@@ -187,7 +187,7 @@ typedef struct pua_state {
 				  them died holding must not hang the final save */
 	lp_db_t *db;	 /* this process's connection, or NULL */
 	int db_pid;		 /* process that opened db */
-	char *sql[8];	 /* statements for cfg.db_table, see pua_db.c */
+	char *sql[9];	 /* statements for cfg.db_table, see pua_db.c */
 	pua_send_f send; /* glue: hand a request to tm */
 	unsigned int (*now)(void);
 	/* the allocator of modules built for Kamailio (pkg memory in
@@ -420,6 +420,12 @@ pua_rec_t *pua_db_read_dialog(const lp_str_t *call_id, const lp_str_t *from_tag)
  * another instance refreshed or modified it meanwhile. 1 when it did, 0
  * otherwise (also when row is NULL). */
 int pua_rec_adopt(pua_rec_t *r, const pua_rec_t *row);
+/* db_mode 2, before a timer refresh of r (a private copy; no lock held):
+ * set the row's cseq to `cseq` if it still is `seen`, the value read
+ * before. 1 when this instance won the refresh, 0 when another instance
+ * changed the row meanwhile (it refreshes; this one must not), -1 on a DB
+ * error. */
+int pua_db_claim(const pua_rec_t *r, unsigned int seen, unsigned int cseq);
 /* A record changed: db_mode 2 queues its row for writing at the process's
  * last pua_unlock, db_mode 0 marks it for the next save. Lock held. */
 void pua_db_changed(pua_rec_t *r);

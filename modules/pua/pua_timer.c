@@ -107,22 +107,52 @@ static void refresh_bucket(unsigned int slot, unsigned int t, req_list_t *l,
 	pua_unlock(slot);
 }
 
+/* A refresh that lost its claim is not sent: r is idle again, with the
+ * CSeq it had, and takes the winner's row on a later tick. */
+static void unclaim(const pua_req_t *q, unsigned int cseq)
+{
+	unsigned int slot = lp_htable_slot(pua.table, pua_hash(&q->pres_uri));
+	pua_rec_t *r;
+
+	pua_lock(slot);
+	r = pua_find_serial(&q->pres_uri, q->serial);
+	if(r && r->req_no == q->req_no && r->req_kind != PUA_RK_NONE) {
+		r->req_kind = PUA_RK_NONE;
+		r->cseq = cseq;
+	}
+	pua_unlock(slot);
+}
+
 /* db_mode 2: the row of a record due, read without a lock, tells whether
  * another instance refreshed it meanwhile (then it is adopted, no request
- * goes out). Frees snap. */
+ * goes out). Two instances due in the same second both see the old row:
+ * the refresh is claimed in the DB (the row's cseq moves from the value
+ * read to the record's next one) and only the winner sends. Frees snap. */
 static void refresh_checked(pua_rec_t *snap, unsigned int t, req_list_t *l)
 {
 	pua_rec_t *row, *r;
 	pua_req_t *q = NULL;
-	unsigned int slot = lp_htable_slot(pua.table, snap->h.hash);
+	unsigned int slot = lp_htable_slot(pua.table, snap->h.hash), c0 = 0, c1 = 0;
 
 	row = pua_db_read(snap->kind, &snap->pres_uri, &snap->id, snap->event,
 			&snap->watcher_uri);
 	pua_lock(slot);
 	r = pua_find_serial(&snap->pres_uri, snap->serial);
-	if(r && refresh_due(r, t) && !pua_rec_adopt(r, row))
+	if(r && refresh_due(r, t) && !pua_rec_adopt(r, row)) {
+		c0 = r->cseq;
 		q = refresh_req(r);
+		if(q && r->kind == PUA_PUBL)
+			r->cseq++; /* a publication's cseq counts its refreshes */
+		c1 = r->cseq;
+	}
 	pua_unlock(slot);
+	if(q && row && pua_db_claim(snap, row->cseq, c1) == 0) {
+		LP_INFO("refresh of %.*s left to the instance that claimed it",
+				LP_STR_FMT(snap->pres_uri));
+		unclaim(q, c0);
+		free(q);
+		q = NULL;
+	}
 	if(q)
 		list_add(l, q);
 	pua_rec_free(row);

@@ -1204,7 +1204,8 @@ END_TEST
 static lp_db_driver_t spy_drv;
 static const lp_db_driver_t *real_drv;
 static int spy_calls, spy_locked;
-static void (*spy_hook)(void); /* runs inside the next exec, once */
+static void (*spy_hook)(void); /* runs inside an exec, once */
+static int spy_skip;			/* execs to let pass before it runs */
 
 static void spy_check(void)
 {
@@ -1224,12 +1225,13 @@ static void spy_check(void)
 static int spy_exec(lp_db_conn_t *c, const char *sql, const lp_db_val_t *p,
 		int n, lp_db_row_cb cb, void *ctx)
 {
-	void (*hook)(void) = spy_hook;
+	void (*hook)(void) = spy_skip-- > 0 ? NULL : spy_hook;
 
 	spy_check();
-	spy_hook = NULL;
-	if(hook)
+	if(hook) {
+		spy_hook = NULL;
 		hook();
+	}
 	return real_drv->exec(c, sql, p, n, cb, ctx);
 }
 
@@ -1261,7 +1263,7 @@ static void spy_install(void)
 	spy_drv.commit = spy_commit;
 	spy_drv.rollback = spy_rollback;
 	pua.db->drv = &spy_drv;
-	spy_calls = spy_locked = 0;
+	spy_calls = spy_locked = spy_skip = 0;
 	spy_hook = NULL;
 }
 
@@ -1415,6 +1417,47 @@ START_TEST(test_db_mode0_refused_row_isolated)
 	sql_exec("DROP TRIGGER refuse");
 	ck_assert_int_eq(pua_db_save(), 1); /* retried */
 	ck_assert_str_eq(sql1("select etag from pua where pres_id='bad'"), "E2");
+	drop_db();
+}
+END_TEST
+
+/* Two instances due to refresh the same row in the same second: both
+ * read the old row; the other claims the refresh first (the row's cseq
+ * moves while this one is between its read and its claim). This one
+ * sends nothing, stays idle, takes the other's cseq on the next tick and
+ * its ETag once the other's refresh is answered. */
+static void other_instance_claims(void)
+{
+	sql_exec("update pua set cseq=cseq+1 where call_id=''");
+}
+
+START_TEST(test_db_mode2_refresh_claimed_once)
+{
+	make_db();
+	pua.cfg.db_mode = PUA_DB_ONLY;
+	publish(600, PIDF("a"), NULL);
+	answer(0, 200, "E1", 30, -1);
+	spy_install();
+	spy_skip = 1; /* the row read passes, the claim meets the other */
+	spy_hook = other_instance_claims;
+	fake_now = T0 + 25;
+	ck_assert_int_eq(pua_timer_refresh(), 0);
+	ck_assert_int_eq(nsent, 1);
+	ck_assert_int_eq(find_pub()->req_kind, PUA_RK_NONE);
+	ck_assert_uint_eq(find_pub()->cseq, 0);
+	fake_now = T0 + 26; /* the other's claim is seen: adopted, none sent */
+	ck_assert_int_eq(pua_timer_refresh(), 0);
+	ck_assert_uint_eq(find_pub()->cseq, 1);
+	sql_exec("update pua set etag='E9', expires=expires+30 where call_id=''");
+	fake_now = T0 + 29; /* due again (4 s were left): the other's ETag */
+	ck_assert_int_eq(pua_timer_refresh(), 0);
+	ck_assert_str_eq(find_pub()->etag.s, "E9");
+	ck_assert_int_eq(nsent, 1);
+	/* uncontended, the claim is won and the refresh goes out */
+	fake_now = T0 + 55;
+	ck_assert_int_eq(pua_timer_refresh(), 1);
+	ck_assert_str_eq(hdr(last(), "SIP-If-Match"), "E9");
+	ck_assert_str_eq(sql1("select cseq from pua where call_id=''"), "2");
 	drop_db();
 }
 END_TEST
@@ -1613,6 +1656,7 @@ Suite *pua_suite(void)
 	tcase_add_test(tc, test_db_mode0_expired_not_loaded);
 	tcase_add_test(tc, test_db_mode2_write_through_and_fetch);
 	tcase_add_test(tc, test_db_loaded_publication_412_ends);
+	tcase_add_test(tc, test_db_mode2_refresh_claimed_once);
 	tcase_add_test(tc, test_db_mode0_no_lock_across_db);
 	tcase_add_test(tc, test_db_mode2_no_lock_across_db);
 	tcase_add_test(tc, test_db_mode2_dialog_linked_in_own_bucket);
