@@ -183,6 +183,17 @@ static pua_rec_t *publ_record(publ_info_t *publ, int expires, const lp_str_t *bo
 	return r;
 }
 
+/* The update publ asks for, before its body is processed. */
+static void upd_of(const publ_info_t *publ, int expires, pua_upd_t *u)
+{
+	memset(u, 0, sizeof(*u));
+	u->expires = expires;
+	u->ctype = publ->content_type;
+	if(publ->extra_headers)
+		u->extra = *publ->extra_headers;
+	u->cb_param = publ->cb_param;
+}
+
 int pua_send_publish(publ_info_t *publ)
 {
 	pua_upd_t u;
@@ -199,11 +210,7 @@ int pua_send_publish(publ_info_t *publ)
 		return -1;
 	}
 	expires = pua_norm_expires(publ->expires);
-	memset(&u, 0, sizeof(u));
-	u.expires = expires;
-	u.ctype = publ->content_type;
-	if(publ->extra_headers)
-		u.extra = *publ->extra_headers;
+	upd_of(publ, expires, &u);
 	if(pua.cfg.db_mode == PUA_DB_ONLY) /* read before the lock */
 		row = pua_db_read(PUA_PUBL, publ->pres_uri, &publ->id, publ->event, NULL);
 	slot = lp_htable_slot(pua.table, pua_hash(publ->pres_uri));
@@ -211,7 +218,6 @@ int pua_send_publish(publ_info_t *publ)
 	r = publ_record(publ, expires, publ->body, &row, &created, &err);
 	if(!r)
 		goto done;
-	u.cb_param = publ->cb_param;
 	if(process_body(publ, r, &final) < 0) {
 		err = -1;
 		if(created)
