@@ -41,7 +41,8 @@ kill -0 "$HOLDER" 2>/dev/null && ok "all that while the lock was held (${DT} ms)
 assert_num -lt 2500 "$DT" "no stall (ms)"
 wait "$HOLDER"
 assert_eq 0 "$?" "the holder committed"
-wait_until 8 test "$(pua_sql "select etag from pua where pres_id='p58'")" = "$E2" &&
+row_is_e2() { [ "$(pua_sql "select etag from pua where pres_id='p58'")" = "$E2" ]; }
+wait_until 8 row_is_e2 &&
 	ok "row follows once the lock is gone" || fail "row never got the new ETag"
 assert_eq 200 "$(pua_field $A publish last_code)" "publication alive"
 pua_alive && ok "pua kamailio alive" || fail "pua kamailio died"
