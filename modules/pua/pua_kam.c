@@ -1,7 +1,9 @@
 /* Kamailio adapters of the pua module; see pua_kam.h. The reply
  * callback's parameter is an shm block holding the token of the request
  * (pres_uri, record serial, request number): tm frees nothing of it, the
- * callback does, once. */
+ * callback does, once. Replies and NOTIFYs whose body is shorter than their
+ * Content-Length (lp_kam_body) are never used: nothing past the received
+ * datagram is read, by pua or by a callback. */
 #include "core/data_lump_rpl.h"
 #include "core/dprint.h"
 #include "core/mem/mem.h"
@@ -121,8 +123,16 @@ static void reply_cb(struct cell *t, int type, struct tmcb_params *ps)
 	rep.code = ps->code;
 	rep.expires = rep.min_expires = -1;
 	if(ps->rpl && ps->rpl != FAKED_REPLY) {
-		reply_fields(ps->rpl, &rep, &rr);
-		rep.msg = ps->rpl;
+		lp_str_t body;
+		/* RFC 3261 s18.3: a response whose body is shorter than its
+		   Content-Length is discarded; tm has ended the transaction, so
+		   it counts as no answer (408), and no callback sees it */
+		if(lp_kam_body(ps->rpl, &body) < 0) {
+			rep.code = 408;
+		} else {
+			reply_fields(ps->rpl, &rep, &rr);
+			rep.msg = ps->rpl;
+		}
 	}
 	pua_on_reply(&rep);
 	if(rr)
@@ -262,9 +272,15 @@ int pua_kam_handle_notify(struct sip_msg *msg)
 {
 	pua_notify_t n;
 	char *rr = NULL;
+	lp_str_t body;
 	int code;
 
 	pua_stat_inc(PUA_STAT_NOTIFY_RECEIVED);
+	/* a body that cannot be trusted: nothing of the NOTIFY is applied */
+	if(lp_kam_body(msg, &body) < 0) {
+		reply(msg, 400, "Bad Request - Content-Length");
+		return -1;
+	}
 	if(notify_fields(msg, &n, &rr) < 0) {
 		reply(msg, 400, "Bad Request");
 		return -1;
@@ -283,9 +299,10 @@ int pua_kam_update_contact(struct sip_msg *msg)
 {
 	pua_notify_t n;
 	char *rr = NULL;
+	lp_str_t body;
 	int rc;
 
-	if(notify_fields(msg, &n, &rr) < 0)
+	if(lp_kam_body(msg, &body) < 0 || notify_fields(msg, &n, &rr) < 0)
 		return -1;
 	rc = pua_update_contact(&n);
 	if(rr)

@@ -6,10 +6,16 @@
  * turns them into tm requests and SIP messages into them.
  *
  * Concurrency: every record lives in pua.table (shared memory) and is only
- * read or changed with its bucket lock held. No lock is held while a
- * request is sent or a callback runs: the logic builds what it needs under
- * the lock, releases it, then acts. DB rows are written under the lock of
- * their record, so a row never lags behind a newer state. */
+ * read or changed with its bucket lock held (pua_lock / pua_unlock). No
+ * bucket lock is held while a request is sent, a callback runs or the DB
+ * is used: the logic builds what it needs under the lock, releases it, then
+ * acts. A change or removal under the lock only queues the key of its row
+ * (process-private); the last pua_unlock of the process then writes each
+ * queued row from a fresh copy of the record, under the DB lock of the
+ * row's key (pua.db_locks: one writer per key at a time, so a row never
+ * lags behind a newer state nor comes back after its removal). Lock order:
+ * DB lock, then bucket lock, never the reverse; no lock is taken while a
+ * DB transaction is open. */
 #ifndef PUA_LOGIC_H
 #define PUA_LOGIC_H
 
@@ -175,9 +181,13 @@ typedef struct pua_state {
 	lp_htable_t *table; /* pua_rec_t by hash(pres_uri) */
 	pua_event_t *events;
 	pua_cbk_t *cbks;
+	void **db_locks;		 /* shared: serialise DB I/O per key */
+	unsigned int n_db_locks; /* a power of two */
+	int alone; /* shutdown: the other processes are gone; a lock one of
+				  them died holding must not hang the final save */
 	lp_db_t *db;	 /* this process's connection, or NULL */
 	int db_pid;		 /* process that opened db */
-	char *sql[8];	 /* statements for cfg.db_table, see pua_db.c */
+	char *sql[9];	 /* statements for cfg.db_table, see pua_db.c */
 	pua_send_f send; /* glue: hand a request to tm */
 	unsigned int (*now)(void);
 	/* the allocator of modules built for Kamailio (pkg memory in
@@ -224,6 +234,16 @@ pua_rec_t *pua_find_dialog(const lp_str_t *pres_uri, const lp_str_t *call_id,
 		const lp_str_t *our_tag, const lp_str_t *their_tag,
 		const lp_str_t *contact);
 /* Link / unlink (lock held). Unlink does not free. */
+/* Bucket locks of pua.table. pua_unlock releases the lock and, when it was
+ * the last bucket lock this process held, does the DB I/O the changes made
+ * under it queued (pua_db_flush). Never call either while a DB lock is
+ * held by the same path (pua_db.c takes its bucket locks directly). */
+void pua_lock(unsigned int slot);
+void pua_unlock(unsigned int slot);
+/* Private copy of r for DB I/O: one malloc block (free() releases it),
+ * every string but the body copied, not linked, no queue. NULL on
+ * failure. Lock of r held. */
+pua_rec_t *pua_rec_snapshot(const pua_rec_t *r);
 void pua_rec_link(pua_rec_t *r);
 void pua_rec_unlink(pua_rec_t *r);
 
@@ -233,7 +253,10 @@ pua_view_t *pua_rec_view(const pua_rec_t *r);
 
 /* New serial for a record (unique across the processes of the host). */
 unsigned long long pua_new_serial(void);
-/* Fresh token (Call-ID, tag) into buf; returns its length or -1. */
+/* Fresh unguessable token (Call-ID, tag, tuple id) into buf: prefix then
+ * 128 bits from the kernel's CSPRNG as 32 lowercase hex characters.
+ * Returns its length, or -1 when it does not fit or no randomness is
+ * available (logged). */
 int pua_new_token(char *buf, int size, const char *prefix);
 
 /* Queue (lock held). */
@@ -373,30 +396,44 @@ int pua_db_check(void);
 /* Load every unexpired row into the table (start-up, db_mode 0). Returns
  * the number loaded or -1. */
 int pua_db_load(void);
-/* Write r's row now (insert or update) / delete it. 0 or -1. The record's
- * strings are read, so the caller holds its lock or owns an unlinked copy. */
+/* The DB locks (pua.db_locks, 2^power of them, lp_lock_new: shared memory
+ * inside Kamailio, so create them before the workers fork). 0 or -1. */
+int pua_db_locks_new(int power);
+void pua_db_locks_free(void);
+/* Write r's row now (insert or update) / delete it. 0 or -1. r must be a
+ * private copy (pua_rec_snapshot) or otherwise unreachable by others: no
+ * bucket lock may be held. */
 int pua_db_write(const pua_rec_t *r);
 int pua_db_delete(const pua_rec_t *r);
-/* db_mode 0: write every changed record (update_period, shutdown).
- * Returns rows written or -1. */
+/* db_mode 0: write every changed record (update_period, shutdown), each
+ * row on its own (a row the DB refuses is skipped, kept dirty for the next
+ * save and logged once per save). No lock held. Returns rows written, or
+ * -1 without a DB. */
 int pua_db_save(void);
-/* db_mode 2: load the record of (pres_uri, id, event, watcher) from the DB
- * into the table when it is not there (lock of its bucket held). Returns
- * the record or NULL. */
-pua_rec_t *pua_db_fetch(int kind, const lp_str_t *pres_uri, const lp_str_t *id,
+/* db_mode 2: the row of (pres_uri, id, event, watcher) / of a dialog, read
+ * into a new unlinked record (lp_malloc, freed with pua_rec_free), or NULL
+ * when there is none, it expired, or on error. No lock may be held. */
+pua_rec_t *pua_db_read(int kind, const lp_str_t *pres_uri, const lp_str_t *id,
 		int event, const lp_str_t *watcher);
-/* db_mode 2: the subscription of a dialog from the DB (lock held). */
-pua_rec_t *pua_db_fetch_dialog(const lp_str_t *pres_uri, const lp_str_t *call_id,
-		const lp_str_t *from_tag);
-/* db_mode 2, before a timer refresh: 1 when another instance refreshed the
- * record meanwhile (r is then updated from the row), 0 otherwise. */
-int pua_db_sync(pua_rec_t *r);
-/* A record changed: db_mode 2 writes it at once, db_mode 0 marks it for the
- * next save. Lock held. */
+pua_rec_t *pua_db_read_dialog(const lp_str_t *call_id, const lp_str_t *from_tag);
+/* db_mode 2: r (lock held) takes the state of row (from pua_db_read) when
+ * another instance refreshed or modified it meanwhile. 1 when it did, 0
+ * otherwise (also when row is NULL). */
+int pua_rec_adopt(pua_rec_t *r, const pua_rec_t *row);
+/* db_mode 2, before a timer refresh of r (a private copy; no lock held):
+ * set the row's cseq to `cseq` if it still is `seen`, the value read
+ * before. 1 when this instance won the refresh, 0 when another instance
+ * changed the row meanwhile (it refreshes; this one must not), -1 on a DB
+ * error. */
+int pua_db_claim(const pua_rec_t *r, unsigned int seen, unsigned int cseq);
+/* A record changed: db_mode 2 queues its row for writing at the process's
+ * last pua_unlock, db_mode 0 marks it for the next save. Lock held. */
 void pua_db_changed(pua_rec_t *r);
-/* A record is going away: its row is deleted at once (both modes). Lock
- * held. */
+/* A record is going away (before it is unlinked): its row is queued for
+ * deletion at the process's last pua_unlock (both modes). Lock held. */
 void pua_db_removed(pua_rec_t *r);
+/* Do the queued DB I/O (pua_unlock calls it). No lock may be held. */
+void pua_db_flush(void);
 /* Remove rows whose expires passed (update_period). */
 int pua_db_clean(void);
 

@@ -150,7 +150,8 @@ static int mod_init(void)
 		return -1;
 	}
 	pua.table = lp_htable_new(pua.cfg.hash_size);
-	if(!pua.table || add_own_events() != 0) {
+	if(!pua.table || add_own_events() != 0
+			|| (pua.cfg.db_url && pua_db_locks_new(pua.cfg.hash_size) < 0)) {
 		LM_ERR("out of shared memory\n");
 		return -1;
 	}
@@ -177,7 +178,9 @@ static int child_init(int rank)
 static void mod_destroy(void)
 {
 	if(pua.cfg.db_url && pua.table && pua.cfg.db_mode == PUA_DB_MEMORY) {
-		int n = pua_db_save();
+		int n;
+		pua.alone = 1; /* the workers have exited: no DB lock needed */
+		n = pua_db_save();
 		if(n >= 0)
 			LM_INFO("%d pua records saved at shutdown\n", n);
 	}

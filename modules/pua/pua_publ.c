@@ -145,19 +145,21 @@ static int process_body(publ_info_t *publ, pua_rec_t *r, lp_str_t **final)
 	return rc;
 }
 
-/* The record of publ under the bucket lock: found (memory, or the DB in
- * db_mode 2) or created and linked. NULL with *err set otherwise. */
+/* The record of publ under the bucket lock: found (in memory, or row, the
+ * DB's copy read before the lock in db_mode 2, which is then linked and
+ * *row cleared) or created and linked. NULL with *err set otherwise. */
 static pua_rec_t *publ_record(publ_info_t *publ, int expires, const lp_str_t *body,
-		int *created, int *err)
+		pua_rec_t **row, int *created, int *err)
 {
 	pua_rec_t *r = pua_find_publ(publ->pres_uri, &publ->id, publ->event);
 
 	*created = 0;
-	if(pua.cfg.db_mode == PUA_DB_ONLY) {
-		if(!r)
-			r = pua_db_fetch(PUA_PUBL, publ->pres_uri, &publ->id, publ->event, NULL);
-		else if(r->req_kind == PUA_RK_NONE)
-			pua_db_sync(r); /* another instance may have changed the ETag */
+	if(r && r->req_kind == PUA_RK_NONE)
+		pua_rec_adopt(r, *row); /* another instance may have a new ETag */
+	if(!r && *row) {
+		r = *row;
+		*row = NULL;
+		pua_rec_link(r);
 	}
 	if(r)
 		return r;
@@ -182,10 +184,21 @@ static pua_rec_t *publ_record(publ_info_t *publ, int expires, const lp_str_t *bo
 	return r;
 }
 
+/* The update publ asks for, before its body is processed. */
+static void upd_of(const publ_info_t *publ, int expires, pua_upd_t *u)
+{
+	memset(u, 0, sizeof(*u));
+	u->expires = expires;
+	u->ctype = publ->content_type;
+	if(publ->extra_headers)
+		u->extra = *publ->extra_headers;
+	u->cb_param = publ->cb_param;
+}
+
 int pua_send_publish(publ_info_t *publ)
 {
 	pua_upd_t u;
-	pua_rec_t *r;
+	pua_rec_t *r, *row = NULL;
 	pua_req_t *q = NULL;
 	lp_str_t *final = NULL;
 	int expires, created, gone = 0, err = 0;
@@ -198,17 +211,14 @@ int pua_send_publish(publ_info_t *publ)
 		return -1;
 	}
 	expires = pua_norm_expires(publ->expires);
-	memset(&u, 0, sizeof(u));
-	u.expires = expires;
-	u.ctype = publ->content_type;
-	if(publ->extra_headers)
-		u.extra = *publ->extra_headers;
+	upd_of(publ, expires, &u);
+	if(pua.cfg.db_mode == PUA_DB_ONLY) /* read before the lock */
+		row = pua_db_read(PUA_PUBL, publ->pres_uri, &publ->id, publ->event, NULL);
 	slot = lp_htable_slot(pua.table, pua_hash(publ->pres_uri));
-	lp_htable_lock(pua.table, slot);
-	r = publ_record(publ, expires, publ->body, &created, &err);
+	pua_lock(slot);
+	r = publ_record(publ, expires, publ->body, &row, &created, &err);
 	if(!r)
 		goto done;
-	u.cb_param = publ->cb_param;
 	if(process_body(publ, r, &final) < 0) {
 		err = -1;
 		if(created)
@@ -234,7 +244,8 @@ int pua_send_publish(publ_info_t *publ)
 		err = -2;
 	}
 done:
-	lp_htable_unlock(pua.table, slot);
+	pua_unlock(slot);
+	pua_rec_free(row);
 	free_str(pua_event_get(publ->event), final);
 	if(err < 0)
 		LP_ERR("send_publish for %.*s failed (%d)",
@@ -351,10 +362,10 @@ void pua_publ_reply(const pua_reply_t *rep)
 	unsigned int slot = lp_htable_slot(pua.table, pua_hash(&rep->pres_uri));
 	int kind, gone = 0, nextra = 0;
 
-	lp_htable_lock(pua.table, slot);
+	pua_lock(slot);
 	r = pua_find_serial(&rep->pres_uri, rep->serial);
 	if(!r || r->req_no != rep->req_no || r->req_kind == PUA_RK_NONE) {
-		lp_htable_unlock(pua.table, slot);
+		pua_unlock(slot);
 		return; /* a reply to a request superseded or a record gone */
 	}
 	kind = r->req_kind;
@@ -375,7 +386,7 @@ void pua_publ_reply(const pua_reply_t *rep)
 		extra = orphans(r, &nextra);
 	if(gone)
 		rec_drop(r);
-	lp_htable_unlock(pua.table, slot);
+	pua_unlock(slot);
 	if(rep->code >= 300 && gone)
 		LP_INFO("publication of %.*s ended by reply %d", LP_STR_FMT(rep->pres_uri),
 				rep->code);

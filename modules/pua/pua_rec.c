@@ -5,10 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "lp_log.h"
+#include "lp_rand.h"
 #include "pua_logic.h"
 
 pua_state_t pua = {.cfg = PUA_CFG_DEFAULTS};
@@ -85,14 +85,18 @@ unsigned long long pua_new_serial(void)
 	return ((unsigned long long)getpid() << 32) | ++counter;
 }
 
+/* 128 bits from the kernel's CSPRNG: a Call-ID or tag an attacker cannot
+ * guess and that two instances on one DB never share (RFC 3261 s19.3). */
 int pua_new_token(char *buf, int size, const char *prefix)
 {
-	static unsigned int counter;
+	char tok[LP_TOKEN_LEN + 1];
 	int n;
 
-	n = snprintf(buf, size, "%s%x.%x.%x.%x", prefix ? prefix : "",
-			(unsigned int)time(NULL), (unsigned int)getpid(), ++counter,
-			(unsigned int)rand());
+	if(lp_rand_token(tok, sizeof(tok)) < 0) {
+		LP_ERR("no randomness from the kernel: cannot make an identifier");
+		return -1;
+	}
+	n = snprintf(buf, size, "%s%s", prefix ? prefix : "", tok);
 	return (n < 0 || n >= size) ? -1 : n;
 }
 
@@ -379,4 +383,30 @@ pua_view_t *pua_rec_view(const pua_rec_t *r)
 	pv->subs_state = r->subs_state;
 	pv->is_subs = r->kind == PUA_SUBS;
 	return pv;
+}
+
+/* ---- a private copy for DB I/O ---- */
+
+pua_rec_t *pua_rec_snapshot(const pua_rec_t *r)
+{
+	size_t size = sizeof(pua_rec_t);
+	pua_rec_t *c;
+	char *w;
+
+#define PUA_SZ(f) size += (size_t)r->f.len + 1;
+	PUA_REC_STRS(PUA_SZ)
+#undef PUA_SZ
+	c = malloc(size);
+	if(!c)
+		return NULL;
+	*c = *r;
+	c->h.next = NULL;
+	c->queue = NULL;
+	c->queued = 0;
+	w = (char *)(c + 1);
+#define PUA_PUT(f) put(&c->f, &w, &r->f);
+	PUA_REC_STRS(PUA_PUT)
+#undef PUA_PUT
+	c->body = LP_STR_NULL; /* no column; never needed for a row */
+	return c;
 }

@@ -381,9 +381,9 @@ void pua_rpc_list(rpc_t *rpc, void *ctx)
 	lp_hentry_t *e;
 
 	for(slot = 0; slot < pua.table->size; slot++) {
-		lp_htable_lock(pua.table, slot);
+		pua_lock(slot);
 		for(e = pua.table->buckets[slot].first; e; e = e->next)
 			list_rec(rpc, ctx, (const pua_rec_t *)e, t);
-		lp_htable_unlock(pua.table, slot);
+		pua_unlock(slot);
 	}
 }

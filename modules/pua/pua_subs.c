@@ -96,7 +96,7 @@ static pua_req_t *subs_update(pua_rec_t *r, subs_info_t *s, int expires, int *er
 
 int pua_send_subscribe(subs_info_t *s)
 {
-	pua_rec_t *r;
+	pua_rec_t *r, *row = NULL;
 	pua_req_t *q = NULL;
 	unsigned int slot;
 	int expires, err = 0;
@@ -108,20 +108,24 @@ int pua_send_subscribe(subs_info_t *s)
 		return -1;
 	}
 	expires = pua_norm_expires(s->expires);
+	if(pua.cfg.db_mode == PUA_DB_ONLY) /* read before the lock */
+		row = pua_db_read(PUA_SUBS, s->pres_uri, &s->id, s->event, s->watcher_uri);
 	slot = lp_htable_slot(pua.table, pua_hash(s->pres_uri));
-	lp_htable_lock(pua.table, slot);
+	pua_lock(slot);
 	r = pua_find_subs(s->pres_uri, s->watcher_uri, &s->id, s->event);
-	if(pua.cfg.db_mode == PUA_DB_ONLY) {
-		if(!r)
-			r = pua_db_fetch(PUA_SUBS, s->pres_uri, &s->id, s->event, s->watcher_uri);
-		else if(r->req_kind == PUA_RK_NONE)
-			pua_db_sync(r); /* the dialog may have moved on elsewhere */
+	if(r && r->req_kind == PUA_RK_NONE)
+		pua_rec_adopt(r, row); /* the dialog may have moved on elsewhere */
+	if(!r && row) {
+		r = row;
+		row = NULL;
+		pua_rec_link(r);
 	}
 	if(r)
 		q = subs_update(r, s, expires, &err);
 	else
 		q = subs_create(s, expires, &err);
-	lp_htable_unlock(pua.table, slot);
+	pua_unlock(slot);
+	pua_rec_free(row);
 	if(err < 0)
 		LP_ERR("send_subscribe to %.*s for %.*s failed (%d)",
 				LP_STR_FMT(*s->pres_uri), LP_STR_FMT(*s->watcher_uri), err);
@@ -191,10 +195,10 @@ void pua_subs_reply(const pua_reply_t *rep)
 	unsigned int slot = lp_htable_slot(pua.table, pua_hash(&rep->pres_uri));
 	int kind, gone = 0;
 
-	lp_htable_lock(pua.table, slot);
+	pua_lock(slot);
 	r = pua_find_serial(&rep->pres_uri, rep->serial);
 	if(!r || r->req_no != rep->req_no || r->req_kind == PUA_RK_NONE) {
-		lp_htable_unlock(pua.table, slot);
+		pua_unlock(slot);
 		return;
 	}
 	kind = r->req_kind;
@@ -211,7 +215,7 @@ void pua_subs_reply(const pua_reply_t *rep)
 	v = pua_cb_view(r);
 	if(gone)
 		rec_drop(r);
-	lp_htable_unlock(pua.table, slot);
+	pua_unlock(slot);
 	pua_run_callbacks_view(v, rep->msg);
 	if(q)
 		pua_req_send(q);
@@ -264,28 +268,60 @@ static void confirm_from_notify(pua_rec_t *r, const pua_notify_t *n)
 		pua_rec_set(&r->record_route, &n->record_route);
 }
 
-static pua_rec_t *notify_dialog(const pua_notify_t *n, int check_contact)
+/* The subscription of a dialog, returned with the lock of its bucket held
+ * (*slot; held even when NULL is returned): looked up in the bucket of
+ * pres_uri; in db_mode 2 a dialog this instance does not hold is read from
+ * the DB without any lock, then linked into the bucket of the row's own
+ * presentity, whose lock is taken for it (a NOTIFY's From may name the
+ * presentity differently from the row). */
+static pua_rec_t *dialog_locked(const lp_str_t *pres_uri, const lp_str_t *call_id,
+		const lp_str_t *our_tag, const lp_str_t *their_tag,
+		const lp_str_t *contact, unsigned int *slot)
 {
-	pua_rec_t *r;
+	pua_rec_t *r, *row;
 
-	r = pua_find_dialog(&n->pres_uri, &n->call_id, &n->to_tag, &n->from_tag,
-			check_contact && n->contact.len ? &n->contact : NULL);
-	if(!r && pua.cfg.db_mode == PUA_DB_ONLY)
-		r = pua_db_fetch_dialog(&n->pres_uri, &n->call_id, &n->to_tag);
-	return r;
+	*slot = lp_htable_slot(pua.table, pua_hash(pres_uri));
+	pua_lock(*slot);
+	r = pua_find_dialog(pres_uri, call_id, our_tag, their_tag, contact);
+	if(r || pua.cfg.db_mode != PUA_DB_ONLY)
+		return r;
+	pua_unlock(*slot);
+	row = pua_db_read_dialog(call_id, our_tag);
+	if(row && row->kind != PUA_SUBS) {
+		pua_rec_free(row);
+		row = NULL;
+	}
+	*slot = lp_htable_slot(pua.table, row ? row->h.hash : pua_hash(pres_uri));
+	pua_lock(*slot);
+	if(!row)
+		return NULL;
+	/* another process may have linked it meanwhile */
+	r = pua_find_dialog(&row->pres_uri, call_id, our_tag, their_tag, NULL);
+	if(r) {
+		pua_rec_free(row);
+		return r;
+	}
+	pua_rec_link(row);
+	return row;
+}
+
+static pua_rec_t *notify_dialog(const pua_notify_t *n, int check_contact,
+		unsigned int *slot)
+{
+	return dialog_locked(&n->pres_uri, &n->call_id, &n->to_tag, &n->from_tag,
+			check_contact && n->contact.len ? &n->contact : NULL, slot);
 }
 
 int pua_handle_notify(const pua_notify_t *n)
 {
 	pua_rec_t *r;
 	pua_view_t *v;
-	unsigned int slot = lp_htable_slot(pua.table, pua_hash(&n->pres_uri));
+	unsigned int slot;
 	int state, expires, gone;
 
-	lp_htable_lock(pua.table, slot);
-	r = notify_dialog(n, pua.cfg.check_remote_contact);
+	r = notify_dialog(n, pua.cfg.check_remote_contact, &slot);
 	if(!r) {
-		lp_htable_unlock(pua.table, slot);
+		pua_unlock(slot);
 		return 481;
 	}
 	if(r->to_tag.len == 0)
@@ -307,7 +343,7 @@ int pua_handle_notify(const pua_notify_t *n)
 		v->last_code = 0; /* a NOTIFY, not a reply */
 	if(gone)
 		rec_drop(r);
-	lp_htable_unlock(pua.table, slot);
+	pua_unlock(slot);
 	pua_run_callbacks_view(v, n->msg);
 	return 200;
 }
@@ -315,36 +351,32 @@ int pua_handle_notify(const pua_notify_t *n)
 int pua_update_contact(const pua_notify_t *n)
 {
 	pua_rec_t *r;
-	unsigned int slot = lp_htable_slot(pua.table, pua_hash(&n->pres_uri));
+	unsigned int slot;
 	int rc = -1;
 
 	if(n->contact.len <= 0)
 		return -1;
-	lp_htable_lock(pua.table, slot);
-	r = notify_dialog(n, 0); /* its contact is what changes */
+	r = notify_dialog(n, 0, &slot); /* its contact is what changes */
 	if(r && pua_rec_set(&r->remote_contact, &n->contact) == 0) {
 		pua_db_changed(r);
 		rc = 0;
 	}
-	lp_htable_unlock(pua.table, slot);
+	pua_unlock(slot);
 	return rc;
 }
 
-/* The subscription a caller's ua_pres_t names (bucket lock held). Only
- * fields of Kamailio's layout are read. */
-static pua_rec_t *api_dialog(ua_pres_t *p)
+/* The subscription a caller's ua_pres_t names, with the lock of its bucket
+ * held (*slot, as dialog_locked). Only fields of Kamailio's layout are
+ * read. */
+static pua_rec_t *api_dialog(ua_pres_t *p, unsigned int *slot)
 {
 	const lp_str_t *contact = NULL;
-	pua_rec_t *r;
 
 	if(pua.cfg.check_remote_contact && p->remote_contact.s
 			&& p->remote_contact.len > 0)
 		contact = &p->remote_contact;
-	r = pua_find_dialog(p->pres_uri, &p->call_id, &p->from_tag, &p->to_tag,
-			contact);
-	if(!r && pua.cfg.db_mode == PUA_DB_ONLY)
-		r = pua_db_fetch_dialog(p->pres_uri, &p->call_id, &p->from_tag);
-	return r;
+	return dialog_locked(p->pres_uri, &p->call_id, &p->from_tag, &p->to_tag,
+			contact, slot);
 }
 
 static int api_dialog_ok(const ua_pres_t *p)
@@ -361,10 +393,8 @@ int pua_is_dialog(ua_pres_t *p)
 
 	if(!api_dialog_ok(p))
 		return -1;
-	slot = lp_htable_slot(pua.table, pua_hash(p->pres_uri));
-	lp_htable_lock(pua.table, slot);
-	r = api_dialog(p);
-	lp_htable_unlock(pua.table, slot);
+	r = api_dialog(p, &slot);
+	pua_unlock(slot);
 	return r ? 0 : -1;
 }
 
@@ -412,15 +442,13 @@ int pua_get_record_id(ua_pres_t *p, lp_str_t **rec_id)
 	*rec_id = NULL;
 	if(!api_dialog_ok(p))
 		return -1;
-	slot = lp_htable_slot(pua.table, pua_hash(p->pres_uri));
-	lp_htable_lock(pua.table, slot);
-	r = api_dialog(p);
+	r = api_dialog(p, &slot);
 	if(r) {
 		*rec_id = foreign_str(&r->id);
 		if(!*rec_id)
 			rc = -1;
 	}
-	lp_htable_unlock(pua.table, slot);
+	pua_unlock(slot);
 	return rc;
 }
 
@@ -477,14 +505,14 @@ list_entry_t *pua_get_subs_list(lp_str_t *did)
 	if(!did || !did->s || did->len <= 0 || !pua.table)
 		return NULL;
 	for(slot = 0; slot < pua.table->size && !failed; slot++) {
-		lp_htable_lock(pua.table, slot);
+		pua_lock(slot);
 		for(e = pua.table->buckets[slot].first; e && !failed; e = e->next) {
 			const pua_rec_t *r = (const pua_rec_t *)e;
 			if(r->kind == PUA_SUBS && lp_str_eq(&r->id, did)
 					&& list_add_sorted(&list, &r->pres_uri) < 0)
 				failed = 1;
 		}
-		lp_htable_unlock(pua.table, slot);
+		pua_unlock(slot);
 	}
 	if(failed) {
 		LP_ERR("get_subs_list: out of memory");
@@ -500,11 +528,11 @@ void pua_on_reply(const pua_reply_t *rep)
 	pua_rec_t *r;
 	int kind = 0;
 
-	lp_htable_lock(pua.table, slot);
+	pua_lock(slot);
 	r = pua_find_serial(&rep->pres_uri, rep->serial);
 	if(r)
 		kind = r->kind;
-	lp_htable_unlock(pua.table, slot);
+	pua_unlock(slot);
 	if(kind == PUA_PUBL)
 		pua_publ_reply(rep);
 	else if(kind == PUA_SUBS)

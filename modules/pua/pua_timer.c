@@ -55,8 +55,6 @@ static pua_req_t *refresh_req(pua_rec_t *r)
 
 	if(e <= 0)
 		return NULL;
-	if(pua.cfg.db_mode == PUA_DB_ONLY && pua_db_sync(r) > 0)
-		return NULL; /* another instance refreshed it */
 	if(r->kind == PUA_PUBL) {
 		r->retries = 0;
 		r->cb_param = NULL; /* pua's own request: no owner's parameter */
@@ -65,17 +63,19 @@ static pua_req_t *refresh_req(pua_rec_t *r)
 	return pua_req_subscribe(r, e);
 }
 
-/* A list of requests collected under bucket locks, sent after. */
+/* A list of requests collected under bucket locks, sent after; in db_mode
+ * 2 first a list of private copies of the records due, whose rows are read
+ * with no lock held. */
 typedef struct req_list {
-	pua_req_t **q;
+	void **q;
 	int n, size;
 } req_list_t;
 
-static void list_add(req_list_t *l, pua_req_t *q)
+static void list_add(req_list_t *l, void *q)
 {
 	if(l->n == l->size) {
 		int size = l->size ? l->size * 2 : 16;
-		pua_req_t **n = realloc(l->q, size * sizeof(*n));
+		void **n = realloc(l->q, size * sizeof(*n));
 		if(!n) {
 			free(q); /* retried on the next tick */
 			return;
@@ -86,35 +86,94 @@ static void list_add(req_list_t *l, pua_req_t *q)
 	l->q[l->n++] = q;
 }
 
-static void refresh_bucket(unsigned int slot, unsigned int t, req_list_t *l)
+static void refresh_bucket(unsigned int slot, unsigned int t, req_list_t *l,
+		req_list_t *due)
 {
 	lp_hentry_t *e;
-	pua_req_t *q;
+	void *q;
 
-	lp_htable_lock(pua.table, slot);
+	pua_lock(slot);
 	for(e = pua.table->buckets[slot].first; e; e = e->next) {
 		pua_rec_t *r = (pua_rec_t *)e;
 		if(!refresh_due(r, t))
 			continue;
-		q = refresh_req(r);
+		if(pua.cfg.db_mode == PUA_DB_ONLY)
+			q = pua_rec_snapshot(r);
+		else
+			q = refresh_req(r);
 		if(q)
-			list_add(l, q);
+			list_add(pua.cfg.db_mode == PUA_DB_ONLY ? due : l, q);
 	}
-	lp_htable_unlock(pua.table, slot);
+	pua_unlock(slot);
+}
+
+/* A refresh that lost its claim is not sent: r is idle again, with the
+ * CSeq it had, and takes the winner's row on a later tick. */
+static void unclaim(const pua_req_t *q, unsigned int cseq)
+{
+	unsigned int slot = lp_htable_slot(pua.table, pua_hash(&q->pres_uri));
+	pua_rec_t *r;
+
+	pua_lock(slot);
+	r = pua_find_serial(&q->pres_uri, q->serial);
+	if(r && r->req_no == q->req_no && r->req_kind != PUA_RK_NONE) {
+		r->req_kind = PUA_RK_NONE;
+		r->cseq = cseq;
+	}
+	pua_unlock(slot);
+}
+
+/* db_mode 2: the row of a record due, read without a lock, tells whether
+ * another instance refreshed it meanwhile (then it is adopted, no request
+ * goes out). Two instances due in the same second both see the old row:
+ * the refresh is claimed in the DB (the row's cseq moves from the value
+ * read to the record's next one) and only the winner sends. Frees snap. */
+static void refresh_checked(pua_rec_t *snap, unsigned int t, req_list_t *l)
+{
+	pua_rec_t *row, *r;
+	pua_req_t *q = NULL;
+	unsigned int slot = lp_htable_slot(pua.table, snap->h.hash), c0 = 0, c1 = 0;
+
+	row = pua_db_read(snap->kind, &snap->pres_uri, &snap->id, snap->event,
+			&snap->watcher_uri);
+	pua_lock(slot);
+	r = pua_find_serial(&snap->pres_uri, snap->serial);
+	if(r && refresh_due(r, t) && !pua_rec_adopt(r, row)) {
+		c0 = r->cseq;
+		q = refresh_req(r);
+		if(q && r->kind == PUA_PUBL)
+			r->cseq++; /* a publication's cseq counts its refreshes */
+		c1 = r->cseq;
+	}
+	pua_unlock(slot);
+	if(q && row && pua_db_claim(snap, row->cseq, c1) == 0) {
+		LP_INFO("refresh of %.*s left to the instance that claimed it",
+				LP_STR_FMT(snap->pres_uri));
+		unclaim(q, c0);
+		free(q);
+		q = NULL;
+	}
+	if(q)
+		list_add(l, q);
+	pua_rec_free(row);
+	free(snap);
 }
 
 int pua_timer_refresh(void)
 {
-	req_list_t l = {0};
+	req_list_t l = {0}, due = {0};
 	unsigned int slot, t = pua.now();
 	int i;
 
 	if(!pua.table)
 		return 0;
 	for(slot = 0; slot < pua.table->size; slot++)
-		refresh_bucket(slot, t, &l);
+		refresh_bucket(slot, t, &l, &due);
+	for(i = 0; i < due.n; i++)
+		refresh_checked(due.q[i], t, &l);
 	for(i = 0; i < l.n; i++)
 		pua_req_send(l.q[i]);
+	free(due.q);
 	free(l.q);
 	return l.n;
 }
@@ -131,7 +190,7 @@ static int clean_bucket(unsigned int slot, unsigned int t)
 	lp_hentry_t *e, *next;
 	int n = 0;
 
-	lp_htable_lock(pua.table, slot);
+	pua_lock(slot);
 	for(e = pua.table->buckets[slot].first; e; e = next) {
 		pua_rec_t *r = (pua_rec_t *)e;
 		next = e->next;
@@ -142,7 +201,7 @@ static int clean_bucket(unsigned int slot, unsigned int t)
 		pua_rec_free(r);
 		n++;
 	}
-	lp_htable_unlock(pua.table, slot);
+	pua_unlock(slot); /* the rows are deleted now, without the lock */
 	return n;
 }
 

@@ -2,13 +2,14 @@
  * (RFC 3680) bodies for dlginfo_increase_version /
  * reginfo_increase_version, and the tuple ids of PIDF bodies (RFC 3863
  * requires one; a publication keeps its id across modifications). The
- * body is parsed with libxml2 with the network off, no entity expanded and
- * any DOCTYPE refused before parsing; the root element must be the one
- * expected; its `version` attribute is set and the document written out. */
+ * body is parsed only through the hardened lp_xml_parse (network off, no
+ * entity expanded, any DOCTYPE refused before parsing, UTF-8 forced,
+ * LP_XML_MAX_BODY cap, libxml2's error handler restored); the root element
+ * must be the one expected; its `version` attribute is set and the document
+ * written out. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -17,38 +18,6 @@
 #include "lp_mem.h"
 #include "lp_xml.h"
 #include "pua_logic.h"
-
-#define PUA_XML_MAX_BODY (256 * 1024)
-
-/* A DOCTYPE is never needed in these documents and is how entity bombs
- * and external entities get in. */
-static int has_doctype(const char *body, int len)
-{
-	const char *p = body, *end = body + len;
-
-	while((p = memchr(p, '<', end - p)) != NULL) {
-		if(end - p >= 9 && strncasecmp(p, "<!DOCTYPE", 9) == 0)
-			return 1;
-		if(end - p >= 8 && strncmp(p, "<!ENTITY", 8) == 0)
-			return 1;
-		p++;
-	}
-	return 0;
-}
-
-static void silent(void *ctx, const char *msg, ...)
-{
-}
-
-static xmlDocPtr parse(const lp_str_t *body)
-{
-	if(!body || !body->s || body->len <= 0 || body->len > PUA_XML_MAX_BODY
-			|| has_doctype(body->s, body->len))
-		return NULL;
-	xmlSetGenericErrorFunc(NULL, silent);
-	return xmlReadMemory(body->s, body->len, NULL, NULL,
-			XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-}
 
 static int dump(xmlDocPtr doc, lp_str_t *out)
 {
@@ -75,15 +44,16 @@ static int dump(xmlDocPtr doc, lp_str_t *out)
 int pua_xml_set_version(const lp_str_t *body, const char *root, int version,
 		lp_str_t *out)
 {
-	xmlDocPtr doc = parse(body);
+	const char *why = NULL;
+	xmlDocPtr doc = body ? lp_xml_parse(body->s, body->len, &why) : NULL;
 	xmlNodePtr r;
 	char v[16];
 	int rc = -1;
 
 	*out = LP_STR_NULL;
 	if(!doc) {
-		LP_WARN("body is not a well-formed %s document without DOCTYPE:"
-				" sent unchanged", root);
+		LP_WARN("%s body not versioned (%s): sent unchanged", root,
+				why ? why : "no body");
 		return -1;
 	}
 	r = xmlDocGetRootElement(doc);
@@ -103,21 +73,11 @@ done:
 
 /* ---- tuple ids of PIDF bodies (PRESENCE_EVENT) ---- */
 
-/* An id for a publication's tuples: an XML NCName, unique enough across
- * restarts (time, pid, counter). */
+/* An id for a publication's tuples: an XML NCName ("t" and 128 random
+ * bits in hex), unguessable and unique across restarts and instances. */
 static int new_tuple_id(char *buf, int size)
 {
-	char tok[64];
-	int n = pua_new_token(tok, sizeof(tok), "");
-	int i;
-
-	if(n < 0)
-		return -1;
-	for(i = 0; i < n; i++)
-		if(tok[i] == '.')
-			tok[i] = '-';
-	n = snprintf(buf, size, "t%s", tok);
-	return (n < 0 || n >= size) ? -1 : n;
+	return pua_new_token(buf, size, "t");
 }
 
 static lp_str_t *lp_str_new(const char *s, int len)

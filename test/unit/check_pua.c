@@ -8,10 +8,13 @@
  * version rewrite of dialog-info / reginfo, storage in the `pua` table in
  * both db_modes and out-of-memory at every allocation. */
 #include <check.h>
+#include <libxml/parser.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lp_log.h"
@@ -156,6 +159,7 @@ static void setup(void)
 	pua_cfg_defaults(&pua.cfg);
 	pua.table = lp_htable_new(4);
 	ck_assert_ptr_nonnull(pua.table);
+	ck_assert_int_eq(pua_db_locks_new(2), 0);
 	ck_assert_int_eq(pua_add_event(PRESENCE_EVENT, "presence",
 							 "application/pidf+xml", NULL), 0);
 	ck_assert_int_eq(pua_add_event(PWINFO_EVENT, "presence.winfo", NULL, NULL), 0);
@@ -176,6 +180,7 @@ static void teardown(void)
 {
 	lp_htable_destroy(pua.table, pua_rec_free_entry);
 	pua.table = NULL;
+	pua_db_locks_free();
 	pua_events_free();
 	pua_cbks_free();
 	if(pua.db)
@@ -897,6 +902,85 @@ START_TEST(test_xml_version)
 }
 END_TEST
 
+/* Bodies are parsed only through lp_xml_parse: a UTF-16 document cannot
+ * smuggle a DOCTYPE past the scan (it is read as UTF-8 and refused), and
+ * libxml2's global error handler is the caller's again afterwards. */
+static int xml_errors;
+
+static void count_xml_error(void *ctx, const char *msg, ...)
+{
+	xml_errors++;
+}
+
+START_TEST(test_xml_hardened_parse)
+{
+	const char *doc = "<?xml version=\"1.0\" encoding=\"UTF-16\"?>"
+					  "<!DOCTYPE dialog-info [<!ENTITY a \"aaaa\">]>"
+					  "<dialog-info version=\"1\">&a;</dialog-info>";
+	char u16[512];
+	lp_str_t in = {u16, 0}, ok = LP_STR(DLG("7")), out;
+	size_t i;
+
+	u16[in.len++] = (char)0xff; /* UTF-16LE BOM */
+	u16[in.len++] = (char)0xfe;
+	for(i = 0; doc[i]; i++) {
+		u16[in.len++] = doc[i];
+		u16[in.len++] = 0;
+	}
+	xmlSetGenericErrorFunc(NULL, count_xml_error);
+	ck_assert_int_eq(pua_xml_set_version(&in, "dialog-info", 3, &out), -1);
+	ck_assert_ptr_null(out.s);
+	ck_assert_ptr_eq(xmlGenericError, count_xml_error);
+	ck_assert_int_eq(pua_xml_set_version(&ok, "dialog-info", 3, &out), 0);
+	free(out.s);
+	ck_assert_ptr_eq(xmlGenericError, count_xml_error);
+	xmlSetGenericErrorFunc(NULL, NULL);
+}
+END_TEST
+
+/* Call-IDs, From tags and tuple ids carry 128 random bits (32 hex
+ * characters after their prefix), never time.pid.counter. */
+static int is_hex_token(const char *s, const char *prefix)
+{
+	size_t n = strlen(prefix), i;
+
+	if(strncmp(s, prefix, n) != 0 || strlen(s) != n + 32)
+		return 0;
+	for(i = n; s[i]; i++)
+		if(!strchr("0123456789abcdef", s[i]))
+			return 0;
+	return 1;
+}
+
+START_TEST(test_ids_random)
+{
+	char a[64], b[64];
+	lp_str_t w2 = LP_STR("sip:carol@example.com");
+	lp_str_t c = LP_STR("sip:carol@10.0.0.1");
+	subs_info_t s;
+
+	ck_assert_int_eq(pua_new_token(a, sizeof(a), "x"), 33);
+	ck_assert_int_eq(pua_new_token(b, sizeof(b), "x"), 33);
+	ck_assert(is_hex_token(a, "x"));
+	ck_assert_str_ne(a, b);
+	ck_assert_int_eq(pua_new_token(a, 33, "x"), -1); /* does not fit */
+	subscribe(300);
+	ck_assert_msg(is_hex_token(last()->call_id, "pua."), "%s", last()->call_id);
+	ck_assert_msg(is_hex_token(last()->from_tag, ""), "%s", last()->from_tag);
+	snprintf(a, sizeof(a), "%s", last()->call_id);
+	snprintf(b, sizeof(b), "%s", last()->from_tag);
+	memset(&s, 0, sizeof(s));
+	s.pres_uri = &alice;
+	s.watcher_uri = &w2;
+	s.contact = &c;
+	s.event = PRESENCE_EVENT;
+	s.expires = 300;
+	ck_assert_int_eq(pua_send_subscribe(&s), 0);
+	ck_assert_str_ne(last()->call_id, a);
+	ck_assert_str_ne(last()->from_tag, b);
+}
+END_TEST
+
 static int publish_dialog(const char *body)
 {
 	lp_str_t b = lp_str_c(body);
@@ -1082,6 +1166,374 @@ START_TEST(test_db_mode2_write_through_and_fetch)
 }
 END_TEST
 
+/* The pua table has no body column: a publication loaded from the DB that
+ * gets 412 to its refresh cannot be re-published. pua then ends it: the
+ * owner's callbacks hear the 412 (it publishes again with its current
+ * body, which pua sends as an initial PUBLISH), the record goes and its
+ * row is deleted. */
+START_TEST(test_db_loaded_publication_412_ends)
+{
+	make_db();
+	publish(600, PIDF("a"), "p1");
+	answer(0, 200, "E1", 600, -1);
+	ck_assert_int_eq(pua_db_save(), 1);
+	restart_memory();
+	ck_assert_int_eq(pua_db_load(), 1);
+	ck_assert_ptr_null(find_pub()); /* id p1, not the empty id */
+	memset(&cb, 0, sizeof(cb));
+	publish(600, NULL, "p1"); /* a refresh with the stored ETag */
+	ck_assert_str_eq(hdr(last(), "SIP-If-Match"), "E1");
+	answer(nsent - 1, 412, NULL, -1, -1);
+	ck_assert_int_eq(nsent, 2); /* nothing re-sent: no body known */
+	ck_assert_int_eq(cb.calls, 1);
+	ck_assert_int_eq(cb.last_code, 412);
+	ck_assert_int_eq(count_records(), 0);
+	ck_assert_str_eq(sql1("select count(*) from pua"), "0");
+	publish(600, PIDF("b"), "p1"); /* the owner publishes again */
+	ck_assert_str_eq(hdr(last(), "SIP-If-Match"), "");
+	ck_assert_str_eq(last()->body, PIDF("b"));
+	drop_db();
+}
+END_TEST
+
+/* ---- no bucket lock across DB I/O (issue 11) ---- */
+
+/* A DB driver that forwards to SQLite and counts every call made while
+ * some bucket lock of pua.table is held (single-threaded: a lock that
+ * cannot be taken is held by the caller). */
+static lp_db_driver_t spy_drv;
+static const lp_db_driver_t *real_drv;
+static int spy_calls, spy_locked;
+static void (*spy_hook)(void); /* runs inside an exec, once */
+static int spy_skip;			/* execs to let pass before it runs */
+
+static void spy_check(void)
+{
+	unsigned int i;
+
+	spy_calls++;
+	for(i = 0; pua.table && i < pua.table->size; i++) {
+		pthread_mutex_t *m = pua.table->buckets[i].lock;
+		if(pthread_mutex_trylock(m) != 0) {
+			spy_locked++;
+			continue;
+		}
+		pthread_mutex_unlock(m);
+	}
+}
+
+static int spy_exec(lp_db_conn_t *c, const char *sql, const lp_db_val_t *p,
+		int n, lp_db_row_cb cb, void *ctx)
+{
+	void (*hook)(void) = spy_skip-- > 0 ? NULL : spy_hook;
+
+	spy_check();
+	if(hook) {
+		spy_hook = NULL;
+		hook();
+	}
+	return real_drv->exec(c, sql, p, n, cb, ctx);
+}
+
+static int spy_begin(lp_db_conn_t *c)
+{
+	spy_check();
+	return real_drv->begin(c);
+}
+
+static int spy_commit(lp_db_conn_t *c)
+{
+	spy_check();
+	return real_drv->commit(c);
+}
+
+static int spy_rollback(lp_db_conn_t *c)
+{
+	spy_check();
+	return real_drv->rollback(c);
+}
+
+static void spy_install(void)
+{
+	ck_assert_ptr_nonnull(pua_db());
+	real_drv = pua.db->drv;
+	spy_drv = *real_drv;
+	spy_drv.exec = spy_exec;
+	spy_drv.begin = spy_begin;
+	spy_drv.commit = spy_commit;
+	spy_drv.rollback = spy_rollback;
+	pua.db->drv = &spy_drv;
+	spy_calls = spy_locked = spy_skip = 0;
+	spy_hook = NULL;
+}
+
+static void sql_exec(const char *q)
+{
+	sqlite3 *h;
+	char *err = NULL;
+
+	ck_assert_int_eq(sqlite3_open(db_path, &h), SQLITE_OK);
+	ck_assert_msg(sqlite3_exec(h, q, NULL, NULL, &err) == SQLITE_OK, "%s", err);
+	sqlite3_close(h);
+}
+
+START_TEST(test_db_mode0_no_lock_across_db)
+{
+	make_db();
+	spy_install();
+	publish(600, PIDF("a"), "p1");
+	answer(0, 200, "E1", 60, -1);
+	publish(600, PIDF("b"), "p2");
+	answer(1, 200, "E2", 600, -1);
+	subscribe(300);
+	answer_subs(2, 202, "srv1", 300, "sip:pres@10.0.0.2", NULL);
+	ck_assert_int_eq(pua_db_save(), 3);
+	publish(0, NULL, "p2"); /* removal: its row goes at once */
+	answer(3, 200, "E3", 0, -1);
+	ck_assert_str_eq(sql1("select count(*) from pua where pres_id='p2'"), "0");
+	fake_now = T0 + 61; /* p1's grant ran out: cleanup deletes its row */
+	ck_assert_int_eq(pua_cleanup(), 1);
+	ck_assert_str_eq(sql1("select count(*) from pua where pres_id='p1'"), "0");
+	restart_memory();
+	ck_assert_int_eq(pua_db_load(), 1);
+	ck_assert_int_ge(spy_calls, 8);
+	ck_assert_int_eq(spy_locked, 0);
+	drop_db();
+}
+END_TEST
+
+START_TEST(test_db_mode2_no_lock_across_db)
+{
+	char cid[128], ftag[64];
+	lp_str_t id = LP_STR_NULL;
+	ua_pres_t p;
+
+	make_db();
+	pua.cfg.db_mode = PUA_DB_ONLY;
+	spy_install();
+	publish(600, PIDF("a"), NULL); /* read before the lock */
+	answer(0, 200, "E1", 30, -1);	/* written after the unlock */
+	ck_assert_str_eq(sql1("select etag from pua"), "E1");
+	subscribe(300);
+	snprintf(cid, sizeof(cid), "%s", last()->call_id);
+	snprintf(ftag, sizeof(ftag), "%s", last()->from_tag);
+	answer_subs(1, 202, "srv1", 300, "sip:pres@10.0.0.2", NULL);
+	restart_memory(); /* the dialog is read from the DB */
+	ck_assert_int_eq(notify(cid, ftag, "srv1", "sip:pres@10.0.0.2", "active"), 200);
+	memset(&p, 0, sizeof(p));
+	p.pres_uri = &alice;
+	p.call_id = lp_str_c(cid);
+	p.from_tag = lp_str_c(ftag);
+	p.to_tag = LP_STR("srv1");
+	restart_memory();
+	ck_assert_int_eq(pua_is_dialog(&p), 0);
+	restart_memory();
+	publish(600, NULL, NULL); /* a refresh of the row's publication */
+	ck_assert_str_eq(hdr(last(), "SIP-If-Match"), "E1");
+	answer(nsent - 1, 200, "E2", 30, -1);
+	fake_now = T0 + 25; /* the timer reads the row without a lock */
+	ck_assert_int_eq(pua_timer_refresh(), 1);
+	answer(nsent - 1, 200, "E3", 30, -1);
+	ck_assert_str_eq(sql1("select etag from pua where call_id=''"), "E3");
+	publish(0, NULL, NULL);
+	answer(nsent - 1, 200, "E4", 0, -1);
+	ck_assert_ptr_null(pua_find_publ(&alice, &id, PRESENCE_EVENT));
+	ck_assert_str_eq(sql1("select count(*) from pua where call_id=''"), "0");
+	ck_assert_int_ge(spy_calls, 10);
+	ck_assert_int_eq(spy_locked, 0);
+	drop_db();
+}
+END_TEST
+
+/* db_mode 2: a NOTIFY whose From names the presentity differently from
+ * the stored row (another host part) finds the dialog in the DB; the
+ * record goes into the bucket of its own presentity, under that bucket's
+ * lock, and is found there afterwards. */
+START_TEST(test_db_mode2_dialog_linked_in_own_bucket)
+{
+	char cid[128], ftag[64];
+	pua_notify_t n;
+	lp_str_t id = LP_STR_NULL, from = LP_STR_NULL;
+	unsigned int own, other;
+	int i;
+	char buf[64];
+
+	make_db();
+	pua.cfg.db_mode = PUA_DB_ONLY;
+	subscribe(300);
+	snprintf(cid, sizeof(cid), "%s", last()->call_id);
+	snprintf(ftag, sizeof(ftag), "%s", last()->from_tag);
+	answer_subs(0, 202, "srv1", 300, "sip:pres@10.0.0.2", NULL);
+	restart_memory();
+	own = lp_htable_slot(pua.table, pua_hash(&alice));
+	for(i = 0; i < 100; i++) { /* a From that hashes elsewhere */
+		snprintf(buf, sizeof(buf), "sip:alice@alias%d.example.com", i);
+		from = lp_str_c(buf);
+		other = lp_htable_slot(pua.table, pua_hash(&from));
+		if(other != own)
+			break;
+	}
+	ck_assert_uint_ne(other, own);
+	memset(&n, 0, sizeof(n));
+	n.pres_uri = from;
+	n.call_id = lp_str_c(cid);
+	n.to_tag = lp_str_c(ftag);
+	n.from_tag = LP_STR("srv1");
+	n.contact = LP_STR("sip:pres@10.0.0.2");
+	n.subs_state = LP_STR("active;expires=200");
+	ck_assert_int_eq(pua_handle_notify(&n), 200);
+	ck_assert_uint_eq(pua.table->buckets[own].count, 1);
+	ck_assert_uint_eq(pua.table->buckets[other].count, 0);
+	ck_assert_ptr_nonnull(pua_find_subs(&alice, &bob, &id, PRESENCE_EVENT));
+	/* the second NOTIFY finds the record linked by the first */
+	ck_assert_int_eq(pua_handle_notify(&n), 200);
+	ck_assert_uint_eq(pua.table->buckets[own].count, 1);
+	drop_db();
+}
+END_TEST
+
+/* pua_db_save: a row the DB refuses is skipped (and stays dirty for the
+ * next save); every other row is written. */
+START_TEST(test_db_mode0_refused_row_isolated)
+{
+	pua_rec_t *bad;
+	lp_str_t id = LP_STR("bad");
+
+	make_db();
+	sql_exec("CREATE TRIGGER refuse BEFORE INSERT ON pua WHEN NEW.pres_id='bad'"
+			 " BEGIN SELECT RAISE(ABORT, 'refused'); END;");
+	publish(600, PIDF("a"), "p1");
+	answer(0, 200, "E1", 600, -1);
+	publish(600, PIDF("b"), "bad");
+	answer(1, 200, "E2", 600, -1);
+	publish(600, PIDF("c"), "p3");
+	answer(2, 200, "E3", 600, -1);
+	ck_assert_int_eq(pua_db_save(), 2);
+	ck_assert_str_eq(sql1("select count(*) from pua"), "2");
+	ck_assert_str_eq(sql1("select etag from pua where pres_id='p3'"), "E3");
+	bad = pua_find_publ(&alice, &id, PRESENCE_EVENT);
+	ck_assert_ptr_nonnull(bad);
+	ck_assert_int_eq(bad->db_state, PUA_DB_DIRTY);
+	sql_exec("DROP TRIGGER refuse");
+	ck_assert_int_eq(pua_db_save(), 1); /* retried */
+	ck_assert_str_eq(sql1("select etag from pua where pres_id='bad'"), "E2");
+	drop_db();
+}
+END_TEST
+
+/* Two instances due to refresh the same row in the same second: both
+ * read the old row; the other claims the refresh first (the row's cseq
+ * moves while this one is between its read and its claim). This one
+ * sends nothing, stays idle, takes the other's cseq on the next tick and
+ * its ETag once the other's refresh is answered. */
+static void other_instance_claims(void)
+{
+	sql_exec("update pua set cseq=cseq+1 where call_id=''");
+}
+
+START_TEST(test_db_mode2_refresh_claimed_once)
+{
+	make_db();
+	pua.cfg.db_mode = PUA_DB_ONLY;
+	publish(600, PIDF("a"), NULL);
+	answer(0, 200, "E1", 30, -1);
+	spy_install();
+	spy_skip = 1; /* the row read passes, the claim meets the other */
+	spy_hook = other_instance_claims;
+	fake_now = T0 + 25;
+	ck_assert_int_eq(pua_timer_refresh(), 0);
+	ck_assert_int_eq(nsent, 1);
+	ck_assert_int_eq(find_pub()->req_kind, PUA_RK_NONE);
+	ck_assert_uint_eq(find_pub()->cseq, 0);
+	fake_now = T0 + 26; /* the other's claim is seen: adopted, none sent */
+	ck_assert_int_eq(pua_timer_refresh(), 0);
+	ck_assert_uint_eq(find_pub()->cseq, 1);
+	sql_exec("update pua set etag='E9', expires=expires+30 where call_id=''");
+	fake_now = T0 + 29; /* due again (4 s were left): the other's ETag */
+	ck_assert_int_eq(pua_timer_refresh(), 0);
+	ck_assert_str_eq(find_pub()->etag.s, "E9");
+	ck_assert_int_eq(nsent, 1);
+	/* uncontended, the claim is won and the refresh goes out */
+	fake_now = T0 + 55;
+	ck_assert_int_eq(pua_timer_refresh(), 1);
+	ck_assert_str_eq(hdr(last(), "SIP-If-Match"), "E9");
+	ck_assert_str_eq(sql1("select cseq from pua where call_id=''"), "2");
+	drop_db();
+}
+END_TEST
+
+/* A removal made by another process while the save writes the record
+ * (here a thread started from inside the save's DB call: no bucket lock is
+ * held then) waits for the write and is not undone by it: the row is gone
+ * once both are done. The thread runs only while the save waits, or after
+ * it: the lock ops tell when the thread blocks on the key's DB lock. */
+static int contended;
+
+static int tl_init(void *l)
+{
+	return pthread_mutex_init(l, NULL) == 0 ? 0 : -1;
+}
+
+static void tl_get(void *l)
+{
+	if(pthread_mutex_trylock(l) == 0)
+		return;
+	__atomic_store_n(&contended, 1, __ATOMIC_SEQ_CST);
+	pthread_mutex_lock(l);
+}
+
+static void tl_release(void *l)
+{
+	pthread_mutex_unlock(l);
+}
+
+static void tl_destroy(void *l)
+{
+	pthread_mutex_destroy(l);
+}
+
+static const lp_lock_ops_t tl_ops = {"contention-reporting",
+		sizeof(pthread_mutex_t), tl_init, tl_get, tl_release, tl_destroy};
+static pthread_t remover;
+
+static void *remove_p1(void *arg)
+{
+	publish(0, NULL, "p1");
+	answer(nsent - 1, 200, "E9", 0, -1);
+	return arg;
+}
+
+static void start_remover(void)
+{
+	struct timespec ms = {0, 1000000};
+	int i;
+
+	ck_assert_int_eq(pthread_create(&remover, NULL, remove_p1, NULL), 0);
+	for(i = 0; i < 5000 && !__atomic_load_n(&contended, __ATOMIC_SEQ_CST); i++)
+		nanosleep(&ms, NULL); /* bounded wait for the thread to block */
+}
+
+START_TEST(test_db_mode0_removal_during_save_stays)
+{
+	make_db();
+	pua_db_locks_free();
+	lp_mem_set_ops(NULL, &tl_ops);
+	ck_assert_int_eq(pua_db_locks_new(2), 0);
+	publish(600, PIDF("a"), "p1");
+	answer(0, 200, "E1", 600, -1);
+	spy_install();
+	contended = 0;
+	spy_hook = start_remover;
+	ck_assert_int_eq(pua_db_save(), 1);
+	ck_assert_int_eq(pthread_join(remover, NULL), 0);
+	ck_assert_int_eq(contended, 1); /* the removal waited for the write */
+	ck_assert_str_eq(sql1("select count(*) from pua"), "0");
+	ck_assert_int_eq(count_records(), 0);
+	ck_assert_int_eq(spy_locked, 0);
+	drop_db();
+}
+END_TEST
+
 /* ---- out of memory ---- */
 
 START_TEST(test_oom_publish_and_subscribe)
@@ -1193,6 +1645,8 @@ Suite *pua_suite(void)
 	tcase_add_test(tc, test_add_event_rules);
 	tcase_add_test(tc, test_process_body);
 	tcase_add_test(tc, test_xml_version);
+	tcase_add_test(tc, test_xml_hardened_parse);
+	tcase_add_test(tc, test_ids_random);
 	tcase_add_test(tc, test_dlginfo_increase_version);
 	suite_add_tcase(s, tc);
 
@@ -1201,6 +1655,13 @@ Suite *pua_suite(void)
 	tcase_add_test(tc, test_db_mode0_save_and_load);
 	tcase_add_test(tc, test_db_mode0_expired_not_loaded);
 	tcase_add_test(tc, test_db_mode2_write_through_and_fetch);
+	tcase_add_test(tc, test_db_loaded_publication_412_ends);
+	tcase_add_test(tc, test_db_mode2_refresh_claimed_once);
+	tcase_add_test(tc, test_db_mode0_no_lock_across_db);
+	tcase_add_test(tc, test_db_mode2_no_lock_across_db);
+	tcase_add_test(tc, test_db_mode2_dialog_linked_in_own_bucket);
+	tcase_add_test(tc, test_db_mode0_refused_row_isolated);
+	tcase_add_test(tc, test_db_mode0_removal_during_save_stays);
 	tcase_add_test(tc, test_oom_publish_and_subscribe);
 	suite_add_tcase(s, tc);
 	return s;
