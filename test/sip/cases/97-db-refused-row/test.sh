@@ -112,8 +112,8 @@ dd if=/dev/zero of="$MNT/filler" bs=4k 2>/dev/null
 note "tmpfs full: $(df -k --output=avail "$MNT" | tail -1 | tr -d ' ') kB left"
 # the refresh (Expires 600) is answered and NOTIFYed from memory; its row
 # cannot be written while the disk is full
-SIPP_LPORT=$FPORT sipp_run refresh-unsub.xml -cid_str $FCID -k presentity $A \
-	-k watcher sip:full@127.0.0.1 -k fromtag $FFT -k totag "$FTT" -k expires 3000 -k cseq 2
+SIPP_LPORT=$FPORT sipp_run "$SIP_DIR/scenarios/refresh-unsub.xml" -cid_str $FCID -k presentity $A \
+	-k watcher sip:full@127.0.0.1 -k fromtag $FFT -k totag "$FTT" -k expires 3000 -k dlg_cseq 2
 assert_sipp $? "refresh answered with its NOTIFY while the disk is full"
 wait_until "$WAIT_MAX" grep -q "cannot write 1 subscriptions" "$KAM_LOG" &&
 	ok "the failed flush is logged" || fail "no log line of the failed flush"

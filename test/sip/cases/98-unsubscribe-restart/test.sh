@@ -44,8 +44,8 @@ assert_sipp $? "leave subscribes"
 LTT=$(msg_tag "$(msg_hdr "$(reply 1)" To)")
 wait_sql "select count(*) from active_watchers where callid in ('cid98-stay','cid98-leave')" 2 \
 	"both rows stored"
-SIPP_LPORT=$LPORT sipp_run refresh-unsub.xml -cid_str cid98-leave -k presentity $A \
-	-k watcher sip:leave@127.0.0.1 -k fromtag ft98leave -k totag "$LTT" -k expires 0 -k cseq 2
+SIPP_LPORT=$LPORT sipp_run "$SIP_DIR/scenarios/refresh-unsub.xml" -cid_str cid98-leave -k presentity $A \
+	-k watcher sip:leave@127.0.0.1 -k fromtag ft98leave -k totag "$LTT" -k expires 0 -k dlg_cseq 2
 assert_sipp $? "leave un-SUBSCRIBEs (Expires 0) and gets the final NOTIFY"
 assert_match terminated "$(msg_hdr "$(trace_msg "$SIPP_TRACE" received '^NOTIFY' 1)" Subscription-State)" \
 	"the final NOTIFY says terminated"
