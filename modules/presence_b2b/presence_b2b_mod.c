@@ -10,6 +10,7 @@
 #include "core/sr_module.h"
 #include "core/timer.h"
 
+#include "lp_hash.h"
 #include "lp_kam.h"
 #include "lp_rand.h"
 #include "b2b_kam.h"
@@ -125,6 +126,12 @@ static int check_cfg(void)
 static int mod_init(void)
 {
 	lp_kam_install();
+	/* this start's hash key, before anything is hashed and before the
+	 * fork (collisions cannot be precomputed) */
+	if(lp_hash_seed_random() < 0) {
+		LM_ERR("no randomness from the kernel for the hash key\n");
+		return -1;
+	}
 	if(pb2b_stats_kam_init() < 0)
 		return -1;
 	pb2b.now = pb2b_kam_now;

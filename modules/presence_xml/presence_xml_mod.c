@@ -16,6 +16,7 @@
 #include "core/sr_module.h"
 #include "core/timer_proc.h"
 
+#include "lp_hash.h"
 #include "lp_kam.h"
 #include "../presence/presence_api.h"
 #include "pxml_auth.h"
@@ -364,6 +365,12 @@ static int mod_init(void)
 {
 	bind_presence_t bind;
 
+	/* this start's hash key, before anything is hashed and before the
+	 * fork (collisions cannot be precomputed) */
+	if(lp_hash_seed_random() < 0) {
+		LM_ERR("no randomness from the kernel for the hash key\n");
+		return -1;
+	}
 	pxml.now = now_sec;
 	if(pxml_stats_kam_init() < 0)
 		return -1;

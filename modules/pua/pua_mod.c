@@ -12,6 +12,7 @@
 #include "core/timer.h"
 #include "core/ut.h"
 
+#include "lp_hash.h"
 #include "lp_kam.h"
 #include "pua_kam.h"
 #include "pua_stats_kam.h"
@@ -131,6 +132,12 @@ static int check_cfg(void)
 static int mod_init(void)
 {
 	lp_kam_install();
+	/* this start's hash key, before anything is hashed and before the
+	 * fork (collisions cannot be precomputed) */
+	if(lp_hash_seed_random() < 0) {
+		LM_ERR("no randomness from the kernel for the hash key\n");
+		return -1;
+	}
 	if(pua_stats_kam_init() < 0)
 		return -1;
 	pua.cfg.db_url = lp_kam_str_param(&db_url_p);
