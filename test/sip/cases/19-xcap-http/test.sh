@@ -149,6 +149,7 @@ assert_match "^(200|202)$" "$(first_code bob)" "reply to bob's SUBSCRIBE"
 assert_match '^pending;expires=' "$(sstate bob 1)" "bob's Subscription-State before the rules are known (default policy)"
 assert_eq "" "$(nbody bob 1 | tr -d '[:space:]')" "no body while the rules are not known"
 wait_notifies bob 2
+T_FETCHED=$(date +%s) # the document was fetched in this second or before
 assert_match '^active;expires=' "$(sstate bob 2)" "bob's Subscription-State once the XCAP process fetched the rules"
 assert_full_body bob 2
 assert_num -ge 1 "$(http_count 200)" "alice's document fetched from the second xcap_server"
@@ -161,7 +162,11 @@ Expires: 300"
 assert_reply 403 "eve (sub-handling block) subscribes"
 assert_sql "select count(*) from active_watchers where watcher_username='eve'" 0 "eve's subscription not stored"
 
-# frank: no rule -> pending, no body.
+# frank: no rule -> pending, no body. A document checked in the current
+# second is not revalidated again in that second: frank subscribes in a
+# later one, so that his authorization asks for the revalidation.
+later_second() { [ "$(date +%s)" -gt "$T_FETCHED" ]; }
+wait_until 3 later_second
 watcher frank
 wait_notifies frank 1
 assert_match "^(200|202)$" "$(first_code frank)" "reply to frank's SUBSCRIBE (no rule for him)"
