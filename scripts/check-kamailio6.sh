@@ -21,7 +21,7 @@ SUITE=${KAMAILIO6_SUITE:-trixie}
 src=$dir/kamailio-$VERSION
 clone=$dir/presence
 # the modules the SIP suite's configs load besides ours
-KMODS="kex tm tmx sl pv maxfwd textops siputils xlog ctl app_jsdt"
+KMODS="kex tm tmx sl pv maxfwd textops siputils xlog ctl app_jsdt xhttp xhttp_prom"
 
 archive_uri() {
 	local u
