@@ -102,6 +102,7 @@ wait_until() {
 }
 
 udp_bound() { [ -n "$(ss -Hlun "sport = :$1" 2>/dev/null)" ]; }
+tcp_bound() { [ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]; }
 udp_free() { ! udp_bound "$1"; }
 
 # free_udp_port: a port on 127.0.0.1 that nothing listens on and that this
@@ -762,4 +763,24 @@ pidf() {
   </tuple>
 </presence>
 EOF
+}
+
+# start_xcap_kamailio [ARGS as start_kamailio]: Kamailio with
+# scripts/kamailio-xcap.cfg, Kamailio's xcap_server (on this ENGINE's DB
+# driver) served by xhttp on TCP $PORT of 127.0.0.1; waits until xhttp
+# listens.
+start_xcap_kamailio() {
+	local drv
+	case "$ENGINE" in
+	sqlite) drv=db_sqlite.so ;;
+	postgres) drv=db_postgres.so ;;
+	mysql) drv=db_mysql.so ;;
+	esac
+	PORT=$(free_udp_port) || return 1
+	tcp_bound "$PORT" && { fail "TCP port $PORT is taken"; return 1; }
+	KAM_CFG=$REPO/scripts/kamailio-xcap.cfg
+	start_kamailio -A "HTTP_LISTEN=tcp:127.0.0.1:$PORT" \
+		-A "XCAP_DBDRV=\"$drv\"" "$@" || return 1
+	wait_until "$WAIT_MAX" tcp_bound "$PORT" ||
+		{ fail "xhttp not listening on tcp:$PORT"; return 1; }
 }

@@ -10,17 +10,7 @@
 . "$(dirname "$0")/../../lib.sh"
 BOB=sip:bob62@127.0.0.1
 ALICE=sip:alice62@127.0.0.1
-case "$ENGINE" in
-sqlite) drv=db_sqlite.so ;;
-postgres) drv=db_postgres.so ;;
-mysql) drv=db_mysql.so ;;
-esac
-PORT=$(free_udp_port) || finish
-tcp_bound() { [ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]; }
-tcp_bound "$PORT" && { fail "TCP port $PORT is taken"; finish; }
-KAM_CFG=$REPO/scripts/kamailio-xcap.cfg
-start_kamailio -A "HTTP_LISTEN=tcp:127.0.0.1:$PORT" -A "XCAP_DBDRV=\"$drv\"" || finish
-wait_until "$WAIT_MAX" tcp_bound "$PORT" || fail "xhttp not listening on tcp:$PORT"
+start_xcap_kamailio || finish
 
 pidf $BOB open bob-is-here >bob.xml
 sip_request PUBLISH $BOB $'Event: presence\nExpires: 600\nContent-Type: application/pidf+xml' bob.xml

@@ -9,7 +9,6 @@
 # scrape itself (core metrics) is checked on both.
 . "$(dirname "$0")/../../lib.sh"
 A=sip:alice@127.0.0.1
-tcp_bound() { [ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]; }
 HP=$(free_udp_port) || finish
 tcp_bound "$HP" && { fail "TCP port $HP is taken"; finish; }
 start_kamailio -A WITH_PROMETHEUS -A "PROM_LISTEN=tcp:127.0.0.1:$HP" || finish
