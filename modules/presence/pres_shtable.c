@@ -2,6 +2,7 @@
  * array is preceded in its block by a small header holding the slot count,
  * so a hash_code out of range is caught instead of walking past the end. */
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -202,25 +203,88 @@ int pres_shtable_update(shtable_t t, unsigned int hash_code, subs_t *s, int type
 	return r ? 0 : -1;
 }
 
-static void sync_slot(subs_entry_t *e, unsigned int now,
-		handle_expired_func_t expired, const pres_shtable_sync_ops_t *ops)
+/* Under the slot lock: unlinks the expired records onto *gone and puts a
+ * private (malloc) copy of each record to be written onto *dirty, marking
+ * the record clean; the DB and the consumer's handler are called later,
+ * without the lock. A record that cannot be copied stays marked. */
+static void sync_take(subs_entry_t *e, unsigned int now, subs_t **gone,
+		subs_t **dirty)
 {
-	subs_t *prev = e->entries, *s;
+	subs_t *prev = e->entries, *s, *c;
 
+	/* both lists keep the table's order */
 	while((s = prev->next) != NULL) {
 		if(s->expires < now) {
-			if(expired)
-				expired(s);
-			if(!(s->db_flag & INSERTDB_FLAG))
-				ops->remove(s, ops->ctx);
 			prev->next = s->next;
-			lp_free(s);
+			s->next = NULL;
+			*gone = s;
+			gone = &s->next;
 			continue;
 		}
 		if((s->db_flag & (INSERTDB_FLAG | UPDATEDB_FLAG))
-				&& ops->write(s, ops->ctx) == 0)
+				&& (c = pres_subs_dup(s, 0)) != NULL) {
+			c->db_flag = s->db_flag;
+			c->next = NULL;
+			*dirty = c;
+			dirty = &c->next;
 			s->db_flag = NO_UPDATEDB_FLAG;
+		}
 		prev = s;
+	}
+}
+
+/* After writing c (ok: the write's outcome): a record removed in between
+ * must not keep its row, a failed write marks the record again (an insert
+ * stays an insert, whatever changed since). */
+static void sync_settle(subs_entry_t *e, subs_t *c, int ok,
+		const pres_shtable_sync_ops_t *ops, int no_lock)
+{
+	subs_t *p, *r = NULL;
+
+	if(!no_lock)
+		slot_lock->get(&e->lock);
+	p = find_prev(e, &c->callid, &c->to_tag, &c->from_tag);
+	if(p) {
+		r = p->next;
+		if(!ok && (c->db_flag & INSERTDB_FLAG))
+			r->db_flag = INSERTDB_FLAG;
+		else if(!ok && r->db_flag == NO_UPDATEDB_FLAG)
+			r->db_flag = UPDATEDB_FLAG;
+	}
+	if(!no_lock)
+		slot_lock->release(&e->lock);
+	if(!r && ok)
+		ops->remove(c, ops->ctx);
+}
+
+/* One slot: take what is to do under its lock, then hand the expired
+ * records to the consumer's handler and the DB, and write the copies, with
+ * no lock held (the DB and the handler, which may send a NOTIFY through tm,
+ * must never run under a slot lock). */
+static void sync_slot(subs_entry_t *e, unsigned int now, int no_lock,
+		handle_expired_func_t expired, const pres_shtable_sync_ops_t *ops)
+{
+	subs_t *gone = NULL, *dirty = NULL, *s;
+
+	if(!no_lock)
+		slot_lock->get(&e->lock);
+	sync_take(e, now, &gone, &dirty);
+	if(!no_lock)
+		slot_lock->release(&e->lock);
+	while((s = gone) != NULL) {
+		gone = s->next;
+		s->next = NULL;
+		if(expired)
+			expired(s);
+		if(!(s->db_flag & INSERTDB_FLAG))
+			ops->remove(s, ops->ctx);
+		lp_free(s);
+	}
+	while((s = dirty) != NULL) {
+		dirty = s->next;
+		s->next = NULL;
+		sync_settle(e, s, ops->write(s, ops->ctx) == 0, ops, no_lock);
+		free(s);
 	}
 }
 
@@ -234,13 +298,7 @@ void pres_shtable_sync(shtable_t t, int size, int no_lock, unsigned int now,
 	n = pres_shtable_size(t);
 	if(size < n)
 		n = size; /* the caller's idea of its table, if smaller */
-	for(i = 0; i < n; i++) {
-		if(!t[i].entries)
-			continue;
-		if(!no_lock)
-			slot_lock->get(&t[i].lock);
-		sync_slot(&t[i], now, expired, ops);
-		if(!no_lock)
-			slot_lock->release(&t[i].lock);
-	}
+	for(i = 0; i < n; i++)
+		if(t[i].entries)
+			sync_slot(&t[i], now, no_lock, expired, ops);
 }

@@ -37,11 +37,13 @@ int pres_shtable_delete(shtable_t t, unsigned int hash_code, subs_t *s);
  * s. Both copy status and mark a clean record UPDATEDB_FLAG. 0, -1 absent. */
 int pres_shtable_update(shtable_t t, unsigned int hash_code, subs_t *s, int type);
 /* update_db_subs_timer's walk (the DB calls are the glue's): for each of
- * the first `size` slots (locked unless no_lock), an expired record
- * (expires < now) is handed to expired (may be NULL), then to remove (when
- * it has a row: not INSERTDB_FLAG), unlinked and freed; an INSERTDB_FLAG or
- * UPDATEDB_FLAG record is handed to write, and marked NO_UPDATEDB_FLAG when
- * write returns 0. */
+ * the first `size` slots, under the slot lock (unless no_lock) an expired
+ * record (expires < now) is unlinked and a private copy is taken of each
+ * INSERTDB_FLAG or UPDATEDB_FLAG record, which is marked NO_UPDATEDB_FLAG;
+ * then, with no lock held, each expired record is handed to expired (may
+ * be NULL), then to remove (when it has a row: not INSERTDB_FLAG) and
+ * freed, and each copy to write. A failed write marks the record again; a
+ * record removed while its copy was written gets its row removed. */
 typedef struct pres_shtable_sync_ops {
 	int (*write)(subs_t *s, void *ctx);
 	void (*remove)(subs_t *s, void *ctx);
