@@ -27,6 +27,11 @@ modules: lib
 layers:
 	bash scripts/check-layers.sh
 
+# every parameter, function, RPC and statistic a module registers is in its
+# README (doc/<module>.md)
+docs:
+	bash scripts/check-docs.sh
+
 # API layouts against the Kamailio tree's own headers (test/abi)
 abi: setup
 	$(MAKE) -C test/abi check
@@ -48,7 +53,7 @@ dbtest: setup
 fuzz: setup
 	FUZZ_SECONDS=$${FUZZ_SECONDS:-8} bash test/fuzz/run.sh
 
-check: modules layers abi unit fuzz dbtest sip
+check: modules layers docs abi unit fuzz dbtest sip
 
 run: modules
 	bash scripts/run.sh
@@ -72,7 +77,7 @@ clean:
 	$(MAKE) -C test/unit clean
 	@for m in $(MODULES); do $(MAKE) -C modules/$$m clean >/dev/null || true; done
 
-.PHONY: all setup lib modules layers abi unit fuzz dbtest sip check run bench bench-quick bench-engines soak clean
+.PHONY: all setup lib modules layers docs abi unit fuzz dbtest sip check run bench bench-quick bench-engines soak clean
 
 # The SIP suite on SQLite against Kamailio 6.0 built from Debian 13's source
 # package (about ten minutes; not part of check): see the script.

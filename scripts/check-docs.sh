@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Documentation check (make docs, part of make check): every parameter,
+# script function, API export, RPC command and statistic a module registers
+# with Kamailio is documented in its README, doc/<module>.md. Names are read
+# from the module's glue: param_export_t and cmd_export_t of *_mod.c,
+# rpc_export_t arrays of *_mod.c and *_kam.c, the counter tables of
+# *_stats_kam.c. Required in the README:
+#   parameter  a table row `| name |` and an example `modparam("mod", "name"`
+#   function   a heading `### name(`, and in its section every route of its
+#              cmd_export_t flags (REQUEST_ROUTE, ANY_ROUTE ...)
+#   API export (flags 0: bind_*) the name in a heading
+#   RPC        a heading `### ... name ...`
+#   statistic  a table row `| `name` |`
+# Fails listing every omission.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=0
+miss() {
+	echo "docs: $1" >&2
+	missing=$((missing + 1))
+}
+
+# the body of the C array declared with type $1 in the files $2...
+c_array() {
+	local type=$1
+	shift
+	awk -v t="$type" '$0 ~ t" [a-z_]+\\[\\] = \\{" { on = 1; next }
+		on && /^};/ { on = 0 } on' "$@"
+}
+
+# the section of markdown file $1 that starts at the heading line $2
+# (a fixed string) and ends before the next heading of any level
+md_section() {
+	awk -v h="$2" 'index($0, h) == 1 { on = 1; print; next }
+		on && /^#/ { exit } on' "$1"
+}
+
+check_params() { # module doc
+	local n
+	for n in $(c_array param_export_t modules/"$1"/*_mod.c |
+		grep -oE '^\s*\{"[A-Za-z0-9_]+"' | tr -d '{" \t' | sort -u); do
+		grep -qE "^\| *\`?$n\`? *\|" "$2" || miss "$2: parameter $n has no table row"
+		grep -qF "modparam(\"$1\", \"$n\"" "$2" || miss "$2: parameter $n has no modparam example"
+	done
+}
+
+check_functions() { # module doc
+	local line n flags r sect
+	# one entry per line: join the array, split at "},"
+	while read -r line; do
+		n=$(sed -E 's/^\s*\{"([^"]+)".*/\1/' <<<"$line")
+		flags=$(sed -E 's/.*,\s*([^,]+)\}$/\1/' <<<"$line")
+		if [ "$flags" = 0 ]; then
+			grep -qE "^#+ .*\b$n\b" "$2" || miss "$2: API export $n has no heading"
+			continue
+		fi
+		sect=$(md_section "$2" "### $n(")
+		[ -n "$sect" ] || { miss "$2: function $n has no '### $n(' heading"; continue; }
+		for r in $(tr '|' ' ' <<<"$flags"); do
+			grep -qF "$r" <<<"$sect" || miss "$2: function $n: route $r not named in its section"
+		done
+	done < <(c_array cmd_export_t modules/"$1"/*_mod.c | tr -d '\n\t' |
+		sed 's/},/}\n/g' | grep -E '^\s*\{"')
+}
+
+check_rpcs() { # module doc
+	local n e
+	for n in $(c_array rpc_export_t modules/"$1"/*_mod.c modules/"$1"/*_kam.c |
+		grep -oE '^\s*\{"[A-Za-z0-9_.]+"' | tr -d '{" \t' | sort -u); do
+		e=${n//./\\.}
+		grep -qE "^### (.*[ /])?$e( |$)" "$2" || miss "$2: RPC $n has no heading"
+	done
+}
+
+check_stats() { # module doc
+	local n
+	for n in $(cat modules/"$1"/*_stats_kam.c 2>/dev/null | tr -d '\n\t' |
+		grep -oE '\{"[a-z0-9_]+",|reg_gauge\("[a-z0-9_]+"|counter_register\(NULL, *"[a-z_]+", *"[a-z0-9_]+"' |
+		sed -E 's/.*"([a-z0-9_]+)"[,]?$/\1/' | sort -u); do
+		grep -qE "^\| *\`$n\` *\|" "$2" || miss "$2: statistic $n has no table row"
+	done
+}
+
+for dir in modules/*/; do
+	m=$(basename "$dir")
+	ls "$dir"*_mod.c >/dev/null 2>&1 || continue
+	doc=doc/$m.md
+	[ -f "$doc" ] || { miss "$doc missing"; continue; }
+	check_params "$m" "$doc"
+	check_functions "$m" "$doc"
+	check_rpcs "$m" "$doc"
+	check_stats "$m" "$doc"
+done
+
+if [ "$missing" -gt 0 ]; then
+	echo "docs: undocumented names (see above)" >&2
+	exit 1
+fi
+echo "docs: ok (parameters, functions, RPC commands, statistics of every module are in doc/)"
