@@ -4,13 +4,14 @@
 # with Kamailio is documented in its README, doc/<module>.md. Names are read
 # from the module's glue: param_export_t and cmd_export_t of *_mod.c,
 # rpc_export_t arrays of *_mod.c and *_kam.c, the counter tables of
-# *_stats_kam.c. Required in the README:
+# *_stats_kam.c, the sr_kemi_t exports. Required in the README:
 #   parameter  a table row `| name |` and an example `modparam("mod", "name"`
 #   function   a heading `### name(`, and in its section every route of its
 #              cmd_export_t flags (REQUEST_ROUTE, ANY_ROUTE ...)
 #   API export (flags 0: bind_*) the name in a heading
 #   RPC        a heading `### ... name ...`
 #   statistic  a table row `| `name` |`
+#   KEMI       `KSR.mod.name(` (sr_kemi_t of *_mod.c)
 # Fails listing every omission.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -82,6 +83,15 @@ check_stats() { # module doc
 	done
 }
 
+check_kemi() { # module doc
+	local n
+	for n in $(tr -d '\n\t' <modules/"$1"/*_mod.c |
+		grep -oE "\{str_init\(\"$1\"\), *str_init\(\"[a-z_0-9]+\"\)" |
+		sed -E 's/.*"([a-z_0-9]+)"\)$/\1/' | sort -u); do
+		grep -qF "KSR.$1.$n(" "$2" || miss "$2: KEMI function KSR.$1.$n has no mention"
+	done
+}
+
 for dir in modules/*/; do
 	m=$(basename "$dir")
 	ls "$dir"*_mod.c >/dev/null 2>&1 || continue
@@ -91,10 +101,11 @@ for dir in modules/*/; do
 	check_functions "$m" "$doc"
 	check_rpcs "$m" "$doc"
 	check_stats "$m" "$doc"
+	check_kemi "$m" "$doc"
 done
 
 if [ "$missing" -gt 0 ]; then
 	echo "docs: undocumented names (see above)" >&2
 	exit 1
 fi
-echo "docs: ok (parameters, functions, RPC commands, statistics of every module are in doc/)"
+echo "docs: ok (parameters, functions, RPC commands, statistics, KEMI exports of every module are in doc/)"
