@@ -31,6 +31,7 @@ layers:
 # README (doc/<module>.md)
 docs:
 	bash scripts/check-docs.sh
+.PHONY: docs
 
 # API layouts against the Kamailio tree's own headers (test/abi)
 abi: setup
@@ -77,7 +78,7 @@ clean:
 	$(MAKE) -C test/unit clean
 	@for m in $(MODULES); do $(MAKE) -C modules/$$m clean >/dev/null || true; done
 
-.PHONY: all setup lib modules layers docs abi unit fuzz dbtest sip check run bench bench-quick bench-engines soak clean
+.PHONY: all setup lib modules layers abi unit fuzz dbtest sip check run bench bench-quick bench-engines soak clean
 
 # The SIP suite on SQLite against Kamailio 6.0 built from Debian 13's source
 # package (about ten minutes; not part of check): see the script.
