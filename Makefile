@@ -31,6 +31,7 @@ layers:
 # README (doc/<module>.md)
 docs:
 	bash scripts/check-docs.sh
+	bash scripts/check-docs.sh --self-test
 .PHONY: docs
 
 # API layouts against the Kamailio tree's own headers (test/abi)
