@@ -27,6 +27,13 @@ modules: lib
 layers:
 	bash scripts/check-layers.sh
 
+# every parameter, function, RPC and statistic a module registers is in its
+# README (doc/<module>.md)
+docs:
+	bash scripts/check-docs.sh
+	bash scripts/check-docs.sh --self-test
+.PHONY: docs
+
 # API layouts against the Kamailio tree's own headers (test/abi)
 abi: setup
 	$(MAKE) -C test/abi check
@@ -48,7 +55,7 @@ dbtest: setup
 fuzz: setup
 	FUZZ_SECONDS=$${FUZZ_SECONDS:-8} bash test/fuzz/run.sh
 
-check: modules layers abi unit fuzz dbtest sip
+check: modules layers docs abi unit fuzz dbtest sip
 
 run: modules
 	bash scripts/run.sh
