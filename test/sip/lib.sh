@@ -511,7 +511,12 @@ watch_start() {
 		fi
 		echo '</scenario>'
 	} >"$scen"
-	sipp_bg "$name" "$scen" -recv_timeout 10000
+	# a watcher waits while the case does its checks between NOTIFYs, which
+	# can take over 10 s on a loaded machine: 30 s per message, 60 s in all
+	# (at least); a case still ends when its assertions are done
+	local t=$SIPP_TIMEOUT
+	[ "$t" -ge 60 ] || t=60
+	SIPP_TIMEOUT=$t sipp_bg "$name" "$scen" -recv_timeout 30000
 }
 
 watch_subscribe() {
