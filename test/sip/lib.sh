@@ -401,10 +401,16 @@ stop_sipps() {
 # gives the next start_kamailio its own port, ctl socket and log;
 # inst_save NAME records the running one; inst_use NAME makes it current
 # (for sip_request, sipp_bg, kam_rpc, assert_alive ...).
+# inst_own_db NAME (SQLite only, after inst_new): the instance gets its
+# own database file presence-NAME.db (the nodes of a DMQ cluster each keep
+# their own copy); inst_save/inst_use carry it along.
 declare -A INSTANCES=()
 inst_new() { KAM_PID= PORT= CTL=$WORK/ctl-$1.sock KAM_LOG=$WORK/kamailio-$1.log; }
-inst_save() { INSTANCES[$1]="$KAM_PID|$PORT|$CTL|$KAM_LOG"; }
-inst_use() { IFS='|' read -r KAM_PID PORT CTL KAM_LOG <<<"${INSTANCES[$1]}"; }
+inst_save() { INSTANCES[$1]="$KAM_PID|$PORT|$CTL|$KAM_LOG|$DB|$DB_URL"; }
+inst_use() { IFS='|' read -r KAM_PID PORT CTL KAM_LOG DB DB_URL <<<"${INSTANCES[$1]}"; }
+inst_own_db() { DB=$WORK/presence-$1.db DB_URL="sqlite://$WORK/presence-$1.db"; }
+# inst_port NAME: the port of a saved instance.
+inst_port() { local r=${INSTANCES[$1]#*|}; echo "${r%%|*}"; }
 
 cleanup() {
 	local i
