@@ -78,6 +78,13 @@ static int rec_fits(const pres_dmq_rec_t *r)
 		   && (r->op == 'S' || r->op == 'R');
 }
 
+/* Bytes r takes in a message (the numbers line at its longest). */
+static int rec_size(const pres_dmq_rec_t *r)
+{
+	return 100 + r->user.len + r->domain.len + r->event.len + r->etag.len
+		   + r->old_etag.len + r->sender.len + r->body.len;
+}
+
 int pres_dmq_add(pres_dmq_buf_t *b, const pres_dmq_rec_t *r)
 {
 	char line[160];
@@ -412,7 +419,11 @@ static int sync_visit(const pres_pub_t *p, void *ctx)
 	pres_dmq_buf_t *bufs, *b = c->nbufs ? &c->bufs[c->nbufs - 1] : NULL;
 	pres_dmq_rec_t r;
 
-	if(!b || b->len >= PRES_DMQ_CHUNK) {
+	rec_of(p, &r);
+	if(!rec_fits(&r)) /* e.g. a body over the limit: stays local */
+		return 0;
+	if(!b || b->len >= PRES_DMQ_CHUNK
+			|| b->len + rec_size(&r) > PRES_DMQ_MSG_MAX) {
 		bufs = realloc(c->bufs, (c->nbufs + 1) * sizeof(*bufs));
 		if(!bufs)
 			goto oom;
@@ -422,9 +433,6 @@ static int sync_visit(const pres_pub_t *p, void *ctx)
 			goto oom;
 		c->nbufs++;
 	}
-	rec_of(p, &r);
-	if(!rec_fits(&r)) /* e.g. a body over the limit: stays local */
-		return 0;
 	if(pres_dmq_add(b, &r) < 0)
 		goto oom;
 	c->count++;
@@ -581,7 +589,11 @@ int pres_dmq_receive(const char *s, int len, void *node)
 		return -1;
 	}
 	if(m.kind == PRES_DMQ_SYNC) {
-		pres_dmq_send_sync(node);
+		if(node) /* never broadcast a whole state */
+			pres_dmq_send_sync(node);
+		else
+			LP_LOG_LIMITED(LP_L_WARN,
+					"dmq: sync request from an unknown node ignored");
 		return 0;
 	}
 	for(i = 0; i < m.n; i++) {

@@ -27,9 +27,11 @@
 /* limits of a decoded record (bytes) */
 #define PRES_DMQ_MAX_KEY 255   /* user, domain, event, sender */
 #define PRES_DMQ_MAX_ETAG 128  /* etag, old_etag */
-#define PRES_DMQ_MAX_BODY 65535
-/* a sync answer is split into messages of about this size */
+#define PRES_DMQ_MAX_BODY 60000 /* a message must fit a UDP datagram */
+/* a sync answer is split into messages of about this size, none over
+ * PRES_DMQ_MSG_MAX (one big record alone) */
 #define PRES_DMQ_CHUNK 16384
+#define PRES_DMQ_MSG_MAX 61000
 
 typedef struct pres_dmq_rec {
 	char op; /* 'S' store, 'R' remove */

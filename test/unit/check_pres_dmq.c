@@ -703,6 +703,34 @@ START_TEST(test_sync_chunks)
 }
 END_TEST
 
+/* Big publications: never two in a message over PRES_DMQ_MSG_MAX; one over
+ * the body limit stays local. A sync request from an unknown node gets no
+ * answer (it would go to every node). */
+START_TEST(test_sync_big_and_unknown_node)
+{
+	static char big[PRES_DMQ_MAX_BODY], huge[PRES_DMQ_MAX_BODY + 2];
+	pres_dmq_rec_t r;
+	int i;
+
+	memset(big, 'x', sizeof(big) - 1);
+	memset(huge, 'y', sizeof(huge) - 1);
+	r = rec('S', "alice", "e1", big, T0, T0 + 60);
+	ck_assert_int_eq(pres_dmq_apply(&r), 1);
+	r = rec('S', "bob", "e2", big, T0, T0 + 60);
+	ck_assert_int_eq(pres_dmq_apply(&r), 1);
+	ck_assert_int_eq(publish(NULL, 60, huge, NULL), 200); /* local only */
+	ck_assert_int_eq(nsent, 0);
+	ck_assert_int_eq(pres_dmq_receive("PDMQ/1 SYNC\n", 12, NULL), 0);
+	ck_assert_int_eq(nsent, 0);
+	ck_assert_int_eq(pres_dmq_send_sync(NULL), 2);
+	ck_assert_int_eq(nsent, 2);
+	for(i = 0; i < nsent; i++) {
+		ck_assert_int_le(sent[i].len, PRES_DMQ_MSG_MAX);
+		ck_assert_int_eq(decodes(sent[i].s, sent[i].len), 0);
+	}
+}
+END_TEST
+
 Suite *pres_dmq_suite(void)
 {
 	Suite *s = suite_create("pres_dmq");
@@ -727,6 +755,7 @@ Suite *pres_dmq_suite(void)
 	tcase_add_test(a, test_publish_not_replicated_when_off);
 	tcase_add_test(a, test_sync_answer);
 	tcase_add_test(a, test_sync_chunks);
+	tcase_add_test(a, test_sync_big_and_unknown_node);
 	suite_add_tcase(s, a);
 	return s;
 }
