@@ -98,8 +98,8 @@ int pres_dmq_add(pres_dmq_buf_t *b, const pres_dmq_rec_t *r)
 			r->sender.len, r->body.len);
 	if(n < 0 || n >= (int)sizeof(line)
 			|| buf_reserve(b, n + r->user.len + r->domain.len + r->event.len
-											+ r->etag.len + r->old_etag.len
-											+ r->sender.len + r->body.len + 1)
+									  + r->etag.len + r->old_etag.len
+									  + r->sender.len + r->body.len + 1)
 					   < 0)
 		return -1;
 	memcpy(b->s + b->len, line, n);
@@ -124,7 +124,8 @@ void pres_dmq_buf_free(pres_dmq_buf_t *b)
 
 /* ---------------------------------------------------------------- decode */
 
-typedef struct cursor {
+typedef struct cursor
+{
 	const char *p, *end;
 } cursor_t;
 
@@ -181,7 +182,8 @@ static int get_rec_line(cursor_t *c, pres_dmq_rec_t *r, int len[7])
 	unsigned long v;
 	int neg, i;
 
-	if(c->end - c->p < 2 || (c->p[0] != 'S' && c->p[0] != 'R') || c->p[1] != ' ')
+	if(c->end - c->p < 2 || (c->p[0] != 'S' && c->p[0] != 'R')
+			|| c->p[1] != ' ')
 		return -1;
 	r->op = c->p[0];
 	c->p += 2;
@@ -197,7 +199,7 @@ static int get_rec_line(cursor_t *c, pres_dmq_rec_t *r, int len[7])
 		return -1;
 	r->priority = neg ? -(int)v : (int)v;
 	for(i = 0; i < 7; i++) {
-		int max = i == 6 ? PRES_DMQ_MAX_BODY
+		int max = i == 6			   ? PRES_DMQ_MAX_BODY
 				  : (i == 3 || i == 4) ? PRES_DMQ_MAX_ETAG
 									   : PRES_DMQ_MAX_KEY;
 		if(get_len(c, max, &len[i], i == 6 ? '\n' : ' ') < 0)
@@ -406,7 +408,8 @@ int pres_dmq_request_sync(void)
 
 /* ---------------------------------------------------------------- sync */
 
-typedef struct sync_ctx {
+typedef struct sync_ctx
+{
 	pres_dmq_buf_t *bufs;
 	int nbufs, count, err;
 } sync_ctx_t;
@@ -451,7 +454,8 @@ int pres_dmq_send_sync(void *node)
 		return -1;
 	pres_pub_foreach(NULL, NULL, sync_visit, &c);
 	for(i = 0; i < c.nbufs; i++) {
-		if(!c.err && c.bufs[i].n > 0 && dmq_send(c.bufs[i].s, c.bufs[i].len, node) < 0)
+		if(!c.err && c.bufs[i].n > 0
+				&& dmq_send(c.bufs[i].s, c.bufs[i].len, node) < 0)
 			c.err = 1;
 		sent += c.bufs[i].n;
 		pres_dmq_buf_free(&c.bufs[i]);
@@ -470,8 +474,8 @@ int pres_dmq_send_sync(void *node)
 /* The stored version of k, or of r's old_etag: *cur (caller lp_frees) and
  * in *replace the etag to overwrite (NULL: insert). 1 when r loses to the
  * stored version (nothing to do), 0 go on, -1 error. */
-static int find_current(const pres_dmq_rec_t *r, pres_pub_t **cur,
-		const lp_str_t **replace)
+static int find_current(
+		const pres_dmq_rec_t *r, pres_pub_t **cur, const lp_str_t **replace)
 {
 	pres_pub_key_t k = {&r->user, &r->domain, &r->event, &r->etag};
 	pres_dmq_rec_t st;

@@ -25,15 +25,16 @@
 #define PRES_DMQ_SYNC 2
 
 /* limits of a decoded record (bytes) */
-#define PRES_DMQ_MAX_KEY 255   /* user, domain, event, sender */
-#define PRES_DMQ_MAX_ETAG 128  /* etag, old_etag */
+#define PRES_DMQ_MAX_KEY 255	/* user, domain, event, sender */
+#define PRES_DMQ_MAX_ETAG 128	/* etag, old_etag */
 #define PRES_DMQ_MAX_BODY 60000 /* a message must fit a UDP datagram */
 /* a sync answer is split into messages of about this size, none over
  * PRES_DMQ_MSG_MAX (one big record alone) */
 #define PRES_DMQ_CHUNK 16384
 #define PRES_DMQ_MSG_MAX 61000
 
-typedef struct pres_dmq_rec {
+typedef struct pres_dmq_rec
+{
 	char op; /* 'S' store, 'R' remove */
 	unsigned int received, expires;
 	int priority;
@@ -41,14 +42,16 @@ typedef struct pres_dmq_rec {
 } pres_dmq_rec_t;
 
 /* A decoded message; recs point into the decoded buffer. */
-typedef struct pres_dmq_msg {
+typedef struct pres_dmq_msg
+{
 	int kind; /* PRES_DMQ_PUB or PRES_DMQ_SYNC */
 	int n;
 	pres_dmq_rec_t *recs; /* malloc'd; pres_dmq_msg_free */
 } pres_dmq_msg_t;
 
 /* An encoded message being built (malloc'd, grows). */
-typedef struct pres_dmq_buf {
+typedef struct pres_dmq_buf
+{
 	char *s;
 	int len, cap, n; /* n: records */
 } pres_dmq_buf_t;

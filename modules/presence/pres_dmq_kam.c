@@ -29,8 +29,8 @@ static int send_kam(const char *s, int len, void *node)
 	if(!pres_dmq_peer)
 		return -1;
 	if(node)
-		return pres_dmqb.send_message(pres_dmq_peer, &body,
-				(dmq_node_t *)node, &pres_dmq_no_cb, 1, &pres_dmq_ctype);
+		return pres_dmqb.send_message(pres_dmq_peer, &body, (dmq_node_t *)node,
+				&pres_dmq_no_cb, 1, &pres_dmq_ctype);
 	return pres_dmqb.bcast_message(
 			pres_dmq_peer, &body, NULL, &pres_dmq_no_cb, 1, &pres_dmq_ctype);
 }

@@ -1,6 +1,6 @@
 # make check-dmq: three nodes of a DMQ cluster (enable_dmq, Kamailio's dmq module), each
 # with its own SQLite database: a PUBLISH at A notifies the watchers
-# subscribed at A, B and C; a modify and a remove (Expires 0) sent to B
+# subscribed at A, B and C; a refresh, a modify and a remove (Expires 0) sent to B
 # with the ETags are seen by the watchers at A and C and in A's and C's
 # tables; node C, restarted with an empty database, gets every live
 # publication back from the others (dmq's join, our sync request).
@@ -60,12 +60,25 @@ done
 
 inst_use b
 assert_sql "select etag from presentity where username='alice'" "$ETAG" "B's copy of A's publication"
+# a refresh at B (no body): a new ETag and expiry everywhere, no NOTIFY
+# (the next NOTIFY each watcher gets is the modify's)
+sip_request PUBLISH $AL "Event: presence
+Expires: 600
+SIP-If-Match: $ETAG" ""
+assert_reply 200 "refresh at B with A's ETag"
+ETAGR=$(msg_hdr "$REPLY" SIP-ETag)
+for n in a c; do
+	inst_use "$n"
+	wait_sql "select etag || ' ' || (expires - received_time) from presentity where username='alice'" \
+		"$ETAGR 600" "$n's copy after the refresh at B"
+done
+inst_use b
 pidf $AL closed from-b >b.xml
 sip_request PUBLISH $AL "Event: presence
 Expires: 300
-SIP-If-Match: $ETAG
+SIP-If-Match: $ETAGR
 Content-Type: application/pidf+xml" b.xml
-assert_reply 200 "modify at B with A's ETag"
+assert_reply 200 "modify at B with the refreshed ETag"
 ETAG2=$(msg_hdr "$REPLY" SIP-ETag)
 for n in a c b; do
 	wait_notifies "w$n" 3 && assert_match from-b "$(msg_body "$(watch_notify "w$n" 3)")" \
