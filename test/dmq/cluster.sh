@@ -3,7 +3,9 @@
 # subscribed at A, B and C; a refresh, a modify and a remove (Expires 0) sent to B
 # with the ETags are seen by the watchers at A and C and in A's and C's
 # tables; node C, restarted with an empty database, gets every live
-# publication back from the others (dmq's join, our sync request).
+# publication back from the others (dmq's join, our sync request); node A
+# killed (SIGKILL) under a PUBLISH load loses none of the publications it
+# acknowledged: they are all at B.
 . "$(dirname "$0")/../sip/lib.sh"
 ours_only "our DMQ message format (Kamailio's presence speaks its own)" || finish
 AL=sip:alice@127.0.0.1
@@ -18,6 +20,8 @@ start_node() {
 	start_kamailio -A WITH_DMQ \
 		-A "DMQ_NOTIFY=\"sip:127.0.0.1:${2:-$PORT}\"" && inst_save "$1"
 }
+
+sql_ge() { [ "$(sql "$1" 2>/dev/null)" -ge "$2" ] 2>/dev/null; }
 
 # cluster_nodes: how many distinct active nodes (itself included) the
 # current instance's dmq knows (the first node lists itself twice: as the
@@ -143,4 +147,31 @@ for n in a b c; do
 	inst_use "$n"
 	assert_alive
 done
+
+# node A killed (SIGKILL) in the middle of a PUBLISH load: every
+# publication A acknowledged (200 with its ETag) is at B. A sends the
+# KDMQ of a change before its reply, so an acknowledged change is on its
+# way to the others.
+inst_use a
+sipp_bg load "$CASE_DIR/load-publish.xml" -m 300 -r 150 -l 100
+wait_until "$WAIT_MAX" sql_ge "select count(*) from presentity where username like 'load%'" 60 ||
+	fail "A did not store 60 of the load's publications"
+kill_kamailio
+note "node A killed after $(sql "select count(*) from presentity where username like 'load%'") load publications"
+inst_save a
+sipp_wait load
+T=$(watch_trace load)
+ACKED=$(awk '/^SIP-ETag:/ { sub(/\r$/, ""); print $2 }' "$T" | sort -u)
+assert_num -ge 60 "$(echo "$ACKED" | grep -c .)" "PUBLISHes A acknowledged before it was killed"
+inst_use b
+all_acked_at_b() { [ -z "$(missing_at_b)" ]; }
+missing_at_b() {
+	comm -23 <(echo "$ACKED") \
+		<(sql "select etag from presentity where username like 'load%'" | sort -u)
+}
+if wait_until "$WAIT_MAX" all_acked_at_b; then
+	ok "every publication A acknowledged is at B"
+else
+	fail "acknowledged by A but missing at B: $(missing_at_b | wc -l) ($(missing_at_b | head -3 | tr '\n' ' '))"
+fi
 finish

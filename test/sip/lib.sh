@@ -279,6 +279,23 @@ stop_kamailio() {
 
 proc_gone() { ! kill -0 "$1" 2>/dev/null; }
 
+# kill_kamailio: a crash of the current instance: SIGKILL to its main
+# process and its children (by their PIDs, in one kill), then wait for
+# them; the instance is no longer running (KAM_PID empty).
+kill_kamailio() {
+	local pid=$KAM_PID kids p
+	[ -n "$pid" ] || return 0
+	KAM_PID=
+	kids=$(ps -o pid= --ppid "$pid" 2>/dev/null | tr -d ' ')
+	# shellcheck disable=SC2086
+	kill -KILL "$pid" $kids 2>/dev/null
+	wait "$pid" 2>/dev/null
+	for p in $kids; do
+		wait_until "$WAIT_MAX" proc_gone "$p" || echo "process $p survived SIGKILL" >&2
+	done
+	echo "=== killed $(date +%T.%N) pid $pid and children $kids" >>"$KAM_LOG"
+}
+
 # kam_rpc ARGS...: kamcmd on the case's ctl socket.
 kam_rpc() { kamcmd -s "unix:$CTL" "$@"; }
 
