@@ -81,6 +81,14 @@ clean:
 
 .PHONY: all setup lib modules layers abi unit fuzz dbtest sip check run bench bench-quick bench-engines soak clean
 
+# The DMQ cluster test (enable_dmq): three Kamailio nodes with Debian's
+# dmq module on 127.0.0.1, about 25 s, so not part of check; its output is
+# in test/sip/out/dmq/.
+check-dmq: modules
+	bash test/dmq/cluster.sh
+
+.PHONY: check-dmq
+
 # The SIP suite on SQLite against Kamailio 6.0 built from Debian 13's source
 # package (about ten minutes; not part of check): see the script.
 check-kamailio6:

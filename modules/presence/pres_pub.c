@@ -708,3 +708,73 @@ int pres_pub_foreach(const lp_str_t *user, const lp_str_t *domain,
 			n += visit_bucket(i, NULL, NULL, cb, ctx, &stop);
 	return n;
 }
+
+typedef struct get_ctx {
+	pres_pub_t *p;
+	int oom;
+} get_ctx_t;
+
+/* A copy of row c (PRES_PUB_COLS) into ctx when live. */
+static int get_row(void *ctx, const lp_db_val_t *c, int n)
+{
+	get_ctx_t *g = ctx;
+	pres_pub_t **out = &g->p;
+	pres_pub_key_t k;
+
+	if(n < 8 || c[0].type != LP_DB_STR || c[1].type != LP_DB_STR
+			|| c[2].type != LP_DB_STR || c[3].type != LP_DB_STR
+			|| (unsigned int)c[4].v.i <= pres.now())
+		return 0;
+	k = (pres_pub_key_t){&c[0].v.s, &c[1].v.s, &c[2].v.s, &c[3].v.s};
+	*out = pres_pub_new(&k, c[7].type == LP_DB_NULL ? NULL : &c[7].v.s,
+			c[6].type == LP_DB_NULL ? NULL : &c[6].v.s,
+			(unsigned int)c[4].v.i, (unsigned int)c[5].v.i);
+	if(*out && n > 8 && c[8].type == LP_DB_INT)
+		(*out)->priority = (int)c[8].v.i;
+	g->oom = *out == NULL;
+	return 1;
+}
+
+static int cached_get(const pres_pub_key_t *k, pres_pub_t **out)
+{
+	unsigned int hash = pres_pub_hash(k->user, k->domain);
+	unsigned int slot = lp_htable_slot(pres.pubs, hash);
+	pres_pub_t *p;
+	int rc = 0;
+
+	lp_htable_lock(pres.pubs, slot);
+	p = (pres_pub_t *)lp_htable_find(pres.pubs, hash, match_pub, k);
+	if(p && p->expires > pres.now()) {
+		pres_pub_key_t pk = {&p->user, &p->domain, &p->event, &p->etag};
+		*out = pres_pub_new(&pk, &p->sender, &p->body, p->expires, p->received);
+		if(*out)
+			(*out)->priority = p->priority;
+		rc = *out ? 1 : -1;
+	}
+	lp_htable_unlock(pres.pubs, slot);
+	return rc;
+}
+
+int pres_pub_get(const pres_pub_key_t *k, pres_pub_t **out)
+{
+	lp_db_t *db;
+	lp_db_val_t v[4] = {LP_DB_VSTR(*k->user), LP_DB_VSTR(*k->domain),
+			LP_DB_VSTR(*k->event), LP_DB_VSTR(*k->etag)};
+	get_ctx_t g = {NULL, 0};
+	int rc;
+
+	*out = NULL;
+	if(pres.cfg.publ_cache) {
+		rc = cached_get(k, out);
+		if(rc != 0 || !pres.cfg.fallback2db)
+			return rc;
+	}
+	db = pres_db();
+	if(!db || lp_db_exec(db, pres_sql.pub_by_etag, v, 4, get_row, &g) < 0
+			|| g.oom) {
+		lp_free(g.p);
+		return -1;
+	}
+	*out = g.p;
+	return g.p ? 1 : 0;
+}

@@ -60,6 +60,12 @@ int pres_pub_remove(const pres_pub_key_t *k);
  * wanted (body == NULL). */
 int pres_pub_lookup(const pres_pub_key_t *k, lp_str_t *body, unsigned int *expires);
 
+/* A copy (pres_pub_new block, caller lp_frees) of the live publication k
+ * into *out: from the cache, or the DB when publ_cache is 0 (or on a cache
+ * miss with fallback2db). 1 found, 0 not (*out NULL), -1 error. Takes the
+ * bucket lock itself. */
+int pres_pub_get(const pres_pub_key_t *k, pres_pub_t **out);
+
 /* Bodies of every live publication of (user, domain, event), oldest first,
  * malloc'd array of malloc'd strings (free with pres_pub_bodies_free). With
  * fallback2db the DB is read on a cache miss. Returns the count, -1 on

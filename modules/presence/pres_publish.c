@@ -4,6 +4,7 @@
 
 #include "lp_log.h"
 #include "pres_limits.h"
+#include "pres_dmq.h"
 #include "pres_pub.h"
 #include "pres_reply.h"
 
@@ -124,6 +125,7 @@ static int publish_store(const pres_publish_req_t *req, pres_ev_t *ev,
 	lp_str_t etag = {etag_buf, 0};
 	pres_pub_key_t k = {&req->user, &req->domain, &ev->name, &etag};
 	unsigned int now = pres.now();
+	pres_dmq_buf_t dmq = {NULL, 0, 0, 0};
 	pres_pub_t *p;
 	int rc;
 
@@ -143,11 +145,15 @@ static int publish_store(const pres_publish_req_t *req, pres_ev_t *ev,
 	if(!p)
 		return pres_reply_error(rep);
 	p->priority = req->priority;
+	/* encoded now (p belongs to the cache once stored), sent once stored */
+	pres_dmq_encode_store(&dmq, p, req->has_if_match ? &req->if_match : NULL);
 	rc = pres_pub_store(p, req->has_if_match ? &req->if_match : NULL);
 	if(rc < 0) {
+		pres_dmq_buf_free(&dmq);
 		lp_free(p);
 		return stored_error(rc, rep);
 	}
+	pres_dmq_send_buf(&dmq);
 	reply_ok(rep, &etag, expires);
 	if(req->body.len)
 		rep->notify_ev = ev;
@@ -168,6 +174,9 @@ static int publish_remove(const pres_publish_req_t *req, pres_ev_t *ev, pres_rep
 			&req->user, &req->domain, &ev->name, &req->if_match});
 	if(rc < 0)
 		return stored_error(rc, rep);
+	pres_dmq_replicate_remove(&(pres_pub_key_t){&req->user, &req->domain,
+									  &ev->name, &req->if_match},
+			pres.now());
 	reply_ok(rep, &req->if_match, 0);
 	rep->notify_ev = ev;
 	return 0;

@@ -16,6 +16,7 @@
 #include "core/ut.h"
 
 #include "lp_kam.h"
+#include "pres_dmq_kam.h"
 #include "pres_kam.h"
 #include "pres_limits.h"
 #include "pres_stats_kam.h"
@@ -46,6 +47,11 @@ static int bind_presence(presence_api_t *api);
 static str db_url_p = STR_NULL;
 static str server_address_p = STR_NULL;
 static char *local_log_facility_p = NULL; /* "LOG_LOCAL3" */
+/* Kamailio 6.1's DMQ switches (check_dmq_params) */
+static struct {
+	int enable_pres_dmq, enable_pres_sync_dmq;
+	int enable_subs_dmq, enable_subs_sync_dmq, skip_notify_dmq;
+} dmq_subs_params = {0, 1, 0, 0, 0};
 static int local_log_facility_i = -1;	  /* or its number */
 
 static cmd_export_t cmds[] = {
@@ -111,6 +117,15 @@ static param_export_t params[] = {
 	{"retrieve_order_by", PARAM_STRING, &pres.cfg.retrieve_order_by},
 	{"sip_uri_match", PARAM_INT, &pres.cfg.sip_uri_match},
 	{"enable_dmq", PARAM_INT, &pres.cfg.enable_dmq},
+	/* Kamailio 6.1's finer switches (check_dmq_params says what is
+	 * supported) */
+	{"enable_pres_dmq", PARAM_INT, &dmq_subs_params.enable_pres_dmq},
+	{"enable_pres_sync_dmq", PARAM_INT,
+			&dmq_subs_params.enable_pres_sync_dmq},
+	{"enable_subs_dmq", PARAM_INT, &dmq_subs_params.enable_subs_dmq},
+	{"enable_subs_sync_dmq", PARAM_INT,
+			&dmq_subs_params.enable_subs_sync_dmq},
+	{"skip_notify_dmq", PARAM_INT, &dmq_subs_params.skip_notify_dmq},
 	{"pres_subs_mode", PARAM_INT, &pres.cfg.pres_subs_mode},
 	{"delete_same_subs", PARAM_INT, &pres.cfg.delete_same_subs},
 	{"timer_mode", PARAM_INT, &pres.cfg.timer_mode},
@@ -249,18 +264,43 @@ static int check_limits(void)
 	return 0;
 }
 
+/* enable_dmq (Kamailio 5.6): publications replicated through the dmq
+ * module. The sync answer walks the publication cache, so it needs
+ * publ_cache 1. Of Kamailio 6.1's switches, enable_pres_dmq is enable_dmq,
+ * enable_pres_sync_dmq 0 skips the sync at join; subscription replication
+ * is not implemented (refused when asked for). */
+static int check_dmq_params(void)
+{
+	if(dmq_subs_params.enable_pres_dmq == 1)
+		pres.cfg.enable_dmq = 1;
+	if(pres.cfg.enable_dmq != 0 && pres.cfg.enable_dmq != 1) {
+		LM_ERR("enable_dmq must be 0 or 1\n");
+		return -1;
+	}
+	if(pres.cfg.enable_dmq && (!pres.cfg.publ_cache || !pres.cfg.db_url)) {
+		LM_ERR("enable_dmq needs publ_cache 1 and a db_url\n");
+		return -1;
+	}
+	if(dmq_subs_params.enable_subs_dmq || dmq_subs_params.enable_subs_sync_dmq) {
+		LM_ERR("enable_subs_dmq / enable_subs_sync_dmq: subscription"
+			   " replication is not implemented; each node keeps and"
+			   " notifies its own watchers (doc/presence.md, DMQ)\n");
+		return -1;
+	}
+	if(dmq_subs_params.skip_notify_dmq)
+		LM_NOTICE("skip_notify_dmq has no effect: subscriptions are not"
+				  " replicated, each node notifies its own watchers\n");
+	return 0;
+}
+
 /* Checks of the parameters that have a meaning here; -1 (logged) stops
  * start-up. */
 static int check_params(void)
 {
 	if(check_limits() < 0)
 		return -1;
-	if(pres.cfg.enable_dmq) {
-		LM_ERR("enable_dmq=%d: DMQ replication is not implemented by this"
-			   " presence module; share one database between the nodes"
-			   " (subs_db_mode 3, publ_cache 0) instead\n", pres.cfg.enable_dmq);
+	if(check_dmq_params() < 0)
 		return -1;
-	}
 	if(pres.cfg.min_expires_action != 1 && pres.cfg.min_expires_action != 2) {
 		LM_ERR("min_expires_action must be 1 (423) or 2 (raise to"
 			   " min_expires)\n");
@@ -384,6 +424,9 @@ static int mod_init(void)
 		return 0;
 	}
 	if(init_db() < 0 || pres_kam_script_init() < 0)
+		return -1;
+	if(pres.cfg.enable_dmq
+			&& pres_dmq_kam_init(dmq_subs_params.enable_pres_sync_dmq) < 0)
 		return -1;
 	if(pres.cfg.clean_period > 0
 			&& add_timer(clean_timer, pres.cfg.clean_period) < 0)

@@ -279,6 +279,23 @@ stop_kamailio() {
 
 proc_gone() { ! kill -0 "$1" 2>/dev/null; }
 
+# kill_kamailio: a crash of the current instance: SIGKILL to its main
+# process and its children (by their PIDs, in one kill), then wait for
+# them; the instance is no longer running (KAM_PID empty).
+kill_kamailio() {
+	local pid=$KAM_PID kids p
+	[ -n "$pid" ] || return 0
+	KAM_PID=
+	kids=$(ps -o pid= --ppid "$pid" 2>/dev/null | tr -d ' ')
+	# shellcheck disable=SC2086
+	kill -KILL "$pid" $kids 2>/dev/null
+	wait "$pid" 2>/dev/null
+	for p in $kids; do
+		wait_until "$WAIT_MAX" proc_gone "$p" || echo "process $p survived SIGKILL" >&2
+	done
+	echo "=== killed $(date +%T.%N) pid $pid and children $kids" >>"$KAM_LOG"
+}
+
 # kam_rpc ARGS...: kamcmd on the case's ctl socket.
 kam_rpc() { kamcmd -s "unix:$CTL" "$@"; }
 
@@ -401,10 +418,16 @@ stop_sipps() {
 # gives the next start_kamailio its own port, ctl socket and log;
 # inst_save NAME records the running one; inst_use NAME makes it current
 # (for sip_request, sipp_bg, kam_rpc, assert_alive ...).
+# inst_own_db NAME (SQLite only, after inst_new): the instance gets its
+# own database file presence-NAME.db (the nodes of a DMQ cluster each keep
+# their own copy); inst_save/inst_use carry it along.
 declare -A INSTANCES=()
 inst_new() { KAM_PID= PORT= CTL=$WORK/ctl-$1.sock KAM_LOG=$WORK/kamailio-$1.log; }
-inst_save() { INSTANCES[$1]="$KAM_PID|$PORT|$CTL|$KAM_LOG"; }
-inst_use() { IFS='|' read -r KAM_PID PORT CTL KAM_LOG <<<"${INSTANCES[$1]}"; }
+inst_save() { INSTANCES[$1]="$KAM_PID|$PORT|$CTL|$KAM_LOG|$DB|$DB_URL"; }
+inst_use() { IFS='|' read -r KAM_PID PORT CTL KAM_LOG DB DB_URL <<<"${INSTANCES[$1]}"; }
+inst_own_db() { DB=$WORK/presence-$1.db DB_URL="sqlite://$WORK/presence-$1.db"; }
+# inst_port NAME: the port of a saved instance.
+inst_port() { local r=${INSTANCES[$1]#*|}; echo "${r%%|*}"; }
 
 cleanup() {
 	local i

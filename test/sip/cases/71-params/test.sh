@@ -3,7 +3,7 @@
 # min_expires_action (1: 423, 2: the subscription gets min_expires),
 # cseq_offset (an in-dialog SUBSCRIBE with an older CSeq), delete_same_subs,
 # send_fast_notify 0, force_delete, sip_uri_match, timer_mode 0,
-# local_log_level; enable_dmq 1 stops the start with a clear error, a
+# local_log_level; enable_dmq 1 without dmq.so stops the start with a clear error, a
 # parameter for a mechanism ours lacks (notifier_processes) is accepted and
 # reported. The same assertions run on Kamailio's presence where it has the
 # behaviour.
@@ -151,15 +151,24 @@ ours_only "sip_uri_match 1 (our presentity URIs compare case-insensitively)" && 
 	stop_kamailio
 }
 
-# ---- enable_dmq 1 without DMQ: the start fails and says why
+# ---- enable_dmq 1 without the dmq module loaded: the start fails and says
+# why; subscription replication (Kamailio 6.1's enable_subs_dmq) is refused
+# (the cluster itself: make check-dmq)
 if ours_only "our error text for enable_dmq"; then
 	if start_kamailio_expect_exit --param=presence:enable_dmq:1; then
-		ok "enable_dmq 1: Kamailio does not start"
+		ok "enable_dmq 1 without dmq.so: Kamailio does not start"
 	else
-		fail "enable_dmq 1: Kamailio started"
+		fail "enable_dmq 1 without dmq.so: Kamailio started"
 		stop_kamailio
 	fi
-	assert_log_contains 'enable_dmq=1: DMQ replication is not implemented' "the start-up error says why"
+	assert_log_contains 'enable_dmq needs the dmq module: load dmq.so before presence' "the start-up error says why"
+	if start_kamailio_expect_exit --param=presence:enable_subs_dmq:1; then
+		ok "enable_subs_dmq 1: Kamailio does not start"
+	else
+		fail "enable_subs_dmq 1: Kamailio started"
+		stop_kamailio
+	fi
+	assert_log_contains 'enable_subs_dmq / enable_subs_sync_dmq: subscription replication is not implemented' "the start-up error says why"
 fi
 
 # ---- a parameter of a mechanism ours does not have: accepted, reported

@@ -1,0 +1,614 @@
+/* DMQ replication of publications, host-neutral: encoding and strict
+ * decoding of our messages, the conflict rule, applying a received change
+ * and answering a sync request. See pres_dmq.h for the format and the
+ * rule; the glue (pres_dmq_kam.c) moves the bytes through Kamailio's dmq. */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lp_log.h"
+#include "pres_dmq.h"
+
+#define HDR_PUB "PDMQ/1 PUB\n"
+#define HDR_SYNC "PDMQ/1 SYNC\n"
+#define MAX_RECORDS 10000
+
+static pres_dmq_send_f dmq_send;
+
+void pres_dmq_set_sender(pres_dmq_send_f f)
+{
+	dmq_send = f;
+}
+
+int pres_dmq_on(void)
+{
+	return pres.cfg.enable_dmq && dmq_send != NULL;
+}
+
+/* ---------------------------------------------------------------- encode */
+
+static int buf_reserve(pres_dmq_buf_t *b, int more)
+{
+	char *s;
+	int cap;
+
+	if(b->len + more <= b->cap)
+		return 0;
+	cap = b->cap ? b->cap : 256;
+	while(cap < b->len + more)
+		cap *= 2;
+	s = realloc(b->s, cap);
+	if(!s)
+		return -1;
+	b->s = s;
+	b->cap = cap;
+	return 0;
+}
+
+static void buf_put(pres_dmq_buf_t *b, const lp_str_t *f)
+{
+	if(f->len > 0)
+		memcpy(b->s + b->len, f->s, f->len);
+	b->len += f->len > 0 ? f->len : 0;
+}
+
+int pres_dmq_begin(pres_dmq_buf_t *b, int kind)
+{
+	const char *h = kind == PRES_DMQ_SYNC ? HDR_SYNC : HDR_PUB;
+	int n = (int)strlen(h);
+
+	memset(b, 0, sizeof(*b));
+	if(buf_reserve(b, n) < 0)
+		return -1;
+	memcpy(b->s, h, n);
+	b->len = n;
+	return 0;
+}
+
+static int rec_fits(const pres_dmq_rec_t *r)
+{
+	return r->user.len <= PRES_DMQ_MAX_KEY && r->domain.len <= PRES_DMQ_MAX_KEY
+		   && r->event.len <= PRES_DMQ_MAX_KEY
+		   && r->sender.len <= PRES_DMQ_MAX_KEY
+		   && r->etag.len <= PRES_DMQ_MAX_ETAG
+		   && r->old_etag.len <= PRES_DMQ_MAX_ETAG
+		   && r->body.len <= PRES_DMQ_MAX_BODY && r->user.len > 0
+		   && r->domain.len > 0 && r->event.len > 0 && r->etag.len > 0
+		   && (r->op == 'S' || r->op == 'R');
+}
+
+/* Bytes r takes in a message (the numbers line at its longest). */
+static int rec_size(const pres_dmq_rec_t *r)
+{
+	return 100 + r->user.len + r->domain.len + r->event.len + r->etag.len
+		   + r->old_etag.len + r->sender.len + r->body.len;
+}
+
+int pres_dmq_add(pres_dmq_buf_t *b, const pres_dmq_rec_t *r)
+{
+	char line[160];
+	int n;
+
+	if(!rec_fits(r))
+		return -1;
+	n = snprintf(line, sizeof(line), "%c %u %u %d %d %d %d %d %d %d %d\n",
+			r->op, r->received, r->expires, r->priority, r->user.len,
+			r->domain.len, r->event.len, r->etag.len, r->old_etag.len,
+			r->sender.len, r->body.len);
+	if(n < 0 || n >= (int)sizeof(line)
+			|| buf_reserve(b, n + r->user.len + r->domain.len + r->event.len
+									  + r->etag.len + r->old_etag.len
+									  + r->sender.len + r->body.len + 1)
+					   < 0)
+		return -1;
+	memcpy(b->s + b->len, line, n);
+	b->len += n;
+	buf_put(b, &r->user);
+	buf_put(b, &r->domain);
+	buf_put(b, &r->event);
+	buf_put(b, &r->etag);
+	buf_put(b, &r->old_etag);
+	buf_put(b, &r->sender);
+	buf_put(b, &r->body);
+	b->s[b->len++] = '\n';
+	b->n++;
+	return 0;
+}
+
+void pres_dmq_buf_free(pres_dmq_buf_t *b)
+{
+	free(b->s);
+	memset(b, 0, sizeof(*b));
+}
+
+/* ---------------------------------------------------------------- decode */
+
+typedef struct cursor
+{
+	const char *p, *end;
+} cursor_t;
+
+/* Unsigned decimal of 1..10 digits, at most max, then the byte sep. */
+static int get_num(cursor_t *c, unsigned long max, unsigned long *out, char sep)
+{
+	unsigned long v = 0;
+	int digits = 0;
+
+	while(c->p < c->end && *c->p >= '0' && *c->p <= '9' && digits < 11) {
+		v = v * 10 + (unsigned long)(*c->p - '0');
+		c->p++;
+		digits++;
+	}
+	if(digits == 0 || digits > 10 || v > max || c->p >= c->end || *c->p != sep)
+		return -1;
+	c->p++;
+	*out = v;
+	return 0;
+}
+
+static int get_len(cursor_t *c, int max, int *out, char sep)
+{
+	unsigned long v;
+
+	if(get_num(c, (unsigned long)max, &v, sep) < 0)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+/* A header-like field: no control bytes (they would reach NOTIFY headers,
+ * SQL and logs of every node). */
+static int clean_field(const lp_str_t *f)
+{
+	int i;
+
+	for(i = 0; i < f->len; i++)
+		if((unsigned char)f->s[i] < 0x20 || f->s[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
+static void take(cursor_t *c, lp_str_t *f, int len)
+{
+	f->s = (char *)c->p;
+	f->len = len;
+	c->p += len;
+}
+
+/* The numbers line of a record: op, times, priority and the lengths. */
+static int get_rec_line(cursor_t *c, pres_dmq_rec_t *r, int len[7])
+{
+	unsigned long v;
+	int neg, i;
+
+	if(c->end - c->p < 2 || (c->p[0] != 'S' && c->p[0] != 'R')
+			|| c->p[1] != ' ')
+		return -1;
+	r->op = c->p[0];
+	c->p += 2;
+	if(get_num(c, UINT_MAX, &v, ' ') < 0)
+		return -1;
+	r->received = (unsigned int)v;
+	if(get_num(c, UINT_MAX, &v, ' ') < 0)
+		return -1;
+	r->expires = (unsigned int)v;
+	neg = c->p < c->end && *c->p == '-';
+	c->p += neg;
+	if(get_num(c, INT_MAX, &v, ' ') < 0)
+		return -1;
+	r->priority = neg ? -(int)v : (int)v;
+	for(i = 0; i < 7; i++) {
+		int max = i == 6			   ? PRES_DMQ_MAX_BODY
+				  : (i == 3 || i == 4) ? PRES_DMQ_MAX_ETAG
+									   : PRES_DMQ_MAX_KEY;
+		if(get_len(c, max, &len[i], i == 6 ? '\n' : ' ') < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int get_rec(cursor_t *c, pres_dmq_rec_t *r)
+{
+	int len[7], sum = 0, i;
+
+	memset(r, 0, sizeof(*r));
+	if(get_rec_line(c, r, len) < 0)
+		return -1;
+	for(i = 0; i < 7; i++)
+		sum += len[i];
+	if(c->end - c->p < (long)sum + 1)
+		return -1;
+	take(c, &r->user, len[0]);
+	take(c, &r->domain, len[1]);
+	take(c, &r->event, len[2]);
+	take(c, &r->etag, len[3]);
+	take(c, &r->old_etag, len[4]);
+	take(c, &r->sender, len[5]);
+	take(c, &r->body, len[6]);
+	if(*c->p++ != '\n' || !rec_fits(r) || !clean_field(&r->user)
+			|| !clean_field(&r->domain) || !clean_field(&r->event)
+			|| !clean_field(&r->etag) || !clean_field(&r->old_etag)
+			|| !clean_field(&r->sender)
+			|| (r->op == 'R' && r->old_etag.len > 0))
+		return -1;
+	return 0;
+}
+
+static int starts(const cursor_t *c, const char *h)
+{
+	size_t n = strlen(h);
+
+	return (size_t)(c->end - c->p) >= n && memcmp(c->p, h, n) == 0;
+}
+
+static int get_records(cursor_t *c, pres_dmq_msg_t *m)
+{
+	pres_dmq_rec_t *recs;
+	int cap = 0;
+
+	while(c->p < c->end) {
+		if(m->n == MAX_RECORDS)
+			return -1;
+		if(m->n == cap) {
+			cap = cap ? cap * 2 : 8;
+			recs = realloc(m->recs, cap * sizeof(*recs));
+			if(!recs)
+				return -1;
+			m->recs = recs;
+		}
+		if(get_rec(c, &m->recs[m->n]) < 0)
+			return -1;
+		m->n++;
+	}
+	return m->n > 0 ? 0 : -1;
+}
+
+int pres_dmq_decode(const char *s, int len, pres_dmq_msg_t *m)
+{
+	cursor_t c = {s, s + (len > 0 ? len : 0)};
+
+	memset(m, 0, sizeof(*m));
+	if(!s || len <= 0)
+		return -1;
+	if(starts(&c, HDR_SYNC)) {
+		m->kind = PRES_DMQ_SYNC;
+		return c.p + strlen(HDR_SYNC) == c.end ? 0 : -1;
+	}
+	if(!starts(&c, HDR_PUB))
+		return -1;
+	m->kind = PRES_DMQ_PUB;
+	c.p += strlen(HDR_PUB);
+	if(get_records(&c, m) < 0) {
+		pres_dmq_msg_free(m);
+		return -1;
+	}
+	return 0;
+}
+
+void pres_dmq_msg_free(pres_dmq_msg_t *m)
+{
+	free(m->recs);
+	memset(m, 0, sizeof(*m));
+}
+
+/* ---------------------------------------------------------------- rule */
+
+static int cmp_str(const lp_str_t *a, const lp_str_t *b)
+{
+	int n = a->len < b->len ? a->len : b->len;
+	int c = n > 0 ? memcmp(a->s, b->s, n) : 0;
+
+	if(c)
+		return c > 0 ? 1 : -1;
+	return a->len == b->len ? 0 : (a->len > b->len ? 1 : -1);
+}
+
+int pres_dmq_cmp(const pres_dmq_rec_t *a, const pres_dmq_rec_t *b)
+{
+	int c;
+
+	if(a->received != b->received)
+		return a->received > b->received ? 1 : -1;
+	if(a->expires != b->expires)
+		return a->expires > b->expires ? 1 : -1;
+	c = cmp_str(&a->etag, &b->etag);
+	return c ? c : cmp_str(&a->body, &b->body);
+}
+
+static void rec_of(const pres_pub_t *p, pres_dmq_rec_t *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->op = 'S';
+	r->received = p->received;
+	r->expires = p->expires;
+	r->priority = p->priority;
+	r->user = p->user;
+	r->domain = p->domain;
+	r->event = p->event;
+	r->etag = p->etag;
+	r->sender = p->sender;
+	r->body = p->body;
+}
+
+/* ---------------------------------------------------------------- send */
+
+static void send_failed(const pres_dmq_rec_t *r)
+{
+	LP_LOG_LIMITED(LP_L_ERR, "dmq: publication of %.*s@%.*s not replicated",
+			LP_STR_FMT(r->user), LP_STR_FMT(r->domain));
+}
+
+void pres_dmq_send_buf(pres_dmq_buf_t *b)
+{
+	if(b->n > 0 && dmq_send && dmq_send(b->s, b->len, NULL) < 0)
+		LP_LOG_LIMITED(LP_L_ERR, "dmq: a change was not replicated");
+	pres_dmq_buf_free(b);
+}
+
+static void send_one(const pres_dmq_rec_t *r)
+{
+	pres_dmq_buf_t b;
+
+	if(pres_dmq_begin(&b, PRES_DMQ_PUB) < 0 || pres_dmq_add(&b, r) < 0) {
+		send_failed(r);
+		pres_dmq_buf_free(&b);
+		return;
+	}
+	pres_dmq_send_buf(&b);
+}
+
+void pres_dmq_encode_store(
+		pres_dmq_buf_t *b, const pres_pub_t *p, const lp_str_t *old_etag)
+{
+	pres_dmq_rec_t r;
+
+	memset(b, 0, sizeof(*b));
+	if(!pres_dmq_on())
+		return;
+	rec_of(p, &r);
+	if(old_etag && !lp_str_eq(old_etag, &p->etag))
+		r.old_etag = *old_etag;
+	if(pres_dmq_begin(b, PRES_DMQ_PUB) < 0 || pres_dmq_add(b, &r) < 0) {
+		send_failed(&r);
+		pres_dmq_buf_free(b);
+	}
+}
+
+void pres_dmq_replicate_remove(const pres_pub_key_t *k, unsigned int now)
+{
+	pres_dmq_rec_t r;
+
+	if(!pres_dmq_on())
+		return;
+	memset(&r, 0, sizeof(r));
+	r.op = 'R';
+	r.received = now;
+	r.user = *k->user;
+	r.domain = *k->domain;
+	r.event = *k->event;
+	r.etag = *k->etag;
+	send_one(&r);
+}
+
+int pres_dmq_request_sync(void)
+{
+	pres_dmq_buf_t b;
+	int rc = -1;
+
+	if(!pres_dmq_on())
+		return 0;
+	if(pres_dmq_begin(&b, PRES_DMQ_SYNC) == 0)
+		rc = dmq_send(b.s, b.len, NULL);
+	pres_dmq_buf_free(&b);
+	if(rc < 0)
+		LP_ERR("dmq: cannot request the publications of the other nodes");
+	return rc;
+}
+
+/* ---------------------------------------------------------------- sync */
+
+typedef struct sync_ctx
+{
+	pres_dmq_buf_t *bufs;
+	int nbufs, count, err;
+} sync_ctx_t;
+
+/* Under the cache bucket's lock: encode p into the last message, starting
+ * a new one when that one is full. */
+static int sync_visit(const pres_pub_t *p, void *ctx)
+{
+	sync_ctx_t *c = ctx;
+	pres_dmq_buf_t *bufs, *b = c->nbufs ? &c->bufs[c->nbufs - 1] : NULL;
+	pres_dmq_rec_t r;
+
+	rec_of(p, &r);
+	if(!rec_fits(&r)) /* e.g. a body over the limit: stays local */
+		return 0;
+	if(!b || b->len >= PRES_DMQ_CHUNK
+			|| b->len + rec_size(&r) > PRES_DMQ_MSG_MAX) {
+		bufs = realloc(c->bufs, (c->nbufs + 1) * sizeof(*bufs));
+		if(!bufs)
+			goto oom;
+		c->bufs = bufs;
+		b = &bufs[c->nbufs];
+		if(pres_dmq_begin(b, PRES_DMQ_PUB) < 0)
+			goto oom;
+		c->nbufs++;
+	}
+	if(pres_dmq_add(b, &r) < 0)
+		goto oom;
+	c->count++;
+	return 0;
+oom:
+	c->err = 1;
+	return 1;
+}
+
+int pres_dmq_send_sync(void *node)
+{
+	sync_ctx_t c = {NULL, 0, 0, 0};
+	int i, sent = 0;
+
+	if(!dmq_send)
+		return -1;
+	pres_pub_foreach(NULL, NULL, sync_visit, &c);
+	for(i = 0; i < c.nbufs; i++) {
+		if(!c.err && c.bufs[i].n > 0
+				&& dmq_send(c.bufs[i].s, c.bufs[i].len, node) < 0)
+			c.err = 1;
+		sent += c.bufs[i].n;
+		pres_dmq_buf_free(&c.bufs[i]);
+	}
+	free(c.bufs);
+	if(c.err) {
+		LP_ERR("dmq: sync answer incomplete (out of memory or send failure)");
+		return -1;
+	}
+	LP_INFO("dmq: sent %d publications to a node that asked for a sync", sent);
+	return sent;
+}
+
+/* ---------------------------------------------------------------- apply */
+
+/* The stored version of k, or of r's old_etag: *cur (caller lp_frees) and
+ * in *replace the etag to overwrite (NULL: insert). 1 when r loses to the
+ * stored version (nothing to do), 0 go on, -1 error. */
+static int find_current(
+		const pres_dmq_rec_t *r, pres_pub_t **cur, const lp_str_t **replace)
+{
+	pres_pub_key_t k = {&r->user, &r->domain, &r->event, &r->etag};
+	pres_dmq_rec_t st;
+	int found;
+
+	*cur = NULL;
+	*replace = NULL;
+	found = pres_pub_get(&k, cur);
+	if(found < 0)
+		return -1;
+	if(found) {
+		rec_of(*cur, &st);
+		if(pres_dmq_cmp(r, &st) <= 0)
+			return 1;
+		*replace = &r->etag;
+		return 0;
+	}
+	if(r->old_etag.len == 0)
+		return 0;
+	k.etag = &r->old_etag;
+	found = pres_pub_get(&k, cur);
+	if(found < 0)
+		return -1;
+	if(found)
+		*replace = &r->old_etag;
+	return 0;
+}
+
+static int apply_store(const pres_dmq_rec_t *r, pres_ev_t *ev)
+{
+	pres_pub_key_t k = {&r->user, &r->domain, &r->event, &r->etag};
+	const lp_str_t *replace;
+	pres_pub_t *cur, *p;
+	int rc, changed;
+
+	if(r->expires <= pres.now())
+		return 0;
+	rc = find_current(r, &cur, &replace);
+	if(rc != 0) { /* 1: the stored version wins */
+		rc = rc > 0 ? 0 : -1;
+		goto done;
+	}
+	changed = !cur || !lp_str_eq(&cur->body, &r->body);
+	rc = -1;
+	p = pres_pub_new(&k, &r->sender, &r->body, r->expires, r->received);
+	if(!p)
+		goto done;
+	p->priority = r->priority;
+	rc = pres_pub_store(p, replace);
+	if(rc == -2) /* the replaced version went meanwhile */
+		rc = pres_pub_store(p, NULL);
+	if(rc < 0) {
+		lp_free(p);
+		rc = -1;
+		goto done;
+	}
+	if(changed)
+		pres_notify_watchers(&r->user, &r->domain, ev, &r->sender);
+	rc = 1;
+done:
+	if(cur)
+		lp_free(cur);
+	return rc;
+}
+
+static int apply_remove(const pres_dmq_rec_t *r, pres_ev_t *ev)
+{
+	pres_pub_key_t k = {&r->user, &r->domain, &r->event, &r->etag};
+	pres_pub_t *cur = NULL;
+	int rc;
+
+	rc = pres_pub_get(&k, &cur);
+	if(rc <= 0)
+		return rc;
+	rc = 0;
+	if(cur->received > r->received) /* stored after the removal */
+		goto done;
+	rc = pres_pub_remove(&k);
+	if(rc == -2) { /* gone meanwhile */
+		rc = 0;
+		goto done;
+	}
+	if(rc < 0)
+		goto done;
+	pres_notify_watchers_off(&r->user, &r->domain, ev, &r->sender, &cur->body);
+	rc = 1;
+done:
+	lp_free(cur);
+	return rc;
+}
+
+int pres_dmq_apply(const pres_dmq_rec_t *r)
+{
+	pres_ev_t *ev = pres_event_by_hdr(&r->event);
+
+	if(!ev || !(ev->type & PUBL_TYPE)) {
+		LP_LOG_LIMITED(LP_L_WARN,
+				"dmq: publication for unknown event '%.*s' ignored",
+				LP_STR_FMT(r->event));
+		return 0;
+	}
+	if(r->op == 'R')
+		return apply_remove(r, ev);
+	return apply_store(r, ev);
+}
+
+int pres_dmq_receive(const char *s, int len, void *node)
+{
+	pres_dmq_msg_t m;
+	int i, applied = 0, failed = 0, rc;
+
+	if(pres_dmq_decode(s, len, &m) < 0) {
+		LP_LOG_LIMITED(LP_L_WARN,
+				"dmq: malformed presence message (%d bytes) ignored", len);
+		return -1;
+	}
+	if(m.kind == PRES_DMQ_SYNC) {
+		if(node) /* never broadcast a whole state */
+			pres_dmq_send_sync(node);
+		else
+			LP_LOG_LIMITED(LP_L_WARN,
+					"dmq: sync request from an unknown node ignored");
+		return 0;
+	}
+	for(i = 0; i < m.n; i++) {
+		rc = pres_dmq_apply(&m.recs[i]);
+		applied += rc > 0;
+		failed += rc < 0;
+	}
+	if(failed)
+		LP_LOG_LIMITED(LP_L_ERR, "dmq: %d of %d replicated changes not stored",
+				failed, m.n);
+	LP_DBG("dmq: %d of %d replicated changes applied", applied, m.n);
+	pres_dmq_msg_free(&m);
+	return 0;
+}

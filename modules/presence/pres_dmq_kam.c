@@ -1,0 +1,91 @@
+/* Kamailio glue of enable_dmq: binds the dmq module's API, registers the
+ * DMQ peer "presence" (its callback runs in a dmq worker process), installs
+ * the sender the logic (pres_dmq.c) broadcasts through, and asks the other
+ * nodes for a sync once dmq has the node list (its init callback). The
+ * messages are pres_dmq.h's own text format. */
+#include "core/dprint.h"
+#include "core/parser/msg_parser.h"
+#include "core/parser/parse_content.h"
+#include "core/sr_module.h"
+#include "modules/dmq/bind_dmq.h"
+
+#include "pres_dmq.h"
+#include "pres_dmq_kam.h"
+
+static dmq_api_t pres_dmqb;
+static dmq_peer_t *pres_dmq_peer;
+static str pres_dmq_ctype = str_init("application/x-presence-dmq");
+static str pres_dmq_ok = str_init("OK");
+static str pres_dmq_bad = str_init("Bad Request");
+/* no answer callback (dmq copies this struct, and calls .f when set) */
+static dmq_resp_cback_t pres_dmq_no_cb = {NULL, NULL};
+
+/* pres_dmq_send_f: node NULL broadcasts to every other node. dmq copies
+ * the body into the request before it returns. */
+static int send_kam(const char *s, int len, void *node)
+{
+	str body = {(char *)s, len};
+
+	if(!pres_dmq_peer)
+		return -1;
+	if(node)
+		return pres_dmqb.send_message(pres_dmq_peer, &body, (dmq_node_t *)node,
+				&pres_dmq_no_cb, 1, &pres_dmq_ctype);
+	return pres_dmqb.bcast_message(
+			pres_dmq_peer, &body, NULL, &pres_dmq_no_cb, 1, &pres_dmq_ctype);
+}
+
+/* peer_callback_t, in a dmq worker: the request is a shm clone; answer 200
+ * when the message was well-formed, 400 when not. */
+static int handle_msg(
+		struct sip_msg *msg, peer_reponse_t *resp, dmq_node_t *node)
+{
+	char *body;
+	long len = 0;
+
+	body = get_body(msg);
+	if(msg->content_length)
+		len = get_content_length(msg);
+	if(!body || len <= 0 || len > msg->len - (body - msg->buf)
+			|| pres_dmq_receive(body, (int)len, node) < 0) {
+		resp->resp_code = 400;
+		resp->reason = pres_dmq_bad;
+		return 0;
+	}
+	resp->resp_code = 200;
+	resp->reason = pres_dmq_ok;
+	return 0;
+}
+
+/* init_callback_t: dmq got the node list (a node that joins or restarts) */
+static int request_sync(void)
+{
+	LM_INFO("asking the other DMQ nodes for their publications\n");
+	pres_dmq_request_sync();
+	return 0;
+}
+
+int pres_dmq_kam_init(int sync)
+{
+	dmq_peer_t peer;
+
+	if(dmq_load_api(&pres_dmqb) != 0) {
+		LM_ERR("enable_dmq needs the dmq module: load dmq.so before"
+			   " presence\n");
+		return -1;
+	}
+	memset(&peer, 0, sizeof(peer));
+	peer.callback = handle_msg;
+	peer.init_callback = sync ? request_sync : NULL;
+	peer.peer_id.s = "presence";
+	peer.peer_id.len = 8;
+	peer.description.s = "presence";
+	peer.description.len = 8;
+	pres_dmq_peer = pres_dmqb.register_dmq_peer(&peer);
+	if(!pres_dmq_peer) {
+		LM_ERR("cannot register the DMQ peer 'presence'\n");
+		return -1;
+	}
+	pres_dmq_set_sender(send_kam);
+	return 0;
+}
