@@ -4,7 +4,8 @@
 #   make check    build and run every test (unit + SIP end-to-end)
 #   make bench    load benchmark (bench/workers.sh): ours, Debian's presence
 #                 and the tm floor at 1, 4, 8 workers; bench-quick: a smoke;
-#                 bench-engines: bench/run.sh, the DB engines comparison
+#                 bench-engines: bench/run.sh, the DB engines comparison;
+#                 bench-shareddb: bench/shareddb.sh, DB-only mode on a shared DB
 #   make soak     20-minute soak with DB restarts: memory and failed calls
 #   make install  modules, schemas, sample configs, docs (PREFIX, DESTDIR)
 #   make deb      the Debian package kamailio-presence, into build/deb/
@@ -62,6 +63,11 @@ bench-quick: modules
 bench-engines: modules
 	bash bench/run.sh
 
+# shared database: two DB-only instances on one MariaDB, then PostgreSQL,
+# under SUBSCRIBE load; failed calls, deadlocks, DB writes per request
+bench-shareddb: modules
+	bash bench/shareddb.sh
+
 # bounded soak: mixed load for SOAK_SECONDS (1200) with DB restarts,
 # memory sampled (bench/soak.sh)
 soak: modules
@@ -72,7 +78,7 @@ clean:
 	$(MAKE) -C test/unit clean
 	@for m in $(MODULES); do $(MAKE) -C modules/$$m clean >/dev/null || true; done
 
-.PHONY: all setup lib modules layers abi unit fuzz dbtest sip check run bench bench-quick bench-engines soak clean
+.PHONY: all setup lib modules layers abi unit fuzz dbtest sip check run bench bench-quick bench-engines bench-shareddb soak clean
 
 # The SIP suite on SQLite against Kamailio 6.0 built from Debian 13's source
 # package (about ten minutes; not part of check): see the script.
