@@ -53,13 +53,12 @@ db_counters() {
 	postgres)
 		# the statistics reach pg_stat_database within a second
 		sleep 1.5
-		server_sql -A -t -F ' ' -c "SELECT 'xact_commit', xact_commit UNION ALL
-			SELECT 'xact_rollback', xact_rollback UNION ALL
-			SELECT 'tup_inserted', tup_inserted UNION ALL
-			SELECT 'tup_updated', tup_updated UNION ALL
-			SELECT 'tup_deleted', tup_deleted UNION ALL
-			SELECT 'deadlocks', deadlocks FROM pg_stat_database
-			WHERE datname = current_database()" 2>/dev/null |
+		server_sql -A -t -F ' ' -c "SELECT v.n, v.x FROM pg_stat_database d,
+			LATERAL (VALUES ('xact_commit', d.xact_commit),
+			('xact_rollback', d.xact_rollback), ('tup_inserted', d.tup_inserted),
+			('tup_updated', d.tup_updated), ('tup_deleted', d.tup_deleted),
+			('tup_fetched', d.tup_fetched), ('deadlocks', d.deadlocks)) v(n, x)
+			WHERE d.datname = current_database()" |
 			awk 'NF == 2'
 		;;
 	esac
