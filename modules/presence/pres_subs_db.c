@@ -29,16 +29,18 @@
 #define PRES_DB_TRIES 3
 
 /* Row ids read by a plain SELECT .. ORDER BY id (ascending). */
-typedef struct id_list {
+typedef struct id_list
+{
 	long long *v; /* malloc'd */
 	int n, cap;
 	int error;
 } id_list_t;
 
-typedef struct row_list {
-	const lp_str_t *skip;	 /* watcher left out, or NULL */
+typedef struct row_list
+{
+	const lp_str_t *skip;  /* watcher left out, or NULL */
 	const id_list_t *only; /* NULL, or rows of these ids only (last column) */
-	subs_t **v;			 /* malloc'd copies */
+	subs_t **v;			   /* malloc'd copies */
 	int n, cap;
 	int error;
 } row_list_t;
@@ -65,8 +67,8 @@ static int id_row(void *ctx, const lp_db_val_t *c, int n)
 
 /* The ids sql reads (a plain SELECT: no lock), into ids. The count, or a
  * negative lp_db_err (-1 out of memory). */
-static int read_ids(lp_db_t *db, const char *sql, const lp_db_val_t *v,
-		int n, id_list_t *ids)
+static int read_ids(lp_db_t *db, const char *sql, const lp_db_val_t *v, int n,
+		id_list_t *ids)
 {
 	int rc = lp_db_exec(db, sql, v, n, id_row, ids);
 
@@ -91,8 +93,8 @@ static int collect_row(void *ctx, const lp_db_val_t *c, int n)
 
 	if(l->only
 			&& (n <= PRES_SUBS_NCOLS || c[PRES_SUBS_NCOLS].type != LP_DB_INT
-					|| !bsearch(&c[PRES_SUBS_NCOLS].v.i, l->only->v,
-							l->only->n, sizeof(long long), cmp_id)))
+					|| !bsearch(&c[PRES_SUBS_NCOLS].v.i, l->only->v, l->only->n,
+							sizeof(long long), cmp_id)))
 		return 0;
 	if(pres_subs_from_row(c, n, &s) < 0 || pres_subs_is_watcher(&s, l->skip))
 		return 0;
@@ -153,11 +155,11 @@ static lp_db_val_t str_or_empty(const lp_str_t *s)
 /* The changing columns of the row id from s (what subs_upsert updates). */
 static int update_id(lp_db_t *db, const subs_t *s, long long id)
 {
-	lp_db_val_t v[10] = {LP_DB_VINT(s->local_cseq),
-			LP_DB_VINT(s->remote_cseq), str_or_empty(&s->contact),
-			LP_DB_VINT(s->expires), LP_DB_VINT(s->status),
-			str_or_empty(&s->reason), LP_DB_VINT(s->version),
-			str_or_empty(&s->record_route), LP_DB_VINT(0), LP_DB_VINT(id)};
+	lp_db_val_t v[10] = {LP_DB_VINT(s->local_cseq), LP_DB_VINT(s->remote_cseq),
+			str_or_empty(&s->contact), LP_DB_VINT(s->expires),
+			LP_DB_VINT(s->status), str_or_empty(&s->reason),
+			LP_DB_VINT(s->version), str_or_empty(&s->record_route),
+			LP_DB_VINT(0), LP_DB_VINT(id)};
 
 	return lp_db_exec(db, pres_sql.subs_update_id, v, 10, NULL, NULL);
 }
@@ -178,8 +180,8 @@ static int dialog_id(lp_db_t *db, const pres_dlg_key_t *k, long long *id)
 }
 
 /* One attempt; LP_DB_EBUSY when the server gave up on a lock. */
-static int apply_once(lp_db_t *db, const pres_dlg_key_t *k, pres_subs_op_f op,
-		void *ctx)
+static int apply_once(
+		lp_db_t *db, const pres_dlg_key_t *k, pres_subs_op_f op, void *ctx)
 {
 	row_list_t l = {NULL, NULL, NULL, 0, 0, 0};
 	subs_t *replace = NULL;
@@ -201,7 +203,8 @@ static int apply_once(lp_db_t *db, const pres_dlg_key_t *k, pres_subs_op_f op,
 	}
 	rc = op(l.v[0], ctx, &replace);
 	if(rc >= 0
-			&& (e = update_id(db, rc == 1 && replace ? replace : l.v[0], idv.v.i))
+			&& (e = update_id(
+						db, rc == 1 && replace ? replace : l.v[0], idv.v.i))
 					   < 0)
 		rc = busy_or_fail(e);
 	if(rc == 1)
@@ -279,8 +282,8 @@ int pres_subsdb_remove_same(const lp_str_t *pres_uri, const lp_str_t *callid)
 /* Inside a transaction: run bump (params: the id, then extra) on each id of
  * ids in ascending order, keeping in ids those it changed. 0 or a negative
  * lp_db_err. */
-static int bump_ids(lp_db_t *db, const char *bump, id_list_t *ids,
-		const lp_db_val_t *extra)
+static int bump_ids(
+		lp_db_t *db, const char *bump, id_list_t *ids, const lp_db_val_t *extra)
 {
 	lp_db_val_t b[2];
 	int i, kept = 0, rc = 0;
@@ -312,8 +315,8 @@ static int collect_once(lp_db_t *db, const lp_db_val_t *v, row_list_t *l)
 		goto out;
 	l->only = &ids;
 	if((rc = bump_ids(db, pres_sql.subs_bump_id, &ids, &v[2])) >= 0
-			&& (rc = lp_db_exec(db, pres_sql.subs_of_pres_ids, v, 2,
-						collect_row, l))
+			&& (rc = lp_db_exec(
+						db, pres_sql.subs_of_pres_ids, v, 2, collect_row, l))
 					   >= 0
 			&& !l->error && (rc = lp_db_commit(db)) >= 0) {
 		rc = l->n;
@@ -365,8 +368,8 @@ static int expire_once(lp_db_t *db, const lp_db_val_t *v, row_list_t *l)
 		goto out;
 	l->only = &ids;
 	if((rc = bump_ids(db, pres_sql.subs_expired_bump_id, &ids, v)) >= 0
-			&& (rc = lp_db_exec(db, pres_sql.subs_expired_ids, v, 1,
-						collect_row, l))
+			&& (rc = lp_db_exec(
+						db, pres_sql.subs_expired_ids, v, 1, collect_row, l))
 					   >= 0
 			&& !l->error) {
 		for(i = 0; rc >= 0 && i < ids.n; i++)
@@ -419,7 +422,9 @@ int pres_subsdb_count(void)
 	lp_db_t *db = pres_db();
 	int count = 0;
 
-	if(!db || lp_db_exec(db, pres_sql.subs_count, NULL, 0, count_row, &count) < 0)
+	if(!db
+			|| lp_db_exec(db, pres_sql.subs_count, NULL, 0, count_row, &count)
+					   < 0)
 		return -1;
 	return count;
 }
