@@ -4,7 +4,8 @@
 #   make check    build and run every test (unit + SIP end-to-end)
 #   make bench    load benchmark (bench/workers.sh): ours, Debian's presence
 #                 and the tm floor at 1, 4, 8 workers; bench-quick: a smoke;
-#                 bench-engines: bench/run.sh, the DB engines comparison
+#                 bench-engines: bench/run.sh, the DB engines comparison;
+#                 bench-shareddb: bench/shareddb.sh, DB-only mode on a shared DB
 #   make soak     20-minute soak with DB restarts: memory and failed calls
 #   make install  modules, schemas, sample configs, docs (PREFIX, DESTDIR)
 #   make deb      the Debian package kamailio-presence, into build/deb/
@@ -69,6 +70,11 @@ bench-quick: modules
 bench-engines: modules
 	bash bench/run.sh
 
+# shared database: two DB-only instances on one MariaDB, then PostgreSQL,
+# under SUBSCRIBE load; failed calls, deadlocks, DB writes per request
+bench-shareddb: modules
+	bash bench/shareddb.sh
+
 # bounded soak: mixed load for SOAK_SECONDS (1200) with DB restarts,
 # memory sampled (bench/soak.sh)
 soak: modules
@@ -79,7 +85,7 @@ clean:
 	$(MAKE) -C test/unit clean
 	@for m in $(MODULES); do $(MAKE) -C modules/$$m clean >/dev/null || true; done
 
-.PHONY: all setup lib modules layers abi unit fuzz dbtest sip check run bench bench-quick bench-engines soak clean
+.PHONY: all setup lib modules layers abi unit fuzz dbtest sip check run bench bench-quick bench-engines bench-shareddb soak clean
 
 # The DMQ cluster test (enable_dmq): three Kamailio nodes with Debian's
 # dmq module on 127.0.0.1, about 25 s, so not part of check; its output is

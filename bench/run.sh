@@ -658,6 +658,9 @@ scale_out() {
 
 # ---------------------------------------------------------------- main
 
+# LP_BENCH_LIB=1: sourced for its helpers (bench/shareddb.sh), no run
+[ -n "${LP_BENCH_LIB:-}" ] && return 0
+
 for t in sipp kamcmd sqlite3 python3 ss; do
 	command -v "$t" >/dev/null || { echo "bench: $t not found" >&2; exit 2; }
 done

@@ -43,6 +43,47 @@ static void sql_free(void)
 	}
 }
 
+/* The statements of the DB-only mode (pres_subs_db.c); 0 or -1. */
+static int dbonly_sql_init(pres_sql_t *q, const char *at)
+{
+	q->subs_insert = fmt("INSERT INTO %s (" PRES_SUBS_COLS ") VALUES"
+						 " (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+			at);
+	q->subs_id_by_dialog = fmt("SELECT id FROM %s WHERE callid=? AND"
+							   " to_tag=? AND from_tag=?", at);
+	q->subs_lock_id = fmt("SELECT " PRES_SUBS_COLS ", id FROM %s WHERE id=?"
+						  " FOR UPDATE", at);
+	q->subs_update_id = fmt("UPDATE %s SET local_cseq=?, remote_cseq=?,"
+							" contact=?, expires=?, status=?, reason=?,"
+							" version=?, record_route=?, updated=? WHERE id=?",
+			at);
+	q->subs_delete_id = fmt("DELETE FROM %s WHERE id=?", at);
+	q->subs_ids_of_pres = fmt("SELECT id FROM %s WHERE presentity_uri=? AND"
+							  " event=? AND expires>? AND status<>3 ORDER BY id",
+			at);
+	q->subs_bump_id = fmt("UPDATE %s SET local_cseq=local_cseq+1,"
+						  " version=version+1 WHERE id=? AND expires>?"
+						  " AND status<>3", at);
+	q->subs_of_pres_ids = fmt("SELECT " PRES_SUBS_COLS ", id FROM %s WHERE"
+							  " presentity_uri=? AND event=?", at);
+	q->subs_ids_expired = fmt("SELECT id FROM %s WHERE expires<=? ORDER BY id",
+			at);
+	q->subs_expired_bump_id = fmt("UPDATE %s SET local_cseq=local_cseq+1"
+								  " WHERE id=? AND expires<=?", at);
+	q->subs_expired_ids = fmt("SELECT " PRES_SUBS_COLS ", id FROM %s WHERE"
+							  " expires<=?", at);
+	q->subs_ids_same = fmt("SELECT id FROM %s WHERE presentity_uri=? AND"
+						   " callid=? ORDER BY id", at);
+	return q->subs_insert && q->subs_id_by_dialog && q->subs_lock_id
+						   && q->subs_update_id && q->subs_delete_id
+						   && q->subs_ids_of_pres && q->subs_bump_id
+						   && q->subs_of_pres_ids && q->subs_ids_expired
+						   && q->subs_expired_bump_id && q->subs_expired_ids
+						   && q->subs_ids_same
+				   ? 0
+				   : -1;
+}
+
 int pres_sql_init(void)
 {
 	const char *pt = pres.cfg.presentity_table;
@@ -89,18 +130,6 @@ int pres_sql_init(void)
 	q->subs_load = fmt("SELECT " PRES_SUBS_COLS ", id FROM %s WHERE expires>?"
 					   " AND id>? ORDER BY id LIMIT ?", at);
 	q->subs_delete_expired = fmt("DELETE FROM %s WHERE expires<=?", at);
-	q->subs_by_dialog = fmt("SELECT " PRES_SUBS_COLS " FROM %s WHERE callid=?"
-							" AND to_tag=? AND from_tag=? FOR UPDATE", at);
-	q->subs_cseq_bump = fmt("UPDATE %s SET local_cseq=local_cseq+1,"
-							" version=version+1 WHERE"
-							" presentity_uri=? AND event=? AND expires>?"
-							" AND status<>3", at);
-	q->subs_of_pres = fmt("SELECT " PRES_SUBS_COLS " FROM %s WHERE"
-						  " presentity_uri=? AND event=? AND expires>?"
-						  " AND status<>3", at);
-	q->subs_expired_bump = fmt("UPDATE %s SET local_cseq=local_cseq+1 WHERE"
-							   " expires<=?", at);
-	q->subs_expired = fmt("SELECT " PRES_SUBS_COLS " FROM %s WHERE expires<=?", at);
 	q->subs_count = fmt("SELECT count(*) FROM %s", at);
 	q->subs_watchers = fmt("SELECT " PRES_SUBS_COLS " FROM %s WHERE"
 						   " presentity_uri=? AND event=? AND expires>?", at);
@@ -112,15 +141,15 @@ int pres_sql_init(void)
 						   " presentity_uri=? AND watcher_username=? AND"
 						   " watcher_domain=? AND event=?",
 			wt);
-	q->subs_delete_same = fmt("DELETE FROM %s WHERE presentity_uri=?"
-							  " AND callid=?", at);
-	if(!q->subs_delete_same || !q->pub_insert || !q->pub_update || !q->pub_delete || !q->pub_by_etag
+	if(dbonly_sql_init(q, at) < 0) {
+		LP_ERR("out of memory building SQL statements");
+		return -1;
+	}
+	if(!q->pub_insert || !q->pub_update || !q->pub_delete || !q->pub_by_etag
 			|| !q->pub_load || !q->pub_of_uri || !q->pub_expired
 			|| !q->pub_delete_expired || !q->subs_upsert || !q->subs_delete
 			|| !q->subs_load || !q->subs_delete_expired || !q->watcher_insert
-			|| !q->pub_expired_keys || !q->subs_by_dialog || !q->subs_cseq_bump
-			|| !q->subs_of_pres || !q->subs_expired_bump || !q->subs_expired
-			|| !q->subs_count || !q->subs_watchers || !q->watcher_since) {
+			|| !q->pub_expired_keys || !q->subs_count || !q->subs_watchers || !q->watcher_since) {
 		LP_ERR("out of memory building SQL statements");
 		return -1;
 	}

@@ -11,11 +11,17 @@ typedef struct pres_sql {
 			*pub_of_uri, *pub_expired, *pub_delete_expired;
 	char *subs_upsert, *subs_delete, *subs_load, *subs_delete_expired;
 	char *pub_expired_keys;
-	char *subs_by_dialog, *subs_cseq_bump, *subs_of_pres, *subs_expired_bump,
-			*subs_expired, *subs_count, *subs_watchers;
+	char *subs_count, *subs_watchers;
 	char *watcher_insert;
 	char *watcher_since; /* inserted_time of a watcher's row */
-	char *subs_delete_same;
+	/* DB-only mode (pres_subs_db.c): every row lock is taken through the
+	 * primary key, several rows in ascending id order, after a plain
+	 * (non-locking) read of the ids; no range UPDATE, no upsert of a row
+	 * that exists (see pres_subs_db.c for why) */
+	char *subs_insert, *subs_id_by_dialog, *subs_lock_id, *subs_update_id,
+			*subs_delete_id, *subs_ids_of_pres, *subs_bump_id,
+			*subs_of_pres_ids, *subs_ids_expired, *subs_expired_bump_id,
+			*subs_expired_ids, *subs_ids_same;
 } pres_sql_t;
 
 extern pres_sql_t pres_sql;

@@ -399,7 +399,8 @@ static lp_db_val_t str_or_empty(const lp_str_t *s)
 	return LP_DB_VSTR(s->s ? *s : LP_STR(""));
 }
 
-int pres_subs_db_upsert(lp_db_t *db, const subs_t *s)
+/* Run sql (subs_upsert or subs_insert) with the 26 columns of s. */
+static int subs_row_exec(lp_db_t *db, const char *sql, const subs_t *s)
 {
 	lp_db_val_t v[PRES_SUBS_NCOLS] = {str_or_empty(&s->pres_uri),
 			str_or_empty(&s->watcher_user), str_or_empty(&s->watcher_domain),
@@ -415,7 +416,17 @@ int pres_subs_db_upsert(lp_db_t *db, const subs_t *s)
 			str_or_empty(&s->from_domain), LP_DB_VINT(0), LP_DB_VINT(0),
 			LP_DB_VINT(s->flags), str_or_empty(&s->user_agent)};
 
-	return lp_db_exec(db, pres_sql.subs_upsert, v, PRES_SUBS_NCOLS, NULL, NULL);
+	return lp_db_exec(db, sql, v, PRES_SUBS_NCOLS, NULL, NULL);
+}
+
+int pres_subs_db_upsert(lp_db_t *db, const subs_t *s)
+{
+	return subs_row_exec(db, pres_sql.subs_upsert, s);
+}
+
+int pres_subs_db_insert(lp_db_t *db, const subs_t *s)
+{
+	return subs_row_exec(db, pres_sql.subs_insert, s);
 }
 
 /* The write-back flush (pres_subs_flush) is in pres_subs_flush.c. */

@@ -68,6 +68,9 @@ int pres_subs_flush(void);
 /* Shared with the DB-only store (pres_subs_db.c). */
 int pres_subs_is_watcher(const subs_t *s, const lp_str_t *uri);
 int pres_subs_db_upsert(lp_db_t *db, const subs_t *s);
+/* The row of s inserted (plain INSERT, no upsert: a new subscription's To
+ * tag is new); lp_db_exec's result. */
+int pres_subs_db_insert(lp_db_t *db, const subs_t *s);
 /* s points into the row (valid during the row callback); -1 for a row of
  * an unregistered event. */
 int pres_subs_from_row(const lp_db_val_t *c, int n, subs_t *s);

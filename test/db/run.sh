@@ -1,5 +1,6 @@
 #!/bin/bash
-# Runs the db_servers Check suite (test/unit/check_db_servers.c) against a
+# Runs the db_servers and pres_shareddb Check suites (test/unit/
+# check_db_servers.c, check_pres_shareddb.c) against a
 # private PostgreSQL and a private MariaDB started here by servers.sh, and
 # stops both by PID on the way out, whatever happens. The exit code is the
 # suite's (non-zero too when a server cannot be started).
@@ -15,5 +16,7 @@ pg_start || { echo "run.sh: PostgreSQL did not start" >&2; exit 1; }
 my_start || { echo "run.sh: MariaDB did not start" >&2; exit 1; }
 make -s -C "$top/test/unit" check_runner || exit 1
 cd "$top/test/unit" || exit 1
-LP_TEST_PG_URL=$PG_URL LP_TEST_MY_URL=$MY_URL CK_DEFAULT_TIMEOUT=60 \
-	ASAN_OPTIONS=detect_leaks=1 ./check_runner db_servers
+export LP_TEST_PG_URL=$PG_URL LP_TEST_MY_URL=$MY_URL CK_DEFAULT_TIMEOUT=60 \
+	ASAN_OPTIONS=detect_leaks=1
+# the drivers, then the DB-only store of presence on both servers
+./check_runner db_servers && ./check_runner pres_shareddb

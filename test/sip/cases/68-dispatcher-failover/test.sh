@@ -1,0 +1,103 @@
+# 68 Failover in the shared-database mode: two presence instances in
+# DB-only mode (subs_db_mode 3, publ_cache 0) on one database behind a
+# third Kamailio running Debian's dispatcher (proxy.cfg: round robin over
+# the instances that answer its OPTIONS probes, record_route on the initial
+# SUBSCRIBE). A watcher subscribes through the proxy; the instance that took
+# the SUBSCRIBE is killed (SIGKILL to its processes, by PID, as a crash);
+# once the dispatcher has marked it inactive, a PUBLISH sent to the proxy
+# reaches the other instance, which sends the watcher the NOTIFY: in the
+# same dialog (Call-ID, tags), with a higher CSeq than the first NOTIFY's,
+# along the dialog's route set (through the proxy). SQLite is enough: the
+# instances share one file, as on a server engine (case 12 runs them all).
+. "$(dirname "$0")/../../lib.sh"
+P=(--param=presence:subs_db_mode:3 --param=presence:publ_cache:0)
+ours_only "DB-only mode (subs_db_mode 3 / publ_cache 0) is ours" || finish
+inst_new a && start_kamailio "${P[@]}" && inst_save a || finish
+inst_new b && start_kamailio "${P[@]}" && inst_save b || finish
+PA=${INSTANCES[a]#*|} PA=${PA%%|*}
+PB=${INSTANCES[b]#*|} PB=${PB%%|*}
+printf '1 sip:127.0.0.1:%s\n1 sip:127.0.0.1:%s\n' "$PA" "$PB" >"$WORK/dispatcher.list"
+inst_new p
+KAM_CFG=$CASE_DIR/proxy.cfg start_kamailio -A "DSLIST=\"$WORK/dispatcher.list\"" && inst_save p || finish
+PP=$PORT
+AL=sip:alice@127.0.0.1
+
+# ds_flags PORT: the dispatcher's flags of destination PORT ("AP" active
+# and probed, "IP" inactive)
+ds_flags() {
+	kam_rpc dispatcher.list | awk -v u="sip:127.0.0.1:$1" '
+		$1 == "URI:" { hit = ($2 == u) } hit && $1 == "FLAGS:" { print $2; exit }'
+}
+ds_is() { [[ "$(ds_flags "$1")" == $2* ]]; }
+wait_until 10 ds_is "$PA" A && wait_until 10 ds_is "$PB" A ||
+	fail "dispatcher: both instances active (flags '$(ds_flags "$PA")' '$(ds_flags "$PB")')"
+
+pidf $AL open before-failover >before.xml
+inst_use a && sip_request PUBLISH $AL "Event: presence
+Expires: 600
+Content-Type: application/pidf+xml" before.xml
+assert_reply 200 "PUBLISH of alice's first state"
+
+# wendy: SUBSCRIBE through the proxy, two NOTIFYs answered at their Via
+{
+	echo '<?xml version="1.0" encoding="ISO-8859-1"?><scenario name="wendy">'
+	watch_subscribe $AL sip:wendy@127.0.0.1 "sip:wendy@[local_ip]:[local_port]" 300 1 ""
+	echo '<recv response="200" optional="true" next="acc"/>'
+	echo '<recv response="202"/>'
+	echo '<label id="acc"/>'
+	watch_notify_via_ok
+	watch_notify_via_ok
+	echo '</scenario>'
+} >"$WORK/wendy.xml"
+inst_use p
+sipp_bg wendy "$WORK/wendy.xml" -recv_timeout 15000
+wait_notifies wendy 1 || finish
+T=$(watch_trace wendy)
+OK=$(trace_msg "$T" received '^SIP/2.0 20[02]' 1)
+N1=$(watch_notify wendy 1)
+# the instance that took the SUBSCRIBE: the port of its Contact
+PX=$(msg_hdr "$OK" Contact | sed -n 's/.*127\.0\.0\.1:\([0-9]*\).*/\1/p')
+case "$PX" in
+"$PA") X=a Y=b PY=$PB ;;
+"$PB") X=b Y=a PY=$PA ;;
+*) fail "the 2xx's Contact names neither instance: '$(msg_hdr "$OK" Contact)'"; finish ;;
+esac
+assert_match "127.0.0.1:$PP" "$(msg_hdr "$OK" Record-Route)" "the proxy record-routed the SUBSCRIBE"
+assert_match "open" "$(msg_body "$N1")" "first NOTIFY: alice's state"
+
+# crash of instance X: every process of it killed by PID
+inst_use $X
+KIDS=$(ps -o pid= --ppid "$KAM_PID" | tr -d ' ' | tr '\n' ' ')
+kill -KILL $KIDS "$KAM_PID" 2>/dev/null
+wait_until 10 proc_gone "$KAM_PID" && wait_until 10 udp_free "$PX" ||
+	fail "instance $X (pid $KAM_PID, port $PX) still there"
+wait "$KAM_PID" 2>/dev/null
+note "instance $X (port $PX) killed: pids $KAM_PID $KIDS"
+unset "INSTANCES[$X]"
+KAM_PID=
+
+inst_use p
+wait_until 10 ds_is "$PX" I &&
+	ok "dispatcher marked the killed instance inactive ($(ds_flags "$PX"))" ||
+	fail "dispatcher: killed instance not inactive (flags '$(ds_flags "$PX")')"
+pidf $AL closed after-failover >after.xml
+sip_request PUBLISH $AL "Event: presence
+Expires: 600
+Content-Type: application/pidf+xml" after.xml
+assert_reply 200 "PUBLISH through the proxy after the crash"
+wait_notifies wendy 2 || finish
+N2=$(watch_notify wendy 2)
+assert_match "after-failover" "$(msg_body "$N2")" "second NOTIFY: the PUBLISH taken by instance $Y"
+C1=$(msg_hdr "$N1" CSeq | cut -d' ' -f1) C2=$(msg_hdr "$N2" CSeq | cut -d' ' -f1)
+assert_num -gt "$C1" "$C2" "CSeq of the NOTIFY from $Y ($C2) above the first one's ($C1)"
+assert_eq "$(msg_hdr "$N1" Call-ID)" "$(msg_hdr "$N2" Call-ID)" "same dialog: Call-ID"
+assert_eq "$(msg_tag "$(msg_hdr "$N1" From)")" "$(msg_tag "$(msg_hdr "$N2" From)")" "same dialog: From tag (the 2xx's To tag)"
+assert_eq "$(msg_tag "$(msg_hdr "$OK" To)")" "$(msg_tag "$(msg_hdr "$N2" From)")" "From tag of the NOTIFY = To tag of the 2xx"
+VIAS=$(printf '%s\n' "$N2" | grep -i '^Via:' | tr '\n' ' ')
+assert_match "^Via: SIP/2.0/UDP 127.0.0.1:$PP;.*Via: SIP/2.0/UDP 127.0.0.1:$PY;" "$VIAS" \
+	"NOTIFY sent by instance $Y along the route set (through the proxy)"
+assert_log_contains "in-dialog NOTIFY from 127.0.0.1:$PY" "the proxy relayed $Y's NOTIFY by loose routing"
+watch_wait wendy "wendy: two NOTIFYs"
+inst_use $Y && assert_alive
+inst_use p && assert_alive
+finish
