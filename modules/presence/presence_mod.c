@@ -22,9 +22,11 @@
 #include "pres_rpc_kam.h"
 #include "pres_script_kam.h"
 #include "pres_pub.h"
+#include "pres_pubq.h"
 #include "pres_shtable.h"
 #include "pres_sql.h"
 #include "pres_subs.h"
+#include "pres_writer_kam.h"
 
 MODULE_VERSION
 
@@ -125,6 +127,11 @@ static param_export_t params[] = {
 			&pres.cfg.max_subscriptions_per_watcher},
 	{"shm_min_free_percent", PARAM_INT, &pres.cfg.shm_min_free_percent},
 	{"shm_retry_after", PARAM_INT, &pres.cfg.shm_retry_after},
+	/* publications written by a DB writer process (doc/presence.md,
+	 * "Durability") */
+	{"db_write_interval", PARAM_INT, &pres.cfg.db_write_interval},
+	{"db_queue_size", PARAM_INT, &pres.cfg.db_queue_size},
+	{"db_queue_retry_after", PARAM_INT, &pres.cfg.db_queue_retry_after},
 	{0, 0, 0}
 };
 
@@ -270,6 +277,12 @@ static int check_params(void)
 		LM_ERR("timer_mode must be 0 (main timer) or 1 (secondary timer)\n");
 		return -1;
 	}
+	if(pres.cfg.db_write_interval < 0 || pres.cfg.db_queue_size < 1
+			|| pres.cfg.db_queue_retry_after < 0) {
+		LM_ERR("db_write_interval must be >= 0, db_queue_size >= 1 and"
+			   " db_queue_retry_after >= 0\n");
+		return -1;
+	}
 	if(pres.cfg.fetch_rows <= 0) {
 		LM_ERR("fetch_rows must be > 0\n");
 		return -1;
@@ -385,6 +398,8 @@ static int mod_init(void)
 	}
 	if(init_db() < 0 || pres_kam_script_init() < 0)
 		return -1;
+	if(pres_pubq_init() < 0 || pres_writer_register() < 0)
+		return -1;
 	if(pres.cfg.clean_period > 0
 			&& add_timer(clean_timer, pres.cfg.clean_period) < 0)
 		return -1;
@@ -415,7 +430,9 @@ static int child_init(int rank)
 		pres.db = NULL;
 		return 0;
 	}
-	if(rank == PROC_MAIN || rank == PROC_TCP_MAIN)
+	if(rank == PROC_MAIN)
+		return pres_writer_fork(rank);
+	if(rank == PROC_TCP_MAIN)
 		return 0;
 	if(!pres_db()) {
 		LM_ERR("cannot open db_url in process rank %d\n", rank);
@@ -426,6 +443,8 @@ static int child_init(int rank)
 
 static void mod_destroy(void)
 {
+	if(pres.cfg.db_url)
+		pres_writer_drain();
 	if(pres.cfg.db_url && pres.subs && pres_db())
 		pres_subs_flush();
 	if(pres.db)
