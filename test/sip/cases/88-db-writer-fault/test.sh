@@ -1,0 +1,68 @@
+# 88 Publications written by the DB writer process while the database
+# cannot be written (doc/presence.md "Durability"): another process holds
+# SQLite's write lock (BEGIN IMMEDIATE in the sqlite3 shell). PUBLISHes are
+# still answered 200 from memory (a modify finds its ETag in the cache) and
+# a fetch SUBSCRIBE is answered; once db_queue_size (5) changes wait, the next
+# PUBLISH gets 503 with Retry-After (db_queue_retry_after) and changes
+# nothing; when the lock is released the writer stores every acknowledged
+# change by itself (rows polled, bounded) and PUBLISH is taken again.
+. "$(dirname "$0")/../../lib.sh"
+ours_only "the DB writer process is ours" || finish
+start_kamailio --param=presence:db_write_interval:100 \
+	--param=presence:db_queue_size:5 --param=presence:db_queue_retry_after:9 || finish
+H="Event: presence
+Expires: 600
+Content-Type: application/pidf+xml"
+for u in p0 p1 p2 p3 p4 p5; do pidf sip:w88$u@127.0.0.1 open "n88-$u" >$u.xml; done
+pidf sip:w88p1@127.0.0.1 closed n88-p1-modified >p1b.xml
+
+sip_request PUBLISH sip:w88p0@127.0.0.1 "$H" p0.xml
+assert_reply 200 "w88p0 publishes while the database is writable"
+wait_sql "select count(*) from presentity where username='w88p0'" 1 "its row is written by the writer"
+
+# hold the write lock: a sqlite3 shell reading from a fifo
+mkfifo lock.fifo
+sqlite3 "$DB" <lock.fifo >lock.out 2>&1 &
+LOCK_PID=$!
+exec 3>lock.fifo
+echo "BEGIN IMMEDIATE; SELECT 'locked';" >&3
+wait_until "$WAIT_MAX" grep -q locked lock.out && ok "another process holds the write lock" ||
+	fail "cannot take the write lock"
+
+sip_request PUBLISH sip:w88p1@127.0.0.1 "$H" p1.xml
+assert_reply 200 "w88p1 publishes while the database is locked"
+E1=$(msg_hdr "$REPLY" SIP-ETag)
+sip_request PUBLISH sip:w88p1@127.0.0.1 "$H
+SIP-If-Match: $E1" p1b.xml
+assert_reply 200 "w88p1 modifies it (the cache knows its ETag)"
+for u in p2 p3 p4; do
+	sip_request PUBLISH sip:w88$u@127.0.0.1 "$H" $u.xml
+	assert_reply 200 "w88$u publishes while the database is locked"
+done
+FROM="<sip:w88watcher@127.0.0.1>" sip_request SUBSCRIBE sip:w88p1@127.0.0.1 "Event: presence
+Expires: 0"
+assert_reply "200|202" "a fetch SUBSCRIBE while the database is locked"
+
+# 5 changes wait: the queue is full
+sip_request PUBLISH sip:w88p5@127.0.0.1 "$H" p5.xml
+assert_reply 503 "a sixth change while five wait: 503"
+assert_eq 9 "$(msg_hdr "$REPLY" Retry-After)" "Retry-After of the 503"
+assert_log_contains 'publication write queue full' "the full queue is logged"
+assert_sql "select count(*) from presentity where username like 'w88p%'" 1 \
+	"nothing written while the lock is held"
+
+echo "ROLLBACK;" >&3
+exec 3>&-
+wait "$LOCK_PID"
+ok "the write lock released"
+wait_sql "select count(*) from presentity where username like 'w88p%'" 5 \
+	"every acknowledged publication written once the database is writable"
+assert_match n88-p1-modified "$(sql "select $BODY_SQL from presentity where username='w88p1'")" \
+	"the modify written after the insert (order kept)"
+assert_sql "select count(*) from presentity where username='w88p5'" 0 \
+	"the refused PUBLISH stored nothing"
+sip_request PUBLISH sip:w88p5@127.0.0.1 "$H" p5.xml
+assert_reply 200 "PUBLISH taken again"
+wait_sql "select count(*) from presentity where username='w88p5'" 1 "and written"
+assert_alive
+finish
