@@ -5,8 +5,12 @@
 # a fetch SUBSCRIBE is answered; once db_queue_size (5) changes wait, the next
 # PUBLISH gets 503 with Retry-After (db_queue_retry_after) and changes
 # nothing; when the lock is released the writer stores every acknowledged
-# change by itself (rows polled, bounded) and PUBLISH is taken again.
+# change by itself (rows polled, bounded) and PUBLISH is taken again. The
+# statistics db_queue_length, db_queue_high and db_queue_full follow.
 . "$(dirname "$0")/../../lib.sh"
+# stat NAME: the value of presence:NAME in kamcmd's statistics
+stat() { kam_rpc stats.get_statistics presence: | sed -n "s/^presence:$1 = //p"; }
+stat_is() { [ "$(stat "$1")" = "$2" ]; }
 ours_only "the DB writer process is ours" || finish
 start_kamailio --param=presence:db_write_interval:100 \
 	--param=presence:db_queue_size:5 --param=presence:db_queue_retry_after:9 || finish
@@ -50,6 +54,8 @@ assert_eq 9 "$(msg_hdr "$REPLY" Retry-After)" "Retry-After of the 503"
 assert_log_contains 'publication write queue full' "the full queue is logged"
 assert_sql "select count(*) from presentity where username like 'w88p%'" 1 \
 	"nothing written while the lock is held"
+assert_eq 5 "$(stat db_queue_length)" "statistic db_queue_length while locked"
+assert_eq 1 "$(stat db_queue_full)" "statistic db_queue_full (the 503)"
 
 echo "ROLLBACK;" >&3
 exec 3>&-
@@ -57,6 +63,9 @@ wait "$LOCK_PID"
 ok "the write lock released"
 wait_sql "select count(*) from presentity where username like 'w88p%'" 5 \
 	"every acknowledged publication written once the database is writable"
+wait_until "$WAIT_MAX" stat_is db_queue_length 0 &&
+	ok "statistic db_queue_length back to 0" || fail "db_queue_length not back to 0"
+assert_eq 5 "$(stat db_queue_high)" "statistic db_queue_high"
 assert_match n88-p1-modified "$(sql "select $BODY_SQL from presentity where username='w88p1'")" \
 	"the modify written after the insert (order kept)"
 assert_sql "select count(*) from presentity where username='w88p5'" 0 \
