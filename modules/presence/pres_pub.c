@@ -6,7 +6,7 @@
 
 #include "lp_log.h"
 #include "pres_pub.h"
-#include "pres_pubq.h"
+#include "pres_dbq.h"
 #include "pres_sql.h"
 
 static unsigned int pub_seq; /* per process; orders equal received times */
@@ -93,7 +93,7 @@ static int store_queued(pres_pub_t *p, const lp_str_t *old_etag)
 {
 	pres_pub_key_t k = {&p->user, &p->domain, &p->event, old_etag};
 	unsigned int slot = lp_htable_slot(pres.pubs, p->h.hash);
-	pres_pubq_op_t *op = pres_pubq_op_store(p, old_etag);
+	pres_dbq_op_t *op = pres_dbq_op_store(p, old_etag);
 	lp_hentry_t *old = NULL;
 	int rc = 0;
 
@@ -106,7 +106,7 @@ static int store_queued(pres_pub_t *p, const lp_str_t *old_etag)
 			rc = -2;
 	}
 	if(rc == 0)
-		rc = pres_pubq_push(op);
+		rc = pres_dbq_push(op);
 	if(rc == 0) {
 		op = NULL; /* the queue's now */
 		if(old)
@@ -114,7 +114,7 @@ static int store_queued(pres_pub_t *p, const lp_str_t *old_etag)
 		lp_htable_link(pres.pubs, &p->h);
 	}
 	lp_htable_unlock(pres.pubs, slot);
-	pres_pubq_op_free(op);
+	pres_dbq_op_free(op);
 	if(rc == 0)
 		lp_free(old);
 	return rc;
@@ -124,7 +124,7 @@ static int remove_queued(const pres_pub_key_t *k)
 {
 	unsigned int hash = pres_pub_hash(k->user, k->domain);
 	unsigned int slot = lp_htable_slot(pres.pubs, hash);
-	pres_pubq_op_t *op = pres_pubq_op_remove(k);
+	pres_dbq_op_t *op = pres_dbq_op_remove(k);
 	lp_hentry_t *e;
 	int rc = -2;
 
@@ -133,13 +133,13 @@ static int remove_queued(const pres_pub_key_t *k)
 	lp_htable_lock(pres.pubs, slot);
 	e = lp_htable_find(pres.pubs, hash, match_pub, k);
 	if(e)
-		rc = pres_pubq_push(op);
+		rc = pres_dbq_push(op);
 	if(e && rc == 0) {
 		op = NULL;
 		lp_htable_unlink(pres.pubs, e);
 	}
 	lp_htable_unlock(pres.pubs, slot);
-	pres_pubq_op_free(op);
+	pres_dbq_op_free(op);
 	if(rc == 0)
 		lp_free(e);
 	return rc;
@@ -153,7 +153,7 @@ int pres_pub_store(pres_pub_t *p, const lp_str_t *old_etag)
 	lp_hentry_t *old = NULL;
 	int rc;
 
-	if(pres.pubq)
+	if(pres_dbq_pubs())
 		return store_queued(p, old_etag);
 	db = pres_db();
 	if(!db)
@@ -189,7 +189,7 @@ int pres_pub_remove(const pres_pub_key_t *k)
 	lp_hentry_t *e;
 	int rc;
 
-	if(pres.pubq)
+	if(pres_dbq_pubs())
 		return remove_queued(k);
 	db = pres_db();
 	if(!db)
@@ -304,7 +304,7 @@ int pres_pub_lookup(const pres_pub_key_t *k, lp_str_t *body, unsigned int *expir
 	rc = cached_exists(k, body, expires);
 
 	/* with a write queue the cache is the whole truth: the DB may lag */
-	if(rc != 0 || !pres.cfg.fallback2db || pres.pubq)
+	if(rc != 0 || !pres.cfg.fallback2db || pres_dbq_pubs())
 		return rc;
 	db = pres_db();
 	if(db) {
@@ -410,7 +410,7 @@ int pres_pub_bodies(const lp_str_t *user, const lp_str_t *domain,
 	}
 	if(cached_bodies(&k, &bl) < 0)
 		goto error;
-	if(bl.n == 0 && pres.cfg.fallback2db && !pres.pubq) {
+	if(bl.n == 0 && pres.cfg.fallback2db && !pres_dbq_pubs()) {
 		if(pres_pub_reload(user, domain, event) < 0 || cached_bodies(&k, &bl) < 0)
 			goto error;
 	}
@@ -446,10 +446,10 @@ int pres_pub_reload(const lp_str_t *user, const lp_str_t *domain, const lp_str_t
 
 	if(!pres.cfg.publ_cache)
 		return 0; /* nothing cached: every read goes to the DB */
-	if(pres_pubq_len() > 0) {
+	if(pres_dbq_len() > 0) {
 		/* the DB lags behind the cache: reloading would bring back
 		 * state the queued changes replace */
-		LP_WARN("publication changes wait for the database: %.*s@%.*s"
+		LP_WARN("changes wait for the database: %.*s@%.*s"
 				" served from memory, not reloaded", LP_STR_FMT(*user),
 				LP_STR_FMT(*domain));
 		return 0;

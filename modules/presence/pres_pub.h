@@ -49,8 +49,8 @@ int pres_pub_foreach(const lp_str_t *user, const lp_str_t *domain,
 /* Store p: INSERT when old_etag is NULL, otherwise replace the publication
  * old_etag (UPDATE). On success the cache owns p; on error (-1, or -2 when
  * old_etag matched no row) nothing changed and the caller still owns p.
- * With a write queue (pres.pubq, pres_pubq.h) the cache changes and the
- * row is written later by the writer process; -3 (PRES_PUBQ_FULL) when
+ * With a write queue (pres.dbq, pres_dbq.h) the cache changes and the
+ * row is written later by the writer process; -3 (PRES_DBQ_FULL) when
  * the queue is full. Takes the presentity's bucket lock. */
 int pres_pub_store(pres_pub_t *p, const lp_str_t *old_etag);
 

@@ -71,7 +71,7 @@ typedef struct pres_cfg {
 	int max_subscriptions_per_watcher;	 /* memory modes */
 	int shm_min_free_percent; /* new state refused (503) below this */
 	int shm_retry_after;	  /* Retry-After of that 503, seconds */
-	/* publications written by the DB writer process (pres_pubq.h) */
+	/* DB writes behind the request: the DB writer process (pres_dbq.h) */
 	int db_write_interval;	  /* ms between writes; 0: written by the
 								 worker, synchronously */
 	int db_queue_size;		  /* changes waiting at most (then 503) */
@@ -110,9 +110,9 @@ typedef struct pres_state {
 	 * pkg_free in the glue, free() when NULL (tests). */
 	void (*str_free)(void *p);
 	int pid;					/* this process, for unique tags */
-	/* publication changes waiting for the DB writer (pres_pubq.h); NULL:
+	/* DB changes waiting for the DB writer (pres_dbq.h); NULL:
 	 * written synchronously */
-	struct lp_wq *pubq;
+	struct lp_wq *dbq;
 } pres_state_t;
 
 extern pres_state_t pres;

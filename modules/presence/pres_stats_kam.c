@@ -50,21 +50,21 @@ static counter_val_t active_subs(counter_handle_t h, void *ev)
 	return n < 0 ? 0 : n;
 }
 
-/* The publication write queue (db_write_interval, pres_pubq.h): 0
+/* The publication write queue (db_write_interval, pres_dbq.h): 0
  * without one. Read without its lock: a statistic may be a moment old. */
 static counter_val_t queue_len(counter_handle_t h, void *p)
 {
-	return pres.pubq ? (counter_val_t)pres.pubq->len : 0;
+	return pres.dbq ? (counter_val_t)pres.dbq->len : 0;
 }
 
 static counter_val_t queue_high(counter_handle_t h, void *p)
 {
-	return pres.pubq ? (counter_val_t)pres.pubq->high : 0;
+	return pres.dbq ? (counter_val_t)pres.dbq->high : 0;
 }
 
 static counter_val_t queue_full(counter_handle_t h, void *p)
 {
-	return pres.pubq ? (counter_val_t)pres.pubq->refused : 0;
+	return pres.dbq ? (counter_val_t)pres.dbq->refused : 0;
 }
 
 static int reg_gauge(
@@ -105,13 +105,13 @@ int pres_stats_kam_init(void)
 					   "live subscriptions (every event)")
 					   < 0
 			|| reg_gauge("db_queue_length", queue_len, NULL,
-					   "publication changes waiting for the DB writer")
+					   "changes waiting for the DB writer process")
 					   < 0
 			|| reg_gauge("db_queue_high", queue_high, NULL,
-					   "most publication changes ever waiting at once")
+					   "most changes ever waiting at once")
 					   < 0
 			|| reg_gauge("db_queue_full", queue_full, NULL,
-					   "PUBLISHes answered 503 because the queue was full")
+					   "requests answered 503 because the queue was full")
 					   < 0)
 		return -1;
 	pres_stats_set_sink(kam_sink);

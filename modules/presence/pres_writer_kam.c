@@ -1,6 +1,7 @@
 /* The DB writer process of the presence module (db_write_interval > 0,
- * pres_pubq.h): forked by the main process, it writes the queued
- * publication changes every db_write_interval ms (at once again while full
+ * pres_dbq.h): forked by the main process, it writes the queued
+ * changes (and with subs_db_mode 1 the changed subscriptions) every
+ * db_write_interval ms (at once again while full
  * batches wait), backs off up to PRES_WRITER_MAX_PAUSE ms while the
  * database fails and keeps everything queued meanwhile. At shutdown the
  * main process, once every child has exited, writes what is still queued
@@ -13,14 +14,15 @@
 
 #include "lp_log.h"
 #include "pres_logic.h"
-#include "pres_pubq.h"
+#include "pres_dbq.h"
+#include "pres_subs.h"
 #include "pres_writer_kam.h"
 
 #define PRES_WRITER_MAX_PAUSE 2000 /* ms */
 
 int pres_writer_register(void)
 {
-	if(!pres.pubq)
+	if(!pres.dbq)
 		return 0;
 	register_procs(1);
 	cfg_register_child(1);
@@ -35,14 +37,16 @@ static void writer_loop(void)
 
 	for(;;) {
 		cfg_update();
-		rc = pres_pubq_write(pres_db());
-		if(rc == PRES_PUBQ_BATCH)
+		rc = pres_dbq_write(pres_db());
+		if(rc >= 0 && pres.cfg.subs_db_mode == PRES_SUBS_DB_THROUGH)
+			pres_subs_flush(); /* write-through, off the workers */
+		if(rc == PRES_DBQ_BATCH)
 			continue; /* more are waiting */
 		if(rc < 0) {
 			LP_LOG_LIMITED(LP_L_ERR,
-					"cannot write queued publications (error %d): %u"
+					"cannot write queued DB changes (error %d): %u"
 					" changes kept, retrying",
-					rc, pres_pubq_len());
+					rc, pres_dbq_len());
 			pause = pause * 2 > PRES_WRITER_MAX_PAUSE ? PRES_WRITER_MAX_PAUSE
 													  : pause * 2;
 		} else {
@@ -56,7 +60,7 @@ int pres_writer_fork(int rank)
 {
 	int pid;
 
-	if(!pres.pubq || rank != PROC_MAIN)
+	if(!pres.dbq || rank != PROC_MAIN)
 		return 0;
 	pid = fork_process(PROC_NOCHLDINIT, "presence db writer", 1);
 	if(pid < 0) {
@@ -78,16 +82,16 @@ void pres_writer_drain(void)
 	unsigned int n;
 	int rc;
 
-	if(!pres.pubq)
+	if(!pres.dbq)
 		return;
-	lp_wq_orphan(pres.pubq); /* every child has exited */
-	n = pres_pubq_len();
+	lp_wq_orphan(pres.dbq); /* every child has exited */
+	n = pres_dbq_len();
 	if(n == 0)
 		return;
-	rc = pres_pubq_drain(pres_db());
+	rc = pres_dbq_drain(pres_db());
 	if(rc < 0)
-		LM_ERR("cannot write %u queued publication changes at shutdown"
-			   " (error %d): they are lost\n", pres_pubq_len(), rc);
+		LM_ERR("cannot write %u queued DB changes at shutdown"
+			   " (error %d): they are lost\n", pres_dbq_len(), rc);
 	else
-		LM_INFO("wrote %d queued publication changes at shutdown\n", rc);
+		LM_INFO("wrote %d queued DB changes at shutdown\n", rc);
 }

@@ -2,7 +2,7 @@
 #ifndef PRES_WRITER_KAM_H
 #define PRES_WRITER_KAM_H
 
-/* mod_init, after pres_pubq_init: reserve the process (nothing without a
+/* mod_init, after pres_dbq_init: reserve the process (nothing without a
  * queue). 0 or -1. */
 int pres_writer_register(void);
 

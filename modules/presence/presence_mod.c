@@ -22,7 +22,7 @@
 #include "pres_rpc_kam.h"
 #include "pres_script_kam.h"
 #include "pres_pub.h"
-#include "pres_pubq.h"
+#include "pres_dbq.h"
 #include "pres_shtable.h"
 #include "pres_sql.h"
 #include "pres_subs.h"
@@ -127,7 +127,7 @@ static param_export_t params[] = {
 			&pres.cfg.max_subscriptions_per_watcher},
 	{"shm_min_free_percent", PARAM_INT, &pres.cfg.shm_min_free_percent},
 	{"shm_retry_after", PARAM_INT, &pres.cfg.shm_retry_after},
-	/* publications written by a DB writer process (doc/presence.md,
+	/* DB writes behind the request, by a DB writer process (doc/presence.md,
 	 * "Durability") */
 	{"db_write_interval", PARAM_INT, &pres.cfg.db_write_interval},
 	{"db_queue_size", PARAM_INT, &pres.cfg.db_queue_size},
@@ -398,7 +398,7 @@ static int mod_init(void)
 	}
 	if(init_db() < 0 || pres_kam_script_init() < 0)
 		return -1;
-	if(pres_pubq_init() < 0 || pres_writer_register() < 0)
+	if(pres_dbq_init() < 0 || pres_writer_register() < 0)
 		return -1;
 	if(pres.cfg.clean_period > 0
 			&& add_timer(clean_timer, pres.cfg.clean_period) < 0)

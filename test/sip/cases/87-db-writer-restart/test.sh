@@ -38,7 +38,7 @@ assert_sql "select count(*) from presentity" 0 \
 	"answered before any row is written (the writer waits 15 s)"
 
 stop_kamailio
-assert_log_contains 'wrote [0-9]+ queued publication changes at shutdown' \
+assert_log_contains 'wrote [0-9]+ queued DB changes at shutdown' \
 	"the stop wrote the queue"
 assert_sql "select count(*) from presentity where username like 'w87u%'" 61 \
 	"every acknowledged publication is in the table after the stop"

@@ -1,11 +1,14 @@
-/* Publications written behind the request (pres_pubq.h, db_write_interval
- * > 0): the cache answers at once and the DB follows when the writer runs;
+/* The DB write queue (pres_dbq.h, db_write_interval > 0): publications are
+ * answered from the cache at once and the DB follows when the writer runs;
  * the changes of one publication reach the DB in their order (a removal
  * after an insert is never undone); a full queue refuses the change (503
  * with Retry-After) without touching the cache; a failing DB keeps every
  * change queued until it works again; a row the DB refuses is dropped
  * without holding back the others; a batch written twice (writer killed
- * between commit and drop) ends in the same rows. SQLite temp file. */
+ * between commit and drop) ends in the same rows. Subscriptions
+ * (subs_db_mode 1, 2): the watchers row of a new one and the DELETE of an
+ * ended one are queued, a full queue answers a new SUBSCRIBE 503 and keeps
+ * nothing, and write-through is left to the writer. SQLite temp file. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +20,8 @@
 #include "lp_test.h"
 #include "pres_logic.h"
 #include "pres_pub.h"
-#include "pres_pubq.h"
+#include "pres_dbq.h"
+#include "pres_subs.h"
 
 #define T0 1700000000u
 
@@ -60,8 +64,8 @@ static void setup(void)
 	pres.pubs = lp_htable_new(4);
 	pres.subs = lp_htable_new(4);
 	pres.dlgs = lp_htable_new(4);
-	ck_assert_int_eq(pres_pubq_init(), 0);
-	ck_assert_ptr_nonnull(pres.pubq);
+	ck_assert_int_eq(pres_dbq_init(), 0);
+	ck_assert_ptr_nonnull(pres.dbq);
 	memset(&ev, 0, sizeof(ev));
 	ev.name = LP_STR("presence");
 	ev.content_type = LP_STR("application/pidf+xml");
@@ -78,9 +82,9 @@ static void teardown(void)
 	char p[80];
 	lp_event_t *e;
 
-	pres_pubq_destroy();
+	pres_dbq_destroy();
 	lp_htable_destroy(pres.pubs, pres_pub_free_entry);
-	lp_htable_destroy(pres.subs, NULL);
+	lp_htable_destroy(pres.subs, pres_subs_free_entry);
 	lp_htable_destroy(pres.dlgs, NULL);
 	lp_db_close(pres.db);
 	pres.db = NULL;
@@ -187,12 +191,12 @@ START_TEST(test_answered_from_memory_written_later)
 	ck_assert_int_eq(publish("alice", NULL, "<a1/>", 600), 200);
 	ck_assert_int_eq(cached("alice"), 1);
 	ck_assert_str_eq(q1("SELECT count(*) FROM presentity"), "0");
-	ck_assert_uint_eq(pres_pubq_len(), 1);
-	ck_assert_int_eq(pres_pubq_write(pres_db()), 1);
-	ck_assert_uint_eq(pres_pubq_len(), 0);
+	ck_assert_uint_eq(pres_dbq_len(), 1);
+	ck_assert_int_eq(pres_dbq_write(pres_db()), 1);
+	ck_assert_uint_eq(pres_dbq_len(), 0);
 	ck_assert_str_eq(q1("SELECT body FROM presentity WHERE username='alice'"),
 			"<a1/>");
-	ck_assert_int_eq(pres_pubq_write(pres_db()), 0); /* nothing left */
+	ck_assert_int_eq(pres_dbq_write(pres_db()), 0); /* nothing left */
 }
 END_TEST
 
@@ -210,16 +214,16 @@ START_TEST(test_order_kept)
 	ck_assert_int_eq(publish("carol", NULL, "<c1/>", 600), 200);
 	ck_assert_int_eq(publish("carol", etag(), "<c2/>", 600), 200);
 	ck_assert_int_eq(cached("bob"), 0);
-	ck_assert_int_eq(pres_pubq_write(pres_db()), 6);
+	ck_assert_int_eq(pres_dbq_write(pres_db()), 6);
 	ck_assert_str_eq(q1("SELECT count(*) FROM presentity WHERE username='bob'"), "0");
 	ck_assert_str_eq(q1("SELECT count(*) FROM presentity WHERE username='carol'"), "1");
 	ck_assert_str_eq(q1("SELECT body FROM presentity WHERE username='carol'"),
 			"<c2/>");
 	/* and a removal after a written insert, in the next batch */
 	ck_assert_int_eq(publish("dave", NULL, "<d1/>", 600), 200);
-	ck_assert_int_eq(pres_pubq_write(pres_db()), 1);
+	ck_assert_int_eq(pres_dbq_write(pres_db()), 1);
 	ck_assert_int_eq(publish("dave", etag(), NULL, 0), 200);
-	ck_assert_int_eq(pres_pubq_write(pres_db()), 1);
+	ck_assert_int_eq(pres_dbq_write(pres_db()), 1);
 	ck_assert_str_eq(q1("SELECT count(*) FROM presentity WHERE username='dave'"), "0");
 }
 END_TEST
@@ -234,7 +238,7 @@ START_TEST(test_full_queue_503)
 	snprintf(e1, sizeof(e1), "%s", etag());
 	for(i = 1; i < 8; i++)
 		ck_assert_int_eq(publish("filler", NULL, "<f/>", 600), 200);
-	ck_assert_uint_eq(pres_pubq_len(), 8);
+	ck_assert_uint_eq(pres_dbq_len(), 8);
 	/* full: a new publication, a modify and a removal are refused */
 	ck_assert_int_eq(publish("frank", NULL, "<x/>", 600), 503);
 	ck_assert_ptr_nonnull(strstr(rep.hdrs, "Retry-After: 7\r\n"));
@@ -244,9 +248,9 @@ START_TEST(test_full_queue_503)
 	ck_assert_int_eq(cached("frank"), 0);
 	ck_assert_int_eq(cached("erin"), 1);
 	ck_assert_int_eq(publish("erin", e1, NULL, 600), 503);
-	ck_assert_int_eq(pres_pubq_write(pres_db()), 8);
+	ck_assert_int_eq(pres_dbq_write(pres_db()), 8);
 	ck_assert_int_eq(publish("erin", e1, "<e2/>", 600), 200); /* room again */
-	ck_assert_int_eq(pres_pubq_write(pres_db()), 1);
+	ck_assert_int_eq(pres_dbq_write(pres_db()), 1);
 	ck_assert_str_eq(q1("SELECT body FROM presentity WHERE username='erin'"),
 			"<e2/>");
 	ck_assert_str_eq(q1("SELECT count(*) FROM presentity"), "8");
@@ -260,14 +264,14 @@ START_TEST(test_db_failing_keeps_queue)
 {
 	ck_assert_int_eq(publish("gina", NULL, "<g1/>", 600), 200);
 	db_run("ALTER TABLE presentity RENAME TO presentity_away");
-	ck_assert_int_lt(pres_pubq_write(pres_db()), 0);
-	ck_assert_uint_eq(pres_pubq_len(), 1);
+	ck_assert_int_lt(pres_dbq_write(pres_db()), 0);
+	ck_assert_uint_eq(pres_dbq_len(), 1);
 	ck_assert_int_eq(publish("gina", etag(), "<g2/>", 600), 200);
 	ck_assert_int_eq(publish("hank", NULL, "<h1/>", 600), 200);
-	ck_assert_int_lt(pres_pubq_drain(pres_db()), 0);
-	ck_assert_uint_eq(pres_pubq_len(), 3);
+	ck_assert_int_lt(pres_dbq_drain(pres_db()), 0);
+	ck_assert_uint_eq(pres_dbq_len(), 3);
 	db_run("ALTER TABLE presentity_away RENAME TO presentity");
-	ck_assert_int_eq(pres_pubq_drain(pres_db()), 3);
+	ck_assert_int_eq(pres_dbq_drain(pres_db()), 3);
 	ck_assert_str_eq(q1("SELECT body FROM presentity WHERE username='gina'"),
 			"<g2/>");
 	ck_assert_str_eq(q1("SELECT count(*) FROM presentity"), "2");
@@ -284,8 +288,8 @@ START_TEST(test_refused_row_dropped)
 	ck_assert_int_eq(publish("ivan", NULL, "<ok1/>", 600), 200);
 	ck_assert_int_eq(publish("judy", NULL, "<refuse/>", 600), 200);
 	ck_assert_int_eq(publish("kate", NULL, "<ok2/>", 600), 200);
-	ck_assert_int_eq(pres_pubq_write(pres_db()), 3);
-	ck_assert_uint_eq(pres_pubq_len(), 0);
+	ck_assert_int_eq(pres_dbq_write(pres_db()), 3);
+	ck_assert_uint_eq(pres_dbq_len(), 0);
 	ck_assert_str_eq(q1("SELECT count(*) FROM presentity"), "2");
 	ck_assert_str_eq(q1("SELECT count(*) FROM presentity WHERE username='judy'"), "0");
 }
@@ -298,7 +302,7 @@ START_TEST(test_written_twice_same_rows)
 {
 	pres_pub_key_t k;
 	pres_pub_t *p1, *p2;
-	pres_pubq_op_t *ops[3];
+	pres_dbq_op_t *ops[3];
 	int round, i;
 
 	k = (pres_pub_key_t){&LP_STR("liz"), &LP_STR("example.com"),
@@ -309,15 +313,15 @@ START_TEST(test_written_twice_same_rows)
 	ck_assert_ptr_nonnull(p1);
 	ck_assert_ptr_nonnull(p2);
 	for(round = 0; round < 2; round++) {
-		ops[0] = pres_pubq_op_store(p1, NULL);
-		ops[1] = pres_pubq_op_store(p2, &LP_STR("e1"));
+		ops[0] = pres_dbq_op_store(p1, NULL);
+		ops[1] = pres_dbq_op_store(p2, &LP_STR("e1"));
 		k.etag = &LP_STR("e0");
-		ops[2] = pres_pubq_op_remove(&k); /* unknown ETag: no row */
+		ops[2] = pres_dbq_op_remove(&k); /* unknown ETag: no row */
 		for(i = 0; i < 3; i++) {
 			ck_assert_ptr_nonnull(ops[i]);
-			ck_assert_int_eq(pres_pubq_push(ops[i]), 0);
+			ck_assert_int_eq(pres_dbq_push(ops[i]), 0);
 		}
-		ck_assert_int_eq(pres_pubq_write(pres_db()), 3);
+		ck_assert_int_eq(pres_dbq_write(pres_db()), 3);
 		ck_assert_str_eq(q1("SELECT count(*) FROM presentity WHERE"
 							" username='liz'"), "1");
 		ck_assert_str_eq(q1("SELECT etag || body FROM presentity WHERE"
@@ -332,7 +336,7 @@ END_TEST
 START_TEST(test_reload_after_write)
 {
 	ck_assert_int_eq(publish("mona", NULL, "<m1/>", 600), 200);
-	ck_assert_int_eq(pres_pubq_drain(pres_db()), 1);
+	ck_assert_int_eq(pres_dbq_drain(pres_db()), 1);
 	lp_htable_destroy(pres.pubs, pres_pub_free_entry);
 	pres.pubs = lp_htable_new(4);
 	ck_assert_int_eq(pres_pub_load_all(), 1);
@@ -342,25 +346,148 @@ END_TEST
 
 START_TEST(test_off_without_interval)
 {
-	pres_pubq_destroy();
+	pres_dbq_destroy();
 	pres.cfg.db_write_interval = 0;
-	ck_assert_int_eq(pres_pubq_init(), 0);
-	ck_assert_ptr_null(pres.pubq);
+	ck_assert_int_eq(pres_dbq_init(), 0);
+	ck_assert_ptr_null(pres.dbq);
 	pres.cfg.db_write_interval = 100;
-	pres.cfg.publ_cache = 0; /* DB-only mode stays synchronous */
-	ck_assert_int_eq(pres_pubq_init(), 0);
-	ck_assert_ptr_null(pres.pubq);
+	/* the DB-only modes stay synchronous */
+	pres.cfg.publ_cache = 0;
+	pres.cfg.subs_db_mode = PRES_SUBS_DB_ONLY;
+	ck_assert_int_eq(pres_dbq_init(), 0);
+	ck_assert_ptr_null(pres.dbq);
 	ck_assert_int_eq(publish("nina", NULL, "<n1/>", 600), 200);
 	ck_assert_str_eq(q1("SELECT count(*) FROM presentity"), "1");
+	/* publ_cache 0 with subscriptions in memory: only those queue */
+	pres.cfg.subs_db_mode = PRES_SUBS_DB_BACK;
+	ck_assert_int_eq(pres_dbq_init(), 0);
+	ck_assert_int_eq(pres_dbq_subs(), 1);
+	ck_assert_int_eq(pres_dbq_pubs(), 0);
+	ck_assert_int_eq(publish("olga", NULL, "<o1/>", 600), 200);
+	ck_assert_str_eq(q1("SELECT count(*) FROM presentity"), "2");
+	ck_assert_uint_eq(pres_dbq_len(), 0);
+	pres_dbq_destroy();
 	pres.cfg.publ_cache = 1;
 	pres.cfg.db_queue_size = 0;
-	ck_assert_int_eq(pres_pubq_init(), -1);
+	ck_assert_int_eq(pres_dbq_init(), -1);
 }
 END_TEST
 
-Suite *pres_pubq_suite(void)
+/* ---- subscriptions ---- */
+
+typedef struct sub {
+	pres_subscribe_req_t r;
+	char to_tag[128];
+} sub_t;
+
+static int subscribe(sub_t *s)
 {
-	Suite *s = suite_create("pres_pubq");
+	pres_notify_t *n = NULL;
+
+	memset(&rep, 0, sizeof(rep));
+	pres_handle_subscribe(&s->r, &rep, &n);
+	if(rep.code / 100 == 2 && s->r.to_tag.len == 0) {
+		ck_assert_int_lt(rep.to_tag.len, (int)sizeof(s->to_tag));
+		memcpy(s->to_tag, rep.to_tag.s, rep.to_tag.len);
+		s->to_tag[rep.to_tag.len] = '\0';
+	}
+	if(n)
+		pres_notify_free(n);
+	return rep.code;
+}
+
+/* An initial SUBSCRIBE of bob to alice. */
+static int subscribe_new(sub_t *s, const char *callid)
+{
+	memset(s, 0, sizeof(*s));
+	s->r.ruri_user = s->r.to_user = LP_STR("alice");
+	s->r.ruri_domain = s->r.to_domain = LP_STR("example.com");
+	s->r.from_user = LP_STR("bob");
+	s->r.from_domain = LP_STR("example.com");
+	s->r.from_tag = LP_STR("bobtag");
+	s->r.callid = lp_str_c(callid);
+	s->r.cseq = 1;
+	s->r.has_event = 1;
+	s->r.event = LP_STR("presence");
+	s->r.expires = 3600;
+	s->r.contact = LP_STR("sip:bob@192.0.2.10");
+	s->r.sockinfo = LP_STR("udp:127.0.0.1:5060");
+	s->r.user_agent = LP_STR("check");
+	s->r.local_contact = LP_STR("sip:pres@127.0.0.1");
+	return subscribe(s);
+}
+
+static int unsubscribe(sub_t *s)
+{
+	s->r.to_tag = lp_str_c(s->to_tag);
+	s->r.cseq++;
+	s->r.expires = 0;
+	return subscribe(s);
+}
+
+/* subs_db_mode 2: the watchers row and the DELETE of the ended
+ * subscription wait for the writer; the flush still writes the
+ * active_watchers row. */
+START_TEST(test_subscribe_rows_queued)
+{
+	sub_t s;
+
+	ck_assert_int_eq(subscribe_new(&s, "cid-q1") / 100, 2);
+	ck_assert_str_eq(q1("SELECT count(*) FROM watchers"), "0");
+	ck_assert_uint_eq(pres_dbq_len(), 1);
+	ck_assert_int_eq(pres_dbq_write(pres_db()), 1);
+	ck_assert_str_eq(q1("SELECT count(*) FROM watchers WHERE"
+						" watcher_username='bob'"), "1");
+	ck_assert_int_eq(pres_subs_flush(), 1);
+	ck_assert_str_eq(q1("SELECT count(*) FROM active_watchers"), "1");
+	ck_assert_int_eq(unsubscribe(&s) / 100, 2);
+	ck_assert_int_eq(pres_subs_count(), 0);
+	ck_assert_str_eq(q1("SELECT count(*) FROM active_watchers"), "1");
+	ck_assert_uint_eq(pres_dbq_len(), 1);
+	ck_assert_int_eq(pres_dbq_write(pres_db()), 1);
+	ck_assert_str_eq(q1("SELECT count(*) FROM active_watchers"), "0");
+}
+END_TEST
+
+/* A full queue: a new subscription gets 503 with Retry-After and is not
+ * kept; an un-SUBSCRIBE is still taken (its DELETE written at once). */
+START_TEST(test_subscribe_full_503)
+{
+	sub_t s, t;
+	int i;
+
+	ck_assert_int_eq(subscribe_new(&t, "cid-q2") / 100, 2);
+	ck_assert_int_eq(pres_dbq_write(pres_db()), 1);
+	ck_assert_int_eq(pres_subs_flush(), 1);
+	for(i = 0; i < 8; i++)
+		ck_assert_int_eq(publish("filler", NULL, "<f/>", 600), 200);
+	ck_assert_int_eq(subscribe_new(&s, "cid-q3"), 503);
+	ck_assert_ptr_nonnull(strstr(rep.hdrs, "Retry-After: 5\r\n"));
+	ck_assert_int_eq(pres_subs_count(), 1);
+	ck_assert_int_eq(unsubscribe(&t) / 100, 2);
+	ck_assert_int_eq(pres_subs_count(), 0);
+	ck_assert_str_eq(q1("SELECT count(*) FROM active_watchers"), "0");
+}
+END_TEST
+
+/* subs_db_mode 1 with a writer: the worker does not flush; the writer's
+ * round (pres_subs_flush) does. */
+START_TEST(test_write_through_left_to_writer)
+{
+	sub_t s;
+
+	pres.cfg.subs_db_mode = PRES_SUBS_DB_THROUGH;
+	ck_assert_int_eq(subscribe_new(&s, "cid-q4") / 100, 2);
+	ck_assert_str_eq(q1("SELECT count(*) FROM active_watchers"), "0");
+	ck_assert_int_eq(pres_dbq_write(pres_db()), 1);
+	ck_assert_int_eq(pres_subs_flush(), 1);
+	ck_assert_str_eq(q1("SELECT count(*) FROM active_watchers"), "1");
+}
+END_TEST
+
+Suite *pres_dbq_suite(void)
+{
+	Suite *s = suite_create("pres_dbq");
 	TCase *tc = tcase_create("sqlite");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
@@ -372,6 +499,9 @@ Suite *pres_pubq_suite(void)
 	tcase_add_test(tc, test_written_twice_same_rows);
 	tcase_add_test(tc, test_reload_after_write);
 	tcase_add_test(tc, test_off_without_interval);
+	tcase_add_test(tc, test_subscribe_rows_queued);
+	tcase_add_test(tc, test_subscribe_full_503);
+	tcase_add_test(tc, test_write_through_left_to_writer);
 	suite_add_tcase(s, tc);
 	return s;
 }

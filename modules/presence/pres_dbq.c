@@ -1,4 +1,4 @@
-/* The publication write queue and its writer (see pres_pubq.h): building
+/* The DB write queue and its writer (see pres_dbq.h): building
  * the queued copies, pushing them, and writing them in batched
  * transactions with the row isolation of pres_subs_flush.c (a first pass
  * over the whole batch; after a refusal a second one with a savepoint
@@ -6,15 +6,16 @@
 #include <string.h>
 
 #include "lp_log.h"
-#include "pres_pubq.h"
+#include "pres_dbq.h"
 #include "pres_sql.h"
 
 #define SP_NAME "pres_pub"
 
-enum op_kind { OP_STORE = 1, OP_REMOVE };
+enum op_kind { OP_STORE = 1, OP_REMOVE, OP_SQL };
+#define OP_MAX_VALS 8
 enum op_state { OPS_TODO = 0, OPS_DONE, OPS_REFUSED };
 
-struct pres_pubq_op {
+struct pres_dbq_op {
 	lp_wq_item_t q; /* first: the queue links this */
 	int kind;		/* OP_* */
 	int state;		/* OPS_*, the writer's (process memory would do,
@@ -22,19 +23,36 @@ struct pres_pubq_op {
 	int has_old;
 	lp_str_t old_etag; /* OP_STORE with has_old: the row it replaces */
 	pres_pub_t pub;	   /* OP_REMOVE: only the key fields */
+	const char *sql;   /* OP_SQL: a pres_sql statement */
+	int nvals;
+	lp_db_val_t vals[OP_MAX_VALS]; /* OP_SQL; strings in the block */
 };
 
-int pres_pubq_init(void)
+int pres_dbq_pubs(void)
 {
-	if(!pres.cfg.db_url || !pres.cfg.publ_cache
-			|| pres.cfg.db_write_interval <= 0)
+	return pres.dbq && pres.cfg.publ_cache;
+}
+
+int pres_dbq_subs(void)
+{
+	return pres.dbq
+		   && (pres.cfg.subs_db_mode == PRES_SUBS_DB_THROUGH
+				   || pres.cfg.subs_db_mode == PRES_SUBS_DB_BACK);
+}
+
+int pres_dbq_init(void)
+{
+	if(!pres.cfg.db_url || pres.cfg.db_write_interval <= 0
+			|| (!pres.cfg.publ_cache
+					&& pres.cfg.subs_db_mode != PRES_SUBS_DB_THROUGH
+					&& pres.cfg.subs_db_mode != PRES_SUBS_DB_BACK))
 		return 0;
 	if(pres.cfg.db_queue_size < 1) {
 		LP_ERR("db_queue_size must be >= 1");
 		return -1;
 	}
-	pres.pubq = lp_wq_new((unsigned int)pres.cfg.db_queue_size);
-	if(!pres.pubq) {
+	pres.dbq = lp_wq_new((unsigned int)pres.cfg.db_queue_size);
+	if(!pres.dbq) {
 		LP_ERR("out of shared memory for the publication write queue");
 		return -1;
 	}
@@ -46,10 +64,10 @@ static void free_item(lp_wq_item_t *it)
 	lp_free(it);
 }
 
-void pres_pubq_destroy(void)
+void pres_dbq_destroy(void)
 {
-	lp_wq_destroy(pres.pubq, free_item);
-	pres.pubq = NULL;
+	lp_wq_destroy(pres.dbq, free_item);
+	pres.dbq = NULL;
 }
 
 static void put(lp_str_t *dst, char **w, const lp_str_t *src)
@@ -62,16 +80,16 @@ static void put(lp_str_t *dst, char **w, const lp_str_t *src)
 	*w += dst->len + 1;
 }
 
-static pres_pubq_op_t *op_new(int kind, const pres_pub_t *p,
+static pres_dbq_op_t *op_new(int kind, const pres_pub_t *p,
 		const pres_pub_key_t *k, const lp_str_t *old_etag)
 {
 	const lp_str_t *user = p ? &p->user : k->user;
 	const lp_str_t *domain = p ? &p->domain : k->domain;
 	const lp_str_t *event = p ? &p->event : k->event;
 	const lp_str_t *etag = p ? &p->etag : k->etag;
-	size_t size = sizeof(pres_pubq_op_t) + user->len + domain->len
+	size_t size = sizeof(pres_dbq_op_t) + user->len + domain->len
 				  + event->len + etag->len + 7;
-	pres_pubq_op_t *op;
+	pres_dbq_op_t *op;
 	char *w;
 
 	if(p)
@@ -99,35 +117,65 @@ static pres_pubq_op_t *op_new(int kind, const pres_pub_t *p,
 	return op;
 }
 
-pres_pubq_op_t *pres_pubq_op_store(const pres_pub_t *p, const lp_str_t *old_etag)
+pres_dbq_op_t *pres_dbq_op_store(const pres_pub_t *p, const lp_str_t *old_etag)
 {
 	return op_new(OP_STORE, p, NULL, old_etag);
 }
 
-pres_pubq_op_t *pres_pubq_op_remove(const pres_pub_key_t *k)
+pres_dbq_op_t *pres_dbq_op_remove(const pres_pub_key_t *k)
 {
 	return op_new(OP_REMOVE, NULL, k, NULL);
 }
 
-void pres_pubq_op_free(pres_pubq_op_t *op)
+void pres_dbq_op_free(pres_dbq_op_t *op)
 {
 	lp_free(op);
 }
 
-int pres_pubq_push(pres_pubq_op_t *op)
+int pres_dbq_push(pres_dbq_op_t *op)
 {
-	if(lp_wq_push(pres.pubq, &op->q) == 0)
+	if(lp_wq_push(pres.dbq, &op->q) == 0)
 		return 0;
 	LP_LOG_LIMITED(LP_L_WARN,
-			"publication write queue full (db_queue_size %d changes wait"
-			" for the database): PUBLISH answered 503",
+			"DB write queue full (db_queue_size %d changes wait for the"
+			" database): request answered 503",
 			pres.cfg.db_queue_size);
-	return PRES_PUBQ_FULL;
+	return PRES_DBQ_FULL;
 }
 
-unsigned int pres_pubq_len(void)
+int pres_dbq_exec(const char *sql, const lp_db_val_t *v, int n)
 {
-	return pres.pubq ? lp_wq_len(pres.pubq) : 0;
+	size_t size = sizeof(pres_dbq_op_t);
+	pres_dbq_op_t *op;
+	char *w;
+	int i, rc;
+
+	if(n > OP_MAX_VALS)
+		return -1;
+	for(i = 0; i < n; i++)
+		if(v[i].type == LP_DB_STR || v[i].type == LP_DB_BLOB)
+			size += v[i].v.s.len + 1;
+	op = lp_zalloc(size);
+	if(!op)
+		return -1;
+	w = (char *)(op + 1);
+	op->kind = OP_SQL;
+	op->sql = sql;
+	op->nvals = n;
+	for(i = 0; i < n; i++) {
+		op->vals[i] = v[i];
+		if(v[i].type == LP_DB_STR || v[i].type == LP_DB_BLOB)
+			put(&op->vals[i].v.s, &w, &v[i].v.s);
+	}
+	rc = pres_dbq_push(op);
+	if(rc < 0)
+		lp_free(op);
+	return rc;
+}
+
+unsigned int pres_dbq_len(void)
+{
+	return pres.dbq ? lp_wq_len(pres.dbq) : 0;
 }
 
 static int delete_row(lp_db_t *db, const pres_pub_t *p, const lp_str_t *etag)
@@ -144,11 +192,15 @@ static int delete_row(lp_db_t *db, const pres_pub_t *p, const lp_str_t *etag)
  * row of its own ETag, or inserts it. Written again (a batch committed by
  * a writer killed before it dropped the batch, then drained again), any
  * run of changes in queue order ends in the same rows. */
-static int apply(lp_db_t *db, pres_pubq_op_t *op)
+static int apply(lp_db_t *db, pres_dbq_op_t *op)
 {
 	pres_pub_t *p = &op->pub;
 	int rc;
 
+	if(op->kind == OP_SQL) {
+		rc = lp_db_exec(db, op->sql, op->vals, op->nvals, NULL, NULL);
+		return rc < 0 ? rc : 0;
+	}
 	if(op->kind == OP_REMOVE)
 		return delete_row(db, p, &p->etag);
 	if(op->has_old && !lp_str_eq(&op->old_etag, &p->etag)
@@ -161,7 +213,7 @@ static int apply(lp_db_t *db, pres_pubq_op_t *op)
 }
 
 /* First pass: 0 committed, 1 a change refused (rolled back), <0 failed. */
-static int write_plain(lp_db_t *db, pres_pubq_op_t **ops, int n)
+static int write_plain(lp_db_t *db, pres_dbq_op_t **ops, int n)
 {
 	int i, rc;
 
@@ -175,7 +227,7 @@ static int write_plain(lp_db_t *db, pres_pubq_op_t **ops, int n)
 	return LP_DB_REFUSED(rc) ? 1 : rc;
 }
 
-static int write_isolated(lp_db_t *db, pres_pubq_op_t *op)
+static int write_isolated(lp_db_t *db, pres_dbq_op_t *op)
 {
 	int rc;
 
@@ -192,8 +244,21 @@ static int write_isolated(lp_db_t *db, pres_pubq_op_t *op)
 	return lp_db_savepoint(db, LP_DB_SP_RELEASE, SP_NAME);
 }
 
+static void refused(const pres_dbq_op_t *op)
+{
+	if(op->kind == OP_SQL)
+		lp_db_log_fail(LP_DB_EDATA,
+				"queued statement refused by the database: %.60s", op->sql);
+	else
+		lp_db_log_fail(LP_DB_EDATA,
+				"publication %.*s of %.*s@%.*s refused by the database:"
+				" kept in memory only",
+				LP_STR_FMT(op->pub.etag), LP_STR_FMT(op->pub.user),
+				LP_STR_FMT(op->pub.domain));
+}
+
 /* Second pass: a savepoint around each change; refused ones are logged. */
-static int write_careful(lp_db_t *db, pres_pubq_op_t **ops, int n)
+static int write_careful(lp_db_t *db, pres_dbq_op_t **ops, int n)
 {
 	int i, rc;
 
@@ -204,45 +269,40 @@ static int write_careful(lp_db_t *db, pres_pubq_op_t **ops, int n)
 	if(rc >= 0 && (rc = lp_db_commit(db)) >= 0) {
 		for(i = 0; i < n; i++)
 			if(ops[i]->state == OPS_REFUSED)
-				lp_db_log_fail(LP_DB_EDATA,
-						"publication %.*s of %.*s@%.*s refused by the "
-						"database: kept in memory only",
-						LP_STR_FMT(ops[i]->pub.etag),
-						LP_STR_FMT(ops[i]->pub.user),
-						LP_STR_FMT(ops[i]->pub.domain));
+				refused(ops[i]);
 		return 0;
 	}
 	lp_db_rollback(db);
 	return rc;
 }
 
-int pres_pubq_write(lp_db_t *db)
+int pres_dbq_write(lp_db_t *db)
 {
-	lp_wq_item_t *items[PRES_PUBQ_BATCH];
-	pres_pubq_op_t *ops[PRES_PUBQ_BATCH];
+	lp_wq_item_t *items[PRES_DBQ_BATCH];
+	pres_dbq_op_t *ops[PRES_DBQ_BATCH];
 	int i, n, rc;
 
-	if(!pres.pubq || !db)
-		return pres.pubq ? LP_DB_ECONN : 0;
-	n = lp_wq_peek(pres.pubq, items, PRES_PUBQ_BATCH);
+	if(!pres.dbq || !db)
+		return pres.dbq ? LP_DB_ECONN : 0;
+	n = lp_wq_peek(pres.dbq, items, PRES_DBQ_BATCH);
 	if(n == 0)
 		return 0;
 	for(i = 0; i < n; i++) /* q is the op's first member */
-		ops[i] = (pres_pubq_op_t *)(void *)items[i];
+		ops[i] = (pres_dbq_op_t *)(void *)items[i];
 	rc = write_plain(db, ops, n);
 	if(rc == 1)
 		rc = write_careful(db, ops, n);
 	if(rc < 0)
 		return rc;
-	lp_wq_drop(pres.pubq, n, free_item);
+	lp_wq_drop(pres.dbq, n, free_item);
 	return n;
 }
 
-int pres_pubq_drain(lp_db_t *db)
+int pres_dbq_drain(lp_db_t *db)
 {
 	int n, total = 0;
 
-	while((n = pres_pubq_write(db)) > 0)
+	while((n = pres_dbq_write(db)) > 0)
 		total += n;
 	return n < 0 ? n : total;
 }
