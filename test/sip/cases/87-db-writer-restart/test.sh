@@ -5,7 +5,8 @@
 # presentity table is still empty (the worker waits on no DB write); a
 # normal stop (SIGTERM) writes the queued changes before Kamailio exits, so
 # after it every acknowledged change is in the table, the removed one
-# stays removed, and after a restart the modified publication is served:
+# stays removed, the watchers rows of two new subscriptions are written
+# (the ended one has no active_watchers row), and after a restart the modified publication is served:
 # a modify with its SIP-ETag from before the restart is taken.
 . "$(dirname "$0")/../../lib.sh"
 ours_only "the DB writer process is ours" || finish
@@ -34,8 +35,15 @@ sip_request PUBLISH $B "Event: presence
 Expires: 0
 SIP-If-Match: $EB"
 assert_reply 200 "w87u2 removes it"
+# two watchers of w87u1: one stays, one leaves again
+watch_start stay $A sip:w87stay@127.0.0.1 1 600 0
+watch_wait stay "w87stay subscribes"
+watch_start leave $A sip:w87leave@127.0.0.1 1 600 1
+watch_wait leave "w87leave subscribes and unsubscribes"
 assert_sql "select count(*) from presentity" 0 \
 	"answered before any row is written (the writer waits 15 s)"
+assert_sql "select count(*) from watchers" 0 \
+	"the watchers rows wait in the queue too"
 
 stop_kamailio
 assert_log_contains 'wrote [0-9]+ queued DB changes at shutdown' \
@@ -48,6 +56,10 @@ assert_sql "select count(*) from presentity where etag='$EA'" 0 \
 	"the modified publication's old ETag is gone"
 assert_match a87-modified "$(sql "select $BODY_SQL from presentity where etag='$EA2'")" \
 	"the modified body is stored under its new ETag"
+assert_sql "select count(*) from watchers where watcher_username like 'w87%'" 2 \
+	"both watchers rows written at the stop"
+assert_sql "select watcher_username from active_watchers" w87stay \
+	"only the subscription that stayed is in active_watchers"
 
 start_kamailio "${PARAMS[@]}" || finish
 sip_request PUBLISH $A "Event: presence
