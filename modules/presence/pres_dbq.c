@@ -9,7 +9,7 @@
 #include "pres_dbq.h"
 #include "pres_sql.h"
 
-#define SP_NAME "pres_pub"
+#define SP_NAME "pres_dbq"
 
 enum op_kind { OP_STORE = 1, OP_REMOVE, OP_SQL };
 #define OP_MAX_VALS 8
@@ -22,10 +22,14 @@ struct pres_dbq_op {
 					   but the op is only read by the one writer) */
 	int has_old;
 	lp_str_t old_etag; /* OP_STORE with has_old: the row it replaces */
-	pres_pub_t pub;	   /* OP_REMOVE: only the key fields */
-	const char *sql;   /* OP_SQL: a pres_sql statement */
-	int nvals;
-	lp_db_val_t vals[OP_MAX_VALS]; /* OP_SQL; strings in the block */
+	union {
+		pres_pub_t pub; /* OP_STORE; OP_REMOVE: only the key fields */
+		struct {
+			const char *sql; /* a pres_sql statement */
+			int nvals;
+			lp_db_val_t vals[OP_MAX_VALS]; /* strings in the block */
+		} st;				 /* OP_SQL */
+	};
 };
 
 int pres_dbq_pubs(void)
@@ -53,7 +57,7 @@ int pres_dbq_init(void)
 	}
 	pres.dbq = lp_wq_new((unsigned int)pres.cfg.db_queue_size);
 	if(!pres.dbq) {
-		LP_ERR("out of shared memory for the publication write queue");
+		LP_ERR("out of shared memory for the DB write queue");
 		return -1;
 	}
 	return 0;
@@ -160,12 +164,12 @@ int pres_dbq_exec(const char *sql, const lp_db_val_t *v, int n)
 		return -1;
 	w = (char *)(op + 1);
 	op->kind = OP_SQL;
-	op->sql = sql;
-	op->nvals = n;
+	op->st.sql = sql;
+	op->st.nvals = n;
 	for(i = 0; i < n; i++) {
-		op->vals[i] = v[i];
+		op->st.vals[i] = v[i];
 		if(v[i].type == LP_DB_STR || v[i].type == LP_DB_BLOB)
-			put(&op->vals[i].v.s, &w, &v[i].v.s);
+			put(&op->st.vals[i].v.s, &w, &v[i].v.s);
 	}
 	rc = pres_dbq_push(op);
 	if(rc < 0)
@@ -198,7 +202,7 @@ static int apply(lp_db_t *db, pres_dbq_op_t *op)
 	int rc;
 
 	if(op->kind == OP_SQL) {
-		rc = lp_db_exec(db, op->sql, op->vals, op->nvals, NULL, NULL);
+		rc = lp_db_exec(db, op->st.sql, op->st.vals, op->st.nvals, NULL, NULL);
 		return rc < 0 ? rc : 0;
 	}
 	if(op->kind == OP_REMOVE)
@@ -248,7 +252,8 @@ static void refused(const pres_dbq_op_t *op)
 {
 	if(op->kind == OP_SQL)
 		lp_db_log_fail(LP_DB_EDATA,
-				"queued statement refused by the database: %.60s", op->sql);
+				"queued statement refused by the database: %.60s",
+				op->st.sql);
 	else
 		lp_db_log_fail(LP_DB_EDATA,
 				"publication %.*s of %.*s@%.*s refused by the database:"
