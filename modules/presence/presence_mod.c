@@ -277,10 +277,10 @@ static int check_params(void)
 		LM_ERR("timer_mode must be 0 (main timer) or 1 (secondary timer)\n");
 		return -1;
 	}
-	if(pres.cfg.db_write_interval < 0 || pres.cfg.db_queue_size < 1
-			|| pres.cfg.db_queue_retry_after < 0) {
-		LM_ERR("db_write_interval must be >= 0, db_queue_size >= 1 and"
-			   " db_queue_retry_after >= 0\n");
+	if(pres.cfg.db_write_interval < 0 || pres.cfg.db_write_interval > 60000
+			|| pres.cfg.db_queue_size < 1 || pres.cfg.db_queue_retry_after < 0) {
+		LM_ERR("db_write_interval must be 0..60000 (ms), db_queue_size >= 1"
+			   " and db_queue_retry_after >= 0\n");
 		return -1;
 	}
 	if(pres.cfg.fetch_rows <= 0) {

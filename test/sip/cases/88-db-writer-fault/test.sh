@@ -7,7 +7,8 @@
 # SUBSCRIBE get 503 with Retry-After (db_queue_retry_after) and change
 # nothing; when the lock is released the writer stores every acknowledged
 # change by itself (rows polled, bounded) and PUBLISH is taken again. The
-# statistics db_queue_length, db_queue_high and db_queue_full follow.
+# statistics db_queue_length, db_queue_high and db_queue_full follow. A
+# db_queue_size of 0 stops the start-up with an error.
 . "$(dirname "$0")/../../lib.sh"
 # stat NAME: the value of presence:NAME in kamcmd's statistics
 stat() { kam_rpc stats.get_statistics presence: | sed -n "s/^presence:$1 = //p"; }
@@ -86,4 +87,15 @@ sip_request PUBLISH sip:w88p4@127.0.0.1 "$H" p4.xml
 assert_reply 200 "PUBLISH taken again"
 wait_sql "select count(*) from presentity where username='w88p4'" 1 "and written"
 assert_alive
+
+stop_kamailio
+if start_kamailio_expect_exit --param=presence:db_write_interval:100 \
+	--param=presence:db_queue_size:0; then
+	ok "db_queue_size 0 refused at start-up"
+else
+	fail "db_queue_size 0 accepted"
+	stop_kamailio
+fi
+assert_log_contains 'db_write_interval must be 0..60000 \(ms\), db_queue_size >= 1' \
+	"the start-up error names the parameters"
 finish
