@@ -68,7 +68,8 @@
 # COST_RATE (0: no equal-load trial),
 # FANOUT_SIZES, FANOUT_REF_MAX, SHM_N, LOAD_N, LOAD_WORKERS, LOAD_PKG_MB,
 # POOL, SHM_MB,
-# SKIP_FANOUT, SKIP_SHM, SKIP_LOAD, SKIP_RATES, BENCH_OUT.
+# SKIP_FANOUT, SKIP_SHM, SKIP_LOAD, SKIP_RATES, BENCH_OUT,
+# DB_WRITE_INTERVAL (ms: ours with the DB writer process, db_write_interval).
 set -u
 
 BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -178,6 +179,8 @@ start_kamailio() {
 			args+=(-A REFERENCE -A "MPATH=\"$DEBIAN_MPATH\"")
 		else
 			args+=(-A "MPATH=\"$OUT/modules:$DEBIAN_MPATH\"")
+			[ -z "${DB_WRITE_INTERVAL:-}" ] ||
+				args+=(-A "DB_WRITE_INTERVAL=$DB_WRITE_INTERVAL")
 		fi
 		;;
 	esac

@@ -6,6 +6,7 @@
 
 #include "lp_log.h"
 #include "pres_pub.h"
+#include "pres_dbq.h"
 #include "pres_sql.h"
 
 static unsigned int pub_seq; /* per process; orders equal received times */
@@ -66,7 +67,7 @@ static int match_pub(const lp_hentry_t *e, const void *key)
 		   && (!k->etag || lp_str_eq(&p->etag, k->etag));
 }
 
-static int db_write_pub(lp_db_t *db, const pres_pub_t *p, const lp_str_t *old_etag)
+int pres_pub_db_write(lp_db_t *db, const pres_pub_t *p, const lp_str_t *old_etag)
 {
 	if(!old_etag) {
 		lp_db_val_t v[9] = {LP_DB_VSTR(p->user), LP_DB_VSTR(p->domain),
@@ -85,17 +86,79 @@ static int db_write_pub(lp_db_t *db, const pres_pub_t *p, const lp_str_t *old_et
 	}
 }
 
+/* db_write_interval: the cache changes and the change is queued in one
+ * critical section (the bucket lock), so the writer sees the changes of a
+ * publication in cache order; the cache is the only truth until then. */
+static int store_queued(pres_pub_t *p, const lp_str_t *old_etag)
+{
+	pres_pub_key_t k = {&p->user, &p->domain, &p->event, old_etag};
+	unsigned int slot = lp_htable_slot(pres.pubs, p->h.hash);
+	pres_dbq_op_t *op = pres_dbq_op_store(p, old_etag);
+	lp_hentry_t *old = NULL;
+	int rc = 0;
+
+	if(!op)
+		return -1;
+	lp_htable_lock(pres.pubs, slot);
+	if(old_etag) {
+		old = lp_htable_find(pres.pubs, p->h.hash, match_pub, &k);
+		if(!old)
+			rc = -2;
+	}
+	if(rc == 0)
+		rc = pres_dbq_push(op);
+	if(rc == 0) {
+		op = NULL; /* the queue's now */
+		if(old)
+			lp_htable_unlink(pres.pubs, old);
+		lp_htable_link(pres.pubs, &p->h);
+	}
+	lp_htable_unlock(pres.pubs, slot);
+	pres_dbq_op_free(op);
+	if(rc == 0)
+		lp_free(old);
+	return rc;
+}
+
+static int remove_queued(const pres_pub_key_t *k)
+{
+	unsigned int hash = pres_pub_hash(k->user, k->domain);
+	unsigned int slot = lp_htable_slot(pres.pubs, hash);
+	pres_dbq_op_t *op = pres_dbq_op_remove(k);
+	lp_hentry_t *e;
+	int rc = -2;
+
+	if(!op)
+		return -1;
+	lp_htable_lock(pres.pubs, slot);
+	e = lp_htable_find(pres.pubs, hash, match_pub, k);
+	if(e)
+		rc = pres_dbq_push(op);
+	if(e && rc == 0) {
+		op = NULL;
+		lp_htable_unlink(pres.pubs, e);
+	}
+	lp_htable_unlock(pres.pubs, slot);
+	pres_dbq_op_free(op);
+	if(rc == 0)
+		lp_free(e);
+	return rc;
+}
+
 int pres_pub_store(pres_pub_t *p, const lp_str_t *old_etag)
 {
-	lp_db_t *db = pres_db();
+	lp_db_t *db;
 	pres_pub_key_t k = {&p->user, &p->domain, &p->event, old_etag};
 	unsigned int slot = lp_htable_slot(pres.pubs, p->h.hash);
 	lp_hentry_t *old = NULL;
 	int rc;
 
+	if(pres_dbq_pubs())
+		return store_queued(p, old_etag);
+	db = pres_db();
 	if(!db)
 		return -1;
-	rc = db_write_pub(db, p, old_etag);
+	rc = pres_pub_db_write(db, p, old_etag);
 	if(rc < 0)
 		return -1;
 	if(old_etag && rc == 0)
@@ -118,7 +181,7 @@ int pres_pub_store(pres_pub_t *p, const lp_str_t *old_etag)
 
 int pres_pub_remove(const pres_pub_key_t *k)
 {
-	lp_db_t *db = pres_db();
+	lp_db_t *db;
 	unsigned int hash = pres_pub_hash(k->user, k->domain);
 	unsigned int slot = lp_htable_slot(pres.pubs, hash);
 	lp_db_val_t v[4] = {LP_DB_VSTR(*k->user), LP_DB_VSTR(*k->domain),
@@ -126,6 +189,9 @@ int pres_pub_remove(const pres_pub_key_t *k)
 	lp_hentry_t *e;
 	int rc;
 
+	if(pres_dbq_pubs())
+		return remove_queued(k);
+	db = pres_db();
 	if(!db)
 		return -1;
 	rc = lp_db_exec(db, pres_sql.pub_delete, v, 4, NULL, NULL);
@@ -237,7 +303,8 @@ int pres_pub_lookup(const pres_pub_key_t *k, lp_str_t *body, unsigned int *expir
 		return db_lookup(k, body, expires);
 	rc = cached_exists(k, body, expires);
 
-	if(rc != 0 || !pres.cfg.fallback2db)
+	/* with a write queue the cache is the whole truth: the DB may lag */
+	if(rc != 0 || !pres.cfg.fallback2db || pres_dbq_pubs())
 		return rc;
 	db = pres_db();
 	if(db) {
@@ -343,7 +410,7 @@ int pres_pub_bodies(const lp_str_t *user, const lp_str_t *domain,
 	}
 	if(cached_bodies(&k, &bl) < 0)
 		goto error;
-	if(bl.n == 0 && pres.cfg.fallback2db) {
+	if(bl.n == 0 && pres.cfg.fallback2db && !pres_dbq_pubs()) {
 		if(pres_pub_reload(user, domain, event) < 0 || cached_bodies(&k, &bl) < 0)
 			goto error;
 	}
@@ -379,6 +446,14 @@ int pres_pub_reload(const lp_str_t *user, const lp_str_t *domain, const lp_str_t
 
 	if(!pres.cfg.publ_cache)
 		return 0; /* nothing cached: every read goes to the DB */
+	if(pres_dbq_len() > 0) {
+		/* the DB lags behind the cache: reloading would bring back
+		 * state the queued changes replace */
+		LP_WARN("changes wait for the database: %.*s@%.*s"
+				" served from memory, not reloaded", LP_STR_FMT(*user),
+				LP_STR_FMT(*domain));
+		return 0;
+	}
 	if(!db)
 		return -1;
 	lp_htable_lock(pres.pubs, slot);

@@ -48,11 +48,19 @@ int pres_pub_foreach(const lp_str_t *user, const lp_str_t *domain,
 
 /* Store p: INSERT when old_etag is NULL, otherwise replace the publication
  * old_etag (UPDATE). On success the cache owns p; on error (-1, or -2 when
- * old_etag matched no row) nothing changed and the caller still owns p. */
+ * old_etag matched no row) nothing changed and the caller still owns p.
+ * With a write queue (pres.dbq, pres_dbq.h) the cache changes and the
+ * row is written later by the writer process; -3 (PRES_DBQ_FULL) when
+ * the queue is full. Takes the presentity's bucket lock. */
 int pres_pub_store(pres_pub_t *p, const lp_str_t *old_etag);
 
-/* Remove the publication; 0, -2 when unknown, -1 on DB error. */
+/* Remove the publication; 0, -2 when unknown, -1 on DB error, -3 when the
+ * write queue is full (nothing changed). */
 int pres_pub_remove(const pres_pub_key_t *k);
+
+/* The row of p through db: INSERT when old_etag is NULL, else UPDATE of the
+ * row old_etag. Rows changed, or a negative lp_db_err. No lock needed. */
+int pres_pub_db_write(lp_db_t *db, const pres_pub_t *p, const lp_str_t *old_etag);
 
 /* Copy of the publication's body and expiry, if it exists (looking in the DB
  * on a cache miss when fallback2db is set). Returns 1 found, 0 not, -1

@@ -71,6 +71,11 @@ typedef struct pres_cfg {
 	int max_subscriptions_per_watcher;	 /* memory modes */
 	int shm_min_free_percent; /* new state refused (503) below this */
 	int shm_retry_after;	  /* Retry-After of that 503, seconds */
+	/* DB writes behind the request: the DB writer process (pres_dbq.h) */
+	int db_write_interval;	  /* ms between writes; 0: written by the
+								 worker, synchronously */
+	int db_queue_size;		  /* changes waiting at most (then 503) */
+	int db_queue_retry_after; /* Retry-After of that 503, seconds */
 } pres_cfg_t;
 
 /* A NOTIFY to send: everything the glue needs to build it inside the
@@ -105,6 +110,9 @@ typedef struct pres_state {
 	 * pkg_free in the glue, free() when NULL (tests). */
 	void (*str_free)(void *p);
 	int pid;					/* this process, for unique tags */
+	/* DB changes waiting for the DB writer (pres_dbq.h); NULL:
+	 * written synchronously */
+	struct lp_wq *dbq;
 } pres_state_t;
 
 extern pres_state_t pres;
@@ -132,7 +140,8 @@ extern pres_state_t pres;
 		.max_user_agent_len = 255, .max_record_route_len = 4096,            \
 		.max_publications_per_presentity = 64,                              \
 		.max_subscriptions_per_watcher = 1000, .shm_min_free_percent = 10,  \
-		.shm_retry_after = 30                                               \
+		.shm_retry_after = 30, .db_write_interval = 0,                      \
+		.db_queue_size = 10000, .db_queue_retry_after = 5                   \
 	}
 void pres_cfg_defaults(pres_cfg_t *cfg);
 

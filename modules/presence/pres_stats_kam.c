@@ -7,6 +7,7 @@
 #include "core/counters.h"
 #include "core/dprint.h"
 
+#include "lp_wq.h"
 #include "pres_kam.h"
 #include "pres_stats_kam.h"
 
@@ -49,6 +50,23 @@ static counter_val_t active_subs(counter_handle_t h, void *ev)
 	return n < 0 ? 0 : n;
 }
 
+/* The publication write queue (db_write_interval, pres_dbq.h): 0
+ * without one. Read without its lock: a statistic may be a moment old. */
+static counter_val_t queue_len(counter_handle_t h, void *p)
+{
+	return pres.dbq ? (counter_val_t)pres.dbq->len : 0;
+}
+
+static counter_val_t queue_high(counter_handle_t h, void *p)
+{
+	return pres.dbq ? (counter_val_t)pres.dbq->high : 0;
+}
+
+static counter_val_t queue_full(counter_handle_t h, void *p)
+{
+	return pres.dbq ? (counter_val_t)pres.dbq->refused : 0;
+}
+
 static int reg_gauge(
 		const char *name, counter_cbk_f cbk, pres_ev_t *ev, const char *doc)
 {
@@ -85,6 +103,15 @@ int pres_stats_kam_init(void)
 					< 0
 			|| reg_gauge("active_subscriptions", active_subs, NULL,
 					   "live subscriptions (every event)")
+					   < 0
+			|| reg_gauge("db_queue_length", queue_len, NULL,
+					   "changes waiting for the DB writer process")
+					   < 0
+			|| reg_gauge("db_queue_high", queue_high, NULL,
+					   "most changes ever waiting at once")
+					   < 0
+			|| reg_gauge("db_queue_full", queue_full, NULL,
+					   "requests answered 503 because the queue was full")
 					   < 0)
 		return -1;
 	pres_stats_set_sink(kam_sink);

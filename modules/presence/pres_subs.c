@@ -8,6 +8,7 @@
 #include "pres_sql.h"
 #include "pres_subs.h"
 #include "pres_subs_flush.h"
+#include "pres_dbq.h"
 
 static pres_srec_t *srec_new(const subs_t *s)
 {
@@ -164,18 +165,22 @@ static int mem_apply(const lp_str_t *pres_uri, const pres_dlg_key_t *k,
 	return apply_in(lp_htable_slot(pres.subs, hash), k, op, ctx);
 }
 
+/* The row of an ended subscription: queued for the DB writer
+ * (db_write_interval, pres_dbq.h), or deleted now (also when the queue is
+ * full: the memory has changed already, the row must follow). */
 static int db_delete(const pres_dlg_key_t *k)
 {
 	lp_db_t *db;
+	lp_db_val_t v[3];
 
 	if(pres.cfg.subs_db_mode == PRES_SUBS_DB_NONE)
 		return 0;
-	db = pres_db();
-	lp_db_val_t v[3];
-
 	v[0] = LP_DB_VSTR(*k->callid);
 	v[1] = LP_DB_VSTR(*k->to_tag);
 	v[2] = LP_DB_VSTR(*k->from_tag);
+	if(pres_dbq_subs() && pres_dbq_exec(pres_sql.subs_delete, v, 3) == 0)
+		return 0;
+	db = pres_db();
 	if(!db || lp_db_exec(db, pres_sql.subs_delete, v, 3, NULL, NULL) < 0) {
 		LP_ERR("cannot delete subscription %.*s from the DB",
 				LP_STR_FMT(*k->callid));
@@ -527,9 +532,12 @@ int pres_subs_count(void)
 
 /* ---- public entry points: the subs_db_mode picks the store ---- */
 
+/* subs_db_mode 1: the change is written at once, by the worker, or with
+ * a DB writer process (pres_dbq.h) by the writer at its next round. */
 static int through(int rc)
 {
-	if(rc >= 0 && pres.cfg.subs_db_mode == PRES_SUBS_DB_THROUGH)
+	if(rc >= 0 && pres.cfg.subs_db_mode == PRES_SUBS_DB_THROUGH
+			&& !pres_dbq_subs())
 		pres_subs_flush();
 	return rc;
 }

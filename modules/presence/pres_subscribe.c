@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "lp_log.h"
+#include "pres_dbq.h"
 #include "pres_limits.h"
 #include "pres_reply.h"
 #include "pres_sql.h"
@@ -77,13 +78,18 @@ static int reply_ok(pres_reply_t *rep, const pres_ev_t *ev, int expires,
 	return pres_reply_set(rep, 202, "Accepted");
 }
 
-static int store_watcher(const subs_t *s)
+/* The watchers row of a new subscription: written now, or queued for the
+ * DB writer (pres_dbq.h). 0, -1, or PRES_DBQ_FULL. */
+static int write_watcher(const subs_t *s)
 {
-	lp_db_t *db = pres_db();
+	lp_db_t *db;
 	lp_db_val_t v[7] = {LP_DB_VSTR(s->pres_uri), LP_DB_VSTR(s->watcher_user),
 			LP_DB_VSTR(s->watcher_domain), LP_DB_VSTR(s->event->name),
 			LP_DB_VINT(s->status), LP_DB_VSTR(s->reason), LP_DB_VINT(pres.now())};
 
+	if(pres_dbq_subs())
+		return pres_dbq_exec(pres_sql.watcher_insert, v, 7);
+	db = pres_db();
 	if(!db || lp_db_exec(db, pres_sql.watcher_insert, v, 7, NULL, NULL) < 0)
 		return -1;
 	return 0;
@@ -116,6 +122,38 @@ static int check_auth(const pres_subscribe_req_t *req, pres_ev_t *ev,
 				LP_STR_FMT(req->from_user), LP_STR_FMT(req->from_domain),
 				LP_STR_FMT(s->pres_uri));
 		return pres_reply_set(rep, 403, "Forbidden");
+	}
+	return 0;
+}
+
+static int watcher_refused(int rc, pres_reply_t *rep)
+{
+	if(rc != PRES_DBQ_FULL)
+		return pres_reply_error(rep);
+	pres_reply_hdr(rep, "Retry-After: %d\r\n", pres.cfg.db_queue_retry_after);
+	return pres_reply_set(rep, 503, "Service Unavailable");
+}
+
+/* Store a new subscription and its watchers row: 0, or -1 with rep set
+ * (500; 503 with Retry-After when the DB write queue is full). Written at
+ * once: the subscription first, removed again when the row fails. Queued
+ * (pres_dbq.h): the row first, so that a full queue refuses before
+ * anything is stored and no DELETE has to wait on the database. */
+static int store_new(subs_t *s, pres_reply_t *rep)
+{
+	int rc;
+
+	if(pres_dbq_subs()) {
+		if((rc = write_watcher(s)) < 0)
+			return watcher_refused(rc, rep);
+		return pres_subs_insert(s) < 0 ? pres_reply_error(rep) : 0;
+	}
+	if(pres_subs_insert(s) < 0)
+		return pres_reply_error(rep);
+	if((rc = write_watcher(s)) < 0) {
+		pres_subs_remove(&s->pres_uri,
+				&(pres_dlg_key_t){&s->callid, &s->to_tag, &s->from_tag});
+		return watcher_refused(rc, rep);
 	}
 	return 0;
 }
@@ -178,15 +216,8 @@ static int new_subscription(const pres_subscribe_req_t *req, pres_ev_t *ev,
 		return -1;
 	if(pres.cfg.delete_same_subs)
 		pres_subs_remove_same(&s.pres_uri, &s.callid);
-	if(expires > 0) {
-		if(pres_subs_insert(&s) < 0)
-			return pres_reply_error(rep);
-		if(store_watcher(&s) < 0) {
-			pres_subs_remove(&s.pres_uri,
-					&(pres_dlg_key_t){&s.callid, &s.to_tag, &s.from_tag});
-			return pres_reply_error(rep);
-		}
-	}
+	if(expires > 0 && store_new(&s, rep) < 0)
+		return -1;
 	reply_ok(rep, ev, expires, &req->local_contact);
 	*notify = pres_notify_build(&s);
 	if(expires > 0)

@@ -23,9 +23,11 @@
 #include "pres_rpc_kam.h"
 #include "pres_script_kam.h"
 #include "pres_pub.h"
+#include "pres_dbq.h"
 #include "pres_shtable.h"
 #include "pres_sql.h"
 #include "pres_subs.h"
+#include "pres_writer_kam.h"
 
 MODULE_VERSION
 
@@ -140,6 +142,11 @@ static param_export_t params[] = {
 			&pres.cfg.max_subscriptions_per_watcher},
 	{"shm_min_free_percent", PARAM_INT, &pres.cfg.shm_min_free_percent},
 	{"shm_retry_after", PARAM_INT, &pres.cfg.shm_retry_after},
+	/* DB writes behind the request, by a DB writer process (doc/presence.md,
+	 * "Durability") */
+	{"db_write_interval", PARAM_INT, &pres.cfg.db_write_interval},
+	{"db_queue_size", PARAM_INT, &pres.cfg.db_queue_size},
+	{"db_queue_retry_after", PARAM_INT, &pres.cfg.db_queue_retry_after},
 	{0, 0, 0}
 };
 
@@ -310,6 +317,12 @@ static int check_params(void)
 		LM_ERR("timer_mode must be 0 (main timer) or 1 (secondary timer)\n");
 		return -1;
 	}
+	if(pres.cfg.db_write_interval < 0 || pres.cfg.db_write_interval > 60000
+			|| pres.cfg.db_queue_size < 1 || pres.cfg.db_queue_retry_after < 0) {
+		LM_ERR("db_write_interval must be 0..60000 (ms), db_queue_size >= 1"
+			   " and db_queue_retry_after >= 0\n");
+		return -1;
+	}
 	if(pres.cfg.fetch_rows <= 0) {
 		LM_ERR("fetch_rows must be > 0\n");
 		return -1;
@@ -428,6 +441,8 @@ static int mod_init(void)
 	if(pres.cfg.enable_dmq
 			&& pres_dmq_kam_init(dmq_subs_params.enable_pres_sync_dmq) < 0)
 		return -1;
+	if(pres_dbq_init() < 0 || pres_writer_register() < 0)
+		return -1;
 	if(pres.cfg.clean_period > 0
 			&& add_timer(clean_timer, pres.cfg.clean_period) < 0)
 		return -1;
@@ -458,7 +473,9 @@ static int child_init(int rank)
 		pres.db = NULL;
 		return 0;
 	}
-	if(rank == PROC_MAIN || rank == PROC_TCP_MAIN)
+	if(rank == PROC_MAIN)
+		return pres_writer_fork(rank);
+	if(rank == PROC_TCP_MAIN)
 		return 0;
 	if(!pres_db()) {
 		LM_ERR("cannot open db_url in process rank %d\n", rank);
@@ -469,6 +486,8 @@ static int child_init(int rank)
 
 static void mod_destroy(void)
 {
+	if(pres.cfg.db_url)
+		pres_writer_drain();
 	if(pres.cfg.db_url && pres.subs && pres_db())
 		pres_subs_flush();
 	if(pres.db)

@@ -1,0 +1,77 @@
+/* The DB write queue (db_write_interval > 0): the database writes of a
+ * request, written behind it. A PUBLISH (publ_cache 1) changes the shared
+ * cache and queues the change; a SUBSCRIBE (subs_db_mode 1, 2) queues the
+ * watchers row of a new subscription and the DELETE of an ended one. The
+ * queue is an lp_wq in shared memory (at most db_queue_size changes); one
+ * writer process drains it in batches, one transaction per batch, every
+ * statement bound. Changes leave in the order they were queued, and a
+ * publication change is queued under the bucket lock of its presentity, in
+ * the same critical section that changes the cache, so the DB sees the
+ * changes of one publication in the order the cache saw them. A change
+ * stays queued until its batch has committed: a writer killed in the
+ * middle leaves it for the next drain (every write is idempotent, so a
+ * batch written twice ends the same). The DB-only modes (publ_cache 0,
+ * subs_db_mode 3) never queue. */
+#ifndef PRES_DBQ_H
+#define PRES_DBQ_H
+
+#include "lp_db.h"
+#include "lp_wq.h"
+#include "pres_pub.h"
+
+/* pres_pub_store / pres_pub_remove: the queue is full (503) */
+#define PRES_DBQ_FULL (-3)
+
+/* Changes handed to the DB per transaction. */
+#define PRES_DBQ_BATCH 256
+
+typedef struct pres_dbq_op pres_dbq_op_t;
+
+/* Create pres.dbq when the configuration asks for it (db_url set,
+ * db_write_interval > 0, and publ_cache 1 or subs_db_mode 1 or 2); before
+ * the fork. 0, or -1 (logged) when memory runs out or db_queue_size < 1. */
+int pres_dbq_init(void);
+
+/* Are publications (publ_cache 1) / subscription rows (subs_db_mode 1, 2)
+ * written through the queue? */
+int pres_dbq_pubs(void);
+int pres_dbq_subs(void);
+
+/* Queue one statement that writing twice leaves as once (a DELETE, an
+ * INSERT ... ON CONFLICT DO NOTHING): sql must be a pres_sql statement
+ * (built before the fork, so the pointer holds in every process); the
+ * values are copied. 0, -1 when memory runs out, or PRES_DBQ_FULL. */
+int pres_dbq_exec(const char *sql, const lp_db_val_t *v, int n);
+
+/* Free the queue and whatever is still in it (nothing else may use it). */
+void pres_dbq_destroy(void);
+
+/* A queued change, one lp_malloc block holding its own copy of every
+ * string: store p (replacing the publication old_etag when not NULL), or
+ * remove the publication of k. NULL when memory runs out. Free with
+ * pres_dbq_op_free unless pres_dbq_push took it. */
+pres_dbq_op_t *pres_dbq_op_store(const pres_pub_t *p, const lp_str_t *old_etag);
+pres_dbq_op_t *pres_dbq_op_remove(const pres_pub_key_t *k);
+void pres_dbq_op_free(pres_dbq_op_t *op);
+
+/* Queue op (the queue owns it from then on): 0, or PRES_DBQ_FULL (the
+ * caller still owns op; logged, rate limited). Called with the bucket lock
+ * of op's presentity held, so that queue order is cache order. */
+int pres_dbq_push(pres_dbq_op_t *op);
+
+/* The writer: write the oldest changes (at most PRES_DBQ_BATCH) through db
+ * in one transaction and drop them from the queue once committed. A change
+ * the DB refuses (LP_DB_REFUSED) is isolated with a savepoint, logged
+ * (rate limited) and dropped; any other failure rolls the batch back and
+ * keeps every change queued. Returns the changes dropped (0: queue empty)
+ * or a negative lp_db_err. Only one process at a time may write. */
+int pres_dbq_write(lp_db_t *db);
+
+/* pres_dbq_write until the queue is empty: the changes written, or a
+ * negative lp_db_err when a batch failed (the rest stay queued). */
+int pres_dbq_drain(lp_db_t *db);
+
+/* Changes waiting now (0 without a queue). */
+unsigned int pres_dbq_len(void);
+
+#endif
