@@ -234,18 +234,26 @@ int pres_notify_watchers_off(const lp_str_t *user, const lp_str_t *domain,
 {
 	char ubuf[512];
 	lp_str_t uri = {ubuf, pres_make_uri(ubuf, sizeof(ubuf), user, domain)};
-	unsigned int slot = 0;
-	int n;
+	static __thread int held = -1; /* the slot this process holds, or -1 */
+	int slot = -1, n;
 
 	if(uri.len < 0)
 		return -1;
-	if(pres.fanout) {
-		slot = lp_htable_slot(pres.fanout, lp_hash_str(&uri));
+	/* a fan-out started from inside one of this process's own (a script
+	 * route run by tm while sending) must not wait for itself */
+	if(pres.fanout)
+		slot = (int)lp_htable_slot(pres.fanout, lp_hash_str(&uri));
+	if(slot >= 0 && slot != held) {
 		lp_htable_lock(pres.fanout, slot);
+		held = slot;
+	} else {
+		slot = -1;
 	}
 	n = fanout(&uri, user, domain, ev, skip, off);
-	if(pres.fanout)
+	if(slot >= 0) {
+		held = -1;
 		lp_htable_unlock(pres.fanout, slot);
+	}
 	return n;
 }
 

@@ -558,6 +558,33 @@ START_TEST(test_fanout_race_order)
 }
 END_TEST
 
+/* A fan-out started from inside a NOTIFY's sending (a script route tm
+ * runs) in the same process does not wait for itself. */
+static int nested;
+
+static int nested_hook(const pres_notify_t *n)
+{
+	if(nested++ == 0)
+		ck_assert_int_eq(fan_out(), 2);
+	return 0;
+}
+
+START_TEST(test_fanout_nested)
+{
+	char etag[128] = "";
+
+	ck_assert_int_eq(pres_add_event(&ev_plain), 0);
+	store(DOC_OPEN, etag);
+	subscribe("w", 1);
+	subscribe("w", 2);
+	nested = 0;
+	send_hook = nested_hook;
+	ck_assert_int_eq(fan_out(), 2);
+	send_hook = NULL;
+	ck_assert_int_eq(ncaps, 4);
+}
+END_TEST
+
 Suite *pres_bodycache_suite(void)
 {
 	Suite *s = suite_create("pres_bodycache");
@@ -575,6 +602,7 @@ Suite *pres_bodycache_suite(void)
 	tcase_add_test(tf, test_fanout_shared_then_new_state);
 	tcase_add_test(tf, test_fanout_outcomes);
 	tcase_add_test(tf, test_fanout_race_order);
+	tcase_add_test(tf, test_fanout_nested);
 	suite_add_tcase(s, tf);
 	return s;
 }
