@@ -1,6 +1,8 @@
 /* NOTIFY contents: the current body of a presentity for one watcher, the
  * Subscription-State and other headers, and the fan-out to every watcher
- * after a change. Sending is the glue's (pres.send_notify). */
+ * after a change (one body per filtering outcome, pres_bodycache.h; the
+ * fan-outs of one presentity serialized by its fan-out lock). Sending is
+ * the glue's (pres.send_notify). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -187,9 +189,12 @@ static pres_notify_t *notify_cached(pres_bodycache_t *bc, subs_t *s)
 		return NULL;
 	}
 	n->subs = s;
-	if(s->status == TERMINATED_STATUS
-			|| pres_bodycache_get(bc, s, &n->body, &owned) < 0)
-		owned = 1; /* no body */
+	owned = 1;
+	if(s->status != TERMINATED_STATUS /* out of memory: not sent */
+			&& pres_bodycache_get(bc, s, &n->body, &owned) < 0) {
+		pres_notify_free(n);
+		return NULL;
+	}
 	n->body_shared = !owned;
 	if(build_headers(s, n->body.s != NULL, &n->headers) < 0) {
 		pres_notify_free(n);
