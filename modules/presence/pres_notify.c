@@ -1,11 +1,14 @@
 /* NOTIFY contents: the current body of a presentity for one watcher, the
  * Subscription-State and other headers, and the fan-out to every watcher
- * after a change. Sending is the glue's (pres.send_notify). */
+ * after a change (one body per filtering outcome, pres_bodycache.h; the
+ * fan-outs of one presentity serialized by its fan-out lock). Sending is
+ * the glue's (pres.send_notify). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lp_log.h"
+#include "pres_bodycache.h"
 #include "pres_pub.h"
 #include "pres_subs.h"
 
@@ -76,39 +79,6 @@ int pres_current_body(const lp_str_t *user, const lp_str_t *domain,
 	return current_body_off(user, domain, ev, NULL, out);
 }
 
-/* The body a watcher gets: none unless active; the event may filter it
- * (authorization) or rewrite it per watcher (version numbers). Takes
- * ownership of *body. */
-static void watcher_body(subs_t *s, lp_str_t *body)
-{
-	pres_ev_t *ev = s->event;
-	lp_str_t *f = NULL;
-
-	if(s->status != ACTIVE_STATUS) {
-		free(body->s);
-		*body = LP_STR_NULL;
-		return;
-	}
-	if(!body->s)
-		return;
-	if(ev->req_auth && ev->apply_auth_nbody && ev->apply_auth_nbody(body, s, &f) >= 0
-			&& f) {
-		free(body->s);
-		if(pres_str_dup(body, f) < 0)
-			*body = LP_STR_NULL;
-		cb_str_free(ev->free_body, f);
-	}
-	if(body->s && ev->aux_body_processing) {
-		f = ev->aux_body_processing(s, body);
-		if(f) {
-			free(body->s);
-			if(pres_str_dup(body, f) < 0)
-				*body = LP_STR_NULL;
-			cb_str_free(ev->aux_free_body, f);
-		}
-	}
-}
-
 static int build_headers(const subs_t *s, int has_body, lp_str_t *out)
 {
 	char buf[1024], state[160];
@@ -142,7 +112,8 @@ void pres_notify_free(pres_notify_t *n)
 		return;
 	free(n->subs);
 	free(n->headers.s);
-	free(n->body.s);
+	if(!n->body_shared)
+		free(n->body.s);
 	free(n);
 }
 
@@ -160,7 +131,7 @@ pres_notify_t *pres_notify_make(subs_t *s, lp_str_t *body)
 		free(body->s);
 		*body = LP_STR_NULL;
 	}
-	watcher_body(s, body);
+	pres_body_for_watcher(s, body);
 	n->body = *body;
 	if(build_headers(s, n->body.s != NULL, &n->headers) < 0) {
 		pres_notify_free(n);
@@ -207,36 +178,88 @@ int pres_notify_watchers(const lp_str_t *user, const lp_str_t *domain,
 	return pres_notify_watchers_off(user, domain, ev, skip, NULL);
 }
 
-int pres_notify_watchers_off(const lp_str_t *user, const lp_str_t *domain,
-		pres_ev_t *ev, const lp_str_t *skip, const lp_str_t *off)
+/* The NOTIFY of one fan-out for s (takes s), its body from the cache. */
+static pres_notify_t *notify_cached(pres_bodycache_t *bc, subs_t *s)
 {
-	char ubuf[512];
-	lp_str_t uri = {ubuf, pres_make_uri(ubuf, sizeof(ubuf), user, domain)};
-	lp_str_t body = LP_STR_NULL, copy;
+	pres_notify_t *n = calloc(1, sizeof(*n));
+	int owned;
+
+	if(!n) {
+		free(s);
+		return NULL;
+	}
+	n->subs = s;
+	owned = 1;
+	if(s->status != TERMINATED_STATUS /* out of memory: not sent */
+			&& pres_bodycache_get(bc, s, &n->body, &owned) < 0) {
+		pres_notify_free(n);
+		return NULL;
+	}
+	n->body_shared = !owned;
+	if(build_headers(s, n->body.s != NULL, &n->headers) < 0) {
+		pres_notify_free(n);
+		return NULL;
+	}
+	return n;
+}
+
+/* The fan-out itself, under the presentity's fan-out lock: the state is
+ * read, the CSeqs taken and every NOTIFY sent before another fan-out of
+ * the presentity starts, so each watcher's NOTIFYs leave in CSeq order
+ * and none carries older state than the one before it (Kamailio's #3192:
+ * PUBLISHes racing on different workers). */
+static int fanout(const lp_str_t *uri, const lp_str_t *user,
+		const lp_str_t *domain, pres_ev_t *ev, const lp_str_t *skip,
+		const lp_str_t *off)
+{
+	lp_str_t body = LP_STR_NULL;
+	pres_bodycache_t bc;
 	subs_t **subs;
 	int n, i, sent = 0;
 
-	if(uri.len < 0)
-		return -1;
-	n = pres_subs_collect(&uri, ev, skip, &subs);
+	n = pres_subs_collect(uri, ev, skip, &subs);
 	if(n <= 0) {
 		free(subs);
 		return n;
 	}
 	if(current_body_off(user, domain, ev, off, &body) < 0)
-		LP_ERR("cannot read the state of %.*s", LP_STR_FMT(uri));
-	for(i = 0; i < n; i++) {
-		copy = LP_STR_NULL;
-		if(body.s && pres_str_dup(&copy, &body) < 0) {
-			free(subs[i]);
-			continue;
-		}
-		if(send_one(pres_notify_make(subs[i], &copy)) == 0)
+		LP_ERR("cannot read the state of %.*s", LP_STR_FMT(*uri));
+	pres_bodycache_init(&bc, &body);
+	for(i = 0; i < n; i++)
+		if(send_one(notify_cached(&bc, subs[i])) == 0)
 			sent++;
-	}
+	pres_bodycache_free(&bc);
 	free(body.s);
 	free(subs);
 	return sent;
+}
+
+int pres_notify_watchers_off(const lp_str_t *user, const lp_str_t *domain,
+		pres_ev_t *ev, const lp_str_t *skip, const lp_str_t *off)
+{
+	char ubuf[512];
+	lp_str_t uri = {ubuf, pres_make_uri(ubuf, sizeof(ubuf), user, domain)};
+	static __thread int held = -1; /* the slot this process holds, or -1 */
+	int slot = -1, n;
+
+	if(uri.len < 0)
+		return -1;
+	/* a fan-out started from inside one of this process's own (a script
+	 * route run by tm while sending) must not wait for itself */
+	if(pres.fanout)
+		slot = (int)lp_htable_slot(pres.fanout, lp_hash_str(&uri));
+	if(slot >= 0 && slot != held) {
+		lp_htable_lock(pres.fanout, slot);
+		held = slot;
+	} else {
+		slot = -1;
+	}
+	n = fanout(&uri, user, domain, ev, skip, off);
+	if(slot >= 0) {
+		held = -1;
+		lp_htable_unlock(pres.fanout, slot);
+	}
+	return n;
 }
 
 static int copy_op(subs_t *stored, void *vctx, subs_t **replace)

@@ -85,6 +85,8 @@ typedef struct pres_notify {
 	subs_t *subs;	  /* private copy (pres_subs_dup, not shared) */
 	lp_str_t headers; /* Event, Contact, Subscription-State, Content-Type */
 	lp_str_t body;	  /* {NULL,0}: no body */
+	int body_shared;  /* 1: body belongs to the fan-out's body cache
+						 (pres_bodycache.h), not to this NOTIFY */
 } pres_notify_t;
 
 typedef int (*pres_send_notify_f)(const pres_notify_t *n);
@@ -97,6 +99,11 @@ typedef struct pres_state {
 	lp_htable_t *wcount;		/* subscriptions per watcher (pres_limits.c) */
 	lp_htable_t *dlgs;			/* the same records by hash(to_tag); lock
 								   order: a subs bucket, then a dlgs one */
+	/* locks only, no entries: the fan-out lock of a presentity (slot of
+	 * hash(pres_uri)), held from reading its state to the last NOTIFY
+	 * sent (pres_notify.c), so the fan-outs of one presentity never
+	 * interleave. Taken before any other lock. NULL: not serialized. */
+	lp_htable_t *fanout;
 	/* shared (lp_malloc): set to 1, for good, once a subscription to a
 	 * WINFO_TYPE event is stored in memory. Until then a watcher's change
 	 * does not look for winfo subscribers (pres_winfo.c), which costs a

@@ -425,10 +425,12 @@ static int mod_init(void)
 	pres.subs = lp_htable_new(pres.cfg.subs_htable_size);
 	pres.dlgs = lp_htable_new(pres.cfg.subs_htable_size);
 	pres.wcount = lp_htable_new(pres.cfg.subs_htable_size);
+	pres.fanout = lp_htable_new(pres.cfg.pres_htable_size);
 	pres.winfo_seen = lp_malloc(sizeof(*pres.winfo_seen));
 	if(pres.winfo_seen)
 		*pres.winfo_seen = 0;
-	if(!pres.pubs || !pres.subs || !pres.dlgs || !pres.wcount) {
+	if(!pres.pubs || !pres.subs || !pres.dlgs || !pres.wcount
+			|| !pres.fanout) {
 		LM_ERR("out of shared memory for the hash tables\n");
 		return -1;
 	}
