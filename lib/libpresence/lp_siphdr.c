@@ -158,21 +158,3 @@ int lp_siphdr_check(const lp_siphdr_in_t *in, lp_siphdr_out_t *out)
 	}
 	return 0;
 }
-
-int lp_siphdr_log_allow(
-		lp_siphdr_rate_t *r, unsigned int now, int per_second, int *dropped)
-{
-	*dropped = 0;
-	if(r->second != now) {
-		r->second = now;
-		r->lines = 0;
-	}
-	if(r->lines >= per_second) {
-		r->dropped++;
-		return 0;
-	}
-	r->lines++;
-	*dropped = r->dropped;
-	r->dropped = 0;
-	return 1;
-}

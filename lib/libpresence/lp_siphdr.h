@@ -72,19 +72,4 @@ int lp_siphdr_encoding(const lp_str_t *v);
  * values to use). Reads only *in. */
 int lp_siphdr_check(const lp_siphdr_in_t *in, lp_siphdr_out_t *out);
 
-/* A per-process budget of log lines for rejected requests, so a flood of
- * malformed packets cannot flood the log: at most `per_second` lines in
- * each second of `now`. Returns 1 when this line may be logged (then
- * *dropped is the number suppressed since the last logged one, to mention
- * once), 0 when it must be suppressed. The caller owns *r (zeroed at
- * start; one per process, so no lock). */
-typedef struct lp_siphdr_rate {
-	unsigned int second;
-	int lines;
-	int dropped;
-} lp_siphdr_rate_t;
-
-int lp_siphdr_log_allow(
-		lp_siphdr_rate_t *r, unsigned int now, int per_second, int *dropped);
-
 #endif

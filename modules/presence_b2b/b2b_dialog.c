@@ -351,7 +351,8 @@ int pb2b_handle_reply(const lp_str_t *callid, const lp_str_t *remote_tag,
 	if(rp->code < 300
 			&& !pb2b_dialog_sizes_ok(
 					&rp->to_tag, &rp->contact, &rp->record_route)) {
-		LP_INFO("presence_b2b: 2xx to SUBSCRIBE %.*s with a To tag, Contact"
+		LP_LOG_RATE(LP_LOG_REQ_PER_SEC, 1, LP_L_INFO,
+				"presence_b2b: 2xx to SUBSCRIBE %.*s with a To tag, Contact"
 				" or Record-Route over the limits: taken as an error",
 				LP_STR_FMT(*callid));
 		memset(&big, 0, sizeof(big));

@@ -226,7 +226,8 @@ static void log_refused(pb2b_rec_t *r, const pb2b_notify_t *n)
 		return;
 	}
 	r->fork_refused = 1;
-	LP_INFO("presence_b2b: SUBSCRIBE %.*s forked to more than max_branches"
+	LP_LOG_RATE(LP_LOG_REQ_PER_SEC, 1, LP_L_INFO,
+			"presence_b2b: SUBSCRIBE %.*s forked to more than max_branches"
 			" (%d) notifiers: NOTIFYs of the others are answered 481",
 			LP_STR_FMT(r->callid), pb2b.cfg.max_branches);
 }

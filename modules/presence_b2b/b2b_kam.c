@@ -162,7 +162,7 @@ static void subscribe_reply_cb(struct cell *t, int type, struct tmcb_params *ps)
 	callid = lps(p->callid);
 	rtag = lps(p->remote_tag);
 	if(r.code >= 300)
-		LM_INFO("SUBSCRIBE %.*s (CSeq %u) answered %d\n", p->callid.len,
+		LP_KAM_LOG_REQ(LM_INFO, "SUBSCRIBE %.*s (CSeq %u) answered %d", p->callid.len,
 				p->callid.s, p->cseq, r.code);
 	pb2b_handle_reply(&callid, &rtag, p->cseq, &r, pb2b_kam_now());
 	if(rr)
@@ -364,22 +364,22 @@ int pb2b_kam_handle_notify(struct sip_msg *msg)
 			rc = 0;
 			goto done;
 		default:
-			LM_INFO("malformed NOTIFY: no subscription matched\n");
+			LP_KAM_LOG_REQ(LM_INFO, "malformed NOTIFY%s: no subscription matched", "");
 			goto done;
 	}
 	switch(pb2b_handle_notify(&n, pb2b_kam_now())) {
 		case 1:
 			break;
 		case -2:
-			LM_NOTICE("NOTIFY %.*s: From tag, Contact or Record-Route too"
-					  " long: 400\n",
+			LP_KAM_LOG_REQ(LM_NOTICE, "NOTIFY %.*s: From tag, Contact or"
+					  " Record-Route too long: 400",
 					n.callid.len, n.callid.s);
 			if(reply_code(msg, 400, "Bad Request - Header Too Long") < 0)
 				LM_ERR("cannot answer a NOTIFY with 400\n");
 			rc = 0;
 			goto done;
 		case -3:
-			LM_INFO("NOTIFY %.*s: CSeq %u out of order: 500\n", n.callid.len,
+			LP_KAM_LOG_REQ(LM_INFO, "NOTIFY %.*s: CSeq %u out of order: 500", n.callid.len,
 					n.callid.s, n.cseq);
 			if(reply_code(msg, 500, "Server Internal Error - Out Of Order")
 					< 0)
