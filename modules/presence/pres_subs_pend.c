@@ -9,13 +9,15 @@
 #include "pres_sql.h"
 #include "pres_subs_pend.h"
 
-typedef struct pend_key {
+typedef struct pend_key
+{
 	struct pend_key *next;
 	lp_str_t callid, to_tag, from_tag; /* point into buf */
 	char buf[];
 } pend_key_t;
 
-struct pres_pend {
+struct pres_pend
+{
 	void *lock;
 	pend_key_t *first;
 	int n, max;
@@ -66,8 +68,8 @@ static void put(lp_str_t *dst, char **pos, const lp_str_t *src)
 
 static pend_key_t *key_new(const pres_dlg_key_t *k)
 {
-	pend_key_t *n = lp_malloc(sizeof(*n) + k->callid->len + k->to_tag->len
-							  + k->from_tag->len);
+	pend_key_t *n = lp_malloc(
+			sizeof(*n) + k->callid->len + k->to_tag->len + k->from_tag->len);
 	char *pos;
 
 	if(!n)

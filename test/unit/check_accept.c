@@ -101,9 +101,12 @@ START_TEST(test_accept_takes)
 	ck_assert_int_eq(takes("*/*, application/pidf+xml;q=0", pidf), 0);
 	ck_assert_int_eq(takes("*/*;q=0, application/pidf+xml", pidf), 1);
 	ck_assert_int_eq(takes("application/*;q=0, */*", pidf), 0);
-	ck_assert_int_eq(takes("application/*;q=0.0, application/pidf+xml;q=0.1", pidf), 1);
+	ck_assert_int_eq(
+			takes("application/*;q=0.0, application/pidf+xml;q=0.1", pidf), 1);
 	/* the content type's own parameters do not matter */
-	ck_assert_int_eq(takes("application/pidf+xml", "application/pidf+xml;charset=utf-8"), 1);
+	ck_assert_int_eq(
+			takes("application/pidf+xml", "application/pidf+xml;charset=utf-8"),
+			1);
 	ck_assert_int_eq(takes("*/*", "garbage"), 0);
 }
 END_TEST

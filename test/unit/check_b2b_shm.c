@@ -59,8 +59,8 @@ static pb2b_send_t *subscribed(unsigned int *id)
 	return s;
 }
 
-static int notify(const pb2b_send_t *s, const char *from_tag,
-		unsigned int cseq, const char *body)
+static int notify(const pb2b_send_t *s, const char *from_tag, unsigned int cseq,
+		const char *body)
 {
 	pb2b_notify_t n;
 

@@ -155,7 +155,8 @@ static void db_run(const char *sql)
 #define DB_DOWN() db_run("ALTER TABLE active_watchers RENAME TO aw_off")
 #define DB_UP() db_run("ALTER TABLE aw_off RENAME TO active_watchers")
 
-typedef struct sub {
+typedef struct sub
+{
 	pres_subscribe_req_t r;
 	char to_tag[128];
 } sub_t;
