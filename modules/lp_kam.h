@@ -106,19 +106,36 @@ static inline str kstr(lp_str_t x)
 	return r;
 }
 
+/* A rate-limited log site in glue code, through a Kamailio log macro
+ * (LM_INFO, LM_NOTICE, or a wrapper of LM_GEN*): at most burst lines per
+ * period seconds per process (lp_log_rl_allow), the number of lines left
+ * out before appended. fmt has no trailing newline. */
+#define LP_KAM_LOG_RL(burst, period, LOG, fmt, ...)                           \
+	do {                                                                      \
+		static lp_log_rl_t lp_kam_rl_;                                        \
+		unsigned int lp_kam_missed_;                                          \
+		if(lp_log_rl_allow(&lp_kam_rl_, lp_log_now(), (burst), (period),      \
+				   &lp_kam_missed_))                                          \
+			LOG(fmt " (%u similar lines suppressed before)\n", __VA_ARGS__,   \
+					lp_kam_missed_);                                          \
+	} while(0)
+/* The rate of per-request reports (rejections, unmatched NOTIFYs). */
+#define LP_KAM_LOG_REQ(LOG, fmt, ...) \
+	LP_KAM_LOG_RL(LP_LOG_REQ_PER_SEC, 1, LOG, fmt, __VA_ARGS__)
+
 /* The body of msg into *body ({NULL,0} when none), framed by
  * lp_frame_body against the bytes actually received: UDP may omit
  * Content-Length (the rest of the datagram is the body); a Content-Length
  * beyond the received bytes returns -1 with *body {NULL,0}: the caller
  * answers 400 (RFC 3261 s18.3) and must not use the body. The framing
  * error is logged at NOTICE, at most 10 lines a second per process and
- * module (lp_siphdr_log_allow). */
+ * module (lp_log_rl_allow). */
 static inline int lp_kam_body(struct sip_msg *msg, lp_str_t *body)
 {
-	static lp_siphdr_rate_t rate;
+	static lp_log_rl_t rate;
 	char *start = get_body(msg);
 	long avail;
-	int dropped;
+	unsigned int dropped;
 
 	*body = LP_STR_NULL;
 	if(!start)
@@ -127,9 +144,9 @@ static inline int lp_kam_body(struct sip_msg *msg, lp_str_t *body)
 	if(lp_frame_body(start, avail, msg->content_length != NULL,
 			   msg->content_length ? get_content_length(msg) : 0, body)
 			< 0) {
-		if(lp_siphdr_log_allow(&rate, lp_kam_now(), 10, &dropped))
+		if(lp_log_rl_allow(&rate, lp_log_now(), LP_LOG_REQ_PER_SEC, 1, &dropped))
 			LM_NOTICE("body shorter than its Content-Length (%ld bytes"
-					  " received) from %s (%d earlier lines suppressed)\n",
+					  " received) from %s (%u earlier lines suppressed)\n",
 					avail, ip_addr2a(&msg->rcv.src_ip), dropped);
 		return -1;
 	}

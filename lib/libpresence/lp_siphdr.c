@@ -159,20 +159,162 @@ int lp_siphdr_check(const lp_siphdr_in_t *in, lp_siphdr_out_t *out)
 	return 0;
 }
 
-int lp_siphdr_log_allow(
-		lp_siphdr_rate_t *r, unsigned int now, int per_second, int *dropped)
+/* ---- Accept (RFC 3261 s20.1, s25.1) ---- */
+
+typedef struct lp_siphdr_cur {
+	const char *p, *end;
+} lp_siphdr_cur_t;
+
+static void cur_ws(lp_siphdr_cur_t *c)
 {
-	*dropped = 0;
-	if(r->second != now) {
-		r->second = now;
-		r->lines = 0;
+	while(c->p < c->end && lp_siphdr_blank(*c->p))
+		c->p++;
+}
+
+/* A token (at least one character) after optional blanks. */
+static int cur_token(lp_siphdr_cur_t *c, lp_str_t *t)
+{
+	cur_ws(c);
+	t->s = (char *)c->p;
+	while(c->p < c->end && lp_siphdr_tchar((unsigned char)*c->p))
+		c->p++;
+	t->len = (int)(c->p - t->s);
+	return t->len > 0 ? 0 : -1;
+}
+
+/* A quoted string ('"' already next), backslash escapes included. */
+static int cur_quoted(lp_siphdr_cur_t *c)
+{
+	for(c->p++; c->p < c->end; c->p++) {
+		if(*c->p == '"') {
+			c->p++;
+			return 0;
+		}
+		if(*c->p == '\\' && ++c->p == c->end)
+			return -1;
+		if(*c->p == '\0')
+			return -1;
 	}
-	if(r->lines >= per_second) {
-		r->dropped++;
+	return -1;
+}
+
+static int cur_eat(lp_siphdr_cur_t *c, char ch)
+{
+	cur_ws(c);
+	if(c->p < c->end && *c->p == ch) {
+		c->p++;
+		return 1;
+	}
+	return 0;
+}
+
+/* qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] ) */
+static int qvalue(const lp_str_t *v, int *q)
+{
+	int i, scale = 100;
+
+	if(v->len < 1 || v->len > 5 || (v->s[0] != '0' && v->s[0] != '1'))
+		return -1;
+	*q = v->s[0] == '1' ? 1000 : 0;
+	if(v->len == 1)
 		return 0;
+	if(v->s[1] != '.')
+		return -1;
+	for(i = 2; i < v->len; i++, scale /= 10) {
+		if(v->s[i] < '0' || v->s[i] > '9' || (*q == 1000 && v->s[i] != '0'))
+			return -1;
+		*q += (v->s[i] - '0') * scale;
 	}
-	r->lines++;
-	*dropped = r->dropped;
-	r->dropped = 0;
-	return 1;
+	return 0;
+}
+
+/* One parameter after its ';': name [= token / quoted-string]; q kept. */
+static int accept_param(lp_siphdr_cur_t *c, int *q)
+{
+	lp_str_t name, val;
+	int is_q;
+
+	if(cur_token(c, &name) < 0)
+		return -1;
+	is_q = lp_str_caseeq(&name, &LP_STR("q"));
+	if(!cur_eat(c, '='))
+		return is_q ? -1 : 0;
+	cur_ws(c);
+	if(c->p < c->end && *c->p == '"')
+		return is_q ? -1 : cur_quoted(c);
+	if(cur_token(c, &val) < 0)
+		return -1;
+	return is_q ? qvalue(&val, q) : 0;
+}
+
+static int accept_range(lp_siphdr_cur_t *c, lp_siphdr_mrange_t *r)
+{
+	r->q = 1000;
+	if(cur_token(c, &r->type) < 0 || !cur_eat(c, '/')
+			|| cur_token(c, &r->subtype) < 0)
+		return -1;
+	if(lp_str_eq(&r->type, &LP_STR("*"))
+			&& !lp_str_eq(&r->subtype, &LP_STR("*")))
+		return -1;
+	while(cur_eat(c, ';'))
+		if(accept_param(c, &r->q) < 0)
+			return -1;
+	cur_ws(c);
+	return 0;
+}
+
+int lp_siphdr_accept_parse(const lp_str_t *v, lp_siphdr_accept_t *a)
+{
+	lp_siphdr_cur_t c;
+
+	a->n = 0;
+	if(!v || v->len < 0 || (!v->s && v->len > 0))
+		return -1;
+	c.p = v->s;
+	c.end = v->s + v->len;
+	cur_ws(&c);
+	if(c.p == c.end)
+		return 0; /* empty: nothing acceptable */
+	do {
+		if(a->n == LP_SIPHDR_ACCEPT_MAX
+				|| accept_range(&c, &a->r[a->n]) < 0) {
+			a->n = 0;
+			return -1;
+		}
+		a->n++;
+	} while(cur_eat(&c, ','));
+	if(c.p != c.end) {
+		a->n = 0;
+		return -1;
+	}
+	return 0;
+}
+
+int lp_siphdr_accept_takes(const lp_siphdr_accept_t *a, const lp_str_t *ctype)
+{
+	lp_siphdr_cur_t c = {ctype->s, ctype->s + ctype->len};
+	lp_str_t type, sub;
+	int i, spec, best = 0, q = 0;
+
+	if(cur_token(&c, &type) < 0 || !cur_eat(&c, '/')
+			|| cur_token(&c, &sub) < 0)
+		return 0;
+	for(i = 0; i < a->n; i++) {
+		const lp_siphdr_mrange_t *r = &a->r[i];
+		if(lp_str_eq(&r->type, &LP_STR("*")))
+			spec = 1;
+		else if(!lp_str_caseeq(&r->type, &type))
+			continue;
+		else if(lp_str_eq(&r->subtype, &LP_STR("*")))
+			spec = 2;
+		else if(lp_str_caseeq(&r->subtype, &sub))
+			spec = 3;
+		else
+			continue;
+		if(spec > best || (spec == best && r->q > q)) {
+			best = spec;
+			q = r->q;
+		}
+	}
+	return q > 0;
 }

@@ -65,26 +65,41 @@ int lp_siphdr_etag(const lp_str_t *v, lp_str_t *tag);
  * the list is malformed (an empty element or a non-token). */
 int lp_siphdr_encoding(const lp_str_t *v);
 
+/* Accept (RFC 3261 s20.1 and s25.1): the media ranges a SUBSCRIBE's
+ * sender takes in NOTIFY bodies. A range is type/subtype, type/ * or * / *
+ * (no blanks), each with parameters; q (a qvalue, kept x 1000) says how
+ * much it is wanted, q=0 that it is not acceptable. */
+#define LP_SIPHDR_ACCEPT_MAX 32 /* ranges in one request */
+typedef struct lp_siphdr_mrange {
+	lp_str_t type, subtype; /* "*" for a wildcard */
+	int q;					/* 0..1000 */
+} lp_siphdr_mrange_t;
+typedef struct lp_siphdr_accept {
+	int n;
+	lp_siphdr_mrange_t r[LP_SIPHDR_ACCEPT_MAX];
+} lp_siphdr_accept_t;
+
+/* Parse an Accept value (several header fields joined by ','). A value
+ * that is empty or blank is a well-formed empty list: nothing is
+ * acceptable (RFC 3261 s20.1). Returns 0 with *a filled (pointers into v),
+ * or -1 when malformed: an empty element, a type or subtype that is not a
+ * token, a wildcard type with a subtype, a parameter whose name is not a
+ * token or whose value is neither a token nor a quoted string, a q that is
+ * not a qvalue ("0" ["." 0*3DIGIT] / "1" ["." 0*3"0"]), more than
+ * LP_SIPHDR_ACCEPT_MAX ranges. Nothing allocated. */
+int lp_siphdr_accept_parse(const lp_str_t *v, lp_siphdr_accept_t *a);
+
+/* Does a take the media type ctype ("type/subtype", parameters ignored;
+ * compared without case)? The most specific matching range decides
+ * (type/subtype over type/ * over * / *), its q above 0 meaning yes.
+ * 1 / 0; an empty list or a malformed ctype: 0. */
+int lp_siphdr_accept_takes(const lp_siphdr_accept_t *a, const lp_str_t *ctype);
+
 /* The checks in order: body framing (400), a repeated single-valued header
  * (400), Expires (400), Event syntax and id length (400), SIP-If-Match
  * (400), Content-Encoding (415). Fills *out; returns out->code (0 when
  * the request is well-formed; then out->expires and out->etag hold the
  * values to use). Reads only *in. */
 int lp_siphdr_check(const lp_siphdr_in_t *in, lp_siphdr_out_t *out);
-
-/* A per-process budget of log lines for rejected requests, so a flood of
- * malformed packets cannot flood the log: at most `per_second` lines in
- * each second of `now`. Returns 1 when this line may be logged (then
- * *dropped is the number suppressed since the last logged one, to mention
- * once), 0 when it must be suppressed. The caller owns *r (zeroed at
- * start; one per process, so no lock). */
-typedef struct lp_siphdr_rate {
-	unsigned int second;
-	int lines;
-	int dropped;
-} lp_siphdr_rate_t;
-
-int lp_siphdr_log_allow(
-		lp_siphdr_rate_t *r, unsigned int now, int per_second, int *dropped);
 
 #endif

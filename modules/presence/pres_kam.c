@@ -88,19 +88,17 @@ static int reply(struct sip_msg *msg, pres_reply_t *rep)
 }
 
 /* One line per rejected request at local_log_level, within a per-process
- * budget (lp_siphdr_log_allow) so a flood of bad packets cannot flood the
- * log. */
-#define PRES_REJECT_LOG_PER_SEC 10
-static lp_siphdr_rate_t reject_rate;
+ * rate (lp_log_rl_allow) so a flood of bad packets cannot flood the log. */
+static lp_log_rl_t reject_rate;
 
 static void log_reject(struct sip_msg *msg, int code, const char *why)
 {
-	int dropped;
+	unsigned int dropped;
 
-	if(!lp_siphdr_log_allow(
-			   &reject_rate, lp_kam_now(), PRES_REJECT_LOG_PER_SEC, &dropped))
+	if(!lp_log_rl_allow(&reject_rate, lp_log_now(), LP_LOG_REQ_PER_SEC,
+			   1, &dropped))
 		return;
-	PRES_LOCAL_LOG("%.*s from %s rejected with %d: %s (%d earlier lines"
+	PRES_LOCAL_LOG("%.*s from %s rejected with %d: %s (%u earlier lines"
 				   " suppressed)\n",
 			msg->first_line.u.request.method.len,
 			msg->first_line.u.request.method.s, ip_addr2a(&msg->rcv.src_ip),
@@ -249,7 +247,7 @@ int pres_kam_publish(struct sip_msg *msg, str *sender)
 	req.msg = msg;
 	rc = pres_handle_publish(&req, &rep);
 	if(rep.code >= 300)
-		PRES_LOCAL_LOG("PUBLISH for %.*s@%.*s answered %d %s\n",
+		LP_KAM_LOG_REQ(PRES_LOCAL_LOG, "PUBLISH for %.*s@%.*s answered %d %s",
 				LP_STR_FMT(req.user), LP_STR_FMT(req.domain), rep.code,
 				rep.reason);
 	reply(msg, &rep);
@@ -363,7 +361,7 @@ int pres_kam_subscribe(struct sip_msg *msg, const str *wuser, const str *wdomain
 	req.msg = msg;
 	rc = pres_handle_subscribe(&req, &rep, &notify);
 	if(rep.code >= 300)
-		PRES_LOCAL_LOG("SUBSCRIBE from %.*s@%.*s answered %d %s\n",
+		LP_KAM_LOG_REQ(PRES_LOCAL_LOG, "SUBSCRIBE from %.*s@%.*s answered %d %s",
 				LP_STR_FMT(req.from_user), LP_STR_FMT(req.from_domain),
 				rep.code, rep.reason);
 	reply(msg, &rep);

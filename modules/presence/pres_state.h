@@ -109,6 +109,9 @@ typedef struct pres_state {
 	 * does not look for winfo subscribers (pres_winfo.c), which costs a
 	 * walk of the presentity's whole bucket. NULL: always look. */
 	volatile int *winfo_seen;
+	/* shared: keys of ended subscriptions whose DELETE failed, retried by
+	 * every flush (pres_subs_pend.h); NULL in subs_db_mode 0 and 3 */
+	struct pres_pend *pend;
 	lp_db_t *db;				/* this process's connection, or NULL */
 	pres_send_notify_f send_notify;
 	unsigned int (*now)(void);	/* seconds; time(NULL) unless a test sets it */

@@ -9,6 +9,7 @@
 #include "pres_subs.h"
 #include "pres_subs_flush.h"
 #include "pres_dbq.h"
+#include "pres_subs_pend.h"
 
 static pres_srec_t *srec_new(const subs_t *s)
 {
@@ -182,8 +183,12 @@ static int db_delete(const pres_dlg_key_t *k)
 		return 0;
 	db = pres_db();
 	if(!db || lp_db_exec(db, pres_sql.subs_delete, v, 3, NULL, NULL) < 0) {
-		LP_ERR("cannot delete subscription %.*s from the DB",
-				LP_STR_FMT(*k->callid));
+		/* kept for the flush to retry: the row must not outlive the
+		 * dialog into the next start */
+		int kept = pres_pend_add(pres.pend, k) == 0;
+		LP_LOG_LIMITED(LP_L_ERR, "cannot delete subscription %.*s from the DB%s",
+				LP_STR_FMT(*k->callid),
+				kept ? ": retried by the next flush" : "");
 		return -1;
 	}
 	return 0;
@@ -483,6 +488,9 @@ static int load_row(void *ctx, const lp_db_val_t *c, int n)
 	subs_t s;
 
 	if(pres_subs_from_row(c, n, &s) < 0)
+		return 0;
+	/* an ended dialog whose DELETE is still pending is not brought back */
+	if(pres_pend_has(pres.pend, &s.callid, &s.to_tag, &s.from_tag))
 		return 0;
 	if(pres_subs_insert(&s) < 0)
 		return 1;

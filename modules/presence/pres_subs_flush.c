@@ -22,6 +22,7 @@
 #include "pres_sql.h"
 #include "pres_subs.h"
 #include "pres_subs_flush.h"
+#include "pres_subs_pend.h"
 
 #define SP_NAME "pres_row"
 
@@ -195,10 +196,14 @@ static void delete_row(lp_db_t *db, const subs_t *s)
 {
 	lp_db_val_t v[3] = {LP_DB_VSTR(s->callid), LP_DB_VSTR(s->to_tag),
 			LP_DB_VSTR(s->from_tag)};
+	pres_dlg_key_t k = {&s->callid, &s->to_tag, &s->from_tag};
+	int kept;
 
-	if(lp_db_exec(db, pres_sql.subs_delete, v, 3, NULL, NULL) < 0)
-		LP_ERR("cannot delete the row of ended subscription %.*s",
-				LP_STR_FMT(s->callid));
+	if(lp_db_exec(db, pres_sql.subs_delete, v, 3, NULL, NULL) >= 0)
+		return;
+	kept = pres_pend_add(pres.pend, &k) == 0;
+	LP_LOG_LIMITED(LP_L_ERR, "cannot delete the row of ended subscription %.*s%s",
+			LP_STR_FMT(s->callid), kept ? ": retried by the next flush" : "");
 }
 
 /* After the commit (or the failure): written rows of records removed in
@@ -268,6 +273,9 @@ int pres_subs_flush(void)
 	db = pres_db();
 	if(!db)
 		return -1;
+	/* first the rows of ended dialogs whose DELETE failed: they are gone
+	 * before anything else is written */
+	pres_pend_retry(pres.pend, db);
 	pres_subs_flush_take(&b);
 	rc = pres_subs_flush_write(db, &b);
 	pres_subs_flush_free(&b);

@@ -6,35 +6,36 @@
 
 #include "lp_log.h"
 #include "pres_dbq.h"
+#include "lp_siphdr.h"
 #include "pres_limits.h"
 #include "pres_reply.h"
 #include "pres_sql.h"
 #include "pres_subs.h"
 
-/* Does the Accept list (comma separated media ranges) take ctype? */
-static int accept_takes(const lp_str_t *accept, const lp_str_t *ctype)
+/* Accept (RFC 3261 s20.1, parsed strictly by lp_siphdr_accept_parse): a
+ * malformed value is a bad request (400); a list that takes none of the
+ * types the event package produces gets 406 (RFC 3261 s21.4.7). The 406
+ * carries no Accept header: in a response Accept lists the bodies the
+ * server takes in requests (s20.1), which says nothing here. An event
+ * without a content type (none registered) is not checked. 0 when the
+ * request may go on, else the reply is set. */
+static int check_accept(const pres_subscribe_req_t *req, const pres_ev_t *ev,
+		pres_reply_t *rep)
 {
-	const char *p = accept->s, *end = accept->s + accept->len;
-	lp_str_t item, major = *ctype;
-	char *slash = memchr(ctype->s, '/', ctype->len);
+	lp_siphdr_accept_t acc;
 
-	if(slash)
-		major.len = (int)(slash - ctype->s);
-	while(p < end) {
-		const char *comma = memchr(p, ',', end - p);
-		const char *semi;
-		item.s = (char *)p;
-		item.len = (int)((comma ? comma : end) - p);
-		semi = memchr(item.s, ';', item.len);
-		if(semi)
-			item.len = (int)(semi - item.s);
-		lp_str_trim(&item);
-		if(lp_str_caseeq(&item, ctype) || lp_str_eq(&item, &LP_STR("*/*")))
-			return 1;
-		if(item.len == major.len + 2 && strncasecmp(item.s, major.s, major.len) == 0
-				&& strncmp(item.s + major.len, "/*", 2) == 0)
-			return 1;
-		p = comma ? comma + 1 : end;
+	if(!req->has_accept || ev->content_type.len <= 0)
+		return 0;
+	if(lp_siphdr_accept_parse(&req->accept, &acc) < 0) {
+		LP_LOG_RATE(LP_LOG_REQ_PER_SEC, 1, LP_L_INFO,
+				"SUBSCRIBE with a malformed Accept header");
+		return pres_reply_set(rep, 400, "Bad Request - Malformed Accept");
+	}
+	if(!lp_siphdr_accept_takes(&acc, &ev->content_type)) {
+		LP_LOG_RATE(LP_LOG_REQ_PER_SEC, 1, LP_L_INFO,
+				"SUBSCRIBE whose Accept excludes %.*s",
+				LP_STR_FMT(ev->content_type));
+		return pres_reply_set(rep, 406, "Not Acceptable");
 	}
 	return 0;
 }
@@ -56,13 +57,8 @@ static pres_ev_t *check_request(const pres_subscribe_req_t *req, pres_reply_t *r
 		pres_reply_set(rep, 400, "Bad Request");
 		return NULL;
 	}
-	if(req->has_accept && !accept_takes(&req->accept, &ev->content_type)) {
-		LP_LOG_LIMITED(LP_L_INFO, "SUBSCRIBE whose Accept excludes %.*s",
-				LP_STR_FMT(ev->content_type));
-		pres_reply_hdr(rep, "Accept: %.*s\r\n", LP_STR_FMT(ev->content_type));
-		pres_reply_set(rep, 406, "Not Acceptable");
+	if(check_accept(req, ev, rep) != 0)
 		return NULL;
-	}
 	return ev;
 }
 

@@ -28,6 +28,7 @@
 #include "pres_sql.h"
 #include "pres_subs.h"
 #include "pres_writer_kam.h"
+#include "pres_subs_pend.h"
 
 MODULE_VERSION
 
@@ -429,6 +430,14 @@ static int mod_init(void)
 	pres.winfo_seen = lp_malloc(sizeof(*pres.winfo_seen));
 	if(pres.winfo_seen)
 		*pres.winfo_seen = 0;
+	if(pres.cfg.subs_db_mode == PRES_SUBS_DB_THROUGH
+			|| pres.cfg.subs_db_mode == PRES_SUBS_DB_BACK) {
+		pres.pend = pres_pend_new(PRES_PEND_MAX);
+		if(!pres.pend) {
+			LM_ERR("out of shared memory for the pending deletes\n");
+			return -1;
+		}
+	}
 	if(!pres.pubs || !pres.subs || !pres.dlgs || !pres.wcount
 			|| !pres.fanout) {
 		LM_ERR("out of shared memory for the hash tables\n");
@@ -492,6 +501,10 @@ static void mod_destroy(void)
 		pres_writer_drain();
 	if(pres.cfg.db_url && pres.subs && pres_db())
 		pres_subs_flush();
+	if(pres_pend_count(pres.pend) > 0)
+		LM_ERR("%d ended subscriptions could not be deleted from the DB: "
+			   "they are loaded again at the next start until they expire\n",
+				pres_pend_count(pres.pend));
 	if(pres.db)
 		lp_db_close(pres.db);
 	pres.db = NULL;

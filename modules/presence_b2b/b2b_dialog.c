@@ -351,7 +351,8 @@ int pb2b_handle_reply(const lp_str_t *callid, const lp_str_t *remote_tag,
 	if(rp->code < 300
 			&& !pb2b_dialog_sizes_ok(
 					&rp->to_tag, &rp->contact, &rp->record_route)) {
-		LP_INFO("presence_b2b: 2xx to SUBSCRIBE %.*s with a To tag, Contact"
+		LP_LOG_RATE(LP_LOG_REQ_PER_SEC, 1, LP_L_INFO,
+				"presence_b2b: 2xx to SUBSCRIBE %.*s with a To tag, Contact"
 				" or Record-Route over the limits: taken as an error",
 				LP_STR_FMT(*callid));
 		memset(&big, 0, sizeof(big));
@@ -418,7 +419,7 @@ static unsigned int retry_after_termination(
 	return pb2b_retry_after_time(base, now, ss->retry_after);
 }
 
-void pb2b_put_status(pb2b_rec_t *r, const pb2b_notify_t *n,
+int pb2b_put_status(pb2b_rec_t *r, const pb2b_notify_t *n,
 		const pb2b_substate_t *ss)
 {
 	lp_qstatus_t st;
@@ -428,14 +429,17 @@ void pb2b_put_status(pb2b_rec_t *r, const pb2b_notify_t *n,
 	st.state = ss->state;
 	st.reason = ss->reason;
 	st.expires = ss->expires > 0 ? (unsigned int)ss->expires : 0;
-	if(lp_qsvc_put(r->sub, &st) == LP_QSVC_ENOMEM)
-		LP_ERR("presence_b2b: no memory for the status of %.*s",
-				LP_STR_FMT(*lp_qsub_record(r->sub)));
+	if(lp_qsvc_put(r->sub, &st) != LP_QSVC_ENOMEM)
+		return 0;
+	LP_LOG_LIMITED(LP_L_ERR, "presence_b2b: no memory for the status of %.*s",
+			LP_STR_FMT(*lp_qsub_record(r->sub)));
+	return -1;
 }
 
-/* Apply a matched NOTIFY to r; returns ACT_DESTROY when r must go. */
+/* Apply a matched NOTIFY to r; returns ACT_DESTROY when r must go.
+ * *lost is set when its status could not be queued (no memory). */
 static int apply_notify(pb2b_rec_t *r, const pb2b_notify_t *n,
-		const pb2b_substate_t *ss, unsigned int now)
+		const pb2b_substate_t *ss, unsigned int now, int *lost)
 {
 	if(!r->remote_tag.len && pb2b_set_str(&r->remote_tag, &n->from_tag) == 0
 			&& r->state == PB2B_SENT) {
@@ -452,7 +456,7 @@ static int apply_notify(pb2b_rec_t *r, const pb2b_notify_t *n,
 		pb2b_set_str(&r->remote_target, &n->contact);
 	if(r->unsub || r->state == PB2B_TERMINATING)
 		return ss->state == LP_QSTATE_TERMINATED ? ACT_DESTROY : ACT_NONE;
-	pb2b_put_status(r, n, ss);
+	*lost = pb2b_put_status(r, n, ss) < 0;
 	if(ss->state == LP_QSTATE_TERMINATED) {
 		go_idle(r, retry_after_termination(ss, now));
 		return ACT_NONE;
@@ -471,7 +475,7 @@ int pb2b_handle_notify(const pb2b_notify_t *n, unsigned int now)
 	unsigned int slot;
 	pb2b_rec_t *r;
 	pb2b_fork_t *f;
-	int rc = 1;
+	int rc = 1, lost = 0;
 
 	if(!pb2b_dialog_sizes_ok(&n->from_tag, &n->contact, &n->record_route))
 		return -2;
@@ -492,20 +496,20 @@ int pb2b_handle_notify(const pb2b_notify_t *n, unsigned int now)
 	else if(notify_matches(r, n)) {
 		if(n->cseq < r->remote_cseq)
 			rc = -3;
-		else if(apply_notify(r, n, &ss, now) == ACT_DESTROY)
+		else if(apply_notify(r, n, &ss, now, &lost) == ACT_DESTROY)
 			first_done(r);
 	} else if((f = pb2b_fork_find(r, &n->from_tag)) != NULL
 			  && lp_str_eq(&f->local_tag, &n->to_tag)) {
 		if(n->cseq < f->remote_cseq)
 			rc = -3;
 		else
-			pb2b_fork_notify(r, f, n, &ss, now);
+			lost = pb2b_fork_notify(r, f, n, &ss, now) < 0;
 	} else if(!f)
 		rc = pb2b_fork_notify_new(r, n, &ss, now);
 	else
 		rc = -1;
 	lp_htable_unlock(pb2b.recs, slot);
-	return rc;
+	return lost && rc == 1 ? -4 : rc;
 }
 
 int pb2b_branches(const pb2b_rec_t *r)

@@ -186,9 +186,11 @@ void pb2b_fork_reply(
 
 /* --------------------------------------------------------------- notify */
 
-void pb2b_fork_notify(pb2b_rec_t *r, pb2b_fork_t *f, const pb2b_notify_t *n,
+int pb2b_fork_notify(pb2b_rec_t *r, pb2b_fork_t *f, const pb2b_notify_t *n,
 		const pb2b_substate_t *ss, unsigned int now)
 {
+	int rc;
+
 	f->remote_cseq = n->cseq;
 	f->n_notify++;
 	if(n->contact.len)
@@ -197,13 +199,14 @@ void pb2b_fork_notify(pb2b_rec_t *r, pb2b_fork_t *f, const pb2b_notify_t *n,
 	 * termination is not passed on */
 	if(ss->state == LP_QSTATE_TERMINATED) {
 		fork_drop(r, f);
-		return;
+		return 0;
 	}
 	if(r->unsub || f->ending || f->terminating)
-		return;
-	pb2b_put_status(r, n, ss);
+		return 0;
+	rc = pb2b_put_status(r, n, ss);
 	if(ss->expires > 0 && !f->out_cseq)
 		set_expiry(f, ss->expires, now);
+	return rc;
 }
 
 /* May n make a new fork of r? Only a NOTIFY to the tag of the first
@@ -226,7 +229,8 @@ static void log_refused(pb2b_rec_t *r, const pb2b_notify_t *n)
 		return;
 	}
 	r->fork_refused = 1;
-	LP_INFO("presence_b2b: SUBSCRIBE %.*s forked to more than max_branches"
+	LP_LOG_RATE(LP_LOG_REQ_PER_SEC, 1, LP_L_INFO,
+			"presence_b2b: SUBSCRIBE %.*s forked to more than max_branches"
 			" (%d) notifiers: NOTIFYs of the others are answered 481",
 			LP_STR_FMT(r->callid), pb2b.cfg.max_branches);
 }
@@ -272,10 +276,9 @@ int pb2b_fork_notify_new(pb2b_rec_t *r, const pb2b_notify_t *n,
 	}
 	f = fork_new(r, n, now);
 	if(!f) {
-		LP_ERR("presence_b2b: no memory for a branch of %.*s",
+		LP_LOG_LIMITED(LP_L_ERR, "presence_b2b: no memory for a branch of %.*s",
 				LP_STR_FMT(r->callid));
-		return -1;
+		return -4;
 	}
-	pb2b_fork_notify(r, f, n, ss, now);
-	return 1;
+	return pb2b_fork_notify(r, f, n, ss, now) < 0 ? -4 : 1;
 }

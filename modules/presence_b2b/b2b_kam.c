@@ -2,6 +2,7 @@
  * with tm's t_request_within on a dlg_t built from the record's snapshot
  * (for the first one too: the dialog id is ours, so a NOTIFY that arrives
  * before the 2xx can be matched). */
+#include <stdio.h>
 #include <time.h>
 
 #include "core/data_lump_rpl.h"
@@ -162,7 +163,7 @@ static void subscribe_reply_cb(struct cell *t, int type, struct tmcb_params *ps)
 	callid = lps(p->callid);
 	rtag = lps(p->remote_tag);
 	if(r.code >= 300)
-		LM_INFO("SUBSCRIBE %.*s (CSeq %u) answered %d\n", p->callid.len,
+		LP_KAM_LOG_REQ(LM_INFO, "SUBSCRIBE %.*s (CSeq %u) answered %d", p->callid.len,
 				p->callid.s, p->cseq, r.code);
 	pb2b_handle_reply(&callid, &rtag, p->cseq, &r, pb2b_kam_now());
 	if(rr)
@@ -341,6 +342,23 @@ static int reply_code(struct sip_msg *msg, int code, char *text)
 	return pb2b_slb.freply(msg, code, &reason) < 0 ? -1 : 0;
 }
 
+/* 503 with Retry-After: shm_retry_after (RFC 3261 s21.5.4): the status
+ * of a NOTIFY found no shared memory; the notifier sends it again later. */
+static void reply_no_memory(struct sip_msg *msg, const pb2b_notify_t *n)
+{
+	char hdr[48];
+	int len = snprintf(hdr, sizeof(hdr), "Retry-After: %d\r\n",
+			pb2b.cfg.shm_retry_after);
+
+	LP_KAM_LOG_REQ(LM_WARN, "NOTIFY %.*s: no shared memory for its status: 503",
+			n->callid.len, n->callid.s);
+	if(len > 0 && len < (int)sizeof(hdr)
+			&& !add_lump_rpl(msg, hdr, len, LUMP_RPL_HDR))
+		LM_ERR("cannot add Retry-After to the 503\n");
+	if(reply_code(msg, 503, "Service Unavailable") < 0)
+		LM_ERR("cannot answer a NOTIFY with 503\n");
+}
+
 int pb2b_kam_handle_notify(struct sip_msg *msg)
 {
 	pb2b_notify_t n;
@@ -364,26 +382,30 @@ int pb2b_kam_handle_notify(struct sip_msg *msg)
 			rc = 0;
 			goto done;
 		default:
-			LM_INFO("malformed NOTIFY: no subscription matched\n");
+			LP_KAM_LOG_REQ(LM_INFO, "malformed NOTIFY%s: no subscription matched", "");
 			goto done;
 	}
 	switch(pb2b_handle_notify(&n, pb2b_kam_now())) {
 		case 1:
 			break;
 		case -2:
-			LM_NOTICE("NOTIFY %.*s: From tag, Contact or Record-Route too"
-					  " long: 400\n",
+			LP_KAM_LOG_REQ(LM_NOTICE, "NOTIFY %.*s: From tag, Contact or"
+					  " Record-Route too long: 400",
 					n.callid.len, n.callid.s);
 			if(reply_code(msg, 400, "Bad Request - Header Too Long") < 0)
 				LM_ERR("cannot answer a NOTIFY with 400\n");
 			rc = 0;
 			goto done;
 		case -3:
-			LM_INFO("NOTIFY %.*s: CSeq %u out of order: 500\n", n.callid.len,
+			LP_KAM_LOG_REQ(LM_INFO, "NOTIFY %.*s: CSeq %u out of order: 500", n.callid.len,
 					n.callid.s, n.cseq);
 			if(reply_code(msg, 500, "Server Internal Error - Out Of Order")
 					< 0)
 				LM_ERR("cannot answer a NOTIFY with 500\n");
+			rc = 0;
+			goto done;
+		case -4:
+			reply_no_memory(msg, &n);
 			rc = 0;
 			goto done;
 		default:

@@ -157,7 +157,11 @@ typedef struct pb2b_notify {
  * dialog. 1 when a subscription matched, -1 when none did (answer 481),
  * -2 when its From tag, Contact or Record-Route is over the limits
  * (PB2B_*_MAX; answer 400), -3 when its CSeq is lower than the last one
- * of its dialog (answer 500, RFC 3261 s12.2.2); nothing applied then. */
+ * of its dialog (answer 500, RFC 3261 s12.2.2); nothing applied then.
+ * -4 when shared memory ran out for its status (or its new branch): the
+ * dialog's own state (tags, CSeq, target) is kept, the status is not
+ * queued; answer 503 with Retry-After so the notifier sends it again
+ * (instead of a 200 that would lose it). */
 int pb2b_handle_notify(const pb2b_notify_t *n, unsigned int now);
 
 /* Dialogs of the record, forks included (what presence_b2b.list shows as
@@ -171,11 +175,13 @@ int pb2b_branches(const pb2b_rec_t *r);
 pb2b_fork_t *pb2b_fork_find(const pb2b_rec_t *r, const lp_str_t *rtag);
 /* Apply a NOTIFY that matches no dialog of r: a new fork when the NOTIFY
  * may create one and max_branches allows it (then applied: 1), else -1
- * (answer 481). */
+ * (answer 481); -4 when shared memory runs out for the fork or its status
+ * (answer 503). */
 int pb2b_fork_notify_new(pb2b_rec_t *r, const pb2b_notify_t *n,
 		const pb2b_substate_t *ss, unsigned int now);
-/* Apply a NOTIFY of fork f. */
-void pb2b_fork_notify(pb2b_rec_t *r, pb2b_fork_t *f, const pb2b_notify_t *n,
+/* Apply a NOTIFY of fork f: 0, or -1 when its status could not be queued
+ * (no shared memory). */
+int pb2b_fork_notify(pb2b_rec_t *r, pb2b_fork_t *f, const pb2b_notify_t *n,
 		const pb2b_substate_t *ss, unsigned int now);
 /* Apply the reply to f's outstanding SUBSCRIBE (f may be freed). */
 void pb2b_fork_reply(pb2b_rec_t *r, pb2b_fork_t *f, const pb2b_reply_t *rp,
@@ -190,7 +196,9 @@ void pb2b_fork_free_all(pb2b_rec_t *r);
 /* Helpers of b2b_dialog.c shared with b2b_fork.c. */
 int pb2b_set_str(lp_str_t *dst, const lp_str_t *src);
 int pb2b_want_expires(const pb2b_rec_t *r);
-void pb2b_put_status(pb2b_rec_t *r, const pb2b_notify_t *n,
+/* Queue n's status for r's subscriber (bucket lock held): 0, or -1 when
+ * shared memory runs out (logged; nothing queued). */
+int pb2b_put_status(pb2b_rec_t *r, const pb2b_notify_t *n,
 		const pb2b_substate_t *ss);
 /* A SUBSCRIBE of r's subscription in the given dialog, one lp_malloc
  * block; NULL when memory runs out. */

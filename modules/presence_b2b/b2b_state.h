@@ -30,6 +30,8 @@ typedef struct pb2b_cfg {
 	char *contact;			  /* our Contact; "" = first listen socket */
 	char *default_subscriber; /* From of RPC subscriptions ("") */
 	int max_branches;		  /* dialogs per subscription, forks too (4) */
+	int shm_retry_after; /* Retry-After of the 503 to a NOTIFY whose status
+							finds no shared memory (30) */
 } pb2b_cfg_t;
 
 typedef enum pb2b_dstate {
@@ -116,7 +118,7 @@ extern pb2b_state_t pb2b;
 /* Default configuration (the seed's defaults). */
 #define PB2B_CFG_DEFAULTS                                                  \
 	{                                                                      \
-		3600, 120, "", "", 30, 30, 30, 1, "", 0, 9, "", "", 4              \
+		3600, 120, "", "", 30, 30, 30, 1, "", 0, 9, "", "", 4, 30          \
 	}
 
 #endif

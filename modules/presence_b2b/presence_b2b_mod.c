@@ -46,6 +46,7 @@ static param_export_t params[] = {
 	{"contact", PARAM_STRING, &pb2b.cfg.contact},
 	{"default_subscriber", PARAM_STRING, &pb2b.cfg.default_subscriber},
 	{"max_branches", PARAM_INT, &pb2b.cfg.max_branches},
+	{"shm_retry_after", PARAM_INT, &pb2b.cfg.shm_retry_after},
 	{0, 0, 0}
 };
 
@@ -112,7 +113,8 @@ static int check_cfg(void)
 
 	if(c->default_expiration <= 0 || c->on_error_retry_time < 0
 			|| c->wait_for_term_notify < 0 || c->resubscribe_delta < 0
-			|| c->min_resubscribe_time < 0 || c->max_subscribe_delay < 0) {
+			|| c->min_resubscribe_time < 0 || c->max_subscribe_delay < 0
+			|| c->shm_retry_after < 0) {
 		LM_ERR("default_expiration must be > 0 and the other times >= 0\n");
 		return -1;
 	}

@@ -352,22 +352,15 @@ static int ask(cache_t *c, int i, const char *uri, const char *inm,
 	return ok;
 }
 
-/* "No server answered" at most once a second per process, with the number
- * of such lines left out since. */
+/* "No server answered" at most once a second per process (lp_log_rl),
+ * with the number of such lines left out since. */
 static void no_answer(const char *key, time_t now)
 {
-	static time_t last;
-	static long left_out;
+	static lp_log_rl_t rl;
 
-	if(now == last) {
-		left_out++;
-		return;
-	}
-	LP_ERR("presence_xml: xcap: no server answered for the pres-rules of %s"
-		   " (%ld more since the last such line)",
-			key, left_out);
-	last = now;
-	left_out = 0;
+	lp_log_rl_rate(&rl, (long)now + 1, 1, 1, LP_L_ERR,
+			"presence_xml: xcap: no server answered for the pres-rules of %s",
+			key);
 }
 
 /* Ask the servers in order (those backed off are skipped); the first that

@@ -289,7 +289,7 @@ int pua_kam_handle_notify(struct sip_msg *msg)
 	if(rr)
 		pkg_free(rr);
 	if(code != 200)
-		LM_INFO("NOTIFY %.*s matches no subscription\n", n.call_id.len,
+		LP_KAM_LOG_REQ(LM_INFO, "NOTIFY %.*s matches no subscription", n.call_id.len,
 				n.call_id.s);
 	reply(msg, code, code == 200 ? "OK" : "Call/Transaction Does Not Exist");
 	return code == 200 ? 1 : -1;

@@ -363,6 +363,11 @@ int pua_timer_refresh(void);
 /* update_period / pua.cleanup: remove expired records (and their rows).
  * Returns how many were removed. */
 int pua_cleanup(void);
+/* The update_period timer: pua_cleanup, then every dirty record written
+ * (pua_db_save): the periodic save of db_mode 0, and in db_mode 2 the
+ * retry of a write that failed. No lock may be held. Returns what
+ * pua_cleanup returns. */
+int pua_timer_update(void);
 
 /* ---- body versions (pua_xml.c) ---- */
 
@@ -405,7 +410,8 @@ void pua_db_locks_free(void);
  * bucket lock may be held. */
 int pua_db_write(const pua_rec_t *r);
 int pua_db_delete(const pua_rec_t *r);
-/* db_mode 0: write every changed record (update_period, shutdown), each
+/* Write every changed (dirty) record: db_mode 0's save (update_period,
+ * shutdown), db_mode 2's retry of failed writes (update_period); each
  * row on its own (a row the DB refuses is skipped, kept dirty for the next
  * save and logged once per save). No lock held. Returns rows written, or
  * -1 without a DB. */

@@ -82,12 +82,11 @@ static void refresh_timer(unsigned int ticks, void *param)
 	pua_timer_refresh();
 }
 
-/* update_period: drop what expired, and (db_mode 0) save what changed. */
+/* update_period: drop what expired, and write what changed (db_mode 0)
+ * or what a failed write left dirty (db_mode 2). */
 static void update_timer(unsigned int ticks, void *param)
 {
-	pua_cleanup();
-	if(pua.cfg.db_url && pua.cfg.db_mode == PUA_DB_MEMORY)
-		pua_db_save();
+	pua_timer_update();
 }
 
 /* The events pua knows by itself (the seed's list, plus "dialog" for

@@ -300,7 +300,8 @@ static pua_req_t *publ_error(pua_rec_t *r, int kind, const pua_reply_t *rep, int
 		r->retries++;
 		*gone = 0;
 		pua_stat_inc(PUA_STAT_PUBLISH_412);
-		LP_INFO("412 for %.*s: publishing again as an initial PUBLISH",
+		LP_LOG_RATE(LP_LOG_REQ_PER_SEC, 1, LP_L_INFO,
+				"412 for %.*s: publishing again as an initial PUBLISH",
 				LP_STR_FMT(r->pres_uri));
 		return send_publ(r, PUA_RK_INITIAL, r->req_expires);
 	}
@@ -388,7 +389,8 @@ void pua_publ_reply(const pua_reply_t *rep)
 		rec_drop(r);
 	pua_unlock(slot);
 	if(rep->code >= 300 && gone)
-		LP_INFO("publication of %.*s ended by reply %d", LP_STR_FMT(rep->pres_uri),
+		LP_LOG_RATE(LP_LOG_REQ_PER_SEC, 1, LP_L_INFO,
+				"publication of %.*s ended by reply %d", LP_STR_FMT(rep->pres_uri),
 				rep->code);
 	run_callbacks(v, rep->msg, cb_param, extra, nextra);
 	if(q)

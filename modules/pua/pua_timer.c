@@ -205,6 +205,18 @@ static int clean_bucket(unsigned int slot, unsigned int t)
 	return n;
 }
 
+int pua_timer_update(void)
+{
+	int n = pua_cleanup();
+
+	/* db_mode 0: the periodic save; db_mode 2: a write-through that failed
+	 * (DB down, a row refused) left its record dirty, and nothing else
+	 * would write it before the record changes again */
+	if(pua.cfg.db_url)
+		pua_db_save();
+	return n;
+}
+
 int pua_cleanup(void)
 {
 	unsigned int slot, t = pua.now();

@@ -378,7 +378,7 @@ END_TEST
 
 START_TEST(test_log_rate_limited)
 {
-	lp_log_rl_t rl = {0, 0};
+	lp_log_rl_t rl = {0};
 	int i, logged = 0;
 
 	lp_test_log_install();

@@ -1277,6 +1277,39 @@ static void sql_exec(const char *q)
 	sqlite3_close(h);
 }
 
+/* db_mode 2: a write-through the DB refuses (here a trigger; the DB down
+ * alike) leaves the record dirty, and the update_period timer writes it
+ * once the DB takes it, without another change of the record. */
+START_TEST(test_db_mode2_failed_write_retried)
+{
+	lp_str_t id = LP_STR("p1");
+	pua_rec_t *r;
+
+	make_db();
+	pua.cfg.db_mode = PUA_DB_ONLY;
+	publish(600, PIDF("a"), "p1");
+	answer(0, 200, "E1", 600, -1);
+	ck_assert_str_eq(sql1("select etag from pua where pres_id='p1'"), "E1");
+	sql_exec("CREATE TRIGGER refuse_i BEFORE INSERT ON pua"
+			 " BEGIN SELECT RAISE(ABORT, 'refused'); END;"
+			 "CREATE TRIGGER refuse_u BEFORE UPDATE ON pua"
+			 " BEGIN SELECT RAISE(ABORT, 'refused'); END;");
+	publish(600, PIDF("b"), "p1");
+	answer(1, 200, "E2", 600, -1);
+	ck_assert_str_eq(sql1("select etag from pua where pres_id='p1'"), "E1");
+	r = pua_find_publ(&alice, &id, PRESENCE_EVENT);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_eq(r->db_state, PUA_DB_DIRTY);
+	pua_timer_update(); /* still refused: kept dirty */
+	ck_assert_int_eq(r->db_state, PUA_DB_DIRTY);
+	sql_exec("DROP TRIGGER refuse_i; DROP TRIGGER refuse_u;");
+	pua_timer_update();
+	ck_assert_str_eq(sql1("select etag from pua where pres_id='p1'"), "E2");
+	ck_assert_int_eq(r->db_state, PUA_DB_CLEAN);
+	drop_db();
+}
+END_TEST
+
 START_TEST(test_db_mode0_no_lock_across_db)
 {
 	make_db();
@@ -1654,6 +1687,7 @@ Suite *pua_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_db_mode0_save_and_load);
 	tcase_add_test(tc, test_db_mode0_expired_not_loaded);
+	tcase_add_test(tc, test_db_mode2_failed_write_retried);
 	tcase_add_test(tc, test_db_mode2_write_through_and_fetch);
 	tcase_add_test(tc, test_db_loaded_publication_412_ends);
 	tcase_add_test(tc, test_db_mode2_refresh_claimed_once);

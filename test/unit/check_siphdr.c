@@ -223,23 +223,6 @@ START_TEST(test_check_event_id_limit)
 }
 END_TEST
 
-START_TEST(test_log_budget)
-{
-	lp_siphdr_rate_t r;
-	int i, logged = 0, dropped;
-
-	memset(&r, 0, sizeof(r));
-	for(i = 0; i < 1000; i++)
-		logged += lp_siphdr_log_allow(&r, 100, 10, &dropped);
-	ck_assert_int_eq(logged, 10);
-	/* the next second: the first line tells how many were suppressed */
-	ck_assert_int_eq(lp_siphdr_log_allow(&r, 101, 10, &dropped), 1);
-	ck_assert_int_eq(dropped, 990);
-	ck_assert_int_eq(lp_siphdr_log_allow(&r, 101, 10, &dropped), 1);
-	ck_assert_int_eq(dropped, 0);
-}
-END_TEST
-
 Suite *siphdr_suite(void)
 {
 	Suite *s = suite_create("siphdr");
@@ -255,7 +238,6 @@ Suite *siphdr_suite(void)
 	tcase_add_test(tc, test_check_repeated_single_valued);
 	tcase_add_test(tc, test_check_codes);
 	tcase_add_test(tc, test_check_event_id_limit);
-	tcase_add_test(tc, test_log_budget);
 	suite_add_tcase(s, tc);
 	return s;
 }

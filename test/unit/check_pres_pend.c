@@ -1,0 +1,308 @@
+/* Pending deletes of the subscription write-back (issue 11): an
+ * un-SUBSCRIBE or a removal whose DELETE fails while the database is
+ * unreachable (the table renamed away stands for it) keeps the dialog's key
+ * in a bounded shared list; the next flush deletes the row once the DB is
+ * back, a load in the same run does not bring the dialog back meanwhile,
+ * and after a restart it stays ended. SQLite on a temp file. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lp_db.h"
+#include "lp_log.h"
+#include "lp_test.h"
+#include "pres_logic.h"
+#include "pres_pub.h"
+#include "pres_subs.h"
+#include "pres_subs_flush.h"
+#include "pres_subs_pend.h"
+
+#define T0 1700000000u
+
+static char db_path[64], url[512];
+static unsigned int fake_now;
+
+static unsigned int fake_clock(void)
+{
+	return fake_now;
+}
+
+static int no_notify(const pres_notify_t *n)
+{
+	return 0;
+}
+
+static int publ_ok(struct sip_msg *msg)
+{
+	return 0;
+}
+
+static void tables_new(void)
+{
+	pres.pubs = lp_htable_new(4);
+	pres.subs = lp_htable_new(4);
+	pres.dlgs = lp_htable_new(4);
+	ck_assert_ptr_nonnull(pres.subs);
+}
+
+static void tables_free(void)
+{
+	lp_htable_destroy(pres.pubs, pres_pub_free_entry);
+	lp_htable_destroy(pres.subs, pres_subs_free_entry);
+	lp_htable_destroy(pres.dlgs, NULL);
+	pres.pubs = pres.subs = pres.dlgs = NULL;
+}
+
+static void setup(void)
+{
+	pres_ev_t ev;
+	int fd;
+
+	lp_test_mem_install();
+	lp_test_log_install();
+	memset(&pres, 0, sizeof(pres));
+	pres_cfg_defaults(&pres.cfg);
+	strcpy(db_path, "/tmp/check_pend_XXXXXX");
+	fd = mkstemp(db_path);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	lp_test_sqlite_schema(db_path, "../../scripts/sqlite/presence-create.sql");
+	snprintf(url, sizeof(url), "sqlite://%s", db_path);
+	pres.cfg.db_url = url;
+	ck_assert_int_eq(pres_sql_init(), 0);
+	tables_new();
+	pres.pend = pres_pend_new(PRES_PEND_MAX);
+	ck_assert_ptr_nonnull(pres.pend);
+	memset(&ev, 0, sizeof(ev));
+	ev.name = LP_STR("presence");
+	ev.content_type = LP_STR("application/pidf+xml");
+	ev.default_expires = 3600;
+	ev.type = PUBL_TYPE;
+	ev.evs_publ_handl = publ_ok;
+	ck_assert_int_eq(pres_add_event(&ev), 0);
+	fake_now = T0;
+	pres.now = fake_clock;
+	pres.send_notify = no_notify;
+}
+
+static void teardown(void)
+{
+	char p[80];
+	lp_event_t *e;
+
+	tables_free();
+	pres_pend_free(pres.pend);
+	pres.pend = NULL;
+	lp_db_close(pres.db);
+	pres.db = NULL;
+	for(e = pres.events.first; e; e = e->next)
+		lp_free(e->data);
+	lp_event_registry_free(&pres.events);
+	unlink(db_path);
+	snprintf(p, sizeof(p), "%s-wal", db_path);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", db_path);
+	unlink(p);
+	lp_log_set(NULL);
+	ck_assert_int_eq(lp_test_mem_live(), 0);
+}
+
+/* The tables again and the DB loaded, as at a start; the pending list is
+ * kept (in shared memory: same run) unless `new_run`. */
+static void reload(int new_run)
+{
+	tables_free();
+	lp_db_close(pres.db);
+	pres.db = NULL;
+	tables_new();
+	if(new_run) {
+		pres_pend_free(pres.pend);
+		pres.pend = pres_pend_new(PRES_PEND_MAX);
+	}
+	ck_assert_int_eq(pres_load_db(), 0);
+}
+
+static int int_row(void *ctx, const lp_db_val_t *c, int n)
+{
+	*(long long *)ctx = c[0].type == LP_DB_INT ? c[0].v.i : atoll(c[0].v.s.s);
+	return 1;
+}
+
+static long long rows(void)
+{
+	long long n = -1;
+	lp_db_t *db = lp_db_open(url);
+
+	ck_assert_ptr_nonnull(db);
+	ck_assert_int_ge(lp_db_exec(db, "SELECT count(*) FROM active_watchers",
+							 NULL, 0, int_row, &n),
+			0);
+	lp_db_close(db);
+	return n;
+}
+
+static void db_run(const char *sql)
+{
+	lp_db_t *db = lp_db_open(url);
+
+	ck_assert_ptr_nonnull(db);
+	ck_assert_msg(lp_db_exec(db, sql, NULL, 0, NULL, NULL) >= 0, "%s", sql);
+	lp_db_close(db);
+}
+
+#define DB_DOWN() db_run("ALTER TABLE active_watchers RENAME TO aw_off")
+#define DB_UP() db_run("ALTER TABLE aw_off RENAME TO active_watchers")
+
+typedef struct sub
+{
+	pres_subscribe_req_t r;
+	char to_tag[128];
+} sub_t;
+
+static int subscribe(sub_t *s)
+{
+	pres_notify_t *n = NULL;
+	pres_reply_t rep;
+
+	memset(&rep, 0, sizeof(rep));
+	pres_handle_subscribe(&s->r, &rep, &n);
+	if(rep.code / 100 == 2 && s->r.to_tag.len == 0) {
+		ck_assert_int_lt(rep.to_tag.len, (int)sizeof(s->to_tag));
+		memcpy(s->to_tag, rep.to_tag.s, rep.to_tag.len);
+		s->to_tag[rep.to_tag.len] = '\0';
+	}
+	if(n)
+		pres_notify_free(n);
+	return rep.code;
+}
+
+static void subscribe_ok(sub_t *s, const char *callid)
+{
+	memset(s, 0, sizeof(*s));
+	s->r.ruri_user = s->r.to_user = LP_STR("alice");
+	s->r.ruri_domain = s->r.to_domain = LP_STR("example.com");
+	s->r.from_user = LP_STR("bob");
+	s->r.from_domain = LP_STR("example.com");
+	s->r.from_tag = LP_STR("bobtag");
+	s->r.callid = lp_str_c(callid);
+	s->r.cseq = 1;
+	s->r.has_event = 1;
+	s->r.event = LP_STR("presence");
+	s->r.expires = 3600;
+	s->r.contact = LP_STR("sip:bob@192.0.2.10");
+	s->r.sockinfo = LP_STR("udp:127.0.0.1:5060");
+	s->r.user_agent = LP_STR("check");
+	s->r.local_contact = LP_STR("sip:pres@127.0.0.1");
+	ck_assert_int_eq(subscribe(s) / 100, 2);
+}
+
+static void unsubscribe(sub_t *s)
+{
+	s->r.to_tag = lp_str_c(s->to_tag);
+	s->r.cseq++;
+	s->r.expires = 0;
+	ck_assert_int_eq(subscribe(s) / 100, 2);
+}
+
+/* The un-SUBSCRIBE's DELETE fails while the DB is down: the key is kept,
+ * a flush while it is still down keeps it, a load in the same run skips
+ * the row, and the first flush with the DB back deletes it. */
+START_TEST(test_unsubscribe_while_db_down)
+{
+	sub_t s;
+
+	subscribe_ok(&s, "pend-1");
+	ck_assert_int_eq(pres_subs_flush(), 1);
+	ck_assert_int_eq(rows(), 1);
+	DB_DOWN();
+	unsubscribe(&s);
+	ck_assert_int_eq(pres_subs_count(), 0);
+	ck_assert_int_eq(pres_pend_count(pres.pend), 1);
+	pres_subs_flush(); /* still down */
+	ck_assert_int_eq(pres_pend_count(pres.pend), 1);
+	DB_UP();
+	ck_assert_int_eq(rows(), 1);
+	reload(0);
+	ck_assert_int_eq(pres_subs_count(), 0); /* not brought back */
+	ck_assert_int_eq(pres_subs_flush(), 0);
+	ck_assert_int_eq(pres_pend_count(pres.pend), 0);
+	ck_assert_int_eq(rows(), 0);
+	reload(1);
+	ck_assert_int_eq(pres_subs_count(), 0);
+}
+END_TEST
+
+/* Other watchers' rows are written by the same flush that deletes the
+ * pending ones; only the ended dialog goes. */
+START_TEST(test_pending_and_live_rows)
+{
+	sub_t a, b;
+
+	subscribe_ok(&a, "pend-a");
+	subscribe_ok(&b, "pend-b");
+	ck_assert_int_eq(pres_subs_flush(), 2);
+	DB_DOWN();
+	unsubscribe(&a);
+	DB_UP();
+	ck_assert_int_eq(pres_subs_flush(), 0);
+	ck_assert_int_eq(rows(), 1);
+	reload(1);
+	ck_assert_int_eq(pres_subs_count(), 1);
+}
+END_TEST
+
+/* The list is bounded, holds each key once, and a retry without a DB
+ * keeps every key. */
+START_TEST(test_pending_bounded)
+{
+	pres_pend_t *p = pres_pend_new(2);
+	lp_str_t c1 = LP_STR("c1"), c2 = LP_STR("c2"), c3 = LP_STR("c3");
+	lp_str_t tt = LP_STR("tt"), ft = LP_STR("ft");
+
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(pres_pend_add(p, &(pres_dlg_key_t){&c1, &tt, &ft}), 0);
+	ck_assert_int_eq(pres_pend_add(p, &(pres_dlg_key_t){&c1, &tt, &ft}), 0);
+	ck_assert_int_eq(pres_pend_count(p), 1);
+	ck_assert_int_eq(pres_pend_add(p, &(pres_dlg_key_t){&c2, &tt, &ft}), 0);
+	ck_assert_int_eq(pres_pend_add(p, &(pres_dlg_key_t){&c3, &tt, &ft}), -1);
+	ck_assert_int_eq(pres_pend_count(p), 2);
+	ck_assert(pres_pend_has(p, &c2, &tt, &ft));
+	ck_assert(!pres_pend_has(p, &c3, &tt, &ft));
+	ck_assert(!pres_pend_has(p, &c1, &ft, &tt));
+	ck_assert_int_eq(pres_pend_retry(p, NULL), 2);
+	ck_assert_int_eq(pres_pend_retry(p, pres_db()), 0);
+	ck_assert_int_eq(pres_pend_count(p), 0);
+	pres_pend_free(p);
+}
+END_TEST
+
+/* Out of memory while adding: -1, nothing leaks (the teardown counts). */
+START_TEST(test_pending_oom)
+{
+	pres_pend_t *p = pres_pend_new(8);
+	lp_str_t c1 = LP_STR("c1"), tt = LP_STR("tt"), ft = LP_STR("ft");
+
+	ck_assert_ptr_nonnull(p);
+	lp_test_mem_fail_at(1);
+	ck_assert_int_eq(pres_pend_add(p, &(pres_dlg_key_t){&c1, &tt, &ft}), -1);
+	lp_test_mem_fail_at(0);
+	ck_assert_int_eq(pres_pend_count(p), 0);
+	pres_pend_free(p);
+}
+END_TEST
+
+Suite *pres_pend_suite(void)
+{
+	Suite *s = suite_create("pres_pend");
+	TCase *tc = tcase_create("sqlite");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_unsubscribe_while_db_down);
+	tcase_add_test(tc, test_pending_and_live_rows);
+	tcase_add_test(tc, test_pending_bounded);
+	tcase_add_test(tc, test_pending_oom);
+	suite_add_tcase(s, tc);
+	return s;
+}
