@@ -252,6 +252,12 @@ typedef struct dbq {
 } dbq_t;
 
 static dbq_t pending = {NULL, &pending.head};
+/* deletions the DB refused (down, locked): tried again, first, at the
+ * process's next flush (pua_unlock, the timer's save); at most RETRY_MAX,
+ * beyond that the row stays until the clean timer finds it expired */
+static dbq_t retry = {NULL, &retry.head};
+static int n_retry;
+#define RETRY_MAX 1024
 static int held; /* bucket locks this process holds */
 static int flushing;
 
@@ -385,6 +391,20 @@ static void log_refused(const char *what, const lp_str_t *uri, int n)
 	folded = 0;
 }
 
+/* The failed deletions go first in pending, to be tried again. */
+static void retry_requeue(void)
+{
+	if(!retry.head)
+		return;
+	*retry.tail = pending.head;
+	if(!pending.head)
+		pending.tail = retry.tail;
+	pending.head = retry.head;
+	retry.head = NULL;
+	retry.tail = &retry.head;
+	n_retry = 0;
+}
+
 void pua_db_flush(void)
 {
 	dbop_t *o;
@@ -392,9 +412,18 @@ void pua_db_flush(void)
 	if(flushing || held > 0)
 		return;
 	flushing = 1;
+	retry_requeue();
 	while((o = op_pop(&pending)) != NULL) {
-		if(pua.table && sync_key(o) < 0)
+		if(pua.table && sync_key(o) < 0) {
 			log_refused(o->remove ? "delete" : "write", &o->pres_uri, 1);
+			if(o->remove && n_retry < RETRY_MAX) {
+				o->next = NULL;
+				*retry.tail = o;
+				retry.tail = &o->next;
+				n_retry++;
+				continue;
+			}
+		}
 		free(o);
 	}
 	flushing = 0;

@@ -1310,6 +1310,29 @@ START_TEST(test_db_mode2_failed_write_retried)
 }
 END_TEST
 
+/* a removal whose DELETE the DB refuses (down, locked) is not forgotten:
+ * the row goes at the process's next flush once the DB takes it, so a
+ * restart does not load (and refresh) a publication that ended */
+START_TEST(test_db_failed_delete_retried)
+{
+	make_db();
+	publish(600, PIDF("a"), "p1");
+	answer(0, 200, "E1", 600, -1);
+	ck_assert_int_eq(pua_db_save(), 1);
+	sql_exec("CREATE TRIGGER refuse_d BEFORE DELETE ON pua"
+			 " BEGIN SELECT RAISE(ABORT, 'refused'); END;");
+	publish(0, NULL, "p1"); /* removal */
+	answer(1, 200, "E2", 0, -1);
+	ck_assert_str_eq(sql1("select count(*) from pua where pres_id='p1'"), "1");
+	pua_db_flush(); /* still refused: kept */
+	ck_assert_str_eq(sql1("select count(*) from pua where pres_id='p1'"), "1");
+	sql_exec("DROP TRIGGER refuse_d;");
+	pua_timer_update();
+	ck_assert_str_eq(sql1("select count(*) from pua where pres_id='p1'"), "0");
+	drop_db();
+}
+END_TEST
+
 START_TEST(test_db_mode0_no_lock_across_db)
 {
 	make_db();
@@ -1691,6 +1714,7 @@ Suite *pua_suite(void)
 	tcase_add_test(tc, test_db_mode2_write_through_and_fetch);
 	tcase_add_test(tc, test_db_loaded_publication_412_ends);
 	tcase_add_test(tc, test_db_mode2_refresh_claimed_once);
+	tcase_add_test(tc, test_db_failed_delete_retried);
 	tcase_add_test(tc, test_db_mode0_no_lock_across_db);
 	tcase_add_test(tc, test_db_mode2_no_lock_across_db);
 	tcase_add_test(tc, test_db_mode2_dialog_linked_in_own_bucket);
