@@ -391,18 +391,24 @@ static void log_refused(const char *what, const lp_str_t *uri, int n)
 	folded = 0;
 }
 
-/* The failed deletions go first in pending, to be tried again. */
-static void retry_requeue(void)
+/* The failed deletions, tried again in order until one fails (the DB is
+ * still down: the others wait for the next flush rather than each cost a
+ * failed statement on the request path). */
+static void retry_deletes(void)
 {
-	if(!retry.head)
-		return;
-	*retry.tail = pending.head;
-	if(!pending.head)
-		pending.tail = retry.tail;
-	pending.head = retry.head;
-	retry.head = NULL;
-	retry.tail = &retry.head;
-	n_retry = 0;
+	dbop_t *o;
+
+	while((o = op_pop(&retry)) != NULL) {
+		if(pua.table && sync_key(o) < 0) {
+			o->next = retry.head; /* back in front, order kept */
+			retry.head = o;
+			if(!o->next)
+				retry.tail = &o->next;
+			return;
+		}
+		n_retry--;
+		free(o);
+	}
 }
 
 void pua_db_flush(void)
@@ -412,7 +418,7 @@ void pua_db_flush(void)
 	if(flushing || held > 0)
 		return;
 	flushing = 1;
-	retry_requeue();
+	retry_deletes();
 	while((o = op_pop(&pending)) != NULL) {
 		if(pua.table && sync_key(o) < 0) {
 			log_refused(o->remove ? "delete" : "write", &o->pres_uri, 1);

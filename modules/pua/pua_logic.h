@@ -440,7 +440,8 @@ void pua_db_changed(pua_rec_t *r);
 void pua_db_removed(pua_rec_t *r);
 /* Do the queued DB I/O (pua_unlock calls it, and pua_db_save); a deletion
  * the DB refused is kept (at most 1024 per process) and tried again first
- * at the process's next flush. No lock may be held. */
+ * at the process's next flush, in order until one fails. No lock may be
+ * held. */
 void pua_db_flush(void);
 /* Remove rows whose expires passed (update_period). */
 int pua_db_clean(void);
