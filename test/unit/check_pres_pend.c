@@ -141,20 +141,7 @@ static int subscribe(sub_t *s)
 static void subscribe_ok(sub_t *s, const char *callid)
 {
 	memset(s, 0, sizeof(*s));
-	s->r.ruri_user = s->r.to_user = LP_STR("alice");
-	s->r.ruri_domain = s->r.to_domain = LP_STR("example.com");
-	s->r.from_user = LP_STR("bob");
-	s->r.from_domain = LP_STR("example.com");
-	s->r.from_tag = LP_STR("bobtag");
-	s->r.callid = lp_str_c(callid);
-	s->r.cseq = 1;
-	s->r.has_event = 1;
-	s->r.event = LP_STR("presence");
-	s->r.expires = 3600;
-	s->r.contact = LP_STR("sip:bob@192.0.2.10");
-	s->r.sockinfo = LP_STR("udp:127.0.0.1:5060");
-	s->r.user_agent = LP_STR("check");
-	s->r.local_contact = LP_STR("sip:pres@127.0.0.1");
+	lp_test_pres_sub_req(&s->r, callid);
 	ck_assert_int_eq(subscribe(s) / 100, 2);
 }
 

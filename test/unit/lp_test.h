@@ -70,6 +70,11 @@ void lp_test_pres_tables_new(void);
 void lp_test_pres_tables_free(void);
 /* Close pres.db and free the event registry with each event's data. */
 void lp_test_pres_db_close_events(void);
+/* Fill r (zeroed first) as bob@example.com's initial SUBSCRIBE to
+ * alice@example.com's presence, Call-ID callid (borrowed: must outlive r),
+ * from-tag "bobtag", Expires 3600. */
+struct pres_subscribe_req;
+void lp_test_pres_sub_req(struct pres_subscribe_req *r, const char *callid);
 
 /* Binary layout assertions (the ABI tests against Kamailio's headers):
  * field f of T at byte offset off with size size; its type unsigned or

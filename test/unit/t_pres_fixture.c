@@ -159,3 +159,22 @@ void lp_test_pres_db_close_events(void)
 		lp_free(e->data);
 	lp_event_registry_free(&pres.events);
 }
+
+void lp_test_pres_sub_req(pres_subscribe_req_t *r, const char *callid)
+{
+	memset(r, 0, sizeof(*r));
+	r->ruri_user = r->to_user = LP_STR("alice");
+	r->ruri_domain = r->to_domain = LP_STR("example.com");
+	r->from_user = LP_STR("bob");
+	r->from_domain = LP_STR("example.com");
+	r->from_tag = LP_STR("bobtag");
+	r->callid = lp_str_c(callid);
+	r->cseq = 1;
+	r->has_event = 1;
+	r->event = LP_STR("presence");
+	r->expires = 3600;
+	r->contact = LP_STR("sip:bob@192.0.2.10");
+	r->sockinfo = LP_STR("udp:127.0.0.1:5060");
+	r->user_agent = LP_STR("check");
+	r->local_contact = LP_STR("sip:pres@127.0.0.1");
+}
