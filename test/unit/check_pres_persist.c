@@ -171,21 +171,9 @@ static void store(const char *callid, const char *watcher, const char *ua,
 {
 	subs_t s;
 
-	memset(&s, 0, sizeof(s));
-	s.pres_uri = LP_STR("sip:alice@example.com");
-	s.to_user = LP_STR("alice");
-	s.to_domain = s.from_domain = s.watcher_domain = LP_STR("example.com");
-	s.watcher_user = s.from_user = lp_str_c(watcher);
-	s.event = pres_event_by_hdr(&LP_STR("presence"));
-	s.callid = lp_str_c(callid);
-	s.to_tag = LP_STR("tt");
-	s.from_tag = LP_STR("ft");
-	s.local_cseq = s.remote_cseq = 1;
+	lp_test_pres_subs_rec(&s, "sip:alice@example.com", "alice", watcher,
+			callid, lp_test_now + 3600);
 	s.contact = lp_str_c(contact ? contact : "sip:w@192.0.2.1");
-	s.expires = lp_test_now + 3600;
-	s.status = ACTIVE_STATUS;
-	s.sockinfo_str = LP_STR("udp:127.0.0.1:5060");
-	s.local_contact = LP_STR("sip:pres@127.0.0.1");
 	s.user_agent = lp_str_c(ua ? ua : "check");
 	ck_assert_ptr_nonnull(s.event);
 	ck_assert_int_eq(pres_subs_insert(&s), 0);

@@ -75,6 +75,15 @@ void lp_test_pres_db_close_events(void);
  * from-tag "bobtag", Expires 3600. */
 struct pres_subscribe_req;
 void lp_test_pres_sub_req(struct pres_subscribe_req *r, const char *callid);
+/* Fill s (zeroed first) as an active "presence" subscription of
+ * watcher@example.com to user@example.com (presentity URI uri), Call-ID
+ * callid, tags tt/ft, CSeq 1, contact sip:w@192.0.2.1, expiring at expires;
+ * the strings are borrowed (must outlive s); s->event NULL if "presence" is
+ * not registered. */
+struct subscription;
+void lp_test_pres_subs_rec(struct subscription *s, const char *uri,
+		const char *user, const char *watcher, const char *callid,
+		unsigned int expires);
 
 /* Binary layout assertions (the ABI tests against Kamailio's headers):
  * field f of T at byte offset off with size size; its type unsigned or

@@ -178,3 +178,23 @@ void lp_test_pres_sub_req(pres_subscribe_req_t *r, const char *callid)
 	r->user_agent = LP_STR("check");
 	r->local_contact = LP_STR("sip:pres@127.0.0.1");
 }
+
+void lp_test_pres_subs_rec(subs_t *s, const char *uri, const char *user,
+		const char *watcher, const char *callid, unsigned int expires)
+{
+	memset(s, 0, sizeof(*s));
+	s->pres_uri = lp_str_c(uri);
+	s->to_user = lp_str_c(user);
+	s->to_domain = s->from_domain = s->watcher_domain = LP_STR("example.com");
+	s->watcher_user = s->from_user = lp_str_c(watcher);
+	s->event = pres_event_by_hdr(&LP_STR("presence"));
+	s->callid = lp_str_c(callid);
+	s->to_tag = LP_STR("tt");
+	s->from_tag = LP_STR("ft");
+	s->local_cseq = s->remote_cseq = 1;
+	s->contact = LP_STR("sip:w@192.0.2.1");
+	s->expires = expires;
+	s->status = ACTIVE_STATUS;
+	s->sockinfo_str = LP_STR("udp:127.0.0.1:5060");
+	s->local_contact = LP_STR("sip:pres@127.0.0.1");
+}
