@@ -249,13 +249,6 @@ END_TEST
 
 /* ---- fan-outs through the presence logic ---- */
 
-static char db_path[64], db_url[96];
-static unsigned int fake_now;
-
-static unsigned int fake_clock(void)
-{
-	return fake_now;
-}
 
 typedef struct cap
 {
@@ -292,30 +285,21 @@ static int capture(const pres_notify_t *n)
 static void setup(void)
 {
 	static int sql_ready;
-	int fd;
 
 	lp_test_mem_install();
 	lp_test_log_install();
 	memset(&pres, 0, sizeof(pres));
 	pres_cfg_defaults(&pres.cfg);
-	strcpy(db_path, "/tmp/check_bodycache_XXXXXX");
-	fd = mkstemp(db_path);
-	ck_assert_int_ge(fd, 0);
-	close(fd);
-	lp_test_sqlite_schema(db_path, SCHEMA);
-	snprintf(db_url, sizeof(db_url), "sqlite://%s", db_path);
-	pres.cfg.db_url = db_url;
+	pres.cfg.db_url = (char *)lp_test_pres_db_new(&lp_test_eng_sqlite, "bodycache");
 	if(!sql_ready) {
 		ck_assert_int_eq(pres_sql_init(), 0);
 		sql_ready = 1;
 	}
-	pres.pubs = lp_htable_new(4);
-	pres.subs = lp_htable_new(4);
-	pres.dlgs = lp_htable_new(4);
+	lp_test_pres_tables_new();
 	pres.fanout = lp_htable_new(4);
 	ck_assert_ptr_nonnull(pres.fanout);
-	fake_now = T0;
-	pres.now = fake_clock;
+	lp_test_now = T0;
+	pres.now = lp_test_clock;
 	pres.send_notify = capture;
 	send_hook = NULL;
 	ncaps = 0;
@@ -324,23 +308,10 @@ static void setup(void)
 
 static void teardown(void)
 {
-	lp_event_t *e;
-	char p[80];
-
-	lp_htable_destroy(pres.pubs, pres_pub_free_entry);
-	lp_htable_destroy(pres.subs, pres_subs_free_entry);
-	lp_htable_destroy(pres.dlgs, NULL);
+	lp_test_pres_tables_free();
 	lp_htable_destroy(pres.fanout, NULL);
-	lp_db_close(pres.db);
-	pres.db = NULL;
-	for(e = pres.events.first; e; e = e->next)
-		lp_free(e->data);
-	lp_event_registry_free(&pres.events);
-	unlink(db_path);
-	snprintf(p, sizeof(p), "%s-wal", db_path);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", db_path);
-	unlink(p);
+	lp_test_pres_db_close_events();
+	lp_test_pres_db_drop();
 	lp_log_set(NULL);
 	ck_assert_int_eq(lp_test_mem_live(), 0);
 }

@@ -25,13 +25,7 @@
 
 #define T0 1700000000u
 
-static char db_path[64], url[512];
-static unsigned int fake_now;
-
-static unsigned int fake_clock(void)
-{
-	return fake_now;
-}
+static const char *url; /* the fixture's (t_pres_fixture.c) */
 
 static int no_notify(const pres_notify_t *n)
 {
@@ -44,58 +38,30 @@ static void quiet(int level, const char *msg)
 
 static void setup(void)
 {
-	pres_ev_t ev;
-	int fd;
-
 	lp_test_mem_install();
 	lp_log_set(quiet);
 	memset(&pres, 0, sizeof(pres));
 	pres_cfg_defaults(&pres.cfg);
-	strcpy(db_path, "/tmp/check_pubq_XXXXXX");
-	fd = mkstemp(db_path);
-	ck_assert_int_ge(fd, 0);
-	close(fd);
-	lp_test_sqlite_schema(db_path, "../../scripts/sqlite/presence-create.sql");
-	snprintf(url, sizeof(url), "sqlite://%s", db_path);
-	pres.cfg.db_url = url;
+	url = lp_test_pres_db_new(&lp_test_eng_sqlite, "pubq");
+	pres.cfg.db_url = (char *)url;
 	pres.cfg.db_write_interval = 100;
 	pres.cfg.db_queue_size = 8;
 	ck_assert_int_eq(pres_sql_init(), 0);
-	pres.pubs = lp_htable_new(4);
-	pres.subs = lp_htable_new(4);
-	pres.dlgs = lp_htable_new(4);
+	lp_test_pres_tables_new();
 	ck_assert_int_eq(pres_dbq_init(), 0);
 	ck_assert_ptr_nonnull(pres.dbq);
-	memset(&ev, 0, sizeof(ev));
-	ev.name = LP_STR("presence");
-	ev.content_type = LP_STR("application/pidf+xml");
-	ev.default_expires = 3600;
-	ev.type = PUBL_TYPE;
-	ck_assert_int_eq(pres_add_event(&ev), 0);
-	fake_now = T0;
-	pres.now = fake_clock;
+	lp_test_pres_add_presence("application/pidf+xml", NULL);
+	lp_test_now = T0;
+	pres.now = lp_test_clock;
 	pres.send_notify = no_notify;
 }
 
 static void teardown(void)
 {
-	char p[80];
-	lp_event_t *e;
-
 	pres_dbq_destroy();
-	lp_htable_destroy(pres.pubs, pres_pub_free_entry);
-	lp_htable_destroy(pres.subs, pres_subs_free_entry);
-	lp_htable_destroy(pres.dlgs, NULL);
-	lp_db_close(pres.db);
-	pres.db = NULL;
-	for(e = pres.events.first; e; e = e->next)
-		lp_free(e->data);
-	lp_event_registry_free(&pres.events);
-	unlink(db_path);
-	snprintf(p, sizeof(p), "%s-wal", db_path);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", db_path);
-	unlink(p);
+	lp_test_pres_tables_free();
+	lp_test_pres_db_close_events();
+	lp_test_pres_db_drop();
 	lp_log_set(NULL);
 	ck_assert_int_eq(lp_test_mem_live(), 0);
 }
@@ -400,20 +366,7 @@ static int subscribe(sub_t *s)
 static int subscribe_new(sub_t *s, const char *callid)
 {
 	memset(s, 0, sizeof(*s));
-	s->r.ruri_user = s->r.to_user = LP_STR("alice");
-	s->r.ruri_domain = s->r.to_domain = LP_STR("example.com");
-	s->r.from_user = LP_STR("bob");
-	s->r.from_domain = LP_STR("example.com");
-	s->r.from_tag = LP_STR("bobtag");
-	s->r.callid = lp_str_c(callid);
-	s->r.cseq = 1;
-	s->r.has_event = 1;
-	s->r.event = LP_STR("presence");
-	s->r.expires = 3600;
-	s->r.contact = LP_STR("sip:bob@192.0.2.10");
-	s->r.sockinfo = LP_STR("udp:127.0.0.1:5060");
-	s->r.user_agent = LP_STR("check");
-	s->r.local_contact = LP_STR("sip:pres@127.0.0.1");
+	lp_test_pres_sub_req(&s->r, callid);
 	return subscribe(s);
 }
 

@@ -25,9 +25,6 @@
 
 /* ---- fixture: DB, fake clock, captured DMQ sends and NOTIFYs ---- */
 
-static char db_path[64];
-static char db_url[96];
-static unsigned int fake_now;
 
 #define SENT_MAX 16
 static struct {
@@ -36,11 +33,6 @@ static struct {
 	void *node;
 } sent[SENT_MAX];
 static int nsent, send_result, nnotify;
-
-static unsigned int fake_clock(void)
-{
-	return fake_now;
-}
 
 static int capture_send(const char *s, int len, void *node)
 {
@@ -77,37 +69,21 @@ static int publ_ok(struct sip_msg *msg)
 static void setup(void)
 {
 	static int sql_ready;
-	pres_ev_t ev;
-	int fd;
 
 	lp_test_mem_install();
 	lp_test_log_install();
 	memset(&pres, 0, sizeof(pres));
 	pres_cfg_defaults(&pres.cfg);
-	strcpy(db_path, "/tmp/check_pres_dmq_XXXXXX");
-	fd = mkstemp(db_path);
-	ck_assert_int_ge(fd, 0);
-	close(fd);
-	lp_test_sqlite_schema(db_path, SCHEMA);
-	snprintf(db_url, sizeof(db_url), "sqlite://%s", db_path);
-	pres.cfg.db_url = db_url;
+	pres.cfg.db_url = (char *)lp_test_pres_db_new(&lp_test_eng_sqlite, "pres_dmq");
 	pres.cfg.enable_dmq = 1;
 	if(!sql_ready) {
 		ck_assert_int_eq(pres_sql_init(), 0);
 		sql_ready = 1;
 	}
-	pres.pubs = lp_htable_new(4);
-	pres.subs = lp_htable_new(4);
-	pres.dlgs = lp_htable_new(4);
-	memset(&ev, 0, sizeof(ev));
-	ev.name = LP_STR("presence");
-	ev.content_type = LP_STR(CT);
-	ev.default_expires = 3600;
-	ev.type = PUBL_TYPE;
-	ev.evs_publ_handl = publ_ok;
-	ck_assert_int_eq(pres_add_event(&ev), 0);
-	fake_now = T0;
-	pres.now = fake_clock;
+	lp_test_pres_tables_new();
+	lp_test_pres_add_presence(CT, publ_ok);
+	lp_test_now = T0;
+	pres.now = lp_test_clock;
 	pres.send_notify = capture_notify;
 	nnotify = 0;
 	send_result = 0;
@@ -116,25 +92,11 @@ static void setup(void)
 
 static void teardown(void)
 {
-	lp_event_t *e;
-	char p[80];
-
 	pres_dmq_set_sender(NULL);
 	sent_reset();
-	lp_htable_destroy(pres.pubs, pres_pub_free_entry);
-	lp_htable_destroy(pres.subs, pres_subs_free_entry);
-	lp_htable_destroy(pres.dlgs, NULL);
-	pres.pubs = pres.subs = pres.dlgs = NULL;
-	lp_db_close(pres.db);
-	pres.db = NULL;
-	for(e = pres.events.first; e; e = e->next)
-		lp_free(e->data);
-	lp_event_registry_free(&pres.events);
-	unlink(db_path);
-	snprintf(p, sizeof(p), "%s-wal", db_path);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", db_path);
-	unlink(p);
+	lp_test_pres_tables_free();
+	lp_test_pres_db_close_events();
+	lp_test_pres_db_drop();
 	lp_log_set(NULL);
 	ck_assert_int_eq(lp_test_mem_live(), 0);
 }
@@ -616,7 +578,7 @@ START_TEST(test_publish_replicated)
 	ck_assert_uint_eq(r.received, T0);
 	ck_assert_uint_eq(r.expires, T0 + 60);
 	pres_dmq_msg_free(&m);
-	fake_now++;
+	lp_test_now++;
 	ck_assert_int_eq(publish(e1, 60, "<v2/>", e2), 200); /* modify */
 	r = sent_rec(1, &m);
 	s2 = lp_str_c(e2);

@@ -23,15 +23,8 @@
 #define T0 1700000000u
 #define DOM "example.com"
 
-static char db_path[64], db_url[96];
-static unsigned int fake_now;
 static int nsent;
 static char last_hdrs[1024];
-
-static unsigned int fake_clock(void)
-{
-	return fake_now;
-}
 
 static int count_notify(const pres_notify_t *n)
 {
@@ -63,18 +56,13 @@ static void free_agg(char *s)
 	free(s);
 }
 
-static void apply_schema(void)
-{
-	lp_test_sqlite_schema(db_path, SCHEMA);
-}
-
 static long long db_int(const char *sql)
 {
 	sqlite3 *h;
 	sqlite3_stmt *st;
 	long long v = -1;
 
-	ck_assert_int_eq(sqlite3_open(db_path, &h), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_open(lp_test_pres_db_path(), &h), SQLITE_OK);
 	ck_assert_int_eq(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK);
 	if(sqlite3_step(st) == SQLITE_ROW)
 		v = sqlite3_column_int64(st, 0);
@@ -86,22 +74,13 @@ static long long db_int(const char *sql)
 static void setup(void)
 {
 	pres_ev_t ev;
-	int fd;
 
 	lp_test_mem_install();
 	lp_test_log_install();
 	memset(&pres, 0, sizeof(pres));
 	pres_cfg_defaults(&pres.cfg);
-	strcpy(db_path, "/tmp/check_pres_params_XXXXXX");
-	fd = mkstemp(db_path);
-	ck_assert_int_ge(fd, 0);
-	close(fd);
-	apply_schema();
-	snprintf(db_url, sizeof(db_url), "sqlite://%s", db_path);
-	pres.cfg.db_url = db_url;
-	pres.pubs = lp_htable_new(4);
-	pres.subs = lp_htable_new(4);
-	pres.dlgs = lp_htable_new(4);
+	pres.cfg.db_url = (char *)lp_test_pres_db_new(&lp_test_eng_sqlite, "pres_params");
+	lp_test_pres_tables_new();
 	ck_assert_ptr_nonnull(pres.pubs);
 	ck_assert_ptr_nonnull(pres.subs);
 	memset(&ev, 0, sizeof(ev));
@@ -119,30 +98,17 @@ static void setup(void)
 	ck_assert_int_eq(pres_add_event(&ev), 0);
 	ck_assert_int_eq(pres_pub_order_init(), 0);
 	ck_assert_int_eq(pres_sql_init(), 0);
-	fake_now = T0;
-	pres.now = fake_clock;
+	lp_test_now = T0;
+	pres.now = lp_test_clock;
 	pres.send_notify = count_notify;
 	nsent = 0;
 }
 
 static void teardown(void)
 {
-	lp_event_t *e;
-	char p[80];
-
-	lp_htable_destroy(pres.pubs, pres_pub_free_entry);
-	lp_htable_destroy(pres.subs, pres_subs_free_entry);
-	lp_htable_destroy(pres.dlgs, NULL);
-	lp_db_close(pres.db);
-	pres.db = NULL;
-	for(e = pres.events.first; e; e = e->next)
-		lp_free(e->data);
-	lp_event_registry_free(&pres.events);
-	unlink(db_path);
-	snprintf(p, sizeof(p), "%s-wal", db_path);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", db_path);
-	unlink(p);
+	lp_test_pres_tables_free();
+	lp_test_pres_db_close_events();
+	lp_test_pres_db_drop();
 	pres.cfg.retrieve_order = 0;
 	pres_pub_order_init();
 	lp_log_set(NULL);
@@ -383,14 +349,14 @@ START_TEST(test_force_delete)
 	sub_init(&s, "bob", "alice", "presence", 600);
 	ck_assert_int_eq(subscribe(&s), 200);
 	nsent = 0;
-	fake_now += 11;
+	lp_test_now += 11;
 	pres_clean_expired();
 	ck_assert_int_eq(nsent, 1); /* the watcher hears the state went */
 
 	ck_assert_int_eq(publish("alice", "open", 10, 0, NULL), 200);
 	nsent = 0;
 	pres.cfg.force_delete = 1;
-	fake_now += 11;
+	lp_test_now += 11;
 	pres_clean_expired();
 	ck_assert_int_eq(nsent, 0); /* removed without a NOTIFY */
 	ck_assert_int_eq(db_int("SELECT count(*) FROM presentity"), 0);
@@ -413,9 +379,9 @@ static void body_order(const char *want)
 static void three_publications(void)
 {
 	ck_assert_int_eq(publish("alice", "A", 600, 10, NULL), 200);
-	fake_now++;
+	lp_test_now++;
 	ck_assert_int_eq(publish("alice", "B", 600, 5, NULL), 200);
-	fake_now++;
+	lp_test_now++;
 	ck_assert_int_eq(publish("alice", "C", 600, 20, NULL), 200);
 }
 
@@ -517,7 +483,7 @@ START_TEST(test_has_subscribers)
 	ck_assert_int_eq(subscribe(&s), 200);
 	ck_assert_int_eq(has_subs("sip:alice@" DOM), 1);
 	ck_assert_int_eq(has_subs("sip:carol@" DOM), 0);
-	fake_now += 601; /* expired, even before the timer removes it */
+	lp_test_now += 601; /* expired, even before the timer removes it */
 	ck_assert_int_eq(has_subs("sip:alice@" DOM), 0);
 }
 END_TEST
@@ -544,12 +510,8 @@ START_TEST(test_fetch_rows)
 	}
 	ck_assert_int_eq(pres_subs_flush(), 3);
 	/* a restart: empty tables, loaded 2 rows at a time */
-	lp_htable_destroy(pres.pubs, pres_pub_free_entry);
-	lp_htable_destroy(pres.subs, pres_subs_free_entry);
-	lp_htable_destroy(pres.dlgs, NULL);
-	pres.pubs = lp_htable_new(4);
-	pres.subs = lp_htable_new(4);
-	pres.dlgs = lp_htable_new(4);
+	lp_test_pres_tables_free();
+	lp_test_pres_tables_new();
 	pres.cfg.fetch_rows = 2;
 	ck_assert_int_eq(pres_load_db(), 0);
 	pres_pub_foreach(NULL, NULL, count_pub, &n);

@@ -23,21 +23,8 @@
 #define T0 1700000000u
 #define BAD_UA "refuse-\xff\xfe-agent" /* not UTF-8 */
 
-typedef struct eng
-{
-	const char *name, *env, *schema;
-} eng_t;
-
-static const eng_t eng_sqlite = {
-		"sqlite", NULL, "../../scripts/sqlite/presence-create.sql"};
-static const eng_t eng_pg = {"postgres", "LP_TEST_PG_URL",
-		"../../scripts/postgres/presence-create.sql"};
-static const eng_t eng_my = {
-		"mysql", "LP_TEST_MY_URL", "../../scripts/mysql/presence-create.sql"};
-
-static const eng_t *eng;
-static char db_path[64], url[512];
-static unsigned int fake_now;
+static const lp_test_eng_t *eng;
+static const char *url; /* the fixture's (t_pres_fixture.c) */
 static int notifies;
 
 /* ---- log capture with levels ---- */
@@ -77,11 +64,6 @@ static int log_lines(const char *needle)
 
 /* ---- fixture ---- */
 
-static unsigned int fake_clock(void)
-{
-	return fake_now;
-}
-
 static int count_notify(const pres_notify_t *n)
 {
 	notifies++;
@@ -93,85 +75,22 @@ static int publ_ok(struct sip_msg *msg)
 	return 0;
 }
 
-/* A schema file statement by statement, through the driver. */
-static void server_schema(lp_db_t *db, const char *path)
+static void setup(const lp_test_eng_t *e)
 {
-	FILE *f = fopen(path, "r");
-	char line[1024], stmt[16384];
-	size_t len = 0, n;
-
-	ck_assert_msg(f != NULL, "cannot open %s", path);
-	ck_assert_int_ge(lp_db_exec(db,
-							 "DROP TABLE IF EXISTS version, presentity, "
-							 "active_watchers, watchers, xcap, pua",
-							 NULL, 0, NULL, NULL),
-			0);
-	while(fgets(line, sizeof(line), f)) {
-		n = strcspn(line, "\r\n");
-		line[n] = '\0';
-		if(strncmp(line, "--", 2) == 0 || n == 0)
-			continue;
-		ck_assert_int_lt(len + n + 2, sizeof(stmt));
-		memcpy(stmt + len, line, n);
-		len += n;
-		stmt[len++] = ' ';
-		if(line[n - 1] == ';') {
-			stmt[len - 2] = '\0';
-			ck_assert_msg(
-					lp_db_exec(db, stmt, NULL, 0, NULL, NULL) >= 0, "%s", stmt);
-			len = 0;
-		}
-	}
-	fclose(f);
-}
-
-static void register_presence(void)
-{
-	pres_ev_t ev;
-
-	memset(&ev, 0, sizeof(ev));
-	ev.name = LP_STR("presence");
-	ev.content_type = LP_STR("application/pidf+xml");
-	ev.default_expires = 3600;
-	ev.type = PUBL_TYPE;
-	ev.evs_publ_handl = publ_ok;
-	ck_assert_int_eq(pres_add_event(&ev), 0);
-}
-
-static void setup(const eng_t *e)
-{
-	lp_db_t *db;
-	int fd;
-
 	eng = e;
 	lp_test_mem_install();
 	log_reset();
 	lp_log_set(cap_log);
 	memset(&pres, 0, sizeof(pres));
 	pres_cfg_defaults(&pres.cfg);
-	if(e->env) {
-		snprintf(url, sizeof(url), "%s", getenv(e->env));
-		db = lp_db_open(url);
-		ck_assert_msg(db != NULL, "cannot open %s", url);
-		server_schema(db, e->schema);
-		lp_db_close(db);
-	} else {
-		strcpy(db_path, "/tmp/check_persist_XXXXXX");
-		fd = mkstemp(db_path);
-		ck_assert_int_ge(fd, 0);
-		close(fd);
-		lp_test_sqlite_schema(db_path, e->schema);
-		snprintf(url, sizeof(url), "sqlite://%s", db_path);
-	}
-	pres.cfg.db_url = url;
+	url = lp_test_pres_db_new(e, "persist");
+	pres.cfg.db_url = (char *)url;
 	ck_assert_int_eq(pres_sql_init(), 0);
-	pres.pubs = lp_htable_new(4);
-	pres.subs = lp_htable_new(4);
-	pres.dlgs = lp_htable_new(4);
+	lp_test_pres_tables_new();
 	ck_assert_ptr_nonnull(pres.subs);
-	register_presence();
-	fake_now = T0;
-	pres.now = fake_clock;
+	lp_test_pres_add_presence("application/pidf+xml", publ_ok);
+	lp_test_now = T0;
+	pres.now = lp_test_clock;
 	pres.send_notify = count_notify;
 	notifies = 0;
 	log_reset();
@@ -179,45 +98,24 @@ static void setup(const eng_t *e)
 
 static void setup_sqlite(void)
 {
-	setup(&eng_sqlite);
+	setup(&lp_test_eng_sqlite);
 }
 
 static void setup_pg(void)
 {
-	setup(&eng_pg);
+	setup(&lp_test_eng_pg);
 }
 
 static void setup_my(void)
 {
-	setup(&eng_my);
-}
-
-static void free_tables(void)
-{
-	lp_htable_destroy(pres.pubs, pres_pub_free_entry);
-	lp_htable_destroy(pres.subs, pres_subs_free_entry);
-	lp_htable_destroy(pres.dlgs, NULL);
-	pres.pubs = pres.subs = pres.dlgs = NULL;
+	setup(&lp_test_eng_my);
 }
 
 static void teardown(void)
 {
-	char p[80];
-	lp_event_t *e;
-
-	free_tables();
-	lp_db_close(pres.db);
-	pres.db = NULL;
-	for(e = pres.events.first; e; e = e->next)
-		lp_free(e->data);
-	lp_event_registry_free(&pres.events);
-	if(!eng->env) {
-		unlink(db_path);
-		snprintf(p, sizeof(p), "%s-wal", db_path);
-		unlink(p);
-		snprintf(p, sizeof(p), "%s-shm", db_path);
-		unlink(p);
-	}
+	lp_test_pres_tables_free();
+	lp_test_pres_db_close_events();
+	lp_test_pres_db_drop();
 	lp_log_set(NULL);
 	ck_assert_int_eq(lp_test_mem_live(), 0);
 }
@@ -225,12 +123,10 @@ static void teardown(void)
 /* Kamailio restarted: empty tables, a new connection, the DB loaded. */
 static void restart(void)
 {
-	free_tables();
+	lp_test_pres_tables_free();
 	lp_db_close(pres.db);
 	pres.db = NULL;
-	pres.pubs = lp_htable_new(4);
-	pres.subs = lp_htable_new(4);
-	pres.dlgs = lp_htable_new(4);
+	lp_test_pres_tables_new();
 	ck_assert_int_eq(pres_load_db(), 0);
 }
 
@@ -275,21 +171,9 @@ static void store(const char *callid, const char *watcher, const char *ua,
 {
 	subs_t s;
 
-	memset(&s, 0, sizeof(s));
-	s.pres_uri = LP_STR("sip:alice@example.com");
-	s.to_user = LP_STR("alice");
-	s.to_domain = s.from_domain = s.watcher_domain = LP_STR("example.com");
-	s.watcher_user = s.from_user = lp_str_c(watcher);
-	s.event = pres_event_by_hdr(&LP_STR("presence"));
-	s.callid = lp_str_c(callid);
-	s.to_tag = LP_STR("tt");
-	s.from_tag = LP_STR("ft");
-	s.local_cseq = s.remote_cseq = 1;
+	lp_test_pres_subs_rec(&s, "sip:alice@example.com", "alice", watcher,
+			callid, lp_test_now + 3600);
 	s.contact = lp_str_c(contact ? contact : "sip:w@192.0.2.1");
-	s.expires = fake_now + 3600;
-	s.status = ACTIVE_STATUS;
-	s.sockinfo_str = LP_STR("udp:127.0.0.1:5060");
-	s.local_contact = LP_STR("sip:pres@127.0.0.1");
 	s.user_agent = lp_str_c(ua ? ua : "check");
 	ck_assert_ptr_nonnull(s.event);
 	ck_assert_int_eq(pres_subs_insert(&s), 0);
@@ -325,20 +209,7 @@ static void subscribe_ok(sub_t *s, const char *callid)
 {
 	memset(s, 0, sizeof(*s));
 	snprintf(s->callid, sizeof(s->callid), "%s", callid);
-	s->r.ruri_user = s->r.to_user = LP_STR("alice");
-	s->r.ruri_domain = s->r.to_domain = LP_STR("example.com");
-	s->r.from_user = LP_STR("bob");
-	s->r.from_domain = LP_STR("example.com");
-	s->r.from_tag = LP_STR("bobtag");
-	s->r.callid = lp_str_c(s->callid);
-	s->r.cseq = 1;
-	s->r.has_event = 1;
-	s->r.event = LP_STR("presence");
-	s->r.expires = 3600;
-	s->r.contact = LP_STR("sip:bob@192.0.2.10");
-	s->r.sockinfo = LP_STR("udp:127.0.0.1:5060");
-	s->r.user_agent = LP_STR("check");
-	s->r.local_contact = LP_STR("sip:pres@127.0.0.1");
+	lp_test_pres_sub_req(&s->r, s->callid);
 	ck_assert_int_eq(subscribe(s) / 100, 2);
 }
 
@@ -378,7 +249,7 @@ static void publish_alice(void)
  * the refusal the servers make on their own (BAD_UA is not UTF-8). */
 static void refuse_bad_ua(void)
 {
-	if(eng == &eng_sqlite)
+	if(eng == &lp_test_eng_sqlite)
 		db_run("CREATE TRIGGER refuse_ua BEFORE INSERT ON active_watchers"
 			   " WHEN NEW.user_agent LIKE 'refuse-%'"
 			   " BEGIN SELECT RAISE(ABORT, 'refused by the test'); END");
@@ -498,7 +369,7 @@ START_TEST(test_expiry_during_flush)
 
 	store("exp-1", "bob", NULL, NULL);
 	ck_assert_int_eq(pres_subs_flush_take(&b), 1);
-	fake_now += 3601;
+	lp_test_now += 3601;
 	pres_clean_expired();
 	ck_assert_int_eq(pres_subs_count(), 0);
 	ck_assert_int_eq(pres_subs_flush_write(pres_db(), &b), 0);
@@ -514,7 +385,7 @@ START_TEST(test_expired_rows_deleted)
 	store("old-1", "bob", NULL, NULL);
 	store("old-2", "carol", NULL, NULL);
 	ck_assert_int_eq(pres_subs_flush(), 2);
-	fake_now += 4000; /* down past their expiry */
+	lp_test_now += 4000; /* down past their expiry */
 	restart();
 	ck_assert_int_eq(pres_subs_count(), 0);
 	ck_assert_int_eq(rows_where(NULL, NULL), 2);
@@ -588,7 +459,7 @@ START_TEST(test_lock_timeout_is_warning)
 	ck_assert_ptr_nonnull(a);
 	ck_assert_ptr_nonnull(b);
 	ck_assert_int_ge(lp_db_exec(b,
-							 eng == &eng_pg ? "SET lock_timeout = '500ms'"
+							 eng == &lp_test_eng_pg ? "SET lock_timeout = '500ms'"
 											: "SET SESSION "
 											  "innodb_lock_wait_timeout=1",
 							 NULL, 0, NULL, NULL),
@@ -674,7 +545,7 @@ Suite *pres_persist_suite(void)
 {
 	Suite *s = suite_create("pres_persist");
 	TCase *tc = tcase_create("sqlite");
-	const eng_t *srv[] = {&eng_pg, &eng_my};
+	const lp_test_eng_t *srv[] = {&lp_test_eng_pg, &lp_test_eng_my};
 	void (*srv_setup[])(void) = {setup_pg, setup_my};
 	int i;
 

@@ -22,21 +22,8 @@
 
 #define T0 1700000000u
 
-typedef struct eng
-{
-	const char *name, *env, *schema;
-} eng_t;
-
-static const eng_t eng_sqlite = {
-		"sqlite", NULL, "../../scripts/sqlite/presence-create.sql"};
-static const eng_t eng_pg = {"postgres", "LP_TEST_PG_URL",
-		"../../scripts/postgres/presence-create.sql"};
-static const eng_t eng_my = {
-		"mysql", "LP_TEST_MY_URL", "../../scripts/mysql/presence-create.sql"};
-
-static const eng_t *eng;
-static char db_path[64], url[512];
-static unsigned int fake_now;
+static const lp_test_eng_t *eng;
+static const char *url; /* the fixture's (t_pres_fixture.c) */
 static int log_err, log_warn, log_deadlock;
 
 /* the log is written by the test's two threads in test_deadlock_*: counts
@@ -57,49 +44,8 @@ static void log_reset(void)
 	log_err = log_warn = log_deadlock = 0;
 }
 
-static unsigned int fake_clock(void)
+static void setup(const lp_test_eng_t *e)
 {
-	return fake_now;
-}
-
-/* A schema file statement by statement, through the driver. */
-static void server_schema(lp_db_t *db, const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char line[1024], stmt[16384];
-	size_t len = 0, n;
-
-	ck_assert_msg(f != NULL, "cannot open %s", path);
-	ck_assert_int_ge(lp_db_exec(db,
-							 "DROP TABLE IF EXISTS version, presentity, "
-							 "active_watchers, watchers, xcap, pua",
-							 NULL, 0, NULL, NULL),
-			0);
-	while(fgets(line, sizeof(line), f)) {
-		n = strcspn(line, "\r\n");
-		line[n] = '\0';
-		if(strncmp(line, "--", 2) == 0 || n == 0)
-			continue;
-		ck_assert_int_lt(len + n + 2, sizeof(stmt));
-		memcpy(stmt + len, line, n);
-		len += n;
-		stmt[len++] = ' ';
-		if(line[n - 1] == ';') {
-			stmt[len - 2] = '\0';
-			ck_assert_msg(
-					lp_db_exec(db, stmt, NULL, 0, NULL, NULL) >= 0, "%s", stmt);
-			len = 0;
-		}
-	}
-	fclose(f);
-}
-
-static void setup(const eng_t *e)
-{
-	pres_ev_t ev;
-	lp_db_t *db;
-	int fd;
-
 	eng = e;
 	lp_test_mem_install();
 	log_reset();
@@ -108,65 +54,34 @@ static void setup(const eng_t *e)
 	pres_cfg_defaults(&pres.cfg);
 	pres.cfg.subs_db_mode = PRES_SUBS_DB_ONLY;
 	pres.cfg.publ_cache = 0;
-	if(e->env) {
-		snprintf(url, sizeof(url), "%s", getenv(e->env));
-		db = lp_db_open(url);
-		ck_assert_msg(db != NULL, "cannot open %s", url);
-		server_schema(db, e->schema);
-		lp_db_close(db);
-	} else {
-		strcpy(db_path, "/tmp/check_shareddb_XXXXXX");
-		fd = mkstemp(db_path);
-		ck_assert_int_ge(fd, 0);
-		close(fd);
-		lp_test_sqlite_schema(db_path, e->schema);
-		snprintf(url, sizeof(url), "sqlite://%s", db_path);
-	}
-	pres.cfg.db_url = url;
+	url = lp_test_pres_db_new(e, "shareddb");
+	pres.cfg.db_url = (char *)url;
 	ck_assert_int_eq(pres_sql_init(), 0);
-	memset(&ev, 0, sizeof(ev));
-	ev.name = LP_STR("presence");
-	ev.content_type = LP_STR("application/pidf+xml");
-	ev.default_expires = 3600;
-	ev.type = PUBL_TYPE;
-	ck_assert_int_eq(pres_add_event(&ev), 0);
-	fake_now = T0;
-	pres.now = fake_clock;
+	lp_test_pres_add_presence("application/pidf+xml", NULL);
+	lp_test_now = T0;
+	pres.now = lp_test_clock;
 	log_reset();
 }
 
 static void setup_sqlite(void)
 {
-	setup(&eng_sqlite);
+	setup(&lp_test_eng_sqlite);
 }
 
 static void setup_pg(void)
 {
-	setup(&eng_pg);
+	setup(&lp_test_eng_pg);
 }
 
 static void setup_my(void)
 {
-	setup(&eng_my);
+	setup(&lp_test_eng_my);
 }
 
 static void teardown(void)
 {
-	char p[80];
-	lp_event_t *e;
-
-	lp_db_close(pres.db);
-	pres.db = NULL;
-	for(e = pres.events.first; e; e = e->next)
-		lp_free(e->data);
-	lp_event_registry_free(&pres.events);
-	if(!eng->env) {
-		unlink(db_path);
-		snprintf(p, sizeof(p), "%s-wal", db_path);
-		unlink(p);
-		snprintf(p, sizeof(p), "%s-shm", db_path);
-		unlink(p);
-	}
+	lp_test_pres_db_close_events();
+	lp_test_pres_db_drop();
 	lp_log_set(NULL);
 	ck_assert_int_eq(lp_test_mem_live(), 0);
 }
@@ -180,21 +95,7 @@ static void store(const char *user, const char *watcher, const char *callid,
 	subs_t s;
 
 	snprintf(uri, sizeof(uri), "sip:%s@example.com", user);
-	memset(&s, 0, sizeof(s));
-	s.pres_uri = lp_str_c(uri);
-	s.to_user = lp_str_c(user);
-	s.to_domain = s.from_domain = s.watcher_domain = LP_STR("example.com");
-	s.watcher_user = s.from_user = lp_str_c(watcher);
-	s.event = pres_event_by_hdr(&LP_STR("presence"));
-	s.callid = lp_str_c(callid);
-	s.to_tag = LP_STR("tt");
-	s.from_tag = LP_STR("ft");
-	s.local_cseq = s.remote_cseq = 1;
-	s.contact = LP_STR("sip:w@192.0.2.1");
-	s.expires = fake_now + ttl;
-	s.status = ACTIVE_STATUS;
-	s.sockinfo_str = LP_STR("udp:127.0.0.1:5060");
-	s.local_contact = LP_STR("sip:pres@127.0.0.1");
+	lp_test_pres_subs_rec(&s, uri, user, watcher, callid, lp_test_now + ttl);
 	ck_assert_ptr_nonnull(s.event);
 	ck_assert_int_eq(pres_subs_insert(&s), 0);
 }
@@ -227,7 +128,7 @@ static lp_db_t *other_instance(void)
 
 	ck_assert_ptr_nonnull(db);
 	ck_assert_int_ge(lp_db_exec(db,
-							 eng == &eng_pg ? "SET lock_timeout = '1s'"
+							 eng == &lp_test_eng_pg ? "SET lock_timeout = '1s'"
 											: "SET SESSION "
 											  "innodb_lock_wait_timeout=1",
 							 NULL, 0, NULL, NULL),
@@ -239,7 +140,7 @@ static lp_db_t *other_instance(void)
 static void short_lock_wait(void)
 {
 	ck_assert_int_ge(lp_db_exec(pres_db(),
-							 eng == &eng_pg ? "SET lock_timeout = '1s'"
+							 eng == &lp_test_eng_pg ? "SET lock_timeout = '1s'"
 											: "SET SESSION "
 											  "innodb_lock_wait_timeout=1",
 							 NULL, 0, NULL, NULL),
@@ -267,8 +168,8 @@ START_TEST(test_bump_and_expire_by_id)
 	ck_assert_uint_eq(c, 3);
 	ck_assert_int_eq(collect("bob", &c), 1);
 	ck_assert_uint_eq(c, 2);
-	fake_now += 20;
-	pres_subs_expire(fake_now, count_expired);
+	lp_test_now += 20;
+	pres_subs_expire(lp_test_now, count_expired);
 	ck_assert_int_eq(collect("bob", NULL), 0);
 	ck_assert_int_eq(collect("alice", &c), 2);
 	ck_assert_uint_eq(c, 4);
@@ -296,7 +197,7 @@ START_TEST(test_locked_row_of_other_presentity)
 		snprintf(callid, sizeof(callid), "old%d", i);
 		store("alice", "old", callid, 10);
 	}
-	fake_now += 20;
+	lp_test_now += 20;
 	store("alice", "w1", "c1", 3600);
 	store("bob", "w2", "c2", 3600);
 	store("alice", "w3", "c3", 3600);
@@ -316,7 +217,7 @@ START_TEST(test_locked_row_of_other_presentity)
 							 &(pres_dlg_key_t){&LP_STR("c3"), &LP_STR("tt"),
 									 &LP_STR("ft")}),
 			0);
-	pres_subs_expire(fake_now, count_expired);
+	pres_subs_expire(lp_test_now, count_expired);
 	ck_assert_int_eq(collect("alice", &c), 2);
 	ck_assert_int_eq(pres_subs_count(), 3);
 	ck_assert_int_eq(log_err + log_warn, 0);
@@ -389,7 +290,7 @@ Suite *pres_shareddb_suite(void)
 {
 	Suite *s = suite_create("pres_shareddb");
 	TCase *tc = tcase_create("sqlite");
-	const eng_t *srv[] = {&eng_pg, &eng_my};
+	const lp_test_eng_t *srv[] = {&lp_test_eng_pg, &lp_test_eng_my};
 	void (*srv_setup[])(void) = {setup_pg, setup_my};
 	int i;
 

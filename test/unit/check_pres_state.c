@@ -29,15 +29,8 @@
 #define T0 1700000000u
 #define BODY "<?xml version=\"1.0\"?><presence/>"
 
-static char db_path[64], db_url[96];
-static unsigned int fake_now;
 static int notifies;
 static int free_pct;
-
-static unsigned int fake_clock(void)
-{
-	return fake_now;
-}
 
 static int count_notify(const pres_notify_t *n)
 {
@@ -75,9 +68,7 @@ static const lp_lock_ops_t counting_locks = {"counting",
 
 static void tables_new(void)
 {
-	pres.pubs = lp_htable_new(4);
-	pres.subs = lp_htable_new(4);
-	pres.dlgs = lp_htable_new(4);
+	lp_test_pres_tables_new();
 	pres.wcount = lp_htable_new(4);
 	ck_assert(pres.pubs && pres.subs && pres.dlgs && pres.wcount);
 }
@@ -94,34 +85,21 @@ static void tables_free(void)
 static void setup(void)
 {
 	static int sql_ready;
-	pres_ev_t ev;
-	int fd;
 
 	lp_test_mem_install();
 	lp_mem_set_ops(NULL, &counting_locks);
 	lp_test_log_install();
 	memset(&pres, 0, sizeof(pres));
 	pres_cfg_defaults(&pres.cfg);
-	strcpy(db_path, "/tmp/check_pres_state_XXXXXX");
-	fd = mkstemp(db_path);
-	ck_assert_int_ge(fd, 0);
-	close(fd);
-	lp_test_sqlite_schema(db_path, SCHEMA);
-	snprintf(db_url, sizeof(db_url), "sqlite://%s", db_path);
-	pres.cfg.db_url = db_url;
+	pres.cfg.db_url = (char *)lp_test_pres_db_new(&lp_test_eng_sqlite, "pres_state");
 	if(!sql_ready) {
 		ck_assert_int_eq(pres_sql_init(), 0);
 		sql_ready = 1;
 	}
 	tables_new();
-	memset(&ev, 0, sizeof(ev));
-	ev.name = LP_STR("presence");
-	ev.content_type = LP_STR(CT);
-	ev.default_expires = 3600;
-	ev.type = PUBL_TYPE;
-	ck_assert_int_eq(pres_add_event(&ev), 0);
-	fake_now = T0;
-	pres.now = fake_clock;
+	lp_test_pres_add_presence(CT, NULL);
+	lp_test_now = T0;
+	pres.now = lp_test_clock;
 	pres.send_notify = count_notify;
 	notifies = 0;
 	free_pct = 50;
@@ -137,22 +115,11 @@ static void setup_dbonly(void)
 
 static void teardown(void)
 {
-	lp_event_t *e;
-	char p[80];
-
 	lp_test_mem_fail_at(0);
 	lp_mem_set_free_percent(NULL);
 	tables_free();
-	lp_db_close(pres.db);
-	pres.db = NULL;
-	for(e = pres.events.first; e; e = e->next)
-		lp_free(e->data);
-	lp_event_registry_free(&pres.events);
-	unlink(db_path);
-	snprintf(p, sizeof(p), "%s-wal", db_path);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", db_path);
-	unlink(p);
+	lp_test_pres_db_close_events();
+	lp_test_pres_db_drop();
 	lp_log_set(NULL);
 	lp_mem_set_ops(NULL, &lp_lock_pthread);
 	ck_assert_int_eq(lp_test_mem_live(), 0);
@@ -164,7 +131,7 @@ static long long db_int(const char *sql)
 	sqlite3_stmt *st;
 	long long v = -1;
 
-	ck_assert_int_eq(sqlite3_open(db_path, &h), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_open(lp_test_pres_db_path(), &h), SQLITE_OK);
 	sqlite3_busy_timeout(h, 2000);
 	ck_assert_int_eq(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK);
 	if(sqlite3_step(st) == SQLITE_ROW)
@@ -591,7 +558,7 @@ START_TEST(test_limit_publications)
 	ck_assert_int_eq(publish("carol", etag, 0, &rep), 200);
 	ck_assert_int_eq(pub_code("carol"), 200);
 	/* expired publications do not count */
-	fake_now += 601;
+	lp_test_now += 601;
 	ck_assert_int_eq(pub_code("carol"), 200);
 	pres.cfg.max_publications_per_presentity = 0; /* no limit */
 	ck_assert_int_eq(pub_code("carol"), 200);
@@ -621,7 +588,7 @@ START_TEST(test_limit_subscriptions_per_watcher)
 	ck_assert_int_eq(sub_code(&s[0]), 200);
 	sub_init(&s[2], "bob", "dave");
 	ck_assert_int_eq(sub_code(&s[2]), 200);
-	fake_now += 601;
+	lp_test_now += 601;
 	pres_clean_expired();
 	ck_assert_int_eq(pres_limits_watcher_count(&LP_STR("bob"), &LP_STR(DOM)), 0);
 }

@@ -28,6 +28,63 @@ int lp_test_log_count(void);
  * when missing); fails the test on any error. */
 void lp_test_sqlite_schema(const char *db_path, const char *schema_path);
 
+/* ---- presence module fixtures (t_pres_fixture.c); the state they keep is
+ * process-global, one fixture at a time ---- */
+
+struct lp_db;
+struct sip_msg;
+
+/* A database engine to run on: env names the variable holding a server's
+ * URL (NULL: a temp SQLite file), schema the project's create script. */
+typedef struct lp_test_eng
+{
+	const char *name, *env, *schema;
+} lp_test_eng_t;
+extern const lp_test_eng_t lp_test_eng_sqlite, lp_test_eng_pg, lp_test_eng_my;
+
+/* The fake clock: lp_test_clock() returns lp_test_now (set by the test). */
+extern unsigned int lp_test_now;
+unsigned int lp_test_clock(void);
+
+/* Run a schema file statement by statement through the driver on db (the
+ * caller's connection), after dropping the project's tables. */
+void lp_test_server_schema(struct lp_db *db, const char *path);
+/* A fresh presence database on engine e: a temp SQLite file named after
+ * tag with e's schema, or the server's tables recreated. Returns its URL,
+ * owned by the fixture (valid until the next call). */
+const char *lp_test_pres_db_new(const lp_test_eng_t *e, const char *tag);
+/* An empty temp SQLite file named after tag (the caller loads a schema);
+ * returns its path, owned by the fixture; lp_test_pres_db_path() gives it
+ * again. The URL is returned by neither: "sqlite://" + path. */
+const char *lp_test_pres_db_file(const char *tag);
+const char *lp_test_pres_db_path(void);
+/* Remove the temp SQLite file and its -wal/-shm (nothing for a server). */
+void lp_test_pres_db_drop(void);
+
+/* Register the "presence" event (PUBL_TYPE, content type ct, expires 3600,
+ * PUBLISH handler publ or NULL) in the presence module's registry. */
+void lp_test_pres_add_presence(const char *ct, int (*publ)(struct sip_msg *));
+/* Create / destroy the module's pubs, subs and dlgs tables (4 buckets);
+ * the tables are the module's (pres.*), the free resets the pointers. */
+void lp_test_pres_tables_new(void);
+void lp_test_pres_tables_free(void);
+/* Close pres.db and free the event registry with each event's data. */
+void lp_test_pres_db_close_events(void);
+/* Fill r (zeroed first) as bob@example.com's initial SUBSCRIBE to
+ * alice@example.com's presence, Call-ID callid (borrowed: must outlive r),
+ * from-tag "bobtag", Expires 3600. */
+struct pres_subscribe_req;
+void lp_test_pres_sub_req(struct pres_subscribe_req *r, const char *callid);
+/* Fill s (zeroed first) as an active "presence" subscription of
+ * watcher@example.com to user@example.com (presentity URI uri), Call-ID
+ * callid, tags tt/ft, CSeq 1, contact sip:w@192.0.2.1, expiring at expires;
+ * the strings are borrowed (must outlive s); s->event NULL if "presence" is
+ * not registered. */
+struct subscription;
+void lp_test_pres_subs_rec(struct subscription *s, const char *uri,
+		const char *user, const char *watcher, const char *callid,
+		unsigned int expires);
+
 /* Binary layout assertions (the ABI tests against Kamailio's headers):
  * field f of T at byte offset off with size size; its type unsigned or
  * signed. */
