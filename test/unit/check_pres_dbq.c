@@ -348,18 +348,8 @@ typedef struct sub {
 
 static int subscribe(sub_t *s)
 {
-	pres_notify_t *n = NULL;
-
-	memset(&rep, 0, sizeof(rep));
-	pres_handle_subscribe(&s->r, &rep, &n);
-	if(rep.code / 100 == 2 && s->r.to_tag.len == 0) {
-		ck_assert_int_lt(rep.to_tag.len, (int)sizeof(s->to_tag));
-		memcpy(s->to_tag, rep.to_tag.s, rep.to_tag.len);
-		s->to_tag[rep.to_tag.len] = '\0';
-	}
-	if(n)
-		pres_notify_free(n);
-	return rep.code;
+	return lp_test_pres_subscribe(
+			&s->r, &rep, s->to_tag, sizeof(s->to_tag), NULL);
 }
 
 /* An initial SUBSCRIBE of bob to alice. */

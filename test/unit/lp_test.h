@@ -81,9 +81,18 @@ void lp_test_pres_sub_req(struct pres_subscribe_req *r, const char *callid);
  * the strings are borrowed (must outlive s); s->event NULL if "presence" is
  * not registered. */
 struct subscription;
+struct pres_reply;
+struct pres_notify;
 void lp_test_pres_subs_rec(struct subscription *s, const char *uri,
 		const char *user, const char *watcher, const char *callid,
 		unsigned int expires);
+/* Hand r to pres_handle_subscribe with the caller's *rep (zeroed first);
+ * an initial request answered 2xx copies its To-tag into to_tag (size
+ * to_tag_size); a NOTIFY made is passed to on_notify (may be NULL), then
+ * freed here. Returns the reply code. */
+int lp_test_pres_subscribe(struct pres_subscribe_req *r, struct pres_reply *rep,
+		char *to_tag, size_t to_tag_size,
+		int (*on_notify)(const struct pres_notify *));
 
 /* Binary layout assertions (the ABI tests against Kamailio's headers):
  * field f of T at byte offset off with size size; its type unsigned or

@@ -198,3 +198,24 @@ void lp_test_pres_subs_rec(subs_t *s, const char *uri, const char *user,
 	s->sockinfo_str = LP_STR("udp:127.0.0.1:5060");
 	s->local_contact = LP_STR("sip:pres@127.0.0.1");
 }
+
+int lp_test_pres_subscribe(pres_subscribe_req_t *r, pres_reply_t *rep,
+		char *to_tag, size_t to_tag_size,
+		int (*on_notify)(const pres_notify_t *))
+{
+	pres_notify_t *n = NULL;
+
+	memset(rep, 0, sizeof(*rep));
+	pres_handle_subscribe(r, rep, &n);
+	if(rep->code / 100 == 2 && r->to_tag.len == 0) {
+		ck_assert_int_lt(rep->to_tag.len, (int)to_tag_size);
+		memcpy(to_tag, rep->to_tag.s, rep->to_tag.len);
+		to_tag[rep->to_tag.len] = '\0';
+	}
+	if(n) {
+		if(on_notify)
+			on_notify(n);
+		pres_notify_free(n);
+	}
+	return rep->code;
+}
