@@ -17,7 +17,7 @@ struct pres_bc_entry
 
 /* What an event callback returned: s goes back through the event's own
  * free function, the str itself is ours to free (Kamailio's contract). */
-static void cb_str_free(free_body_t *fb, lp_str_t *f)
+void pres_cb_str_free(free_body_t *fb, lp_str_t *f)
 {
 	if(!f)
 		return;
@@ -37,7 +37,7 @@ static void take_result(lp_str_t *body, lp_str_t *f, free_body_t *fb)
 	free(body->s);
 	if(pres_str_dup(body, f) < 0)
 		*body = LP_STR_NULL;
-	cb_str_free(fb, f);
+	pres_cb_str_free(fb, f);
 }
 
 static int filters(const pres_ev_t *ev)

@@ -24,6 +24,11 @@ typedef struct pres_bodycache
 	int filtered;						 /* filter runs (tests) */
 } pres_bodycache_t;
 
+/* Frees what an event callback returned (body and str): the body through
+ * the event's free_body fb (may be NULL), the str as Kamailio's contract
+ * says (pres.str_free, else free). f may be NULL. */
+void pres_cb_str_free(free_body_t *fb, lp_str_t *f);
+
 /* A cache over doc (may be {NULL,0}: nothing published); doc must stay
  * valid and unchanged until pres_bodycache_free. */
 void pres_bodycache_init(pres_bodycache_t *bc, const lp_str_t *doc);

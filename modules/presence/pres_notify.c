@@ -12,20 +12,6 @@
 #include "pres_pub.h"
 #include "pres_subs.h"
 
-/* What an event callback returned: s goes back through the event's own
- * free function, the str itself is ours to free (Kamailio's contract). */
-static void cb_str_free(free_body_t *fb, lp_str_t *f)
-{
-	if(!f)
-		return;
-	if(f->s && fb)
-		fb(f->s);
-	if(pres.str_free)
-		pres.str_free(f);
-	else
-		free(f);
-}
-
 /* The presentity's document for ev: the aggregation of every publication
  * when the event aggregates, otherwise the latest one. malloc'd into *out;
  * {NULL,0} when nothing is published. 0 or -1. */
@@ -63,7 +49,7 @@ static int current_body_off(const lp_str_t *user, const lp_str_t *domain,
 		agg = agg_off(ev, user, domain, bodies, n, off);
 		if(agg && agg->s && agg->len > 0)
 			rc = pres_str_dup(out, agg);
-		cb_str_free(ev->free_body, agg);
+		pres_cb_str_free(ev->free_body, agg);
 	} else if(n > 0) {
 		*out = *bodies[n - 1];
 		bodies[n - 1]->s = NULL;
