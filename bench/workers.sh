@@ -69,7 +69,10 @@
 # FANOUT_SIZES, FANOUT_REF_MAX, SHM_N, LOAD_N, LOAD_WORKERS, LOAD_PKG_MB,
 # POOL, SHM_MB,
 # SKIP_FANOUT, SKIP_SHM, SKIP_LOAD, SKIP_RATES, BENCH_OUT,
-# DB_WRITE_INTERVAL (ms: ours with the DB writer process, db_write_interval).
+# DB_WRITE_INTERVAL (ms: ours with the DB writer process, db_write_interval),
+# BASE_REV (a git revision: "base", our modules built from that revision, runs
+# beside ours in the same run, for before/after figures; IMPLS then defaults
+# to "floor base ours reference").
 set -u
 
 BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -78,6 +81,7 @@ OUT=${BENCH_OUT:-$BENCH/out/workers}
 SCEN=$BENCH/scenarios
 KAM_BIN=${KAMAILIO:-/usr/sbin/kamailio}
 DEBIAN_MPATH=/usr/lib/x86_64-linux-gnu/kamailio/modules
+KAMAILIO_SRC=${KAMAILIO_SRC:-$REPO/build/kamailio-5.6.3}
 KAM_WRAP=$BENCH/kamailio-bench.cfg
 FLOOR_CFG=$BENCH/floor.cfg
 
@@ -93,7 +97,11 @@ FANOUT_SIZES=${FANOUT_SIZES:-$d_fan}
 SHM_N=${SHM_N:-$d_shm}
 LOAD_N=${LOAD_N:-$d_load}
 WORKERS=${WORKERS:-"1 4 8"}
-IMPLS=${IMPLS:-"floor ours reference"}
+if [ -n "${BASE_REV:-}" ]; then
+	IMPLS=${IMPLS:-"floor base ours reference"}
+else
+	IMPLS=${IMPLS:-"floor ours reference"}
+fi
 PRECISION=${PRECISION:-15}         # percent: stop when fail/pass <= 1.15
 MIN_SUCCESS=${MIN_SUCCESS:-99.9}   # percent of calls
 MIN_ACHIEVED=${MIN_ACHIEVED:-90}   # percent of the target request rate
@@ -108,9 +116,10 @@ COST_RATE=${COST_RATE:-100}        # calls/s of the equal-load CPU trial
 # start rates of a search (calls/s) when no earlier result exists
 declare -A SEED=([floor-publish]=800 [floor-subscribe]=600
 	[ours-publish]=400 [ours-subscribe]=400
+	[base-publish]=400 [base-subscribe]=400
 	[reference-publish]=50 [reference-subscribe]=80)
 # the rate the shared-memory loads are sent at (calls/s)
-declare -A SHM_RATE=([ours]=400 [reference]=40)
+declare -A SHM_RATE=([ours]=400 [base]=400 [reference]=40)
 
 KAM_PID= PORT= CTL= KAM_LOG=
 SIPP_PID=
@@ -167,7 +176,7 @@ start_kamailio() {
 	rm -f "$CTL"
 	case "$impl" in
 	floor) args=(-f "$FLOOR_CFG" -A "MPATH=\"$DEBIAN_MPATH\"") ;;
-	ours | reference)
+	ours | base | reference)
 		if [ -z "${4:-}" ]; then
 			rm -f "$dir/presence.db" "$dir/presence.db-wal" "$dir/presence.db-shm"
 			bash "$REPO/scripts/create-sqlite-db.sh" "$dir/presence.db" >/dev/null || return 1
@@ -177,6 +186,8 @@ start_kamailio() {
 			-A "SERVER_ADDRESS=\"sip:127.0.0.1:$PORT\"")
 		if [ "$impl" = reference ]; then
 			args+=(-A REFERENCE -A "MPATH=\"$DEBIAN_MPATH\"")
+		elif [ "$impl" = base ]; then
+			args+=(-A "MPATH=\"$OUT/base-modules:$DEBIAN_MPATH\"")
 		else
 			args+=(-A "MPATH=\"$OUT/modules:$DEBIAN_MPATH\"")
 			[ -z "${DB_WRITE_INTERVAL:-}" ] ||
@@ -539,13 +550,31 @@ load_time() {
 			base=$b
 		else
 			[ -n "$b" ] && [ -n "${base:-}" ] && result load_shm_per_sub_b $(((b - base) / LOAD_N))
-			if [ "$IMPL" = ours ]; then
+			if [ "$IMPL" != reference ]; then
 				cnt=$(kam presence.watcher_list sip:load-0@127.0.0.1 presence 2>/dev/null | grep -c 'callid:')
 				result load_check "$cnt/$per watchers of sip:load-0 in memory"
 			fi
 		fi
 		log "  $phase: answering after $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", (b - a) / 1e9 }') s, shm real_used $b"
 		stop_kamailio
+	done
+}
+
+# build_base: our presence and presence_xml at BASE_REV, built from a
+# git archive of that revision against the same Kamailio tree, into
+# OUT/base-modules (the log in OUT/base-build.log).
+build_base() {
+	local src=$OUT/base-src
+	[ -n "${BASE_REV:-}" ] || { echo "bench: IMPLS has base but BASE_REV is not set" >&2; return 1; }
+	mkdir -p "$src" "$OUT/base-modules"
+	git -C "$REPO" archive "$BASE_REV" | tar -x -C "$src" || return 1
+	log "building base ($BASE_REV) in $src"
+	make -C "$src" modules KAMAILIO_SRC="$KAMAILIO_SRC" >"$OUT/base-build.log" 2>&1 || {
+		echo "bench: building $BASE_REV failed, see $OUT/base-build.log" >&2
+		return 1
+	}
+	for m in presence presence_xml; do
+		cp "$src/modules/$m/$m.so" "$OUT/base-modules/" || return 1
 	done
 }
 
@@ -560,6 +589,7 @@ done
 rm -rf "$OUT"
 mkdir -p "$OUT/modules"
 for m in presence presence_xml; do cp "$REPO/modules/$m/$m.so" "$OUT/modules/" || exit 2; done
+case " $IMPLS " in *" base "*) build_base || exit 2 ;; esac
 T0=$(date +%s)
 {
 	echo "date: $(date -u +%FT%TZ)"
@@ -568,6 +598,7 @@ T0=$(date +%s)
 	echo "kamailio: $("$KAM_BIN" -v 2>/dev/null | head -n1 | sed 's/^version: //')"
 	echo "reference: $(dpkg-query -W -f '${Package} ${Version}' kamailio-presence-modules 2>/dev/null)"
 	echo "ours: git $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null) ($(git -C "$REPO" status --porcelain 2>/dev/null | grep -c .) uncommitted paths)"
+	[ -z "${BASE_REV:-}" ] || echo "base: git $(git -C "$REPO" rev-parse --short "$BASE_REV") (our modules at that revision, with its defaults)"
 	echo "sipp: $(sipp -v 2>&1 | grep -m1 -o 'SIPp v[^ ]*')"
 	echo "settings: rounds $RUNS; workers $WORKERS; trials ${TRIAL_SECS}s, at most $MAX_TRIALS per search (then one at $COST_RATE calls/s), precision $PRECISION %, pass >= $MIN_SUCCESS % calls and >= $MIN_ACHIEVED % of the rate; fan-out $FANOUT_SIZES (reference up to $FANOUT_REF_MAX); shm $SHM_N; start-up $LOAD_N subscriptions, $LOAD_WORKERS worker(s)"
 } >"$OUT/env.txt"

@@ -28,6 +28,10 @@ except OSError:
     print("no results in %s" % OUT)
     sys.exit(1)
 runs = sorted(runs, key=int)
+# "base": our modules at an earlier revision (BASE_REV), shown as "before"
+HAS_BASE = any(k[1] == "base" for k in R)
+if HAS_BASE:
+    IMPLS = ("base", "ours", "reference", "floor")
 workers = sorted(workers)
 lines = []
 p = lines.append
@@ -107,13 +111,15 @@ p("Cells: round 1 / round 2. Rates: highest rate passed (>= 99.9 % calls ok), "
   "1/ours - 1/floor); "
   "'ours / floor': ours as a share of the floor.")
 p("")
-p("| workers | figure | ours | reference | tm floor | ours - floor | ours / floor |")
-p("|---|---|---|---|---|---|---|")
+BEFORE = "before (base) | " if HAS_BASE else ""
+p("| workers | figure | %sours | reference | tm floor | ours - floor | ours / floor |" % BEFORE)
+p("|---|---|---|---|---|---|---|" + ("---|" if HAS_BASE else ""))
 FAN = sorted({int(k[3].split("_")[1]) for k in R if k[3].startswith("fanout_")})
 for w in workers:
     def row(label, cell, d="-", q="-"):
-        p("| %d | %s | %s | %s | %s | %s | %s |" % (
-            w, label, joined(lambda r: cell(r, "ours")),
+        before = (joined(lambda r: cell(r, "base")) + " | ") if HAS_BASE else ""
+        p("| %d | %s | %s%s | %s | %s | %s | %s |" % (
+            w, label, before, joined(lambda r: cell(r, "ours")),
             joined(lambda r: cell(r, "reference")),
             joined(lambda r: cell(r, "floor")), d, q))
     for kind, label, unit in (("publish", "PUBLISH life cycles/s", "PUBLISH"),
@@ -142,18 +148,19 @@ if len(workers) > 1:
     base = workers[0]
     p("## Scaling: rate at N workers / rate at %d worker(s)" % base)
     p("")
-    p("| workers | figure | ours | reference | tm floor |")
-    p("|---|---|---|---|---|")
+    p("| workers | figure | %s |" % " | ".join(
+        {"base": "before (base)", "floor": "tm floor"}.get(i, i) for i in IMPLS))
+    p("|---|---|" + "---|" * len(IMPLS))
     for w in workers[1:]:
         for kind, label in (("publish", "PUBLISH"), ("subscribe", "SUBSCRIBE")):
             def ratio(r, i, k=kind):
                 a, b = num(get(r, i, w, k + "_cps")), num(get(r, i, base, k + "_cps"))
                 return "%.2f" % (a / b) if a and b else None
-            p("| %d | %s | %s | %s | %s |" % (w, label, *(
+            p("| %d | %s | %s |" % (w, label, " | ".join(
                 joined(lambda r, i=i: ratio(r, i)) for i in IMPLS)))
     p("")
 
-loads = [i for i in ("ours", "reference") if any(k[1] == i and k[3].startswith("load_") for k in R)]
+loads = [i for i in ("base", "ours", "reference") if any(k[1] == i and k[3].startswith("load_") for k in R)]
 if loads:
     p("## Start-up with subscriptions in the DB (seconds until an OPTIONS is answered)")
     p("")
