@@ -113,6 +113,7 @@ SHM_MB=${SHM_MB:-1024}
 STOP_WAIT=${STOP_WAIT:-30}
 MAX_RATE=${MAX_RATE:-20000}        # calls/s: the search never goes above
 COST_RATE=${COST_RATE:-100}        # calls/s of the equal-load CPU trial
+OVERLOAD=${OVERLOAD:-2}            # the overload trial offers this x the maximum (0: none)
 # start rates of a search (calls/s) when no earlier result exists
 declare -A SEED=([floor-publish]=800 [floor-subscribe]=600
 	[ours-publish]=400 [ours-subscribe]=400
@@ -399,6 +400,26 @@ search() {
 			result "${kind}_cpu_fixed_ms" "($T_CPU, failed)"
 		fi
 	fi
+	overload "$kind" "$lo"
+}
+
+# overload KIND MAX: past the limit (issue 12: hold the maximum or answer
+# 503 with Retry-After, never collapse): one trial offering OVERLOAD x MAX
+# calls/s; records KIND_over_cps (calls completed per second over the
+# trial, including its tail), KIND_over_share (that against MAX, %),
+# KIND_over_retrans, KIND_over_503 (503 replies SIPp got, counted from its
+# message trace of unexpected messages)
+overload() {
+	local kind=$1 max=$2 rate d
+	[ "$OVERLOAD" != 0 ] && [ "$max" -gt 0 ] && kamailio_alive || return 0
+	rate=$(awk -v m="$max" -v f="$OVERLOAD" 'BEGIN { printf "%d", m * f }')
+	trial "$kind" "$rate"
+	d=$(awk -v s="$TRIAL_SECS" -v w="$S_WALL" 'BEGIN { print (w - 0.5 > s) ? w - 0.5 : s }')
+	result "${kind}_over_cps" "$(awk -v o="$S_OK" -v d="$d" 'BEGIN { printf "%.0f", o / d }')"
+	result "${kind}_over_share" "$(awk -v o="$S_OK" -v d="$d" -v m="$max" 'BEGIN { printf "%.0f %%", 100 * o / d / m }')"
+	result "${kind}_over_retrans" "$S_RETRANS"
+	result "${kind}_over_503" "$(cat "$W/t$TRIAL_N-$kind-$rate/err.log" 2>/dev/null | grep -c '^SIP/2.0 503')"
+	kamailio_alive || result state dead
 }
 
 # publish_pool: the POOL presentities the SUBSCRIBE trials subscribe to
@@ -600,7 +621,7 @@ T0=$(date +%s)
 	echo "ours: git $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null) ($(git -C "$REPO" status --porcelain 2>/dev/null | grep -c .) uncommitted paths)"
 	[ -z "${BASE_REV:-}" ] || echo "base: git $(git -C "$REPO" rev-parse --short "$BASE_REV") (our modules at that revision, with its defaults)"
 	echo "sipp: $(sipp -v 2>&1 | grep -m1 -o 'SIPp v[^ ]*')"
-	echo "settings: rounds $RUNS; workers $WORKERS; trials ${TRIAL_SECS}s, at most $MAX_TRIALS per search (then one at $COST_RATE calls/s), precision $PRECISION %, pass >= $MIN_SUCCESS % calls and >= $MIN_ACHIEVED % of the rate; fan-out $FANOUT_SIZES (reference up to $FANOUT_REF_MAX); shm $SHM_N; start-up $LOAD_N subscriptions, $LOAD_WORKERS worker(s)"
+	echo "settings: rounds $RUNS; workers $WORKERS; trials ${TRIAL_SECS}s, at most $MAX_TRIALS per search (then one at $COST_RATE calls/s and one overload ${OVERLOAD}x the maximum), precision $PRECISION %, pass >= $MIN_SUCCESS % calls and >= $MIN_ACHIEVED % of the rate; fan-out $FANOUT_SIZES (reference up to $FANOUT_REF_MAX); shm $SHM_N; start-up $LOAD_N subscriptions, $LOAD_WORKERS worker(s)"
 } >"$OUT/env.txt"
 cat "$OUT/env.txt" >&2
 printf 'run\timpl\tworkers\tmetric\tvalue\n' >"$OUT/results.tsv"

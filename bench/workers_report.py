@@ -93,7 +93,11 @@ try:
 except OSError:
     env = []
 COST = "?"
+OVER = "?"
 for ln in env:
+    m = re.search(r"overload (\S+)x", ln)
+    if m:
+        OVER = m.group(1)
     m = re.search(r"then one at (\d+) calls/s", ln)
     if m:
         COST = m.group(1)
@@ -131,6 +135,10 @@ for w in workers:
             lambda r, i, k=kind: get(r, i, w, k + "_retrans"))
         row("CPU ms / 1000 %s at the highest passing rate" % unit,
             lambda r, i, k=kind: get(r, i, w, k + "_cpu_ms"))
+        row("%s overload: calls completed/s offered %sx the maximum (share of the maximum), retransmissions, 503s" % (unit, OVER),
+            lambda r, i, k=kind: None if get(r, i, w, k + "_over_cps") is None else
+            "%s (%s), %s, %s" % (get(r, i, w, k + "_over_cps"), get(r, i, w, k + "_over_share"),
+                                 get(r, i, w, k + "_over_retrans"), get(r, i, w, k + "_over_503")))
         row("CPU ms / 1000 %s at %s calls/s (equal load)" % (unit, COST),
             lambda r, i, k=kind: get(r, i, w, k + "_cpu_fixed_ms"),
             joined(lambda r, k=kind: diff(r, w, k + "_cpu_fixed_ms")),
