@@ -14,8 +14,9 @@ static void inside(const lp_str_t *f, const uint8_t *d, size_t n, int max)
 {
 	if(f->len < 0 || f->len > max)
 		abort();
-	if(f->len && ((const uint8_t *)f->s < d
-						 || (const uint8_t *)f->s + f->len > d + n))
+	if(f->len
+			&& ((const uint8_t *)f->s < d
+					|| (const uint8_t *)f->s + f->len > d + n))
 		abort();
 }
 
@@ -47,8 +48,8 @@ static int same_rec(const pres_dmq_rec_t *a, const pres_dmq_rec_t *b)
 		   && a->expires == b->expires && a->priority == b->priority
 		   && same(&a->user, &b->user) && same(&a->domain, &b->domain)
 		   && same(&a->event, &b->event) && same(&a->etag, &b->etag)
-		   && same(&a->old_etag, &b->old_etag)
-		   && same(&a->sender, &b->sender) && same(&a->body, &b->body);
+		   && same(&a->old_etag, &b->old_etag) && same(&a->sender, &b->sender)
+		   && same(&a->body, &b->body);
 }
 
 /* Re-encode m's records and decode them again: the same records. */
