@@ -9,6 +9,7 @@
 
 #include "lp_log.h"
 #include "pres_dmq.h"
+#include "pres_dmq_tomb.h"
 
 #define HDR_PUB "PDMQ/1 PUB\n"
 #define HDR_SYNC "PDMQ/1 SYNC\n"
@@ -381,6 +382,9 @@ void pres_dmq_replicate_remove(const pres_pub_key_t *k, unsigned int now)
 
 	if(!pres_dmq_on())
 		return;
+	/* an older version still on its way here must not bring it back */
+	pres_dmq_tomb_add(k->user, k->domain, k->event, k->etag, now,
+			pres_dmq_tomb_until(now, 0, pres.cfg.max_expires));
 	memset(&r, 0, sizeof(r));
 	r.op = 'R';
 	r.received = now;
@@ -504,6 +508,21 @@ static int find_current(
 	return 0;
 }
 
+/* r (a store) was removed by a change received no earlier than it: the
+ * removal wins, whatever the arrival order. */
+static int tombstoned(const pres_dmq_rec_t *r)
+{
+	unsigned int t = pres_dmq_tomb_find(
+			&r->user, &r->domain, &r->event, &r->etag, pres.now());
+
+	if(t == 0 || r->received > t)
+		return 0;
+	LP_DBG("dmq: %.*s@%.*s etag %.*s received %u: removed at %u, ignored",
+			LP_STR_FMT(r->user), LP_STR_FMT(r->domain), LP_STR_FMT(r->etag),
+			r->received, t);
+	return 1;
+}
+
 static int apply_store(const pres_dmq_rec_t *r, pres_ev_t *ev)
 {
 	pres_pub_key_t k = {&r->user, &r->domain, &r->event, &r->etag};
@@ -511,7 +530,7 @@ static int apply_store(const pres_dmq_rec_t *r, pres_ev_t *ev)
 	pres_pub_t *cur, *p;
 	int rc, changed;
 
-	if(r->expires <= pres.now())
+	if(r->expires <= pres.now() || tombstoned(r))
 		return 0;
 	rc = find_current(r, &cur, &replace);
 	if(rc != 0) { /* 1: the stored version wins */
@@ -547,6 +566,10 @@ static int apply_remove(const pres_dmq_rec_t *r, pres_ev_t *ev)
 	pres_pub_t *cur = NULL;
 	int rc;
 
+	/* remembered even when the version is not here (yet): a store of it
+	 * delivered after this removal is refused */
+	pres_dmq_tomb_add(&r->user, &r->domain, &r->event, &r->etag, r->received,
+			pres_dmq_tomb_until(r->received, r->expires, pres.cfg.max_expires));
 	rc = pres_pub_get(&k, &cur);
 	if(rc <= 0)
 		return rc;

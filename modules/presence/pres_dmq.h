@@ -15,7 +15,9 @@
  * etag) the one with the later received time wins; equal times go to the
  * later expiry, then the greater etag, then the greater body (bytes, then
  * length), so every node picks the same one whatever the arrival order. A
- * remove wins over a stored version not received after it. */
+ * remove wins over a stored version not received after it, and over one
+ * that arrives after the remove (pres_dmq_tomb.h: the removal is remembered
+ * until every version it can beat has expired). */
 #ifndef PRES_DMQ_H
 #define PRES_DMQ_H
 

@@ -11,6 +11,7 @@
 
 #include "pres_dmq.h"
 #include "pres_dmq_kam.h"
+#include "pres_dmq_tomb.h"
 
 static dmq_api_t pres_dmqb;
 static dmq_peer_t *pres_dmq_peer;
@@ -69,6 +70,10 @@ int pres_dmq_kam_init(int sync)
 {
 	dmq_peer_t peer;
 
+	if(pres_dmq_tomb_init(PRES_DMQ_TOMB_SLOTS) < 0) {
+		LM_ERR("out of shared memory for the DMQ tombstones\n");
+		return -1;
+	}
 	if(dmq_load_api(&pres_dmqb) != 0) {
 		LM_ERR("enable_dmq needs the dmq module: load dmq.so before"
 			   " presence\n");

@@ -5,7 +5,8 @@
 # tables; node C, restarted with an empty database, gets every live
 # publication back from the others (dmq's join, our sync request); node A
 # killed (SIGKILL) under a PUBLISH load loses none of the publications it
-# acknowledged: they are all at B.
+# acknowledged: they are all at B; a stale version of a publication removed
+# at B, delivered to B after the removal, does not bring it back (tombstone).
 . "$(dirname "$0")/../sip/lib.sh"
 ours_only "our DMQ message format (Kamailio's presence speaks its own)" || finish
 AL=sip:alice@127.0.0.1
@@ -174,4 +175,47 @@ if wait_until "$WAIT_MAX" all_acked_at_b; then
 else
 	fail "acknowledged by A but missing at B: $(missing_at_b | wc -l) ($(missing_at_b | head -3 | tr '\n' ' '))"
 fi
+
+# Tombstones: a publication removed at B, then a stale version of it (the
+# store received before the removal) delivered late, as a KDMQ from
+# 127.0.0.1 (dmq takes any request from a node's address as the node's):
+# refused. The control, the same record under an ETag never removed, is
+# stored, so the refusal is the tombstone's doing.
+TU=sip:tomb@127.0.0.1
+inst_use b
+pidf $TU open tomb >tomb.xml
+sip_request PUBLISH $TU "Event: presence
+Expires: 300
+Content-Type: application/pidf+xml" tomb.xml
+assert_reply 200 "PUBLISH tomb at B"
+ETT=$(msg_hdr "$REPLY" SIP-ETag)
+RT=$(sql "select received_time from presentity where username='tomb'")
+sip_request PUBLISH $TU "Event: presence
+Expires: 0
+SIP-If-Match: $ETT" ""
+assert_reply 200 "remove tomb at B (Expires 0)"
+assert_sql "select count(*) from presentity where username='tomb'" 0 \
+	"tomb removed at B"
+# stale_store ETAG FILE: a replicated store of tomb's publication under
+# ETAG, received at RT (before the removal), expiring in 300 s
+stale_store() {
+	printf 'PDMQ/1 PUB\nS %s %s 0 4 9 8 %d 0 0 4\ntomb127.0.0.1presence%s<x/>\n' \
+		"$RT" "$((RT + 300))" "${#1}" "$1" >"$2"
+}
+# kdmq FILE: FILE's bytes as a KDMQ to B's peer "presence" (Content-Length
+# the file's size: sipp ends the body with a CRLF of its own)
+kdmq() {
+	CLEN=$(stat -c %s "$1") sip_request KDMQ sip:presence@127.0.0.1:$PORT \
+		"Content-Type: application/x-presence-dmq" "$1"
+}
+stale_store "$ETT" stale.dmq
+stale_store "control$ETT" control.dmq
+kdmq stale.dmq
+assert_reply 200 "stale store of the removed publication taken by B's dmq"
+kdmq control.dmq
+assert_reply 200 "the same store under an ETag never removed taken by B's dmq"
+wait_sql "select count(*) from presentity where etag='control$ETT'" 1 \
+	"B stored the control"
+assert_sql "select count(*) from presentity where etag='$ETT'" 0 \
+	"B did not bring the removed publication back"
 finish

@@ -1,8 +1,9 @@
 #!/bin/sh
 # Build the libFuzzer targets of test/fuzz (every fuzz_<name>.c, or the
 # names given as arguments) with clang, ASan and UBSan against the
-# presence_xml logic files, libpresence and libxml2, then run each one for
-# FUZZ_SECONDS (default 20) from its seed corpus test/fuzz/corpus/<name>/.
+# presence_xml and presence logic files, libpresence and libxml2, then run
+# each one for FUZZ_SECONDS (default 20) from its seed corpus
+# test/fuzz/corpus/<name>/.
 # New inputs go to a scratch corpus outside the tree; crashes are written to
 # $FUZZ_OUT/artifacts. Exit status is non-zero when any target fails to
 # build or finds a crash, leak, timeout or UB.
@@ -29,13 +30,14 @@ for p in libpq mysqlclient; do
 done
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 CFLAGS="-g -O1 -std=gnu11 -fno-omit-frame-pointer $SAN \
-	-I$TOP/lib/libpresence -I$TOP/modules/presence_xml \
+	-I$TOP/lib/libpresence -I$TOP/modules/presence_xml -I$TOP/modules/presence \
 	$(pkg-config --cflags $PKGS)"
 LIBS="$(pkg-config --libs $PKGS) -lpthread"
 
 # the code under test, built once for every target
 OBJS=
-for src in "$TOP"/lib/libpresence/*.c "$TOP"/modules/presence_xml/*.c; do
+for src in "$TOP"/lib/libpresence/*.c "$TOP"/modules/presence_xml/*.c \
+		"$TOP"/modules/presence/*.c; do
 	case "$src" in *_mod.c|*_kam.c) continue ;; esac
 	obj="$OUT/obj/$(basename "$(dirname "$src")")_$(basename "$src" .c).o"
 	$CC $CFLAGS -fsanitize=fuzzer-no-link -c "$src" -o "$obj" || exit 1
