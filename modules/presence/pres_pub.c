@@ -241,7 +241,12 @@ static int load_row(void *ctx, const lp_db_val_t *c, int n)
 	return 0;
 }
 
-static int cached_exists(const pres_pub_key_t *k, lp_str_t *body, unsigned int *expires)
+/* The live (unexpired) cached publication of key k handed to `use` under
+ * its bucket lock, p valid only then (use copies what it needs): 0 when
+ * there is none, else what use returns (1, or -1 out of memory). */
+typedef int (*cached_use_f)(const pres_pub_t *p, void *ctx);
+
+static int cached_with(const pres_pub_key_t *k, cached_use_f use, void *ctx)
 {
 	unsigned int hash = pres_pub_hash(k->user, k->domain);
 	unsigned int slot = lp_htable_slot(pres.pubs, hash);
@@ -250,13 +255,8 @@ static int cached_exists(const pres_pub_key_t *k, lp_str_t *body, unsigned int *
 
 	lp_htable_lock(pres.pubs, slot);
 	p = (pres_pub_t *)lp_htable_find(pres.pubs, hash, match_pub, k);
-	if(p && p->expires > pres.now()) {
-		rc = 1;
-		if(expires)
-			*expires = p->expires;
-		if(body && pres_str_dup(body, &p->body) < 0)
-			rc = -1;
-	}
+	if(p && p->expires > pres.now())
+		rc = use(p, ctx);
 	lp_htable_unlock(pres.pubs, slot);
 	return rc;
 }
@@ -266,6 +266,23 @@ typedef struct found_row {
 	unsigned int *expires;
 	int found; /* 1 found, -1 out of memory */
 } found_row_t;
+
+static int exists_use(const pres_pub_t *p, void *ctx)
+{
+	found_row_t *f = ctx;
+
+	if(f->expires)
+		*f->expires = p->expires;
+	return (f->body && pres_str_dup(f->body, &p->body) < 0) ? -1 : 1;
+}
+
+static int cached_exists(
+		const pres_pub_key_t *k, lp_str_t *body, unsigned int *expires)
+{
+	found_row_t f = {body, expires, 0};
+
+	return cached_with(k, exists_use, &f);
+}
 
 static int found_row(void *ctx, const lp_db_val_t *c, int n)
 {
@@ -810,24 +827,22 @@ static int get_row(void *ctx, const lp_db_val_t *c, int n)
 	return 1;
 }
 
+/* A copy of the cached p (lp_malloc) into *(pres_pub_t **)ctx. */
+static int get_use(const pres_pub_t *p, void *ctx)
+{
+	pres_pub_t **out = ctx;
+	pres_pub_key_t pk = {&p->user, &p->domain, &p->event, &p->etag};
+
+	*out = pres_pub_new(&pk, &p->sender, &p->body, p->expires, p->received);
+	if(!*out)
+		return -1;
+	(*out)->priority = p->priority;
+	return 1;
+}
+
 static int cached_get(const pres_pub_key_t *k, pres_pub_t **out)
 {
-	unsigned int hash = pres_pub_hash(k->user, k->domain);
-	unsigned int slot = lp_htable_slot(pres.pubs, hash);
-	pres_pub_t *p;
-	int rc = 0;
-
-	lp_htable_lock(pres.pubs, slot);
-	p = (pres_pub_t *)lp_htable_find(pres.pubs, hash, match_pub, k);
-	if(p && p->expires > pres.now()) {
-		pres_pub_key_t pk = {&p->user, &p->domain, &p->event, &p->etag};
-		*out = pres_pub_new(&pk, &p->sender, &p->body, p->expires, p->received);
-		if(*out)
-			(*out)->priority = p->priority;
-		rc = *out ? 1 : -1;
-	}
-	lp_htable_unlock(pres.pubs, slot);
-	return rc;
+	return cached_with(k, get_use, out);
 }
 
 int pres_pub_get(const pres_pub_key_t *k, pres_pub_t **out)

@@ -141,6 +141,10 @@ int pres_sql_init(void)
 						   " presentity_uri=? AND watcher_username=? AND"
 						   " watcher_domain=? AND event=?",
 			wt);
+	q->watchers_since = fmt("SELECT watcher_username, watcher_domain,"
+							" inserted_time FROM %s WHERE presentity_uri=?"
+							" AND event=?",
+			wt);
 	if(dbonly_sql_init(q, at) < 0) {
 		LP_ERR("out of memory building SQL statements");
 		return -1;
@@ -149,7 +153,8 @@ int pres_sql_init(void)
 			|| !q->pub_load || !q->pub_of_uri || !q->pub_expired
 			|| !q->pub_delete_expired || !q->subs_upsert || !q->subs_delete
 			|| !q->subs_load || !q->subs_delete_expired || !q->watcher_insert
-			|| !q->pub_expired_keys || !q->subs_count || !q->subs_watchers || !q->watcher_since) {
+			|| !q->pub_expired_keys || !q->subs_count || !q->subs_watchers || !q->watcher_since
+			|| !q->watchers_since) {
 		LP_ERR("out of memory building SQL statements");
 		return -1;
 	}

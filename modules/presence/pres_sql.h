@@ -14,6 +14,7 @@ typedef struct pres_sql {
 	char *subs_count, *subs_watchers;
 	char *watcher_insert;
 	char *watcher_since; /* inserted_time of a watcher's row */
+	char *watchers_since; /* each watcher's inserted_time, one presentity */
 	/* DB-only mode (pres_subs_db.c): every row lock is taken through the
 	 * primary key, several rows in ascending id order, after a plain
 	 * (non-locking) read of the ids; no range UPDATE, no upsert of a row

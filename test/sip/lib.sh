@@ -812,3 +812,69 @@ start_xcap_kamailio() {
 	wait_until "$WAIT_MAX" tcp_bound "$PORT" ||
 		{ fail "xhttp not listening on tcp:$PORT"; return 1; }
 }
+
+# ------------------------------------------- a watcher that stays, one that leaves
+
+# The two watchers of the cases where an ended subscription must stay ended
+# (93, 98): sip:stay@127.0.0.1 and sip:leave@127.0.0.1 of PRESENTITY, each
+# from its own SIPp port (SPORT, LPORT), Call-IDs cid<N>-stay and
+# cid<N>-leave, from-tags ft<N>stay and ft<N>leave, N the case's number.
+
+# stay_leave_subscribe N PRESENTITY: on a running Kamailio, write open.xml
+# and closed.xml (PIDF of PRESENTITY), PUBLISH open.xml, let stay and leave
+# subscribe (Expires 600); sets SPORT, LPORT and LTT (leave's To-tag) and
+# waits until both rows are in active_watchers.
+stay_leave_subscribe() {
+	local n=$1 a=$2 u
+	u=${a#sip:}
+	u=${u%%@*}
+	pidf "$a" open "a$n-open" >open.xml
+	pidf "$a" closed "a$n-closed" >closed.xml
+	sip_request PUBLISH "$a" "Event: presence
+Expires: 600
+Content-Type: application/pidf+xml" open.xml
+	assert_reply 200 "$u publishes"
+	SPORT=$(free_udp_port) LPORT=$(free_udp_port)
+	SIPP_LPORT=$SPORT sipp_run "$SIP_DIR/scenarios/subscribe.xml" \
+		-cid_str "cid$n-stay" -k presentity "$a" -k watcher sip:stay@127.0.0.1 \
+		-k fromtag "ft${n}stay" -k expires 600
+	assert_sipp $? "stay subscribes"
+	SIPP_LPORT=$LPORT sipp_run "$SIP_DIR/scenarios/subscribe.xml" \
+		-cid_str "cid$n-leave" -k presentity "$a" -k watcher sip:leave@127.0.0.1 \
+		-k fromtag "ft${n}leave" -k expires 600
+	assert_sipp $? "leave subscribes"
+	LTT=$(msg_tag "$(msg_hdr "$(reply 1)" To)")
+	wait_sql "select count(*) from active_watchers where callid in ('cid$n-stay','cid$n-leave')" 2 \
+		"both rows stored"
+}
+
+# stay_leave_unsubscribe N PRESENTITY: leave un-SUBSCRIBEs in its dialog
+# (Expires 0, CSeq 2) and answers the final NOTIFY (SIPP_TRACE has both).
+stay_leave_unsubscribe() {
+	SIPP_LPORT=$LPORT sipp_run "$SIP_DIR/scenarios/refresh-unsub.xml" \
+		-cid_str "cid$1-leave" -k presentity "$2" -k watcher sip:leave@127.0.0.1 \
+		-k fromtag "ft${1}leave" -k totag "$LTT" -k expires 0 -k dlg_cseq 2
+	assert_sipp $? "leave un-SUBSCRIBEs (Expires 0) and gets the final NOTIFY"
+}
+
+# stay_leave_after_restart PRESENTITY [ARGS as start_kamailio]: with
+# Kamailio stopped, start it with ARGS, listen as stay and as leave (4 s) on
+# their ports, PUBLISH closed.xml: stay gets a NOTIFY, leave none.
+stay_leave_after_restart() {
+	local a=$1 u
+	shift
+	u=${a#sip:}
+	u=${u%%@*}
+	start_kamailio "$@" || finish
+	SIPP_LPORT=$SPORT sipp_bg stay "$SIP_DIR/scenarios/notify-listener.xml"
+	SIPP_TIMEOUT=4 SIPP_LPORT=$LPORT sipp_bg leave "$SIP_DIR/scenarios/notify-listener.xml"
+	sip_request PUBLISH "$a" "Event: presence
+Expires: 600
+Content-Type: application/pidf+xml" closed.xml
+	assert_reply 200 "$u publishes after the restart"
+	sipp_wait stay
+	assert_sipp $? "stay gets a NOTIFY after the restart"
+	sipp_wait leave
+	assert_eq 0 "$(trace_count "$BG_TRACE_leave" received '^NOTIFY')" \
+		"leave gets no NOTIFY after the restart"
+}

@@ -18,8 +18,8 @@
 #include "pres_subs.h"
 #include "pres_subs_flush.h"
 #include "pres_subs_pend.h"
+#include "t_pres_fixture.h"
 
-#define T0 1700000000u
 
 static const char *url; /* the fixture's (t_pres_fixture.c) */
 
@@ -41,32 +41,19 @@ static void tables_new(void)
 
 static void setup(void)
 {
-
 	lp_test_mem_install();
 	lp_test_log_install();
-	memset(&pres, 0, sizeof(pres));
-	pres_cfg_defaults(&pres.cfg);
-	url = lp_test_pres_db_new(&lp_test_eng_sqlite, "pend");
-	pres.cfg.db_url = (char *)url;
-	ck_assert_int_eq(pres_sql_init(), 0);
-	tables_new();
+	url = lp_test_pres_start("pend", 1, publ_ok);
 	pres.pend = pres_pend_new(PRES_PEND_MAX);
 	ck_assert_ptr_nonnull(pres.pend);
-	lp_test_pres_add_presence("application/pidf+xml", publ_ok);
-	lp_test_now = T0;
-	pres.now = lp_test_clock;
 	pres.send_notify = no_notify;
 }
 
 static void teardown(void)
 {
-	lp_test_pres_tables_free();
 	pres_pend_free(pres.pend);
 	pres.pend = NULL;
-	lp_test_pres_db_close_events();
-	lp_test_pres_db_drop();
-	lp_log_set(NULL);
-	ck_assert_int_eq(lp_test_mem_live(), 0);
+	lp_test_pres_stop();
 }
 
 /* The tables again and the DB loaded, as at a start; the pending list is
@@ -115,47 +102,18 @@ static void db_run(const char *sql)
 #define DB_DOWN() db_run("ALTER TABLE active_watchers RENAME TO aw_off")
 #define DB_UP() db_run("ALTER TABLE aw_off RENAME TO active_watchers")
 
-typedef struct sub
-{
-	pres_subscribe_req_t r;
-	char to_tag[128];
-} sub_t;
-
-static int subscribe(sub_t *s)
-{
-	pres_reply_t rep;
-
-	return lp_test_pres_subscribe(
-			&s->r, &rep, s->to_tag, sizeof(s->to_tag), NULL);
-}
-
-static void subscribe_ok(sub_t *s, const char *callid)
-{
-	memset(s, 0, sizeof(*s));
-	lp_test_pres_sub_req(&s->r, callid);
-	ck_assert_int_eq(subscribe(s) / 100, 2);
-}
-
-static void unsubscribe(sub_t *s)
-{
-	s->r.to_tag = lp_str_c(s->to_tag);
-	s->r.cseq++;
-	s->r.expires = 0;
-	ck_assert_int_eq(subscribe(s) / 100, 2);
-}
-
 /* The un-SUBSCRIBE's DELETE fails while the DB is down: the key is kept,
  * a flush while it is still down keeps it, a load in the same run skips
  * the row, and the first flush with the DB back deletes it. */
 START_TEST(test_unsubscribe_while_db_down)
 {
-	sub_t s;
+	lp_test_sub_t s;
 
-	subscribe_ok(&s, "pend-1");
+	lp_test_sub_ok(&s, "pend-1", NULL);
 	ck_assert_int_eq(pres_subs_flush(), 1);
 	ck_assert_int_eq(rows(), 1);
 	DB_DOWN();
-	unsubscribe(&s);
+	lp_test_sub_end(&s);
 	ck_assert_int_eq(pres_subs_count(), 0);
 	ck_assert_int_eq(pres_pend_count(pres.pend), 1);
 	pres_subs_flush(); /* still down */
@@ -176,13 +134,13 @@ END_TEST
  * pending ones; only the ended dialog goes. */
 START_TEST(test_pending_and_live_rows)
 {
-	sub_t a, b;
+	lp_test_sub_t a, b;
 
-	subscribe_ok(&a, "pend-a");
-	subscribe_ok(&b, "pend-b");
+	lp_test_sub_ok(&a, "pend-a", NULL);
+	lp_test_sub_ok(&b, "pend-b", NULL);
 	ck_assert_int_eq(pres_subs_flush(), 2);
 	DB_DOWN();
-	unsubscribe(&a);
+	lp_test_sub_end(&a);
 	DB_UP();
 	ck_assert_int_eq(pres_subs_flush(), 0);
 	ck_assert_int_eq(rows(), 1);
@@ -231,16 +189,18 @@ START_TEST(test_pending_oom)
 }
 END_TEST
 
-Suite *pres_pend_suite(void)
+static void add_tests(TCase *tc)
 {
-	Suite *s = suite_create("pres_pend");
-	TCase *tc = tcase_create("sqlite");
-
-	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_unsubscribe_while_db_down);
 	tcase_add_test(tc, test_pending_and_live_rows);
 	tcase_add_test(tc, test_pending_bounded);
 	tcase_add_test(tc, test_pending_oom);
-	suite_add_tcase(s, tc);
+}
+
+Suite *pres_pend_suite(void)
+{
+	Suite *s = suite_create("pres_pend");
+
+	lp_test_pres_tcases(s, "pres_pend", setup, teardown, add_tests, NULL);
 	return s;
 }

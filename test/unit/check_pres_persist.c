@@ -19,8 +19,8 @@
 #include "pres_pub.h"
 #include "pres_subs.h"
 #include "pres_subs_flush.h"
+#include "t_pres_fixture.h"
 
-#define T0 1700000000u
 #define BAD_UA "refuse-\xff\xfe-agent" /* not UTF-8 */
 
 static const lp_test_eng_t *eng;
@@ -75,49 +75,16 @@ static int publ_ok(struct sip_msg *msg)
 	return 0;
 }
 
-static void setup(const lp_test_eng_t *e)
+static void setup(void)
 {
-	eng = e;
+	eng = lp_test_pres_eng();
 	lp_test_mem_install();
 	log_reset();
 	lp_log_set(cap_log);
-	memset(&pres, 0, sizeof(pres));
-	pres_cfg_defaults(&pres.cfg);
-	url = lp_test_pres_db_new(e, "persist");
-	pres.cfg.db_url = (char *)url;
-	ck_assert_int_eq(pres_sql_init(), 0);
-	lp_test_pres_tables_new();
-	ck_assert_ptr_nonnull(pres.subs);
-	lp_test_pres_add_presence("application/pidf+xml", publ_ok);
-	lp_test_now = T0;
-	pres.now = lp_test_clock;
+	url = lp_test_pres_start("persist", 1, publ_ok);
 	pres.send_notify = count_notify;
 	notifies = 0;
 	log_reset();
-}
-
-static void setup_sqlite(void)
-{
-	setup(&lp_test_eng_sqlite);
-}
-
-static void setup_pg(void)
-{
-	setup(&lp_test_eng_pg);
-}
-
-static void setup_my(void)
-{
-	setup(&lp_test_eng_my);
-}
-
-static void teardown(void)
-{
-	lp_test_pres_tables_free();
-	lp_test_pres_db_close_events();
-	lp_test_pres_db_drop();
-	lp_log_set(NULL);
-	ck_assert_int_eq(lp_test_mem_live(), 0);
 }
 
 /* Kamailio restarted: empty tables, a new connection, the DB loaded. */
@@ -177,38 +144,6 @@ static void store(const char *callid, const char *watcher, const char *ua,
 	s.user_agent = lp_str_c(ua ? ua : "check");
 	ck_assert_ptr_nonnull(s.event);
 	ck_assert_int_eq(pres_subs_insert(&s), 0);
-}
-
-typedef struct sub
-{
-	pres_subscribe_req_t r;
-	char callid[64], to_tag[128];
-} sub_t;
-
-static int subscribe(sub_t *s)
-{
-	pres_reply_t rep;
-
-	return lp_test_pres_subscribe(
-			&s->r, &rep, s->to_tag, sizeof(s->to_tag), count_notify);
-}
-
-/* An initial SUBSCRIBE of bob to alice, through the request handler. */
-static void subscribe_ok(sub_t *s, const char *callid)
-{
-	memset(s, 0, sizeof(*s));
-	snprintf(s->callid, sizeof(s->callid), "%s", callid);
-	lp_test_pres_sub_req(&s->r, s->callid);
-	ck_assert_int_eq(subscribe(s) / 100, 2);
-}
-
-/* The in-dialog un-SUBSCRIBE (Expires: 0) of s. */
-static void unsubscribe(sub_t *s)
-{
-	s->r.to_tag = lp_str_c(s->to_tag);
-	s->r.cseq++;
-	s->r.expires = 0;
-	ck_assert_int_eq(subscribe(s) / 100, 2);
 }
 
 /* A PUBLISH for alice: NOTIFYs her watchers, which marks their records. */
@@ -310,11 +245,11 @@ END_TEST
 START_TEST(test_unsubscribe_during_flush)
 {
 	pres_flush_batch_t b;
-	sub_t s;
+	lp_test_sub_t s;
 
-	subscribe_ok(&s, "race-new");
+	lp_test_sub_ok(&s, "race-new", count_notify);
 	ck_assert_int_eq(pres_subs_flush_take(&b), 1);
-	unsubscribe(&s);
+	lp_test_sub_end(&s);
 	ck_assert_int_eq(pres_subs_count(), 0);
 	ck_assert_int_eq(pres_subs_flush_write(pres_db(), &b), 0);
 	pres_subs_flush_free(&b);
@@ -330,9 +265,9 @@ START_TEST(test_removal_after_copy_of_stored_row)
 {
 	pres_flush_batch_t b;
 	lp_str_t uri = LP_STR("sip:alice@example.com"), tt;
-	sub_t s;
+	lp_test_sub_t s;
 
-	subscribe_ok(&s, "race-old");
+	lp_test_sub_ok(&s, "race-old", count_notify);
 	ck_assert_int_eq(pres_subs_flush(), 1);
 	ck_assert_int_eq(rows_where(NULL, NULL), 1);
 	notifies = 0;
@@ -388,11 +323,11 @@ END_TEST
  * write-through path, which flushed again: unbounded recursion). */
 START_TEST(test_write_through_db_failing)
 {
-	sub_t s;
+	lp_test_sub_t s;
 
 	pres.cfg.subs_db_mode = PRES_SUBS_DB_THROUGH;
 	db_run("ALTER TABLE active_watchers RENAME TO aw_off");
-	subscribe_ok(&s, "through-1");
+	lp_test_sub_ok(&s, "through-1", count_notify);
 	ck_assert_int_eq(pres_subs_count(), 1);
 	db_run("ALTER TABLE aw_off RENAME TO active_watchers");
 	ck_assert_int_eq(pres_subs_flush(), 1);
@@ -530,35 +465,27 @@ static void add_flush_tests(TCase *tc)
 	tcase_add_test(tc, test_savepoint_keeps_transaction);
 }
 
-Suite *pres_persist_suite(void)
+static void add_sqlite_tests(TCase *tc)
 {
-	Suite *s = suite_create("pres_persist");
-	TCase *tc = tcase_create("sqlite");
-	const lp_test_eng_t *srv[] = {&lp_test_eng_pg, &lp_test_eng_my};
-	void (*srv_setup[])(void) = {setup_pg, setup_my};
-	int i;
-
-	tcase_add_checked_fixture(tc, setup_sqlite, teardown);
 	add_flush_tests(tc);
 	tcase_add_test(tc, test_refused_row_retried_after_change);
 	tcase_add_test(tc, test_write_through_db_failing);
 	tcase_add_test(tc, test_retried_deadlock_is_warning);
 	tcase_add_test(tc, test_refusals_rate_limited);
-	suite_add_tcase(s, tc);
-	for(i = 0; i < 2; i++) {
-		const char *u = getenv(srv[i]->env);
-		if(!u || !*u) {
-			fprintf(stderr, "pres_persist: %s unset, %s tests skipped\n",
-					srv[i]->env, srv[i]->name);
-			continue;
-		}
-		tc = tcase_create(srv[i]->name);
-		tcase_set_timeout(tc, 60);
-		tcase_add_checked_fixture(tc, srv_setup[i], teardown);
-		add_flush_tests(tc);
-		tcase_add_test(tc, test_too_long_value_among_good);
-		tcase_add_test(tc, test_lock_timeout_is_warning);
-		suite_add_tcase(s, tc);
-	}
+}
+
+static void add_server_tests(TCase *tc)
+{
+	add_flush_tests(tc);
+	tcase_add_test(tc, test_too_long_value_among_good);
+	tcase_add_test(tc, test_lock_timeout_is_warning);
+}
+
+Suite *pres_persist_suite(void)
+{
+	Suite *s = suite_create("pres_persist");
+
+	lp_test_pres_tcases(s, "pres_persist", setup, lp_test_pres_stop,
+			add_sqlite_tests, add_server_tests);
 	return s;
 }

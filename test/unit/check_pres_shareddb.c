@@ -19,8 +19,8 @@
 #include "pres_logic.h"
 #include "pres_sql.h"
 #include "pres_subs.h"
+#include "t_pres_fixture.h"
 
-#define T0 1700000000u
 
 static const lp_test_eng_t *eng;
 static const char *url; /* the fixture's (t_pres_fixture.c) */
@@ -44,46 +44,16 @@ static void log_reset(void)
 	log_err = log_warn = log_deadlock = 0;
 }
 
-static void setup(const lp_test_eng_t *e)
+static void setup(void)
 {
-	eng = e;
+	eng = lp_test_pres_eng();
 	lp_test_mem_install();
 	log_reset();
 	lp_log_set(cap_log);
-	memset(&pres, 0, sizeof(pres));
-	pres_cfg_defaults(&pres.cfg);
+	url = lp_test_pres_start("shareddb", 0, NULL);
 	pres.cfg.subs_db_mode = PRES_SUBS_DB_ONLY;
 	pres.cfg.publ_cache = 0;
-	url = lp_test_pres_db_new(e, "shareddb");
-	pres.cfg.db_url = (char *)url;
-	ck_assert_int_eq(pres_sql_init(), 0);
-	lp_test_pres_add_presence("application/pidf+xml", NULL);
-	lp_test_now = T0;
-	pres.now = lp_test_clock;
 	log_reset();
-}
-
-static void setup_sqlite(void)
-{
-	setup(&lp_test_eng_sqlite);
-}
-
-static void setup_pg(void)
-{
-	setup(&lp_test_eng_pg);
-}
-
-static void setup_my(void)
-{
-	setup(&lp_test_eng_my);
-}
-
-static void teardown(void)
-{
-	lp_test_pres_db_close_events();
-	lp_test_pres_db_drop();
-	lp_log_set(NULL);
-	ck_assert_int_eq(lp_test_mem_live(), 0);
 }
 
 /* Store watcher's subscription to presentity user@example.com, dialog
@@ -286,31 +256,23 @@ START_TEST(test_deadlock_is_warning)
 }
 END_TEST
 
+static void add_sqlite_tests(TCase *tc)
+{
+	tcase_add_test(tc, test_bump_and_expire_by_id);
+}
+
+static void add_server_tests(TCase *tc)
+{
+	tcase_add_test(tc, test_bump_and_expire_by_id);
+	tcase_add_test(tc, test_locked_row_of_other_presentity);
+	tcase_add_test(tc, test_deadlock_is_warning);
+}
+
 Suite *pres_shareddb_suite(void)
 {
 	Suite *s = suite_create("pres_shareddb");
-	TCase *tc = tcase_create("sqlite");
-	const lp_test_eng_t *srv[] = {&lp_test_eng_pg, &lp_test_eng_my};
-	void (*srv_setup[])(void) = {setup_pg, setup_my};
-	int i;
 
-	tcase_add_checked_fixture(tc, setup_sqlite, teardown);
-	tcase_add_test(tc, test_bump_and_expire_by_id);
-	suite_add_tcase(s, tc);
-	for(i = 0; i < 2; i++) {
-		const char *u = getenv(srv[i]->env);
-		if(!u || !*u) {
-			fprintf(stderr, "pres_shareddb: %s unset, %s tests skipped\n",
-					srv[i]->env, srv[i]->name);
-			continue;
-		}
-		tc = tcase_create(srv[i]->name);
-		tcase_set_timeout(tc, 60);
-		tcase_add_checked_fixture(tc, srv_setup[i], teardown);
-		tcase_add_test(tc, test_bump_and_expire_by_id);
-		tcase_add_test(tc, test_locked_row_of_other_presentity);
-		tcase_add_test(tc, test_deadlock_is_warning);
-		suite_add_tcase(s, tc);
-	}
+	lp_test_pres_tcases(s, "pres_shareddb", setup, lp_test_pres_stop,
+			add_sqlite_tests, add_server_tests);
 	return s;
 }

@@ -2,8 +2,10 @@
  * runs on (a temp SQLite file, or a server named by an environment variable
  * with the project's schema loaded statement by statement through the
  * driver), a fake clock, and the presence event registration most fixtures
- * start with. One fixture at a time (Check forks each test): the state here
- * is process-global and owned by this file. */
+ * start with; and (t_pres_fixture.h) the module started and stopped on an
+ * engine, a TCase per engine, a watcher's SUBSCRIBE dialog. One fixture at
+ * a time (Check forks each test): the state here is process-global and
+ * owned by this file. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,10 +13,12 @@
 #include <unistd.h>
 
 #include "lp_db.h"
+#include "lp_log.h"
 #include "lp_test.h"
 #include "pres_logic.h"
 #include "pres_pub.h"
 #include "pres_subs.h"
+#include "t_pres_fixture.h"
 
 const lp_test_eng_t lp_test_eng_sqlite = {
 		"sqlite", NULL, "../../scripts/sqlite/presence-create.sql"};
@@ -218,4 +222,114 @@ int lp_test_pres_subscribe(pres_subscribe_req_t *r, pres_reply_t *rep,
 		pres_notify_free(n);
 	}
 	return rep->code;
+}
+
+/* ---- the module started on an engine (t_pres_fixture.h) ---- */
+
+static const lp_test_eng_t *cur_eng = &lp_test_eng_sqlite;
+
+const lp_test_eng_t *lp_test_pres_eng(void)
+{
+	return cur_eng;
+}
+
+static void eng_sqlite(void)
+{
+	cur_eng = &lp_test_eng_sqlite;
+}
+
+static void eng_pg(void)
+{
+	cur_eng = &lp_test_eng_pg;
+}
+
+static void eng_my(void)
+{
+	cur_eng = &lp_test_eng_my;
+}
+
+const char *lp_test_pres_start(
+		const char *tag, int tables, int (*publ)(struct sip_msg *))
+{
+	const char *url;
+
+	memset(&pres, 0, sizeof(pres));
+	pres_cfg_defaults(&pres.cfg);
+	url = lp_test_pres_db_new(cur_eng, tag);
+	pres.cfg.db_url = (char *)url;
+	ck_assert_int_eq(pres_sql_init(), 0);
+	if(tables) {
+		lp_test_pres_tables_new();
+		ck_assert_ptr_nonnull(pres.subs);
+	}
+	lp_test_pres_add_presence("application/pidf+xml", publ);
+	lp_test_now = LP_TEST_T0;
+	pres.now = lp_test_clock;
+	return url;
+}
+
+void lp_test_pres_stop(void)
+{
+	if(pres.pubs || pres.subs || pres.dlgs)
+		lp_test_pres_tables_free();
+	lp_test_pres_db_close_events();
+	lp_test_pres_db_drop();
+	lp_log_set(NULL);
+	ck_assert_int_eq(lp_test_mem_live(), 0);
+}
+
+void lp_test_pres_tcases(Suite *s, const char *name, void (*setup)(void),
+		void (*teardown)(void), void (*add_sqlite)(TCase *),
+		void (*add_server)(TCase *))
+{
+	const lp_test_eng_t *srv[] = {&lp_test_eng_pg, &lp_test_eng_my};
+	void (*srv_eng[])(void) = {eng_pg, eng_my};
+	TCase *tc = tcase_create("sqlite");
+	const char *u;
+	int i;
+
+	tcase_add_checked_fixture(tc, eng_sqlite, NULL);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	add_sqlite(tc);
+	suite_add_tcase(s, tc);
+	for(i = 0; add_server && i < 2; i++) {
+		u = getenv(srv[i]->env);
+		if(!u || !*u) {
+			fprintf(stderr, "%s: %s unset, %s tests skipped\n", name,
+					srv[i]->env, srv[i]->name);
+			continue;
+		}
+		tc = tcase_create(srv[i]->name);
+		tcase_set_timeout(tc, 60);
+		tcase_add_checked_fixture(tc, srv_eng[i], NULL);
+		tcase_add_checked_fixture(tc, setup, teardown);
+		add_server(tc);
+		suite_add_tcase(s, tc);
+	}
+}
+
+static int sub_send(lp_test_sub_t *s)
+{
+	pres_reply_t rep;
+
+	return lp_test_pres_subscribe(
+			&s->r, &rep, s->to_tag, sizeof(s->to_tag), s->on_notify);
+}
+
+void lp_test_sub_ok(lp_test_sub_t *s, const char *callid,
+		int (*on_notify)(const pres_notify_t *))
+{
+	memset(s, 0, sizeof(*s));
+	snprintf(s->callid, sizeof(s->callid), "%s", callid);
+	s->on_notify = on_notify;
+	lp_test_pres_sub_req(&s->r, s->callid);
+	ck_assert_int_eq(sub_send(s) / 100, 2);
+}
+
+void lp_test_sub_end(lp_test_sub_t *s)
+{
+	s->r.to_tag = lp_str_c(s->to_tag);
+	s->r.cseq++;
+	s->r.expires = 0;
+	ck_assert_int_eq(sub_send(s) / 100, 2);
 }

@@ -11,29 +11,11 @@ A=sip:alice93@127.0.0.1
 create_db || { fail "cannot create the database"; finish; }
 P="--param=presence:db_update_period:1"
 start_kamailio $P || finish
-pidf $A open a93-open >open.xml
-pidf $A closed a93-closed >closed.xml
-sip_request PUBLISH $A "Event: presence
-Expires: 600
-Content-Type: application/pidf+xml" open.xml
-assert_reply 200 "alice93 publishes"
-
-SPORT=$(free_udp_port) LPORT=$(free_udp_port)
-SIPP_LPORT=$SPORT sipp_run "$SIP_DIR/scenarios/subscribe.xml" -cid_str cid93-stay \
-	-k presentity $A -k watcher sip:stay@127.0.0.1 -k fromtag ft93stay -k expires 600
-assert_sipp $? "stay subscribes"
-SIPP_LPORT=$LPORT sipp_run "$SIP_DIR/scenarios/subscribe.xml" -cid_str cid93-leave \
-	-k presentity $A -k watcher sip:leave@127.0.0.1 -k fromtag ft93leave -k expires 600
-assert_sipp $? "leave subscribes"
-LTT=$(msg_tag "$(msg_hdr "$(reply 1)" To)")
-wait_sql "select count(*) from active_watchers where callid in ('cid93-stay','cid93-leave')" 2 \
-	"both rows stored"
+stay_leave_subscribe 93 $A
 
 sql "ALTER TABLE active_watchers RENAME TO aw_down" &&
 	ok "active_watchers renamed away (the DELETE will fail)" || fail "cannot rename the table"
-SIPP_LPORT=$LPORT sipp_run "$SIP_DIR/scenarios/refresh-unsub.xml" -cid_str cid93-leave -k presentity $A \
-	-k watcher sip:leave@127.0.0.1 -k fromtag ft93leave -k totag "$LTT" -k expires 0 -k dlg_cseq 2
-assert_sipp $? "leave un-SUBSCRIBEs (Expires 0) and gets the final NOTIFY"
+stay_leave_unsubscribe 93 $A
 wait_until "$WAIT_MAX" grep -q "cannot delete subscription cid93-leave from the DB: retried by the next flush" "$KAM_LOG" &&
 	ok "the failed DELETE is logged and kept for the flush" || fail "no log line of the kept DELETE"
 assert_sql "select count(*) from aw_down where callid='cid93-leave'" 1 \
@@ -44,17 +26,6 @@ wait_sql "select count(*) from active_watchers where callid='cid93-leave'" 0 \
 assert_sql "select count(*) from active_watchers where callid='cid93-stay'" 1 "stay's row is kept"
 
 stop_kamailio
-start_kamailio $P || finish
-SIPP_LPORT=$SPORT sipp_bg stay "$SIP_DIR/scenarios/notify-listener.xml"
-SIPP_TIMEOUT=4 SIPP_LPORT=$LPORT sipp_bg leave "$SIP_DIR/scenarios/notify-listener.xml"
-sip_request PUBLISH $A "Event: presence
-Expires: 600
-Content-Type: application/pidf+xml" closed.xml
-assert_reply 200 "alice93 publishes after the restart"
-sipp_wait stay
-assert_sipp $? "stay gets a NOTIFY after the restart"
-sipp_wait leave
-assert_eq 0 "$(trace_count "$BG_TRACE_leave" received '^NOTIFY')" \
-	"leave gets no NOTIFY after the restart"
+stay_leave_after_restart $A $P
 assert_alive
 finish

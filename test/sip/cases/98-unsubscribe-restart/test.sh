@@ -26,27 +26,9 @@ start_kamailio $P || finish
 wait_sql "select count(*) from active_watchers where callid='cid98-ghost'" 0 \
 	"the expired row is deleted by the clean timer"
 
-pidf $A open a98-open >open.xml
-pidf $A closed a98-closed >closed.xml
-sip_request PUBLISH $A "Event: presence
-Expires: 600
-Content-Type: application/pidf+xml" open.xml
-assert_reply 200 "alice98 publishes"
-
 # the watcher that stays, and the one that leaves
-SPORT=$(free_udp_port) LPORT=$(free_udp_port)
-SIPP_LPORT=$SPORT sipp_run "$SIP_DIR/scenarios/subscribe.xml" -cid_str cid98-stay \
-	-k presentity $A -k watcher sip:stay@127.0.0.1 -k fromtag ft98stay -k expires 600
-assert_sipp $? "stay subscribes"
-SIPP_LPORT=$LPORT sipp_run "$SIP_DIR/scenarios/subscribe.xml" -cid_str cid98-leave \
-	-k presentity $A -k watcher sip:leave@127.0.0.1 -k fromtag ft98leave -k expires 600
-assert_sipp $? "leave subscribes"
-LTT=$(msg_tag "$(msg_hdr "$(reply 1)" To)")
-wait_sql "select count(*) from active_watchers where callid in ('cid98-stay','cid98-leave')" 2 \
-	"both rows stored"
-SIPP_LPORT=$LPORT sipp_run "$SIP_DIR/scenarios/refresh-unsub.xml" -cid_str cid98-leave -k presentity $A \
-	-k watcher sip:leave@127.0.0.1 -k fromtag ft98leave -k totag "$LTT" -k expires 0 -k dlg_cseq 2
-assert_sipp $? "leave un-SUBSCRIBEs (Expires 0) and gets the final NOTIFY"
+stay_leave_subscribe 98 $A
+stay_leave_unsubscribe 98 $A
 assert_match terminated "$(msg_hdr "$(trace_msg "$SIPP_TRACE" received '^NOTIFY' 1)" Subscription-State)" \
 	"the final NOTIFY says terminated"
 wait_sql "select count(*) from active_watchers where callid='cid98-leave'" 0 "leave's row deleted"
@@ -71,17 +53,6 @@ wait_sql "select count(*) from active_watchers where watcher_username='brief'" 0
 
 stop_kamailio
 assert_sql "select count(*) from active_watchers" 1 "after the stop only stay's row is left"
-start_kamailio $P || finish
-SIPP_LPORT=$SPORT sipp_bg stay "$SIP_DIR/scenarios/notify-listener.xml"
-SIPP_TIMEOUT=4 SIPP_LPORT=$LPORT sipp_bg leave "$SIP_DIR/scenarios/notify-listener.xml"
-sip_request PUBLISH $A "Event: presence
-Expires: 600
-Content-Type: application/pidf+xml" closed.xml
-assert_reply 200 "alice98 publishes after the restart"
-sipp_wait stay
-assert_sipp $? "stay gets a NOTIFY after the restart"
-sipp_wait leave
-assert_eq 0 "$(trace_count "$BG_TRACE_leave" received '^NOTIFY')" \
-	"leave gets no NOTIFY after the restart"
+stay_leave_after_restart $A $P
 assert_alive
 finish
