@@ -41,6 +41,7 @@ assert_sql "select count(*) from aw_down where callid='cid93-leave'" 1 \
 sql "ALTER TABLE aw_down RENAME TO active_watchers" && ok "active_watchers back"
 wait_sql "select count(*) from active_watchers where callid='cid93-leave'" 0 \
 	"the next flush deletes leave's row by itself"
+wait_db
 assert_sql "select count(*) from active_watchers where callid='cid93-stay'" 1 "stay's row is kept"
 
 stop_kamailio
