@@ -60,8 +60,8 @@ static void teardown(void)
 
 static pres_reply_t rep;
 
-static int publish(const char *user, const char *if_match, const char *body,
-		int expires)
+static int publish(
+		const char *user, const char *if_match, const char *body, int expires)
 {
 	pres_publish_req_t r;
 
@@ -155,11 +155,13 @@ START_TEST(test_chain_written_once)
 	snprintf(last, sizeof(last), "%s<a4/>", etag());
 	ck_assert_int_eq(pres_dbq_write(pres_db()), 5);
 	ck_assert_str_eq(q1("SELECT count(*) FROM writes"), "2");
-	ck_assert_str_eq(q1("SELECT count(*) FROM presentity WHERE username='ann'"), "1");
-	ck_assert_str_eq(q1("SELECT etag || body FROM presentity WHERE username='ann'"),
+	ck_assert_str_eq(
+			q1("SELECT count(*) FROM presentity WHERE username='ann'"), "1");
+	ck_assert_str_eq(
+			q1("SELECT etag || body FROM presentity WHERE username='ann'"),
 			last);
-	ck_assert_str_eq(q1("SELECT body FROM presentity WHERE username='ben'"),
-			"<b1/>");
+	ck_assert_str_eq(
+			q1("SELECT body FROM presentity WHERE username='ben'"), "<b1/>");
 }
 END_TEST
 
@@ -209,8 +211,9 @@ START_TEST(test_other_key_and_twice)
 		for(i = 0; i < 3; i++)
 			ck_assert_int_eq(pres_dbq_push(ops[i]), 0);
 		ck_assert_int_eq(pres_dbq_write(pres_db()), 3);
-		ck_assert_str_eq(q1("SELECT group_concat(username || etag || body)"
-							" FROM (SELECT * FROM presentity ORDER BY username)"),
+		ck_assert_str_eq(
+				q1("SELECT group_concat(username || etag || body)"
+				   " FROM (SELECT * FROM presentity ORDER BY username)"),
 				"evee2<e2/>,faye1<f1/>");
 	}
 	lp_free(a);

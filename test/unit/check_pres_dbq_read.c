@@ -84,8 +84,8 @@ static int publish(const char *if_match, const char *body, int expires)
 	free(rep.off_body.s);
 	p = strstr(rep.hdrs, "SIP-ETag: ");
 	if(p && expires != 0)
-		snprintf(tag, sizeof(tag), "%.*s", (int)strcspn(p + 10, "\r\n"),
-				p + 10);
+		snprintf(
+				tag, sizeof(tag), "%.*s", (int)strcspn(p + 10, "\r\n"), p + 10);
 	return rep.code;
 }
 
@@ -93,8 +93,8 @@ static int publish(const char *if_match, const char *body, int expires)
 static int get(void)
 {
 	lp_str_t e = lp_str_c(tag);
-	pres_pub_key_t k = {&LP_STR("alice"), &LP_STR("example.com"),
-			&LP_STR("presence"), &e};
+	pres_pub_key_t k = {
+			&LP_STR("alice"), &LP_STR("example.com"), &LP_STR("presence"), &e};
 	pres_pub_t *p = NULL;
 	int rc = pres_pub_get(&k, &p);
 
@@ -105,8 +105,8 @@ static int get(void)
 static int bodies(void)
 {
 	lp_str_t **b = NULL;
-	int n = pres_pub_bodies(&LP_STR("alice"), &LP_STR("example.com"),
-			&LP_STR("presence"), &b);
+	int n = pres_pub_bodies(
+			&LP_STR("alice"), &LP_STR("example.com"), &LP_STR("presence"), &b);
 
 	pres_pub_bodies_free(b, n > 0 ? n : 0);
 	return n;
