@@ -21,6 +21,8 @@ struct pres_dbq_op {
 	int state;		/* OPS_*, the writer's (process memory would do,
 					   but the op is only read by the one writer) */
 	int has_old;
+	int dead;		   /* OP_STORE whose row a later change of its batch
+						  overwrites or deletes: only its DELETE runs */
 	lp_str_t old_etag; /* OP_STORE with has_old: the row it replaces */
 	union {
 		pres_pub_t pub; /* OP_STORE; OP_REMOVE: only the key fields */
@@ -210,10 +212,50 @@ static int apply(lp_db_t *db, pres_dbq_op_t *op)
 	if(op->has_old && !lp_str_eq(&op->old_etag, &p->etag)
 			&& (rc = delete_row(db, p, &op->old_etag)) < 0)
 		return rc;
+	if(op->dead)
+		return 0;
 	rc = pres_pub_db_write(db, p, &p->etag);
 	if(rc == 0)
 		rc = pres_pub_db_write(db, p, NULL);
 	return rc < 0 ? rc : 0;
+}
+
+static int same_pub(const pres_pub_t *a, const pres_pub_t *b)
+{
+	return lp_str_eq(&a->user, &b->user) && lp_str_eq(&a->domain, &b->domain)
+		   && lp_str_eq(&a->event, &b->event);
+}
+
+/* Does b, queued after a store of the row etag, decide that row by itself
+ * (writes it, or deletes it)? */
+static int decides(const pres_dbq_op_t *b, const lp_str_t *etag)
+{
+	if(b->kind == OP_REMOVE)
+		return lp_str_eq(&b->pub.etag, etag);
+	return b->kind == OP_STORE
+		   && (lp_str_eq(&b->pub.etag, etag)
+				   || (b->has_old && lp_str_eq(&b->old_etag, etag)));
+}
+
+/* Coalescing: a store whose row a later change of the same batch writes
+ * again or deletes (a publication modified, refreshed or removed within
+ * one db_write_interval: dialog states, flapping status) is not written;
+ * only its DELETE of the row it replaced runs, in its place. The batch
+ * ends in the rows the changes one by one give, and stays idempotent (a
+ * batch written twice marks the same stores). */
+static void mark_dead(pres_dbq_op_t **ops, int n)
+{
+	int i, j;
+
+	for(i = 0; i < n; i++) {
+		ops[i]->dead = 0;
+		if(ops[i]->kind != OP_STORE)
+			continue;
+		for(j = i + 1; j < n && !ops[i]->dead; j++)
+			ops[i]->dead = ops[j]->kind != OP_SQL
+						   && decides(ops[j], &ops[i]->pub.etag)
+						   && same_pub(&ops[j]->pub, &ops[i]->pub);
+	}
 }
 
 /* First pass: 0 committed, 1 a change refused (rolled back), <0 failed. */
@@ -294,6 +336,7 @@ int pres_dbq_write(lp_db_t *db)
 		return 0;
 	for(i = 0; i < n; i++) /* q is the op's first member */
 		ops[i] = (pres_dbq_op_t *)(void *)items[i];
+	mark_dead(ops, n);
 	rc = write_plain(db, ops, n);
 	if(rc == 1)
 		rc = write_careful(db, ops, n);

@@ -7,7 +7,9 @@
  * statement bound. Changes leave in the order they were queued, and a
  * publication change is queued under the bucket lock of its presentity, in
  * the same critical section that changes the cache, so the DB sees the
- * changes of one publication in the order the cache saw them. A change
+ * changes of one publication in the order the cache saw them (a store
+ * that a later change of its batch overwrites or deletes is not written,
+ * only its DELETE of the row it replaced runs). A change
  * stays queued until its batch has committed: a writer killed in the
  * middle leaves it for the next drain (every write is idempotent, so a
  * batch written twice ends the same). The DB-only modes (publ_cache 0,

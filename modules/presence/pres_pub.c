@@ -856,7 +856,9 @@ int pres_pub_get(const pres_pub_key_t *k, pres_pub_t **out)
 	*out = NULL;
 	if(pres.cfg.publ_cache) {
 		rc = cached_get(k, out);
-		if(rc != 0 || !pres.cfg.fallback2db)
+		/* with a write queue the cache is the whole truth: the row of a
+		 * publication removed from it may wait for its queued DELETE */
+		if(rc != 0 || !pres.cfg.fallback2db || pres_dbq_pubs())
 			return rc;
 	}
 	db = pres_db();

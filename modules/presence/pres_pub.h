@@ -70,8 +70,9 @@ int pres_pub_lookup(const pres_pub_key_t *k, lp_str_t *body, unsigned int *expir
 
 /* A copy (pres_pub_new block, caller lp_frees) of the live publication k
  * into *out: from the cache, or the DB when publ_cache is 0 (or on a cache
- * miss with fallback2db). 1 found, 0 not (*out NULL), -1 error. Takes the
- * bucket lock itself. */
+ * miss with fallback2db, unless a write queue makes the cache the whole
+ * truth). 1 found, 0 not (*out NULL), -1 error. Takes the bucket lock
+ * itself. */
 int pres_pub_get(const pres_pub_key_t *k, pres_pub_t **out);
 
 /* Bodies of every live publication of (user, domain, event), oldest first,

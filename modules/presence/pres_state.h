@@ -150,7 +150,7 @@ extern pres_state_t pres;
 		.max_user_agent_len = 255, .max_record_route_len = 4096,            \
 		.max_publications_per_presentity = 64,                              \
 		.max_subscriptions_per_watcher = 1000, .shm_min_free_percent = 10,  \
-		.shm_retry_after = 30, .db_write_interval = 0,                      \
+		.shm_retry_after = 30, .db_write_interval = 100,                     \
 		.db_queue_size = 10000, .db_queue_retry_after = 5                   \
 	}
 void pres_cfg_defaults(pres_cfg_t *cfg);

@@ -5,6 +5,7 @@
  * (RFC 3857 / 3858; the documents are built by the presence core) and
  * dialog;sla (dialog-info, RFC 4235; aggregated, versioned per watcher).
  * The work itself is in the host-neutral pxml_*.c files. */
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -430,6 +431,45 @@ static void mod_destroy(void)
 	if(pxml.db)
 		lp_db_close(pxml.db);
 	pxml.db = NULL;
+}
+
+/* The presentity's current presence document into *out (malloc'd): 1,
+ * 0 when nothing is published, -1 when presence is not bound. Asked of
+ * presence (get_presentity), not read from the presentity table: with
+ * publ_cache 1 presence's memory holds every acknowledged PUBLISH, the
+ * table only what its DB writer has written so far (db_write_interval).
+ * The document is the one watchers get (our agg_nbody, so with
+ * force_presence_single_body the body it picks), except the dummy of
+ * force_dummy_presence: nothing published stays "nothing" (the flag is
+ * this process's copy, and the call runs in this process). */
+static int pxml_presentity_doc(const lp_str_t *uri, lp_str_t *out)
+{
+	static str presence = str_init("presence");
+	pres_ev_t *ev;
+	lp_str_t *doc;
+	int dummy = pxml.force_dummy_presence, rc = 0;
+
+	*out = LP_STR_NULL;
+	if(!pres_api.get_presentity || !pres_api.contains_event)
+		return -1;
+	ev = pres_api.contains_event((lp_str_t *)&presence, NULL);
+	if(!ev)
+		return 0;
+	pxml.force_dummy_presence = 0;
+	doc = pres_api.get_presentity(*uri, ev, NULL, NULL);
+	pxml.force_dummy_presence = dummy;
+	if(doc && doc->s && doc->len > 0) {
+		out->s = malloc(doc->len + 1);
+		rc = out->s ? 1 : -1;
+		if(out->s) {
+			memcpy(out->s, doc->s, doc->len);
+			out->s[doc->len] = '\0';
+			out->len = doc->len;
+		}
+	}
+	if(doc && pres_api.free_presentity)
+		pres_api.free_presentity(doc, ev);
+	return rc;
 }
 
 /* Script functions: the presentity's current PIDF, then the check. */

@@ -14,7 +14,6 @@
 
 pxml_state_t pxml = {
 		.xcap_table = "xcap",
-		.presentity_table = "presentity",
 		.disable_bla = 1,
 		.xcapauth_userdel_reason = "probation",
 		.xcap_cache_ttl = 60,
@@ -34,15 +33,11 @@ int pxml_sql_init(void)
 	pxml.sql_rules = lp_db_sql_for_table("SELECT doc FROM %s WHERE username=?"
 										 " AND domain=? AND doc_type=?",
 			pxml.xcap_table);
-	pxml.sql_bodies = lp_db_sql_for_table("SELECT body FROM %s WHERE username=?"
-										  " AND domain=? AND event=? AND expires>?"
-										  " ORDER BY received_time, id",
-			pxml.presentity_table);
 	pxml.sql_pidf_doc = lp_db_sql_for_table("SELECT doc FROM %s WHERE"
 											" username=? AND domain=?"
 											" AND doc_type=? AND doc_uri=?",
 			pxml.xcap_table);
-	return pxml.sql_rules && pxml.sql_bodies && pxml.sql_pidf_doc ? 0 : -1;
+	return pxml.sql_rules && pxml.sql_pidf_doc ? 0 : -1;
 }
 
 lp_db_t *pxml_db(void)
@@ -363,63 +358,4 @@ lp_str_t *pxml_aux_dialog(subs_t *s, lp_str_t *body)
 	if(pxml_dialog_set_version(body, (unsigned int)s->version, &out) < 0)
 		return NULL;
 	return boxed(&out);
-}
-
-typedef struct body_set {
-	lp_str_t **items;
-	int n, cap;
-} body_set_t;
-
-static int body_row(void *ctx, const lp_db_val_t *c, int n)
-{
-	body_set_t *b = ctx;
-	lp_str_t s = LP_STR_NULL, **ni;
-
-	if(n < 1 || c[0].type == LP_DB_NULL)
-		return 0;
-	if(b->n == b->cap) {
-		b->cap = b->cap ? b->cap * 2 : 4;
-		ni = realloc(b->items, b->cap * sizeof(*ni));
-		if(!ni)
-			return 1;
-		b->items = ni;
-	}
-	if(first_doc(&s, c, n) && s.s && (b->items[b->n] = boxed(&s)) != NULL)
-		b->n++;
-	return 0;
-}
-
-int pxml_presentity_doc(const lp_str_t *uri, lp_str_t *out)
-{
-	lp_db_t *db = pxml_db();
-	lp_str_t user, domain, *agg = NULL;
-	body_set_t b = {NULL, 0, 0};
-	lp_db_val_t v[4];
-	int i, rc = -1;
-
-	*out = LP_STR_NULL;
-	if(!db || split(uri, &user, &domain) < 0)
-		return -1;
-	v[0] = LP_DB_VSTR(user);
-	v[1] = LP_DB_VSTR(domain);
-	v[2] = LP_DB_VSTR(LP_STR("presence"));
-	v[3] = LP_DB_VINT(pxml.now());
-	if(lp_db_exec(db, pxml.sql_bodies, v, 4, body_row, &b) < 0)
-		goto done;
-	rc = 0;
-	if(b.n > 0) {
-		agg = aggregate(pxml_pidf_aggregate, &user, &domain, b.items, b.n, 0);
-		if(agg) {
-			*out = *agg;
-			free(agg);
-			rc = 1;
-		}
-	}
-done:
-	for(i = 0; i < b.n; i++) {
-		free(b.items[i]->s);
-		free(b.items[i]);
-	}
-	free(b.items);
-	return rc;
 }

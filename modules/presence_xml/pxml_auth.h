@@ -58,9 +58,4 @@ lp_str_t *pxml_aux_dialog(subs_t *s, lp_str_t *body);
  * on the lp_str_t and on its s). */
 void pxml_free_body(char *p);
 
-/* The presentity's current presence document (aggregated PIDF of its live
- * publications) into *out (malloc'd). 1 found, 0 nothing published, -1
- * error. */
-int pxml_presentity_doc(const lp_str_t *uri, lp_str_t *out);
-
 #endif

@@ -11,7 +11,6 @@
 typedef struct pxml_state {
 	char *db_url;
 	char *xcap_table;
-	char *presentity_table; /* where pres_check_* read the published state */
 	int disable_presence;
 	int disable_winfo;
 	int disable_bla;
@@ -45,7 +44,6 @@ typedef struct pxml_state {
 	lp_db_t *db; /* this process's connection */
 	int pid;
 	char *sql_rules;  /* the pres-rules document of a user */
-	char *sql_bodies; /* live publications of a presentity and event */
 	char *sql_pidf_doc; /* a pidf-manipulation document of a user */
 	time_t (*now)(void);
 	/* the presentity's RPID sphere (presence's get_sphere; NULL when sphere

@@ -743,6 +743,25 @@ wait_sql() {
 }
 sql_is() { [ "$(sql "$1" 2>/dev/null)" = "$2" ]; }
 
+# wait_db: bounded wait until presence's DB writer (db_write_interval, on
+# by default) has written every change acknowledged so far: its queue
+# (statistic presence:db_queue_length) is empty. A change enters the queue
+# before its reply leaves and leaves it once its batch has committed, so
+# after wait_db the tables show every reply received. Call it before
+# reading presentity / watchers / active_watchers (a row that must be there,
+# or must not). Nothing to wait for on the reference or once Kamailio has
+# stopped (a clean stop writes the queue).
+db_queue_empty() {
+	[ "$(kam_rpc stats.get_statistics presence: 2>/dev/null |
+		sed -n 's/^presence:db_queue_length = //p')" = 0 ]
+}
+wait_db() {
+	is_reference && return 0
+	kamailio_alive || return 0
+	wait_until "$WAIT_MAX" db_queue_empty ||
+		fail "presence's DB writer did not empty its queue within ${WAIT_MAX}s"
+}
+
 # assert_log_contains REGEX [WHAT]: the case's kamailio log matches.
 assert_log_contains() {
 	if grep -Eq -- "$1" "$KAM_LOG"; then

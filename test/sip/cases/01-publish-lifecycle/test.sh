@@ -11,6 +11,7 @@ assert_sipp $? "initial PUBLISH -> 200"
 E1=$(msg_hdr "$(reply)" SIP-ETag)
 assert_match '^[^ ]+$' "$E1" "SIP-ETag of initial 200"
 assert_eq 600 "$(msg_hdr "$(reply)" Expires)" "Expires of initial 200"
+wait_db
 assert_sql "select count(*), max(etag) $ROW" "1|$E1" "presentity row after initial"
 assert_match 'first' "$(sql "select $BODY_SQL $ROW")" "stored body after initial"
 assert_num -ge 595 "$(sql "select expires - $NOW_SQL $ROW")" "stored expiry after initial"
@@ -21,6 +22,7 @@ E2=$(msg_hdr "$(reply)" SIP-ETag)
 assert_match '^[^ ]+$' "$E2" "SIP-ETag of refresh 200"
 assert_ne "$E1" "$E2" "refresh SIP-ETag is new"
 assert_eq 900 "$(msg_hdr "$(reply)" Expires)" "Expires of refresh 200"
+wait_db
 assert_sql "select count(*), max(etag) $ROW" "1|$E2" "presentity row after refresh"
 assert_match 'first' "$(sql "select $BODY_SQL $ROW")" "body kept by refresh"
 assert_num -ge 895 "$(sql "select expires - $NOW_SQL $ROW")" "stored expiry after refresh"
@@ -29,6 +31,7 @@ sipp_run modify.xml -k presentity $A -k etag "$E2" -k note second
 assert_sipp $? "modify PUBLISH (SIP-If-Match + body) -> 200"
 E3=$(msg_hdr "$(reply)" SIP-ETag)
 assert_match '^[^ ]+$' "$E3" "SIP-ETag of modify 200"
+wait_db
 assert_sql "select count(*), max(etag) $ROW" "1|$E3" "presentity row after modify"
 assert_match 'second' "$(sql "select $BODY_SQL $ROW")" "body replaced by modify"
 
@@ -37,10 +40,12 @@ assert_eq "412" "$(reply | awk 'NR==1{print $2}')" "old SIP-ETag after refresh/m
 
 sipp_run remove.xml -k presentity $A -k etag "$E3"
 assert_sipp $? "remove PUBLISH (Expires: 0) -> 200"
+wait_db
 assert_sql "select count(*) $ROW" 0 "presentity rows after remove"
 
 sipp_run cycle.xml -k presentity sip:carol@127.0.0.1
 assert_sipp $? "chained cycle initial/refresh/modify/remove in one scenario"
+wait_db
 assert_sql "select count(*) from presentity where username='carol'" 0 "carol's rows after the cycle"
 assert_eq 4 "$(trace_count "$SIPP_TRACE" received '^SIP/2.0')" "replies to the 4 chained PUBLISHes"
 E3=$(msg_hdr "$(reply 3)" SIP-ETag)

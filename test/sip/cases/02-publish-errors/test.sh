@@ -58,6 +58,7 @@ ours_only "malformed XML body -> 400 (reference: 415)" &&
 	publish "malformed XML body" 400 "Event: presence
 Expires: 60
 $PIDF" broken.xml
+wait_db
 assert_sql "select count(*) from presentity where username='dave'" 0 "no row stored by the errors"
 
 if ours_only "PUBLISH below min_expires -> 423 with Min-Expires (reference has no min_expires)"; then
@@ -71,6 +72,7 @@ publish "Expires: 99999" 200 "Event: presence
 Expires: 99999
 $PIDF" pidf.xml
 assert_eq 3600 "$(msg_hdr "$REPLY" Expires)" "Expires capped at max_expires"
+wait_db
 assert_num -le 3600 "$(sql "select expires - $NOW_SQL from presentity where username='dave' and event='presence'")" "stored expiry capped"
 assert_alive
 finish

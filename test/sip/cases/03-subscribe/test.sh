@@ -36,6 +36,7 @@ CSEQ1=$(msg_hdr "$N" CSeq | awk '{print $1}')
 
 ROW="from active_watchers where callid='$CID'"
 wait_sql "select count(*) $ROW" 1 "active_watchers row (db_update_period 1)"
+wait_db
 assert_sql "select presentity_uri, watcher_username, watcher_domain, event, to_tag, from_tag, status $ROW" \
 	"$A|walter|127.0.0.1|presence|$TT|$FT|1" "active_watchers row"
 

@@ -36,6 +36,7 @@ if ours_only "SUBSCRIBE with Accept: text/plain only -> 406 (reference: 200, ign
 Accept: text/plain
 Expires: 300"
 fi
+wait_db
 assert_sql "select count(*) from active_watchers" 0 "no subscription stored by the errors"
 
 watch_start wx $A sip:xavier@127.0.0.1 1 99999

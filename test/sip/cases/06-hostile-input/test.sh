@@ -64,6 +64,7 @@ Expires: 60
 $PIDF" "$CASE_DIR/$doc.xml"
 	fi
 done
+wait_db
 assert_no_match 'root:' "$(sql "select $BODY_SQL from presentity")" "/etc/passwd never stored"
 ours_only "hostile requests stored nothing (reference stores DOCTYPE bodies)" &&
 	assert_sql "select count(*) from presentity" 0 "presentity rows after the hostile PUBLISHes"

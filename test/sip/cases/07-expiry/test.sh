@@ -13,6 +13,7 @@ Expires: 2
 Content-Type: application/pidf+xml" pidf.xml
 assert_reply 200 "PUBLISH with Expires: 2"
 assert_eq 2 "$(msg_hdr "$REPLY" Expires)" "Expires of its 200"
+wait_db
 assert_sql "select count(*) from presentity where username='eve'" 1 "eve's row right after the PUBLISH"
 wait_sql "select count(*) from presentity where username='eve'" 0 "eve's row after it expired"
 

@@ -10,6 +10,7 @@ sipp_run tm-publish.xml -k presentity $L
 assert_sipp $? "PUBLISH initial/refresh/modify/remove, Event: foo, OPTIONS"
 assert_eq "200 200 200 200 489 200" "$(for i in 1 2 3 4 5 6; do reply_code $i; done | xargs)" "reply codes"
 assert_eq 6 "$(trace_count "$SIPP_TRACE" received '^SIP/2.0')" "replies to 6 requests"
+wait_db
 assert_sql "select count(*) from presentity where username='leo'" 0 "leo's rows after the cycle"
 
 pidf $L open leo-11 >pidf.xml

@@ -59,6 +59,7 @@ watch_wait wendy "wendy: 3 NOTIFYs, unsubscribe through A, final NOTIFY"
 T=$(watch_trace wendy)
 assert_eq 4 "$(trace_count "$T" received '^NOTIFY')" "NOTIFYs wendy received (none lost or duplicated)"
 assert_match terminated "$(msg_hdr "$(watch_notify wendy 4)" Subscription-State)" "final NOTIFY after the unsubscribe at A"
+wait_db
 assert_sql "select count(*) from active_watchers where watcher_username='wendy'" 0 "wendy's row after the unsubscribe"
 CSEQS=$(for i in 1 2 3 4; do msg_hdr "$(watch_notify wendy $i)" CSeq | cut -d' ' -f1; done | tr '\n' ' ')
 assert_eq "1 2 3 4 " "$CSEQS" "NOTIFY CSeqs across both instances"

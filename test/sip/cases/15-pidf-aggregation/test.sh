@@ -98,6 +98,7 @@ assert_eq 1 "$(xp "$B" "count(/*/*[local-name()='person'])")" "person elements"
 assert_eq urn:ietf:params:xml:ns:pidf:data-model "$(xp "$B" "namespace-uri(/*/*[local-name()='person'])")" "namespace of person"
 assert_eq 1 "$(xp "$B" "count(/*/*[local-name()='person']/*[local-name()='activities' and namespace-uri()='urn:ietf:params:xml:ns:pidf:rpid']/*[local-name()='busy' and namespace-uri()='urn:ietf:params:xml:ns:pidf:rpid'])")" \
 	"rpid:busy in the person's activities"
+wait_db
 assert_sql "select count(*) from presentity where username='dora'" 2 "dora's publications"
 
 # well-formed, but not PIDF: 400, nothing stored, no NOTIFY.
@@ -108,6 +109,7 @@ publish nons.xml
 assert_reply 400 "PUBLISH with <presence> outside the PIDF namespace"
 publish notpidf.xml "SIP-If-Match: $E1"
 assert_reply 400 "modify of device 1 with a non-PIDF body"
+wait_db
 assert_sql "select count(*) from presentity where username='dora'" 2 "dora's publications after the 400s"
 assert_eq "$BODY1" "$(sql "select $BODY_SQL from presentity where etag='$E1'")" "device 1's stored body after the 400s"
 

@@ -163,6 +163,7 @@ FROM="<sip:eve@127.0.0.1>" sip_request SUBSCRIBE $AL "Event: presence
 Accept: application/pidf+xml
 Expires: 300"
 assert_reply 403 "eve (sub-handling block) subscribes"
+wait_db
 assert_sql "select count(*) from active_watchers where watcher_username='eve'" 0 "eve's subscription not stored"
 
 # frank: no rule -> pending, no body.

@@ -148,6 +148,7 @@ publish bad.txt "Sender: $D1"
 assert_reply 400 "dialog-info PUBLISH with a non-XML body"
 publish bad.txt "SIP-If-Match: $E1"
 assert_reply 400 "dialog-info modify with a non-XML body"
+wait_db
 assert_sql "select count(*) from presentity where username='line1'" 2 "line1's publications after the 400s"
 
 # device 1 removes its publication without Sender: both notified.

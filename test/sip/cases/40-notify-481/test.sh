@@ -106,6 +106,7 @@ sipp_wait keep
 wait_until 15 tm_idle || fail "tm still holds transactions"
 ours_only "the log line of the timeout" && {
 	wait_until 10 timed_out && ok "the NOTIFY timed out (408)" || fail "no 408 for the NOTIFY"; }
+wait_db
 assert_sql "select count(*) from active_watchers where watcher_username='xavier'" 1 "xavier's row kept"
 back_on_port keep
 assert_sipp $? "with timeout_rm_subs 0 the subscription survives the timeout: xavier back on his port is notified"

@@ -36,6 +36,7 @@ publish $U $EV $CT bad.txt
 bad_reply "a body without the Messages-Waiting line is rejected"
 publish $U $EV $CT bad.txt "SIP-If-Match: $E"
 bad_reply "a modify with a bad body is rejected"
+wait_db
 assert_sql "select count(*) from presentity where username='vmuser' and event='$EV'" 1 \
 	"publications after the rejected ones"
 

@@ -53,6 +53,7 @@ Accept: application/pidf+xml
 P-Asserted-Identity: <sip:bob@127.0.0.1>'
 assert_reply '200|202' "SUBSCRIBE from eve asserted as bob"
 wait_sql "select count(*) from watchers where presentity_uri='$AL' and watcher_username='bob' and status=1" 1
+wait_db
 assert_sql "select count(*) from watchers where watcher_username='eve'" 0 "no watcher row for eve"
 wait_sql "select count(*) from active_watchers where presentity_uri='$AL' and watcher_username='bob' and from_user='eve'" 1
 # bob asserted as eve: refused
@@ -67,6 +68,7 @@ if is_reference; then
 	wait_sql "select count(*) from watchers where watcher_username='eve' and status=3" 1
 else
 	assert_reply 403 "SUBSCRIBE from bob asserted as eve"
+	wait_db
 	assert_sql "select count(*) from active_watchers where watcher_username='eve'" 0 "eve's subscription not stored"
 fi
 assert_alive

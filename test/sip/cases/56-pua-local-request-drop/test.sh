@@ -39,5 +39,6 @@ fi
 assert_eq OK "$(pua_publish $K 600 . k.xml)" "pua.publish of another presentity"
 wait_field $K publish last_code 200 "it is sent and answered"
 wait_sql "select count(*) from presentity where username='keep56'" 1 "the server stored it"
+wait_db
 assert_eq 0 "$(sql "select count(*) from presentity where username='drop56'")" "nothing of the dropped one reached the server"
 finish

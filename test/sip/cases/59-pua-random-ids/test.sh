@@ -14,6 +14,7 @@ XML
 assert_eq OK "$(pua_publish $A 600 . b1.xml)" "publish a tuple without id"
 wait_field $A publish last_code 200 "publication answered"
 assert_match '^t[0-9a-f]{32}$' "$(pua_field $A publish tuple_id)" "tuple id: t + 128 random bits"
+wait_db
 assert_match 'tuple id="t[0-9a-f]{32}"' "$(sql "select $BODY_SQL from presentity where username='alice59'")" \
 	"the server got the tuple id"
 assert_eq OK "$(pua_rpc pua.subscribe $A sip:bob59@127.0.0.1 presence 600)" "first subscription"

@@ -124,6 +124,7 @@ Expires: 300"
 done
 TAG=$(msg_tag "$(msg_hdr "$REPLY" From)")
 wait_sql "select count(*) from active_watchers where callid='same-call-71'" 1 "one subscription left for the Call-ID"
+wait_db
 assert_sql "select from_tag from active_watchers where callid='same-call-71'" "$TAG" "the newer one"
 stop_kamailio
 

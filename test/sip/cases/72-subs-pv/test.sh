@@ -23,6 +23,7 @@ sip_request PUBLISH sip:bea@127.0.0.1 "Event: presence
 Expires: 600
 Content-Type: application/pidf+xml" amy.xml
 assert_reply 200 "bea publishes without a priority"
+wait_db
 assert_sql "select priority from presentity where username='amy'" 5 "presentity.priority from the xavp"
 P=$(sql "select priority - (received_time - 1420070400) from presentity where username='bea'")
 assert_match '^(0|-1|1)$' "$P" "without the attribute: seconds since 2015 (Kamailio's time based priority)"

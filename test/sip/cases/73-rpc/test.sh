@@ -53,6 +53,7 @@ assert_eq "cara 127.0.0.1 presence $EB" \
 X=$(field "$R" expires)
 assert_num -ge $((T0 + 899)) "$X" "presentity_list: expires (absolute, now + 900)"
 assert_num -le $((T0 + 902)) "$X" "presentity_list: expires (absolute, now + 900)"
+wait_db
 is_reference || assert_sql "select expires from presentity where etag='$EB'" "$X" "presentity_list: expires as stored"
 
 OUT=$(kam_rpc presence.presentity_list full)

@@ -3,7 +3,8 @@
 # - presence: PUBLISH and SUBSCRIBE received and answered by class, NOTIFYs
 #   sent, answered with an error and timed out, the gauges of live
 #   publications and subscriptions (total and per event), DB operations and
-#   errors (a PUBLISH after the presentity table is dropped: 500, DB error);
+#   errors (a PUBLISH after the presentity table is dropped: 500, DB error;
+#   this instance runs with db_write_interval 0, the synchronous writes);
 # - presence_xml: an XCAP fetch from a server that does not answer;
 # - pua (a second Kamailio): PUBLISH and SUBSCRIBE sent and answered, the
 #   NOTIFY received, a 412 recovery after the server lost the publication;
@@ -13,7 +14,12 @@
 . "$(dirname "$0")/../../lib.sh"
 . "$CASE_DIR/../20-pua-lib/pua-lib.sh" || exit 2
 . "$CASE_DIR/../3x-b2b-lib/b2b.sh"
-start_kamailio --param=tm:fr_timer:1000 || finish
+# db_write_interval 0 (Kamailio's synchronous writes): the DB error below
+# must reach the PUBLISH (with the DB writer, the default, it is answered
+# 200 from memory and the writer retries)
+SYNC=()
+is_reference || SYNC=(--param=presence:db_write_interval:0)
+start_kamailio --param=tm:fr_timer:1000 "${SYNC[@]}" || finish
 A=sip:alice@127.0.0.1 C=sip:carol@127.0.0.1
 
 # stat GROUP NAME: the value kamcmd shows for GROUP:NAME (empty: absent),

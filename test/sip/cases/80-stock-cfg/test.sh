@@ -72,6 +72,7 @@ if wait_notifies wa 3; then
 fi
 watch_wait wa "wanda's dialog: 3 NOTIFYs, unSUBSCRIBE in the dialog (WITHINDLG), final NOTIFY"
 assert_eq 4 "$(trace_count "$(watch_trace wa)" received '^NOTIFY')" "NOTIFYs wanda received"
+wait_db
 assert_sql "select count(*) from presentity" 0 "no publication left"
 assert_alive
 finish

@@ -69,6 +69,7 @@ ours_only "$REF" && wait_notifies w1 $((k + 1))
 settle_last
 grep -q hard-state last.xml && fail "after the DELETE the hard state is gone"
 grep -q phone-state last.xml || fail "after the DELETE the phone's state remains"
+wait_db
 assert_eq 1 "$(sql "select count(*) from presentity where username='bob86'")" \
 	"only the phone's publication is stored"
 stop_sipps

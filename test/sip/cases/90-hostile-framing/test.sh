@@ -29,6 +29,7 @@ if ours_only "Content-Length beyond the datagram -> 400 (reference: reads past i
 	CLEN=40 sip_request SUBSCRIBE $H "Event: presence
 Expires: 60"
 	assert_reply 400 "SUBSCRIBE without body, Content-Length 40"
+	wait_db
 	assert_sql "select count(*) from active_watchers" 0 "active_watchers rows after it"
 	assert_log_contains "body shorter than its Content-Length" "the framing error is logged"
 	assert_log_contains "PUBLISH from 127.0.0.1 rejected with 400: body shorter" "the rejection is logged"
@@ -39,9 +40,11 @@ assert_eq 0 "$(rows)" "presentity rows after the short datagrams"
 CLEN=$SIZE sip_request PUBLISH $H "$HDRS" junk.xml
 assert_reply 200 "PUBLISH whose datagram carries bytes after its Content-Length"
 if ours_only "bytes after Content-Length not stored (reference: stores them)"; then
+	wait_db
 	assert_eq "$SIZE" "$(sql "select length(body) from presentity")" "stored body length: the Content-Length bytes"
 	assert_no_match STALE-BYTES "$(sql "select $BODY_SQL from presentity")" "stored body, without the rest of the datagram"
 fi
+wait_db
 assert_match '</presence>' "$(sql "select $BODY_SQL from presentity")" "stored body, the whole document"
 ETAG=$(msg_hdr "$REPLY" SIP-ETag)
 if ours_only "a modify whose body is cut short -> 400, not a refresh (reference: reads past it)"; then
@@ -49,6 +52,7 @@ if ours_only "a modify whose body is cut short -> 400, not a refresh (reference:
 	CLEN=$((SIZE + 50)) sip_request PUBLISH $H "$HDRS
 SIP-If-Match: $ETAG" pidf.xml
 	assert_reply 400 "PUBLISH SIP-If-Match + body shorter than its Content-Length"
+	wait_db
 	assert_eq "$ETAG" "$(sql "select etag from presentity")" "the publication is untouched (same ETag)"
 fi
 CLEN=$((SIZE - 20)) sip_request PUBLISH $H "$HDRS" pidf.xml
@@ -70,6 +74,7 @@ e: x-unknown" pidf.xml
 Expires: 60
 Content-Encoding: deflate"
 	assert_reply 415 "SUBSCRIBE with Content-Encoding: deflate"
+	wait_db
 	assert_eq 0 "$(sql "select count(*) from presentity where username='coded'")" "nothing stored for the coded PUBLISHes"
 	assert_sql "select count(*) from active_watchers" 0 "active_watchers rows"
 	assert_log_contains "rejected with 415: unsupported Content-Encoding" "the 415 is logged"

@@ -43,6 +43,7 @@ for v in 2147483647 2147483648 4294967295 4294967296 99999999999999999999999; do
 	fi
 done
 if ours_only "capped publications and subscriptions stored with max_expires"; then
+	wait_db
 	assert_sql "select count(*) from presentity where username like 'big%' and expires - received_time between 3590 and 3600" $n "capped publications, each expiring in max_expires"
 	assert_sql "select count(*) from active_watchers where presentity_uri like 'sip:subbig%' and expires - $NOW_SQL between 3000 and 3600" $n "capped subscriptions, each expiring in about max_expires (the row has no start time)"
 fi
@@ -57,6 +58,7 @@ for v in "Expires: abc" "Expires: -1" "Expires:" "Expires: +5" "Expires: 6 0" "E
 		assert_reply 400 "SUBSCRIBE '$v'"
 	fi
 done
+wait_db
 assert_sql "select count(*) from presentity where username like 'bad%'" 0 "publications stored for the malformed Expires"
 assert_sql "select count(*) from active_watchers where presentity_uri like 'sip:subbad%'" 0 "subscriptions stored for the malformed Expires"
 ours_only "the rejections are logged" &&

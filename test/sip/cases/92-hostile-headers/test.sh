@@ -65,6 +65,7 @@ $hdrs" ;; esac
 		sip_request SUBSCRIBE sip:subdup@127.0.0.1 "$hdrs"
 		assert_reply 400 "SUBSCRIBE with $(printf '%s' "$hdrs" | tr '\n' '|')"
 	done
+	wait_db
 	assert_eq 0 "$(sql "select count(*) from presentity where username='dup'")" "publications stored for repeated headers"
 	assert_sql "select count(*) from active_watchers where presentity_uri='sip:subdup@127.0.0.1'" 0 "subscriptions stored for repeated headers"
 
@@ -82,6 +83,7 @@ SIP-If-Match: $ETAG, $ETAG"
 Expires: 60
 SIP-If-Match: $ETAG other-etag"
 	assert_reply 400 "PUBLISH with two entity-tags in SIP-If-Match (blank)"
+	wait_db
 	assert_eq "$ETAG" "$(sql "select etag from presentity where username='headers'")" "the publication is untouched (same ETag)"
 	assert_log_contains "rejected with 400: repeated Event header" "a repeated header is logged"
 	assert_log_contains "rejected with 400: more than one entity-tag in SIP-If-Match" "two entity-tags are logged"
@@ -109,6 +111,7 @@ sip_request SUBSCRIBE sip:id64@127.0.0.1 "Event: presence;id=$ID64
 Expires: 60"
 if ours_only "64-byte Event id stored; overlong Event values are 400 (reference: 489)"; then
 	assert_reply '200|202' "SUBSCRIBE with a 64-byte Event id"
+	wait_db
 	assert_sql "select event_id from active_watchers where presentity_uri='sip:id64@127.0.0.1'" "$ID64" "the 64-byte id stored"
 	assert_sql "select count(*) from active_watchers where presentity_uri='sip:longid@127.0.0.1'" 0 "nothing stored for the 300-byte id"
 	for m in PUBLISH SUBSCRIBE; do

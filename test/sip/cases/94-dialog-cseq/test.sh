@@ -30,6 +30,7 @@ for c in 2 3; do # delayed (lower CSeq), replayed (the last CSeq taken)
 		"un-SUBSCRIBE of the dialog with CSeq $c (last taken: 3) -> 500"
 done
 wait_sql "select remote_cseq from active_watchers where watcher_username='bob'" 3
+wait_db
 assert_sql "select count(*) from active_watchers" 1 "the subscription is still stored"
 sip_request PUBLISH $A "Event: presence
 Expires: 60

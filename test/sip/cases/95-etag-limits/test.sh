@@ -29,6 +29,7 @@ assert_reply 200 "third PUBLISH (the limit is 3)"
 sip_request PUBLISH $A "$HDRS" open.xml
 assert_reply 403 "fourth PUBLISH without SIP-If-Match, over the limit"
 assert_match 'Too Many Publications' "$(printf '%s\n' "$REPLY" | head -n1)" "reason of the 403"
+wait_db
 assert_sql "select count(*) from presentity where username='alice'" 3 "nothing stored over the limit"
 sip_request PUBLISH $A "Event: presence
 Expires: 300

@@ -24,6 +24,7 @@ assert_sipp $? "SUBSCRIBE with a 322-byte Contact -> 400"
 watch_start w $A sip:dave@127.0.0.1 1 300 0
 watch_wait w "a normal subscription"
 wait_sql "select count(*) from active_watchers" 1
+wait_db
 assert_sql "select watcher_username from active_watchers" dave "only the normal subscription is stored"
 assert_sql "select count(*) from watchers" 1 "and only its watchers row"
 
@@ -60,6 +61,7 @@ else
 	fail "expected 200s then 503, got $ok200 x 200 then '${code:-no reply}'"
 fi
 assert_eq 17 "$(msg_hdr "$REPLY" Retry-After)" "Retry-After of the 503"
+wait_db
 assert_sql "select count(*) from presentity" "$ok200" "nothing stored for the 503"
 FROM="<sip:erin@127.0.0.1>" sip_request SUBSCRIBE $A "Event: presence
 Expires: 300"
@@ -68,6 +70,7 @@ sip_request PUBLISH sip:u1@127.0.0.1 "Event: presence
 Expires: 0
 SIP-If-Match: $E1"
 assert_reply 200 "un-PUBLISH below the floor (frees state)"
+wait_db
 assert_sql "select count(*) from presentity" "$((ok200 - 1))" "the publication is gone"
 n=$(grep -c 'shared memory low' "$KAM_LOG")
 if [ "$n" -ge 1 ] && [ "$n" -le 2 ]; then

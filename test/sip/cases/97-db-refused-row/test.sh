@@ -50,6 +50,7 @@ for w in good1 bad good2; do
 done
 wait_sql "select count(*) from active_watchers where callid in ('${CID[good1]}','${CID[good2]}')" 2 \
 	"both good subscriptions stored by the flush"
+wait_db
 assert_sql "select count(*) from active_watchers where callid='${CID[bad]}'" 0 \
 	"the refused subscription has no row"
 assert_log_contains "subscription ${CID[bad]} of bad@127.0.0.1 refused by the database" \
@@ -67,6 +68,7 @@ assert_eq 1 "$(grep -c "subscription ${CID[bad]} .*refused by the database" "$KA
 	"the refusal is logged once, not at every flush"
 
 stop_kamailio
+wait_db
 assert_sql "select count(*) from active_watchers" 3 "three good rows after the stop"
 start_kamailio --param=presence:db_update_period:1 || finish
 SIPP_LPORT=${WPORT[good1]} sipp_bg lis1 "$SIP_DIR/scenarios/notify-listener.xml"
@@ -117,6 +119,7 @@ SIPP_LPORT=$FPORT sipp_run "$SIP_DIR/scenarios/refresh-unsub.xml" -cid_str $FCID
 assert_sipp $? "refresh answered with its NOTIFY while the disk is full"
 wait_until "$WAIT_MAX" grep -q "cannot write 1 subscriptions" "$KAM_LOG" &&
 	ok "the failed flush is logged" || fail "no log line of the failed flush"
+wait_db
 assert_sql "select expires - $NOW_SQL < 400 from active_watchers where callid='$FCID'" 1 \
 	"the row still has the old expiry while the disk is full"
 rm -f "$MNT/filler"

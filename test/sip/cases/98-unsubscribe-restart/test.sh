@@ -41,6 +41,7 @@ assert_sipp $? "30 watchers subscribe and un-SUBSCRIBE"
 watch_start brief $A sip:brief@127.0.0.1 2 4 0
 wait_sql "select count(*) from active_watchers where watcher_username='brief'" 1 \
 	"a subscription after the churn is stored"
+wait_db
 assert_sql "select count(*) from active_watchers where watcher_username like 'churn%'" 0 \
 	"no row of the 30 watchers that left"
 # brief (Expires 4) expires: a terminated NOTIFY, and its row goes
@@ -52,6 +53,7 @@ wait_sql "select count(*) from active_watchers where watcher_username='brief'" 0
 	"the expired subscription's row is deleted"
 
 stop_kamailio
+wait_db
 assert_sql "select count(*) from active_watchers" 1 "after the stop only stay's row is left"
 stay_leave_after_restart $A $P
 assert_alive

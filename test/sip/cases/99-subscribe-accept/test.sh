@@ -25,6 +25,7 @@ subscribe "Accept: application/xpidf+xml, text/*" 406 "application/xpidf+xml, te
 subscribe "Accept: a malformed range" 400 "application/"
 subscribe "Accept: a q that is no qvalue" 400 "application/pidf+xml;q=2"
 subscribe "Accept: an empty element" 400 "application/pidf+xml,,text/plain"
+wait_db
 assert_sql "select count(*) from active_watchers" 0 "no subscription stored by the errors"
 
 subscribe "Accept: application/pidf+xml" 200 "application/pidf+xml"
