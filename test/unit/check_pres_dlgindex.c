@@ -141,8 +141,8 @@ START_TEST(test_refresh_and_remove_linear)
 	 * far end of the bucket); every tenth one replaces its record */
 	for(i = 0; i < NW; i++) {
 		dk = key_of(i, k);
-		rc = pres_subs_apply(&LP_STR(URI), &dk,
-				i % 10 ? bump_cseq : new_contact, NULL);
+		rc = pres_subs_apply(
+				&LP_STR(URI), &dk, i % 10 ? bump_cseq : new_contact, NULL);
 		ck_assert_int_eq(rc, 0);
 	}
 	ck_assert_int_eq(check_links(), NW);
@@ -172,7 +172,8 @@ START_TEST(test_links_survive_every_removal)
 	ck_assert_int_eq(remove_w(0), 0); /* tail */
 	ck_assert_int_eq(remove_w(2), 0); /* middle */
 	ck_assert_int_eq(check_links(), 7);
-	ck_assert_int_eq(pres_subs_remove_same(&LP_STR(URI), &LP_STR("shared-call")), 2);
+	ck_assert_int_eq(
+			pres_subs_remove_same(&LP_STR(URI), &LP_STR("shared-call")), 2);
 	ck_assert_int_eq(check_links(), 5);
 	fake_now = T0 + 10;
 	pres_subs_expire(fake_now, NULL);
