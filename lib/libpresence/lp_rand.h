@@ -20,7 +20,13 @@ int lp_rand_bytes(void *buf, size_t n);
 
 /* lp_rand_token: LP_TOKEN_LEN hex characters and a NUL into buf (size must
  * be > LP_TOKEN_LEN). Returns LP_TOKEN_LEN, or -1 (buf holds "") when no
- * randomness is available. */
+ * randomness is available. The bytes come from a per-thread pool of kernel
+ * random bytes (one getrandom() per 32 tokens), emptied in a forked child:
+ * thread-safe, fork-safe. */
 int lp_rand_token(char *buf, size_t size);
+
+/* How many times this process refilled a token pool from the kernel (a
+ * test counter). */
+unsigned long lp_rand_refills(void);
 
 #endif

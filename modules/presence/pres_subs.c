@@ -28,6 +28,34 @@ static pres_srec_t *srec_of_d(const lp_hentry_t *d)
 	return (pres_srec_t *)((char *)d - offsetof(pres_srec_t, d));
 }
 
+unsigned long pres_subs_match_calls;
+
+/* pres.subs buckets are doubly linked through pprev, so that a record
+ * leaves a bucket holding every watcher of a popular presentity without a
+ * walk. Every link and unlink of pres.subs goes through these two (the
+ * record's bucket locked). */
+static void subs_link(pres_srec_t *r)
+{
+	lp_hbucket_t *b = &pres.subs->buckets[lp_htable_slot(pres.subs, r->h.hash)];
+
+	lp_htable_link(pres.subs, &r->h);
+	r->pprev = &b->first;
+	if(r->h.next)
+		((pres_srec_t *)r->h.next)->pprev = &r->h.next;
+}
+
+static void subs_unlink(pres_srec_t *r)
+{
+	lp_hbucket_t *b = &pres.subs->buckets[lp_htable_slot(pres.subs, r->h.hash)];
+
+	*r->pprev = r->h.next;
+	if(r->h.next)
+		((pres_srec_t *)r->h.next)->pprev = r->pprev;
+	r->h.next = NULL;
+	r->pprev = NULL;
+	b->count--;
+}
+
 /* The dialog index follows pres.subs: called with the record's pres.subs
  * bucket locked (lock order: subs bucket, then dlgs bucket). */
 static void dlg_link(pres_srec_t *r)
@@ -58,6 +86,7 @@ static int match_dlg(const lp_hentry_t *e, const void *key)
 	const subs_t *s = &((const pres_srec_t *)e)->s;
 	const pres_dlg_key_t *k = key;
 
+	pres_subs_match_calls++;
 	return lp_str_eq(&s->callid, k->callid) && lp_str_eq(&s->to_tag, k->to_tag)
 		   && lp_str_eq(&s->from_tag, k->from_tag);
 }
@@ -73,7 +102,7 @@ static int mem_insert(const subs_t *s)
 	}
 	slot = lp_htable_slot(pres.subs, r->h.hash);
 	lp_htable_lock(pres.subs, slot);
-	lp_htable_link(pres.subs, &r->h);
+	subs_link(r);
 	dlg_link(r);
 	if(pres.winfo_seen && (s->event->type & WINFO_TYPE))
 		*pres.winfo_seen = 1;
@@ -89,22 +118,48 @@ static void unlinked(pres_srec_t *r)
 	pres_limits_watcher_add(&r->s.watcher_user, &r->s.watcher_domain, -1);
 }
 
+static int match_dlg_d(const lp_hentry_t *d, const void *key)
+{
+	return match_dlg(&srec_of_d(d)->h, key);
+}
+
+/* With pres.subs bucket `slot` locked: the record of k through the dialog
+ * index (lock order: subs bucket, then dlgs bucket), if it is in `slot`. */
+static pres_srec_t *find_locked(unsigned int slot, const pres_dlg_key_t *k,
+		int (*match)(const lp_hentry_t *d, const void *key))
+{
+	unsigned int dh = lp_hash_str(k->to_tag), dslot;
+	lp_hentry_t *d;
+	pres_srec_t *r = NULL;
+
+	if(!pres.dlgs)
+		return NULL;
+	dslot = lp_htable_slot(pres.dlgs, dh);
+	lp_htable_lock(pres.dlgs, dslot);
+	d = lp_htable_find(pres.dlgs, dh, match, k);
+	if(d && lp_htable_slot(pres.subs, srec_of_d(d)->h.hash) == slot)
+		r = srec_of_d(d);
+	lp_htable_unlock(pres.dlgs, dslot);
+	return r;
+}
+
+pres_srec_t *pres_subs_find_locked(unsigned int slot, const pres_dlg_key_t *k)
+{
+	return find_locked(slot, k, match_dlg_d);
+}
+
 /* Run op on the record of k in one bucket; -2 if not there. */
 static int apply_in(unsigned int slot, const pres_dlg_key_t *k,
 		pres_subs_op_f op, void *ctx)
 {
-	lp_hentry_t *e;
-	pres_srec_t *r = NULL, *nr;
+	pres_srec_t *r, *nr;
 	subs_t *replace = NULL;
 	int rc = -2;
 
 	lp_htable_lock(pres.subs, slot);
-	for(e = pres.subs->buckets[slot].first; e; e = e->next)
-		if(match_dlg(e, k))
-			break;
-	if(!e)
+	r = find_locked(slot, k, match_dlg_d);
+	if(!r)
 		goto done;
-	r = (pres_srec_t *)e;
 	rc = op(&r->s, ctx, &replace);
 	if(rc == 1) {
 		nr = replace ? srec_new(replace) : NULL;
@@ -115,8 +170,8 @@ static int apply_in(unsigned int slot, const pres_dlg_key_t *k,
 		nr->h.hash = r->h.hash; /* stays in its bucket */
 		nr->db_state = r->db_state == PRES_DB_NEW ? PRES_DB_NEW : PRES_DB_DIRTY;
 		dlg_unlink(r);
-		lp_htable_unlink(pres.subs, &r->h);
-		lp_htable_link(pres.subs, &nr->h);
+		subs_unlink(r);
+		subs_link(nr);
 		dlg_link(nr);
 		lp_free(r);
 		rc = 0;
@@ -126,11 +181,6 @@ static int apply_in(unsigned int slot, const pres_dlg_key_t *k,
 done:
 	lp_htable_unlock(pres.subs, slot);
 	return rc;
-}
-
-static int match_dlg_d(const lp_hentry_t *d, const void *key)
-{
-	return match_dlg(&srec_of_d(d)->h, key);
 }
 
 static int match_remove_d(const lp_hentry_t *d, const void *key);
@@ -200,8 +250,10 @@ static int match_remove(const lp_hentry_t *e, const pres_dlg_key_t *k)
 {
 	const subs_t *s = &((const pres_srec_t *)e)->s;
 
-	if(pres.cfg.subs_remove_match == 0)
+	if(pres.cfg.subs_remove_match == 0) {
+		pres_subs_match_calls++;
 		return lp_str_eq(&s->to_tag, k->to_tag);
+	}
 	return match_dlg(e, k);
 }
 
@@ -212,19 +264,17 @@ static int match_remove_d(const lp_hentry_t *d, const void *key)
 
 static int unlink_in(unsigned int slot, const pres_dlg_key_t *k)
 {
-	lp_hentry_t *e;
+	pres_srec_t *r;
 
 	lp_htable_lock(pres.subs, slot);
-	for(e = pres.subs->buckets[slot].first; e; e = e->next)
-		if(match_remove(e, k))
-			break;
-	if(e) {
-		lp_htable_unlink(pres.subs, e);
-		unlinked((pres_srec_t *)e);
+	r = find_locked(slot, k, match_remove_d);
+	if(r) {
+		subs_unlink(r);
+		unlinked(r);
 	}
 	lp_htable_unlock(pres.subs, slot);
-	lp_free(e);
-	return e ? 0 : -2;
+	lp_free(r);
+	return r ? 0 : -2;
 }
 
 static int mem_remove(const lp_str_t *pres_uri, const pres_dlg_key_t *k)
@@ -261,8 +311,7 @@ static void take_same(unsigned int slot, unsigned int hash,
 		const subs_t *s = &((pres_srec_t *)e)->s;
 		if(e->hash == hash && lp_str_eq(&s->pres_uri, pres_uri)
 				&& lp_str_eq(&s->callid, callid)) {
-			*pp = e->next;
-			pres.subs->buckets[slot].count--;
+			subs_unlink((pres_srec_t *)e);
 			unlinked((pres_srec_t *)e);
 			e->next = *gone;
 			*gone = e;
@@ -380,8 +429,7 @@ static void mem_expire(unsigned int now, void (*cb)(subs_t *copy))
 				pp = &e->next;
 				continue;
 			}
-			*pp = e->next;
-			pres.subs->buckets[i].count--;
+			subs_unlink((pres_srec_t *)e);
 			unlinked((pres_srec_t *)e);
 			e->next = gone;
 			gone = e;

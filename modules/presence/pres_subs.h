@@ -16,6 +16,8 @@ typedef struct pres_srec {
 	lp_hentry_t h; /* in pres.subs, by hash of the presentity URI */
 	lp_hentry_t d; /* in pres.dlgs, by hash of the To tag (ours, random):
 					  an in-dialog request finds its record in O(1) */
+	lp_hentry_t **pprev; /* the link to h in its pres.subs bucket: a record
+							leaves a bucket of many watchers in O(1) */
 	int db_state;
 	subs_t s; /* last: its strings follow in the block */
 } pres_srec_t;
@@ -64,6 +66,17 @@ int pres_subs_watchers(const lp_str_t *pres_uri, pres_ev_t *ev, subs_t ***out);
 void pres_subs_expire(unsigned int now, void (*cb)(subs_t *copy));
 
 int pres_subs_flush(void);
+
+/* With pres.subs bucket `slot` locked by the caller: the record of dialog
+ * k (the whole dialog matches), found through the dialog index (takes and
+ * releases one pres.dlgs bucket lock), or NULL when it is not in that
+ * bucket. The record stays valid while the caller holds the lock. */
+pres_srec_t *pres_subs_find_locked(unsigned int slot, const pres_dlg_key_t *k);
+
+/* Dialog comparisons made by this process (the matches of the lookups
+ * above); a test counter: finding one dialog must not cost a walk over
+ * every watcher of its presentity. */
+extern unsigned long pres_subs_match_calls;
 
 /* Shared with the DB-only store (pres_subs_db.c). */
 int pres_subs_is_watcher(const subs_t *s, const lp_str_t *uri);

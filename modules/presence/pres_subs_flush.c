@@ -34,22 +34,13 @@ enum row_state
 	ROW_GONE
 };
 
-static int same_dialog(const subs_t *a, const subs_t *b)
-{
-	return lp_str_eq(&a->callid, &b->callid)
-		   && lp_str_eq(&a->to_tag, &b->to_tag)
-		   && lp_str_eq(&a->from_tag, &b->from_tag);
-}
-
-/* Under the bucket lock: the record of c's dialog, or NULL. */
+/* Under the bucket lock: the record of c's dialog, or NULL (through the
+ * dialog index: no walk over the presentity's other watchers). */
 static pres_srec_t *find_locked(unsigned int slot, const subs_t *c)
 {
-	lp_hentry_t *e;
+	pres_dlg_key_t k = {&c->callid, &c->to_tag, &c->from_tag};
 
-	for(e = pres.subs->buckets[slot].first; e; e = e->next)
-		if(same_dialog(&((pres_srec_t *)e)->s, c))
-			return (pres_srec_t *)e;
-	return NULL;
+	return pres_subs_find_locked(slot, &k);
 }
 
 /* Is the record of entry i still in the table? With remark set, a clean
