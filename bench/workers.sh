@@ -193,6 +193,8 @@ start_kamailio() {
 			args+=(-A "MPATH=\"$OUT/modules:$DEBIAN_MPATH\"")
 			[ -z "${DB_WRITE_INTERVAL:-}" ] ||
 				args+=(-A "DB_WRITE_INTERVAL=$DB_WRITE_INTERVAL")
+			[ -z "${FANOUT_PROCESSES:-}" ] ||
+				args+=(-A "FANOUT_PROCESSES=$FANOUT_PROCESSES")
 		fi
 		;;
 	esac

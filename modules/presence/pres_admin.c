@@ -80,8 +80,7 @@ static void restatus(const subs_t *stored, const subs_t *updated)
 									   : pres_notify_build(c.copy);
 	if(c.status != TERMINATED_STATUS)
 		free(c.copy);
-	if(nt && pres.send_notify)
-		pres.send_notify(nt);
+	pres_notify_send(nt);
 	pres_notify_free(nt);
 }
 

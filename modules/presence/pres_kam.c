@@ -370,7 +370,7 @@ int pres_kam_subscribe(struct sip_msg *msg, const str *wuser, const str *wdomain
 	 * is not sent (Kamailio's knob for phones that choke on an empty
 	 * message-summary NOTIFY); the watcher hears of the next change */
 	if(notify && (pres.cfg.send_fast_notify || notify->body.s))
-		pres_kam_send_notify(notify);
+		pres_notify_send(notify); /* after the reply */
 	pres_notify_free(notify);
 	if(rr)
 		pkg_free(rr);

@@ -2,13 +2,16 @@
  * Subscription-State and other headers, and the fan-out to every watcher
  * after a change (one body per filtering outcome, pres_bodycache.h; the
  * fan-outs of one presentity serialized by its fan-out lock). Sending is
- * the glue's (pres.send_notify). */
+ * the glue's (pres.send_notify), or with sender processes (pres.fanq) the
+ * NOTIFY is queued on its dialog's sender under the fan-out lock and the
+ * lock is released before anything is sent. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lp_log.h"
 #include "pres_bodycache.h"
+#include "pres_fanq.h"
 #include "pres_pub.h"
 #include "pres_subs.h"
 
@@ -148,13 +151,111 @@ pres_notify_t *pres_notify_build(const subs_t *s)
 	return pres_notify_make(copy, &body);
 }
 
+/* The slot of the fan-out lock this process holds, or -1: a fan-out
+ * started from inside one of this process's own (a script route run by tm
+ * while sending) must not wait for itself. */
+static __thread int held = -1;
+
+/* Take the fan-out lock of uri unless this process holds it: the slot to
+ * give to fanout_unlock, -1 when nothing was taken. */
+static int fanout_lock(const lp_str_t *uri)
+{
+	int slot;
+
+	if(!pres.fanout)
+		return -1;
+	slot = (int)lp_htable_slot(pres.fanout, lp_hash_str(uri));
+	if(slot == held)
+		return -1;
+	lp_htable_lock(pres.fanout, slot);
+	held = slot;
+	return slot;
+}
+
+static void fanout_unlock(int slot)
+{
+	if(slot < 0)
+		return;
+	held = -1;
+	lp_htable_unlock(pres.fanout, slot);
+}
+
+/* The NOTIFY of a fan-out, its CSeq taken under the fan-out lock held
+ * now: sent, or queued on its sender. Takes n. */
 static int send_one(pres_notify_t *n)
 {
 	int rc = -1;
 
-	if(n && pres.send_notify)
+	if(n && pres.fanq)
+		rc = pres_fanq_push(pres.fanq, n);
+	else if(n && pres.send_notify)
 		rc = pres.send_notify(n);
 	pres_notify_free(n);
+	return rc;
+}
+
+typedef struct restamp_ctx {
+	unsigned int mine;
+	subs_t *copy; /* malloc'd: the subscription with its new CSeq */
+} restamp_ctx_t;
+
+/* A later CSeq than ours was taken: take the next one (queued after it). */
+static int restamp_op(subs_t *stored, void *vctx, subs_t **replace)
+{
+	restamp_ctx_t *c = vctx;
+
+	if(stored->local_cseq <= c->mine)
+		return 0;
+	stored->local_cseq++;
+	stored->version++;
+	c->copy = pres_subs_dup(stored, 0);
+	return c->copy ? 0 : -1;
+}
+
+/* Under the fan-out lock: n queued, or its remake with the next CSeq. */
+static int queue_in_order(const pres_notify_t *n)
+{
+	const subs_t *s = n->subs;
+	pres_dlg_key_t k = {&s->callid, &s->to_tag, &s->from_tag};
+	restamp_ctx_t c = {s->local_cseq, NULL};
+	pres_notify_t *again;
+	int rc;
+
+	if(pres_subs_apply(&s->pres_uri, &k, restamp_op, &c) < 0 && c.copy) {
+		free(c.copy);
+		c.copy = NULL;
+	}
+	if(!c.copy)
+		return pres_fanq_push(pres.fanq, n);
+	if(s->status != ACTIVE_STATUS || c.copy->status != ACTIVE_STATUS) {
+		/* no state in it: the same NOTIFY with the new CSeq */
+		pres_notify_t same = *n;
+		subs_t sc = *s;
+		sc.local_cseq = c.copy->local_cseq;
+		same.subs = &sc;
+		free(c.copy);
+		return pres_fanq_push(pres.fanq, &same);
+	}
+	again = pres_notify_build(c.copy);
+	free(c.copy);
+	if(!again)
+		return -1;
+	rc = pres_fanq_push(pres.fanq, again);
+	pres_notify_free(again);
+	return rc;
+}
+
+int pres_notify_send(const pres_notify_t *n)
+{
+	int slot, rc;
+
+	if(!n)
+		return -1;
+	if(!pres.fanq)
+		return pres.send_notify ? pres.send_notify(n) : -1;
+	slot = fanout_lock(&n->subs->pres_uri);
+	rc = queue_in_order(n);
+	fanout_unlock(slot);
 	return rc;
 }
 
@@ -190,10 +291,11 @@ static pres_notify_t *notify_cached(pres_bodycache_t *bc, subs_t *s)
 }
 
 /* The fan-out itself, under the presentity's fan-out lock: the state is
- * read, the CSeqs taken and every NOTIFY sent before another fan-out of
- * the presentity starts, so each watcher's NOTIFYs leave in CSeq order
- * and none carries older state than the one before it (Kamailio's #3192:
- * PUBLISHes racing on different workers). */
+ * read, the CSeqs taken and every NOTIFY sent (or queued on its dialog's
+ * sender: then the lock is not held while tm sends) before another
+ * fan-out of the presentity starts, so each watcher's NOTIFYs leave in
+ * CSeq order and none carries older state than the one before it
+ * (Kamailio's #3192: PUBLISHes racing on different workers). */
 static int fanout(const lp_str_t *uri, const lp_str_t *user,
 		const lp_str_t *domain, pres_ev_t *ev, const lp_str_t *skip,
 		const lp_str_t *off)
@@ -225,26 +327,13 @@ int pres_notify_watchers_off(const lp_str_t *user, const lp_str_t *domain,
 {
 	char ubuf[512];
 	lp_str_t uri = {ubuf, pres_make_uri(ubuf, sizeof(ubuf), user, domain)};
-	static __thread int held = -1; /* the slot this process holds, or -1 */
-	int slot = -1, n;
+	int slot, n;
 
 	if(uri.len < 0)
 		return -1;
-	/* a fan-out started from inside one of this process's own (a script
-	 * route run by tm while sending) must not wait for itself */
-	if(pres.fanout)
-		slot = (int)lp_htable_slot(pres.fanout, lp_hash_str(&uri));
-	if(slot >= 0 && slot != held) {
-		lp_htable_lock(pres.fanout, slot);
-		held = slot;
-	} else {
-		slot = -1;
-	}
+	slot = fanout_lock(&uri);
 	n = fanout(&uri, user, domain, ev, skip, off);
-	if(slot >= 0) {
-		held = -1;
-		lp_htable_unlock(pres.fanout, slot);
-	}
+	fanout_unlock(slot);
 	return n;
 }
 
@@ -294,9 +383,13 @@ static void notify_expired(subs_t *copy)
 {
 	lp_str_t body = LP_STR_NULL;
 
+	pres_notify_t *n;
+
 	copy->status = TERMINATED_STATUS;
 	pres_winfo_notify_change(copy);
-	send_one(pres_notify_make(copy, &body));
+	n = pres_notify_make(copy, &body);
+	pres_notify_send(n);
+	pres_notify_free(n);
 }
 
 /* As after an un-PUBLISH, the expired body goes to agg_nbody as its

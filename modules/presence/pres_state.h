@@ -76,6 +76,9 @@ typedef struct pres_cfg {
 								 worker, synchronously */
 	int db_queue_size;		  /* changes waiting at most (then 503) */
 	int db_queue_retry_after; /* Retry-After of that 503, seconds */
+	/* NOTIFY sender processes (pres_fanq.h; 0: the worker sends) */
+	int fanout_processes;
+	int fanout_queue_size; /* NOTIFYs waiting at most, all senders */
 } pres_cfg_t;
 
 /* A NOTIFY to send: everything the glue needs to build it inside the
@@ -123,6 +126,9 @@ typedef struct pres_state {
 	/* DB changes waiting for the DB writer (pres_dbq.h); NULL:
 	 * written synchronously */
 	struct lp_wq *dbq;
+	/* NOTIFYs waiting for the sender processes (pres_fanq.h); NULL: every
+	 * NOTIFY is sent by the process that makes it */
+	struct pres_fanq *fanq;
 } pres_state_t;
 
 extern pres_state_t pres;
@@ -150,8 +156,9 @@ extern pres_state_t pres;
 		.max_user_agent_len = 255, .max_record_route_len = 4096,            \
 		.max_publications_per_presentity = 64,                              \
 		.max_subscriptions_per_watcher = 1000, .shm_min_free_percent = 10,  \
-		.shm_retry_after = 30, .db_write_interval = 100,                     \
-		.db_queue_size = 10000, .db_queue_retry_after = 5                   \
+		.shm_retry_after = 30, .db_write_interval = 100,                    \
+		.db_queue_size = 10000, .db_queue_retry_after = 5,                  \
+		.fanout_processes = 2, .fanout_queue_size = 100000                  \
 	}
 void pres_cfg_defaults(pres_cfg_t *cfg);
 

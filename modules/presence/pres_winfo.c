@@ -249,8 +249,7 @@ void pres_winfo_notify_change(const subs_t *w)
 				&& build(subs[i], (const subs_t *const *)&w, 1, 0, &body) < 0)
 			LP_ERR("cannot build the watcherinfo of %.*s", LP_STR_FMT(w->pres_uri));
 		nt = pres_notify_make(subs[i], &body);
-		if(nt && pres.send_notify)
-			pres.send_notify(nt);
+		pres_notify_send(nt);
 		pres_notify_free(nt);
 	}
 	free(subs);

@@ -28,6 +28,7 @@
 #include "pres_sql.h"
 #include "pres_subs.h"
 #include "pres_writer_kam.h"
+#include "pres_fanout_kam.h"
 #include "pres_subs_pend.h"
 
 MODULE_VERSION
@@ -148,6 +149,9 @@ static param_export_t params[] = {
 	{"db_write_interval", PARAM_INT, &pres.cfg.db_write_interval},
 	{"db_queue_size", PARAM_INT, &pres.cfg.db_queue_size},
 	{"db_queue_retry_after", PARAM_INT, &pres.cfg.db_queue_retry_after},
+	/* NOTIFY sender processes (doc/presence.md, "NOTIFY senders") */
+	{"fanout_processes", PARAM_INT, &pres.cfg.fanout_processes},
+	{"fanout_queue_size", PARAM_INT, &pres.cfg.fanout_queue_size},
 	{0, 0, 0}
 };
 
@@ -324,6 +328,11 @@ static int check_params(void)
 			   " and db_queue_retry_after >= 0\n");
 		return -1;
 	}
+	if(pres.cfg.fanout_processes < 0 || pres.cfg.fanout_processes > 64
+			|| pres.cfg.fanout_queue_size < 1) {
+		LM_ERR("fanout_processes must be 0..64 and fanout_queue_size >= 1\n");
+		return -1;
+	}
 	if(pres.cfg.fetch_rows <= 0) {
 		LM_ERR("fetch_rows must be > 0\n");
 		return -1;
@@ -452,7 +461,8 @@ static int mod_init(void)
 	if(pres.cfg.enable_dmq
 			&& pres_dmq_kam_init(dmq_subs_params.enable_pres_sync_dmq) < 0)
 		return -1;
-	if(pres_dbq_init() < 0 || pres_writer_register() < 0)
+	if(pres_dbq_init() < 0 || pres_writer_register() < 0
+			|| pres_fanout_init() < 0)
 		return -1;
 	if(pres.cfg.clean_period > 0
 			&& add_timer(clean_timer, pres.cfg.clean_period) < 0)
@@ -485,7 +495,8 @@ static int child_init(int rank)
 		return 0;
 	}
 	if(rank == PROC_MAIN)
-		return pres_writer_fork(rank);
+		return pres_writer_fork(rank) < 0 || pres_fanout_fork(rank) < 0 ? -1
+																	   : 0;
 	if(rank == PROC_TCP_MAIN)
 		return 0;
 	if(!pres_db()) {
@@ -497,6 +508,7 @@ static int child_init(int rank)
 
 static void mod_destroy(void)
 {
+	pres_fanout_destroy();
 	if(pres.cfg.db_url)
 		pres_writer_drain();
 	if(pres.cfg.db_url && pres.subs && pres_db())

@@ -897,3 +897,34 @@ Content-Type: application/pidf+xml" closed.xml
 	assert_eq 0 "$(trace_count "$BG_TRACE_leave" received '^NOTIFY')" \
 		"leave gets no NOTIFY after the restart"
 }
+
+# assert_notify_senders CALLID-PREFIX WHAT: every NOTIFY of a Call-ID
+# starting with CALLID-PREFIX that the presence module logged (its "NOTIFY
+# ... : <Call-ID>" line at local_log_level) left from a "presence notify
+# sender" process (fanout_processes; kamcmd core.psx), and all of one
+# Call-ID from the same one (its NOTIFYs stay in order).
+assert_notify_senders() {
+	local pids res
+	pids=$(kam_rpc core.psx | awk '/PID:/ { p = $2 }
+		/DSC: presence notify sender/ { printf "%s ", p }')
+	res=$(awk -v pids=" $pids" -v pre="$1" '
+		/pres_kam_send_notify\(\): NOTIFY / {
+			cid = $NF
+			if (index(cid, pre) != 1) next
+			n++
+			pid = $1; sub(/^[0-9]+\(/, "", pid); sub(/\).*/, "", pid)
+			if (index(pids, " " pid " ") == 0) other++
+			if ((cid in by) && by[cid] != pid) split_++
+			by[cid] = pid
+		}
+		END { printf "%d NOTIFYs, %d not from a sender, %d dialogs on two senders", n, other, split_ }' "$KAM_LOG")
+	case "$pids" in
+	*" "*" "* | *" "*) ;;
+	*) fail "$2: no presence notify sender process (core.psx)"; return ;;
+	esac
+	case "$res" in
+	"0 NOTIFYs"*) fail "$2: no NOTIFY logged ($res)" ;;
+	*", 0 not from a sender, 0 dialogs on two senders") ok "$2: $res (senders: $pids)" ;;
+	*) fail "$2: $res (senders: $pids)" ;;
+	esac
+}

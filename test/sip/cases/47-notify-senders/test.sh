@@ -1,0 +1,18 @@
+# 47 NOTIFY sender processes (fanout_processes): a fan-out to 300 watchers
+# goes out through the senders and reaches every watcher; refresh
+# SUBSCRIBEs of every watcher, sent as soon as the PUBLISH is answered
+# (while the fan-out's NOTIFYs of the same dialogs are queued), are
+# answered, and their NOTIFYs neither overtake the queued ones (CSeq order
+# per dialog) nor carry older state (refresh.py); every NOTIFY left from a
+# sender process, each dialog's from one. 4 workers, 2 senders (the
+# default).
+. "$(dirname "$0")/../../lib.sh"
+CHILDREN=4 start_kamailio || finish
+python3 "$CASE_DIR/refresh.py" "$PORT" 300 >refresh.out 2>&1
+rc=$?
+sed 's/^/  /' refresh.out
+assert_eq 0 "$rc" "every watcher: the fan-out's NOTIFY and the refresh's, in CSeq order, none older than the PUBLISH"
+ours_only "NOTIFY sender processes (fanout_processes)" &&
+	assert_notify_senders snd-w "every NOTIFY left from a sender process"
+assert_alive
+finish
