@@ -80,7 +80,7 @@ assert_eq 2 "$(pua_field $A publish sent)" "instance 1 sent one PUBLISH for the 
 E4=$(pua_field $A publish etag)
 assert_eq "1|$E4" "$(psql_rows "select count(*), max(etag) $PROW")" "pua row has instance 1's new ETag"
 # Regression (was a bug, fixed in pua_publ.c publ_record): (same cause) E3's row (body d2) is left at the server beside E4's
-assert_sql "select count(*), max(etag) $ROW" "1|$E4" "one server row, with that ETag"
+wait_sql "select count(*), max(etag) $ROW" "1|$E4" "one server row, with that ETag"
 assert_match 'd3' "$(sql "select $BODY_SQL $ROW")" "server has instance 1's body"
 
 pua_inst_use two
@@ -89,7 +89,7 @@ assert_eq OK "$(pua_publish $A 0 p29d)" "instance 2: remove"
 # orphaned row; instance 1's E4 row stays at the server, tracked by nobody
 wait_pua_count 0 "instance 2: removal answered, record gone"
 note "server rows left: $(sql "select etag $ROW" | tr '\n' ' ')"
-assert_sql "select count(*) $ROW" 0 "server row removed"
+wait_sql "select count(*) $ROW" 0 "server row removed"
 assert_eq 0 "$(psql_rows "select count(*) $PROW")" "pua row deleted"
 pua_inst_use one
 assert_alive
