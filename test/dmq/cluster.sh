@@ -64,6 +64,7 @@ for n in a b c; do
 done
 
 inst_use b
+wait_db # the DB writer (db_write_interval) writes rows after the reply
 assert_sql "select etag from presentity where username='alice'" "$ETAG" "B's copy of A's publication"
 # a refresh at B (no body): a new ETag and expiry everywhere, no NOTIFY
 # (the next NOTIFY each watcher gets is the modify's)
@@ -189,11 +190,13 @@ Expires: 300
 Content-Type: application/pidf+xml" tomb.xml
 assert_reply 200 "PUBLISH tomb at B"
 ETT=$(msg_hdr "$REPLY" SIP-ETag)
+wait_db
 RT=$(sql "select received_time from presentity where username='tomb'")
 sip_request PUBLISH $TU "Event: presence
 Expires: 0
 SIP-If-Match: $ETT" ""
 assert_reply 200 "remove tomb at B (Expires 0)"
+wait_db
 assert_sql "select count(*) from presentity where username='tomb'" 0 \
 	"tomb removed at B"
 # stale_store ETAG FILE: a replicated store of tomb's publication under
