@@ -99,6 +99,11 @@ static void reply_fields(struct sip_msg *m, pua_reply_t *rep, char **rr)
 	}
 	rep->expires = hdr_expires(m->expires);
 	rep->min_expires = hdr_expires(m->min_expires);
+	h = hdr_named(m, "Retry-After");
+	if(h) {
+		lp_str_t v = lps(h->body);
+		rep->retry_after = pua_parse_retry_after(&v);
+	}
 	to = m->to ? get_to(m) : NULL;
 	if(to)
 		rep->to_tag = lps(to->tag_value);

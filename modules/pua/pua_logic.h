@@ -114,6 +114,8 @@ typedef struct pua_rec {
 	unsigned int req_no; /* number of the last request sent */
 	int req_expires;   /* its Expires */
 	int retries;	   /* 412/423 re-sends for the current update */
+	int fails;		   /* refreshes in a row answered 408 / 480 / 5xx */
+	unsigned int retry_at; /* absolute: no refresh before it (after a fail) */
 	int last_code;
 	int version;	   /* PUBLISHes sent (body version counter) */
 	int subs_state;	   /* PUA_SUBS_* of the last NOTIFY */
@@ -156,6 +158,7 @@ typedef struct pua_reply {
 	lp_str_t etag;		/* SIP-ETag */
 	int expires;		/* Expires header, -1 absent */
 	int min_expires;	/* Min-Expires header, -1 absent */
+	int retry_after;	/* Retry-After seconds, 0 absent */
 	lp_str_t to_tag;	/* SUBSCRIBE */
 	lp_str_t contact;	/* SUBSCRIBE 2xx: remote target */
 	lp_str_t record_route; /* Record-Route values joined by ',' as received */
@@ -353,6 +356,18 @@ unsigned int pua_refresh_margin(unsigned int granted);
 /* The Expires value for a request of a record that should live until
  * desired_expires (0 when its time is up). */
 int pua_expires_for(const pua_rec_t *r);
+/* Retry-After's delta-seconds (RFC 3261 s20.33; a comment or parameters
+ * after it are ignored): 0 when there are none, at most a day. */
+int pua_parse_retry_after(const lp_str_t *v);
+/* A refresh answered 408, 480 or 5xx while its grant still runs (lock
+ * held): the record stays, as RFC 3903 s4.1 / RFC 6665 s4.1.2.2 leave it
+ * valid at the server until then, and the timer tries again after a
+ * back-off (1, 2, 4 .. 32 s, or the reply's Retry-After when longer); a
+ * record whose grant runs out is removed as any expired one. Returns 1
+ * when kept, 0 when the error ends the record. */
+int pua_refresh_failed(pua_rec_t *r, int kind, const pua_reply_t *rep);
+/* A 2xx: the back-off of failed refreshes starts again (lock held). */
+void pua_refresh_ok(pua_rec_t *r);
 /* Normalise an Expires the owner asked for: <0 -> default_expires,
  * 0 < e < min_expires -> min_expires. */
 int pua_norm_expires(int e);

@@ -255,13 +255,29 @@ done:
 	return err;
 }
 
-/* After a 2xx (lock held): the granted time, the new ETag, then the next
- * queued update if any. Returns the request to send or NULL. */
-static pua_req_t *publ_ok(pua_rec_t *r, int kind, const pua_reply_t *rep, int *gone)
+/* The next queued update of an idle publication after the reply to a
+ * request of this kind (lock held): the request to send, or NULL (*gone
+ * set when the publication ended). */
+static pua_req_t *q_next(pua_rec_t *r, int kind, int *gone)
 {
 	pua_upd_t *u;
 	pua_req_t *q = NULL;
 
+	while(!q && (u = pua_queue_pop(r)) != NULL) {
+		q = start_update(r, u, gone);
+		lp_free(u);
+		if(*gone)
+			return NULL;
+	}
+	if(!q && kind == PUA_RK_REMOVE)
+		*gone = 1;
+	return q;
+}
+
+/* After a 2xx (lock held): the granted time, the new ETag, then the next
+ * queued update if any. Returns the request to send or NULL. */
+static pua_req_t *publ_ok(pua_rec_t *r, int kind, const pua_reply_t *rep, int *gone)
+{
 	*gone = 0;
 	if(kind == PUA_RK_REMOVE) {
 		pua_rec_set(&r->etag, NULL);
@@ -273,17 +289,10 @@ static pua_req_t *publ_ok(pua_rec_t *r, int kind, const pua_reply_t *rep, int *g
 									   : (unsigned int)r->req_expires;
 		r->expires = now() + r->granted;
 		r->retries = 0;
+		pua_refresh_ok(r);
 		pua_db_changed(r);
 	}
-	while(!q && (u = pua_queue_pop(r)) != NULL) {
-		q = start_update(r, u, gone);
-		lp_free(u);
-		if(*gone)
-			return NULL;
-	}
-	if(!q && kind == PUA_RK_REMOVE)
-		*gone = 1;
-	return q;
+	return q_next(r, kind, gone);
 }
 
 /* After an error reply (lock held): 412 and 423 are recovered from when
@@ -361,7 +370,7 @@ void pua_publ_reply(const pua_reply_t *rep)
 	pua_view_t *v = NULL;
 	void *cb_param, **extra = NULL;
 	unsigned int slot = lp_htable_slot(pua.table, pua_hash(&rep->pres_uri));
-	int kind, gone = 0, nextra = 0;
+	int kind, gone = 0, nextra = 0, kept = 0;
 
 	pua_lock(slot);
 	r = pua_find_serial(&rep->pres_uri, rep->serial);
@@ -375,9 +384,11 @@ void pua_publ_reply(const pua_reply_t *rep)
 	cb_param = r->cb_param; /* a queued update may replace it below */
 	if(rep->code >= 200 && rep->code < 300)
 		q = publ_ok(r, kind, rep, &gone);
+	else if((kept = pua_refresh_failed(r, kind, rep)) != 0)
+		q = q_next(r, kind, &gone); /* a queued update goes now */
 	else
 		q = publ_error(r, kind, rep, &gone);
-	if(!q && !gone && r->req_kind == PUA_RK_NONE && rep->code >= 300)
+	if(!q && !gone && !kept && r->req_kind == PUA_RK_NONE && rep->code >= 300)
 		gone = 1;
 	/* the owner hears the outcome of its update once: not a 412 / 423
 	   that pua answers with a re-send */

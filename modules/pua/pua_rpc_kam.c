@@ -353,11 +353,12 @@ static void list_rec(rpc_t *rpc, void *ctx, const pua_rec_t *r, unsigned int t)
 	event_name(r->event, &ev);
 	a = ks(&r->pres_uri);
 	b = ks(&r->id);
-	rpc->struct_add(h, "sSSSdddsdd", "type",
+	rpc->struct_add(h, "sSSSdddsddd", "type",
 			r->kind == PUA_PUBL ? "publish" : "subscribe", "pres_uri", &a,
 			"id", &b, "event", &ev, "expires", left, "desired", want,
 			"last_code", r->last_code, "pending", req_state(r->req_kind),
-			"queued", r->queued, "sent", (int)r->req_no);
+			"queued", r->queued, "sent", (int)r->req_no, "failed_refreshes",
+			r->fails);
 	if(r->kind == PUA_PUBL) {
 		c = ks(&r->etag);
 		d = ks(&r->tuple_id);

@@ -147,6 +147,16 @@ static void set_route_from_reply(pua_rec_t *r, const lp_str_t *rr)
 		pua_rec_set(&r->record_route, &rs);
 }
 
+/* The end asked for while a request was out, now that the dialog is
+ * idle (lock held): the un-SUBSCRIBE, or NULL. */
+static pua_req_t *unsub_if_pending(pua_rec_t *r)
+{
+	if(!r->unsub_pending)
+		return NULL;
+	r->unsub_pending = 0;
+	return pua_req_subscribe(r, 0);
+}
+
 /* 2xx (lock held). */
 static pua_req_t *subs_ok(pua_rec_t *r, int kind, const pua_reply_t *rep, int *gone)
 {
@@ -164,12 +174,9 @@ static pua_req_t *subs_ok(pua_rec_t *r, int kind, const pua_reply_t *rep, int *g
 								   : (unsigned int)r->req_expires;
 	r->expires = now() + r->granted;
 	r->retries = 0;
+	pua_refresh_ok(r);
 	pua_db_changed(r);
-	if(r->unsub_pending) {
-		r->unsub_pending = 0;
-		return pua_req_subscribe(r, 0);
-	}
-	return NULL;
+	return unsub_if_pending(r);
 }
 
 static pua_req_t *subs_error(pua_rec_t *r, int kind, const pua_reply_t *rep, int *gone)
@@ -193,7 +200,7 @@ void pua_subs_reply(const pua_reply_t *rep)
 	pua_req_t *q = NULL;
 	pua_view_t *v;
 	unsigned int slot = lp_htable_slot(pua.table, pua_hash(&rep->pres_uri));
-	int kind, gone = 0;
+	int kind, gone = 0, kept = 0;
 
 	pua_lock(slot);
 	r = pua_find_serial(&rep->pres_uri, rep->serial);
@@ -206,9 +213,11 @@ void pua_subs_reply(const pua_reply_t *rep)
 	r->last_code = rep->code;
 	if(rep->code >= 200 && rep->code < 300)
 		q = subs_ok(r, kind, rep, &gone);
+	else if((kept = pua_refresh_failed(r, kind, rep)) != 0)
+		q = unsub_if_pending(r);
 	else
 		q = subs_error(r, kind, rep, &gone);
-	if(!q && !gone && rep->code >= 300)
+	if(!q && !gone && !kept && rep->code >= 300)
 		gone = 1;
 	if(gone)
 		r->subs_state = PUA_SUBS_TERMINATED;

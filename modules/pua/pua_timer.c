@@ -8,6 +8,8 @@
 #include "pua_logic.h"
 
 #define PUA_MARGIN_MAX 60
+#define PUA_RETRY_AFTER_MAX 86400
+#define PUA_BACKOFF_MAX_SHIFT 5 /* 1, 2, 4 .. 32 s between failed refreshes */
 
 unsigned int pua_refresh_margin(unsigned int granted)
 {
@@ -36,13 +38,57 @@ int pua_expires_for(const pua_rec_t *r)
 	return (int)(r->desired_expires - t);
 }
 
+/* 408 (no answer), 480 and 5xx may pass; anything else is the server's
+ * final word on the record. */
+static int transient(int code)
+{
+	return code == 408 || code == 480 || (code >= 500 && code < 600);
+}
+
+int pua_parse_retry_after(const lp_str_t *v)
+{
+	int i = 0, n = 0;
+
+	while(i < v->len && (v->s[i] == ' ' || v->s[i] == '\t'))
+		i++;
+	for(; i < v->len && v->s[i] >= '0' && v->s[i] <= '9'; i++)
+		if((n = n * 10 + (v->s[i] - '0')) > PUA_RETRY_AFTER_MAX)
+			return PUA_RETRY_AFTER_MAX;
+	return n;
+}
+
+int pua_refresh_failed(pua_rec_t *r, int kind, const pua_reply_t *rep)
+{
+	unsigned int t = pua.now(), wait;
+
+	if(kind != PUA_RK_REFRESH || !transient(rep->code) || r->expires <= t)
+		return 0;
+	wait = 1u << (r->fails < PUA_BACKOFF_MAX_SHIFT ? r->fails
+												   : PUA_BACKOFF_MAX_SHIFT);
+	if(rep->retry_after > 0 && (unsigned int)rep->retry_after > wait)
+		wait = (unsigned int)rep->retry_after;
+	r->fails++;
+	r->retry_at = t + wait;
+	LP_LOG_RATE(LP_LOG_REQ_PER_SEC, 1, LP_L_INFO,
+			"refresh of %.*s answered %d: kept until its grant ends in %u s,"
+			" tried again in %u s",
+			LP_STR_FMT(r->pres_uri), rep->code, r->expires - t, wait);
+	return 1;
+}
+
+void pua_refresh_ok(pua_rec_t *r)
+{
+	r->fails = 0;
+	r->retry_at = 0;
+}
+
 /* Due for a refresh: idle, confirmed, within the margin of its granted
- * expiry, and wanted beyond it. */
+ * expiry, wanted beyond it, and not backing off after a failed one. */
 static int refresh_due(const pua_rec_t *r, unsigned int t)
 {
 	/* a grant of 0 s means the server is ending it: no refresh storm */
 	if(r->req_kind != PUA_RK_NONE || r->expires == 0 || r->granted == 0
-			|| r->desired_expires <= r->expires)
+			|| r->desired_expires <= r->expires || t < r->retry_at)
 		return 0;
 	if(r->kind == PUA_PUBL ? r->etag.len == 0 : r->to_tag.len == 0)
 		return 0;

@@ -613,12 +613,12 @@ watch_wait() {
 trace_msg() {
 	local trace=$1 dir=$2 re=$3 n=$4
 	[ -f "$trace" ] || return 1
-	awk -v dir="$dir" -v re="$re" -v n="$n" '
+	awk -v dir="$dir" -v re="$re" -v n="$n" -v what="${TRACE_WHAT:-msg}" '
 	function flush() {
-		if (cur != "" && first ~ re) { cnt++; msgs[cnt] = cur }
+		if (cur != "" && first ~ re) { cnt++; msgs[cnt] = what == "time" ? stamp : cur }
 		cur = ""; first = ""; inmsg = 0
 	}
-	/^-{20,} / { flush(); next }
+	/^-{20,} / { flush(); stamp = $2 " " $3; next }
 	/^(UDP|TCP) message (sent|received)/ {
 		flush()
 		if (index($0, dir) > 0) { inmsg = 1; skipblank = 1 }
@@ -636,6 +636,13 @@ trace_msg() {
 		if (n < 0) n = cnt + 1 + n
 		if (n >= 1 && n <= cnt) printf "%s", msgs[n]
 	}' "$trace"
+}
+
+# trace_time TRACE sent|received REGEX N: when sipp logged that message
+# (trace_msg's arguments), in ms since the epoch; empty when there is none.
+trace_time() {
+	local t
+	t=$(TRACE_WHAT=time trace_msg "$@") && [ -n "$t" ] && date -d "$t" +%s%3N
 }
 
 # reply N: the N-th reply (1-based, -1 = last) in the last sipp trace.

@@ -536,6 +536,137 @@ START_TEST(test_cleanup_keeps_live_and_outstanding)
 }
 END_TEST
 
+/* ---- a refresh answered 408 / 480 / 5xx ---- */
+
+/* Answer captured request i with an error and a Retry-After. */
+static void answer_ra(int i, int code, int retry_after)
+{
+	pua_reply_t r;
+
+	memset(&r, 0, sizeof(r));
+	r.pres_uri = lp_str_c(sent[i].pres_uri);
+	r.serial = sent[i].serial;
+	r.req_no = sent[i].req_no;
+	r.code = code;
+	r.expires = r.min_expires = -1;
+	r.retry_after = retry_after;
+	pua_on_reply(&r);
+}
+
+/* The server keeps the publication until its grant ends (RFC 3903 s4.1):
+ * a refresh it could not take now is tried again, backing off, and the
+ * stored ETag still works once it answers again. */
+START_TEST(test_refresh_5xx_kept_and_retried)
+{
+	publish(600, PIDF("a"), NULL);
+	answer(0, 200, "E1", 30, -1);
+	fake_now = T0 + 20;
+	ck_assert_int_eq(pua_timer_refresh(), 1);
+	answer_ra(1, 500, 0);
+	ck_assert_int_eq(count_records(), 1);
+	ck_assert_int_eq(cb.last_code, 500); /* the owner hears it */
+	ck_assert_int_eq(find_pub()->fails, 1);
+	ck_assert_int_eq(pua_timer_refresh(), 0); /* 1 s back-off */
+	fake_now = T0 + 21;
+	ck_assert_int_eq(pua_timer_refresh(), 1);
+	ck_assert_str_eq(hdr(last(), "SIP-If-Match"), "E1");
+	ck_assert_int_eq(last()->has_body, 0);
+	answer_ra(2, 408, 0); /* tm's timeout */
+	fake_now = T0 + 22;
+	ck_assert_int_eq(pua_timer_refresh(), 0); /* then 2 s */
+	fake_now = T0 + 23;
+	ck_assert_int_eq(pua_timer_refresh(), 1);
+	answer(3, 200, "E2", 30, -1);
+	ck_assert_int_eq(find_pub()->fails, 0);
+	ck_assert_int_eq(find_pub()->retry_at, 0);
+	ck_assert_int_eq(find_pub()->expires, T0 + 53);
+	ck_assert_int_eq(nsent, 4);
+}
+END_TEST
+
+/* Retry-After longer than the back-off is honoured; a grant that runs
+ * out meanwhile removes the publication as any expired one. */
+START_TEST(test_refresh_retry_after_then_expiry)
+{
+	publish(600, PIDF("a"), NULL);
+	answer(0, 200, "E1", 30, -1);
+	fake_now = T0 + 20;
+	ck_assert_int_eq(pua_timer_refresh(), 1);
+	answer_ra(1, 503, 8);
+	fake_now = T0 + 27;
+	ck_assert_int_eq(pua_timer_refresh(), 0);
+	fake_now = T0 + 28;
+	ck_assert_int_eq(pua_timer_refresh(), 1);
+	answer_ra(2, 503, 8);
+	ck_assert_int_eq(count_records(), 1);
+	fake_now = T0 + 30;
+	ck_assert_int_eq(pua_timer_refresh(), 0);
+	ck_assert_int_eq(pua_cleanup(), 1);
+	ck_assert_int_eq(count_records(), 0);
+}
+END_TEST
+
+/* Only a refresh, only a transient error, only while the grant runs: a
+ * 403 to a refresh, a 500 to a modification and a 503 after the grant
+ * ended still end the publication. */
+START_TEST(test_refresh_final_errors_end)
+{
+	publish(600, PIDF("a"), NULL);
+	answer(0, 200, "E1", 30, -1);
+	fake_now = T0 + 20;
+	pua_timer_refresh();
+	answer_ra(1, 403, 0);
+	ck_assert_int_eq(count_records(), 0);
+
+	publish(600, PIDF("a"), NULL);
+	answer(2, 200, "E1", 30, -1);
+	publish(600, PIDF("b"), NULL);
+	answer_ra(3, 500, 0);
+	ck_assert_int_eq(count_records(), 0);
+
+	publish(600, PIDF("a"), NULL);
+	answer(4, 200, "E1", 30, -1);
+	fake_now = T0 + 40;
+	pua_timer_refresh();
+	fake_now = T0 + 51; /* answered after the grant ran out */
+	answer_ra(5, 503, 0);
+	ck_assert_int_eq(count_records(), 0);
+}
+END_TEST
+
+/* An update queued behind the failed refresh leaves at once, with the
+ * ETag that is still valid, instead of waiting for the back-off. */
+START_TEST(test_refresh_5xx_sends_queued_update)
+{
+	publish(600, PIDF("a"), NULL);
+	answer(0, 200, "E1", 30, -1);
+	fake_now = T0 + 20;
+	ck_assert_int_eq(pua_timer_refresh(), 1);
+	publish(600, PIDF("b"), NULL);
+	ck_assert_int_eq(nsent, 2);
+	answer_ra(1, 500, 0);
+	ck_assert_int_eq(nsent, 3);
+	ck_assert_str_eq(hdr(last(), "SIP-If-Match"), "E1");
+	ck_assert_str_eq(last()->body, PIDF("b"));
+	answer(2, 200, "E2", 30, -1);
+	ck_assert_int_eq(find_pub()->fails, 0);
+}
+END_TEST
+
+START_TEST(test_parse_retry_after)
+{
+	const char *in[] = {"120", " 18000;duration=3600", "5 (soon)", "abc", "",
+			"99999999999"};
+	int want[] = {120, 18000, 5, 0, 0, 86400};
+	unsigned int i;
+
+	for(i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		lp_str_t v = lp_str_c(in[i]);
+		ck_assert_int_eq(pua_parse_retry_after(&v), want[i]);
+	}
+}
+END_TEST
+
 /* ---- SUBSCRIBE ---- */
 
 static int subscribe(int expires)
@@ -759,6 +890,28 @@ START_TEST(test_subscribe_481_and_errors)
 	subscribe(300);
 	answer_subs(2, 404, NULL, -1, NULL, NULL);
 	ck_assert_int_eq(count_records(), 0);
+}
+END_TEST
+
+/* RFC 6665 s4.1.2.2: a refresh failing with anything but 481 leaves the
+ * subscription valid until it expires; pua keeps the dialog and refreshes
+ * again (next CSeq, same dialog). */
+START_TEST(test_subscribe_refresh_503_kept)
+{
+	subscribe(300);
+	answer_subs(0, 202, "srv1", 60, "sip:pres@10.0.0.2", NULL);
+	fake_now = T0 + 40;
+	ck_assert_int_eq(pua_timer_refresh(), 1);
+	answer_subs(1, 503, NULL, -1, NULL, NULL);
+	ck_assert_int_eq(count_records(), 1);
+	ck_assert_int_ne(cb.subs_state, PUA_SUBS_TERMINATED);
+	fake_now = T0 + 41;
+	ck_assert_int_eq(pua_timer_refresh(), 1);
+	ck_assert_int_eq(last()->in_dialog, 1);
+	ck_assert_str_eq(last()->to_tag, "srv1");
+	ck_assert_uint_eq(last()->cseq, sent[1].cseq + 1);
+	answer_subs(2, 200, NULL, 60, NULL, NULL);
+	ck_assert_int_eq(count_records(), 1);
 }
 END_TEST
 
@@ -1678,6 +1831,11 @@ Suite *pua_suite(void)
 	tcase_add_test(tc, test_refresh_before_granted_expiry);
 	tcase_add_test(tc, test_no_refresh_when_fully_granted);
 	tcase_add_test(tc, test_cleanup_keeps_live_and_outstanding);
+	tcase_add_test(tc, test_refresh_5xx_kept_and_retried);
+	tcase_add_test(tc, test_refresh_retry_after_then_expiry);
+	tcase_add_test(tc, test_refresh_final_errors_end);
+	tcase_add_test(tc, test_refresh_5xx_sends_queued_update);
+	tcase_add_test(tc, test_parse_retry_after);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("subscribe");
@@ -1689,6 +1847,7 @@ Suite *pua_suite(void)
 	tcase_add_test(tc, test_check_remote_contact);
 	tcase_add_test(tc, test_is_dialog);
 	tcase_add_test(tc, test_subscribe_481_and_errors);
+	tcase_add_test(tc, test_subscribe_refresh_503_kept);
 	tcase_add_test(tc, test_subscribe_unsub_while_outstanding);
 	tcase_add_test(tc, test_winfo_accept);
 	suite_add_tcase(s, tc);

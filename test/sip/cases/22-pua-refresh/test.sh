@@ -26,10 +26,17 @@ assert_num -ge 50 "$(pua_field $A publish desired)" "desired expiry kept"
 wait_field $A publish sent 3 "two refreshes sent"
 wait_field $A publish pending idle "refresh answered"
 assert_num -ge 7 "$(($(date +%s) - T0))" "the refreshes span more than one grant"
-assert_eq 200 "$(pua_field $A publish last_code)" "last refresh answered 200"
+# Debian's server may answer a refresh 500 ("database is locked"): pua
+# keeps the publication and refreshes again after a second (case 49)
+wait_field $A publish last_code 200 "last refresh answered 200"
 wait_sql "select count(*), max(etag) $ROW" "1|$(pua_field $A publish etag)" "server row alive with pua's ETag"
 assert_match 'r1' "$(sql "select $BODY_SQL $ROW")" "body kept through the refreshes"
-wait_field $A subscribe cseq 3 "subscription refreshed twice (CSeq 3)"
+cseq_ge() { [ "$(pua_field $A subscribe cseq)" -ge "$1" ] 2>/dev/null; }
+if wait_until "$WAIT_MAX" cseq_ge 3; then
+	ok "subscription refreshed at least twice (CSeq $(pua_field $A subscribe cseq))"
+else
+	fail "subscription refreshed twice: expected CSeq >= 3 within ${WAIT_MAX}s, saw '$(pua_field $A subscribe cseq)'"
+fi
 assert_eq active "$(pua_field $A subscribe state)" "subscription state"
 CID=$(pua_field $A subscribe call_id)
 ours_only "server dialog rows" && wait_sql "select count(*) from active_watchers where callid='$CID'" 1 "server dialog alive"
