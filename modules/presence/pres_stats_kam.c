@@ -9,6 +9,7 @@
 
 #include "lp_wq.h"
 #include "pres_kam.h"
+#include "pres_fanq.h"
 #include "pres_stats_kam.h"
 
 static counter_handle_t stat_h[PRES_STAT_N];
@@ -55,6 +56,16 @@ static counter_val_t active_subs(counter_handle_t h, void *ev)
 static counter_val_t queue_len(counter_handle_t h, void *p)
 {
 	return pres.dbq ? (counter_val_t)pres.dbq->len : 0;
+}
+
+static counter_val_t notify_queue_len(counter_handle_t h, void *p)
+{
+	return (counter_val_t)pres_fanq_len(pres.fanq);
+}
+
+static counter_val_t notify_dropped(counter_handle_t h, void *p)
+{
+	return pres.fanq ? (counter_val_t)*pres.fanq->dropped : 0;
 }
 
 static counter_val_t queue_high(counter_handle_t h, void *p)
@@ -112,6 +123,12 @@ int pres_stats_kam_init(void)
 					   < 0
 			|| reg_gauge("db_queue_full", queue_full, NULL,
 					   "requests answered 503 because the queue was full")
+					   < 0
+			|| reg_gauge("notify_queue_length", notify_queue_len, NULL,
+					   "NOTIFYs waiting for the sender processes")
+					   < 0
+			|| reg_gauge("notify_dropped", notify_dropped, NULL,
+					   "NOTIFYs not sent: a sender queue was full")
 					   < 0)
 		return -1;
 	pres_stats_set_sink(kam_sink);

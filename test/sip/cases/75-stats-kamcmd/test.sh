@@ -50,12 +50,13 @@ stat_is() { [ "$(stat "$1" "$2")" = "$3" ]; }
 if ours_only "statistics (Debian's presence exports none)"; then
 	assert_stats presence publish_received=0 subscribe_received=0 \
 		notify_sent=0 active_publications=0 active_subscriptions=0 \
-		db_errors=0
+		db_errors=0 notify_queue_length=0 notify_dropped=0
 	OUT=$(kam_rpc stats.get_statistics presence:)
 	for n in publish_received publish_replied_2xx publish_replied_4xx \
 		publish_replied_5xx subscribe_received subscribe_replied_2xx \
 		subscribe_replied_4xx subscribe_replied_5xx notify_sent \
 		notify_replied_error notify_timeout db_ops db_errors \
+		notify_queue_length notify_dropped \
 		active_publications active_subscriptions \
 		active_publications_presence active_subscriptions_presence \
 		active_publications_presence_winfo \
