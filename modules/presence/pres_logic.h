@@ -109,13 +109,14 @@ int pres_notify_watchers_off(const lp_str_t *user, const lp_str_t *domain,
 		pres_ev_t *ev, const lp_str_t *skip, const lp_str_t *off);
 
 /* Send n (not taken) outside a fan-out: after a SUBSCRIBE, a change of
- * status, an expiry, to the winfo subscribers. Without sender processes
- * the glue sends it now (pres.send_notify). With them (pres.fanq) it is
- * queued on its dialog's sender under the presentity's fan-out lock; when
- * a later CSeq of the dialog was taken meanwhile (a fan-out queued it
+ * status, an expiry, to the winfo subscribers. Under the presentity's
+ * fan-out lock, the glue sends it (pres.send_notify) or, with sender
+ * processes (pres.fanq), it is queued on its dialog's sender; when a later
+ * CSeq of the dialog was taken meanwhile (a fan-out sent or queued it
  * already), the NOTIFY is made again with the next CSeq and the current
- * state, so it cannot overtake the queued one nor carry older state.
- * 0 or -1. Takes the fan-out lock (unless this process holds it). */
+ * state, so it cannot overtake that one nor carry older state. In DB-only
+ * mode it is sent as made. 0 or -1. Takes the fan-out lock (unless this
+ * process holds it). */
 int pres_notify_send(const pres_notify_t *n);
 
 /* The NOTIFY for one subscription (a copy of s, with the current body and

@@ -2,9 +2,11 @@
  * Subscription-State and other headers, and the fan-out to every watcher
  * after a change (one body per filtering outcome, pres_bodycache.h; the
  * fan-outs of one presentity serialized by its fan-out lock). Sending is
- * the glue's (pres.send_notify), or with sender processes (pres.fanq) the
- * NOTIFY is queued on its dialog's sender under the fan-out lock and the
- * lock is released before anything is sent. */
+ * the glue's (pres.send_notify), under the fan-out lock, or with sender
+ * processes (pres.fanq) the NOTIFY is queued on its dialog's sender under
+ * the fan-out lock and the lock is released before anything is sent. A
+ * NOTIFY made outside a fan-out (after a SUBSCRIBE) is emitted under the
+ * lock too, made again with the next CSeq when a fan-out overtook it. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,16 +182,20 @@ static void fanout_unlock(int slot)
 	lp_htable_unlock(pres.fanout, slot);
 }
 
+/* n queued on its dialog's sender, or handed to tm through the glue. */
+static int emit(const pres_notify_t *n)
+{
+	if(pres.fanq)
+		return pres_fanq_push(pres.fanq, n);
+	return pres.send_notify ? pres.send_notify(n) : -1;
+}
+
 /* The NOTIFY of a fan-out, its CSeq taken under the fan-out lock held
  * now: sent, or queued on its sender. Takes n. */
 static int send_one(pres_notify_t *n)
 {
-	int rc = -1;
+	int rc = n ? emit(n) : -1;
 
-	if(n && pres.fanq)
-		rc = pres_fanq_push(pres.fanq, n);
-	else if(n && pres.send_notify)
-		rc = pres.send_notify(n);
 	pres_notify_free(n);
 	return rc;
 }
@@ -212,8 +218,8 @@ static int restamp_op(subs_t *stored, void *vctx, subs_t **replace)
 	return c->copy ? 0 : -1;
 }
 
-/* Under the fan-out lock: n queued, or its remake with the next CSeq. */
-static int queue_in_order(const pres_notify_t *n)
+/* Under the fan-out lock: n emitted, or its remake with the next CSeq. */
+static int emit_in_order(const pres_notify_t *n)
 {
 	const subs_t *s = n->subs;
 	pres_dlg_key_t k = {&s->callid, &s->to_tag, &s->from_tag};
@@ -226,7 +232,7 @@ static int queue_in_order(const pres_notify_t *n)
 		c.copy = NULL;
 	}
 	if(!c.copy)
-		return pres_fanq_push(pres.fanq, n);
+		return emit(n);
 	if(s->status != ACTIVE_STATUS || c.copy->status != ACTIVE_STATUS) {
 		/* no state in it: the same NOTIFY with the new CSeq */
 		pres_notify_t same = *n;
@@ -234,13 +240,13 @@ static int queue_in_order(const pres_notify_t *n)
 		sc.local_cseq = c.copy->local_cseq;
 		same.subs = &sc;
 		free(c.copy);
-		return pres_fanq_push(pres.fanq, &same);
+		return emit(&same);
 	}
 	again = pres_notify_build(c.copy);
 	free(c.copy);
 	if(!again)
 		return -1;
-	rc = pres_fanq_push(pres.fanq, again);
+	rc = emit(again);
 	pres_notify_free(again);
 	return rc;
 }
@@ -251,10 +257,11 @@ int pres_notify_send(const pres_notify_t *n)
 
 	if(!n)
 		return -1;
-	if(!pres.fanq)
-		return pres.send_notify ? pres.send_notify(n) : -1;
+	/* instances of the DB-only mode share no fan-out lock */
+	if(pres.cfg.subs_db_mode == PRES_SUBS_DB_ONLY)
+		return emit(n);
 	slot = fanout_lock(&n->subs->pres_uri);
-	rc = queue_in_order(n);
+	rc = emit_in_order(n);
 	fanout_unlock(slot);
 	return rc;
 }

@@ -158,7 +158,7 @@ extern pres_state_t pres;
 		.max_subscriptions_per_watcher = 1000, .shm_min_free_percent = 10,  \
 		.shm_retry_after = 30, .db_write_interval = 100,                    \
 		.db_queue_size = 10000, .db_queue_retry_after = 5,                  \
-		.fanout_processes = 2, .fanout_queue_size = 100000                  \
+		.fanout_processes = 0, .fanout_queue_size = 100000                  \
 	}
 void pres_cfg_defaults(pres_cfg_t *cfg);
 

@@ -398,6 +398,28 @@ START_TEST(test_fanq_subscribe_notify_first)
 }
 END_TEST
 
+/* Without senders, the same race: the worker's NOTIFY (CSeq 1, "open")
+ * is made, a fan-out on another worker sends CSeq 2 ("closed") at once;
+ * the first is then sent as CSeq 3 with the current state, not as made. */
+START_TEST(test_fanq_off_subscribe_notify_after_fanout)
+{
+	char etag[128] = "";
+	pres_notify_t *nt;
+
+	ck_assert_int_eq(pres_add_event(&ev_plain), 0);
+	store(DOC_OPEN, etag);
+	nt = subscribe("w", 1);
+	store(DOC_CLOSED, etag);
+	ck_assert_int_eq(fan_out(), 1);
+	ck_assert_int_eq(pres_notify_send(nt), 0);
+	pres_notify_free(nt);
+	ck_assert_int_eq(ncaps, 2);
+	ck_assert_uint_eq(caps[0].cseq, 2);
+	ck_assert_uint_eq(caps[1].cseq, 3);
+	ck_assert_int_eq(caps[1].closed, 1);
+}
+END_TEST
+
 /* Without senders pres_notify_send sends at once (today's behaviour). */
 START_TEST(test_fanq_off_sends_now)
 {
@@ -432,6 +454,7 @@ Suite *pres_fanq_suite(void)
 	tcase_add_test(to, test_fanq_subscribe_notify_after_fanout);
 	tcase_add_test(to, test_fanq_subscribe_notify_first);
 	tcase_add_test(to, test_fanq_off_sends_now);
+	tcase_add_test(to, test_fanq_off_subscribe_notify_after_fanout);
 	suite_add_tcase(s, to);
 	return s;
 }
