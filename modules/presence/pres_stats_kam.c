@@ -97,6 +97,27 @@ static int reg_gauge(
 	return 0;
 }
 
+/* The module-wide gauges, read when asked. */
+static const struct
+{
+	const char *name;
+	counter_val_t (*get)(counter_handle_t h, void *p);
+	const char *doc;
+} gauges[] = {
+		{"active_publications", active_pubs, "live publications (every event)"},
+		{"active_subscriptions", active_subs,
+				"live subscriptions (every event)"},
+		{"db_queue_length", queue_len,
+				"changes waiting for the DB writer process"},
+		{"db_queue_high", queue_high, "most changes ever waiting at once"},
+		{"db_queue_full", queue_full,
+				"requests answered 503 because the queue was full"},
+		{"notify_queue_length", notify_queue_len,
+				"NOTIFYs waiting for the sender processes"},
+		{"notify_dropped", notify_dropped,
+				"NOTIFYs not sent: a sender queue was full"},
+};
+
 int pres_stats_kam_init(void)
 {
 	int i;
@@ -109,28 +130,9 @@ int pres_stats_kam_init(void)
 					stat_def[i][0]);
 			return -1;
 		}
-	if(reg_gauge("active_publications", active_pubs, NULL,
-			   "live publications (every event)")
-					< 0
-			|| reg_gauge("active_subscriptions", active_subs, NULL,
-					   "live subscriptions (every event)")
-					   < 0
-			|| reg_gauge("db_queue_length", queue_len, NULL,
-					   "changes waiting for the DB writer process")
-					   < 0
-			|| reg_gauge("db_queue_high", queue_high, NULL,
-					   "most changes ever waiting at once")
-					   < 0
-			|| reg_gauge("db_queue_full", queue_full, NULL,
-					   "requests answered 503 because the queue was full")
-					   < 0
-			|| reg_gauge("notify_queue_length", notify_queue_len, NULL,
-					   "NOTIFYs waiting for the sender processes")
-					   < 0
-			|| reg_gauge("notify_dropped", notify_dropped, NULL,
-					   "NOTIFYs not sent: a sender queue was full")
-					   < 0)
-		return -1;
+	for(i = 0; i < (int)(sizeof(gauges) / sizeof(gauges[0])); i++)
+		if(reg_gauge(gauges[i].name, gauges[i].get, NULL, gauges[i].doc) < 0)
+			return -1;
 	pres_stats_set_sink(kam_sink);
 	return 0;
 }

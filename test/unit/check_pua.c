@@ -212,8 +212,9 @@ static int publish(int expires, const char *body, const char *id)
 	return pua_send_publish(&p);
 }
 
-/* Answer captured request i. */
-static void answer(int i, int code, const char *etag, int expires, int min_expires)
+/* Answer captured request i with every field of a PUBLISH reply. */
+static void answer_all(int i, int code, const char *etag, int expires,
+		int min_expires, int retry_after)
 {
 	pua_reply_t r;
 
@@ -225,7 +226,14 @@ static void answer(int i, int code, const char *etag, int expires, int min_expir
 	r.etag = lp_str_c(etag);
 	r.expires = expires;
 	r.min_expires = min_expires;
+	r.retry_after = retry_after;
 	pua_on_reply(&r);
+}
+
+/* Answer captured request i. */
+static void answer(int i, int code, const char *etag, int expires, int min_expires)
+{
+	answer_all(i, code, etag, expires, min_expires, 0);
 }
 
 static pua_rec_t *find_pub(void)
@@ -541,16 +549,7 @@ END_TEST
 /* Answer captured request i with an error and a Retry-After. */
 static void answer_ra(int i, int code, int retry_after)
 {
-	pua_reply_t r;
-
-	memset(&r, 0, sizeof(r));
-	r.pres_uri = lp_str_c(sent[i].pres_uri);
-	r.serial = sent[i].serial;
-	r.req_no = sent[i].req_no;
-	r.code = code;
-	r.expires = r.min_expires = -1;
-	r.retry_after = retry_after;
-	pua_on_reply(&r);
+	answer_all(i, code, NULL, -1, -1, retry_after);
 }
 
 /* The server keeps the publication until its grant ends (RFC 3903 s4.1):
