@@ -20,13 +20,8 @@
 #include "pres_logic.h"
 #include "pres_pub.h"
 #include "pres_subs.h"
+#include "t_fan_fixture.h"
 
-#define SCHEMA "../../scripts/sqlite/presence-create.sql"
-#define CT "application/pidf+xml"
-#define DOMAIN "example.com"
-#define T0 1700000000u
-#define DOC_OPEN "<presence><basic>open</basic></presence>"
-#define DOC_CLOSED "<presence><basic>closed</basic></presence>"
 
 /* ---- event callbacks: a filter per watcher, a per-watcher rewrite ---- */
 
@@ -81,7 +76,7 @@ static void events_init(void)
 {
 	memset(&ev_plain, 0, sizeof(ev_plain));
 	ev_plain.name = LP_STR("presence");
-	ev_plain.content_type = LP_STR(CT);
+	ev_plain.content_type = LP_STR(LP_TEST_FAN_CT);
 	ev_plain.default_expires = 3600;
 	ev_plain.type = PUBL_TYPE;
 	ev_plain.evs_publ_handl = publ_stub;
@@ -103,7 +98,7 @@ static subs_t watcher(pres_ev_t *ev, const char *user, int status)
 	memset(&s, 0, sizeof(s));
 	s.event = ev;
 	s.from_user = lp_str_c(user);
-	s.from_domain = LP_STR(DOMAIN);
+	s.from_domain = LP_STR(LP_TEST_FAN_DOMAIN);
 	s.status = status;
 	return s;
 }
@@ -112,7 +107,7 @@ static subs_t watcher(pres_ev_t *ev, const char *user, int status)
 
 START_TEST(test_cache_shares_unfiltered)
 {
-	lp_str_t doc = LP_STR(DOC_OPEN), b1, b2;
+	lp_str_t doc = LP_STR(LP_TEST_DOC_OPEN), b1, b2;
 	subs_t a = watcher(&ev_plain, "alice", ACTIVE_STATUS);
 	subs_t b = watcher(&ev_plain, "bob", ACTIVE_STATUS);
 	pres_bodycache_t bc;
@@ -132,7 +127,7 @@ END_TEST
 
 START_TEST(test_cache_pending_gets_nothing)
 {
-	lp_str_t doc = LP_STR(DOC_OPEN), out;
+	lp_str_t doc = LP_STR(LP_TEST_DOC_OPEN), out;
 	subs_t p = watcher(&ev_auth, "paula", PENDING_STATUS);
 	pres_bodycache_t bc;
 	int own;
@@ -149,7 +144,7 @@ END_TEST
 /* Two devices of alice share one filtered body; bob's outcome differs. */
 START_TEST(test_cache_outcomes)
 {
-	lp_str_t doc = LP_STR(DOC_OPEN), a1, a2, b1;
+	lp_str_t doc = LP_STR(LP_TEST_DOC_OPEN), a1, a2, b1;
 	subs_t d1 = watcher(&ev_auth, "alice", ACTIVE_STATUS);
 	subs_t d2 = watcher(&ev_auth, "alice", ACTIVE_STATUS);
 	subs_t bob = watcher(&ev_auth, "bob", ACTIVE_STATUS);
@@ -165,8 +160,8 @@ START_TEST(test_cache_outcomes)
 	ck_assert_int_eq(o1 | o2 | o3, 0);
 	ck_assert_ptr_eq(a1.s, a2.s);
 	ck_assert_ptr_ne(a1.s, b1.s);
-	ck_assert_str_eq(a1.s, DOC_OPEN "<!--alice-->");
-	ck_assert_str_eq(b1.s, DOC_OPEN "<!--bob-->");
+	ck_assert_str_eq(a1.s, LP_TEST_DOC_OPEN "<!--alice-->");
+	ck_assert_str_eq(b1.s, LP_TEST_DOC_OPEN "<!--bob-->");
 	ck_assert_int_eq(auth_calls, 2);
 	ck_assert_int_eq(bc.n, 2);
 	pres_bodycache_free(&bc);
@@ -176,7 +171,7 @@ END_TEST
 /* handle_subscribe(watcher_uri): the identity judged is that watcher. */
 START_TEST(test_cache_outcome_by_watcher_uri)
 {
-	lp_str_t doc = LP_STR(DOC_OPEN), x, y;
+	lp_str_t doc = LP_STR(LP_TEST_DOC_OPEN), x, y;
 	subs_t s1 = watcher(&ev_auth, "gw", ACTIVE_STATUS);
 	subs_t s2 = watcher(&ev_auth, "gw", ACTIVE_STATUS);
 	pres_bodycache_t bc;
@@ -184,9 +179,9 @@ START_TEST(test_cache_outcome_by_watcher_uri)
 
 	events_init();
 	s1.watcher_user = LP_STR("carol");
-	s1.watcher_domain = LP_STR(DOMAIN);
+	s1.watcher_domain = LP_STR(LP_TEST_FAN_DOMAIN);
 	s2.watcher_user = LP_STR("dave");
-	s2.watcher_domain = LP_STR(DOMAIN);
+	s2.watcher_domain = LP_STR(LP_TEST_FAN_DOMAIN);
 	pres_bodycache_init(&bc, &doc);
 	ck_assert_int_eq(pres_bodycache_get(&bc, &s1, &x, &o1), 0);
 	ck_assert_int_eq(pres_bodycache_get(&bc, &s2, &y, &o2), 0);
@@ -199,7 +194,7 @@ END_TEST
 /* A per-watcher rewrite (dialog's version) is never shared. */
 START_TEST(test_cache_aux_per_watcher)
 {
-	lp_str_t doc = LP_STR(DOC_OPEN), x, y;
+	lp_str_t doc = LP_STR(LP_TEST_DOC_OPEN), x, y;
 	subs_t s1 = watcher(&ev_aux, "alice", ACTIVE_STATUS);
 	subs_t s2 = watcher(&ev_aux, "alice", ACTIVE_STATUS);
 	pres_bodycache_t bc;
@@ -212,8 +207,8 @@ START_TEST(test_cache_aux_per_watcher)
 	ck_assert_int_eq(pres_bodycache_get(&bc, &s1, &x, &o1), 0);
 	ck_assert_int_eq(pres_bodycache_get(&bc, &s2, &y, &o2), 0);
 	ck_assert_int_eq(o1 & o2, 1);
-	ck_assert_str_eq(x.s, DOC_OPEN "<!--v3-->");
-	ck_assert_str_eq(y.s, DOC_OPEN "<!--v7-->");
+	ck_assert_str_eq(x.s, LP_TEST_DOC_OPEN "<!--v3-->");
+	ck_assert_str_eq(y.s, LP_TEST_DOC_OPEN "<!--v7-->");
 	ck_assert_int_eq(aux_calls, 2);
 	free(x.s);
 	free(y.s);
@@ -224,7 +219,7 @@ END_TEST
 /* Past PRES_BC_MAX outcomes, bodies are still right (the watcher's own). */
 START_TEST(test_cache_full)
 {
-	lp_str_t doc = LP_STR(DOC_OPEN), out;
+	lp_str_t doc = LP_STR(LP_TEST_DOC_OPEN), out;
 	pres_bodycache_t bc;
 	char user[32], want[128];
 	subs_t s;
@@ -236,7 +231,7 @@ START_TEST(test_cache_full)
 		snprintf(user, sizeof(user), "u%d", i);
 		s = watcher(&ev_auth, user, ACTIVE_STATUS);
 		ck_assert_int_eq(pres_bodycache_get(&bc, &s, &out, &own), 0);
-		snprintf(want, sizeof(want), DOC_OPEN "<!--%s-->", user);
+		snprintf(want, sizeof(want), LP_TEST_DOC_OPEN "<!--%s-->", user);
 		ck_assert_str_eq(out.s, want);
 		ck_assert_int_eq(own, i >= PRES_BC_MAX);
 		if(own)
@@ -250,140 +245,25 @@ END_TEST
 /* ---- fan-outs through the presence logic ---- */
 
 
-typedef struct cap
-{
-	char callid[64];
-	unsigned int cseq;
-	const char *body_ptr; /* identity of the body buffer */
-	int closed, shared;
-	char user[32];
-} cap_t;
 
-#define CAP_MAX 64
-static cap_t caps[CAP_MAX];
-static int ncaps;
-static pthread_mutex_t cap_mx = PTHREAD_MUTEX_INITIALIZER;
-static int (*send_hook)(const pres_notify_t *n);
-
-static int capture(const pres_notify_t *n)
-{
-	cap_t *c;
-
-	pthread_mutex_lock(&cap_mx);
-	ck_assert_int_lt(ncaps, CAP_MAX);
-	c = &caps[ncaps++];
-	snprintf(c->callid, sizeof(c->callid), "%.*s", LP_STR_FMT(n->subs->callid));
-	snprintf(c->user, sizeof(c->user), "%.*s", LP_STR_FMT(n->subs->from_user));
-	c->cseq = n->subs->local_cseq;
-	c->body_ptr = n->body.s;
-	c->shared = n->body_shared;
-	c->closed = n->body.s && strstr(n->body.s, "closed") != NULL;
-	pthread_mutex_unlock(&cap_mx);
-	return send_hook ? send_hook(n) : 0;
-}
 
 static void setup(void)
 {
-	static int sql_ready;
-
-	lp_test_mem_install();
-	lp_test_log_install();
-	memset(&pres, 0, sizeof(pres));
-	pres_cfg_defaults(&pres.cfg);
-	pres.cfg.db_url = (char *)lp_test_pres_db_new(&lp_test_eng_sqlite, "bodycache");
-	if(!sql_ready) {
-		ck_assert_int_eq(pres_sql_init(), 0);
-		sql_ready = 1;
-	}
-	lp_test_pres_tables_new();
-	pres.fanout = lp_htable_new(4);
-	ck_assert_ptr_nonnull(pres.fanout);
-	lp_test_now = T0;
-	pres.now = lp_test_clock;
-	pres.send_notify = capture;
-	send_hook = NULL;
-	ncaps = 0;
+	lp_test_fan_setup("bodycache");
 	events_init();
 }
 
 static void teardown(void)
 {
-	lp_test_pres_tables_free();
-	lp_htable_destroy(pres.fanout, NULL);
-	lp_test_pres_db_close_events();
-	lp_test_pres_db_drop();
-	lp_log_set(NULL);
-	ck_assert_int_eq(lp_test_mem_live(), 0);
+	lp_test_fan_teardown();
 }
 
-/* Publish doc for alice (modify when etag holds one); the ETag into etag.
- * No fan-out: the tests run it themselves. */
-static void store(const char *doc, char *etag)
-{
-	pres_publish_req_t r;
-	pres_reply_t rep;
-	const char *p, *e;
-
-	memset(&r, 0, sizeof(r));
-	r.user = LP_STR("alice");
-	r.domain = LP_STR(DOMAIN);
-	r.has_event = 1;
-	r.event = LP_STR("presence");
-	r.expires = 600;
-	r.has_ctype = 1;
-	r.content_type = LP_STR(CT);
-	r.body = lp_str_c(doc);
-	if(etag[0]) {
-		r.has_if_match = 1;
-		r.if_match = lp_str_c(etag);
-	}
-	memset(&rep, 0, sizeof(rep));
-	pres_handle_publish(&r, &rep);
-	ck_assert_int_eq(rep.code, 200);
-	p = strstr(rep.hdrs, "SIP-ETag: ");
-	ck_assert_ptr_nonnull(p);
-	p += 10;
-	e = strstr(p, "\r\n");
-	memcpy(etag, p, e - p);
-	etag[e - p] = '\0';
-	free(rep.off_body.s);
-}
-
+/* A new watcher's subscription; its first NOTIFY is not sent. */
 static void subscribe(const char *user, int n)
 {
-	pres_subscribe_req_t r;
-	pres_notify_t *nt = NULL;
-	pres_reply_t rep;
-	char callid[64], ftag[32], contact[64];
-
-	memset(&r, 0, sizeof(r));
-	snprintf(callid, sizeof(callid), "cid-%s-%d", user, n);
-	snprintf(ftag, sizeof(ftag), "ft-%s-%d", user, n);
-	snprintf(contact, sizeof(contact), "sip:%s@192.0.2.1", user);
-	r.ruri_user = r.to_user = LP_STR("alice");
-	r.ruri_domain = r.to_domain = LP_STR(DOMAIN);
-	r.from_user = lp_str_c(user);
-	r.from_domain = LP_STR(DOMAIN);
-	r.from_tag = lp_str_c(ftag);
-	r.callid = lp_str_c(callid);
-	r.cseq = 1;
-	r.has_event = 1;
-	r.event = LP_STR("presence");
-	r.expires = 600;
-	r.contact = lp_str_c(contact);
-	r.sockinfo = LP_STR("udp:127.0.0.1:5060");
-	r.local_contact = LP_STR("sip:pres@127.0.0.1");
-	memset(&rep, 0, sizeof(rep));
-	pres_handle_subscribe(&r, &rep, &nt);
-	ck_assert_int_eq(rep.code / 100, 2);
-	pres_notify_free(nt);
+	pres_notify_free(lp_test_fan_subscribe(user, n));
 }
 
-static int fan_out(void)
-{
-	return pres_notify_watchers(&LP_STR("alice"), &LP_STR(DOMAIN),
-			pres_event_by_hdr(&LP_STR("presence")), NULL);
-}
 
 /* Every watcher gets one shared body; a new state, new bodies. */
 START_TEST(test_fanout_shared_then_new_state)
@@ -393,23 +273,23 @@ START_TEST(test_fanout_shared_then_new_state)
 	int i;
 
 	ck_assert_int_eq(pres_add_event(&ev_plain), 0);
-	store(DOC_OPEN, etag);
+	lp_test_fan_store(LP_TEST_DOC_OPEN, etag);
 	for(i = 0; i < 3; i++)
 		subscribe("w", i);
-	ck_assert_int_eq(fan_out(), 3);
-	ck_assert_int_eq(ncaps, 3);
-	first = caps[0].body_ptr;
+	ck_assert_int_eq(lp_test_fan_out(), 3);
+	ck_assert_int_eq(lp_test_ncaps, 3);
+	first = lp_test_caps[0].body_ptr;
 	ck_assert_ptr_nonnull(first);
 	for(i = 0; i < 3; i++) {
-		ck_assert_ptr_eq(caps[i].body_ptr, first);
-		ck_assert_int_eq(caps[i].shared, 1);
-		ck_assert_int_eq(caps[i].closed, 0);
+		ck_assert_ptr_eq(lp_test_caps[i].body_ptr, first);
+		ck_assert_int_eq(lp_test_caps[i].shared, 1);
+		ck_assert_int_eq(lp_test_caps[i].closed, 0);
 	}
-	store(DOC_CLOSED, etag);
-	ncaps = 0;
-	ck_assert_int_eq(fan_out(), 3);
+	lp_test_fan_store(LP_TEST_DOC_CLOSED, etag);
+	lp_test_ncaps = 0;
+	ck_assert_int_eq(lp_test_fan_out(), 3);
 	for(i = 0; i < 3; i++) /* not the cached document of before */
-		ck_assert_int_eq(caps[i].closed, 1);
+		ck_assert_int_eq(lp_test_caps[i].closed, 1);
 }
 END_TEST
 
@@ -421,18 +301,18 @@ START_TEST(test_fanout_outcomes)
 	int i, a = -1, b = -1;
 
 	ck_assert_int_eq(pres_add_event(&ev_auth), 0);
-	store(DOC_OPEN, etag);
+	lp_test_fan_store(LP_TEST_DOC_OPEN, etag);
 	subscribe("carl", 1);
 	subscribe("carl", 2);
 	subscribe("bob", 1);
-	ncaps = 0;
+	lp_test_ncaps = 0;
 	auth_calls = 0;
-	ck_assert_int_eq(fan_out(), 3);
+	ck_assert_int_eq(lp_test_fan_out(), 3);
 	ck_assert_int_eq(auth_calls, 2);
-	for(i = 0; i < ncaps; i++) {
-		if(strcmp(caps[i].user, "carl") == 0) {
+	for(i = 0; i < lp_test_ncaps; i++) {
+		if(strcmp(lp_test_caps[i].user, "carl") == 0) {
 			if(a >= 0)
-				ck_assert_ptr_eq(caps[i].body_ptr, caps[a].body_ptr);
+				ck_assert_ptr_eq(lp_test_caps[i].body_ptr, lp_test_caps[a].body_ptr);
 			a = i;
 		} else {
 			b = i;
@@ -440,7 +320,7 @@ START_TEST(test_fanout_outcomes)
 	}
 	ck_assert_int_ge(a, 0);
 	ck_assert_int_ge(b, 0);
-	ck_assert_ptr_ne(caps[a].body_ptr, caps[b].body_ptr);
+	ck_assert_ptr_ne(lp_test_caps[a].body_ptr, lp_test_caps[b].body_ptr);
 }
 END_TEST
 
@@ -454,7 +334,7 @@ static pthread_t race_b;
 
 static void *fanout_thread(void *arg)
 {
-	fan_out();
+	lp_test_fan_out();
 	pthread_mutex_lock(&race_mx);
 	race_b_done = 1;
 	pthread_cond_signal(&race_cv);
@@ -472,7 +352,7 @@ static int race_hook(const pres_notify_t *n)
 	if(race_started)
 		return 0;
 	race_started = 1;
-	store(DOC_CLOSED, race_etag);
+	lp_test_fan_store(LP_TEST_DOC_CLOSED, race_etag);
 	ck_assert_int_eq(pthread_create(&race_b, NULL, fanout_thread, NULL), 0);
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_nsec += 300 * 1000 * 1000;
@@ -497,29 +377,29 @@ START_TEST(test_fanout_race_order)
 	ck_assert_int_eq(pres_add_event(&ev_plain), 0);
 	race_etag[0] = '\0';
 	race_started = race_b_done = 0;
-	store(DOC_OPEN, race_etag);
+	lp_test_fan_store(LP_TEST_DOC_OPEN, race_etag);
 	for(w = 0; w < 3; w++)
 		subscribe("w", w);
-	ncaps = 0;
-	send_hook = race_hook;
-	fan_out();
+	lp_test_ncaps = 0;
+	lp_test_send_hook = race_hook;
+	lp_test_fan_out();
 	ck_assert_int_eq(race_started, 1);
 	ck_assert_int_eq(pthread_join(race_b, NULL), 0);
-	send_hook = NULL;
-	ck_assert_int_eq(ncaps, 6);
+	lp_test_send_hook = NULL;
+	ck_assert_int_eq(lp_test_ncaps, 6);
 	for(w = 0; w < 3; w++) { /* per dialog, in the order they left */
 		snprintf(callid, sizeof(callid), "cid-w-%d", w);
 		last = 0;
 		seen = closed = 0;
-		for(i = 0; i < ncaps; i++) {
-			if(strcmp(caps[i].callid, callid) != 0)
+		for(i = 0; i < lp_test_ncaps; i++) {
+			if(strcmp(lp_test_caps[i].callid, callid) != 0)
 				continue;
-			ck_assert_msg(caps[i].cseq > last, "%s: CSeq %u left after %u",
-					callid, caps[i].cseq, last);
-			ck_assert_msg(caps[i].closed >= closed,
+			ck_assert_msg(lp_test_caps[i].cseq > last, "%s: CSeq %u left after %u",
+					callid, lp_test_caps[i].cseq, last);
+			ck_assert_msg(lp_test_caps[i].closed >= closed,
 					"%s: older state after newer", callid);
-			last = caps[i].cseq;
-			closed = caps[i].closed;
+			last = lp_test_caps[i].cseq;
+			closed = lp_test_caps[i].closed;
 			seen++;
 		}
 		ck_assert_int_eq(seen, 2);
@@ -536,7 +416,7 @@ static int nested;
 static int nested_hook(const pres_notify_t *n)
 {
 	if(nested++ == 0)
-		ck_assert_int_eq(fan_out(), 2);
+		ck_assert_int_eq(lp_test_fan_out(), 2);
 	return 0;
 }
 
@@ -545,14 +425,14 @@ START_TEST(test_fanout_nested)
 	char etag[128] = "";
 
 	ck_assert_int_eq(pres_add_event(&ev_plain), 0);
-	store(DOC_OPEN, etag);
+	lp_test_fan_store(LP_TEST_DOC_OPEN, etag);
 	subscribe("w", 1);
 	subscribe("w", 2);
 	nested = 0;
-	send_hook = nested_hook;
-	ck_assert_int_eq(fan_out(), 2);
-	send_hook = NULL;
-	ck_assert_int_eq(ncaps, 4);
+	lp_test_send_hook = nested_hook;
+	ck_assert_int_eq(lp_test_fan_out(), 2);
+	lp_test_send_hook = NULL;
+	ck_assert_int_eq(lp_test_ncaps, 4);
 }
 END_TEST
 

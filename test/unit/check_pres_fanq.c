@@ -18,12 +18,8 @@
 #include "pres_logic.h"
 #include "pres_pub.h"
 #include "pres_subs.h"
+#include "t_fan_fixture.h"
 
-#define CT "application/pidf+xml"
-#define DOMAIN "example.com"
-#define T0 1700000000u
-#define DOC_OPEN "<presence><basic>open</basic></presence>"
-#define DOC_CLOSED "<presence><basic>closed</basic></presence>"
 
 /* ---- the presence event, a capturing "sender" ---- */
 
@@ -38,153 +34,27 @@ static void events_init(void)
 {
 	memset(&ev_plain, 0, sizeof(ev_plain));
 	ev_plain.name = LP_STR("presence");
-	ev_plain.content_type = LP_STR(CT);
+	ev_plain.content_type = LP_STR(LP_TEST_FAN_CT);
 	ev_plain.default_expires = 3600;
 	ev_plain.type = PUBL_TYPE;
 	ev_plain.evs_publ_handl = publ_stub;
 }
 
 
-typedef struct cap
-{
-	char callid[64];
-	unsigned int cseq;
-	const char *body_ptr; /* identity of the body buffer */
-	int closed, shared;
-	char user[32];
-} cap_t;
 
-#define CAP_MAX 64
-static cap_t caps[CAP_MAX];
-static int ncaps;
-static pthread_mutex_t cap_mx = PTHREAD_MUTEX_INITIALIZER;
-static int (*send_hook)(const pres_notify_t *n);
-
-static int capture(const pres_notify_t *n)
-{
-	cap_t *c;
-
-	pthread_mutex_lock(&cap_mx);
-	ck_assert_int_lt(ncaps, CAP_MAX);
-	c = &caps[ncaps++];
-	snprintf(c->callid, sizeof(c->callid), "%.*s", LP_STR_FMT(n->subs->callid));
-	snprintf(c->user, sizeof(c->user), "%.*s", LP_STR_FMT(n->subs->from_user));
-	c->cseq = n->subs->local_cseq;
-	c->body_ptr = n->body.s;
-	c->shared = n->body_shared;
-	c->closed = n->body.s && strstr(n->body.s, "closed") != NULL;
-	pthread_mutex_unlock(&cap_mx);
-	return send_hook ? send_hook(n) : 0;
-}
 
 static void setup(void)
 {
-	static int sql_ready;
-
-	lp_test_mem_install();
-	lp_test_log_install();
-	memset(&pres, 0, sizeof(pres));
-	pres_cfg_defaults(&pres.cfg);
-	pres.cfg.db_url = (char *)lp_test_pres_db_new(&lp_test_eng_sqlite, "fanq");
-	if(!sql_ready) {
-		ck_assert_int_eq(pres_sql_init(), 0);
-		sql_ready = 1;
-	}
-	lp_test_pres_tables_new();
-	pres.fanout = lp_htable_new(4);
-	ck_assert_ptr_nonnull(pres.fanout);
-	lp_test_now = T0;
-	pres.now = lp_test_clock;
-	pres.send_notify = capture;
-	pres.fanq = NULL;
-	send_hook = NULL;
-	ncaps = 0;
+	lp_test_fan_setup("fanq");
 	events_init();
 }
 
 static void teardown(void)
 {
-	pres_fanq_free(pres.fanq);
-	pres.fanq = NULL;
-	lp_test_pres_tables_free();
-	lp_htable_destroy(pres.fanout, NULL);
-	lp_test_pres_db_close_events();
-	lp_test_pres_db_drop();
-	lp_log_set(NULL);
-	ck_assert_int_eq(lp_test_mem_live(), 0);
+	lp_test_fan_teardown();
 }
 
-/* Publish doc for alice (modify when etag holds one); the ETag into etag.
- * No fan-out: the tests run it themselves. */
-static void store(const char *doc, char *etag)
-{
-	pres_publish_req_t r;
-	pres_reply_t rep;
-	const char *p, *e;
-
-	memset(&r, 0, sizeof(r));
-	r.user = LP_STR("alice");
-	r.domain = LP_STR(DOMAIN);
-	r.has_event = 1;
-	r.event = LP_STR("presence");
-	r.expires = 600;
-	r.has_ctype = 1;
-	r.content_type = LP_STR(CT);
-	r.body = lp_str_c(doc);
-	if(etag[0]) {
-		r.has_if_match = 1;
-		r.if_match = lp_str_c(etag);
-	}
-	memset(&rep, 0, sizeof(rep));
-	pres_handle_publish(&r, &rep);
-	ck_assert_int_eq(rep.code, 200);
-	p = strstr(rep.hdrs, "SIP-ETag: ");
-	ck_assert_ptr_nonnull(p);
-	p += 10;
-	e = strstr(p, "\r\n");
-	memcpy(etag, p, e - p);
-	etag[e - p] = '\0';
-	free(rep.off_body.s);
-}
-
-/* A new subscription of user (dialog n) to alice: its first NOTIFY,
- * made but not sent (the caller sends or frees it). */
-static pres_notify_t *subscribe(const char *user, int n)
-{
-	pres_subscribe_req_t r;
-	pres_notify_t *nt = NULL;
-	pres_reply_t rep;
-	char callid[64], ftag[32], contact[64];
-
-	memset(&r, 0, sizeof(r));
-	snprintf(callid, sizeof(callid), "cid-%s-%d", user, n);
-	snprintf(ftag, sizeof(ftag), "ft-%s-%d", user, n);
-	snprintf(contact, sizeof(contact), "sip:%s@192.0.2.1", user);
-	r.ruri_user = r.to_user = LP_STR("alice");
-	r.ruri_domain = r.to_domain = LP_STR(DOMAIN);
-	r.from_user = lp_str_c(user);
-	r.from_domain = LP_STR(DOMAIN);
-	r.from_tag = lp_str_c(ftag);
-	r.callid = lp_str_c(callid);
-	r.cseq = 1;
-	r.has_event = 1;
-	r.event = LP_STR("presence");
-	r.expires = 600;
-	r.contact = lp_str_c(contact);
-	r.sockinfo = LP_STR("udp:127.0.0.1:5060");
-	r.local_contact = LP_STR("sip:pres@127.0.0.1");
-	memset(&rep, 0, sizeof(rep));
-	pres_handle_subscribe(&r, &rep, &nt);
-	ck_assert_int_eq(rep.code / 100, 2);
-	ck_assert_ptr_nonnull(nt);
-	return nt;
-}
-
-static int fan_out(void)
-{
-	return pres_notify_watchers(&LP_STR("alice"), &LP_STR(DOMAIN),
-			pres_event_by_hdr(&LP_STR("presence")), NULL);
-}
+#define subscribe lp_test_fan_subscribe
 
 static int wakes[4];
 
@@ -208,7 +78,7 @@ static int serve_all(void)
 	int i, got, total = 0;
 
 	for(i = 0; i < pres.fanq->n; i++)
-		while((got = pres_fanq_serve(pres.fanq, i, capture, 64)) > 0)
+		while((got = pres_fanq_serve(pres.fanq, i, lp_test_capture, 64)) > 0)
 			total += got;
 	return total;
 }
@@ -227,7 +97,7 @@ static void fake(
 	f->s.callid = lp_str_c(callid);
 	f->s.to_tag = LP_STR("tt");
 	f->s.from_tag = LP_STR("ft");
-	f->s.pres_uri = LP_STR("sip:alice@" DOMAIN);
+	f->s.pres_uri = LP_STR("sip:alice@" LP_TEST_FAN_DOMAIN);
 	f->s.event = &ev_plain;
 	f->s.local_cseq = cseq;
 	f->s.status = ACTIVE_STATUS;
@@ -247,8 +117,8 @@ START_TEST(test_fanq_same_dialog_same_sender)
 	senders_on(4, 8);
 	for(i = 0; i < 50; i++) {
 		snprintf(cid, sizeof(cid), "dialog-%d", i);
-		fake(&a, cid, 1, DOC_OPEN);
-		fake(&b, cid, 9, DOC_CLOSED);
+		fake(&a, cid, 1, LP_TEST_DOC_OPEN);
+		fake(&b, cid, 9, LP_TEST_DOC_CLOSED);
 		b.s.to_tag = LP_STR("another-tag");
 		ck_assert_int_eq(pres_fanq_index(pres.fanq, &a.s),
 				pres_fanq_index(pres.fanq, &b.s));
@@ -277,10 +147,10 @@ START_TEST(test_fanq_fifo_copies)
 	ck_assert_int_eq(wakes[q], 5);
 	ck_assert_int_eq(pres_fanq_len(pres.fanq), 5);
 	ck_assert_int_eq(serve_all(), 5);
-	ck_assert_int_eq(ncaps, 5);
+	ck_assert_int_eq(lp_test_ncaps, 5);
 	for(c = 0; c < 5; c++) {
-		ck_assert_str_eq(caps[c].callid, "dlg-x");
-		ck_assert_uint_eq(caps[c].cseq, c + 1);
+		ck_assert_str_eq(lp_test_caps[c].callid, "dlg-x");
+		ck_assert_uint_eq(lp_test_caps[c].cseq, c + 1);
 	}
 	ck_assert_int_eq(pres_fanq_len(pres.fanq), 0);
 }
@@ -293,7 +163,7 @@ START_TEST(test_fanq_full_counted)
 	fake_t f;
 
 	senders_on(1, 2);
-	fake(&f, "dlg-full", 1, DOC_OPEN);
+	fake(&f, "dlg-full", 1, LP_TEST_DOC_OPEN);
 	ck_assert_int_eq(pres_fanq_push(pres.fanq, &f.n), 0);
 	f.s.local_cseq = 2;
 	ck_assert_int_eq(pres_fanq_push(pres.fanq, &f.n), 0);
@@ -302,7 +172,7 @@ START_TEST(test_fanq_full_counted)
 	ck_assert_uint_eq(*pres.fanq->dropped, 1);
 	ck_assert_ptr_nonnull(strstr(lp_test_log_last(), "queue is full"));
 	ck_assert_int_eq(serve_all(), 2);
-	ck_assert_uint_eq(caps[1].cseq, 2);
+	ck_assert_uint_eq(lp_test_caps[1].cseq, 2);
 }
 END_TEST
 
@@ -312,7 +182,7 @@ START_TEST(test_fanq_free_with_items)
 	fake_t f;
 
 	senders_on(3, 4);
-	fake(&f, "dlg-left", 1, DOC_OPEN);
+	fake(&f, "dlg-left", 1, LP_TEST_DOC_OPEN);
 	ck_assert_int_eq(pres_fanq_push(pres.fanq, &f.n), 0);
 	ck_assert_int_eq(pres_fanq_len(pres.fanq), 1);
 }
@@ -328,18 +198,18 @@ START_TEST(test_fanq_fanout_queues)
 	int i;
 
 	ck_assert_int_eq(pres_add_event(&ev_plain), 0);
-	store(DOC_OPEN, etag);
+	lp_test_fan_store(LP_TEST_DOC_OPEN, etag);
 	for(i = 0; i < 5; i++)
 		pres_notify_free(subscribe("w", i));
 	senders_on(2, 64);
-	store(DOC_CLOSED, etag);
-	ck_assert_int_eq(fan_out(), 5);
-	ck_assert_int_eq(ncaps, 0);
+	lp_test_fan_store(LP_TEST_DOC_CLOSED, etag);
+	ck_assert_int_eq(lp_test_fan_out(), 5);
+	ck_assert_int_eq(lp_test_ncaps, 0);
 	ck_assert_int_eq(serve_all(), 5);
-	ck_assert_int_eq(ncaps, 5);
+	ck_assert_int_eq(lp_test_ncaps, 5);
 	for(i = 0; i < 5; i++) {
-		ck_assert_int_eq(caps[i].closed, 1);
-		ck_assert_uint_eq(caps[i].cseq, 2);
+		ck_assert_int_eq(lp_test_caps[i].closed, 1);
+		ck_assert_uint_eq(lp_test_caps[i].cseq, 2);
 	}
 }
 END_TEST
@@ -354,24 +224,24 @@ START_TEST(test_fanq_subscribe_notify_after_fanout)
 	pres_notify_t *nt;
 
 	ck_assert_int_eq(pres_add_event(&ev_plain), 0);
-	store(DOC_OPEN, etag);
+	lp_test_fan_store(LP_TEST_DOC_OPEN, etag);
 	senders_on(2, 64);
 	nt = subscribe("w", 1);
 	ck_assert_uint_eq(nt->subs->local_cseq, 1);
-	store(DOC_CLOSED, etag);
-	ck_assert_int_eq(fan_out(), 1);
+	lp_test_fan_store(LP_TEST_DOC_CLOSED, etag);
+	ck_assert_int_eq(lp_test_fan_out(), 1);
 	ck_assert_int_eq(pres_notify_send(nt), 0);
 	pres_notify_free(nt);
 	ck_assert_int_eq(serve_all(), 2);
-	ck_assert_int_eq(ncaps, 2);
-	ck_assert_uint_eq(caps[0].cseq, 2);
-	ck_assert_uint_eq(caps[1].cseq, 3);
-	ck_assert_int_eq(caps[0].closed, 1);
-	ck_assert_int_eq(caps[1].closed, 1);
+	ck_assert_int_eq(lp_test_ncaps, 2);
+	ck_assert_uint_eq(lp_test_caps[0].cseq, 2);
+	ck_assert_uint_eq(lp_test_caps[1].cseq, 3);
+	ck_assert_int_eq(lp_test_caps[0].closed, 1);
+	ck_assert_int_eq(lp_test_caps[1].closed, 1);
 	/* the next fan-out goes on from there */
-	ck_assert_int_eq(fan_out(), 1);
+	ck_assert_int_eq(lp_test_fan_out(), 1);
 	ck_assert_int_eq(serve_all(), 1);
-	ck_assert_uint_eq(caps[2].cseq, 4);
+	ck_assert_uint_eq(lp_test_caps[2].cseq, 4);
 }
 END_TEST
 
@@ -383,18 +253,18 @@ START_TEST(test_fanq_subscribe_notify_first)
 	pres_notify_t *nt;
 
 	ck_assert_int_eq(pres_add_event(&ev_plain), 0);
-	store(DOC_OPEN, etag);
+	lp_test_fan_store(LP_TEST_DOC_OPEN, etag);
 	senders_on(1, 64);
 	nt = subscribe("w", 1);
 	ck_assert_int_eq(pres_notify_send(nt), 0);
 	pres_notify_free(nt);
-	store(DOC_CLOSED, etag);
-	ck_assert_int_eq(fan_out(), 1);
+	lp_test_fan_store(LP_TEST_DOC_CLOSED, etag);
+	ck_assert_int_eq(lp_test_fan_out(), 1);
 	ck_assert_int_eq(serve_all(), 2);
-	ck_assert_uint_eq(caps[0].cseq, 1);
-	ck_assert_int_eq(caps[0].closed, 0);
-	ck_assert_uint_eq(caps[1].cseq, 2);
-	ck_assert_int_eq(caps[1].closed, 1);
+	ck_assert_uint_eq(lp_test_caps[0].cseq, 1);
+	ck_assert_int_eq(lp_test_caps[0].closed, 0);
+	ck_assert_uint_eq(lp_test_caps[1].cseq, 2);
+	ck_assert_int_eq(lp_test_caps[1].closed, 1);
 }
 END_TEST
 
@@ -407,16 +277,16 @@ START_TEST(test_fanq_off_subscribe_notify_after_fanout)
 	pres_notify_t *nt;
 
 	ck_assert_int_eq(pres_add_event(&ev_plain), 0);
-	store(DOC_OPEN, etag);
+	lp_test_fan_store(LP_TEST_DOC_OPEN, etag);
 	nt = subscribe("w", 1);
-	store(DOC_CLOSED, etag);
-	ck_assert_int_eq(fan_out(), 1);
+	lp_test_fan_store(LP_TEST_DOC_CLOSED, etag);
+	ck_assert_int_eq(lp_test_fan_out(), 1);
 	ck_assert_int_eq(pres_notify_send(nt), 0);
 	pres_notify_free(nt);
-	ck_assert_int_eq(ncaps, 2);
-	ck_assert_uint_eq(caps[0].cseq, 2);
-	ck_assert_uint_eq(caps[1].cseq, 3);
-	ck_assert_int_eq(caps[1].closed, 1);
+	ck_assert_int_eq(lp_test_ncaps, 2);
+	ck_assert_uint_eq(lp_test_caps[0].cseq, 2);
+	ck_assert_uint_eq(lp_test_caps[1].cseq, 3);
+	ck_assert_int_eq(lp_test_caps[1].closed, 1);
 }
 END_TEST
 
@@ -427,13 +297,13 @@ START_TEST(test_fanq_off_sends_now)
 	pres_notify_t *nt;
 
 	ck_assert_int_eq(pres_add_event(&ev_plain), 0);
-	store(DOC_OPEN, etag);
+	lp_test_fan_store(LP_TEST_DOC_OPEN, etag);
 	nt = subscribe("w", 1);
 	ck_assert_int_eq(pres_notify_send(nt), 0);
 	pres_notify_free(nt);
-	ck_assert_int_eq(ncaps, 1);
-	ck_assert_int_eq(fan_out(), 1);
-	ck_assert_int_eq(ncaps, 2);
+	ck_assert_int_eq(lp_test_ncaps, 1);
+	ck_assert_int_eq(lp_test_fan_out(), 1);
+	ck_assert_int_eq(lp_test_ncaps, 2);
 }
 END_TEST
 
