@@ -18,12 +18,12 @@
 #include "lp_db.h"
 #include "lp_log.h"
 #include "lp_test.h"
+#include "t_pres_fixture.h"
 #include "pres_logic.h"
 #include "pres_pub.h"
 #include "pres_dbq.h"
 #include "pres_subs.h"
 
-#define T0 1700000000u
 
 static const char *url; /* the fixture's (t_pres_fixture.c) */
 
@@ -40,67 +40,18 @@ static void setup(void)
 {
 	lp_test_mem_install();
 	lp_log_set(quiet);
-	memset(&pres, 0, sizeof(pres));
-	pres_cfg_defaults(&pres.cfg);
-	url = lp_test_pres_db_new(&lp_test_eng_sqlite, "pubq");
-	pres.cfg.db_url = (char *)url;
+	url = lp_test_pres_start("pubq", 1, NULL);
 	pres.cfg.db_write_interval = 100;
 	pres.cfg.db_queue_size = 8;
-	ck_assert_int_eq(pres_sql_init(), 0);
-	lp_test_pres_tables_new();
 	ck_assert_int_eq(pres_dbq_init(), 0);
 	ck_assert_ptr_nonnull(pres.dbq);
-	lp_test_pres_add_presence("application/pidf+xml", NULL);
-	lp_test_now = T0;
-	pres.now = lp_test_clock;
 	pres.send_notify = no_notify;
 }
 
 static void teardown(void)
 {
 	pres_dbq_destroy();
-	lp_test_pres_tables_free();
-	lp_test_pres_db_close_events();
-	lp_test_pres_db_drop();
-	lp_log_set(NULL);
-	ck_assert_int_eq(lp_test_mem_live(), 0);
-}
-
-/* ---- the DB seen through a connection of the test's own ---- */
-
-static int text_row(void *ctx, const lp_db_val_t *c, int n)
-{
-	char *out = ctx;
-
-	if(c[0].type == LP_DB_INT)
-		snprintf(out, 256, "%lld", c[0].v.i);
-	else if(c[0].type == LP_DB_NULL)
-		snprintf(out, 256, "NULL");
-	else
-		snprintf(out, 256, "%.*s", c[0].v.s.len, c[0].v.s.s);
-	return 1;
-}
-
-/* First column of the first row of sql, as text ("" without a row). */
-static const char *q1(const char *sql)
-{
-	static char out[256];
-	lp_db_t *db = lp_db_open(url);
-
-	ck_assert_ptr_nonnull(db);
-	out[0] = '\0';
-	ck_assert_int_ge(lp_db_exec(db, sql, NULL, 0, text_row, out), 0);
-	lp_db_close(db);
-	return out;
-}
-
-static void db_run(const char *sql)
-{
-	lp_db_t *db = lp_db_open(url);
-
-	ck_assert_ptr_nonnull(db);
-	ck_assert_msg(lp_db_exec(db, sql, NULL, 0, NULL, NULL) >= 0, "%s", sql);
-	lp_db_close(db);
+	lp_test_pres_stop();
 }
 
 /* ---- publishing through the logic ---- */
@@ -156,11 +107,11 @@ START_TEST(test_answered_from_memory_written_later)
 {
 	ck_assert_int_eq(publish("alice", NULL, "<a1/>", 600), 200);
 	ck_assert_int_eq(cached("alice"), 1);
-	ck_assert_str_eq(q1("SELECT count(*) FROM presentity"), "0");
+	ck_assert_str_eq(lp_test_sql_q1(url, "SELECT count(*) FROM presentity"), "0");
 	ck_assert_uint_eq(pres_dbq_len(), 1);
 	ck_assert_int_eq(pres_dbq_write(pres_db()), 1);
 	ck_assert_uint_eq(pres_dbq_len(), 0);
-	ck_assert_str_eq(q1("SELECT body FROM presentity WHERE username='alice'"),
+	ck_assert_str_eq(lp_test_sql_q1(url, "SELECT body FROM presentity WHERE username='alice'"),
 			"<a1/>");
 	ck_assert_int_eq(pres_dbq_write(pres_db()), 0); /* nothing left */
 }
@@ -181,16 +132,16 @@ START_TEST(test_order_kept)
 	ck_assert_int_eq(publish("carol", etag(), "<c2/>", 600), 200);
 	ck_assert_int_eq(cached("bob"), 0);
 	ck_assert_int_eq(pres_dbq_write(pres_db()), 6);
-	ck_assert_str_eq(q1("SELECT count(*) FROM presentity WHERE username='bob'"), "0");
-	ck_assert_str_eq(q1("SELECT count(*) FROM presentity WHERE username='carol'"), "1");
-	ck_assert_str_eq(q1("SELECT body FROM presentity WHERE username='carol'"),
+	ck_assert_str_eq(lp_test_sql_q1(url, "SELECT count(*) FROM presentity WHERE username='bob'"), "0");
+	ck_assert_str_eq(lp_test_sql_q1(url, "SELECT count(*) FROM presentity WHERE username='carol'"), "1");
+	ck_assert_str_eq(lp_test_sql_q1(url, "SELECT body FROM presentity WHERE username='carol'"),
 			"<c2/>");
 	/* and a removal after a written insert, in the next batch */
 	ck_assert_int_eq(publish("dave", NULL, "<d1/>", 600), 200);
 	ck_assert_int_eq(pres_dbq_write(pres_db()), 1);
 	ck_assert_int_eq(publish("dave", etag(), NULL, 0), 200);
 	ck_assert_int_eq(pres_dbq_write(pres_db()), 1);
-	ck_assert_str_eq(q1("SELECT count(*) FROM presentity WHERE username='dave'"), "0");
+	ck_assert_str_eq(lp_test_sql_q1(url, "SELECT count(*) FROM presentity WHERE username='dave'"), "0");
 }
 END_TEST
 
@@ -217,9 +168,9 @@ START_TEST(test_full_queue_503)
 	ck_assert_int_eq(pres_dbq_write(pres_db()), 8);
 	ck_assert_int_eq(publish("erin", e1, "<e2/>", 600), 200); /* room again */
 	ck_assert_int_eq(pres_dbq_write(pres_db()), 1);
-	ck_assert_str_eq(q1("SELECT body FROM presentity WHERE username='erin'"),
+	ck_assert_str_eq(lp_test_sql_q1(url, "SELECT body FROM presentity WHERE username='erin'"),
 			"<e2/>");
-	ck_assert_str_eq(q1("SELECT count(*) FROM presentity"), "8");
+	ck_assert_str_eq(lp_test_sql_q1(url, "SELECT count(*) FROM presentity"), "8");
 }
 END_TEST
 
@@ -229,18 +180,18 @@ END_TEST
 START_TEST(test_db_failing_keeps_queue)
 {
 	ck_assert_int_eq(publish("gina", NULL, "<g1/>", 600), 200);
-	db_run("ALTER TABLE presentity RENAME TO presentity_away");
+	lp_test_sql_run(url, "ALTER TABLE presentity RENAME TO presentity_away");
 	ck_assert_int_lt(pres_dbq_write(pres_db()), 0);
 	ck_assert_uint_eq(pres_dbq_len(), 1);
 	ck_assert_int_eq(publish("gina", etag(), "<g2/>", 600), 200);
 	ck_assert_int_eq(publish("hank", NULL, "<h1/>", 600), 200);
 	ck_assert_int_lt(pres_dbq_drain(pres_db()), 0);
 	ck_assert_uint_eq(pres_dbq_len(), 3);
-	db_run("ALTER TABLE presentity_away RENAME TO presentity");
+	lp_test_sql_run(url, "ALTER TABLE presentity_away RENAME TO presentity");
 	ck_assert_int_eq(pres_dbq_drain(pres_db()), 3);
-	ck_assert_str_eq(q1("SELECT body FROM presentity WHERE username='gina'"),
+	ck_assert_str_eq(lp_test_sql_q1(url, "SELECT body FROM presentity WHERE username='gina'"),
 			"<g2/>");
-	ck_assert_str_eq(q1("SELECT count(*) FROM presentity"), "2");
+	ck_assert_str_eq(lp_test_sql_q1(url, "SELECT count(*) FROM presentity"), "2");
 }
 END_TEST
 
@@ -248,7 +199,7 @@ END_TEST
  * good ones: the good ones commit, the refused one is dropped. */
 START_TEST(test_refused_row_dropped)
 {
-	db_run("CREATE TRIGGER pub_refuse BEFORE INSERT ON presentity"
+	lp_test_sql_run(url, "CREATE TRIGGER pub_refuse BEFORE INSERT ON presentity"
 		   " WHEN NEW.body LIKE '%refuse%'"
 		   " BEGIN SELECT RAISE(ABORT, 'refused'); END");
 	ck_assert_int_eq(publish("ivan", NULL, "<ok1/>", 600), 200);
@@ -256,8 +207,8 @@ START_TEST(test_refused_row_dropped)
 	ck_assert_int_eq(publish("kate", NULL, "<ok2/>", 600), 200);
 	ck_assert_int_eq(pres_dbq_write(pres_db()), 3);
 	ck_assert_uint_eq(pres_dbq_len(), 0);
-	ck_assert_str_eq(q1("SELECT count(*) FROM presentity"), "2");
-	ck_assert_str_eq(q1("SELECT count(*) FROM presentity WHERE username='judy'"), "0");
+	ck_assert_str_eq(lp_test_sql_q1(url, "SELECT count(*) FROM presentity"), "2");
+	ck_assert_str_eq(lp_test_sql_q1(url, "SELECT count(*) FROM presentity WHERE username='judy'"), "0");
 }
 END_TEST
 
@@ -273,9 +224,9 @@ START_TEST(test_written_twice_same_rows)
 
 	k = (pres_pub_key_t){&LP_STR("liz"), &LP_STR("example.com"),
 			&LP_STR("presence"), &LP_STR("e1")};
-	p1 = pres_pub_new(&k, NULL, &LP_STR("<l1/>"), T0 + 600, T0);
+	p1 = pres_pub_new(&k, NULL, &LP_STR("<l1/>"), LP_TEST_T0 + 600, LP_TEST_T0);
 	k.etag = &LP_STR("e2");
-	p2 = pres_pub_new(&k, NULL, &LP_STR("<l2/>"), T0 + 600, T0);
+	p2 = pres_pub_new(&k, NULL, &LP_STR("<l2/>"), LP_TEST_T0 + 600, LP_TEST_T0);
 	ck_assert_ptr_nonnull(p1);
 	ck_assert_ptr_nonnull(p2);
 	for(round = 0; round < 2; round++) {
@@ -288,9 +239,9 @@ START_TEST(test_written_twice_same_rows)
 			ck_assert_int_eq(pres_dbq_push(ops[i]), 0);
 		}
 		ck_assert_int_eq(pres_dbq_write(pres_db()), 3);
-		ck_assert_str_eq(q1("SELECT count(*) FROM presentity WHERE"
+		ck_assert_str_eq(lp_test_sql_q1(url, "SELECT count(*) FROM presentity WHERE"
 							" username='liz'"), "1");
-		ck_assert_str_eq(q1("SELECT etag || body FROM presentity WHERE"
+		ck_assert_str_eq(lp_test_sql_q1(url, "SELECT etag || body FROM presentity WHERE"
 							" username='liz'"), "e2<l2/>");
 	}
 	lp_free(p1);
@@ -323,14 +274,14 @@ START_TEST(test_off_without_interval)
 	ck_assert_int_eq(pres_dbq_init(), 0);
 	ck_assert_ptr_null(pres.dbq);
 	ck_assert_int_eq(publish("nina", NULL, "<n1/>", 600), 200);
-	ck_assert_str_eq(q1("SELECT count(*) FROM presentity"), "1");
+	ck_assert_str_eq(lp_test_sql_q1(url, "SELECT count(*) FROM presentity"), "1");
 	/* publ_cache 0 with subscriptions in memory: only those queue */
 	pres.cfg.subs_db_mode = PRES_SUBS_DB_BACK;
 	ck_assert_int_eq(pres_dbq_init(), 0);
 	ck_assert_int_eq(pres_dbq_subs(), 1);
 	ck_assert_int_eq(pres_dbq_pubs(), 0);
 	ck_assert_int_eq(publish("olga", NULL, "<o1/>", 600), 200);
-	ck_assert_str_eq(q1("SELECT count(*) FROM presentity"), "2");
+	ck_assert_str_eq(lp_test_sql_q1(url, "SELECT count(*) FROM presentity"), "2");
 	ck_assert_uint_eq(pres_dbq_len(), 0);
 	pres_dbq_destroy();
 	pres.cfg.publ_cache = 1;
@@ -376,19 +327,19 @@ START_TEST(test_subscribe_rows_queued)
 	sub_t s;
 
 	ck_assert_int_eq(subscribe_new(&s, "cid-q1") / 100, 2);
-	ck_assert_str_eq(q1("SELECT count(*) FROM watchers"), "0");
+	ck_assert_str_eq(lp_test_sql_q1(url, "SELECT count(*) FROM watchers"), "0");
 	ck_assert_uint_eq(pres_dbq_len(), 1);
 	ck_assert_int_eq(pres_dbq_write(pres_db()), 1);
-	ck_assert_str_eq(q1("SELECT count(*) FROM watchers WHERE"
+	ck_assert_str_eq(lp_test_sql_q1(url, "SELECT count(*) FROM watchers WHERE"
 						" watcher_username='bob'"), "1");
 	ck_assert_int_eq(pres_subs_flush(), 1);
-	ck_assert_str_eq(q1("SELECT count(*) FROM active_watchers"), "1");
+	ck_assert_str_eq(lp_test_sql_q1(url, "SELECT count(*) FROM active_watchers"), "1");
 	ck_assert_int_eq(unsubscribe(&s) / 100, 2);
 	ck_assert_int_eq(pres_subs_count(), 0);
-	ck_assert_str_eq(q1("SELECT count(*) FROM active_watchers"), "1");
+	ck_assert_str_eq(lp_test_sql_q1(url, "SELECT count(*) FROM active_watchers"), "1");
 	ck_assert_uint_eq(pres_dbq_len(), 1);
 	ck_assert_int_eq(pres_dbq_write(pres_db()), 1);
-	ck_assert_str_eq(q1("SELECT count(*) FROM active_watchers"), "0");
+	ck_assert_str_eq(lp_test_sql_q1(url, "SELECT count(*) FROM active_watchers"), "0");
 }
 END_TEST
 
@@ -409,7 +360,7 @@ START_TEST(test_subscribe_full_503)
 	ck_assert_int_eq(pres_subs_count(), 1);
 	ck_assert_int_eq(unsubscribe(&t) / 100, 2);
 	ck_assert_int_eq(pres_subs_count(), 0);
-	ck_assert_str_eq(q1("SELECT count(*) FROM active_watchers"), "0");
+	ck_assert_str_eq(lp_test_sql_q1(url, "SELECT count(*) FROM active_watchers"), "0");
 }
 END_TEST
 
@@ -421,10 +372,10 @@ START_TEST(test_write_through_left_to_writer)
 
 	pres.cfg.subs_db_mode = PRES_SUBS_DB_THROUGH;
 	ck_assert_int_eq(subscribe_new(&s, "cid-q4") / 100, 2);
-	ck_assert_str_eq(q1("SELECT count(*) FROM active_watchers"), "0");
+	ck_assert_str_eq(lp_test_sql_q1(url, "SELECT count(*) FROM active_watchers"), "0");
 	ck_assert_int_eq(pres_dbq_write(pres_db()), 1);
 	ck_assert_int_eq(pres_subs_flush(), 1);
-	ck_assert_str_eq(q1("SELECT count(*) FROM active_watchers"), "1");
+	ck_assert_str_eq(lp_test_sql_q1(url, "SELECT count(*) FROM active_watchers"), "1");
 }
 END_TEST
 

@@ -13,11 +13,11 @@
 #include "lp_db.h"
 #include "lp_log.h"
 #include "lp_test.h"
+#include "t_pres_fixture.h"
 #include "pres_logic.h"
 #include "pres_pub.h"
 #include "pres_dbq.h"
 
-#define T0 1700000000u
 
 static const char *url;
 
@@ -34,28 +34,16 @@ static void setup(void)
 {
 	lp_test_mem_install();
 	lp_log_set(quiet);
-	memset(&pres, 0, sizeof(pres));
-	pres_cfg_defaults(&pres.cfg);
-	url = lp_test_pres_db_new(&lp_test_eng_sqlite, "pubqc");
-	pres.cfg.db_url = (char *)url;
-	ck_assert_int_eq(pres_sql_init(), 0);
-	lp_test_pres_tables_new();
-	ck_assert_int_eq(pres_dbq_init(), 0); /* the default interval */
+	url = lp_test_pres_start("pubqc", 1, NULL);
+	ck_assert_int_eq(pres_dbq_init(), 0);
 	ck_assert_ptr_nonnull(pres.dbq);
-	lp_test_pres_add_presence("application/pidf+xml", NULL);
-	lp_test_now = T0;
-	pres.now = lp_test_clock;
 	pres.send_notify = no_notify;
 }
 
 static void teardown(void)
 {
 	pres_dbq_destroy();
-	lp_test_pres_tables_free();
-	lp_test_pres_db_close_events();
-	lp_test_pres_db_drop();
-	lp_log_set(NULL);
-	ck_assert_int_eq(lp_test_mem_live(), 0);
+	lp_test_pres_stop();
 }
 
 static pres_reply_t rep;
@@ -94,47 +82,13 @@ static const char *etag(void)
 	return e;
 }
 
-static int text_row(void *ctx, const lp_db_val_t *c, int n)
-{
-	char *out = ctx;
-
-	if(c[0].type == LP_DB_INT)
-		snprintf(out, 256, "%lld", c[0].v.i);
-	else if(c[0].type == LP_DB_NULL)
-		snprintf(out, 256, "NULL");
-	else
-		snprintf(out, 256, "%.*s", c[0].v.s.len, c[0].v.s.s);
-	return 1;
-}
-
-static const char *q1(const char *sql)
-{
-	static char out[256];
-	lp_db_t *db = lp_db_open(url);
-
-	ck_assert_ptr_nonnull(db);
-	out[0] = '\0';
-	ck_assert_int_ge(lp_db_exec(db, sql, NULL, 0, text_row, out), 0);
-	lp_db_close(db);
-	return out;
-}
-
-static void db_run(const char *sql)
-{
-	lp_db_t *db = lp_db_open(url);
-
-	ck_assert_ptr_nonnull(db);
-	ck_assert_msg(lp_db_exec(db, sql, NULL, 0, NULL, NULL) >= 0, "%s", sql);
-	lp_db_close(db);
-}
-
 /* Every row written (INSERT or UPDATE of presentity) is counted. */
 static void count_writes(void)
 {
-	db_run("CREATE TABLE writes (n INTEGER)");
-	db_run("CREATE TRIGGER w_ins AFTER INSERT ON presentity"
+	lp_test_sql_run(url, "CREATE TABLE writes (n INTEGER)");
+	lp_test_sql_run(url, "CREATE TRIGGER w_ins AFTER INSERT ON presentity"
 		   " BEGIN INSERT INTO writes VALUES (1); END");
-	db_run("CREATE TRIGGER w_upd AFTER UPDATE ON presentity"
+	lp_test_sql_run(url, "CREATE TRIGGER w_upd AFTER UPDATE ON presentity"
 		   " BEGIN INSERT INTO writes VALUES (1); END");
 }
 
@@ -154,14 +108,14 @@ START_TEST(test_chain_written_once)
 	ck_assert_int_eq(publish("ann", etag(), "<a4/>", 600), 200);
 	snprintf(last, sizeof(last), "%s<a4/>", etag());
 	ck_assert_int_eq(pres_dbq_write(pres_db()), 5);
-	ck_assert_str_eq(q1("SELECT count(*) FROM writes"), "2");
+	ck_assert_str_eq(lp_test_sql_q1(url, "SELECT count(*) FROM writes"), "2");
 	ck_assert_str_eq(
-			q1("SELECT count(*) FROM presentity WHERE username='ann'"), "1");
+			lp_test_sql_q1(url, "SELECT count(*) FROM presentity WHERE username='ann'"), "1");
 	ck_assert_str_eq(
-			q1("SELECT etag || body FROM presentity WHERE username='ann'"),
+			lp_test_sql_q1(url, "SELECT etag || body FROM presentity WHERE username='ann'"),
 			last);
 	ck_assert_str_eq(
-			q1("SELECT body FROM presentity WHERE username='ben'"), "<b1/>");
+			lp_test_sql_q1(url, "SELECT body FROM presentity WHERE username='ben'"), "<b1/>");
 }
 END_TEST
 
@@ -174,14 +128,14 @@ START_TEST(test_removed_not_written)
 	ck_assert_int_eq(publish("cid", NULL, "<c1/>", 600), 200);
 	ck_assert_int_eq(publish("cid", etag(), NULL, 0), 200);
 	ck_assert_int_eq(pres_dbq_write(pres_db()), 2);
-	ck_assert_str_eq(q1("SELECT count(*) FROM writes"), "0");
+	ck_assert_str_eq(lp_test_sql_q1(url, "SELECT count(*) FROM writes"), "0");
 	ck_assert_int_eq(publish("dan", NULL, "<d1/>", 600), 200);
 	ck_assert_int_eq(pres_dbq_write(pres_db()), 1);
 	ck_assert_int_eq(publish("dan", etag(), "<d2/>", 600), 200);
 	ck_assert_int_eq(publish("dan", etag(), NULL, 0), 200);
 	ck_assert_int_eq(pres_dbq_write(pres_db()), 2);
-	ck_assert_str_eq(q1("SELECT count(*) FROM writes"), "1");
-	ck_assert_str_eq(q1("SELECT count(*) FROM presentity"), "0");
+	ck_assert_str_eq(lp_test_sql_q1(url, "SELECT count(*) FROM writes"), "1");
+	ck_assert_str_eq(lp_test_sql_q1(url, "SELECT count(*) FROM presentity"), "0");
 }
 END_TEST
 
@@ -193,16 +147,16 @@ START_TEST(test_other_key_and_twice)
 {
 	pres_pub_key_t k = {&LP_STR("eve"), &LP_STR("example.com"),
 			&LP_STR("presence"), &LP_STR("e1")};
-	pres_pub_t *a = pres_pub_new(&k, NULL, &LP_STR("<e1/>"), T0 + 600, T0);
+	pres_pub_t *a = pres_pub_new(&k, NULL, &LP_STR("<e1/>"), LP_TEST_T0 + 600, LP_TEST_T0);
 	pres_pub_t *b, *c;
 	pres_dbq_op_t *ops[3];
 	int round, i;
 
 	k.user = &LP_STR("fay"); /* same ETag, another presentity */
-	b = pres_pub_new(&k, NULL, &LP_STR("<f1/>"), T0 + 600, T0);
+	b = pres_pub_new(&k, NULL, &LP_STR("<f1/>"), LP_TEST_T0 + 600, LP_TEST_T0);
 	k.user = &LP_STR("eve");
 	k.etag = &LP_STR("e2");
-	c = pres_pub_new(&k, NULL, &LP_STR("<e2/>"), T0 + 600, T0);
+	c = pres_pub_new(&k, NULL, &LP_STR("<e2/>"), LP_TEST_T0 + 600, LP_TEST_T0);
 	ck_assert(a && b && c);
 	for(round = 0; round < 2; round++) {
 		ops[0] = pres_dbq_op_store(a, NULL);
@@ -212,7 +166,7 @@ START_TEST(test_other_key_and_twice)
 			ck_assert_int_eq(pres_dbq_push(ops[i]), 0);
 		ck_assert_int_eq(pres_dbq_write(pres_db()), 3);
 		ck_assert_str_eq(
-				q1("SELECT group_concat(username || etag || body)"
+				lp_test_sql_q1(url, "SELECT group_concat(username || etag || body)"
 				   " FROM (SELECT * FROM presentity ORDER BY username)"),
 				"evee2<e2/>,faye1<f1/>");
 	}

@@ -13,11 +13,11 @@
 #include "lp_db.h"
 #include "lp_log.h"
 #include "lp_test.h"
+#include "t_pres_fixture.h"
 #include "pres_logic.h"
 #include "pres_pub.h"
 #include "pres_dbq.h"
 
-#define T0 1700000000u
 
 static const char *url;
 
@@ -34,29 +34,17 @@ static void setup(void)
 {
 	lp_test_mem_install();
 	lp_log_set(quiet);
-	memset(&pres, 0, sizeof(pres));
-	pres_cfg_defaults(&pres.cfg);
-	url = lp_test_pres_db_new(&lp_test_eng_sqlite, "pubqr");
-	pres.cfg.db_url = (char *)url;
+	url = lp_test_pres_start("pubqr", 1, NULL);
 	pres.cfg.fallback2db = 1;
-	ck_assert_int_eq(pres_sql_init(), 0);
-	lp_test_pres_tables_new();
-	ck_assert_int_eq(pres_dbq_init(), 0); /* the default interval */
+	ck_assert_int_eq(pres_dbq_init(), 0);
 	ck_assert_ptr_nonnull(pres.dbq);
-	lp_test_pres_add_presence("application/pidf+xml", NULL);
-	lp_test_now = T0;
-	pres.now = lp_test_clock;
 	pres.send_notify = no_notify;
 }
 
 static void teardown(void)
 {
 	pres_dbq_destroy();
-	lp_test_pres_tables_free();
-	lp_test_pres_db_close_events();
-	lp_test_pres_db_drop();
-	lp_log_set(NULL);
-	ck_assert_int_eq(lp_test_mem_live(), 0);
+	lp_test_pres_stop();
 }
 
 static pres_reply_t rep;
@@ -132,7 +120,7 @@ START_TEST(test_fallback_without_queue)
 {
 	pres_pub_key_t k = {&LP_STR("alice"), &LP_STR("example.com"),
 			&LP_STR("presence"), &LP_STR("other")};
-	pres_pub_t *p = pres_pub_new(&k, NULL, &LP_STR("<b/>"), T0 + 600, T0);
+	pres_pub_t *p = pres_pub_new(&k, NULL, &LP_STR("<b/>"), LP_TEST_T0 + 600, LP_TEST_T0);
 
 	pres_dbq_destroy();
 	pres.cfg.db_write_interval = 0;

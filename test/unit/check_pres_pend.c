@@ -90,17 +90,8 @@ static long long rows(void)
 	return n;
 }
 
-static void db_run(const char *sql)
-{
-	lp_db_t *db = lp_db_open(url);
-
-	ck_assert_ptr_nonnull(db);
-	ck_assert_msg(lp_db_exec(db, sql, NULL, 0, NULL, NULL) >= 0, "%s", sql);
-	lp_db_close(db);
-}
-
-#define DB_DOWN() db_run("ALTER TABLE active_watchers RENAME TO aw_off")
-#define DB_UP() db_run("ALTER TABLE aw_off RENAME TO active_watchers")
+#define DB_DOWN() lp_test_sql_run(url, "ALTER TABLE active_watchers RENAME TO aw_off")
+#define DB_UP() lp_test_sql_run(url, "ALTER TABLE aw_off RENAME TO active_watchers")
 
 /* The un-SUBSCRIBE's DELETE fails while the DB is down: the key is kept,
  * a flush while it is still down keeps it, a load in the same run skips

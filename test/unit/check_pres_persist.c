@@ -120,15 +120,6 @@ static long long rows_where(const char *where, const char *arg)
 	return n;
 }
 
-static void db_run(const char *sql)
-{
-	lp_db_t *db = lp_db_open(url);
-
-	ck_assert_ptr_nonnull(db);
-	ck_assert_msg(lp_db_exec(db, sql, NULL, 0, NULL, NULL) >= 0, "%s", sql);
-	lp_db_close(db);
-}
-
 /* ---- subscriptions ---- */
 
 /* Store a subscription of watcher to alice straight into the table (the
@@ -174,7 +165,7 @@ static void publish_alice(void)
 static void refuse_bad_ua(void)
 {
 	if(eng == &lp_test_eng_sqlite)
-		db_run("CREATE TRIGGER refuse_ua BEFORE INSERT ON active_watchers"
+		lp_test_sql_run(url, "CREATE TRIGGER refuse_ua BEFORE INSERT ON active_watchers"
 			   " WHEN NEW.user_agent LIKE 'refuse-%'"
 			   " BEGIN SELECT RAISE(ABORT, 'refused by the test'); END");
 }
@@ -229,7 +220,7 @@ START_TEST(test_refused_row_retried_after_change)
 	refuse_bad_ua();
 	store("bad-1", "mallory", "refuse-me", NULL);
 	ck_assert_int_eq(pres_subs_flush(), 0);
-	db_run("DROP TRIGGER refuse_ua");
+	lp_test_sql_run(url, "DROP TRIGGER refuse_ua");
 	ck_assert_int_eq(pres_subs_flush(), 0); /* unchanged: not retried */
 	publish_alice(); /* NOTIFYs it: the record changes and is written */
 	ck_assert_int_eq(notifies, 1);
@@ -326,10 +317,10 @@ START_TEST(test_write_through_db_failing)
 	lp_test_sub_t s;
 
 	pres.cfg.subs_db_mode = PRES_SUBS_DB_THROUGH;
-	db_run("ALTER TABLE active_watchers RENAME TO aw_off");
+	lp_test_sql_run(url, "ALTER TABLE active_watchers RENAME TO aw_off");
 	lp_test_sub_ok(&s, "through-1", count_notify);
 	ck_assert_int_eq(pres_subs_count(), 1);
-	db_run("ALTER TABLE aw_off RENAME TO active_watchers");
+	lp_test_sql_run(url, "ALTER TABLE aw_off RENAME TO active_watchers");
 	ck_assert_int_eq(pres_subs_flush(), 1);
 	ck_assert_int_eq(rows_where("callid=?", "through-1"), 1);
 }
@@ -357,7 +348,7 @@ START_TEST(test_savepoint_keeps_transaction)
 	ck_assert_int_eq(lp_db_savepoint(db, LP_DB_SP_RELEASE, "sp"), 0);
 	ck_assert_int_eq(lp_db_commit(db), 0);
 	lp_db_close(db);
-	db_run("DELETE FROM active_watchers"); /* the connection still works */
+	lp_test_sql_run(url, "DELETE FROM active_watchers"); /* the connection still works */
 	{
 		long long n = -1;
 		db = lp_db_open(url);

@@ -333,3 +333,37 @@ void lp_test_sub_end(lp_test_sub_t *s)
 	s->r.expires = 0;
 	ck_assert_int_eq(sub_send(s) / 100, 2);
 }
+
+static int text_row(void *ctx, const lp_db_val_t *c, int n)
+{
+	char *out = ctx;
+
+	if(c[0].type == LP_DB_INT)
+		snprintf(out, 256, "%lld", c[0].v.i);
+	else if(c[0].type == LP_DB_NULL)
+		snprintf(out, 256, "NULL");
+	else
+		snprintf(out, 256, "%.*s", c[0].v.s.len, c[0].v.s.s);
+	return 1;
+}
+
+const char *lp_test_sql_q1(const char *url, const char *sql)
+{
+	static char out[256];
+	lp_db_t *db = lp_db_open(url);
+
+	ck_assert_ptr_nonnull(db);
+	out[0] = '\0';
+	ck_assert_int_ge(lp_db_exec(db, sql, NULL, 0, text_row, out), 0);
+	lp_db_close(db);
+	return out;
+}
+
+void lp_test_sql_run(const char *url, const char *sql)
+{
+	lp_db_t *db = lp_db_open(url);
+
+	ck_assert_ptr_nonnull(db);
+	ck_assert_msg(lp_db_exec(db, sql, NULL, 0, NULL, NULL) >= 0, "%s", sql);
+	lp_db_close(db);
+}

@@ -38,6 +38,12 @@ void lp_test_pres_tcases(Suite *s, const char *name, void (*setup)(void),
 		void (*teardown)(void), void (*add_sqlite)(TCase *),
 		void (*add_server)(TCase *));
 
+/* The first column of the first row of sql on a connection of the test's
+ * own to url, as text ("" without a row, "NULL" for NULL; static storage). */
+const char *lp_test_sql_q1(const char *url, const char *sql);
+/* Run sql on a connection of the test's own to url (asserted). */
+void lp_test_sql_run(const char *url, const char *sql);
+
 /* A watcher's SUBSCRIBE dialog: bob's to alice (lp_test_pres_sub_req),
  * Call-ID copied into callid; each NOTIFY made goes to on_notify (may be
  * NULL). */
