@@ -124,40 +124,15 @@ declare -A SHM_RATE=([ours]=400 [base]=400 [reference]=40)
 
 KAM_PID= PORT= CTL= KAM_LOG=
 SIPP_PID=
-USED_PORTS=" "
 CLK_TCK=$(getconf CLK_TCK)
 NCPU=$(nproc)
 
 log() { echo "[$(date +%T)] $*" >&2; }
 
-wait_until() { # SECONDS CMD...: poll every 50 ms, bounded
-	local end=$(($(date +%s%N) + $1 * 1000000000))
-	shift
-	while :; do
-		"$@" >/dev/null 2>&1 && return 0
-		[ "$(date +%s%N)" -ge "$end" ] && return 1
-		sleep 0.05
-	done
-}
-
-udp_bound() { [ -n "$(ss -Hlun "sport = :$1" 2>/dev/null)" ]; }
-udp_free() { ! udp_bound "$1"; }
-proc_gone() { ! kill -0 "$1" 2>/dev/null; }
-
-free_udp_port() {
-	local p i
-	for i in $(seq 1 200); do
-		p=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
-		case "$USED_PORTS" in *" $p "*) continue ;; esac
-		if udp_free "$p"; then
-			USED_PORTS="$USED_PORTS$p "
-			echo "$p"
-			return 0
-		fi
-	done
-	echo "no free UDP port found" >&2
-	return 1
-}
+# wait_until, udp_bound, udp_free, proc_gone, free_udp_port (the ports
+# this run handed out are kept in $OUT/ports)
+. "$REPO/test/procs.sh"
+PORTS_FILE=$OUT/ports
 
 kam() { kamcmd -s "unix:$CTL" "$@"; }
 kamailio_ready() { udp_bound "$PORT" && kam core.version; }

@@ -36,30 +36,9 @@ fail() { echo "FAIL: $*"; FAILED=$((FAILED + 1)); }
 note() { echo "  .. $*"; }
 die() { fail "$*"; exit 1; }
 
-# wait_until SECONDS CMD...: run CMD every 50 ms until it succeeds (bounded).
-wait_until() {
-	local end=$(($(date +%s%N) + $1 * 1000000000))
-	shift
-	until "$@" >/dev/null 2>&1; do
-		[ "$(date +%s%N)" -ge "$end" ] && return 1
-		sleep 0.05
-	done
-}
-udp_bound() { [ -n "$(ss -Hlun "sport = :$1" 2>/dev/null)" ]; }
-udp_free() { ! udp_bound "$1"; }
-proc_gone() { ! kill -0 "$1" 2>/dev/null; }
+. "$(dirname "${BASH_SOURCE[0]}")/../procs.sh"
 pkg_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'ok installed'; }
 pkg_known() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -qv 'not-installed'; }
-
-free_udp_port() {
-	local p _
-	for _ in $(seq 1 200); do
-		p=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
-		[ "$p" = "${PORT:-}" ] && continue
-		udp_bound "$p" || { echo "$p"; return 0; }
-	done
-	return 1
-}
 
 stop_kamailio() {
 	local pid=$KAM_PID
@@ -159,6 +138,7 @@ MODDIR=/usr/lib/$MA/kamailio-presence/modules
 CFG=/usr/share/doc/$PKG/examples/kamailio-presence.cfg
 
 WORK=$(mktemp -d /tmp/kamailio-presence-pkgtest.XXXXXX)
+PORTS_FILE=$WORK/ports
 trap cleanup EXIT
 trap 'fail "interrupted"; exit 1' INT TERM
 echo "test/pkg: work dir $WORK"

@@ -88,39 +88,10 @@ finish() {
 
 # ---------------------------------------------------------------- helpers
 
-# wait_until SECONDS CMD...: run CMD every 50 ms until it succeeds or the
-# bound expires (returns 1 then).
-wait_until() {
-	local limit=$1 end
-	shift
-	end=$(($(date +%s%N) + limit * 1000000000))
-	while :; do
-		"$@" >/dev/null 2>&1 && return 0
-		[ "$(date +%s%N)" -ge "$end" ] && return 1
-		sleep 0.05
-	done
-}
-
-udp_bound() { [ -n "$(ss -Hlun "sport = :$1" 2>/dev/null)" ]; }
-tcp_bound() { [ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]; }
-udp_free() { ! udp_bound "$1"; }
-
-# free_udp_port: a port on 127.0.0.1 that nothing listens on and that this
-# case has not handed out yet (kept in a file: callers use $(...)).
-free_udp_port() {
-	local p i
-	for i in $(seq 1 200); do
-		p=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
-		grep -qx "$p" "$WORK/ports" 2>/dev/null && continue
-		if udp_free "$p"; then
-			echo "$p" >>"$WORK/ports"
-			echo "$p"
-			return 0
-		fi
-	done
-	echo "no free UDP port found" >&2
-	return 1
-}
+# wait_until, udp_bound, tcp_bound, udp_free, proc_gone, free_udp_port
+# (the ports this case handed out are kept in $WORK/ports)
+. "$SIP_DIR/../procs.sh"
+PORTS_FILE=$WORK/ports
 
 # ---------------------------------------------------------------- database
 
@@ -277,7 +248,6 @@ stop_kamailio() {
 	echo "=== stopped $(date +%T.%N) pid $pid" >>"$KAM_LOG"
 }
 
-proc_gone() { ! kill -0 "$1" 2>/dev/null; }
 
 # kill_kamailio: a crash of the current instance: SIGKILL to its main
 # process and its children (by their PIDs, in one kill), then wait for
