@@ -9,6 +9,8 @@
 
 #include "lp_log.h"
 #include "pres_dmq.h"
+#include "pres_dmq_codec.h"
+#include "pres_dmq_subs.h"
 #include "pres_dmq_tomb.h"
 
 #define HDR_PUB "PDMQ/1 PUB\n"
@@ -24,47 +26,24 @@ void pres_dmq_set_sender(pres_dmq_send_f f)
 
 int pres_dmq_on(void)
 {
-	return pres.cfg.enable_dmq && dmq_send != NULL;
+	return pres.cfg.enable_dmq && pres.cfg.pres_dmq && dmq_send != NULL;
+}
+
+int pres_dmq_has_sender(void)
+{
+	return dmq_send != NULL;
+}
+
+int pres_dmq_send_to(const char *s, int len, void *node)
+{
+	return dmq_send ? dmq_send(s, len, node) : -1;
 }
 
 /* ---------------------------------------------------------------- encode */
 
-static int buf_reserve(pres_dmq_buf_t *b, int more)
-{
-	char *s;
-	int cap;
-
-	if(b->len + more <= b->cap)
-		return 0;
-	cap = b->cap ? b->cap : 256;
-	while(cap < b->len + more)
-		cap *= 2;
-	s = realloc(b->s, cap);
-	if(!s)
-		return -1;
-	b->s = s;
-	b->cap = cap;
-	return 0;
-}
-
-static void buf_put(pres_dmq_buf_t *b, const lp_str_t *f)
-{
-	if(f->len > 0)
-		memcpy(b->s + b->len, f->s, f->len);
-	b->len += f->len > 0 ? f->len : 0;
-}
-
 int pres_dmq_begin(pres_dmq_buf_t *b, int kind)
 {
-	const char *h = kind == PRES_DMQ_SYNC ? HDR_SYNC : HDR_PUB;
-	int n = (int)strlen(h);
-
-	memset(b, 0, sizeof(*b));
-	if(buf_reserve(b, n) < 0)
-		return -1;
-	memcpy(b->s, h, n);
-	b->len = n;
-	return 0;
+	return pres_dmq_begin_hdr(b, kind == PRES_DMQ_SYNC ? HDR_SYNC : HDR_PUB);
 }
 
 static int rec_fits(const pres_dmq_rec_t *r)
@@ -98,20 +77,20 @@ int pres_dmq_add(pres_dmq_buf_t *b, const pres_dmq_rec_t *r)
 			r->domain.len, r->event.len, r->etag.len, r->old_etag.len,
 			r->sender.len, r->body.len);
 	if(n < 0 || n >= (int)sizeof(line)
-			|| buf_reserve(b, n + r->user.len + r->domain.len + r->event.len
+			|| pres_dmq_reserve(b, n + r->user.len + r->domain.len + r->event.len
 									  + r->etag.len + r->old_etag.len
 									  + r->sender.len + r->body.len + 1)
 					   < 0)
 		return -1;
 	memcpy(b->s + b->len, line, n);
 	b->len += n;
-	buf_put(b, &r->user);
-	buf_put(b, &r->domain);
-	buf_put(b, &r->event);
-	buf_put(b, &r->etag);
-	buf_put(b, &r->old_etag);
-	buf_put(b, &r->sender);
-	buf_put(b, &r->body);
+	pres_dmq_put(b, &r->user);
+	pres_dmq_put(b, &r->domain);
+	pres_dmq_put(b, &r->event);
+	pres_dmq_put(b, &r->etag);
+	pres_dmq_put(b, &r->old_etag);
+	pres_dmq_put(b, &r->sender);
+	pres_dmq_put(b, &r->body);
 	b->s[b->len++] = '\n';
 	b->n++;
 	return 0;
@@ -125,60 +104,8 @@ void pres_dmq_buf_free(pres_dmq_buf_t *b)
 
 /* ---------------------------------------------------------------- decode */
 
-typedef struct cursor
-{
-	const char *p, *end;
-} cursor_t;
-
-/* Unsigned decimal of 1..10 digits, at most max, then the byte sep. */
-static int get_num(cursor_t *c, unsigned long max, unsigned long *out, char sep)
-{
-	unsigned long v = 0;
-	int digits = 0;
-
-	while(c->p < c->end && *c->p >= '0' && *c->p <= '9' && digits < 11) {
-		v = v * 10 + (unsigned long)(*c->p - '0');
-		c->p++;
-		digits++;
-	}
-	if(digits == 0 || digits > 10 || v > max || c->p >= c->end || *c->p != sep)
-		return -1;
-	c->p++;
-	*out = v;
-	return 0;
-}
-
-static int get_len(cursor_t *c, int max, int *out, char sep)
-{
-	unsigned long v;
-
-	if(get_num(c, (unsigned long)max, &v, sep) < 0)
-		return -1;
-	*out = (int)v;
-	return 0;
-}
-
-/* A header-like field: no control bytes (they would reach NOTIFY headers,
- * SQL and logs of every node). */
-static int clean_field(const lp_str_t *f)
-{
-	int i;
-
-	for(i = 0; i < f->len; i++)
-		if((unsigned char)f->s[i] < 0x20 || f->s[i] == 0x7f)
-			return 0;
-	return 1;
-}
-
-static void take(cursor_t *c, lp_str_t *f, int len)
-{
-	f->s = (char *)c->p;
-	f->len = len;
-	c->p += len;
-}
-
 /* The numbers line of a record: op, times, priority and the lengths. */
-static int get_rec_line(cursor_t *c, pres_dmq_rec_t *r, int len[7])
+static int get_rec_line(pres_dmq_cursor_t *c, pres_dmq_rec_t *r, int len[7])
 {
 	unsigned long v;
 	int neg, i;
@@ -188,28 +115,28 @@ static int get_rec_line(cursor_t *c, pres_dmq_rec_t *r, int len[7])
 		return -1;
 	r->op = c->p[0];
 	c->p += 2;
-	if(get_num(c, UINT_MAX, &v, ' ') < 0)
+	if(pres_dmq_get_num(c, UINT_MAX, &v, ' ') < 0)
 		return -1;
 	r->received = (unsigned int)v;
-	if(get_num(c, UINT_MAX, &v, ' ') < 0)
+	if(pres_dmq_get_num(c, UINT_MAX, &v, ' ') < 0)
 		return -1;
 	r->expires = (unsigned int)v;
 	neg = c->p < c->end && *c->p == '-';
 	c->p += neg;
-	if(get_num(c, INT_MAX, &v, ' ') < 0)
+	if(pres_dmq_get_num(c, INT_MAX, &v, ' ') < 0)
 		return -1;
 	r->priority = neg ? -(int)v : (int)v;
 	for(i = 0; i < 7; i++) {
 		int max = i == 6			   ? PRES_DMQ_MAX_BODY
 				  : (i == 3 || i == 4) ? PRES_DMQ_MAX_ETAG
 									   : PRES_DMQ_MAX_KEY;
-		if(get_len(c, max, &len[i], i == 6 ? '\n' : ' ') < 0)
+		if(pres_dmq_get_len(c, max, &len[i], i == 6 ? '\n' : ' ') < 0)
 			return -1;
 	}
 	return 0;
 }
 
-static int get_rec(cursor_t *c, pres_dmq_rec_t *r)
+static int get_rec(pres_dmq_cursor_t *c, pres_dmq_rec_t *r)
 {
 	int len[7], sum = 0, i;
 
@@ -220,30 +147,23 @@ static int get_rec(cursor_t *c, pres_dmq_rec_t *r)
 		sum += len[i];
 	if(c->end - c->p < (long)sum + 1)
 		return -1;
-	take(c, &r->user, len[0]);
-	take(c, &r->domain, len[1]);
-	take(c, &r->event, len[2]);
-	take(c, &r->etag, len[3]);
-	take(c, &r->old_etag, len[4]);
-	take(c, &r->sender, len[5]);
-	take(c, &r->body, len[6]);
-	if(*c->p++ != '\n' || !rec_fits(r) || !clean_field(&r->user)
-			|| !clean_field(&r->domain) || !clean_field(&r->event)
-			|| !clean_field(&r->etag) || !clean_field(&r->old_etag)
-			|| !clean_field(&r->sender)
+	pres_dmq_take(c, &r->user, len[0]);
+	pres_dmq_take(c, &r->domain, len[1]);
+	pres_dmq_take(c, &r->event, len[2]);
+	pres_dmq_take(c, &r->etag, len[3]);
+	pres_dmq_take(c, &r->old_etag, len[4]);
+	pres_dmq_take(c, &r->sender, len[5]);
+	pres_dmq_take(c, &r->body, len[6]);
+	if(*c->p++ != '\n' || !rec_fits(r) || !pres_dmq_clean(&r->user)
+			|| !pres_dmq_clean(&r->domain) || !pres_dmq_clean(&r->event)
+			|| !pres_dmq_clean(&r->etag) || !pres_dmq_clean(&r->old_etag)
+			|| !pres_dmq_clean(&r->sender)
 			|| (r->op == 'R' && r->old_etag.len > 0))
 		return -1;
 	return 0;
 }
 
-static int starts(const cursor_t *c, const char *h)
-{
-	size_t n = strlen(h);
-
-	return (size_t)(c->end - c->p) >= n && memcmp(c->p, h, n) == 0;
-}
-
-static int get_records(cursor_t *c, pres_dmq_msg_t *m)
+static int get_records(pres_dmq_cursor_t *c, pres_dmq_msg_t *m)
 {
 	pres_dmq_rec_t *recs;
 	int cap = 0;
@@ -267,16 +187,16 @@ static int get_records(cursor_t *c, pres_dmq_msg_t *m)
 
 int pres_dmq_decode(const char *s, int len, pres_dmq_msg_t *m)
 {
-	cursor_t c = {s, s + (len > 0 ? len : 0)};
+	pres_dmq_cursor_t c = {s, s + (len > 0 ? len : 0)};
 
 	memset(m, 0, sizeof(*m));
 	if(!s || len <= 0)
 		return -1;
-	if(starts(&c, HDR_SYNC)) {
+	if(pres_dmq_starts(&c, HDR_SYNC)) {
 		m->kind = PRES_DMQ_SYNC;
 		return c.p + strlen(HDR_SYNC) == c.end ? 0 : -1;
 	}
-	if(!starts(&c, HDR_PUB))
+	if(!pres_dmq_starts(&c, HDR_PUB))
 		return -1;
 	m->kind = PRES_DMQ_PUB;
 	c.p += strlen(HDR_PUB);
@@ -551,8 +471,11 @@ static int apply_store(const pres_dmq_rec_t *r, pres_ev_t *ev)
 		rc = -1;
 		goto done;
 	}
-	if(changed)
+	if(changed && !pres.cfg.skip_notify_dmq) {
+		pres_dmq_applying = 1; /* this node's own subscriptions only */
 		pres_notify_watchers(&r->user, &r->domain, ev, &r->sender);
+		pres_dmq_applying = 0;
+	}
 	rc = 1;
 done:
 	if(cur)
@@ -583,7 +506,12 @@ static int apply_remove(const pres_dmq_rec_t *r, pres_ev_t *ev)
 	}
 	if(rc < 0)
 		goto done;
-	pres_notify_watchers_off(&r->user, &r->domain, ev, &r->sender, &cur->body);
+	if(!pres.cfg.skip_notify_dmq) {
+		pres_dmq_applying = 1;
+		pres_notify_watchers_off(
+				&r->user, &r->domain, ev, &r->sender, &cur->body);
+		pres_dmq_applying = 0;
+	}
 	rc = 1;
 done:
 	lp_free(cur);
@@ -610,6 +538,14 @@ int pres_dmq_receive(const char *s, int len, void *node)
 	pres_dmq_msg_t m;
 	int i, applied = 0, failed = 0, rc;
 
+	rc = pres_dmq_subs_receive(s, len, node);
+	if(rc != 0)
+		return rc < 0 ? -1 : 0;
+	if(!pres_dmq_on()) {
+		LP_LOG_LIMITED(LP_L_WARN, "dmq: publication message ignored"
+								  " (enable_pres_dmq is 0)");
+		return 0;
+	}
 	if(pres_dmq_decode(s, len, &m) < 0) {
 		LP_LOG_LIMITED(LP_L_WARN,
 				"dmq: malformed presence message (%d bytes) ignored", len);

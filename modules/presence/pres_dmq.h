@@ -25,6 +25,8 @@
 
 #define PRES_DMQ_PUB 1
 #define PRES_DMQ_SYNC 2
+#define PRES_DMQ_SUB 3
+#define PRES_DMQ_SSYNC 4
 
 /* limits of a decoded record (bytes) */
 #define PRES_DMQ_MAX_KEY 255	/* user, domain, event, sender */
@@ -64,8 +66,13 @@ typedef int (*pres_dmq_send_f)(const char *s, int len, void *node);
 
 /* Install the sender (NULL: replication off). */
 void pres_dmq_set_sender(pres_dmq_send_f f);
-/* Replication is on (enable_dmq and a sender installed). */
+/* Publication replication is on (enable_dmq, enable_pres_dmq and a sender
+ * installed). */
 int pres_dmq_on(void);
+/* A sender is installed (enable_dmq), and sending through it (node NULL:
+ * every other node); 0 or -1. */
+int pres_dmq_has_sender(void);
+int pres_dmq_send_to(const char *s, int len, void *node);
 
 /* Start b as a message of kind (buffer malloc'd); 0 or -1 (b empty). */
 int pres_dmq_begin(pres_dmq_buf_t *b, int kind);

@@ -11,6 +11,7 @@
 
 #include "pres_dmq.h"
 #include "pres_dmq_kam.h"
+#include "pres_dmq_subs.h"
 #include "pres_dmq_tomb.h"
 
 static dmq_api_t pres_dmqb;
@@ -58,15 +59,54 @@ static int handle_msg(
 	return 0;
 }
 
+static int sync_pres, sync_subs;
+
 /* init_callback_t: dmq got the node list (a node that joins or restarts) */
 static int request_sync(void)
 {
-	LM_INFO("asking the other DMQ nodes for their publications\n");
-	pres_dmq_request_sync();
+	if(sync_pres && pres_dmq_on()) {
+		LM_INFO("asking the other DMQ nodes for their publications\n");
+		pres_dmq_request_sync();
+	}
+	if(sync_subs && pres_dmq_subs_on()) {
+		LM_INFO("asking the other DMQ nodes for their subscriptions\n");
+		pres_dmq_subs_request_sync();
+	}
 	return 0;
 }
 
-int pres_dmq_kam_init(int sync)
+/* pres_dmq_alive_f: dmq lists the node of uri as active */
+static int node_alive(const lp_str_t *uri)
+{
+	str u = {uri->s, uri->len};
+	dmq_node_t *node = pres_dmqb.find_dmq_node_uri(&u);
+
+	return node && (node->status & DMQ_NODE_ACTIVE);
+}
+
+/* This node's DMQ URI: dmq's server_address (the owner of the
+ * subscriptions taken here, as the other nodes know it). */
+static int subs_init(void)
+{
+	struct sr_module *dmq = find_module_by_name("dmq");
+	modparam_t type;
+	str *self = dmq ? find_param_export(dmq, "server_address", PARAM_STR, &type)
+					: NULL;
+
+	if(!self || self->len <= 0) {
+		LM_ERR("enable_subs_dmq: dmq's server_address is not set\n");
+		return -1;
+	}
+	if(pres_dmq_subs_init(&(lp_str_t){self->s, self->len}, node_alive) < 0) {
+		LM_ERR("enable_subs_dmq: out of shared memory, or dmq's"
+			   " server_address longer than %d bytes\n",
+				PRES_DMQ_OWNER_MAX);
+		return -1;
+	}
+	return 0;
+}
+
+int pres_dmq_kam_init(int sync, int subs_sync)
 {
 	dmq_peer_t peer;
 
@@ -79,9 +119,13 @@ int pres_dmq_kam_init(int sync)
 			   " presence\n");
 		return -1;
 	}
+	if(pres.cfg.subs_dmq && subs_init() < 0)
+		return -1;
+	sync_pres = sync;
+	sync_subs = subs_sync;
 	memset(&peer, 0, sizeof(peer));
 	peer.callback = handle_msg;
-	peer.init_callback = sync ? request_sync : NULL;
+	peer.init_callback = sync || subs_sync ? request_sync : NULL;
 	peer.peer_id.s = "presence";
 	peer.peer_id.len = 8;
 	peer.description.s = "presence";

@@ -208,6 +208,14 @@ int pres_make_uri(char *buf, int size, const lp_str_t *user, const lp_str_t *dom
  * NULL or empty) and 32 hex digits of 128 random bits, NUL-terminated into
  * buf; returns its length, or -1 (buf too small, no randomness). */
 int pres_new_token(char *buf, int size, const char *prefix);
+/* Every string field of subs_t, for copying in one block and
+ * for the DMQ subscription records (pres_dmq_subs.c): 17 of them. */
+#define PRES_SUBS_STRS(X)                                                 \
+	X(pres_uri) X(to_user) X(to_domain) X(from_user) X(from_domain)       \
+	X(watcher_user) X(watcher_domain) X(event_id) X(to_tag) X(from_tag)   \
+	X(callid) X(sockinfo_str) X(contact) X(local_contact) X(record_route) \
+	X(reason) X(user_agent)
+
 /* Single-block copy of s (strings inside the block), with lp_malloc when
  * shared != 0, else malloc. NULL on failure. */
 subs_t *pres_subs_dup(const subs_t *s, int shared);

@@ -57,7 +57,11 @@ typedef struct pres_cfg {
 							   retrieve_order_by */
 	char *retrieve_order_by;
 	int sip_uri_match;		/* 0: URIs compared case-sensitively; 1: not */
-	int enable_dmq;			/* DMQ replication: refused (not implemented) */
+	int enable_dmq;			/* DMQ replication (the master switch) */
+	int pres_dmq;			/* with enable_dmq: publications replicated */
+	int subs_dmq;			/* with enable_dmq: subscriptions replicated */
+	int skip_notify_dmq;	/* 1: no NOTIFY for a replicated publication */
+	char *default_socket;	/* replicated subscriptions' socket, or NULL */
 	int pres_subs_mode;		/* 0: $subs(...) is $null */
 	int delete_same_subs;	/* 1: a new subscription replaces the others of
 							   the same presentity and Call-ID */
@@ -151,7 +155,7 @@ extern pres_state_t pres;
 		.send_fast_notify = 1, .fetch_rows = 500, .db_table_lock_type = 1,  \
 		.local_log_level = 2, .subs_remove_match = 0, .retrieve_order = 0,  \
 		.retrieve_order_by = "priority", .sip_uri_match = 0,                \
-		.enable_dmq = 0, .pres_subs_mode = 1, .delete_same_subs = 0,        \
+		.enable_dmq = 0, .pres_dmq = 1, .pres_subs_mode = 1, .delete_same_subs = 0,        \
 		.timer_mode = 1, .subs_respond_200 = 1, .max_contact_len = 255,     \
 		.max_user_agent_len = 255, .max_record_route_len = 4096,            \
 		.max_publications_per_presentity = 64,                              \

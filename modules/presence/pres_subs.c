@@ -9,6 +9,7 @@
 #include "pres_subs.h"
 #include "pres_subs_flush.h"
 #include "pres_dbq.h"
+#include "pres_dmq_subs.h"
 #include "pres_subs_pend.h"
 
 static pres_srec_t *srec_new(const subs_t *s)
@@ -91,9 +92,31 @@ static int match_dlg(const lp_hentry_t *e, const void *key)
 		   && lp_str_eq(&s->from_tag, k->from_tag);
 }
 
+/* DMQ: r (its bucket locked) changed here: this node owns it now, and the
+ * other nodes get it with a new CSeq bound (pres_dmq_subs.h). */
+static void dmq_changed(pres_srec_t *r, pres_dmq_buf_t *b)
+{
+	r->owner = 0;
+	r->changed = pres.now();
+	r->reserved = r->s.local_cseq + PRES_DMQ_CSEQ_AHEAD;
+	pres_dmq_subs_store(b, r);
+}
+
+/* DMQ: this node takes over replica r (its bucket locked): its NOTIFYs
+ * start above every CSeq the former owner may have used, and the record
+ * goes to this node's DB. */
+static void dmq_take_over(pres_srec_t *r)
+{
+	if(r->s.local_cseq < r->reserved)
+		r->s.local_cseq = r->reserved;
+	r->owner = 0;
+	r->db_state = PRES_DB_DIRTY;
+}
+
 static int mem_insert(const subs_t *s)
 {
 	pres_srec_t *r = pres.dlgs ? srec_new(s) : NULL;
+	pres_dmq_buf_t b = {NULL, 0, 0, 0};
 	unsigned int slot;
 
 	if(!r) {
@@ -107,7 +130,10 @@ static int mem_insert(const subs_t *s)
 	if(pres.winfo_seen && (s->event->type & WINFO_TYPE))
 		*pres.winfo_seen = 1;
 	pres_limits_watcher_add(&r->s.watcher_user, &r->s.watcher_domain, 1);
+	if(pres_dmq_subs_on())
+		dmq_changed(r, &b);
 	lp_htable_unlock(pres.subs, slot);
+	pres_dmq_send_buf(&b);
 	return 0;
 }
 
@@ -148,18 +174,33 @@ pres_srec_t *pres_subs_find_locked(unsigned int slot, const pres_dlg_key_t *k)
 	return find_locked(slot, k, match_dlg_d);
 }
 
+/* DMQ: what the other nodes must hear of after op ran on a record. */
+static int dmq_worth(const pres_srec_t *r, const subs_t *before, int owned)
+{
+	return !owned || r->s.local_cseq >= r->reserved
+		   || r->s.expires != before->expires
+		   || r->s.status != before->status
+		   || r->s.remote_cseq != before->remote_cseq;
+}
+
 /* Run op on the record of k in one bucket; -2 if not there. */
 static int apply_in(unsigned int slot, const pres_dlg_key_t *k,
 		pres_subs_op_f op, void *ctx)
 {
 	pres_srec_t *r, *nr;
-	subs_t *replace = NULL;
-	int rc = -2;
+	subs_t *replace = NULL, before;
+	pres_dmq_buf_t b = {NULL, 0, 0, 0};
+	int rc = -2, dmq = pres_dmq_subs_on(), owned = 1;
 
 	lp_htable_lock(pres.subs, slot);
 	r = find_locked(slot, k, match_dlg_d);
 	if(!r)
 		goto done;
+	if(r->owner != 0) { /* a request here for a replica: ours now */
+		dmq_take_over(r);
+		owned = 0;
+	}
+	before = r->s;
 	rc = op(&r->s, ctx, &replace);
 	if(rc == 1) {
 		nr = replace ? srec_new(replace) : NULL;
@@ -174,12 +215,18 @@ static int apply_in(unsigned int slot, const pres_dlg_key_t *k,
 		subs_link(nr);
 		dlg_link(nr);
 		lp_free(r);
+		if(dmq)
+			dmq_changed(nr, &b);
 		rc = 0;
-	} else if(rc == 0 && r->db_state == PRES_DB_CLEAN) {
-		r->db_state = PRES_DB_DIRTY;
+	} else if(rc == 0) {
+		if(r->db_state == PRES_DB_CLEAN)
+			r->db_state = PRES_DB_DIRTY;
+		if(dmq && dmq_worth(r, &before, owned))
+			dmq_changed(r, &b);
 	}
 done:
 	lp_htable_unlock(pres.subs, slot);
+	pres_dmq_send_buf(&b);
 	return rc;
 }
 
@@ -285,6 +332,8 @@ static int mem_remove(const lp_str_t *pres_uri, const pres_dlg_key_t *k)
 	if(rc == 0)
 		rc = unlink_in(lp_htable_slot(pres.subs, hash), k);
 	db_delete(k);
+	if(rc == 0)
+		pres_dmq_subs_remove(pres_uri, k);
 	return rc;
 }
 
@@ -336,8 +385,10 @@ int pres_subs_remove_same(const lp_str_t *pres_uri, const lp_str_t *callid)
 	lp_htable_unlock(pres.subs, slot);
 	while((e = gone) != NULL) {
 		pres_srec_t *r = (pres_srec_t *)e;
+		pres_dlg_key_t k = {&r->s.callid, &r->s.to_tag, &r->s.from_tag};
 		gone = e->next;
-		db_delete(&(pres_dlg_key_t){&r->s.callid, &r->s.to_tag, &r->s.from_tag});
+		db_delete(&k);
+		pres_dmq_subs_remove(&r->s.pres_uri, &k);
 		lp_free(r);
 		n++;
 	}
@@ -351,15 +402,23 @@ static int mem_collect(const lp_str_t *pres_uri, pres_ev_t *ev,
 	unsigned int slot = lp_htable_slot(pres.subs, hash);
 	unsigned int now = pres.now();
 	subs_t **v = NULL, **nv;
-	int n = 0, cap = 0;
+	int n = 0, cap = 0, took;
+	pres_dmq_buf_t b = {NULL, 0, 0, 0};
+	pres_dmq_view_t view;
 	lp_hentry_t *e;
 
+	pres_dmq_subs_view(&view);
 	lp_htable_lock(pres.subs, slot);
 	for(e = pres.subs->buckets[slot].first; e; e = e->next) {
 		pres_srec_t *r = (pres_srec_t *)e;
 		if(e->hash != hash || r->s.event != ev || r->s.expires <= now
 				|| !lp_str_eq(&r->s.pres_uri, pres_uri)
 				|| r->s.status == TERMINATED_STATUS || pres_subs_is_watcher(&r->s, skip))
+			continue;
+		/* a replica: notified here only when its owner cannot (or with
+		 * skip_notify_dmq), and then this node takes it over */
+		took = r->owner != 0;
+		if(took && !(r->owner < PRES_DMQ_OWNERS && view.notify[r->owner]))
 			continue;
 		if(n == cap) {
 			cap = cap ? cap * 2 : 8;
@@ -368,16 +427,21 @@ static int mem_collect(const lp_str_t *pres_uri, pres_ev_t *ev,
 				break;
 			v = nv;
 		}
+		if(took)
+			dmq_take_over(r);
 		r->s.local_cseq++;
 		r->s.version++; /* per-watcher document version (winfo, dialog) */
 		if(r->db_state == PRES_DB_CLEAN)
 			r->db_state = PRES_DB_DIRTY;
+		if(view.on && (took || r->s.local_cseq >= r->reserved))
+			dmq_changed(r, &b);
 		v[n] = pres_subs_dup(&r->s, 0);
 		if(!v[n])
 			break;
 		n++;
 	}
 	lp_htable_unlock(pres.subs, slot);
+	pres_dmq_send_buf(&b);
 	*out = v;
 	return n;
 }
@@ -441,6 +505,10 @@ static void mem_expire(unsigned int now, void (*cb)(subs_t *copy))
 		pres_dlg_key_t k = {&r->s.callid, &r->s.to_tag, &r->s.from_tag};
 		subs_t *copy;
 		gone = gone->next;
+		if(r->owner != 0) { /* a replica: its owner ends it */
+			lp_free(r);
+			continue;
+		}
 		db_delete(&k);
 		r->s.local_cseq++;
 		copy = pres_subs_dup(&r->s, 0);
@@ -643,4 +711,101 @@ int pres_subs_watchers(const lp_str_t *pres_uri, pres_ev_t *ev, subs_t ***out)
 	if(pres.cfg.subs_db_mode == PRES_SUBS_DB_ONLY)
 		return pres_subsdb_watchers(pres_uri, ev, out);
 	return mem_watchers(pres_uri, ev, out);
+}
+
+/* ---------------------------------------------------------------- DMQ */
+
+int pres_subs_dmq_put(const subs_t *s, int owner, unsigned int reserved,
+		unsigned int changed)
+{
+	pres_dlg_key_t k = {&s->callid, &s->to_tag, &s->from_tag};
+	pres_srec_t *r, *nr;
+	unsigned int slot;
+	int rc = 0, demoted = 0;
+
+	if(pres.cfg.subs_db_mode == PRES_SUBS_DB_ONLY || !pres.dlgs)
+		return 0;
+	nr = srec_new(s);
+	if(!nr)
+		return -1;
+	nr->owner = owner;
+	nr->reserved = reserved;
+	nr->changed = changed;
+	/* a replica stays out of this node's DB; a record of this node's
+	 * (back from a sync after a restart) goes in */
+	nr->db_state = owner == 0 ? PRES_DB_DIRTY : PRES_DB_CLEAN;
+	slot = lp_htable_slot(pres.subs, nr->h.hash);
+	lp_htable_lock(pres.subs, slot);
+	r = find_locked(slot, &k, match_dlg_d);
+	if(r && pres_dmq_subs_wins(r, nr) >= 0)
+		goto done;
+	if(r) {
+		demoted = r->owner == 0 && owner != 0;
+		if(owner == 0 && r->owner == 0 && r->db_state == PRES_DB_NEW)
+			nr->db_state = PRES_DB_NEW;
+		dlg_unlink(r);
+		subs_unlink(r);
+		subs_link(nr);
+		dlg_link(nr);
+		lp_free(r);
+	} else {
+		subs_link(nr);
+		dlg_link(nr);
+		if(pres.winfo_seen && (s->event->type & WINFO_TYPE))
+			*pres.winfo_seen = 1;
+		pres_limits_watcher_add(&nr->s.watcher_user, &nr->s.watcher_domain, 1);
+	}
+	nr = NULL;
+	rc = 1;
+done:
+	lp_htable_unlock(pres.subs, slot);
+	lp_free(nr);
+	if(demoted) /* another node owns it now: not ours to load at start */
+		db_delete(&k);
+	return rc;
+}
+
+int pres_subs_dmq_drop(const pres_dlg_key_t *k, unsigned int changed)
+{
+	unsigned int hash, slot;
+	pres_srec_t *r;
+	int owned = 0;
+
+	if(pres.cfg.subs_db_mode == PRES_SUBS_DB_ONLY
+			|| dlg_find(k, match_dlg_d, &hash) < 0)
+		return 0;
+	slot = lp_htable_slot(pres.subs, hash);
+	lp_htable_lock(pres.subs, slot);
+	r = find_locked(slot, k, match_dlg_d);
+	if(r && r->changed > changed) /* changed here after the removal */
+		r = NULL;
+	if(r) {
+		owned = r->owner == 0;
+		subs_unlink(r);
+		unlinked(r);
+	}
+	lp_htable_unlock(pres.subs, slot);
+	if(!r)
+		return 0;
+	if(owned)
+		db_delete(k);
+	lp_free(r);
+	return 1;
+}
+
+void pres_subs_foreach_rec(
+		int (*cb)(const pres_srec_t *r, void *ctx), void *ctx)
+{
+	unsigned int i;
+	lp_hentry_t *e;
+	int stop = 0;
+
+	for(i = 0; i < pres.subs->size && !stop; i++) {
+		if(!pres.subs->buckets[i].first)
+			continue;
+		lp_htable_lock(pres.subs, i);
+		for(e = pres.subs->buckets[i].first; e && !stop; e = e->next)
+			stop = cb((const pres_srec_t *)e, ctx);
+		lp_htable_unlock(pres.subs, i);
+	}
 }

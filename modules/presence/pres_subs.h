@@ -19,6 +19,11 @@ typedef struct pres_srec {
 	lp_hentry_t **pprev; /* the link to h in its pres.subs bucket: a record
 							leaves a bucket of many watchers in O(1) */
 	int db_state;
+	/* DMQ subscription replication (pres_dmq_subs.h): the owner's id (0:
+	 * this node, else a replica), the NOTIFY CSeq bound replicated, and
+	 * when the record last changed (the conflict rule) */
+	int owner;
+	unsigned int reserved, changed;
 	subs_t s; /* last: its strings follow in the block */
 } pres_srec_t;
 
@@ -102,6 +107,18 @@ int pres_subsdb_count(void);
 int pres_subsdb_watchers(const lp_str_t *pres_uri, pres_ev_t *ev, subs_t ***out);
 int pres_subs_load_all(void);
 void pres_subs_free_entry(lp_hentry_t *e);
+/* DMQ (pres_dmq_subs.c): store a replicated version of a subscription
+ * (s->event resolved; owner: its id, 0 when this node owns it) unless the
+ * version here wins; a record this node owned and loses to another owner
+ * leaves this node's DB. 1 stored, 0 ignored, -1 error. */
+int pres_subs_dmq_put(const subs_t *s, int owner, unsigned int reserved,
+		unsigned int changed);
+/* DMQ: remove the subscription of dialog k unless it changed after
+ * `changed`; no NOTIFY. 1 removed, 0 not, -1 error. */
+int pres_subs_dmq_drop(const pres_dlg_key_t *k, unsigned int changed);
+/* DMQ: call cb on every record with its bucket locked; cb returns non-0
+ * to stop. */
+void pres_subs_foreach_rec(int (*cb)(const pres_srec_t *r, void *ctx), void *ctx);
 /* Live subscriptions in the table. */
 int pres_subs_count(void);
 

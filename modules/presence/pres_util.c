@@ -170,13 +170,6 @@ int pres_new_token(char *buf, int size, const char *prefix)
 	return (n < 0 || n >= size) ? -1 : n;
 }
 
-/* Every string field of subs_t, for copying in one block. */
-#define PRES_SUBS_STRS(X)                                                 \
-	X(pres_uri) X(to_user) X(to_domain) X(from_user) X(from_domain)       \
-	X(watcher_user) X(watcher_domain) X(event_id) X(to_tag) X(from_tag)   \
-	X(callid) X(sockinfo_str) X(contact) X(local_contact) X(record_route) \
-	X(reason) X(user_agent)
-
 subs_t *pres_subs_dup(const subs_t *s, int shared)
 {
 	return pres_subs_dup_ex(s, shared, 0);

@@ -55,7 +55,8 @@ static char *local_log_facility_p = NULL; /* "LOG_LOCAL3" */
 static struct {
 	int enable_pres_dmq, enable_pres_sync_dmq;
 	int enable_subs_dmq, enable_subs_sync_dmq, skip_notify_dmq;
-} dmq_subs_params = {0, 1, 0, 0, 0};
+} dmq_subs_params = {-1, 1, 0, 1, 0};
+static str default_socket_p = STR_NULL;
 static int local_log_facility_i = -1;	  /* or its number */
 
 static cmd_export_t cmds[] = {
@@ -130,6 +131,7 @@ static param_export_t params[] = {
 	{"enable_subs_sync_dmq", PARAM_INT,
 			&dmq_subs_params.enable_subs_sync_dmq},
 	{"skip_notify_dmq", PARAM_INT, &dmq_subs_params.skip_notify_dmq},
+	{"default_socket", PARAM_STR, &default_socket_p},
 	{"pres_subs_mode", PARAM_INT, &pres.cfg.pres_subs_mode},
 	{"delete_same_subs", PARAM_INT, &pres.cfg.delete_same_subs},
 	{"timer_mode", PARAM_INT, &pres.cfg.timer_mode},
@@ -276,32 +278,42 @@ static int check_limits(void)
 	return 0;
 }
 
-/* enable_dmq (Kamailio 5.6): publications replicated through the dmq
- * module. The sync answer walks the publication cache, so it needs
- * publ_cache 1. Of Kamailio 6.1's switches, enable_pres_dmq is enable_dmq,
- * enable_pres_sync_dmq 0 skips the sync at join; subscription replication
- * is not implemented (refused when asked for). */
+/* enable_dmq (Kamailio 5.6) is the master switch of DMQ replication
+ * (Kamailio's dmq module, loaded before presence); under it, as in Kamailio
+ * 6.1, enable_pres_dmq (default 1) replicates the publications and
+ * enable_subs_dmq (default 0) the subscriptions, each synced at join unless
+ * its *_sync_dmq is 0. enable_pres_dmq 1 set alone also turns enable_dmq
+ * on (our 5.6-era meaning of it). The sync answer walks the publication
+ * cache, so publication replication needs publ_cache 1. */
 static int check_dmq_params(void)
 {
-	if(dmq_subs_params.enable_pres_dmq == 1)
+	if(dmq_subs_params.enable_pres_dmq == 1 && !pres.cfg.enable_dmq) {
+		LM_NOTICE("enable_pres_dmq 1 turns enable_dmq on\n");
 		pres.cfg.enable_dmq = 1;
+	}
+	pres.cfg.pres_dmq = dmq_subs_params.enable_pres_dmq != 0;
 	if(pres.cfg.enable_dmq != 0 && pres.cfg.enable_dmq != 1) {
 		LM_ERR("enable_dmq must be 0 or 1\n");
 		return -1;
 	}
-	if(pres.cfg.enable_dmq && (!pres.cfg.publ_cache || !pres.cfg.db_url)) {
+	if(pres.cfg.enable_dmq && pres.cfg.pres_dmq
+			&& (!pres.cfg.publ_cache || !pres.cfg.db_url)) {
 		LM_ERR("enable_dmq needs publ_cache 1 and a db_url\n");
 		return -1;
 	}
-	if(dmq_subs_params.enable_subs_dmq || dmq_subs_params.enable_subs_sync_dmq) {
-		LM_ERR("enable_subs_dmq / enable_subs_sync_dmq: subscription"
-			   " replication is not implemented; each node keeps and"
-			   " notifies its own watchers (doc/presence.md, DMQ)\n");
-		return -1;
+	pres.cfg.subs_dmq = dmq_subs_params.enable_subs_dmq != 0;
+	if(pres.cfg.subs_dmq && !pres.cfg.enable_dmq) {
+		LM_WARN("enable_subs_dmq has no effect without enable_dmq 1\n");
+		pres.cfg.subs_dmq = 0;
 	}
-	if(dmq_subs_params.skip_notify_dmq)
-		LM_NOTICE("skip_notify_dmq has no effect: subscriptions are not"
-				  " replicated, each node notifies its own watchers\n");
+	if(pres.cfg.subs_dmq && pres.cfg.subs_db_mode == PRES_SUBS_DB_ONLY) {
+		LM_WARN("enable_subs_dmq has no effect with subs_db_mode 3: the"
+				" nodes share the subscriptions through the database\n");
+		pres.cfg.subs_dmq = 0;
+	}
+	pres.cfg.skip_notify_dmq = dmq_subs_params.skip_notify_dmq != 0;
+	pres.cfg.default_socket =
+			default_socket_p.len > 0 ? default_socket_p.s : NULL;
 	return 0;
 }
 
@@ -459,7 +471,9 @@ static int mod_init(void)
 	if(init_db() < 0 || pres_kam_script_init() < 0)
 		return -1;
 	if(pres.cfg.enable_dmq
-			&& pres_dmq_kam_init(dmq_subs_params.enable_pres_sync_dmq) < 0)
+			&& pres_dmq_kam_init(dmq_subs_params.enable_pres_sync_dmq,
+					   dmq_subs_params.enable_subs_sync_dmq)
+					   < 0)
 		return -1;
 	if(pres_dbq_init() < 0 || pres_writer_register() < 0
 			|| pres_fanout_init() < 0)

@@ -1,0 +1,94 @@
+/* Byte-level helpers of our DMQ messages; see pres_dmq_codec.h. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "pres_dmq_codec.h"
+
+int pres_dmq_reserve(pres_dmq_buf_t *b, int more)
+{
+	char *s;
+	int cap;
+
+	if(b->len + more <= b->cap)
+		return 0;
+	cap = b->cap ? b->cap : 256;
+	while(cap < b->len + more)
+		cap *= 2;
+	s = realloc(b->s, cap);
+	if(!s)
+		return -1;
+	b->s = s;
+	b->cap = cap;
+	return 0;
+}
+
+void pres_dmq_put(pres_dmq_buf_t *b, const lp_str_t *f)
+{
+	if(f->len > 0)
+		memcpy(b->s + b->len, f->s, f->len);
+	b->len += f->len > 0 ? f->len : 0;
+}
+
+int pres_dmq_begin_hdr(pres_dmq_buf_t *b, const char *h)
+{
+	int n = (int)strlen(h);
+
+	memset(b, 0, sizeof(*b));
+	if(pres_dmq_reserve(b, n) < 0)
+		return -1;
+	memcpy(b->s, h, n);
+	b->len = n;
+	return 0;
+}
+
+int pres_dmq_get_num(pres_dmq_cursor_t *c, unsigned long max,
+		unsigned long *out, char sep)
+{
+	unsigned long v = 0;
+	int digits = 0;
+
+	while(c->p < c->end && *c->p >= '0' && *c->p <= '9' && digits < 11) {
+		v = v * 10 + (unsigned long)(*c->p - '0');
+		c->p++;
+		digits++;
+	}
+	if(digits == 0 || digits > 10 || v > max || c->p >= c->end || *c->p != sep)
+		return -1;
+	c->p++;
+	*out = v;
+	return 0;
+}
+
+int pres_dmq_get_len(pres_dmq_cursor_t *c, int max, int *out, char sep)
+{
+	unsigned long v;
+
+	if(pres_dmq_get_num(c, (unsigned long)max, &v, sep) < 0)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+void pres_dmq_take(pres_dmq_cursor_t *c, lp_str_t *f, int len)
+{
+	f->s = (char *)c->p;
+	f->len = len;
+	c->p += len;
+}
+
+int pres_dmq_clean(const lp_str_t *f)
+{
+	int i;
+
+	for(i = 0; i < f->len; i++)
+		if((unsigned char)f->s[i] < 0x20 || f->s[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
+int pres_dmq_starts(const pres_dmq_cursor_t *c, const char *h)
+{
+	size_t n = strlen(h);
+
+	return (size_t)(c->end - c->p) >= n && memcmp(c->p, h, n) == 0;
+}
