@@ -87,11 +87,13 @@ clean:
 
 .PHONY: all setup lib modules layers abi unit fuzz dbtest sip check run bench bench-quick bench-engines bench-shareddb soak clean
 
-# The DMQ cluster test (enable_dmq): three Kamailio nodes with Debian's
-# dmq module on 127.0.0.1, about 30 s, run by check after the SIP suite; its output is
-# in test/sip/out/dmq/.
+# The DMQ cluster tests (enable_dmq; enable_subs_dmq): three Kamailio
+# nodes with Debian's dmq module on 127.0.0.1, about 30 s each, run by
+# check after the SIP suite; their output is in
+# test/sip/out/dmq-cluster/ and test/sip/out/dmq-cluster-subs/.
 check-dmq: modules
 	bash test/dmq/cluster.sh
+	bash test/dmq/cluster-subs.sh
 
 .PHONY: check-dmq
 

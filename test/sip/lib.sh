@@ -16,6 +16,8 @@ SIP_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$SIP_DIR/../.." && pwd)
 CASE_DIR=$(cd "$(dirname "$0")" && pwd)
 CASE=$(basename "$CASE_DIR")
+# a script other than a case's test.sh (test/dmq/*.sh) gets its own dir
+[ "$(basename "$0")" = test.sh ] || CASE=$CASE-$(basename "$0" .sh)
 WORK=$SIP_DIR/out/$CASE
 IMPL=${IMPL:-ours}
 # KAMAILIO_MPATH: module dir of another Kamailio build (its tm, sl, ...)
