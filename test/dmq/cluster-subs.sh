@@ -13,7 +13,7 @@ AL=sip:alice@127.0.0.1
 # dmq pings every 5 s (its minimum); a ping to a dead node ends in 408
 # after tm's fr_timer: 2 s
 # subs_db_mode 1: the owners' rows are written at once (the writer's next round)
-PARAMS=(--param=presence:enable_subs_dmq:1 --param=presence:subs_db_mode:1
+PARAMS=(-A WITH_DMQ_SUBS --param=presence:subs_db_mode:1
 	--param=dmq:ping_interval:5
 	--param=tm:fr_timer:2000)
 
