@@ -446,11 +446,24 @@ static int send_sync(void *node)
 
 /* ---------------------------------------------------------------- apply */
 
+/* A watcher came, changed status or went at another node: this node's
+ * own watcher-info subscribers hear of it (those the other node owns hear
+ * from it), unless skip_notify_dmq leaves it all to that node. */
+static void winfo_heard(const subs_t *s)
+{
+	if(pres.cfg.skip_notify_dmq)
+		return;
+	pres_dmq_applying = 1;
+	pres_winfo_notify_change(s);
+	pres_dmq_applying = 0;
+}
+
 static int apply_store(pres_dmq_srec_t *r)
 {
 	pres_ev_t *ev = pres_event_by_hdr(&r->event);
 	int owner = pres_dmq_owner_id(&r->owner);
 	subs_t s = r->s;
+	int rc;
 
 	if(!ev) {
 		LP_LOG_LIMITED(LP_L_WARN,
@@ -463,7 +476,24 @@ static int apply_store(pres_dmq_srec_t *r)
 	s.event = ev;
 	if(owner != 0 && pres.cfg.default_socket)
 		s.sockinfo_str = LP_STR(pres.cfg.default_socket);
-	return pres_subs_dmq_put(&s, owner, r->reserved, r->changed);
+	rc = pres_subs_dmq_put(&s, owner, r->reserved, r->changed);
+	if(rc == 2)
+		winfo_heard(&s);
+	return rc > 0 ? 1 : rc;
+}
+
+static int apply_remove(pres_dmq_srec_t *r)
+{
+	pres_dlg_key_t k = {&r->s.callid, &r->s.to_tag, &r->s.from_tag};
+	subs_t *gone = NULL;
+	int rc = pres_subs_dmq_drop(&k, r->changed, &gone);
+
+	if(gone) {
+		gone->status = TERMINATED_STATUS;
+		winfo_heard(gone);
+		free(gone);
+	}
+	return rc;
 }
 
 int pres_dmq_subs_receive(const char *s, int len, void *node)
@@ -493,9 +523,7 @@ int pres_dmq_subs_receive(const char *s, int len, void *node)
 	}
 	for(i = 0; i < m.n; i++) {
 		pres_dmq_srec_t *r = &m.recs[i];
-		pres_dlg_key_t k = {&r->s.callid, &r->s.to_tag, &r->s.from_tag};
-		rc = r->op == 'R' ? pres_subs_dmq_drop(&k, r->changed)
-						  : apply_store(r);
+		rc = r->op == 'R' ? apply_remove(r) : apply_store(r);
 		applied += rc > 0;
 		failed += rc < 0;
 	}

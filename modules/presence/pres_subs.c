@@ -721,7 +721,7 @@ int pres_subs_dmq_put(const subs_t *s, int owner, unsigned int reserved,
 	pres_dlg_key_t k = {&s->callid, &s->to_tag, &s->from_tag};
 	pres_srec_t *r, *nr;
 	unsigned int slot;
-	int rc = 0, demoted = 0;
+	int rc = 0, demoted = 0, seen;
 
 	if(pres.cfg.subs_db_mode == PRES_SUBS_DB_ONLY || !pres.dlgs)
 		return 0;
@@ -731,6 +731,10 @@ int pres_subs_dmq_put(const subs_t *s, int owner, unsigned int reserved,
 	nr->owner = owner;
 	nr->reserved = reserved;
 	nr->changed = changed;
+	/* ours, back from a sync after a restart: NOTIFYs this node sent
+	 * before it may have gone up to the bound */
+	if(owner == 0 && nr->s.local_cseq < reserved)
+		nr->s.local_cseq = reserved;
 	/* a replica stays out of this node's DB; a record of this node's
 	 * (back from a sync after a restart) goes in */
 	nr->db_state = owner == 0 ? PRES_DB_DIRTY : PRES_DB_CLEAN;
@@ -739,6 +743,7 @@ int pres_subs_dmq_put(const subs_t *s, int owner, unsigned int reserved,
 	r = find_locked(slot, &k, match_dlg_d);
 	if(r && pres_dmq_subs_wins(r, nr) >= 0)
 		goto done;
+	seen = r && r->s.status == nr->s.status; /* the watchers' view */
 	if(r) {
 		demoted = r->owner == 0 && owner != 0;
 		if(owner == 0 && r->owner == 0 && r->db_state == PRES_DB_NEW)
@@ -756,7 +761,7 @@ int pres_subs_dmq_put(const subs_t *s, int owner, unsigned int reserved,
 		pres_limits_watcher_add(&nr->s.watcher_user, &nr->s.watcher_domain, 1);
 	}
 	nr = NULL;
-	rc = 1;
+	rc = seen ? 1 : 2;
 done:
 	lp_htable_unlock(pres.subs, slot);
 	lp_free(nr);
@@ -765,12 +770,14 @@ done:
 	return rc;
 }
 
-int pres_subs_dmq_drop(const pres_dlg_key_t *k, unsigned int changed)
+int pres_subs_dmq_drop(
+		const pres_dlg_key_t *k, unsigned int changed, subs_t **gone)
 {
 	unsigned int hash, slot;
 	pres_srec_t *r;
 	int owned = 0;
 
+	*gone = NULL;
 	if(pres.cfg.subs_db_mode == PRES_SUBS_DB_ONLY
 			|| dlg_find(k, match_dlg_d, &hash) < 0)
 		return 0;
@@ -789,6 +796,7 @@ int pres_subs_dmq_drop(const pres_dlg_key_t *k, unsigned int changed)
 		return 0;
 	if(owned)
 		db_delete(k);
+	*gone = pres_subs_dup(&r->s, 0);
 	lp_free(r);
 	return 1;
 }

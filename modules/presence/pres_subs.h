@@ -110,12 +110,15 @@ void pres_subs_free_entry(lp_hentry_t *e);
 /* DMQ (pres_dmq_subs.c): store a replicated version of a subscription
  * (s->event resolved; owner: its id, 0 when this node owns it) unless the
  * version here wins; a record this node owned and loses to another owner
- * leaves this node's DB. 1 stored, 0 ignored, -1 error. */
+ * leaves this node's DB. 2 stored and new here or in a new status (its
+ * watcher-info subscribers must hear), 1 stored, 0 ignored, -1 error. */
 int pres_subs_dmq_put(const subs_t *s, int owner, unsigned int reserved,
 		unsigned int changed);
 /* DMQ: remove the subscription of dialog k unless it changed after
- * `changed`; no NOTIFY. 1 removed, 0 not, -1 error. */
-int pres_subs_dmq_drop(const pres_dlg_key_t *k, unsigned int changed);
+ * `changed`; no NOTIFY. 1 removed (*gone: a malloc'd copy, or NULL out of
+ * memory; the caller frees it), 0 not. */
+int pres_subs_dmq_drop(
+		const pres_dlg_key_t *k, unsigned int changed, subs_t **gone);
 /* DMQ: call cb on every record with its bucket locked; cb returns non-0
  * to stop. */
 void pres_subs_foreach_rec(int (*cb)(const pres_srec_t *r, void *ctx), void *ctx);

@@ -6,7 +6,8 @@
 # higher CSeq, B owns it (its DB row) and says so: a PUBLISH at C then
 # reaches it from B, not from C; C restarted with an empty database gets
 # the subscription back (sync). Each watcher NOTIFY is counted: one per
-# change, never two.
+# change, never two. Alice's watcher-info subscription at B hears of the
+# watcher that came at A.
 . "$(dirname "$0")/../sip/lib.sh"
 ours_only "our DMQ message format (Kamailio's presence speaks its own)" || finish
 AL=sip:alice@127.0.0.1
@@ -102,15 +103,28 @@ for n in a b c; do
 		fail "node $n: DMQ cluster not formed ($(active_ports | wc -l) active nodes)"
 done
 
+# alice watches her watchers at B: the watcher that comes at A reaches her
+# from B (the replica's arrival), once
+inst_use b
+WATCH_EVENT=presence.winfo WATCH_ACCEPT=application/watcherinfo+xml \
+	watch_start aw $AL $AL 2 300 0
+wait_notifies aw 1
+assert_no_match 'sip:wa@' "$(msg_body "$(watch_notify aw 1)")" \
+	"alice's first watcherinfo at B: no wa yet"
+
 # 1. a subscription at A is replicated to B and C
 inst_use a
 watch_failover wa $AL sip:wa@127.0.0.1 5
 wait_notifies wa 1
+wait_notifies aw 2 && assert_match 'sip:wa@127.0.0.1' "$(msg_body "$(watch_notify aw 2)")" \
+	"alice's watcherinfo at B lists the watcher subscribed at A"
+watch_wait aw "alice's watcherinfo subscription at B: 2 NOTIFYs"
 for n in b c; do
 	inst_use "$n"
 	wait_until "$WAIT_MAX" lists_watcher $AL wa && ok "node $n lists A's watcher" ||
 		fail "node $n does not list the watcher subscribed at A: $(watchers_of $AL)"
-	assert_sql "select count(*) from active_watchers" 0 "node $n keeps the replica out of its DB"
+	assert_sql "select count(*) from active_watchers where watcher_username='wa'" 0 \
+		"node $n keeps the replica out of its DB"
 done
 inst_use a
 wait_sql "select count(*) from active_watchers where watcher_username='wa'" 1 \
@@ -161,5 +175,39 @@ assert_sql "select count(*) from active_watchers" 0 "C keeps the synced replica 
 for n in b c; do
 	inst_use "$n"
 	assert_alive
+	stop_kamailio
 done
+
+# 5. skip_notify_dmq 1 on two new nodes: the node that takes a PUBLISH
+# notifies every watcher, its own and the replicas; the other sends nothing
+PARAMS+=(--param=presence:skip_notify_dmq:1)
+start_node d || finish
+PD=$(inst_port d)
+start_node e "$PD" || finish
+PE=$(inst_port e)
+for n in d e; do
+	inst_use "$n"
+	wait_until "$WAIT_MAX" nodes_are 2 && ok "node $n sees 2 active DMQ nodes" ||
+		fail "node $n: DMQ cluster not formed ($(active_ports | wc -l) active nodes)"
+done
+inst_use e
+watch_failover we $AL sip:we@127.0.0.1 3
+wait_notifies we 1
+inst_use d
+wait_until "$WAIT_MAX" lists_watcher $AL we && ok "node d lists E's watcher" ||
+	fail "node d does not list the watcher subscribed at E"
+publish_at d skip-d
+wait_notifies we 2 && assert_eq "$PD" "$(notify_from we 2)" \
+	"skip_notify_dmq: the PUBLISH at D reaches E's watcher from D"
+inst_use e
+wait_sql "select count(*) from presentity where body like '%skip-d%'" 1 \
+	"E has D's publication"
+publish_at e skip-e
+wait_notifies we 3 && assert_match skip-e "$(msg_body "$(watch_notify we 3)")" \
+	"NOTIFY 3 carries E's change: E sent nothing for D's"
+assert_eq "$PE" "$(notify_from we 3)" \
+	"E's change reaches it from E, the node that took that PUBLISH"
+assert_num -gt "$(notify_cseq we 2)" "$(notify_cseq we 3)" \
+	"E's NOTIFY has a higher CSeq than D's"
+watch_wait we "watcher at E: 3 NOTIFYs"
 finish

@@ -481,7 +481,8 @@ assert_reply() {
 # then (UNSUB=1, the default) unsubscribes in the dialog (Expires: 0),
 # accepts 200/202 and answers the final NOTIFY.  CONTACT defaults to
 # sip:<user of WATCHER>@127.0.0.1:<its port>.  SIPP_LPORT fixes the port.
-# The scenario is generated into $WORK/NAME.xml.
+# The scenario is generated into $WORK/NAME.xml. WATCH_EVENT and
+# WATCH_ACCEPT replace the Event (presence) and Accept (application/pidf+xml).
 watch_start() {
 	local name=$1 pres=$2 watcher=$3 n=$4 exp=${5:-300} unsub=${6:-1}
 	local contact=${7:-} user i scen=$WORK/$1.xml
@@ -524,8 +525,8 @@ watch_subscribe() {
 		"CSeq: $5 SUBSCRIBE" \
 		'Max-Forwards: 70' \
 		"Contact: <$3>" \
-		'Event: presence' \
-		'Accept: application/pidf+xml' \
+		"Event: ${WATCH_EVENT:-presence}" \
+		"Accept: ${WATCH_ACCEPT:-application/pidf+xml}" \
 		"Expires: $4" \
 		'Content-Length: [len]' \
 		'' ']]></send>'
