@@ -13,10 +13,10 @@
 
 /* What a sync did (the RPC's reply). */
 typedef struct pres_pubsync_counts {
-	int added;	 /* rows not in the cache, now cached */
-	int removed; /* cached publications without a row, dropped */
-	int updated; /* cached ones whose row differs, taken from the row */
-	int skipped; /* hash buckets changed by requests during the sync */
+	int added;	  /* rows not in the cache, now cached */
+	int removed;  /* cached publications without a row, dropped */
+	int updated;  /* cached ones whose row differs, taken from the row */
+	int skipped;  /* hash buckets changed by requests during the sync */
 	int notified; /* NOTIFYs sent for the presentities that changed */
 } pres_pubsync_counts_t;
 
