@@ -3,7 +3,11 @@
  * the cache and the watcher is notified; nothing changes when nothing
  * changed; publications whose changes still wait for the DB writer are not
  * thrown away (the sync refuses while the queue is not empty); publ_cache
- * 0 has nothing to sync. SQLite temp file. */
+ * 0 has nothing to sync. Requests that run in the middle of a sync (played
+ * by a wrapped driver right after a statement): a PUBLISH between the
+ * read and the cache changes leaves its bucket skipped, not undone; a sync
+ * between a PUBLISH's DB write and its cache change leaves one record.
+ * SQLite temp file. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +23,7 @@
 #include "pres_pubsync.h"
 
 static const char *url;
+static const lp_db_driver_t *real_drv; /* arm() */
 static int notifies;
 static char last_body[512];
 
@@ -46,6 +51,9 @@ static void setup(void)
 
 static void teardown(void)
 {
+	if(real_drv && pres.db)
+		pres.db->drv = real_drv;
+	real_drv = NULL;
 	pres_dbq_destroy();
 	pres_pubsync_destroy();
 	lp_test_pres_stop();
@@ -200,6 +208,92 @@ START_TEST(test_queued_change_kept)
 }
 END_TEST
 
+/* The driver of pres.db, wrapped: once armed, `between` runs right after
+ * the next statement, as a request that runs in the middle of the other
+ * side's work. */
+static void (*between)(void);
+static lp_db_driver_t hooked_drv;
+
+static int hooked_exec(lp_db_conn_t *c, const char *sql,
+		const lp_db_val_t *params, int nparams, lp_db_row_cb cb, void *ctx)
+{
+	int rc = real_drv->exec(c, sql, params, nparams, cb, ctx);
+	void (*f)(void) = between;
+
+	between = NULL;
+	if(f)
+		f();
+	return rc;
+}
+
+static void arm(void (*f)(void))
+{
+	lp_db_t *db = pres_db();
+
+	ck_assert_ptr_nonnull(db);
+	real_drv = db->drv;
+	hooked_drv = *real_drv;
+	hooked_drv.exec = hooked_exec;
+	db->drv = &hooked_drv;
+	between = f;
+}
+
+static pres_pubsync_counts_t inner;
+
+/* A PUBLISH (its DB write, then its cache change) between the sync's read
+ * of the table and its changes of the cache. */
+static void late_publish(void)
+{
+	ck_assert_int_eq(publish("<late/>"), 200);
+}
+
+START_TEST(test_bucket_changed_during_read_skipped)
+{
+	pres_pubsync_counts_t c;
+
+	ck_assert_int_eq(publish("<a/>"), 200);
+	sql_insert("sqltag", "<sql/>");
+	arm(late_publish); /* after the sync's read */
+	ck_assert_int_eq(pres_pub_sync(0, &c), 0);
+	ck_assert_ptr_null(between);
+	ck_assert_int_eq(c.skipped, 1);
+	ck_assert_int_eq(c.added + c.removed + c.updated, 0);
+	ck_assert_str_eq(cached(), "<a/><late/>"); /* the PUBLISH is kept */
+	ck_assert_int_eq(pres_pub_sync(0, &c), 0); /* the next run takes it */
+	ck_assert_int_eq(c.added, 1);
+	ck_assert_int_eq(c.skipped + c.removed + c.updated, 0);
+	ck_assert_str_eq(cached(), "<a/><late/><sql/>");
+}
+END_TEST
+
+static void sync_now(void)
+{
+	ck_assert_int_eq(pres_pub_sync(0, &inner), 0);
+}
+
+/* A sync between a PUBLISH's DB write and its cache change caches the row
+ * the PUBLISH then links: one record of it stays. */
+START_TEST(test_sync_inside_a_store_no_duplicate)
+{
+	pres_pub_key_t k = {&LP_STR("alice"), &LP_STR("example.com"),
+			&LP_STR("presence"), &LP_STR("e2")};
+	pres_pub_t *p;
+	lp_str_t old;
+
+	ck_assert_int_eq(publish("<old/>"), 200);
+	old = lp_str_c(tag);
+	p = pres_pub_new(&k, &LP_STR(""), &LP_STR("<new/>"), LP_TEST_T0 + 600,
+			LP_TEST_T0);
+	ck_assert_ptr_nonnull(p);
+	arm(sync_now); /* after the store's UPDATE */
+	ck_assert_int_eq(pres_pub_store(p, &old), 0);
+	ck_assert_ptr_null(between);
+	ck_assert_int_eq(inner.added, 1);
+	ck_assert_int_eq(inner.removed, 1);
+	ck_assert_str_eq(cached(), "<new/>");
+}
+END_TEST
+
 START_TEST(test_no_cache_nothing_to_do)
 {
 	pres_pubsync_counts_t c;
@@ -218,6 +312,8 @@ static void add_tests(TCase *tc)
 	tcase_add_test(tc, test_changed_row_taken);
 	tcase_add_test(tc, test_queued_change_kept);
 	tcase_add_test(tc, test_no_cache_nothing_to_do);
+	tcase_add_test(tc, test_bucket_changed_during_read_skipped);
+	tcase_add_test(tc, test_sync_inside_a_store_no_duplicate);
 }
 
 Suite *pres_pubsync_suite(void)
