@@ -7,6 +7,7 @@
 #include "lp_log.h"
 #include "pres_pub.h"
 #include "pres_dbq.h"
+#include "pres_pubsync.h"
 #include "pres_sql.h"
 
 static unsigned int pub_seq; /* per process; orders equal received times */
@@ -112,6 +113,7 @@ static int store_queued(pres_pub_t *p, const lp_str_t *old_etag)
 		if(old)
 			lp_htable_unlink(pres.pubs, old);
 		lp_htable_link(pres.pubs, &p->h);
+		pres_pubsync_touch(slot);
 	}
 	lp_htable_unlock(pres.pubs, slot);
 	pres_dbq_op_free(op);
@@ -137,12 +139,28 @@ static int remove_queued(const pres_pub_key_t *k)
 	if(e && rc == 0) {
 		op = NULL;
 		lp_htable_unlink(pres.pubs, e);
+		pres_pubsync_touch(slot);
 	}
 	lp_htable_unlock(pres.pubs, slot);
 	pres_dbq_op_free(op);
 	if(rc == 0)
 		lp_free(e);
 	return rc;
+}
+
+/* The row of p is already cached when presence.publish_cache_sync read
+ * the table between this store's DB write and its cache change (and cached
+ * the row): that copy goes, so that one record per row stays. Under the
+ * bucket lock. */
+static void unlink_same_etag(const pres_pub_t *p)
+{
+	pres_pub_key_t k = {&p->user, &p->domain, &p->event, &p->etag};
+	lp_hentry_t *dup = lp_htable_find(pres.pubs, p->h.hash, match_pub, &k);
+
+	if(dup) {
+		lp_htable_unlink(pres.pubs, dup);
+		lp_free(dup);
+	}
 }
 
 int pres_pub_store(pres_pub_t *p, const lp_str_t *old_etag)
@@ -173,7 +191,9 @@ int pres_pub_store(pres_pub_t *p, const lp_str_t *old_etag)
 		if(old)
 			lp_htable_unlink(pres.pubs, old);
 	}
+	unlink_same_etag(p);
 	lp_htable_link(pres.pubs, &p->h);
+	pres_pubsync_touch(slot);
 	lp_htable_unlock(pres.pubs, slot);
 	lp_free(old);
 	return 0;
@@ -201,8 +221,10 @@ int pres_pub_remove(const pres_pub_key_t *k)
 		return rc == 0 ? -2 : 0;
 	lp_htable_lock(pres.pubs, slot);
 	e = lp_htable_find(pres.pubs, hash, match_pub, k);
-	if(e)
+	if(e) {
 		lp_htable_unlink(pres.pubs, e);
+		pres_pubsync_touch(slot);
+	}
 	lp_htable_unlock(pres.pubs, slot);
 	lp_free(e);
 	return (rc == 0 && !e) ? -2 : 0;
@@ -235,6 +257,7 @@ static int load_row(void *ctx, const lp_db_val_t *c, int n)
 		return 0;
 	}
 	lp_htable_link(pres.pubs, &p->h);
+	pres_pubsync_touch(slot);
 	lp_htable_unlock(pres.pubs, slot);
 	if(count)
 		(*count)++;
@@ -477,6 +500,7 @@ int pres_pub_reload(const lp_str_t *user, const lp_str_t *domain, const lp_str_t
 	while((e = lp_htable_find(pres.pubs, hash, match_pub, &k)) != NULL) {
 		lp_htable_unlink(pres.pubs, e);
 		lp_free(e);
+		pres_pubsync_touch(slot);
 	}
 	lp_htable_unlock(pres.pubs, slot);
 	return lp_db_exec(db, pres_sql.pub_of_uri, v, 4, load_row, NULL) < 0 ? -1 : 0;
@@ -490,6 +514,7 @@ static void take_expired(unsigned int slot, unsigned int now, lp_hentry_t **out)
 	while(*pp) {
 		lp_hentry_t *e = *pp;
 		if(((pres_pub_t *)e)->expires <= now) {
+			pres_pubsync_touch(slot);
 			*pp = e->next;
 			pres.pubs->buckets[slot].count--;
 			e->next = *out;

@@ -1,7 +1,8 @@
 /* RPC commands of the presence module, with Kamailio's names, argument
  * order and output fields: presence.cleanup, presence.refreshWatchers,
  * presence.updateWatchers, presence.presentity_list (5.6),
- * presence.presentity_show and presence.watcher_list (5.7). */
+ * presence.presentity_show and presence.watcher_list (5.7),
+ * presence.publish_cache_sync (6.1). */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -12,6 +13,7 @@
 
 #include "lp_kam.h"
 #include "pres_pub.h"
+#include "pres_pubsync.h"
 #include "pres_rpc_kam.h"
 #include "pres_subs.h"
 
@@ -312,6 +314,48 @@ static void rpc_watcher_list(rpc_t *rpc, void *ctx)
 		rpc->fault(ctx, 500, "Internal error");
 }
 
+/* ---- publish_cache_sync ---- */
+
+/* How long the sync waits for the DB writer's queue to empty. */
+#define PRES_PUBSYNC_WAIT_MS 2000
+
+static const char *rpc_publish_cache_sync_doc[] = {
+		"Synchronize changes made to the presentity table with the publish"
+		" cache and notify the watchers of what changed",
+		0};
+
+/* Kamailio 6.1: no parameters. Reply: a struct of counts (pres_pubsync.h),
+ * or a message when there is no cache to sync. */
+static void rpc_publish_cache_sync(rpc_t *rpc, void *ctx)
+{
+	pres_pubsync_counts_t c;
+	void *th;
+	int rc;
+
+	if(library_mode(rpc, ctx))
+		return;
+	rc = pres_pub_sync(PRES_PUBSYNC_WAIT_MS, &c);
+	if(rc == PRES_PUBSYNC_NOCACHE) {
+		rpc->rpl_printf(ctx, "publ_cache is 0: no publish cache to sync");
+		return;
+	}
+	if(rc == PRES_PUBSYNC_BUSY) {
+		rpc->fault(ctx, 503,
+				"changes still wait for the database writer; try again");
+		return;
+	}
+	if(rc < 0) {
+		rpc->fault(ctx, 500, "cannot read the presentity table");
+		return;
+	}
+	if(rpc->add(ctx, "{", &th) < 0
+			|| rpc->struct_add(th, "ddddd", "added", c.added, "removed",
+					   c.removed, "updated", c.updated, "skipped", c.skipped,
+					   "notified", c.notified)
+					   < 0)
+		rpc->fault(ctx, 500, "Internal error creating the response");
+}
+
 rpc_export_t pres_rpc_cmds[] = {
 	{"presence.cleanup", rpc_cleanup, rpc_cleanup_doc, 0},
 	{"presence.refreshWatchers", rpc_refresh_watchers, rpc_refresh_doc, 0},
@@ -322,5 +366,7 @@ rpc_export_t pres_rpc_cmds[] = {
 			RET_ARRAY},
 	{"presence.watcher_list", rpc_watcher_list, rpc_watcher_list_doc,
 			RET_ARRAY},
+	{"presence.publish_cache_sync", rpc_publish_cache_sync,
+			rpc_publish_cache_sync_doc, 0},
 	{0, 0, 0, 0}
 };

@@ -24,6 +24,7 @@
 #include "pres_script_kam.h"
 #include "pres_pub.h"
 #include "pres_dbq.h"
+#include "pres_pubsync.h"
 #include "pres_shtable.h"
 #include "pres_sql.h"
 #include "pres_subs.h"
@@ -478,6 +479,10 @@ static int mod_init(void)
 	if(pres_dbq_init() < 0 || pres_writer_register() < 0
 			|| pres_fanout_init() < 0)
 		return -1;
+	if(pres.cfg.publ_cache && pres_pubsync_init() < 0) {
+		LM_ERR("out of shared memory for the publish cache sync\n");
+		return -1;
+	}
 	if(pres.cfg.clean_period > 0
 			&& add_timer(clean_timer, pres.cfg.clean_period) < 0)
 		return -1;
