@@ -317,14 +317,11 @@ void pres_dmq_replicate_remove(const pres_pub_key_t *k, unsigned int now)
 
 int pres_dmq_request_sync(void)
 {
-	pres_dmq_buf_t b;
-	int rc = -1;
+	int rc;
 
 	if(!pres_dmq_on())
 		return 0;
-	if(pres_dmq_begin(&b, PRES_DMQ_SYNC) == 0)
-		rc = dmq_send(b.s, b.len, NULL);
-	pres_dmq_buf_free(&b);
+	rc = pres_dmq_send_hdr(HDR_SYNC);
 	if(rc < 0)
 		LP_ERR("dmq: cannot request the publications of the other nodes");
 	return rc;
@@ -332,65 +329,32 @@ int pres_dmq_request_sync(void)
 
 /* ---------------------------------------------------------------- sync */
 
-typedef struct sync_ctx
-{
-	pres_dmq_buf_t *bufs;
-	int nbufs, count, err;
-} sync_ctx_t;
-
-/* Under the cache bucket's lock: encode p into the last message, starting
- * a new one when that one is full. */
+/* Under the cache bucket's lock: encode p into the sync answer. */
 static int sync_visit(const pres_pub_t *p, void *ctx)
 {
-	sync_ctx_t *c = ctx;
-	pres_dmq_buf_t *bufs, *b = c->nbufs ? &c->bufs[c->nbufs - 1] : NULL;
+	pres_dmq_chunks_t *c = ctx;
+	pres_dmq_buf_t *b;
 	pres_dmq_rec_t r;
 
 	rec_of(p, &r);
 	if(!rec_fits(&r)) /* e.g. a body over the limit: stays local */
 		return 0;
-	if(!b || b->len >= PRES_DMQ_CHUNK
-			|| b->len + rec_size(&r) > PRES_DMQ_MSG_MAX) {
-		bufs = realloc(c->bufs, (c->nbufs + 1) * sizeof(*bufs));
-		if(!bufs)
-			goto oom;
-		c->bufs = bufs;
-		b = &bufs[c->nbufs];
-		if(pres_dmq_begin(b, PRES_DMQ_PUB) < 0)
-			goto oom;
-		c->nbufs++;
+	b = pres_dmq_chunk(c, rec_size(&r));
+	if(!b || pres_dmq_add(b, &r) < 0) {
+		c->err = 1;
+		return 1;
 	}
-	if(pres_dmq_add(b, &r) < 0)
-		goto oom;
-	c->count++;
 	return 0;
-oom:
-	c->err = 1;
-	return 1;
 }
 
 int pres_dmq_send_sync(void *node)
 {
-	sync_ctx_t c = {NULL, 0, 0, 0};
-	int i, sent = 0;
+	pres_dmq_chunks_t c = {HDR_PUB, NULL, 0, 0};
 
 	if(!dmq_send)
 		return -1;
 	pres_pub_foreach(NULL, NULL, sync_visit, &c);
-	for(i = 0; i < c.nbufs; i++) {
-		if(!c.err && c.bufs[i].n > 0
-				&& dmq_send(c.bufs[i].s, c.bufs[i].len, node) < 0)
-			c.err = 1;
-		sent += c.bufs[i].n;
-		pres_dmq_buf_free(&c.bufs[i]);
-	}
-	free(c.bufs);
-	if(c.err) {
-		LP_ERR("dmq: sync answer incomplete (out of memory or send failure)");
-		return -1;
-	}
-	LP_INFO("dmq: sent %d publications to a node that asked for a sync", sent);
-	return sent;
+	return pres_dmq_chunks_send(&c, node, "publications");
 }
 
 /* ---------------------------------------------------------------- apply */

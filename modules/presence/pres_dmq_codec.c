@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lp_log.h"
 #include "pres_dmq_codec.h"
 
 int pres_dmq_reserve(pres_dmq_buf_t *b, int more)
@@ -39,6 +40,61 @@ int pres_dmq_begin_hdr(pres_dmq_buf_t *b, const char *h)
 	memcpy(b->s, h, n);
 	b->len = n;
 	return 0;
+}
+
+pres_dmq_buf_t *pres_dmq_chunk(pres_dmq_chunks_t *c, int size)
+{
+	pres_dmq_buf_t *bufs, *b = c->nbufs ? &c->bufs[c->nbufs - 1] : NULL;
+
+	if(b && b->len < PRES_DMQ_CHUNK && b->len + size <= PRES_DMQ_MSG_MAX)
+		return b;
+	bufs = realloc(c->bufs, (c->nbufs + 1) * sizeof(*bufs));
+	if(!bufs)
+		goto oom;
+	c->bufs = bufs;
+	b = &bufs[c->nbufs];
+	if(pres_dmq_begin_hdr(b, c->hdr) < 0)
+		goto oom;
+	c->nbufs++;
+	return b;
+oom:
+	c->err = 1;
+	return NULL;
+}
+
+int pres_dmq_chunks_send(pres_dmq_chunks_t *c, void *node, const char *what)
+{
+	int i, sent = 0;
+
+	for(i = 0; i < c->nbufs; i++) {
+		if(!c->err && c->bufs[i].n > 0
+				&& pres_dmq_send_to(c->bufs[i].s, c->bufs[i].len, node) < 0)
+			c->err = 1;
+		sent += c->bufs[i].n;
+		pres_dmq_buf_free(&c->bufs[i]);
+	}
+	free(c->bufs);
+	c->bufs = NULL;
+	c->nbufs = 0;
+	if(c->err) {
+		LP_ERR("dmq: sync answer of %s incomplete (out of memory or send"
+			   " failure)",
+				what);
+		return -1;
+	}
+	LP_INFO("dmq: sent %d %s to a node that asked for a sync", sent, what);
+	return sent;
+}
+
+int pres_dmq_send_hdr(const char *h)
+{
+	pres_dmq_buf_t b;
+	int rc = -1;
+
+	if(pres_dmq_begin_hdr(&b, h) == 0)
+		rc = pres_dmq_send_to(b.s, b.len, NULL);
+	pres_dmq_buf_free(&b);
+	return rc;
 }
 
 int pres_dmq_get_num(pres_dmq_cursor_t *c, unsigned long max,

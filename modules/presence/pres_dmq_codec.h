@@ -13,6 +13,26 @@ void pres_dmq_put(pres_dmq_buf_t *b, const lp_str_t *f);
 /* Start b with the header line h (buffer malloc'd); 0 or -1 (b empty). */
 int pres_dmq_begin_hdr(pres_dmq_buf_t *b, const char *h);
 
+/* A sync answer: records spread over messages of about PRES_DMQ_CHUNK
+ * bytes, none over PRES_DMQ_MSG_MAX (one big record alone). */
+typedef struct pres_dmq_chunks
+{
+	const char *hdr; /* the header line of each message */
+	pres_dmq_buf_t *bufs;
+	int nbufs, err;
+} pres_dmq_chunks_t;
+
+/* The message to append a record of about `size` bytes to: the last one,
+ * or a new one when that one is full. NULL out of memory (c->err set). */
+pres_dmq_buf_t *pres_dmq_chunk(pres_dmq_chunks_t *c, int size);
+/* Send every message to node and free them all; what names the records in
+ * the log lines. The records sent, or -1 (out of memory before, or a send
+ * failed: the rest is not sent). */
+int pres_dmq_chunks_send(pres_dmq_chunks_t *c, void *node, const char *what);
+/* Send a message of the header line h alone to every other node; 0 or
+ * -1. */
+int pres_dmq_send_hdr(const char *h);
+
 typedef struct pres_dmq_cursor
 {
 	const char *p, *end;

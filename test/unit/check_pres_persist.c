@@ -413,7 +413,7 @@ static const lp_db_driver_t fake_drv = {.name = "fake",
 
 START_TEST(test_retried_deadlock_is_warning)
 {
-	lp_db_t db = {&fake_drv, (lp_db_conn_t *)&fake_calls, NULL, 0};
+	lp_db_t db = {&fake_drv, (lp_db_conn_t *)&fake_calls, NULL, 0, NULL};
 
 	log_reset();
 	fake_busy = 2;
