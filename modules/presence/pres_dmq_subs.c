@@ -462,7 +462,7 @@ static int apply_store(pres_dmq_srec_t *r)
 		return 0;
 	s.event = ev;
 	if(owner != 0 && pres.cfg.default_socket)
-		s.sockinfo_str = LP_STR(pres.cfg.default_socket);
+		s.sockinfo_str = lp_str_c(pres.cfg.default_socket);
 	return pres_subs_dmq_put(&s, owner, r->reserved, r->changed);
 }
 

@@ -778,6 +778,47 @@ START_TEST(test_replica_ignored)
 }
 END_TEST
 
+/* The socket of the listed subscription of callid, into buf. */
+static void socket_of(const char *callid, char *buf, int size)
+{
+	lp_str_t uri = LP_STR(ALICE), cid = lp_str_c(callid);
+	pres_ev_t *ev = pres_event_by_hdr(&LP_STR("presence"));
+	subs_t **v = NULL;
+	int n, i;
+
+	buf[0] = '\0';
+	n = pres_subs_watchers(&uri, ev, &v);
+	for(i = 0; i < n; i++) {
+		if(lp_str_eq(&v[i]->callid, &cid))
+			snprintf(buf, size, "%.*s", LP_STR_FMT(v[i]->sockinfo_str));
+		free(v[i]);
+	}
+	free(v);
+}
+
+/* default_socket: a replica sends from this node's socket, not from the
+ * one of the owner it came with; a node's own record keeps its socket. */
+START_TEST(test_replica_default_socket)
+{
+	pres_dmq_srec_t r = srec(PEER, "cid-rep", T0, 40);
+	pres_dmq_srec_t o = srec(SELF, "cid-own", T0, 40);
+	char sock[64];
+
+	o.s.to_tag = LP_STR("tt-own");
+	ck_assert_int_eq(feed(&r), 0);
+	socket_of("cid-rep", sock, sizeof(sock));
+	ck_assert_str_eq(sock, "udp:127.0.0.1:5060"); /* none set: as received */
+	pres.cfg.default_socket = "udp:192.0.2.99:5060";
+	r.changed = T0 + 1;
+	ck_assert_int_eq(feed(&r), 0);
+	ck_assert_int_eq(feed(&o), 0);
+	socket_of("cid-rep", sock, sizeof(sock));
+	ck_assert_str_eq(sock, "udp:192.0.2.99:5060");
+	socket_of("cid-own", sock, sizeof(sock));
+	ck_assert_str_eq(sock, "udp:127.0.0.1:5060");
+}
+END_TEST
+
 /* ---- who notifies a replica ---- */
 
 START_TEST(test_notify_owner_alive)
@@ -1042,6 +1083,7 @@ Suite *pres_dmq_subs_suite(void)
 	tcase_add_test(a, test_local_subscribe_off);
 	tcase_add_test(a, test_replica_stored_not_in_db);
 	tcase_add_test(a, test_replica_ignored);
+	tcase_add_test(a, test_replica_default_socket);
 	tcase_add_test(a, test_notify_owner_alive);
 	tcase_add_test(a, test_notify_owner_dead_takes_over);
 	tcase_add_test(a, test_notify_skip_notify_dmq);
