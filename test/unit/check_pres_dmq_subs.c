@@ -774,6 +774,7 @@ START_TEST(test_replica_ignored)
 	r.event = LP_STR("no-such-event");
 	ck_assert_int_eq(feed(&r), 0);
 	ck_assert_int_eq(watchers("cid-rep", &found, NULL, 0), 0);
+	ck_assert_int_eq(pres_subs_count(), 0); /* not even held, expired */
 	ck_assert_int_eq(db_rows(), 0);
 }
 END_TEST
@@ -954,6 +955,106 @@ START_TEST(test_own_record_back)
 }
 END_TEST
 
+/* ---- a subscription of this node's changed elsewhere ---- */
+
+/* A newer version from another owner (a dispatcher moved the dialog):
+ * listed still, out of this node's DB, not notified here while that owner
+ * lives; an older version changes nothing. */
+START_TEST(test_owned_demoted)
+{
+	lp_test_sub_t sub;
+	pres_dmq_srec_t r;
+	int found;
+
+	watch_alice(&sub);
+	ck_assert_int_eq(db_rows(), 1);
+	r = srec(PEER, "cid-local", T0 - 1, 40);
+	r.s.to_tag = lp_str_c(sub.to_tag);
+	r.s.from_tag = LP_STR("bobtag");
+	r.s.local_cseq = 9;
+	ck_assert_int_eq(feed(&r), 0); /* older: ours still */
+	ck_assert_int_eq(db_rows(), 1);
+	publish();
+	ck_assert_int_eq(notified_count("cid-local"), 1);
+	nnotify = 0;
+	r.changed = T0 + 1;
+	ck_assert_int_eq(feed(&r), 0);
+	ck_assert_int_eq(watchers("cid-local", &found, NULL, 0), 1);
+	ck_assert(found);
+	ck_assert_int_eq(db_rows(), 0);
+	publish();
+	ck_assert_int_eq(nnotify, 0);
+}
+END_TEST
+
+/* A remove from another node of a subscription of this node's: gone from
+ * the table and the DB, without a NOTIFY; an older remove is ignored. */
+START_TEST(test_owned_dropped)
+{
+	lp_test_sub_t sub;
+	pres_dmq_srec_t r;
+	int found;
+
+	watch_alice(&sub);
+	ck_assert_int_eq(db_rows(), 1);
+	memset(&r, 0, sizeof(r));
+	r.op = 'R';
+	r.owner = LP_STR(PEER);
+	r.s.pres_uri = LP_STR(ALICE);
+	r.s.callid = LP_STR("cid-local");
+	r.s.to_tag = lp_str_c(sub.to_tag);
+	r.s.from_tag = LP_STR("bobtag");
+	r.changed = T0 - 1;
+	ck_assert_int_eq(feed(&r), 0);
+	ck_assert_int_eq(watchers("cid-local", &found, NULL, 0), 1);
+	r.changed = T0;
+	ck_assert_int_eq(feed(&r), 0);
+	ck_assert_int_eq(watchers("cid-local", &found, NULL, 0), 0);
+	ck_assert_int_eq(db_rows(), 0);
+	ck_assert_int_eq(nnotify, 0);
+}
+END_TEST
+
+/* An in-dialog SUBSCRIBE for a replica (its owner's dispatcher failed
+ * over): this node takes it over, its NOTIFY above the replicated bound,
+ * says so to the others and keeps it in its DB. */
+START_TEST(test_indialog_takeover)
+{
+	pres_dmq_srec_t r = srec(PEER, "cid-rep", T0, 40);
+	pres_subscribe_req_t req;
+	pres_reply_t rep;
+	char tt[8];
+	got_t g[8];
+	int n, i, took = 0;
+
+	ck_assert_int_eq(feed(&r), 0);
+	sent_reset();
+	lp_test_pres_sub_req(&req, "cid-rep");
+	req.to_tag = LP_STR("tt");
+	req.from_tag = LP_STR("ft");
+	req.from_user = LP_STR("carol");
+	req.cseq = 3;
+	lp_test_now += 3;
+	ck_assert_int_eq(
+			lp_test_pres_subscribe(&req, &rep, tt, sizeof(tt), capture_notify)
+					/ 100,
+			2);
+	ck_assert_int_eq(notified_count("cid-rep"), 1);
+	ck_assert_uint_gt(notified_cseq("cid-rep"), 40);
+	n = sub_recs(0, g, 8);
+	for(i = 0; i < n; i++) {
+		ck_assert_str_eq(g[i].callid, "cid-rep");
+		ck_assert_int_eq(g[i].op, 'S');
+		ck_assert_str_eq(g[i].owner, SELF);
+		ck_assert_uint_gt(g[i].reserved, notified_cseq("cid-rep"));
+		ck_assert_uint_eq(g[i].changed, T0 + 3);
+		took++;
+	}
+	ck_assert_int_ge(took, 1);
+	ck_assert_int_eq(db_rows(), 1);
+}
+END_TEST
+
 /* ---- expiry ---- */
 
 static int nexpired;
@@ -1089,6 +1190,9 @@ Suite *pres_dmq_subs_suite(void)
 	tcase_add_test(a, test_notify_skip_notify_dmq);
 	tcase_add_test(a, test_notify_replicated_publication);
 	tcase_add_test(a, test_own_record_back);
+	tcase_add_test(a, test_owned_demoted);
+	tcase_add_test(a, test_owned_dropped);
+	tcase_add_test(a, test_indialog_takeover);
 	tcase_add_test(a, test_expire_replica);
 	tcase_add_test(a, test_sync_answer);
 	tcase_add_test(a, test_receive_malformed);
