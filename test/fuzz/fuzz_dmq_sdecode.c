@@ -68,12 +68,11 @@ static int same_rec(const pres_dmq_srec_t *a, const pres_dmq_srec_t *b)
 	const lp_str_t *fa[NFIELDS], *fb[NFIELDS];
 	int i;
 
-	if(a->op != b->op || a->changed != b->changed
-			|| a->reserved != b->reserved || a->s.expires != b->s.expires
+	if(a->op != b->op || a->changed != b->changed || a->reserved != b->reserved
+			|| a->s.expires != b->s.expires
 			|| a->s.remote_cseq != b->s.remote_cseq
-			|| a->s.local_cseq != b->s.local_cseq
-			|| a->s.status != b->s.status || a->s.version != b->s.version
-			|| a->s.flags != b->s.flags)
+			|| a->s.local_cseq != b->s.local_cseq || a->s.status != b->s.status
+			|| a->s.version != b->s.version || a->s.flags != b->s.flags)
 		return 0;
 	fields(a, fa);
 	fields(b, fb);

@@ -33,12 +33,14 @@
 
 #define SENT_MAX 32
 #define NOTIFY_MAX 16
-static struct {
+static struct
+{
 	char *s;
 	int len;
 	void *node;
 } sent[SENT_MAX];
-static struct {
+static struct
+{
 	char callid[64];
 	unsigned int cseq;
 } notified[NOTIFY_MAX];
@@ -201,9 +203,9 @@ static int sub_msgs(void)
 	int i, n = 0;
 
 	for(i = 0; i < nsent; i++)
-		n += sent[i].len >= 11 && (memcmp(sent[i].s, "PDMQ/1 SUB\n", 11) == 0
-										  || memcmp(sent[i].s, "PDMQ/1 SSYNC",
-													 12) == 0);
+		n += sent[i].len >= 11
+			 && (memcmp(sent[i].s, "PDMQ/1 SUB\n", 11) == 0
+					 || memcmp(sent[i].s, "PDMQ/1 SSYNC", 12) == 0);
 	return n;
 }
 
@@ -287,11 +289,11 @@ static void watch_alice(lp_test_sub_t *sub)
 
 /* ---- format ---- */
 
-START_TEST(test_roundtrip)
+/* A store record with every field set, each string distinct (so that a
+ * swap would show) and the numbers at their limits. */
+static pres_dmq_srec_t full_srec(void)
 {
-	pres_dmq_srec_t a, b;
-	pres_dmq_buf_t buf;
-	pres_dmq_smsg_t m;
+	pres_dmq_srec_t a;
 
 	memset(&a, 0, sizeof(a));
 	a.op = 'S';
@@ -299,7 +301,6 @@ START_TEST(test_roundtrip)
 	a.reserved = 77;
 	a.owner = LP_STR(PEER);
 	a.event = LP_STR("presence.winfo");
-	/* every string distinct, so that a swap would show */
 	a.s.pres_uri = LP_STR(ALICE);
 	a.s.to_user = LP_STR("alice");
 	a.s.to_domain = LP_STR("to.example.com");
@@ -323,6 +324,16 @@ START_TEST(test_roundtrip)
 	a.s.status = PENDING_STATUS;
 	a.s.version = 2147483647;
 	a.s.flags = 0x80000001u;
+	return a;
+}
+
+START_TEST(test_roundtrip)
+{
+	pres_dmq_srec_t a, b;
+	pres_dmq_buf_t buf;
+	pres_dmq_smsg_t m;
+
+	a = full_srec();
 	memset(&b, 0, sizeof(b));
 	b.op = 'R';
 	b.changed = T0 + 9;
@@ -339,12 +350,12 @@ START_TEST(test_roundtrip)
 	ck_assert_int_eq(pres_dmq_sdecode(buf.s, buf.len, &m), 0);
 	ck_assert_int_eq(m.kind, PRES_DMQ_SUB);
 	ck_assert_int_eq(m.n, 2);
-#define SAME_STR(x)                                        \
+#define SAME_STR(x)                                       \
 	ck_assert_msg(lp_str_eq(&m.recs[0].s.x, &a.s.x), #x); \
 	ck_assert_msg(lp_str_eq(&m.recs[1].s.x, &b.s.x), #x);
 	PRES_SUBS_STRS(SAME_STR)
 #undef SAME_STR
-#define SAME_NUM(x)                                 \
+#define SAME_NUM(x)                          \
 	ck_assert_uint_eq(m.recs[0].s.x, a.s.x); \
 	ck_assert_uint_eq(m.recs[1].s.x, b.s.x);
 	SAME_NUM(expires)
@@ -456,36 +467,75 @@ static int handmade_decodes(const char *nums, const char *const f[NFIELDS])
 	return rc;
 }
 
-START_TEST(test_decode_strict)
+/* A valid record's fields, in message order: owner event pres_uri to_user
+ * to_domain from_user from_domain watcher_user watcher_domain event_id
+ * to_tag from_tag callid sockinfo contact local_contact record_route reason
+ * user_agent */
+static const char *const ok[NFIELDS] = {PEER, "presence", ALICE, "alice",
+		DOMAIN, "bob", DOMAIN, "bob", DOMAIN, "", "tt", "ft", "cid", "udp:a:1",
+		"sip:b@h", "sip:p@h", "", "", "ua"};
+#define NUMS "S 1700000000 40 1700000600 2 5 1 0 0"
+
+/* The numbers line: a digit changed to a letter, a number over its range,
+ * a space too many, a number missing, an unknown op; the header; SSYNC
+ * exactly its line. */
+START_TEST(test_decode_strict_numbers)
 {
-	/* owner event pres_uri to_user to_domain from_user from_domain
-	 * watcher_user watcher_domain event_id to_tag from_tag callid
-	 * sockinfo contact local_contact record_route reason user_agent */
-	const char *ok[NFIELDS] = {PEER, "presence", ALICE, "alice", DOMAIN,
-			"bob", DOMAIN, "bob", DOMAIN, "", "tt", "ft", "cid", "udp:a:1",
-			"sip:b@h", "sip:p@h", "", "", "ua"};
-	const char *f[NFIELDS];
-	const char *nums = "S 1700000000 40 1700000600 2 5 1 0 0";
-	static char big[PRES_DMQ_SFIELD_MAX + 2];
+	const char *nums = NUMS;
 	int len;
 	char *s;
 
 	ck_assert_int_eq(handmade_decodes(nums, ok), 0);
 	/* a digit changed to a letter, in a number and in a length */
-	ck_assert_int_lt(handmade_decodes("S 17000a0000 40 1700000600 2 5 1 0 0", ok), 0);
-	ck_assert_int_lt(handmade_decodes("S 1700000000 40 1700000600 2 5 1 0 x", ok), 0);
+	ck_assert_int_lt(
+			handmade_decodes("S 17000a0000 40 1700000600 2 5 1 0 0", ok), 0);
+	ck_assert_int_lt(
+			handmade_decodes("S 1700000000 40 1700000600 2 5 1 0 x", ok), 0);
 	s = handmade("PDMQ/1 SUB\n", nums, ok, &len);
 	ck_assert_int_eq(sdecodes(s, len), 0);
 	strchr(s + 11, '\n')[-1] = 'a'; /* user_agent's length, 2 */
 	ck_assert_int_lt(sdecodes(s, len), 0);
 	free(s);
 	/* a number over 32 bits; a version over INT_MAX; a double space */
-	ck_assert_int_lt(handmade_decodes("S 4294967296 40 1700000600 2 5 1 0 0", ok), 0);
-	ck_assert_int_lt(handmade_decodes("S 1700000000 40 1700000600 2 5 1 2147483648 0", ok), 0);
-	ck_assert_int_lt(handmade_decodes("S  1700000000 40 1700000600 2 5 1 0 0", ok), 0);
-	ck_assert_int_lt(handmade_decodes("S 1700000000 40 1700000600 2 5 1 0", ok), 0);
+	ck_assert_int_lt(
+			handmade_decodes("S 4294967296 40 1700000600 2 5 1 0 0", ok), 0);
+	ck_assert_int_lt(
+			handmade_decodes(
+					"S 1700000000 40 1700000600 2 5 1 2147483648 0", ok),
+			0);
+	ck_assert_int_lt(
+			handmade_decodes("S  1700000000 40 1700000600 2 5 1 0 0", ok), 0);
+	ck_assert_int_lt(
+			handmade_decodes("S 1700000000 40 1700000600 2 5 1 0", ok), 0);
 	/* an unknown op */
-	ck_assert_int_lt(handmade_decodes("X 1700000000 40 1700000600 2 5 1 0 0", ok), 0);
+	ck_assert_int_lt(
+			handmade_decodes("X 1700000000 40 1700000600 2 5 1 0 0", ok), 0);
+	/* another header, another version, no record */
+	s = handmade("PDMQ/2 SUB\n", nums, ok, &len);
+	ck_assert_int_lt(sdecodes(s, len), 0);
+	free(s);
+	s = handmade("PDMQ/1 PUB\n", nums, ok, &len);
+	ck_assert_int_lt(sdecodes(s, len), 0);
+	free(s);
+	ck_assert_int_lt(sdecodes("PDMQ/1 SUB\n", 11), 0);
+	/* SSYNC: exactly its line */
+	ck_assert_int_eq(sdecodes("PDMQ/1 SSYNC\n", 13), 0);
+	ck_assert_int_lt(sdecodes("PDMQ/1 SSYNC\nx", 14), 0);
+	ck_assert_int_lt(sdecodes("PDMQ/1 SSYNC\n\n", 14), 0);
+	ck_assert_int_lt(sdecodes("PDMQ/1 SSYNC", 12), 0);
+}
+END_TEST
+
+/* The fields: the length limits, control bytes, the fields a record
+ * cannot lack, the final newline. */
+START_TEST(test_decode_strict_fields)
+{
+	const char *f[NFIELDS];
+	const char *nums = NUMS;
+	static char big[PRES_DMQ_SFIELD_MAX + 2];
+	int len;
+	char *s;
+
 	/* a field of PRES_DMQ_SFIELD_MAX bytes passes, one more does not */
 	memset(big, 'u', PRES_DMQ_SFIELD_MAX);
 	memcpy(f, ok, sizeof(f));
@@ -530,19 +580,6 @@ START_TEST(test_decode_strict)
 	s[len - 1] = 'x';
 	ck_assert_int_lt(sdecodes(s, len), 0);
 	free(s);
-	/* another header, another version, no record */
-	s = handmade("PDMQ/2 SUB\n", nums, ok, &len);
-	ck_assert_int_lt(sdecodes(s, len), 0);
-	free(s);
-	s = handmade("PDMQ/1 PUB\n", nums, ok, &len);
-	ck_assert_int_lt(sdecodes(s, len), 0);
-	free(s);
-	ck_assert_int_lt(sdecodes("PDMQ/1 SUB\n", 11), 0);
-	/* SSYNC: exactly its line */
-	ck_assert_int_eq(sdecodes("PDMQ/1 SSYNC\n", 13), 0);
-	ck_assert_int_lt(sdecodes("PDMQ/1 SSYNC\nx", 14), 0);
-	ck_assert_int_lt(sdecodes("PDMQ/1 SSYNC\n\n", 14), 0);
-	ck_assert_int_lt(sdecodes("PDMQ/1 SSYNC", 12), 0);
 }
 END_TEST
 
@@ -550,7 +587,8 @@ END_TEST
  * a read outside the buffer (ASan). */
 START_TEST(test_decode_mutations)
 {
-	static const unsigned char vals[] = {0, '\n', ' ', '9', '0', 'S', 'R', 0xff};
+	static const unsigned char vals[] = {
+			0, '\n', ' ', '9', '0', 'S', 'R', 0xff};
 	pres_dmq_srec_t a = srec(PEER, "cid-m", T0, 40);
 	pres_dmq_buf_t buf;
 	char *copy;
@@ -1174,7 +1212,8 @@ Suite *pres_dmq_subs_suite(void)
 
 	tcase_add_test(f, test_roundtrip);
 	tcase_add_test(f, test_decode_truncated);
-	tcase_add_test(f, test_decode_strict);
+	tcase_add_test(f, test_decode_strict_numbers);
+	tcase_add_test(f, test_decode_strict_fields);
 	tcase_add_test(f, test_decode_mutations);
 	tcase_add_test(f, test_encode_refuses);
 	tcase_add_test(f, test_scmp_rule);
