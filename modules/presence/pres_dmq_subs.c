@@ -375,14 +375,11 @@ void pres_dmq_subs_remove(const lp_str_t *pres_uri, const pres_dlg_key_t *k)
 
 int pres_dmq_subs_request_sync(void)
 {
-	pres_dmq_buf_t b;
-	int rc = -1;
+	int rc;
 
 	if(!pres_dmq_subs_on())
 		return 0;
-	if(pres_dmq_sbegin(&b, PRES_DMQ_SSYNC) == 0)
-		rc = pres_dmq_send_to(b.s, b.len, NULL);
-	pres_dmq_buf_free(&b);
+	rc = pres_dmq_send_hdr(HDR_SSYNC);
 	if(rc < 0)
 		LP_ERR("dmq: cannot request the subscriptions of the other nodes");
 	return rc;
@@ -390,58 +387,27 @@ int pres_dmq_subs_request_sync(void)
 
 /* ---------------------------------------------------------------- sync */
 
-typedef struct sync_ctx
-{
-	pres_dmq_buf_t *bufs;
-	int nbufs, count, err;
-} sync_ctx_t;
-
-/* With the record's bucket locked: into the last message, or a new one. */
+/* With the record's bucket locked: into the sync answer. */
 static int sync_visit(const pres_srec_t *r, void *ctx)
 {
-	sync_ctx_t *c = ctx;
-	pres_dmq_buf_t *bufs, *b = c->nbufs ? &c->bufs[c->nbufs - 1] : NULL;
+	pres_dmq_chunks_t *c = ctx;
+	pres_dmq_buf_t *b;
 
 	if(r->s.expires <= pres.now())
 		return 0;
-	if(!b || b->len >= PRES_DMQ_CHUNK) {
-		bufs = realloc(c->bufs, (c->nbufs + 1) * sizeof(*bufs));
-		if(!bufs)
-			goto oom;
-		c->bufs = bufs;
-		b = &bufs[c->nbufs];
-		if(pres_dmq_sbegin(b, PRES_DMQ_SUB) < 0)
-			goto oom;
-		c->nbufs++;
-	}
+	b = pres_dmq_chunk(c, (int)pres_subs_block_size(&r->s) + 256);
+	if(!b)
+		return 1;
 	pres_dmq_subs_store(b, r);
-	c->count++;
 	return 0;
-oom:
-	c->err = 1;
-	return 1;
 }
 
 static int send_sync(void *node)
 {
-	sync_ctx_t c = {NULL, 0, 0, 0};
-	int i, sent = 0;
+	pres_dmq_chunks_t c = {HDR_SUB, NULL, 0, 0};
 
 	pres_subs_foreach_rec(sync_visit, &c);
-	for(i = 0; i < c.nbufs; i++) {
-		if(!c.err && c.bufs[i].n > 0
-				&& pres_dmq_send_to(c.bufs[i].s, c.bufs[i].len, node) < 0)
-			c.err = 1;
-		sent += c.bufs[i].n;
-		pres_dmq_buf_free(&c.bufs[i]);
-	}
-	free(c.bufs);
-	if(c.err) {
-		LP_ERR("dmq: subscription sync answer incomplete");
-		return -1;
-	}
-	LP_INFO("dmq: sent %d subscriptions to a node that asked for a sync", sent);
-	return sent;
+	return pres_dmq_chunks_send(&c, node, "subscriptions");
 }
 
 /* ---------------------------------------------------------------- apply */
@@ -475,7 +441,7 @@ static int apply_store(pres_dmq_srec_t *r)
 		return 0;
 	s.event = ev;
 	if(owner != 0 && pres.cfg.default_socket)
-		s.sockinfo_str = LP_STR(pres.cfg.default_socket);
+		s.sockinfo_str = lp_str_c(pres.cfg.default_socket);
 	rc = pres_subs_dmq_put(&s, owner, r->reserved, r->changed);
 	if(rc == 2)
 		winfo_heard(&s);
