@@ -13,6 +13,7 @@
 
 #include "lp_log.h"
 #include "lp_test.h"
+#include "t_dmq_fixture.h"
 #include "pres_dmq.h"
 #include "pres_logic.h"
 #include "pres_pub.h"
@@ -26,39 +27,12 @@
 /* ---- fixture: DB, fake clock, captured DMQ sends and NOTIFYs ---- */
 
 
-#define SENT_MAX 16
-static struct {
-	char *s;
-	int len;
-	void *node;
-} sent[SENT_MAX];
-static int nsent, send_result, nnotify;
-
-static int capture_send(const char *s, int len, void *node)
-{
-	ck_assert_int_lt(nsent, SENT_MAX);
-	sent[nsent].s = malloc(len);
-	ck_assert_ptr_nonnull(sent[nsent].s);
-	memcpy(sent[nsent].s, s, len);
-	sent[nsent].len = len;
-	sent[nsent].node = node;
-	nsent++;
-	return send_result;
-}
+static int nnotify;
 
 static int capture_notify(const pres_notify_t *n)
 {
 	nnotify++;
 	return 0;
-}
-
-static void sent_reset(void)
-{
-	int i;
-
-	for(i = 0; i < nsent; i++)
-		free(sent[i].s);
-	nsent = 0;
 }
 
 static int publ_ok(struct sip_msg *msg)
@@ -86,14 +60,14 @@ static void setup(void)
 	pres.now = lp_test_clock;
 	pres.send_notify = capture_notify;
 	nnotify = 0;
-	send_result = 0;
-	pres_dmq_set_sender(capture_send);
+	lp_test_send_result = 0;
+	pres_dmq_set_sender(lp_test_capture_send);
 }
 
 static void teardown(void)
 {
 	pres_dmq_set_sender(NULL);
-	sent_reset();
+	lp_test_sent_reset();
 	lp_test_pres_tables_free();
 	lp_test_pres_db_close_events();
 	lp_test_pres_db_drop();
@@ -555,9 +529,9 @@ static int publish(const char *etag_in, int expires, const char *body, char *eta
 /* The one record of sent message i. */
 static pres_dmq_rec_t sent_rec(int i, pres_dmq_msg_t *m)
 {
-	ck_assert_int_lt(i, nsent);
-	ck_assert_ptr_null(sent[i].node); /* a broadcast */
-	ck_assert_int_eq(pres_dmq_decode(sent[i].s, sent[i].len, m), 0);
+	ck_assert_int_lt(i, lp_test_nsent);
+	ck_assert_ptr_null(lp_test_sent[i].node); /* a broadcast */
+	ck_assert_int_eq(pres_dmq_decode(lp_test_sent[i].s, lp_test_sent[i].len, m), 0);
 	ck_assert_int_eq(m->n, 1);
 	return m->recs[0];
 }
@@ -593,7 +567,7 @@ START_TEST(test_publish_replicated)
 	pres_dmq_msg_free(&m);
 	/* refused requests replicate nothing */
 	ck_assert_int_eq(publish("nope", 60, "<v3/>", NULL), 412);
-	ck_assert_int_eq(nsent, 3);
+	ck_assert_int_eq(lp_test_nsent, 3);
 }
 END_TEST
 
@@ -601,11 +575,11 @@ START_TEST(test_publish_not_replicated_when_off)
 {
 	pres.cfg.enable_dmq = 0;
 	ck_assert_int_eq(publish(NULL, 60, "<v1/>", NULL), 200);
-	ck_assert_int_eq(nsent, 0);
+	ck_assert_int_eq(lp_test_nsent, 0);
 	pres.cfg.enable_dmq = 1;
-	send_result = -1; /* a failed broadcast leaves the local PUBLISH alone */
+	lp_test_send_result = -1; /* a failed broadcast leaves the local PUBLISH alone */
 	ck_assert_int_eq(publish(NULL, 60, "<v2/>", NULL), 200);
-	ck_assert_int_eq(nsent, 1);
+	ck_assert_int_eq(lp_test_nsent, 1);
 	ck_assert_int_eq(pub_count(), 2);
 }
 END_TEST
@@ -619,17 +593,17 @@ START_TEST(test_sync_answer)
 
 	ck_assert_int_eq(publish(NULL, 60, "<a/>", NULL), 200);
 	ck_assert_int_eq(pres_dmq_apply(&b), 1);
-	sent_reset();
+	lp_test_sent_reset();
 	ck_assert_int_eq(pres_dmq_request_sync(), 0);
-	ck_assert_int_eq(nsent, 1);
-	ck_assert_int_eq(pres_dmq_decode(sent[0].s, sent[0].len, &m), 0);
+	ck_assert_int_eq(lp_test_nsent, 1);
+	ck_assert_int_eq(pres_dmq_decode(lp_test_sent[0].s, lp_test_sent[0].len, &m), 0);
 	ck_assert_int_eq(m.kind, PRES_DMQ_SYNC);
-	sent_reset();
+	lp_test_sent_reset();
 	/* the answer goes to the asking node only, and holds both */
 	ck_assert_int_eq(pres_dmq_receive("PDMQ/1 SYNC\n", 12, &node), 0);
-	ck_assert_int_eq(nsent, 1);
-	ck_assert_ptr_eq(sent[0].node, &node);
-	ck_assert_int_eq(pres_dmq_decode(sent[0].s, sent[0].len, &m), 0);
+	ck_assert_int_eq(lp_test_nsent, 1);
+	ck_assert_ptr_eq(lp_test_sent[0].node, &node);
+	ck_assert_int_eq(pres_dmq_decode(lp_test_sent[0].s, lp_test_sent[0].len, &m), 0);
 	ck_assert_int_eq(m.n, 2);
 	for(i = 0; i < m.n; i++)
 		users |= lp_str_eq(&m.recs[i].user, &LP_STR("bob")) ? 2 : 1;
@@ -654,10 +628,10 @@ START_TEST(test_sync_chunks)
 		ck_assert_int_eq(pres_dmq_apply(&r), 1);
 	}
 	ck_assert_int_eq(pres_dmq_send_sync(NULL), 20);
-	ck_assert_int_gt(nsent, 1);
-	for(i = 0; i < nsent; i++) {
-		ck_assert_int_lt(sent[i].len, PRES_DMQ_CHUNK + 2100);
-		ck_assert_int_eq(pres_dmq_decode(sent[i].s, sent[i].len, &m), 0);
+	ck_assert_int_gt(lp_test_nsent, 1);
+	for(i = 0; i < lp_test_nsent; i++) {
+		ck_assert_int_lt(lp_test_sent[i].len, PRES_DMQ_CHUNK + 2100);
+		ck_assert_int_eq(pres_dmq_decode(lp_test_sent[i].s, lp_test_sent[i].len, &m), 0);
 		total += m.n;
 		pres_dmq_msg_free(&m);
 	}
@@ -681,14 +655,14 @@ START_TEST(test_sync_big_and_unknown_node)
 	r = rec('S', "bob", "e2", big, T0, T0 + 60);
 	ck_assert_int_eq(pres_dmq_apply(&r), 1);
 	ck_assert_int_eq(publish(NULL, 60, huge, NULL), 200); /* local only */
-	ck_assert_int_eq(nsent, 0);
+	ck_assert_int_eq(lp_test_nsent, 0);
 	ck_assert_int_eq(pres_dmq_receive("PDMQ/1 SYNC\n", 12, NULL), 0);
-	ck_assert_int_eq(nsent, 0);
+	ck_assert_int_eq(lp_test_nsent, 0);
 	ck_assert_int_eq(pres_dmq_send_sync(NULL), 2);
-	ck_assert_int_eq(nsent, 2);
-	for(i = 0; i < nsent; i++) {
-		ck_assert_int_le(sent[i].len, PRES_DMQ_MSG_MAX);
-		ck_assert_int_eq(decodes(sent[i].s, sent[i].len), 0);
+	ck_assert_int_eq(lp_test_nsent, 2);
+	for(i = 0; i < lp_test_nsent; i++) {
+		ck_assert_int_le(lp_test_sent[i].len, PRES_DMQ_MSG_MAX);
+		ck_assert_int_eq(decodes(lp_test_sent[i].s, lp_test_sent[i].len), 0);
 	}
 }
 END_TEST

@@ -16,6 +16,7 @@
 
 #include "lp_log.h"
 #include "lp_test.h"
+#include "t_dmq_fixture.h"
 #include "pres_dmq.h"
 #include "pres_dmq_subs.h"
 #include "pres_logic.h"
@@ -31,34 +32,15 @@
 
 /* ---- fixture: DB, fake clock, captured DMQ sends and NOTIFYs ---- */
 
-#define SENT_MAX 32
 #define NOTIFY_MAX 16
-static struct
-{
-	char *s;
-	int len;
-	void *node;
-} sent[SENT_MAX];
 static struct
 {
 	char callid[64];
 	unsigned int cseq;
 } notified[NOTIFY_MAX];
-static int nsent, nnotify, peer_alive;
+static int nnotify, peer_alive;
 static const char *url;
 static int peer_node; /* its address stands for the node a message came from */
-
-static int capture_send(const char *s, int len, void *node)
-{
-	ck_assert_int_lt(nsent, SENT_MAX);
-	sent[nsent].s = malloc(len);
-	ck_assert_ptr_nonnull(sent[nsent].s);
-	memcpy(sent[nsent].s, s, len);
-	sent[nsent].len = len;
-	sent[nsent].node = node;
-	nsent++;
-	return 0;
-}
 
 static int capture_notify(const pres_notify_t *n)
 {
@@ -76,15 +58,6 @@ static int alive(const lp_str_t *uri)
 	return peer_alive;
 }
 
-static void sent_reset(void)
-{
-	int i;
-
-	for(i = 0; i < nsent; i++)
-		free(sent[i].s);
-	nsent = 0;
-}
-
 static int publ_ok(struct sip_msg *msg)
 {
 	return 0;
@@ -100,7 +73,8 @@ static void setup(void)
 	pres.send_notify = capture_notify;
 	nnotify = 0;
 	peer_alive = 1;
-	pres_dmq_set_sender(capture_send);
+	lp_test_send_result = 0;
+	pres_dmq_set_sender(lp_test_capture_send);
 	ck_assert_int_eq(pres_dmq_subs_init(&LP_STR(SELF), alive), 0);
 	ck_assert(pres_dmq_subs_on());
 }
@@ -109,7 +83,7 @@ static void teardown(void)
 {
 	pres_dmq_subs_destroy();
 	pres_dmq_set_sender(NULL);
-	sent_reset();
+	lp_test_sent_reset();
 	lp_test_pres_stop(); /* asserts lp_test_mem_live() == 0 */
 }
 
@@ -175,11 +149,11 @@ static int sub_recs(int from, got_t *out, int max)
 	pres_dmq_smsg_t m;
 	int i, j, n = 0;
 
-	for(i = from; i < nsent; i++) {
-		if(sent[i].len < 11 || memcmp(sent[i].s, "PDMQ/1 S", 8) != 0
-				|| memcmp(sent[i].s, "PDMQ/1 SYNC", 11) == 0)
+	for(i = from; i < lp_test_nsent; i++) {
+		if(lp_test_sent[i].len < 11 || memcmp(lp_test_sent[i].s, "PDMQ/1 S", 8) != 0
+				|| memcmp(lp_test_sent[i].s, "PDMQ/1 SYNC", 11) == 0)
 			continue;
-		ck_assert_int_eq(pres_dmq_sdecode(sent[i].s, sent[i].len, &m), 0);
+		ck_assert_int_eq(pres_dmq_sdecode(lp_test_sent[i].s, lp_test_sent[i].len, &m), 0);
 		for(j = 0; j < m.n; j++) {
 			ck_assert_int_lt(n, max);
 			out[n].op = m.recs[j].op;
@@ -202,10 +176,10 @@ static int sub_msgs(void)
 {
 	int i, n = 0;
 
-	for(i = 0; i < nsent; i++)
-		n += sent[i].len >= 11
-			 && (memcmp(sent[i].s, "PDMQ/1 SUB\n", 11) == 0
-					 || memcmp(sent[i].s, "PDMQ/1 SSYNC", 12) == 0);
+	for(i = 0; i < lp_test_nsent; i++)
+		n += lp_test_sent[i].len >= 11
+			 && (memcmp(lp_test_sent[i].s, "PDMQ/1 SUB\n", 11) == 0
+					 || memcmp(lp_test_sent[i].s, "PDMQ/1 SSYNC", 12) == 0);
 	return n;
 }
 
@@ -705,7 +679,7 @@ START_TEST(test_local_subscribe_broadcast)
 	ck_assert_int_eq(sub_msgs(), 1);
 	n = sub_recs(0, g, 8);
 	ck_assert_int_eq(n, 1);
-	ck_assert_ptr_null(sent[0].node); /* a broadcast */
+	ck_assert_ptr_null(lp_test_sent[0].node); /* a broadcast */
 	ck_assert_int_eq(g[0].op, 'S');
 	ck_assert_str_eq(g[0].owner, SELF);
 	ck_assert_str_eq(g[0].callid, "cid-local");
@@ -717,7 +691,7 @@ START_TEST(test_local_subscribe_broadcast)
 	free(v[0]);
 	free(v);
 	ck_assert_uint_lt(cseq, g[0].reserved);
-	sent_reset();
+	lp_test_sent_reset();
 	lp_test_now += 5;
 	lp_test_sub_end(&sub);
 	n = sub_recs(0, g, 8);
@@ -740,7 +714,7 @@ START_TEST(test_local_subscribe_off)
 	lp_test_sub_ok(&sub, "cid-local", NULL);
 	lp_test_sub_end(&sub);
 	publish();
-	ck_assert_int_gt(nsent, 0); /* the publication went */
+	ck_assert_int_gt(lp_test_nsent, 0); /* the publication went */
 	ck_assert_int_eq(sub_msgs(), 0);
 	ck_assert_int_eq(pres_dmq_subs_request_sync(), 0);
 	ck_assert_int_eq(sub_msgs(), 0);
@@ -761,7 +735,7 @@ START_TEST(test_replica_stored_not_in_db)
 
 	watch_alice(&sub);
 	ck_assert_int_eq(db_rows(), 1);
-	sent_reset();
+	lp_test_sent_reset();
 	ck_assert_int_eq(feed(&r), 0);
 	ck_assert_int_eq(watchers("cid-rep", &found, contact, sizeof(contact)), 2);
 	ck_assert(found);
@@ -868,7 +842,7 @@ START_TEST(test_notify_owner_alive)
 
 	watch_alice(&sub);
 	ck_assert_int_eq(feed(&r), 0);
-	sent_reset();
+	lp_test_sent_reset();
 	publish();
 	ck_assert_int_eq(nnotify, 1);
 	ck_assert_int_eq(notified_count("cid-local"), 1);
@@ -888,7 +862,7 @@ START_TEST(test_notify_owner_dead_takes_over)
 
 	watch_alice(&sub);
 	ck_assert_int_eq(feed(&r), 0);
-	sent_reset();
+	lp_test_sent_reset();
 	peer_alive = 0;
 	lp_test_now += 2;
 	publish();
@@ -907,8 +881,8 @@ START_TEST(test_notify_owner_dead_takes_over)
 			took++;
 		}
 	ck_assert_int_eq(took, 1);
-	for(i = 0; i < nsent; i++)
-		ck_assert_ptr_null(sent[i].node);
+	for(i = 0; i < lp_test_nsent; i++)
+		ck_assert_ptr_null(lp_test_sent[i].node);
 	/* ours now: in the DB, and notified with the peer back */
 	ck_assert_int_eq(db_rows(), 2);
 	peer_alive = 1;
@@ -1066,7 +1040,7 @@ START_TEST(test_indialog_takeover)
 	int n, i, took = 0;
 
 	ck_assert_int_eq(feed(&r), 0);
-	sent_reset();
+	lp_test_sent_reset();
 	lp_test_pres_sub_req(&req, "cid-rep");
 	req.to_tag = LP_STR("tt");
 	req.from_tag = LP_STR("ft");
@@ -1137,16 +1111,16 @@ START_TEST(test_sync_answer)
 
 	watch_alice(&sub);
 	ck_assert_int_eq(feed(&r), 0);
-	sent_reset();
+	lp_test_sent_reset();
 	ck_assert_int_eq(pres_dmq_subs_request_sync(), 0);
-	ck_assert_int_eq(nsent, 1);
-	ck_assert_ptr_null(sent[0].node);
-	ck_assert_int_eq(sent[0].len, 13);
-	ck_assert_int_eq(memcmp(sent[0].s, "PDMQ/1 SSYNC\n", 13), 0);
-	sent_reset();
+	ck_assert_int_eq(lp_test_nsent, 1);
+	ck_assert_ptr_null(lp_test_sent[0].node);
+	ck_assert_int_eq(lp_test_sent[0].len, 13);
+	ck_assert_int_eq(memcmp(lp_test_sent[0].s, "PDMQ/1 SSYNC\n", 13), 0);
+	lp_test_sent_reset();
 	ck_assert_int_eq(pres_dmq_subs_receive("PDMQ/1 SSYNC\n", 13, &node), 1);
-	ck_assert_int_eq(nsent, 1);
-	ck_assert_ptr_eq(sent[0].node, &node);
+	ck_assert_int_eq(lp_test_nsent, 1);
+	ck_assert_ptr_eq(lp_test_sent[0].node, &node);
 	n = sub_recs(0, g, 8);
 	ck_assert_int_eq(n, 2);
 	for(i = 0; i < n; i++) {
@@ -1162,14 +1136,14 @@ START_TEST(test_sync_answer)
 		}
 	}
 	ck_assert_int_eq(seen, 3);
-	sent_reset();
+	lp_test_sent_reset();
 	/* through the module's receive too */
 	ck_assert_int_eq(pres_dmq_receive("PDMQ/1 SSYNC\n", 13, &node), 0);
-	ck_assert_int_eq(nsent, 1);
-	sent_reset();
+	ck_assert_int_eq(lp_test_nsent, 1);
+	lp_test_sent_reset();
 	/* an unknown asker gets nothing (it would go to every node) */
 	ck_assert_int_eq(pres_dmq_subs_receive("PDMQ/1 SSYNC\n", 13, NULL), 1);
-	ck_assert_int_eq(nsent, 0);
+	ck_assert_int_eq(lp_test_nsent, 0);
 	/* expired subscriptions are not sent */
 	lp_test_now = T0 + 601;
 	ck_assert_int_eq(pres_dmq_subs_receive("PDMQ/1 SSYNC\n", 13, &node), 1);
