@@ -77,12 +77,14 @@ int pres_dmq_chunks_send(pres_dmq_chunks_t *c, void *node, const char *what)
 	c->bufs = NULL;
 	c->nbufs = 0;
 	if(c->err) {
-		LP_ERR("dmq: sync answer of %s incomplete (out of memory or send"
-			   " failure)",
-				what);
+		LP_LOG_LIMITED(LP_L_ERR, "dmq: %s%s not all replicated (out of"
+								 " memory or send failure)",
+				what ? "sync answer of " : "changes of subscriptions",
+				what ? what : "");
 		return -1;
 	}
-	LP_INFO("dmq: sent %d %s to a node that asked for a sync", sent, what);
+	if(what)
+		LP_INFO("dmq: sent %d %s to a node that asked for a sync", sent, what);
 	return sent;
 }
 

@@ -25,9 +25,10 @@ typedef struct pres_dmq_chunks
 /* The message to append a record of about `size` bytes to: the last one,
  * or a new one when that one is full. NULL out of memory (c->err set). */
 pres_dmq_buf_t *pres_dmq_chunk(pres_dmq_chunks_t *c, int size);
-/* Send every message to node and free them all; what names the records in
- * the log lines. The records sent, or -1 (out of memory before, or a send
- * failed: the rest is not sent). */
+/* Send every message to node (NULL: every other node) and free them all;
+ * what names the records of a sync answer in the log lines (NULL: changes
+ * of subscriptions, nothing logged when all went). The records sent, or -1
+ * (out of memory before, or a send failed: the rest is not sent). */
 int pres_dmq_chunks_send(pres_dmq_chunks_t *c, void *node, const char *what);
 /* Send a message of the header line h alone to every other node; 0 or
  * -1. */

@@ -37,13 +37,37 @@ static int send_kam(const char *s, int len, void *node)
 			pres_dmq_peer, &body, NULL, &pres_dmq_no_cb, 1, &pres_dmq_ctype);
 }
 
+/* A KDMQ this node sent to itself: dmq lists a node that is its own
+ * notification_address twice (once as itself, once as that address) and
+ * broadcasts to both. The change is this node's already. */
+static int from_self(struct sip_msg *msg)
+{
+	static int told;
+
+	if(msg->rcv.src_port != msg->rcv.dst_port
+			|| !ip_addr_cmp(&msg->rcv.src_ip, &msg->rcv.dst_ip))
+		return 0;
+	if(!told) {
+		told = 1;
+		LM_NOTICE("DMQ messages of this node come back to it (dmq's"
+				  " notification_address is this node itself): ignored\n");
+	}
+	return 1;
+}
+
 /* peer_callback_t, in a dmq worker: the request is a shm clone; answer 200
- * when the message was well-formed, 400 when not. */
+ * when the message was well-formed (or our own), 400 when not. */
 static int handle_msg(
 		struct sip_msg *msg, peer_reponse_t *resp, dmq_node_t *node)
 {
 	char *body;
 	long len = 0;
+
+	if(from_self(msg)) {
+		resp->resp_code = 200;
+		resp->reason = pres_dmq_ok;
+		return 0;
+	}
 
 	body = get_body(msg);
 	if(msg->content_length)

@@ -333,19 +333,30 @@ int pres_dmq_subs_wins(const pres_srec_t *a, const pres_srec_t *b)
 	return pres_dmq_scmp(&ra, &rb);
 }
 
-void pres_dmq_subs_store(pres_dmq_buf_t *b, const pres_srec_t *r)
+void pres_dmq_subs_batch(pres_dmq_chunks_t *c)
 {
-	pres_dmq_srec_t d;
-	int begun = b->s != NULL;
+	memset(c, 0, sizeof(*c));
+	c->hdr = HDR_SUB;
+}
 
+void pres_dmq_subs_store(pres_dmq_chunks_t *c, const pres_srec_t *r)
+{
+	pres_dmq_buf_t *b;
+	pres_dmq_srec_t d;
+
+	if(!c->hdr) /* zeroed */
+		c->hdr = HDR_SUB;
+	b = pres_dmq_chunk(c, (int)pres_subs_block_size(&r->s) + 256);
 	rec_of(r, &d);
-	if((!begun && pres_dmq_sbegin(b, PRES_DMQ_SUB) < 0)
-			|| pres_dmq_sadd(b, &d) < 0) {
+	if(!b || pres_dmq_sadd(b, &d) < 0)
 		LP_LOG_LIMITED(LP_L_ERR, "dmq: subscription %.*s not replicated",
 				LP_STR_FMT(r->s.callid));
-		if(!begun)
-			pres_dmq_buf_free(b);
-	}
+}
+
+void pres_dmq_subs_send(pres_dmq_chunks_t *c)
+{
+	if(c->nbufs > 0)
+		pres_dmq_chunks_send(c, NULL, NULL);
 }
 
 void pres_dmq_subs_remove(const lp_str_t *pres_uri, const pres_dlg_key_t *k)
@@ -391,20 +402,18 @@ int pres_dmq_subs_request_sync(void)
 static int sync_visit(const pres_srec_t *r, void *ctx)
 {
 	pres_dmq_chunks_t *c = ctx;
-	pres_dmq_buf_t *b;
 
 	if(r->s.expires <= pres.now())
 		return 0;
-	b = pres_dmq_chunk(c, (int)pres_subs_block_size(&r->s) + 256);
-	if(!b)
-		return 1;
-	pres_dmq_subs_store(b, r);
-	return 0;
+	pres_dmq_subs_store(c, r);
+	return c->err;
 }
 
 static int send_sync(void *node)
 {
-	pres_dmq_chunks_t c = {HDR_SUB, NULL, 0, 0};
+	pres_dmq_chunks_t c;
+
+	pres_dmq_subs_batch(&c);
 
 	pres_subs_foreach_rec(sync_visit, &c);
 	return pres_dmq_chunks_send(&c, node, "subscriptions");

@@ -35,6 +35,7 @@
 #define PRES_DMQ_SUBS_H
 
 #include "pres_dmq.h"
+#include "pres_dmq_codec.h"
 #include "pres_subs.h"
 
 #define PRES_DMQ_SFIELD_MAX 4096 /* bytes of one field */
@@ -101,10 +102,16 @@ void pres_dmq_smsg_free(pres_dmq_smsg_t *m);
 /* The conflict rule: >0 when a wins, <0 when b wins, 0 the same. */
 int pres_dmq_scmp(const pres_dmq_srec_t *a, const pres_dmq_srec_t *b);
 
-/* Append the store record of r (its owner, this node when 0) to b, begun
- * when empty. With the record's bucket locked. Failures are logged and
- * leave b as it was. */
-void pres_dmq_subs_store(pres_dmq_buf_t *b, const pres_srec_t *r);
+/* Records to replicate, gathered (with the records' bucket locked) into
+ * c, begun by pres_dmq_subs_batch, then broadcast and freed by
+ * pres_dmq_subs_send once the lock is released: in messages of about
+ * PRES_DMQ_CHUNK bytes (c may also start zeroed; a fan-out may renew the CSeq bound of every
+ * watcher of a presentity at once; one message would not fit UDP).
+ * pres_dmq_subs_store appends the store record of r (its owner, this node
+ * when 0); a failure is logged (c->err set when out of memory). */
+void pres_dmq_subs_batch(pres_dmq_chunks_t *c);
+void pres_dmq_subs_store(pres_dmq_chunks_t *c, const pres_srec_t *r);
+void pres_dmq_subs_send(pres_dmq_chunks_t *c);
 /* The conflict rule on two records: >0 when a wins over b. */
 int pres_dmq_subs_wins(const pres_srec_t *a, const pres_srec_t *b);
 /* Broadcast the remove of dialog k (pres_uri may be NULL) changed at now. */

@@ -94,7 +94,7 @@ static int match_dlg(const lp_hentry_t *e, const void *key)
 
 /* DMQ: r (its bucket locked) changed here: this node owns it now, and the
  * other nodes get it with a new CSeq bound (pres_dmq_subs.h). */
-static void dmq_changed(pres_srec_t *r, pres_dmq_buf_t *b)
+static void dmq_changed(pres_srec_t *r, pres_dmq_chunks_t *b)
 {
 	r->owner = 0;
 	r->changed = pres.now();
@@ -116,7 +116,7 @@ static void dmq_take_over(pres_srec_t *r)
 static int mem_insert(const subs_t *s)
 {
 	pres_srec_t *r = pres.dlgs ? srec_new(s) : NULL;
-	pres_dmq_buf_t b = {NULL, 0, 0, 0};
+	pres_dmq_chunks_t b = {NULL, NULL, 0, 0}; /* pres_dmq_subs_store */
 	unsigned int slot;
 
 	if(!r) {
@@ -133,7 +133,7 @@ static int mem_insert(const subs_t *s)
 	if(pres_dmq_subs_on())
 		dmq_changed(r, &b);
 	lp_htable_unlock(pres.subs, slot);
-	pres_dmq_send_buf(&b);
+	pres_dmq_subs_send(&b);
 	return 0;
 }
 
@@ -189,7 +189,7 @@ static int apply_in(unsigned int slot, const pres_dlg_key_t *k,
 {
 	pres_srec_t *r, *nr;
 	subs_t *replace = NULL, before;
-	pres_dmq_buf_t b = {NULL, 0, 0, 0};
+	pres_dmq_chunks_t b = {NULL, NULL, 0, 0}; /* pres_dmq_subs_store */
 	int rc = -2, dmq = pres_dmq_subs_on(), owned = 1;
 
 	lp_htable_lock(pres.subs, slot);
@@ -226,7 +226,7 @@ static int apply_in(unsigned int slot, const pres_dlg_key_t *k,
 	}
 done:
 	lp_htable_unlock(pres.subs, slot);
-	pres_dmq_send_buf(&b);
+	pres_dmq_subs_send(&b);
 	return rc;
 }
 
@@ -403,7 +403,7 @@ static int mem_collect(const lp_str_t *pres_uri, pres_ev_t *ev,
 	unsigned int now = pres.now();
 	subs_t **v = NULL, **nv;
 	int n = 0, cap = 0, took;
-	pres_dmq_buf_t b = {NULL, 0, 0, 0};
+	pres_dmq_chunks_t b = {NULL, NULL, 0, 0}; /* pres_dmq_subs_store */
 	pres_dmq_view_t view;
 	lp_hentry_t *e;
 
@@ -441,7 +441,7 @@ static int mem_collect(const lp_str_t *pres_uri, pres_ev_t *ev,
 		n++;
 	}
 	lp_htable_unlock(pres.subs, slot);
-	pres_dmq_send_buf(&b);
+	pres_dmq_subs_send(&b);
 	*out = v;
 	return n;
 }

@@ -130,6 +130,14 @@ inst_use a
 wait_sql "select count(*) from active_watchers where watcher_username='wa'" 1 \
 	"A, the owner, has the row"
 
+# A is its own dmq notification_address: dmq sends A's broadcasts back to
+# A, which ignores them (they are its own changes)
+inst_use a
+log_has() { grep -q "$1" "$KAM_LOG"; }
+wait_until "$WAIT_MAX" log_has 'DMQ messages of this node come back to it' &&
+	ok "A ignores its own broadcasts coming back" ||
+	fail "A did not notice its own broadcasts coming back"
+
 # 2. a PUBLISH at B reaches the watcher once, from its owner A
 publish_at b from-b
 expect_notify 2 from-b "$PA" "A (the owner)"

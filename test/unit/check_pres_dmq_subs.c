@@ -32,7 +32,7 @@
 
 /* ---- fixture: DB, fake clock, captured DMQ sends and NOTIFYs ---- */
 
-#define NOTIFY_MAX 16
+#define NOTIFY_MAX 512
 static struct
 {
 	char callid[64];
@@ -893,6 +893,38 @@ START_TEST(test_notify_owner_dead_takes_over)
 }
 END_TEST
 
+/* Many replicas taken over at once (their owner gone, one PUBLISH): the
+ * records are broadcast in messages of about PRES_DMQ_CHUNK bytes, none
+ * over PRES_DMQ_MSG_MAX (one message of them all would not fit a UDP
+ * datagram: it was one, 338 KB for 1000 watchers). */
+#define MANY 400
+START_TEST(test_takeover_many_chunked)
+{
+	got_t *g = malloc(MANY * sizeof(*g));
+	pres_dmq_srec_t r;
+	char cid[32];
+	int i, msgs = 0;
+
+	ck_assert_ptr_nonnull(g);
+	for(i = 0; i < MANY; i++) {
+		snprintf(cid, sizeof(cid), "cid-many-%d", i);
+		r = srec(PEER, cid, T0, 40);
+		ck_assert_int_eq(feed(&r), 0);
+	}
+	lp_test_sent_reset();
+	peer_alive = 0;
+	publish();
+	ck_assert_int_eq(nnotify, MANY);
+	for(i = 0; i < lp_test_nsent; i++) {
+		ck_assert_int_le(lp_test_sent[i].len, PRES_DMQ_MSG_MAX);
+		msgs += memcmp(lp_test_sent[i].s, "PDMQ/1 SUB\n", 11) == 0;
+	}
+	ck_assert_int_gt(msgs, 2);
+	ck_assert_int_eq(sub_recs(0, g, MANY), MANY);
+	free(g);
+}
+END_TEST
+
 START_TEST(test_notify_skip_notify_dmq)
 {
 	lp_test_sub_t sub;
@@ -1200,6 +1232,7 @@ Suite *pres_dmq_subs_suite(void)
 	tcase_add_test(a, test_replica_default_socket);
 	tcase_add_test(a, test_notify_owner_alive);
 	tcase_add_test(a, test_notify_owner_dead_takes_over);
+	tcase_add_test(a, test_takeover_many_chunked);
 	tcase_add_test(a, test_notify_skip_notify_dmq);
 	tcase_add_test(a, test_notify_replicated_publication);
 	tcase_add_test(a, test_own_record_back);
