@@ -3,8 +3,17 @@
 # check): what enable_subs_dmq costs, measured side by side in one run.
 # For SUBS in SUBS_LIST ("0 1") a fresh 2-node DMQ cluster on 127.0.0.1
 # (scripts/kamailio-presence.cfg with -A WITH_DMQ [-A WITH_DMQ_SUBS], each
-# node its own SQLite file, CHILDREN (2) UDP workers each; B learns the
-# cluster from A), then:
+# node its own SQLite file, CHILDREN (2) UDP workers each), then:
+#
+#   FIRST      a (default, as test/dmq/ does): A starts first with itself
+#              as dmq's notification_address, B learns the cluster from A.
+#              dmq 5.6 then lists A twice in A's own node list (once local,
+#              once not: the notification address), so A broadcasts every
+#              KDMQ to itself as well as to B and applies its own records
+#              again.  b: B starts first (notifying itself) and A learns
+#              from B: A lists only B, and the figures of A are the cost of
+#              replication without that echo (B sends nothing under this
+#              load).
 #
 #   pool       POOL (100) presentities published at A (replicated to B).
 #   SUBSCRIBE  SIPp (bench/scenarios/subscribe-cycle.xml: SUBSCRIBE,
@@ -34,8 +43,9 @@
 # Our modules are copied to $OUT/modules at the start.  It uses bench/
 # run.sh's helpers (sourced with LP_BENCH_LIB=1): free ports, bounded
 # waits, SIPp steps, Kamailio stopped by PID.  Knobs: SUBS_LIST, RATES,
-# STEP_SECS, CHILDREN, POOL, WATCHERS, SKIP_FANOUT, BENCH_OUT
-# (bench/out/dmq), SHM_MB (256).
+# STEP_SECS, CHILDREN, POOL, WATCHERS, SKIP_FANOUT, FIRST, BENCH_OUT
+# (bench/out/dmq), SHM_MB (1024: -m of each node; with 256 the 1600/s
+# step with enable_subs_dmq 1 ran A out of shared memory, 503s).
 set -u
 
 DMQ_BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -44,7 +54,8 @@ SUBS_LIST=${SUBS_LIST:-"0 1"}
 RATES=${RATES:-"200 400 800 1600"}
 CHILDREN=${CHILDREN:-2}
 IDLE_SECS=${IDLE_SECS:-5}
-export POOL=${POOL:-100} STEP_SECS=${STEP_SECS:-10} SHM_MB=${SHM_MB:-256}
+FIRST=${FIRST:-a}
+export POOL=${POOL:-100} STEP_SECS=${STEP_SECS:-10} SHM_MB=${SHM_MB:-1024}
 export WATCHERS=${WATCHERS:-1000}
 LP_BENCH_LIB=1 . "$DMQ_BENCH/run.sh"
 KAM_CFG=$REPO/scripts/kamailio-presence.cfg
@@ -141,8 +152,18 @@ cluster() {
 	wait_machine_quiet
 	printf 'subs%s\tload_before\t%s\n' "$subs" "$(loadavg)" >>"$OUT/state.tsv"
 	printf 'rate\ttry\tcall_rate\tcalls\tok\tfailed\tsuccess_pct\tanswered\twall_s\tachieved\tcpu_ticks\tcpu_ms_per_1000\tdb_locked\tlog_errors\tkam_pct\tsipp_pct\tother_pct\tpass\tdb_pct\n' >"$W/subscribe.tsv"
-	start_node a "$subs" || { stop_kamailio; return 1; }
-	start_node b "$subs" "${KPORTS[0]}" || { stop_kamailio; return 1; }
+	if [ "$FIRST" = b ]; then
+		start_node b "$subs" || { stop_kamailio; return 1; }
+		start_node a "$subs" "${KPORTS[0]}" || { stop_kamailio; return 1; }
+		# index 0 is A everywhere below
+		KPIDS=("${KPIDS[1]}" "${KPIDS[0]}") KPORTS=("${KPORTS[1]}" "${KPORTS[0]}")
+		KCTLS=("${KCTLS[1]}" "${KCTLS[0]}") KLOGS=("${KLOGS[1]}" "${KLOGS[0]}")
+		KAM_PID=${KPIDS[0]} PORT=${KPORTS[0]} CTL=${KCTLS[0]} KAM_LOG=${KLOGS[0]}
+	else
+		start_node a "$subs" || { stop_kamailio; return 1; }
+		start_node b "$subs" "${KPORTS[0]}" || { stop_kamailio; return 1; }
+	fi
+	kamcmd -s "unix:${KCTLS[0]}" dmq.list_nodes >"$W/a/dmq-nodes.txt" 2>&1
 	if ! wait_until 30 cluster_formed; then
 		log "subs $subs: the DMQ cluster did not form"
 		stop_kamailio
@@ -206,7 +227,7 @@ done
 	echo "date: $(date -u +%FT%TZ); host: $(nproc) CPUs, $(uname -r)"
 	echo "ours: $(git -C "$REPO" rev-parse --short HEAD) ($(git -C "$REPO" status --porcelain | grep -c .) uncommitted paths)"
 	echo "kamailio: $("$KAM_BIN" -v 2>/dev/null | head -n1)"
-	echo "2 nodes, CHILDREN=$CHILDREN each, SQLite each, steps ${STEP_SECS}s at $RATES SUBSCRIBE/s, pool $POOL"
+	echo "2 nodes, CHILDREN=$CHILDREN each, SQLite each, -m $SHM_MB, steps ${STEP_SECS}s at $RATES SUBSCRIBE/s, pool $POOL, FIRST=$FIRST (the node started first, its own dmq notification_address)"
 } >"$OUT/env.txt"
 printf 'subs\trate\ttry\tcalls\tok\tsuccess_pct\tanswered\tachieved\tpass\tcpuA_net_ticks\tcpuB_net_ticks\tcpuA_ms_per_1000\tcpuB_ms_per_1000\tB_requests\tB_requests_per_subscribe\tkam_pct\tsipp_pct\tother_pct\tload\tcpuA_raw_ticks\tcpuB_raw_ticks\twall_s\n' >"$OUT/dmq.tsv"
 : >"$OUT/state.tsv"
