@@ -5,7 +5,9 @@
 #   make bench    load benchmark (bench/workers.sh): ours, Debian's presence
 #                 and the tm floor at 1, 4, 8 workers; bench-quick: a smoke;
 #                 bench-engines: bench/run.sh, the DB engines comparison;
-#                 bench-shareddb: bench/shareddb.sh, DB-only mode on a shared DB
+#                 bench-shareddb: bench/shareddb.sh, DB-only mode on a shared DB;
+#                 bench-dmq: bench/dmq.sh, cost of subscription replication
+#                 (enable_subs_dmq 0 vs 1) on a 2-node DMQ cluster
 #   make soak     20-minute soak with DB restarts: memory and failed calls
 #   make install  modules, schemas, sample configs, docs (PREFIX, DESTDIR)
 #   make deb      the Debian package kamailio-presence, into build/deb/
@@ -75,6 +77,11 @@ bench-engines: modules
 bench-shareddb: modules
 	bash bench/shareddb.sh
 
+# DMQ: two nodes, SUBSCRIBE load at one, enable_subs_dmq 0 then 1: CPU per
+# SUBSCRIBE at each node, KDMQ per SUBSCRIBE, fan-out across nodes
+bench-dmq: modules
+	bash bench/dmq.sh
+
 # bounded soak: mixed load for SOAK_SECONDS (1200) with DB restarts,
 # memory sampled (bench/soak.sh)
 soak: modules
@@ -85,7 +92,7 @@ clean:
 	$(MAKE) -C test/unit clean
 	@for m in $(MODULES); do $(MAKE) -C modules/$$m clean >/dev/null || true; done
 
-.PHONY: all setup lib modules layers abi unit fuzz dbtest sip check run bench bench-quick bench-engines bench-shareddb soak clean
+.PHONY: all setup lib modules layers abi unit fuzz dbtest sip check run bench bench-quick bench-engines bench-shareddb bench-dmq soak clean
 
 # The DMQ cluster tests (enable_dmq; enable_subs_dmq): three Kamailio
 # nodes with Debian's dmq module on 127.0.0.1, about 30 s each, run by

@@ -39,10 +39,19 @@ ap.add_argument("--window", type=int, default=100)
 ap.add_argument("--retries", type=int, default=3)
 ap.add_argument("--phase-timeout", type=float, default=30.0)
 ap.add_argument("--tag", default="fan")
+ap.add_argument("--publish-server", default=None,
+                help="host:port to send the PUBLISH to (default --server: "
+                "another DMQ node, whose publication reaches the watchers' "
+                "node by replication)")
 args = ap.parse_args()
 
 host, port = args.server.rsplit(":", 1)
 SERVER = (host, int(port))
+if args.publish_server:
+    phost, pport = args.publish_server.rsplit(":", 1)
+    PUB_SERVER = (phost, int(pport))
+else:
+    PUB_SERVER = SERVER
 sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 for opt, force in ((socket.SO_RCVBUF, 33), (socket.SO_SNDBUF, 32)):
     try:    # SO_RCVBUFFORCE / SO_SNDBUFFORCE: past rmem_max when allowed
@@ -187,7 +196,7 @@ def send_publish():
         len(body.encode()), body)
     msg = msg.encode()
     t_pub[0] = wall()
-    sock.sendto(msg, SERVER)
+    sock.sendto(msg, PUB_SERVER)
 
 
 def answer(hdrs):
