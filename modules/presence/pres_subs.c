@@ -174,9 +174,12 @@ pres_srec_t *pres_subs_find_locked(unsigned int slot, const pres_dlg_key_t *k)
 	return find_locked(slot, k, match_dlg_d);
 }
 
-/* DMQ: what the other nodes must hear of after op ran on a record. */
+/* DMQ: what the other nodes must hear of after op ran on a record (not
+ * an un-SUBSCRIBE's: its removal follows). */
 static int dmq_worth(const pres_srec_t *r, const subs_t *before, int owned)
 {
+	if(r->s.expires <= pres.now())
+		return 0;
 	return !owned || r->s.local_cseq >= r->reserved
 		   || r->s.expires != before->expires
 		   || r->s.status != before->status
