@@ -6,6 +6,7 @@
 #include "core/dprint.h"
 #include "core/parser/msg_parser.h"
 #include "core/parser/parse_content.h"
+#include "core/parser/parse_uri.h"
 #include "core/sr_module.h"
 #include "modules/dmq/bind_dmq.h"
 
@@ -21,6 +22,12 @@ static str pres_dmq_ok = str_init("OK");
 static str pres_dmq_bad = str_init("Bad Request");
 /* no answer callback (dmq copies this struct, and calls .f when set) */
 static dmq_resp_cback_t pres_dmq_no_cb = {NULL, NULL};
+/* this node as dmq compares nodes (host, port, proto of its
+ * server_address): the `except` of every broadcast, so that a node that is
+ * its own notification_address (listed twice by dmq) does not send to
+ * itself; self_ok 0 when server_address did not parse */
+static dmq_node_t self_node;
+static int self_ok;
 
 /* pres_dmq_send_f: node NULL broadcasts to every other node. dmq copies
  * the body into the request before it returns. */
@@ -33,8 +40,8 @@ static int send_kam(const char *s, int len, void *node)
 	if(node)
 		return pres_dmqb.send_message(pres_dmq_peer, &body, (dmq_node_t *)node,
 				&pres_dmq_no_cb, 1, &pres_dmq_ctype);
-	return pres_dmqb.bcast_message(
-			pres_dmq_peer, &body, NULL, &pres_dmq_no_cb, 1, &pres_dmq_ctype);
+	return pres_dmqb.bcast_message(pres_dmq_peer, &body,
+			self_ok ? &self_node : NULL, &pres_dmq_no_cb, 1, &pres_dmq_ctype);
 }
 
 /* A KDMQ this node sent to itself: dmq lists a node that is its own
@@ -108,16 +115,23 @@ static int node_alive(const lp_str_t *uri)
 	return node && (node->status & DMQ_NODE_ACTIVE);
 }
 
-/* This node's DMQ URI: dmq's server_address (the owner of the
- * subscriptions taken here, as the other nodes know it). */
-static int subs_init(void)
+/* This node's DMQ URI: dmq's server_address (pkg memory of the dmq
+ * module, kept for the life of the process), or NULL. */
+static str *self_uri(void)
 {
 	struct sr_module *dmq = find_module_by_name("dmq");
 	modparam_t type;
 	str *self = dmq ? find_param_export(dmq, "server_address", PARAM_STR, &type)
 					: NULL;
 
-	if(!self || self->len <= 0) {
+	return self && self->len > 0 ? self : NULL;
+}
+
+/* The subscriptions taken here are owned by this node's DMQ URI, as the
+ * other nodes know it. */
+static int subs_init(const str *self)
+{
+	if(!self) {
 		LM_ERR("enable_subs_dmq: dmq's server_address is not set\n");
 		return -1;
 	}
@@ -133,6 +147,7 @@ static int subs_init(void)
 int pres_dmq_kam_init(int sync, int subs_sync)
 {
 	dmq_peer_t peer;
+	str *self;
 
 	if(pres_dmq_tomb_init(PRES_DMQ_TOMB_SLOTS) < 0) {
 		LM_ERR("out of shared memory for the DMQ tombstones\n");
@@ -143,7 +158,10 @@ int pres_dmq_kam_init(int sync, int subs_sync)
 			   " presence\n");
 		return -1;
 	}
-	if(pres.cfg.subs_dmq && subs_init() < 0)
+	self = self_uri();
+	self_ok = self
+			  && parse_uri(self->s, self->len, &self_node.uri) == 0;
+	if(pres.cfg.subs_dmq && subs_init(self) < 0)
 		return -1;
 	sync_pres = sync;
 	sync_subs = subs_sync;
