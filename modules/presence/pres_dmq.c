@@ -215,16 +215,6 @@ void pres_dmq_msg_free(pres_dmq_msg_t *m)
 
 /* ---------------------------------------------------------------- rule */
 
-static int cmp_str(const lp_str_t *a, const lp_str_t *b)
-{
-	int n = a->len < b->len ? a->len : b->len;
-	int c = n > 0 ? memcmp(a->s, b->s, n) : 0;
-
-	if(c)
-		return c > 0 ? 1 : -1;
-	return a->len == b->len ? 0 : (a->len > b->len ? 1 : -1);
-}
-
 int pres_dmq_cmp(const pres_dmq_rec_t *a, const pres_dmq_rec_t *b)
 {
 	int c;
@@ -233,8 +223,8 @@ int pres_dmq_cmp(const pres_dmq_rec_t *a, const pres_dmq_rec_t *b)
 		return a->received > b->received ? 1 : -1;
 	if(a->expires != b->expires)
 		return a->expires > b->expires ? 1 : -1;
-	c = cmp_str(&a->etag, &b->etag);
-	return c ? c : cmp_str(&a->body, &b->body);
+	c = pres_dmq_cmp_str(&a->etag, &b->etag);
+	return c ? c : pres_dmq_cmp_str(&a->body, &b->body);
 }
 
 static void rec_of(const pres_pub_t *p, pres_dmq_rec_t *r)

@@ -134,6 +134,16 @@ void pres_dmq_take(pres_dmq_cursor_t *c, lp_str_t *f, int len)
 	c->p += len;
 }
 
+int pres_dmq_cmp_str(const lp_str_t *a, const lp_str_t *b)
+{
+	int n = a->len < b->len ? a->len : b->len;
+	int c = n > 0 ? memcmp(a->s, b->s, n) : 0;
+
+	if(c)
+		return c > 0 ? 1 : -1;
+	return a->len == b->len ? 0 : (a->len > b->len ? 1 : -1);
+}
+
 int pres_dmq_clean(const lp_str_t *f)
 {
 	int i;

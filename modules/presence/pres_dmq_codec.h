@@ -45,6 +45,10 @@ int pres_dmq_get_num(pres_dmq_cursor_t *c, unsigned long max,
 int pres_dmq_get_len(pres_dmq_cursor_t *c, int max, int *out, char sep);
 /* The next len bytes as f (the caller checked they are there). */
 void pres_dmq_take(pres_dmq_cursor_t *c, lp_str_t *f, int len);
+/* Byte order of a and b, the shorter first on a common prefix: 1, 0, -1
+ * (the conflict rules' last word, the same on every node). */
+int pres_dmq_cmp_str(const lp_str_t *a, const lp_str_t *b);
+
 /* A header-like field: no control bytes (they would reach SIP headers,
  * SQL and logs of every node). */
 int pres_dmq_clean(const lp_str_t *f);

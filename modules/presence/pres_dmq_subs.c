@@ -293,19 +293,12 @@ static int cmp_u(unsigned int a, unsigned int b)
 int pres_dmq_scmp(const pres_dmq_srec_t *a, const pres_dmq_srec_t *b)
 {
 	int c = cmp_u(a->changed, b->changed);
-	int n;
 
 	if(!c)
 		c = cmp_u(a->s.local_cseq, b->s.local_cseq);
 	if(!c)
 		c = cmp_u(a->s.remote_cseq, b->s.remote_cseq);
-	if(c)
-		return c;
-	n = a->owner.len < b->owner.len ? a->owner.len : b->owner.len;
-	c = n > 0 ? memcmp(a->owner.s, b->owner.s, n) : 0;
-	if(!c)
-		c = a->owner.len - b->owner.len;
-	return c > 0 ? 1 : (c < 0 ? -1 : 0);
+	return c ? c : pres_dmq_cmp_str(&a->owner, &b->owner);
 }
 
 /* ---------------------------------------------------------------- send */
@@ -331,12 +324,6 @@ int pres_dmq_subs_wins(const pres_srec_t *a, const pres_srec_t *b)
 	rec_of(a, &ra);
 	rec_of(b, &rb);
 	return pres_dmq_scmp(&ra, &rb);
-}
-
-void pres_dmq_subs_batch(pres_dmq_chunks_t *c)
-{
-	memset(c, 0, sizeof(*c));
-	c->hdr = HDR_SUB;
 }
 
 void pres_dmq_subs_store(pres_dmq_chunks_t *c, const pres_srec_t *r)
@@ -411,9 +398,7 @@ static int sync_visit(const pres_srec_t *r, void *ctx)
 
 static int send_sync(void *node)
 {
-	pres_dmq_chunks_t c;
-
-	pres_dmq_subs_batch(&c);
+	pres_dmq_chunks_t c = {NULL, NULL, 0, 0}; /* pres_dmq_subs_store */
 
 	pres_subs_foreach_rec(sync_visit, &c);
 	return pres_dmq_chunks_send(&c, node, "subscriptions");
@@ -473,13 +458,11 @@ static int apply_remove(pres_dmq_srec_t *r)
 
 int pres_dmq_subs_receive(const char *s, int len, void *node)
 {
+	pres_dmq_cursor_t c = {s, s + (len > 0 ? len : 0)};
 	pres_dmq_smsg_t m;
 	int i, applied = 0, failed = 0, rc;
 
-	if(len < 8 || (memcmp(s, HDR_SUB, strlen(HDR_SUB)) != 0
-						  && (len < (int)strlen(HDR_SSYNC)
-								  || memcmp(s, HDR_SSYNC, strlen(HDR_SSYNC))
-											 != 0)))
+	if(!pres_dmq_starts(&c, HDR_SUB) && !pres_dmq_starts(&c, HDR_SSYNC))
 		return 0;
 	if(!pres_dmq_subs_on()) {
 		LP_LOG_LIMITED(LP_L_WARN, "dmq: subscription message ignored"

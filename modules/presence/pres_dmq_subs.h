@@ -103,13 +103,12 @@ void pres_dmq_smsg_free(pres_dmq_smsg_t *m);
 int pres_dmq_scmp(const pres_dmq_srec_t *a, const pres_dmq_srec_t *b);
 
 /* Records to replicate, gathered (with the records' bucket locked) into
- * c, begun by pres_dmq_subs_batch, then broadcast and freed by
- * pres_dmq_subs_send once the lock is released: in messages of about
- * PRES_DMQ_CHUNK bytes (c may also start zeroed; a fan-out may renew the CSeq bound of every
- * watcher of a presentity at once; one message would not fit UDP).
+ * c, which starts zeroed, then broadcast and freed by pres_dmq_subs_send
+ * once the lock is released: in messages of about PRES_DMQ_CHUNK bytes (a
+ * fan-out may renew the CSeq bound of every watcher of a presentity at
+ * once; one message would not fit UDP).
  * pres_dmq_subs_store appends the store record of r (its owner, this node
  * when 0); a failure is logged (c->err set when out of memory). */
-void pres_dmq_subs_batch(pres_dmq_chunks_t *c);
 void pres_dmq_subs_store(pres_dmq_chunks_t *c, const pres_srec_t *r);
 void pres_dmq_subs_send(pres_dmq_chunks_t *c);
 /* The conflict rule on two records: >0 when a wins over b. */

@@ -230,25 +230,35 @@ int pres_pub_remove(const pres_pub_key_t *k)
 	return (rc == 0 && !e) ? -2 : 0;
 }
 
-/* Row -> cache (skipping a publication already cached). Columns as
- * PRES_PUB_COLS. */
-static int load_row(void *ctx, const lp_db_val_t *c, int n)
+int pres_pub_of_row(const lp_db_val_t *c, int n, pres_pub_t **out)
 {
 	pres_pub_key_t k = {&c[0].v.s, &c[1].v.s, &c[2].v.s, &c[3].v.s};
-	pres_pub_t *p;
-	unsigned int slot;
-	int *count = ctx;
 
+	*out = NULL;
 	if(n < 8 || c[0].type != LP_DB_STR || c[1].type != LP_DB_STR
 			|| c[2].type != LP_DB_STR || c[3].type != LP_DB_STR)
 		return 0;
-	p = pres_pub_new(&k, c[7].type == LP_DB_NULL ? NULL : &c[7].v.s,
+	*out = pres_pub_new(&k, c[7].type == LP_DB_NULL ? NULL : &c[7].v.s,
 			c[6].type == LP_DB_NULL ? NULL : &c[6].v.s, (unsigned int)c[4].v.i,
 			(unsigned int)c[5].v.i);
-	if(!p)
-		return 1;
+	if(!*out)
+		return -1;
 	if(n > 8 && c[8].type == LP_DB_INT)
-		p->priority = (int)c[8].v.i;
+		(*out)->priority = (int)c[8].v.i;
+	return 1;
+}
+
+/* Row -> cache (skipping a publication already cached). */
+static int load_row(void *ctx, const lp_db_val_t *c, int n)
+{
+	pres_pub_key_t k;
+	pres_pub_t *p;
+	unsigned int slot;
+	int *count = ctx, rc = pres_pub_of_row(c, n, &p);
+
+	if(rc <= 0)
+		return rc < 0;
+	k = (pres_pub_key_t){&p->user, &p->domain, &p->event, &p->etag};
 	slot = lp_htable_slot(pres.pubs, p->h.hash);
 	lp_htable_lock(pres.pubs, slot);
 	if(lp_htable_find(pres.pubs, p->h.hash, match_pub, &k)) {

@@ -27,6 +27,10 @@ unsigned int pres_pub_hash(const lp_str_t *user, const lp_str_t *domain);
 pres_pub_t *pres_pub_new(const pres_pub_key_t *k, const lp_str_t *sender,
 		const lp_str_t *body, unsigned int expires, unsigned int received);
 
+/* The record of a presentity row (columns as PRES_PUB_COLS) in *out: 1,
+ * 0 for a row that is not one (*out NULL, skipped), -1 out of memory. */
+int pres_pub_of_row(const lp_db_val_t *c, int n, pres_pub_t **out);
+
 /* The order in which a presentity's publications are handed to the event
  * (agg_nbody's array): retrieve_order 0, by received time; 1, by the
  * columns of retrieve_order_by ("priority", "received_time DESC, etag"

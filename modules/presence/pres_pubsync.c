@@ -54,22 +54,14 @@ typedef struct sync_key {
 static int read_row(void *ctx, const lp_db_val_t *c, int n)
 {
 	sync_rows_t *r = ctx;
-	pres_pub_key_t k = {&c[0].v.s, &c[1].v.s, &c[2].v.s, &c[3].v.s};
 	pres_pub_t *p;
 	unsigned int slot;
+	int rc = pres_pub_of_row(c, n, &p);
 
-	if(n < 8 || c[0].type != LP_DB_STR || c[1].type != LP_DB_STR
-			|| c[2].type != LP_DB_STR || c[3].type != LP_DB_STR)
-		return 0;
-	p = pres_pub_new(&k, c[7].type == LP_DB_NULL ? NULL : &c[7].v.s,
-			c[6].type == LP_DB_NULL ? NULL : &c[6].v.s, (unsigned int)c[4].v.i,
-			(unsigned int)c[5].v.i);
-	if(!p) {
+	if(rc < 0)
 		r->oom = 1;
-		return 1;
-	}
-	if(n > 8 && c[8].type == LP_DB_INT)
-		p->priority = (int)c[8].v.i;
+	if(rc <= 0)
+		return rc < 0;
 	slot = lp_htable_slot(pres.pubs, p->h.hash);
 	p->h.next = r->by_slot[slot];
 	r->by_slot[slot] = &p->h;

@@ -113,6 +113,27 @@ static void dmq_take_over(pres_srec_t *r)
 	r->db_state = PRES_DB_DIRTY;
 }
 
+/* r enters its pres.subs bucket (locked) and the dialog index, a new
+ * watcher of its presentity. */
+static void srec_add(pres_srec_t *r)
+{
+	subs_link(r);
+	dlg_link(r);
+	if(pres.winfo_seen && (r->s.event->type & WINFO_TYPE))
+		*pres.winfo_seen = 1;
+	pres_limits_watcher_add(&r->s.watcher_user, &r->s.watcher_domain, 1);
+}
+
+/* nr takes r's place (same dialog, same bucket, locked); r is freed. */
+static void srec_replace(pres_srec_t *r, pres_srec_t *nr)
+{
+	dlg_unlink(r);
+	subs_unlink(r);
+	subs_link(nr);
+	dlg_link(nr);
+	lp_free(r);
+}
+
 static int mem_insert(const subs_t *s)
 {
 	pres_srec_t *r = pres.dlgs ? srec_new(s) : NULL;
@@ -125,11 +146,7 @@ static int mem_insert(const subs_t *s)
 	}
 	slot = lp_htable_slot(pres.subs, r->h.hash);
 	lp_htable_lock(pres.subs, slot);
-	subs_link(r);
-	dlg_link(r);
-	if(pres.winfo_seen && (s->event->type & WINFO_TYPE))
-		*pres.winfo_seen = 1;
-	pres_limits_watcher_add(&r->s.watcher_user, &r->s.watcher_domain, 1);
+	srec_add(r);
 	if(pres_dmq_subs_on())
 		dmq_changed(r, &b);
 	lp_htable_unlock(pres.subs, slot);
@@ -213,11 +230,7 @@ static int apply_in(unsigned int slot, const pres_dlg_key_t *k,
 		}
 		nr->h.hash = r->h.hash; /* stays in its bucket */
 		nr->db_state = r->db_state == PRES_DB_NEW ? PRES_DB_NEW : PRES_DB_DIRTY;
-		dlg_unlink(r);
-		subs_unlink(r);
-		subs_link(nr);
-		dlg_link(nr);
-		lp_free(r);
+		srec_replace(r, nr);
 		if(dmq)
 			dmq_changed(nr, &b);
 		rc = 0;
@@ -751,17 +764,9 @@ int pres_subs_dmq_put(const subs_t *s, int owner, unsigned int reserved,
 		demoted = r->owner == 0 && owner != 0;
 		if(owner == 0 && r->owner == 0 && r->db_state == PRES_DB_NEW)
 			nr->db_state = PRES_DB_NEW;
-		dlg_unlink(r);
-		subs_unlink(r);
-		subs_link(nr);
-		dlg_link(nr);
-		lp_free(r);
+		srec_replace(r, nr);
 	} else {
-		subs_link(nr);
-		dlg_link(nr);
-		if(pres.winfo_seen && (s->event->type & WINFO_TYPE))
-			*pres.winfo_seen = 1;
-		pres_limits_watcher_add(&nr->s.watcher_user, &nr->s.watcher_domain, 1);
+		srec_add(nr);
 	}
 	nr = NULL;
 	rc = seen ? 1 : 2;

@@ -497,32 +497,13 @@ static int publish(const char *etag_in, int expires, const char *body, char *eta
 {
 	pres_publish_req_t r;
 	pres_reply_t rep;
-	const char *p, *e;
 
-	memset(&r, 0, sizeof(r));
-	r.user = LP_STR("alice");
-	r.domain = LP_STR(DOMAIN);
-	r.has_event = 1;
-	r.event = LP_STR("presence");
-	r.expires = expires;
-	if(body) {
-		r.has_ctype = 1;
-		r.content_type = LP_STR(CT);
-		r.body = lp_str_c(body);
-	}
-	if(etag_in) {
-		r.has_if_match = 1;
-		r.if_match = lp_str_c(etag_in);
-	}
+	lp_test_pres_pub_req(&r, DOMAIN, expires, body, etag_in);
 	memset(&rep, 0, sizeof(rep));
 	pres_handle_publish(&r, &rep);
 	pres_publish_notify(&r, &rep);
-	if(rep.code == 200 && etag_out) {
-		p = strstr(rep.hdrs, "SIP-ETag: ") + 10;
-		e = strstr(p, "\r\n");
-		memcpy(etag_out, p, e - p);
-		etag_out[e - p] = '\0';
-	}
+	if(rep.code == 200 && etag_out)
+		lp_test_pres_reply_etag(rep.hdrs, etag_out, 128);
 	return rep.code;
 }
 

@@ -239,15 +239,7 @@ static void publish(void)
 	pres_publish_req_t r;
 	pres_reply_t rep;
 
-	memset(&r, 0, sizeof(r));
-	r.user = LP_STR("alice");
-	r.domain = LP_STR(DOMAIN);
-	r.has_event = 1;
-	r.event = LP_STR("presence");
-	r.expires = 60;
-	r.has_ctype = 1;
-	r.content_type = LP_STR("application/pidf+xml");
-	r.body = LP_STR("<p/>");
+	lp_test_pres_pub_req(&r, DOMAIN, 60, "<p/>", NULL);
 	memset(&rep, 0, sizeof(rep));
 	pres_handle_publish(&r, &rep);
 	pres_publish_notify(&r, &rep);

@@ -75,6 +75,15 @@ void lp_test_pres_db_close_events(void);
  * from-tag "bobtag", Expires 3600. */
 struct pres_subscribe_req;
 void lp_test_pres_sub_req(struct pres_subscribe_req *r, const char *callid);
+/* Fill r (zeroed first) as a PUBLISH of alice@domain's presence, Expires
+ * expires, with an application/pidf+xml body when body is not NULL and
+ * SIP-If-Match when if_match is not NULL (strings borrowed). */
+struct pres_publish_req;
+void lp_test_pres_pub_req(struct pres_publish_req *r, const char *domain,
+		int expires, const char *body, const char *if_match);
+/* The SIP-ETag of a 200 reply's headers into etag (size bytes; asserted
+ * present and fitting). */
+void lp_test_pres_reply_etag(const char *hdrs, char *etag, int size);
 /* Fill s (zeroed first) as an active "presence" subscription of
  * watcher@example.com to user@example.com (presentity URI uri), Call-ID
  * callid, tags tt/ft, CSeq 1, contact sip:w@192.0.2.1, expiring at expires;

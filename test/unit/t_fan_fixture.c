@@ -74,32 +74,12 @@ void lp_test_fan_store(const char *doc, char *etag)
 {
 	pres_publish_req_t r;
 	pres_reply_t rep;
-	const char *p, *e;
 
-	memset(&r, 0, sizeof(r));
-	r.user = LP_STR("alice");
-	r.domain = LP_STR(LP_TEST_FAN_DOMAIN);
-	r.has_event = 1;
-	r.event = LP_STR("presence");
-	r.expires = 600;
-	r.has_ctype = 1;
-	r.content_type = LP_STR(LP_TEST_FAN_CT);
-	r.body = lp_str_c(doc);
-	if(etag[0]) {
-		r.has_if_match = 1;
-		r.if_match = lp_str_c(etag);
-	}
+	lp_test_pres_pub_req(&r, LP_TEST_FAN_DOMAIN, 600, doc, etag[0] ? etag : NULL);
 	memset(&rep, 0, sizeof(rep));
 	pres_handle_publish(&r, &rep);
 	ck_assert_int_eq(rep.code, 200);
-	p = strstr(rep.hdrs, "SIP-ETag: ");
-	ck_assert_ptr_nonnull(p);
-	p += 10;
-	e = strstr(p, "\r\n");
-	ck_assert_ptr_nonnull(e);
-	ck_assert_int_lt(e - p, 128);
-	memcpy(etag, p, e - p);
-	etag[e - p] = '\0';
+	lp_test_pres_reply_etag(rep.hdrs, etag, 128);
 	free(rep.off_body.s);
 }
 

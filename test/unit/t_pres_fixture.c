@@ -183,6 +183,39 @@ void lp_test_pres_sub_req(pres_subscribe_req_t *r, const char *callid)
 	r->local_contact = LP_STR("sip:pres@127.0.0.1");
 }
 
+void lp_test_pres_pub_req(pres_publish_req_t *r, const char *domain,
+		int expires, const char *body, const char *if_match)
+{
+	memset(r, 0, sizeof(*r));
+	r->user = LP_STR("alice");
+	r->domain = lp_str_c(domain);
+	r->has_event = 1;
+	r->event = LP_STR("presence");
+	r->expires = expires;
+	if(body) {
+		r->has_ctype = 1;
+		r->content_type = LP_STR("application/pidf+xml");
+		r->body = lp_str_c(body);
+	}
+	if(if_match) {
+		r->has_if_match = 1;
+		r->if_match = lp_str_c(if_match);
+	}
+}
+
+void lp_test_pres_reply_etag(const char *hdrs, char *etag, int size)
+{
+	const char *p = strstr(hdrs, "SIP-ETag: "), *e;
+
+	ck_assert_ptr_nonnull(p);
+	p += 10;
+	e = strstr(p, "\r\n");
+	ck_assert_ptr_nonnull(e);
+	ck_assert_int_lt(e - p, size);
+	memcpy(etag, p, e - p);
+	etag[e - p] = '\0';
+}
+
 void lp_test_pres_subs_rec(subs_t *s, const char *uri, const char *user,
 		const char *watcher, const char *callid, unsigned int expires)
 {
