@@ -43,6 +43,9 @@ ap.add_argument("--publish-server", default=None,
                 help="host:port to send the PUBLISH to (default --server: "
                 "another DMQ node, whose publication reaches the watchers' "
                 "node by replication)")
+ap.add_argument("--times", default=None,
+                help="write each dialog's ms from the PUBLISH to its NOTIFY "
+                "with the new state to this file, one per line, sorted")
 args = ap.parse_args()
 
 host, port = args.server.rsplit(":", 1)
@@ -393,6 +396,9 @@ res["kernel_drops_during_fanout"] = drops[0] - drops0
 res["rcvbuf"] = sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)
 res["clock"] = "kernel SO_TIMESTAMPNS (CLOCK_REALTIME)"
 got = sorted(d.t_marker - t_pub[0] for d in ok if d.t_marker is not None)
+if args.times:
+    with open(args.times, "w") as f:
+        f.writelines("%.3f\n" % (g * 1000) for g in got)
 res["publish_code"] = publish["code"]
 res["publish_reply_ms"] = (round((publish["t_reply"] - t_pub[0]) * 1000, 2)
                            if publish["t_reply"] else None)

@@ -70,6 +70,11 @@
 # POOL, SHM_MB,
 # SKIP_FANOUT, SKIP_SHM, SKIP_LOAD, SKIP_RATES, BENCH_OUT,
 # DB_WRITE_INTERVAL (ms: ours with the DB writer process, db_write_interval),
+# SHMEM_THP (never, advise, within_size, always: the kernel's huge page
+# policy for shared memory, /sys/kernel/mm/transparent_hugepage/
+# shmem_enabled, set for the run and put back at its end; unset: as found;
+# ours asks for huge pages on the shm pool, shm_hugepages, doc/presence.md
+# "Huge pages"; the policy in force is in the table's head),
 # BASE_REV (a git revision: "base", our modules built from that revision, runs
 # beside ours in the same run, for before/after figures; IMPLS then defaults
 # to "floor base ours reference").
@@ -211,7 +216,19 @@ stop_sipp() {
 	SIPP_PID=
 }
 
-cleanup() { stop_sipp; stop_kamailio; }
+THP_FILE=/sys/kernel/mm/transparent_hugepage/shmem_enabled
+THP_FOUND=
+thp_policy() { sed -n 's/.*\[\([a-z_]*\)\].*/\1/p' "$THP_FILE" 2>/dev/null; }
+# thp_set: SHMEM_THP into the kernel for this run (the policy found is put
+# back by cleanup)
+thp_set() {
+	[ -n "${SHMEM_THP:-}" ] || return 0
+	THP_FOUND=$(thp_policy)
+	echo "$SHMEM_THP" >"$THP_FILE" || { echo "bench: cannot set $THP_FILE to $SHMEM_THP" >&2; exit 2; }
+}
+thp_restore() { [ -z "$THP_FOUND" ] || echo "$THP_FOUND" >"$THP_FILE"; }
+
+cleanup() { stop_sipp; stop_kamailio; thp_restore; }
 trap cleanup EXIT
 trap 'log interrupted; exit 1' INT TERM
 
@@ -588,6 +605,7 @@ rm -rf "$OUT"
 mkdir -p "$OUT/modules"
 for m in presence presence_xml; do cp "$REPO/modules/$m/$m.so" "$OUT/modules/" || exit 2; done
 case " $IMPLS " in *" base "*) build_base || exit 2 ;; esac
+thp_set
 T0=$(date +%s)
 {
 	echo "date: $(date -u +%FT%TZ)"
@@ -598,6 +616,7 @@ T0=$(date +%s)
 	echo "ours: git $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null) ($(git -C "$REPO" status --porcelain 2>/dev/null | grep -c .) uncommitted paths)"
 	[ -z "${BASE_REV:-}" ] || echo "base: git $(git -C "$REPO" rev-parse --short "$BASE_REV") (our modules at that revision, with its defaults)"
 	echo "sipp: $(sipp -v 2>&1 | grep -m1 -o 'SIPp v[^ ]*')"
+	echo "kernel huge pages for shared memory (shmem_enabled): $(thp_policy || true)${SHMEM_THP:+ (set by SHMEM_THP for this run; $THP_FOUND before)}"
 	echo "settings: rounds $RUNS; workers $WORKERS; trials ${TRIAL_SECS}s, at most $MAX_TRIALS per search (then one at $COST_RATE calls/s and one overload ${OVERLOAD}x the maximum), precision $PRECISION %, pass >= $MIN_SUCCESS % calls and >= $MIN_ACHIEVED % of the rate; fan-out $FANOUT_SIZES (reference up to $FANOUT_REF_MAX); shm $SHM_N; start-up $LOAD_N subscriptions, $LOAD_WORKERS worker(s)"
 } >"$OUT/env.txt"
 cat "$OUT/env.txt" >&2

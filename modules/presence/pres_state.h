@@ -83,6 +83,8 @@ typedef struct pres_cfg {
 	/* NOTIFY sender processes (pres_fanq.h; 0: the worker sends) */
 	int fanout_processes;
 	int fanout_queue_size; /* NOTIFYs waiting at most, all senders */
+	int shm_hugepages; /* 1: huge pages asked for the shm pool at start-up
+						  (lp_hugepage.h) */
 } pres_cfg_t;
 
 /* A NOTIFY to send: everything the glue needs to build it inside the
@@ -162,7 +164,8 @@ extern pres_state_t pres;
 		.max_subscriptions_per_watcher = 1000, .shm_min_free_percent = 10,  \
 		.shm_retry_after = 30, .db_write_interval = 100,                    \
 		.db_queue_size = 10000, .db_queue_retry_after = 5,                  \
-		.fanout_processes = 0, .fanout_queue_size = 100000                  \
+		.fanout_processes = 0, .fanout_queue_size = 100000,                 \
+		.shm_hugepages = 1                                                  \
 	}
 void pres_cfg_defaults(pres_cfg_t *cfg);
 

@@ -1,7 +1,9 @@
 /* presence module: Kamailio exports (parameters, script functions, RPC,
  * KEMI), start-up and the periodic jobs; bind_presence is pres_api_kam.c. The work itself is in the
  * host-neutral pres_*.c files; pres_kam.c adapts SIP messages to them. */
+#include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "core/dprint.h"
@@ -15,6 +17,7 @@
 #include "core/timer_proc.h"
 #include "core/ut.h"
 
+#include "lp_hugepage.h"
 #include "lp_kam.h"
 #include "pres_dmq_kam.h"
 #include "pres_kam.h"
@@ -155,6 +158,8 @@ static param_export_t params[] = {
 	/* NOTIFY sender processes (doc/presence.md, "NOTIFY senders") */
 	{"fanout_processes", PARAM_INT, &pres.cfg.fanout_processes},
 	{"fanout_queue_size", PARAM_INT, &pres.cfg.fanout_queue_size},
+	/* huge pages for the shm pool (doc/presence.md, "Huge pages") */
+	{"shm_hugepages", PARAM_INT, &pres.cfg.shm_hugepages},
 	{0, 0, 0}
 };
 
@@ -405,6 +410,36 @@ done:
 	return rc;
 }
 
+/* shm_hugepages 1: MADV_HUGEPAGE on Kamailio's shm pool (the mapping
+ * that holds addr), before the fork so that every process inherits it;
+ * says whether the kernel's policy lets it take effect. Never fatal. */
+static void advise_hugepages(const void *addr)
+{
+	char policy[32];
+	size_t bytes = 0;
+
+	if(!pres.cfg.shm_hugepages || !addr)
+		return;
+	if(lp_hugepage_advise(addr, &bytes) < 0) {
+		LM_INFO("shm_hugepages: no huge page advice for the shm pool (%s)\n",
+				strerror(errno));
+		return;
+	}
+	if(lp_hugepage_shmem_policy(policy, sizeof(policy)) < 0)
+		strcpy(policy, "unknown");
+	if(!strcmp(policy, "never") || !strcmp(policy, "deny")
+			|| !strcmp(policy, "unknown"))
+		LM_NOTICE("shm_hugepages: huge pages asked for the %zu MB shm pool,"
+				  " but the kernel's shmem_enabled is '%s': with 'advise' a"
+				  " NOTIFY burst takes one page fault per 2 MB instead of per"
+				  " 4 kB (doc/presence.md, \"Huge pages\")\n",
+				bytes >> 20, policy);
+	else
+		LM_INFO("shm_hugepages: huge pages asked for the %zu MB shm pool"
+				" (kernel shmem_enabled '%s')\n",
+				bytes >> 20, policy);
+}
+
 static int mod_init(void)
 {
 	lp_kam_install();
@@ -465,6 +500,7 @@ static int mod_init(void)
 		LM_ERR("out of shared memory for the hash tables\n");
 		return -1;
 	}
+	advise_hugepages(pres.subs);
 	if(!pres.cfg.db_url) {
 		LM_INFO("no db_url: library mode, only the API is served\n");
 		return 0;

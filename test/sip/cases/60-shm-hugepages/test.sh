@@ -1,0 +1,60 @@
+# 60 shm_hugepages (doc/presence.md, "Huge pages"): by default presence asks
+# the kernel for transparent huge pages on Kamailio's shared-memory pool at
+# start-up (MADV_HUGEPAGE), before the fork, so the main process and every
+# worker carry the advice (VmFlags "hg" on the pool's mapping in
+# /proc/<pid>/smaps) and the log says whether the kernel's policy
+# (shmem_enabled) lets it take effect; with shm_hugepages 0 the pool is left
+# as Kamailio made it. The kernel's policy itself is the operator's: it is
+# only read here, never changed. Presence still works either way.
+. "$(dirname "$0")/../../lib.sh"
+
+# pool_flags PID: VmFlags of the pid's shared /dev/zero mapping, Kamailio's
+# shm pool (the one rw-s mapping of /dev/zero)
+pool_flags() {
+	awk '/^[0-9a-f]+-[0-9a-f]+ rw-s .*\/dev\/zero/ { p = 1; next }
+	     /^[0-9a-f]+-[0-9a-f]+ / { p = 0 }
+	     p && /^VmFlags:/ { sub(/^VmFlags:[ \t]*/, ""); print; exit }' \
+		"/proc/$1/smaps"
+}
+worker_pid() { kam_rpc core.psx | grep -B1 'receiver child=0' | grep -o '[0-9]\+' | head -1; }
+publish_and_watch() {
+	pidf sip:hp@127.0.0.1 open "$1" >"$1.xml"
+	sip_request PUBLISH sip:hp@127.0.0.1 "Event: presence
+Expires: 600
+Content-Type: application/pidf+xml" "$1.xml"
+	assert_reply 200 "PUBLISH ($2)"
+	assert_match "$1" "$(kam_rpc presence.presentity_show full hp 127.0.0.1)" \
+		"the publication is stored ($2)"
+}
+
+start_kamailio || finish
+F=$(pool_flags "$KAM_PID")
+note "main process, pool VmFlags: $F"
+assert_match '(^| )hg( |$)' "$F" "default: the shm pool carries the huge page advice (main process)"
+W=$(worker_pid)
+assert_match '^[0-9]+$' "$W" "a worker pid from core.psx"
+assert_match '(^| )hg( |$)' "$(pool_flags "$W")" "the worker inherits the advice"
+POLICY=$(sed -n 's/.*\[\([a-z_]*\)\].*/\1/p' /sys/kernel/mm/transparent_hugepage/shmem_enabled 2>/dev/null)
+note "kernel shmem_enabled: ${POLICY:-unreadable}"
+case "$POLICY" in
+never | deny | "")
+	assert_log_contains "NOTICE: presence .*shm_hugepages: huge pages asked for the 64 MB shm pool, but the kernel's shmem_enabled is '${POLICY:-unknown}'" \
+		"the log tells the operator the kernel's policy keeps 4 kB pages" ;;
+*)
+	assert_log_contains "shm_hugepages: huge pages asked for the 64 MB shm pool \\(kernel shmem_enabled '$POLICY'\\)" \
+		"the log names the kernel's policy" ;;
+esac
+publish_and_watch hp-60-on "shm_hugepages 1"
+assert_alive
+stop_kamailio
+
+start_kamailio --param=presence:shm_hugepages:0 || finish
+F=$(pool_flags "$KAM_PID")
+note "shm_hugepages 0, pool VmFlags: $F"
+assert_match '(^| )sh( |$)' "$F" "the shm pool mapping is found"
+assert_no_match '(^| )hg( |$)' "$F" "shm_hugepages 0: no advice on the pool"
+N=$(grep -c 'presence .*advise_hugepages' "$KAM_LOG")
+assert_eq 1 "$N" "shm_hugepages 0: no new shm_hugepages line in the log (only the first start's)"
+publish_and_watch hp-60-off "shm_hugepages 0"
+assert_alive
+finish
