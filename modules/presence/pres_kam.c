@@ -1,6 +1,9 @@
 /* Kamailio adapters of the presence module; see pres_kam.h. Every request
  * gets exactly one reply: the logic decides it, reply() sends it. */
 #include <ctype.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <linux/sock_diag.h>
 
 #include "core/atomic_ops.h"
 #include "core/data_lump_rpl.h"
@@ -197,6 +200,33 @@ static int check_syntax(
 	return -1;
 }
 
+
+#ifndef SO_MEMINFO
+#define SO_MEMINFO 55 /* Linux 4.12 */
+#endif
+
+/* How full, in percent, the kernel's receive queue of the UDP socket msg
+ * came in on is: the memory its waiting datagrams hold against the
+ * socket's receive buffer (SO_MEMINFO; the kernel drops datagrams at 100).
+ * 0 when not asked for (overload_queue_percent 0), not UDP, or unknown. */
+static int rx_queue_pct(struct sip_msg *msg)
+{
+	uint32_t mi[SK_MEMINFO_VARS];
+	socklen_t len = sizeof(mi);
+
+	if(pres.cfg.overload_queue_percent <= 0 || msg->rcv.proto != PROTO_UDP
+			|| !msg->rcv.bind_address || msg->rcv.bind_address->socket < 0)
+		return 0;
+	if(getsockopt(msg->rcv.bind_address->socket, SOL_SOCKET, SO_MEMINFO, mi,
+			   &len)
+					< 0
+			|| len < (SK_MEMINFO_RCVBUF + 1) * sizeof(uint32_t)
+			|| mi[SK_MEMINFO_RCVBUF] == 0)
+		return 0;
+	return (int)((uint64_t)mi[SK_MEMINFO_RMEM_ALLOC] * 100
+				 / mi[SK_MEMINFO_RCVBUF]);
+}
+
 /* type/subtype of Content-Type, parameters dropped. */
 static int get_ctype(struct sip_msg *msg, lp_str_t *ct)
 {
@@ -244,6 +274,7 @@ int pres_kam_publish(struct sip_msg *msg, str *sender)
 	req.has_ctype = get_ctype(msg, &req.content_type);
 	if(sender)
 		req.sender = lps(*sender);
+	req.rx_queue_pct = rx_queue_pct(msg);
 	req.msg = msg;
 	rc = pres_handle_publish(&req, &rep);
 	if(rep.code >= 300)
@@ -358,6 +389,7 @@ int pres_kam_subscribe(struct sip_msg *msg, const str *wuser, const str *wdomain
 		req.watcher_user = lps(*wuser);
 		req.watcher_domain = lps(*wdomain);
 	}
+	req.rx_queue_pct = rx_queue_pct(msg);
 	req.msg = msg;
 	rc = pres_handle_subscribe(&req, &rep, &notify);
 	if(rep.code >= 300)

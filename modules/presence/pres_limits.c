@@ -100,6 +100,19 @@ int pres_limits_memory(pres_reply_t *rep)
 	return pres_reply_set(rep, 503, "Service Unavailable");
 }
 
+int pres_limits_load(int rx_queue_pct, pres_reply_t *rep)
+{
+	if(pres.cfg.overload_queue_percent <= 0
+			|| rx_queue_pct < pres.cfg.overload_queue_percent)
+		return 0;
+	LP_LOG_LIMITED(LP_L_WARN,
+			"receive queue %d%% full (overload_queue_percent %d): new"
+			" presence state refused (503)",
+			rx_queue_pct, pres.cfg.overload_queue_percent);
+	pres_reply_hdr(rep, "Retry-After: %d\r\n", pres.cfg.overload_retry_after);
+	return pres_reply_set(rep, 503, "Service Unavailable");
+}
+
 static int count_pub(const pres_pub_t *p, void *ctx)
 {
 	const pres_ev_t *ev = ((void **)ctx)[0];

@@ -29,6 +29,15 @@ int pres_limits_publish(const pres_publish_req_t *req, pres_reply_t *rep);
  * before allocating. No lock. */
 int pres_limits_memory(pres_reply_t *rep);
 
+/* A request that would create state (an initial SUBSCRIBE, a PUBLISH
+ * without SIP-If-Match) may go on: 0, or -1 with 503 and Retry-After
+ * (overload_retry_after) in rep when the receive queue of the socket it
+ * came in on is at least overload_queue_percent full (rx_queue_pct, from
+ * the glue): the server is behind, and turning new work away in a few
+ * microseconds lets it answer the rest before their retransmissions pile
+ * up (RFC 3261 s21.5.4). No lock, no allocation. */
+int pres_limits_load(int rx_queue_pct, pres_reply_t *rep);
+
 /* A new publication of (user, domain, event) is within
  * max_publications_per_presentity: 0, or -1 with 403 in rep (-1 with 500
  * on a DB error). Reads the cache bucket (its lock) or the DB. */

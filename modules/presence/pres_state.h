@@ -85,6 +85,10 @@ typedef struct pres_cfg {
 	int fanout_queue_size; /* NOTIFYs waiting at most, all senders */
 	int shm_hugepages; /* 1: huge pages asked for the shm pool at start-up
 						  (lp_hugepage.h) */
+	/* overload: new state refused (503) while the receiving socket's queue
+	 * is this full (pres_limits_load; 0: never) */
+	int overload_queue_percent;
+	int overload_retry_after; /* Retry-After of that 503, seconds */
 } pres_cfg_t;
 
 /* A NOTIFY to send: everything the glue needs to build it inside the
@@ -165,7 +169,8 @@ extern pres_state_t pres;
 		.shm_retry_after = 30, .db_write_interval = 100,                    \
 		.db_queue_size = 10000, .db_queue_retry_after = 5,                  \
 		.fanout_processes = 0, .fanout_queue_size = 100000,                 \
-		.shm_hugepages = 1                                                  \
+		.shm_hugepages = 1, .overload_queue_percent = 70,                   \
+		.overload_retry_after = 5                                           \
 	}
 void pres_cfg_defaults(pres_cfg_t *cfg);
 

@@ -160,6 +160,10 @@ static param_export_t params[] = {
 	{"fanout_queue_size", PARAM_INT, &pres.cfg.fanout_queue_size},
 	/* huge pages for the shm pool (doc/presence.md, "Huge pages") */
 	{"shm_hugepages", PARAM_INT, &pres.cfg.shm_hugepages},
+	/* new state refused while the server is behind (doc/presence.md,
+	 * "Limits") */
+	{"overload_queue_percent", PARAM_INT, &pres.cfg.overload_queue_percent},
+	{"overload_retry_after", PARAM_INT, &pres.cfg.overload_retry_after},
 	{0, 0, 0}
 };
 
@@ -349,6 +353,13 @@ static int check_params(void)
 	if(pres.cfg.fanout_processes < 0 || pres.cfg.fanout_processes > 64
 			|| pres.cfg.fanout_queue_size < 1) {
 		LM_ERR("fanout_processes must be 0..64 and fanout_queue_size >= 1\n");
+		return -1;
+	}
+	if(pres.cfg.overload_queue_percent < 0
+			|| pres.cfg.overload_queue_percent > 100
+			|| pres.cfg.overload_retry_after < 0) {
+		LM_ERR("overload_queue_percent must be 0..100 and"
+			   " overload_retry_after >= 0\n");
 		return -1;
 	}
 	if(pres.cfg.fetch_rows <= 0) {

@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""A burst of initial SUBSCRIBEs and PUBLISHes, all sent before Kamailio
+can answer the first, then every reply collected.
+
+usage: burst.py PORT N TAG
+
+One UDP socket sends N initial SUBSCRIBEs (each its own dialog, watchers
+w<TAG>-<i> of sip:ov<TAG>@127.0.0.1) and N initial PUBLISHes (presentities
+sip:ovp<TAG>-<i>@127.0.0.1) back to back, then reads until every request
+has its final reply (at most 10 s), answering every NOTIFY 200. Prints
+one line "subscribe CODE COUNT" / "publish CODE COUNT" per reply code,
+"retry_after V COUNT" per Retry-After value of a 503, "notifies K" (the
+dialogs with a NOTIFY in state "active": one per accepted SUBSCRIBE), "unanswered U".
+Exit 0 when every request was answered, 1 otherwise.
+"""
+import collections
+import re
+import select
+import socket
+import sys
+import time
+
+port, N, TAG = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+SERVER = ("127.0.0.1", port)
+sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+sock.bind(("127.0.0.1", 0))
+LPORT = sock.getsockname()[1]
+
+
+def hdr(text, name):
+    m = re.search(r"^%s:\s*(.*?)\r$" % name, text, re.M | re.I)
+    return m.group(1) if m else ""
+
+
+def subscribe(i):
+    return ("SUBSCRIBE sip:ov%s@127.0.0.1 SIP/2.0\r\n"
+            "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKov%s-s%d\r\n"
+            "From: <sip:w%s-%d@127.0.0.1>;tag=wt%d\r\n"
+            "To: <sip:ov%s@127.0.0.1>\r\nCall-ID: ov%s-s%d\r\n"
+            "CSeq: 1 SUBSCRIBE\r\nMax-Forwards: 70\r\n"
+            "Contact: <sip:w%s-%d@127.0.0.1:%d>\r\nEvent: presence\r\n"
+            "Accept: application/pidf+xml\r\nExpires: 120\r\n"
+            "Content-Length: 0\r\n\r\n") % (
+        TAG, LPORT, TAG, i, TAG, i, i, TAG, TAG, i, TAG, i, LPORT)
+
+
+def publish(i):
+    body = ('<?xml version="1.0" encoding="UTF-8"?>\r\n'
+            '<presence xmlns="urn:ietf:params:xml:ns:pidf" '
+            'entity="sip:ovp%s-%d@127.0.0.1"><tuple id="t1"><status>'
+            '<basic>open</basic></status></tuple></presence>\r\n') % (TAG, i)
+    return ("PUBLISH sip:ovp%s-%d@127.0.0.1 SIP/2.0\r\n"
+            "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKov%s-p%d\r\n"
+            "From: <sip:ovp%s-%d@127.0.0.1>;tag=pt%d\r\n"
+            "To: <sip:ovp%s-%d@127.0.0.1>\r\nCall-ID: ov%s-p%d\r\n"
+            "CSeq: 1 PUBLISH\r\nMax-Forwards: 70\r\nEvent: presence\r\n"
+            "Expires: 120\r\nContent-Type: application/pidf+xml\r\n"
+            "Content-Length: %d\r\n\r\n%s") % (
+        TAG, i, LPORT, TAG, i, TAG, i, i, TAG, i, TAG, i,
+        len(body.encode()), body)
+
+
+msgs = []
+for i in range(N):
+    msgs.append(subscribe(i).encode())
+    msgs.append(publish(i).encode())
+for m in msgs:
+    sock.sendto(m, SERVER)
+
+final = {}                 # Call-ID -> (method, code, retry-after)
+notified = set()          # Call-IDs with an "active" NOTIFY
+deadline = time.monotonic() + 10
+while len(final) < 2 * N and time.monotonic() < deadline:
+    r, _, _ = select.select([sock], [], [], 0.2)
+    if not r:
+        continue
+    data, addr = sock.recvfrom(65535)
+    text = data.decode("utf-8", "replace")
+    first = text.split("\r\n", 1)[0]
+    if first.startswith("NOTIFY "):
+        if "active" in hdr(text, "Subscription-State"):
+            notified.add(hdr(text, "Call-ID"))
+        ok = ("SIP/2.0 200 OK\r\n" + "".join(
+            "%s: %s\r\n" % (h, hdr(text, h))
+            for h in ("Via", "From", "To", "Call-ID", "CSeq")) +
+            "Content-Length: 0\r\n\r\n")
+        sock.sendto(ok.encode(), addr)
+        continue
+    if not first.startswith("SIP/2.0 "):
+        continue
+    code = int(first.split()[1])
+    if code < 200:
+        continue
+    method = hdr(text, "CSeq").split()[-1].lower()
+    final[hdr(text, "Call-ID")] = (method, code, hdr(text, "Retry-After"))
+
+counts = collections.Counter((m, c) for m, c, _ in final.values())
+for (m, c), k in sorted(counts.items()):
+    print("%s %d %d" % (m, c, k))
+ra = collections.Counter(r for _, c, r in final.values() if c == 503)
+for v, k in sorted(ra.items()):
+    print("retry_after %s %d" % (v or "-", k))
+# NOTIFYs of the accepted subscriptions may still come in: a short wait
+end = time.monotonic() + 1.0
+while time.monotonic() < end:
+    r, _, _ = select.select([sock], [], [], 0.1)
+    if not r:
+        continue
+    data, addr = sock.recvfrom(65535)
+    text = data.decode("utf-8", "replace")
+    if text.startswith("NOTIFY ") and "active" in hdr(text, "Subscription-State"):
+        notified.add(hdr(text, "Call-ID"))
+print("notifies %d" % len(notified))
+print("unanswered %d" % (2 * N - len(final)))
+sys.exit(0 if len(final) == 2 * N else 1)
