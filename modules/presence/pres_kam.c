@@ -22,6 +22,7 @@
 #include "core/ut.h"
 
 #include "lp_siphdr.h"
+#include "pres_arena.h"
 #include "pres_kam.h"
 #include "pres_reply.h"
 #include "pres_script_kam.h"
@@ -411,12 +412,14 @@ int pres_kam_subscribe(struct sip_msg *msg, const str *wuser, const str *wdomain
 	return rc == 0 ? 1 : -1;
 }
 
-/* The subscription a NOTIFY was sent for, one shm block, for the tm
- * callback: $subs in event_route[presence:notify-reply], and the dialog to
- * remove when the reply says so. */
+/* The subscription a NOTIFY was sent for, one block, for the tm callback:
+ * $subs in event_route[presence:notify-reply], and the dialog to remove
+ * when the reply says so. Carved from this process's shared chunk
+ * (pres_arena.h): no allocator walk per NOTIFY of a fan-out; freed by the
+ * process that gets the reply. */
 static subs_t *cbp_new(const subs_t *s)
 {
-	void *p = shm_malloc(pres_subs_block_size(s));
+	void *p = pres_arena_alloc(pres_subs_block_size(s));
 
 	return p ? pres_subs_fill(p, s) : NULL;
 }
@@ -435,7 +438,7 @@ static void notify_reply_cb(struct cell *t, int type, struct tmcb_params *ps)
 	if(del) /* $xavp(<xavp_cfg>=>delete_subscription) = 1 */
 		pres_subs_remove(&s->pres_uri,
 				&(pres_dlg_key_t){&s->callid, &s->to_tag, &s->from_tag});
-	shm_free(s);
+	pres_arena_free(s);
 	*ps->param = NULL;
 }
 
@@ -499,7 +502,7 @@ int pres_kam_send_notify(const pres_notify_t *n)
 	free_rr(&dlg.route_set);
 	if(rc <= 0 && cbp) /* error, or dropped by tm:local-request: tm did
 						  not take the callback (nor its parameter) */
-		shm_free(cbp);
+		pres_arena_free(cbp);
 	if(rc < 0) {
 		LM_ERR("cannot send NOTIFY to %.*s\n", s->contact.len, s->contact.s);
 		return -1;

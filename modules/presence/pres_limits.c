@@ -96,8 +96,7 @@ int pres_limits_memory(pres_reply_t *rep)
 			"shared memory low (%d%% free, below"
 			" shm_min_free_percent %d): new presence state refused (503)",
 			free_pct, pres.cfg.shm_min_free_percent);
-	pres_reply_hdr(rep, "Retry-After: %d\r\n", pres.cfg.shm_retry_after);
-	return pres_reply_set(rep, 503, "Service Unavailable");
+	return pres_reply_unavailable(rep, pres.cfg.shm_retry_after);
 }
 
 int pres_limits_load(int rx_queue_pct, pres_reply_t *rep)
@@ -109,8 +108,7 @@ int pres_limits_load(int rx_queue_pct, pres_reply_t *rep)
 			"receive queue %d%% full (overload_queue_percent %d): new"
 			" presence state refused (503)",
 			rx_queue_pct, pres.cfg.overload_queue_percent);
-	pres_reply_hdr(rep, "Retry-After: %d\r\n", pres.cfg.overload_retry_after);
-	return pres_reply_set(rep, 503, "Service Unavailable");
+	return pres_reply_unavailable(rep, pres.cfg.overload_retry_after);
 }
 
 static int count_pub(const pres_pub_t *p, void *ctx)

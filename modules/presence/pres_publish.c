@@ -114,10 +114,8 @@ static int stored_error(int rc, pres_reply_t *rep)
 {
 	if(rc == -2)
 		return pres_reply_set(rep, 412, "Conditional Request Failed");
-	if(rc == PRES_DBQ_FULL) { /* RFC 3261 s21.5.4: come back later */
-		pres_reply_hdr(rep, "Retry-After: %d\r\n", pres.cfg.db_queue_retry_after);
-		return pres_reply_set(rep, 503, "Service Unavailable");
-	}
+	if(rc == PRES_DBQ_FULL)
+		return pres_reply_unavailable(rep, pres.cfg.db_queue_retry_after);
 	return pres_reply_error(rep);
 }
 

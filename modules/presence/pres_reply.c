@@ -39,3 +39,9 @@ int pres_reply_error(pres_reply_t *rep)
 {
 	return pres_reply_set(rep, 500, "Server Internal Error");
 }
+
+int pres_reply_unavailable(pres_reply_t *rep, int retry_after)
+{
+	pres_reply_hdr(rep, "Retry-After: %d\r\n", retry_after);
+	return pres_reply_set(rep, 503, "Service Unavailable");
+}

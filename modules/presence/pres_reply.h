@@ -14,5 +14,8 @@ void pres_reply_hdr(pres_reply_t *rep, const char *fmt, ...)
 int pres_reply_bad_event(pres_reply_t *rep);
 /* 500 */
 int pres_reply_error(pres_reply_t *rep);
+/* 503 Service Unavailable with Retry-After: retry_after (RFC 3261
+ * s21.5.4: come back later); -1. */
+int pres_reply_unavailable(pres_reply_t *rep, int retry_after);
 
 #endif

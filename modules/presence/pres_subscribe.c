@@ -126,8 +126,7 @@ static int watcher_refused(int rc, pres_reply_t *rep)
 {
 	if(rc != PRES_DBQ_FULL)
 		return pres_reply_error(rep);
-	pres_reply_hdr(rep, "Retry-After: %d\r\n", pres.cfg.db_queue_retry_after);
-	return pres_reply_set(rep, 503, "Service Unavailable");
+	return pres_reply_unavailable(rep, pres.cfg.db_queue_retry_after);
 }
 
 /* Store a new subscription and its watchers row: 0, or -1 with rep set
