@@ -406,8 +406,10 @@ search() {
 # 503 with Retry-After, never collapse): one trial offering OVERLOAD x MAX
 # calls/s; records KIND_over_cps (calls completed per second over the
 # trial, including its tail), KIND_over_share (that against MAX, %),
-# KIND_over_retrans, KIND_over_503 (503 replies SIPp got, counted from its
-# message trace of unexpected messages)
+# KIND_over_retrans, KIND_over_503 (calls SIPp aborted on a 503, counted
+# from its error log: "Aborting call on unexpected message ... received
+# 'SIP/2.0 503"; before 6 December 2026 the count matched nothing and
+# read 0)
 overload() {
 	local kind=$1 max=$2 rate d
 	[ "$OVERLOAD" != 0 ] && [ "$max" -gt 0 ] && kamailio_alive || return 0
@@ -417,7 +419,7 @@ overload() {
 	result "${kind}_over_cps" "$(awk -v o="$S_OK" -v d="$d" 'BEGIN { printf "%.0f", o / d }')"
 	result "${kind}_over_share" "$(awk -v o="$S_OK" -v d="$d" -v m="$max" 'BEGIN { printf "%.0f %%", 100 * o / d / m }')"
 	result "${kind}_over_retrans" "$S_RETRANS"
-	result "${kind}_over_503" "$(cat "$W/t$TRIAL_N-$kind-$rate/err.log" 2>/dev/null | grep -c '^SIP/2.0 503')"
+	result "${kind}_over_503" "$(cat "$W/t$TRIAL_N-$kind-$rate/err.log" 2>/dev/null | grep -c "received 'SIP/2.0 503")"
 	kamailio_alive || result state dead
 }
 
