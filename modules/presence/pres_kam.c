@@ -275,7 +275,8 @@ int pres_kam_publish(struct sip_msg *msg, str *sender)
 	req.has_ctype = get_ctype(msg, &req.content_type);
 	if(sender)
 		req.sender = lps(*sender);
-	req.rx_queue_pct = rx_queue_pct(msg);
+	if(!req.has_if_match) /* only new state can be refused for load */
+		req.rx_queue_pct = rx_queue_pct(msg);
 	req.msg = msg;
 	rc = pres_handle_publish(&req, &rep);
 	if(rep.code >= 300)
@@ -390,7 +391,8 @@ int pres_kam_subscribe(struct sip_msg *msg, const str *wuser, const str *wdomain
 		req.watcher_user = lps(*wuser);
 		req.watcher_domain = lps(*wdomain);
 	}
-	req.rx_queue_pct = rx_queue_pct(msg);
+	if(req.to_tag.len == 0) /* an initial SUBSCRIBE: see pres_limits_load */
+		req.rx_queue_pct = rx_queue_pct(msg);
 	req.msg = msg;
 	rc = pres_handle_subscribe(&req, &rep, &notify);
 	if(rep.code >= 300)
