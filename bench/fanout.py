@@ -46,6 +46,9 @@ ap.add_argument("--publish-server", default=None,
 ap.add_argument("--times", default=None,
                 help="write each dialog's ms from the PUBLISH to its NOTIFY "
                 "with the new state to this file, one per line, sorted")
+ap.add_argument("--pause", type=float, default=0.0,
+                help="seconds to wait between the subscribe phase and the "
+                "PUBLISH (time for a profiler to attach)")
 args = ap.parse_args()
 
 host, port = args.server.rsplit(":", 1)
@@ -328,6 +331,8 @@ res["subscribe_attempts"] = sum(d.tries for d in dialogs)
 res["initial_notifies"] = sum(1 for d in ok if d.notifies >= 1)
 log("fanout: %d/%d subscribed in %.2fs, replies %s" % (
     len(ok), args.watchers, res["subscribe_s"], res["subscribe_replies"]))
+if args.pause > 0:
+    time.sleep(args.pause)
 
 # ---- phase 2: one PUBLISH, time until every subscribed dialog has the
 # NOTIFY carrying the new document

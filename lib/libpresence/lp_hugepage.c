@@ -1,4 +1,5 @@
-/* Transparent huge pages for a shared-memory pool: see lp_hugepage.h. */
+/* Huge pages and pre-faulting for a shared-memory pool: see
+ * lp_hugepage.h. */
 #include "lp_hugepage.h"
 
 #include <errno.h>
@@ -7,6 +8,10 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23 /* Linux 5.14 */
+#endif
 
 #define SHMEM_ENABLED "/sys/kernel/mm/transparent_hugepage/shmem_enabled"
 
@@ -106,24 +111,57 @@ fail:
 	return NULL;
 }
 
-int lp_hugepage_advise(const void *addr, size_t *bytes)
+/* The mapping of this process that holds addr, from /proc/self/maps. */
+static int self_mapping(const void *addr, uintptr_t *s, uintptr_t *e)
 {
 	size_t len;
 	char *maps = read_all("/proc/self/maps", &len);
-	uintptr_t s, e;
 	int rc;
 
 	if(!maps)
 		return -1;
-	rc = lp_maps_find(maps, len, (uintptr_t)addr, &s, &e);
+	rc = lp_maps_find(maps, len, (uintptr_t)addr, s, e);
 	free(maps);
-	if(rc < 0) {
+	if(rc < 0)
 		errno = ENOENT;
+	return rc;
+}
+
+int lp_hugepage_advise(const void *addr, size_t *bytes)
+{
+	uintptr_t s, e;
+
+	if(self_mapping(addr, &s, &e) < 0)
 		return -1;
-	}
 	if(madvise((void *)s, (size_t)(e - s), MADV_HUGEPAGE) < 0)
 		return -1;
 	*bytes = (size_t)(e - s);
+	return 0;
+}
+
+void lp_mem_touch_pages(const void *start, size_t len)
+{
+	const volatile char *p = start;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), off;
+
+	for(off = 0; off < len; off += page)
+		(void)p[off];
+}
+
+int lp_pool_populate(const void *addr, size_t max_bytes, size_t *bytes)
+{
+	uintptr_t s, e;
+	size_t len;
+
+	if(self_mapping(addr, &s, &e) < 0)
+		return -1;
+	len = (size_t)(e - s) < max_bytes ? (size_t)(e - s) : max_bytes;
+	if(madvise((void *)s, len, MADV_POPULATE_WRITE) < 0) {
+		if(errno != EINVAL)
+			return -1;
+		lp_mem_touch_pages((const void *)s, len); /* before Linux 5.14 */
+	}
+	*bytes = len;
 	return 0;
 }
 

@@ -1,5 +1,5 @@
-/* Transparent huge pages for a shared-memory pool (presence's
- * shm_hugepages, issue 12).
+/* Transparent huge pages and pre-faulting for a shared-memory pool
+ * (presence's shm_hugepages and shm_prefault, issue 12).
  *
  * Kamailio's shared memory is one MAP_SHARED mapping made before the fork.
  * Linux does not copy the page tables of a shared mapping into a forked
@@ -35,5 +35,26 @@ int lp_hugepage_advise(const void *addr, size_t *bytes);
  * (the bracketed word of /sys/kernel/mm/transparent_hugepage/shmem_enabled)
  * into buf (NUL-terminated). 0, or -1 (buf "") when it cannot be read. */
 int lp_hugepage_shmem_policy(char *buf, size_t size);
+
+/* Pre-faulting (presence's shm_prefault). The first touch of a page of the
+ * pool by anyone allocates and zeroes it; the first touch by a process maps
+ * it there (a fault per page, or per 2 MiB huge page). A fan-out into
+ * memory nobody has used yet pays both, NOTIFY by NOTIFY. Populating the
+ * pool once before the fork, and in each child, moves that cost to the
+ * start-up, at the price of the populated memory being resident from then
+ * on (as Kamailio's core shm_force_alloc, which does it before presence can
+ * ask for huge pages).
+ *
+ * lp_pool_populate: allocates (where not yet) and maps in this process the
+ * first max_bytes of the mapping that holds addr (all of it when smaller),
+ * contents unchanged: MADV_POPULATE_WRITE, or on a kernel before 5.14
+ * lp_mem_touch_pages. Safe while other processes use the memory. 0 with
+ * *bytes set; -1 with errno set (ENOENT: no such mapping). */
+int lp_pool_populate(const void *addr, size_t max_bytes, size_t *bytes);
+
+/* lp_mem_touch_pages: reads one byte of every page of [start, start+len):
+ * maps them in this process (a shared memory page is allocated on a read
+ * fault too). Writes nothing. */
+void lp_mem_touch_pages(const void *start, size_t len);
 
 #endif

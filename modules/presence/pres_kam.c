@@ -24,6 +24,7 @@
 #include "lp_siphdr.h"
 #include "pres_arena.h"
 #include "pres_kam.h"
+#include "pres_nlog_kam.h"
 #include "pres_reply.h"
 #include "pres_script_kam.h"
 #include "pres_stats_kam.h"
@@ -491,11 +492,10 @@ int pres_kam_send_notify(const pres_notify_t *n)
 			TMCB_LOCAL_COMPLETED, cbp ? notify_reply_cb : NULL, cbp);
 	if(sock.len)
 		uac_r.ssock = &sock;
-	PRES_LOCAL_LOG("NOTIFY %.*s via %.*s on behalf of %.*s for event %.*s :"
-				   " %.*s\n",
-			dlg.rem_uri.len, dlg.rem_uri.s, s->contact.len, s->contact.s,
-			s->pres_uri.len, s->pres_uri.s, s->event->name.len,
-			s->event->name.s, s->callid.len, s->callid.s);
+	pres_nlog_notify(&dlg.rem_uri, &dlg.rem_target,
+			&(str){s->pres_uri.s, s->pres_uri.len},
+			&(str){s->event->name.s, s->event->name.len},
+			&dlg.id.call_id);
 	old = pres_kam_subs_push(s); /* $subs in event_route[tm:local-request] */
 	rc = pres_tmb.t_request_within(&uac_r);
 	if(rc > 0)

@@ -338,9 +338,13 @@ int pres_notify_watchers_off(const lp_str_t *user, const lp_str_t *domain,
 
 	if(uri.len < 0)
 		return -1;
+	if(pres.notify_batch)
+		pres.notify_batch(1);
 	slot = fanout_lock(&uri);
 	n = fanout(&uri, user, domain, ev, skip, off);
 	fanout_unlock(slot);
+	if(pres.notify_batch)
+		pres.notify_batch(0);
 	return n;
 }
 

@@ -85,6 +85,8 @@ typedef struct pres_cfg {
 	int fanout_queue_size; /* NOTIFYs waiting at most, all senders */
 	int shm_hugepages; /* 1: huge pages asked for the shm pool at start-up
 						  (lp_hugepage.h) */
+	int shm_prefault; /* MB of the shm pool populated at start-up and in
+						 every process (lp_pool_populate; 0: none) */
 	/* overload: new state refused (503) while the receiving socket's queue
 	 * is this full (pres_limits_load; 0: never) */
 	int overload_queue_percent;
@@ -127,6 +129,10 @@ typedef struct pres_state {
 	struct pres_pend *pend;
 	lp_db_t *db;				/* this process's connection, or NULL */
 	pres_send_notify_f send_notify;
+	/* open (1) / close (0) around a fan-out's NOTIFYs, nested: the glue
+	 * holds their log lines back until the outermost close
+	 * (pres_nlog_kam.h). NULL: nothing to do. */
+	void (*notify_batch)(int open);
 	unsigned int (*now)(void);	/* seconds; time(NULL) unless a test sets it */
 	/* Frees the lp_str_t struct (not its s) that an event's agg_nbody,
 	 * apply_auth_nbody or aux_body_processing returned: Kamailio's

@@ -21,6 +21,7 @@
 #include "lp_kam.h"
 #include "pres_dmq_kam.h"
 #include "pres_kam.h"
+#include "pres_nlog_kam.h"
 #include "pres_limits.h"
 #include "pres_stats_kam.h"
 #include "pres_rpc_kam.h"
@@ -160,6 +161,7 @@ static param_export_t params[] = {
 	{"fanout_queue_size", PARAM_INT, &pres.cfg.fanout_queue_size},
 	/* huge pages for the shm pool (doc/presence.md, "Huge pages") */
 	{"shm_hugepages", PARAM_INT, &pres.cfg.shm_hugepages},
+	{"shm_prefault", PARAM_INT, &pres.cfg.shm_prefault},
 	/* new state refused while the server is behind (doc/presence.md,
 	 * "Limits") */
 	{"overload_queue_percent", PARAM_INT, &pres.cfg.overload_queue_percent},
@@ -451,6 +453,41 @@ static void advise_hugepages(const void *addr)
 				bytes >> 20, policy);
 }
 
+/* shm_prefault MB: the first MB of the shm pool (the mapping that holds
+ * addr) allocated and mapped in this process (lp_pool_populate); in the
+ * main process before the fork (after the huge page advice, so that the
+ * pages are huge where the kernel allows), then in every child, which
+ * inherits no page table of the shared pool. Never fatal. */
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void prefault_pool(const void *addr, int rank)
+{
+	size_t bytes = 0;
+	uint64_t t0 = mono_ms();
+
+	if(pres.cfg.shm_prefault <= 0 || !addr)
+		return;
+	if(lp_pool_populate(addr, (size_t)pres.cfg.shm_prefault << 20, &bytes)
+			< 0) {
+		LM_WARN("shm_prefault: cannot populate the shm pool (%s)\n",
+				strerror(errno));
+		return;
+	}
+	if(rank == PROC_INIT)
+		LM_INFO("shm_prefault: %zu MB of the shm pool populated in %llu ms\n",
+				bytes >> 20, (unsigned long long)(mono_ms() - t0));
+	else
+		LM_DBG("shm_prefault: %zu MB of the shm pool mapped in process rank"
+			   " %d in %llu ms\n",
+				bytes >> 20, rank, (unsigned long long)(mono_ms() - t0));
+}
+
 static int mod_init(void)
 {
 	lp_kam_install();
@@ -460,6 +497,7 @@ static int mod_init(void)
 	pres.cfg.server_address = lp_kam_str_param(&server_address_p);
 	pres.now = lp_kam_now;
 	pres.send_notify = pres_kam_send_notify;
+	pres.notify_batch = pres_nlog_batch;
 	pres.str_free = api_pkg_free;
 	pres_shtable_set_lock(&slot_lock_ops);
 	if(pres.cfg.min_expires < 0 || pres.cfg.max_expires <= 0
@@ -512,6 +550,7 @@ static int mod_init(void)
 		return -1;
 	}
 	advise_hugepages(pres.subs);
+	prefault_pool(pres.subs, PROC_INIT);
 	if(!pres.cfg.db_url) {
 		LM_INFO("no db_url: library mode, only the API is served\n");
 		return 0;
@@ -546,6 +585,8 @@ static int child_init(int rank)
 {
 	static int loaded;
 
+	if(rank != PROC_INIT && rank != PROC_MAIN)
+		prefault_pool(pres.subs, rank);
 	if(rank == PROC_INIT && pres_stats_kam_events() < 0)
 		return -1;
 	if(!pres.cfg.db_url)

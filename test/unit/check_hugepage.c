@@ -1,6 +1,7 @@
-/* shm_hugepages (lp_hugepage.h): finding the mapping that holds an address
- * in a maps text, and the MADV_HUGEPAGE request on a real shared anonymous
- * mapping (the shape of Kamailio's shm pool), seen in /proc/self/smaps. */
+/* shm_hugepages and shm_prefault (lp_hugepage.h): finding the mapping that
+ * holds an address in a maps text, the MADV_HUGEPAGE request and the
+ * populating of a real shared anonymous mapping (the shape of Kamailio's shm
+ * pool), in this process and in a forked child, seen in /proc/self/smaps. */
 #include <check.h>
 #include <errno.h>
 #include <unistd.h>
@@ -8,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 
 #include "lp_hugepage.h"
 #include "lp_test.h"
@@ -53,27 +55,49 @@ START_TEST(test_maps_find_outside)
 }
 END_TEST
 
-/* VmFlags of the smaps entry that starts at start: 1 with "hg" among
- * them, 0 without, -1 when the entry is not found. */
-static int smaps_has_hg(uintptr_t start)
+/* The line "key..." of the smaps entry that starts at start into line;
+ * 0, or -1 when the entry or the key is not found. */
+static int smaps_line(uintptr_t start, const char *key, char *line, int size)
 {
 	FILE *f = fopen("/proc/self/smaps", "r");
-	char line[512], head[32];
+	char head[32];
 	int in = 0, rc = -1;
 
 	if(!f)
 		return -1;
 	snprintf(head, sizeof(head), "%lx-", (unsigned long)start);
-	while(fgets(line, sizeof(line), f)) {
+	while(fgets(line, size, f)) {
 		if(!strncmp(line, head, strlen(head)))
 			in = 1;
-		else if(in && !strncmp(line, "VmFlags:", 8)) {
-			rc = strstr(line, " hg") != NULL;
+		else if(in && !strncmp(line, key, strlen(key))) {
+			rc = 0;
 			break;
 		}
 	}
 	fclose(f);
 	return rc;
+}
+
+/* VmFlags of the smaps entry that starts at start: 1 with "hg" among
+ * them, 0 without, -1 when the entry is not found. */
+static int smaps_has_hg(uintptr_t start)
+{
+	char line[512];
+
+	if(smaps_line(start, "VmFlags:", line, sizeof(line)) < 0)
+		return -1;
+	return strstr(line, " hg") != NULL;
+}
+
+/* Rss of the mapping that starts at start, in this process, kB; -1 if not
+ * found. */
+static long smaps_rss_kb(uintptr_t start)
+{
+	char line[512];
+
+	if(smaps_line(start, "Rss:", line, sizeof(line)) < 0)
+		return -1;
+	return strtol(line + 4, NULL, 10);
 }
 
 START_TEST(test_advise_shared_mapping)
@@ -132,6 +156,77 @@ START_TEST(test_shmem_policy)
 }
 END_TEST
 
+/* Populating: allocated and mapped in the caller, contents unchanged, at
+ * most max_bytes; a forked child, which inherits no page table of a shared
+ * mapping, maps the same pages with its own call. */
+START_TEST(test_populate_parent_and_child)
+{
+	size_t len = 8 << 20, got = 0;
+	char *pool = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	pid_t pid;
+	int status;
+
+	ck_assert_ptr_ne(pool, MAP_FAILED);
+	ck_assert_int_eq(smaps_rss_kb((uintptr_t)pool), 0);
+	pool[5000] = 'x';
+	ck_assert_int_eq(lp_pool_populate(pool + 100, 4 << 20, &got), 0);
+	ck_assert_uint_eq(got, 4 << 20);
+	ck_assert_int_eq(smaps_rss_kb((uintptr_t)pool), 4096);
+	ck_assert_int_eq(pool[5000], 'x');
+	ck_assert_int_eq(pool[0], 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if(pid == 0) {
+		size_t n = 0;
+		int ok = smaps_rss_kb((uintptr_t)pool) == 0
+				 && lp_pool_populate(pool, 4 << 20, &n) == 0
+				 && n == (4 << 20)
+				 && smaps_rss_kb((uintptr_t)pool) == 4096
+				 && pool[5000] == 'x';
+		_exit(ok ? 0 : 1);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	/* more than the mapping: the whole mapping */
+	ck_assert_int_eq(lp_pool_populate(pool, (size_t)1 << 40, &got), 0);
+	ck_assert_uint_eq(got, len);
+	ck_assert_int_eq(smaps_rss_kb((uintptr_t)pool), 8192);
+	munmap(pool, len);
+}
+END_TEST
+
+START_TEST(test_populate_unmapped)
+{
+	size_t got = 7;
+	char *p = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	ck_assert_ptr_ne(p, MAP_FAILED);
+	munmap(p, 4096);
+	errno = 0;
+	ck_assert_int_eq(lp_pool_populate(p, 4096, &got), -1);
+	ck_assert_int_eq(errno, ENOENT);
+	ck_assert_uint_eq(got, 7);
+}
+END_TEST
+
+/* The fallback of kernels before 5.14: reads map the pages, change
+ * nothing. */
+START_TEST(test_touch_pages)
+{
+	size_t len = 4 << 20, i;
+	char *pool = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	ck_assert_ptr_ne(pool, MAP_FAILED);
+	lp_mem_touch_pages(pool, 1 << 20);
+	ck_assert_int_eq(smaps_rss_kb((uintptr_t)pool), 1024);
+	for(i = 0; i < len; i += 4096)
+		ck_assert_int_eq(pool[i], 0);
+	munmap(pool, len);
+}
+END_TEST
+
 Suite *hugepage_suite(void)
 {
 	Suite *s = suite_create("hugepage");
@@ -142,6 +237,9 @@ Suite *hugepage_suite(void)
 	tcase_add_test(tc, test_advise_shared_mapping);
 	tcase_add_test(tc, test_advise_unmapped);
 	tcase_add_test(tc, test_shmem_policy);
+	tcase_add_test(tc, test_populate_parent_and_child);
+	tcase_add_test(tc, test_populate_unmapped);
+	tcase_add_test(tc, test_touch_pages);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -307,6 +307,64 @@ START_TEST(test_fanq_off_sends_now)
 }
 END_TEST
 
+/* pres.notify_batch brackets a fan-out: every NOTIFY of it is handed to
+ * the glue inside one open batch (whose log lines the glue holds back,
+ * pres_nlog_kam.h); a NOTIFY sent on its own is outside any batch. */
+static int batch_depth, batch_opens, batch_closes, sends_in_batch,
+		sends_alone;
+
+static void batch_hook(int open)
+{
+	if(open) {
+		batch_depth++;
+		batch_opens++;
+	} else {
+		batch_depth--;
+		batch_closes++;
+	}
+}
+
+static int depth_hook(const pres_notify_t *n)
+{
+	if(batch_depth == 1)
+		sends_in_batch++;
+	else if(batch_depth == 0)
+		sends_alone++;
+	return 0;
+}
+
+START_TEST(test_fanout_in_one_batch)
+{
+	char etag[128] = "";
+	pres_notify_t *nt;
+	int i;
+
+	batch_depth = batch_opens = batch_closes = 0;
+	sends_in_batch = sends_alone = 0;
+	ck_assert_int_eq(pres_add_event(&ev_plain), 0);
+	pres.notify_batch = batch_hook;
+	lp_test_send_hook = depth_hook;
+	lp_test_fan_store(LP_TEST_DOC_OPEN, etag);
+	for(i = 1; i <= 3; i++) {
+		char user[16];
+		snprintf(user, sizeof(user), "w%d", i);
+		nt = subscribe(user, i);
+		ck_assert_int_eq(pres_notify_send(nt), 0);
+		pres_notify_free(nt);
+	}
+	ck_assert_int_eq(sends_alone, 3);
+	ck_assert_int_eq(batch_opens, 0);
+	lp_test_fan_store(LP_TEST_DOC_CLOSED, etag);
+	ck_assert_int_eq(lp_test_fan_out(), 3);
+	ck_assert_int_eq(sends_in_batch, 3);
+	ck_assert_int_eq(batch_opens, 1);
+	ck_assert_int_eq(batch_closes, 1);
+	ck_assert_int_eq(batch_depth, 0);
+	pres.notify_batch = NULL;
+	lp_test_send_hook = NULL;
+}
+END_TEST
+
 Suite *pres_fanq_suite(void)
 {
 	Suite *s = suite_create("pres_fanq");
@@ -325,6 +383,7 @@ Suite *pres_fanq_suite(void)
 	tcase_add_test(to, test_fanq_subscribe_notify_first);
 	tcase_add_test(to, test_fanq_off_sends_now);
 	tcase_add_test(to, test_fanq_off_subscribe_notify_after_fanout);
+	tcase_add_test(to, test_fanout_in_one_batch);
 	suite_add_tcase(s, to);
 	return s;
 }

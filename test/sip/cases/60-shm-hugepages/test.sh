@@ -6,8 +6,18 @@
 # (shmem_enabled) lets it take effect; with shm_hugepages 0 the pool is left
 # as Kamailio made it. The kernel's policy itself is the operator's: it is
 # only read here, never changed. Presence still works either way.
+# shm_prefault MB (the same section) populates that much of the pool at
+# start-up and maps it in every process: the log says how much, and a
+# worker's resident share of the pool is all of it from the start, where
+# without it a worker has touched a few MB.
 . "$(dirname "$0")/../../lib.sh"
 
+# pool_rss PID: kB of Kamailio's shm pool resident in the pid (smaps Rss)
+pool_rss() {
+	awk '/^[0-9a-f]+-[0-9a-f]+ rw-s .*\/dev\/zero/ { p = 1; next }
+	     /^[0-9a-f]+-[0-9a-f]+ / { p = 0 }
+	     p && /^Rss:/ { print $2; exit }' "/proc/$1/smaps"
+}
 # pool_flags PID: VmFlags of the pid's shared /dev/zero mapping, Kamailio's
 # shm pool (the one rw-s mapping of /dev/zero)
 pool_flags() {
@@ -45,6 +55,20 @@ never | deny | "")
 		"the log names the kernel's policy" ;;
 esac
 publish_and_watch hp-60-on "shm_hugepages 1"
+R=$(pool_rss "$(worker_pid)")
+note "shm_prefault 0 (default): a worker's resident pool ${R} kB"
+assert_match '^[0-9]+$' "$R" "a worker's pool Rss"
+[ "${R:-65536}" -lt 32768 ] && ok "shm_prefault 0: the worker has not mapped the whole pool (${R} kB of 65536)" ||
+	fail "shm_prefault 0: the worker has mapped ${R} kB of the 65536 kB pool"
+assert_alive
+stop_kamailio
+
+start_kamailio --param=presence:shm_prefault:1024 || finish
+assert_log_contains "shm_prefault: 64 MB of the shm pool populated in [0-9]+ ms" \
+	"shm_prefault larger than the pool: all 64 MB populated before the fork"
+W=$(worker_pid)
+assert_eq 65536 "$(pool_rss "$W")" "shm_prefault: a worker has the whole pool mapped from the start (kB)"
+publish_and_watch hp-60-prefault "shm_prefault 1024"
 assert_alive
 stop_kamailio
 
@@ -54,7 +78,7 @@ note "shm_hugepages 0, pool VmFlags: $F"
 assert_match '(^| )sh( |$)' "$F" "the shm pool mapping is found"
 assert_no_match '(^| )hg( |$)' "$F" "shm_hugepages 0: no advice on the pool"
 N=$(grep -c 'presence .*advise_hugepages' "$KAM_LOG")
-assert_eq 1 "$N" "shm_hugepages 0: no new shm_hugepages line in the log (only the first start's)"
+assert_eq 2 "$N" "shm_hugepages 0: no new shm_hugepages line in the log (only the two earlier starts')"
 publish_and_watch hp-60-off "shm_hugepages 0"
 assert_alive
 finish
