@@ -79,6 +79,9 @@
 # shmem_enabled, set for the run and put back at its end; unset: as found;
 # ours asks for huge pages on the shm pool, shm_hugepages, doc/presence.md
 # "Huge pages and pre-faulting"; the policy in force is in the table's head),
+# OVERLOAD_QUEUE_PERCENT (ours with overload_queue_percent; 0: no overload
+# 503, so ours' rate search counts as the floor's does, where the kernel's
+# drops come back as retransmissions and still pass),
 # SHM_PREFAULT (MB: ours with shm_prefault, the pool populated at start-up
 # and in every process, doc/presence.md "Huge pages and pre-faulting"),
 # BASE_REV (a git revision: "base", our modules built from that revision, runs
@@ -184,6 +187,8 @@ start_kamailio() {
 				args+=(-A "FANOUT_PROCESSES=$FANOUT_PROCESSES")
 			[ -z "${SHM_PREFAULT:-}" ] ||
 				args+=(-A "SHM_PREFAULT=$SHM_PREFAULT")
+			[ -z "${OVERLOAD_QUEUE_PERCENT:-}" ] ||
+				args+=(-A "OVERLOAD_QUEUE_PERCENT=$OVERLOAD_QUEUE_PERCENT")
 		fi
 		;;
 	esac
@@ -647,6 +652,7 @@ T0=$(date +%s)
 	echo "ours: git $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null) ($(git -C "$REPO" status --porcelain 2>/dev/null | grep -c .) uncommitted paths)"
 	[ -z "${BASE_REV:-}" ] || echo "base: git $(git -C "$REPO" rev-parse --short "$BASE_REV") (our modules at that revision, with its defaults)"
 	echo "sipp: $(sipp -v 2>&1 | grep -m1 -o 'SIPp v[^ ]*')"
+	[ -z "${OVERLOAD_QUEUE_PERCENT:-}" ] || echo "ours: overload_queue_percent $OVERLOAD_QUEUE_PERCENT"
 	[ -z "${SHM_PREFAULT:-}" ] || echo "ours: shm_prefault $SHM_PREFAULT (MB of the shm pool populated at start-up and in every process)"
 	echo "kernel huge pages for shared memory (shmem_enabled): $(thp_policy || true)${SHMEM_THP:+ (set by SHMEM_THP for this run; $THP_FOUND before)}"
 	echo "settings: rounds $RUNS; workers $WORKERS; trials ${TRIAL_SECS}s, at most $MAX_TRIALS per search (then one at $COST_RATE calls/s and one overload ${OVERLOAD}x the maximum), precision $PRECISION %, pass >= $MIN_SUCCESS % calls and >= $MIN_ACHIEVED % of the rate; fan-out $FANOUT_SIZES (reference up to $FANOUT_REF_MAX), each first and then $FANOUT_AGAIN more on the instance; shm $SHM_N; start-up $LOAD_N subscriptions, $LOAD_WORKERS worker(s)"

@@ -207,26 +207,31 @@ static int check_syntax(
 #define SO_MEMINFO 55 /* Linux 4.12 */
 #endif
 
-/* How full, in percent, the kernel's receive queue of the UDP socket msg
- * came in on is: the memory its waiting datagrams hold against the
- * socket's receive buffer (SO_MEMINFO; the kernel drops datagrams at 100).
- * 0 when not asked for (overload_queue_percent 0), not UDP, or unknown. */
-static int rx_queue_pct(struct sip_msg *msg)
+/* The kernel's receive queue of the UDP socket msg came in on
+ * (SO_MEMINFO): the memory its waiting datagrams hold, against the socket's
+ * receive buffer in percent (the kernel drops datagrams at 100), and the
+ * datagrams dropped so far. Not read (known 0) when not asked for
+ * (overload_queue_percent 0), not UDP, or unknown. */
+static pres_rxq_t rx_queue(struct sip_msg *msg)
 {
 	uint32_t mi[SK_MEMINFO_VARS];
 	socklen_t len = sizeof(mi);
+	pres_rxq_t q = {0, 0, 0, 0};
 
 	if(pres.cfg.overload_queue_percent <= 0 || msg->rcv.proto != PROTO_UDP
 			|| !msg->rcv.bind_address || msg->rcv.bind_address->socket < 0)
-		return 0;
+		return q;
 	if(getsockopt(msg->rcv.bind_address->socket, SOL_SOCKET, SO_MEMINFO, mi,
 			   &len)
 					< 0
-			|| len < (SK_MEMINFO_RCVBUF + 1) * sizeof(uint32_t)
+			|| len < (SK_MEMINFO_DROPS + 1) * sizeof(uint32_t)
 			|| mi[SK_MEMINFO_RCVBUF] == 0)
-		return 0;
-	return (int)((uint64_t)mi[SK_MEMINFO_RMEM_ALLOC] * 100
-				 / mi[SK_MEMINFO_RCVBUF]);
+		return q;
+	q.known = 1;
+	q.bytes = mi[SK_MEMINFO_RMEM_ALLOC];
+	q.pct = (int)((uint64_t)q.bytes * 100 / mi[SK_MEMINFO_RCVBUF]);
+	q.drops = mi[SK_MEMINFO_DROPS];
+	return q;
 }
 
 /* type/subtype of Content-Type, parameters dropped. */
@@ -277,7 +282,7 @@ int pres_kam_publish(struct sip_msg *msg, str *sender)
 	if(sender)
 		req.sender = lps(*sender);
 	if(!req.has_if_match) /* only new state can be refused for load */
-		req.rx_queue_pct = rx_queue_pct(msg);
+		req.rxq = rx_queue(msg);
 	req.msg = msg;
 	rc = pres_handle_publish(&req, &rep);
 	if(rep.code >= 300)
@@ -393,7 +398,7 @@ int pres_kam_subscribe(struct sip_msg *msg, const str *wuser, const str *wdomain
 		req.watcher_domain = lps(*wdomain);
 	}
 	if(req.to_tag.len == 0) /* an initial SUBSCRIBE: see pres_limits_load */
-		req.rx_queue_pct = rx_queue_pct(msg);
+		req.rxq = rx_queue(msg);
 	req.msg = msg;
 	rc = pres_handle_subscribe(&req, &rep, &notify);
 	if(rep.code >= 300)

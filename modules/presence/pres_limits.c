@@ -99,15 +99,34 @@ int pres_limits_memory(pres_reply_t *rep)
 	return pres_reply_unavailable(rep, pres.cfg.shm_retry_after);
 }
 
-int pres_limits_load(int rx_queue_pct, pres_reply_t *rep)
+/* Has the socket dropped datagrams lately (this process saw the count
+ * move within the last PRES_RXQ_DROP_WINDOW seconds)? The count this
+ * process saw last starts at 0, so drops before its first look count as
+ * seen then. */
+static int dropped_lately(const pres_rxq_t *q, unsigned int now)
 {
-	if(pres.cfg.overload_queue_percent <= 0
-			|| rx_queue_pct < pres.cfg.overload_queue_percent)
+	if(q->drops != pres.rxq_drops) {
+		pres.rxq_drops = q->drops;
+		pres.rxq_drop_at = now;
+	}
+	return pres.rxq_drop_at && now - pres.rxq_drop_at < PRES_RXQ_DROP_WINDOW;
+}
+
+int pres_limits_load(const pres_rxq_t *q, pres_reply_t *rep)
+{
+	int behind;
+
+	if(pres.cfg.overload_queue_percent <= 0 || !q->known)
+		return 0;
+	behind = dropped_lately(q, pres.now()) || q->bytes >= PRES_RXQ_BACKLOG;
+	if(q->pct < pres.cfg.overload_queue_percent || !behind)
 		return 0;
 	LP_LOG_LIMITED(LP_L_WARN,
-			"receive queue %d%% full (overload_queue_percent %d): new"
-			" presence state refused (503)",
-			rx_queue_pct, pres.cfg.overload_queue_percent);
+			"receive queue %d%% full (overload_queue_percent %d) after %s:"
+			" new presence state refused (503)",
+			q->pct, pres.cfg.overload_queue_percent,
+			q->bytes >= PRES_RXQ_BACKLOG ? "a backlog of 1 MB or more"
+										 : "datagrams dropped");
 	return pres_reply_unavailable(rep, pres.cfg.overload_retry_after);
 }
 

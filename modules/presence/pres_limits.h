@@ -31,12 +31,21 @@ int pres_limits_memory(pres_reply_t *rep);
 
 /* A request that would create state (an initial SUBSCRIBE, a PUBLISH
  * without SIP-If-Match) may go on: 0, or -1 with 503 and Retry-After
- * (overload_retry_after) in rep when the receive queue of the socket it
- * came in on is at least overload_queue_percent full (rx_queue_pct, from
- * the glue): the server is behind, and turning new work away in a few
- * microseconds lets it answer the rest before their retransmissions pile
- * up (RFC 3261 s21.5.4). No lock, no allocation. */
-int pres_limits_load(int rx_queue_pct, pres_reply_t *rep);
+ * (overload_retry_after) in rep when the server is behind: the receive
+ * queue of the socket it came in on (q, from the glue) is at least
+ * overload_queue_percent full, and the queue has overflowed (the kernel
+ * dropped datagrams on the socket) within the last PRES_RXQ_DROP_WINDOW
+ * seconds (1 to 2 s: the clock counts whole seconds; an overload that goes
+ * on overflows again at once when the refusals stop, and is caught by the
+ * next request), or holds at least PRES_RXQ_BACKLOG bytes (a big receive buffer
+ * that fills up before it overflows). A full queue alone is no overload: a
+ * client's burst fills it for a few ms at moderate load. Turning new work
+ * away in a few microseconds lets the server answer the rest before their
+ * retransmissions pile up (RFC 3261 s21.5.4). No lock, no allocation;
+ * per process state in pres (rxq_drops, rxq_drop_at). */
+#define PRES_RXQ_BACKLOG (1u << 20)
+#define PRES_RXQ_DROP_WINDOW 2u
+int pres_limits_load(const pres_rxq_t *q, pres_reply_t *rep);
 
 /* A new publication of (user, domain, event) is within
  * max_publications_per_presentity: 0, or -1 with 403 in rep (-1 with 500

@@ -48,8 +48,8 @@ typedef struct pres_publish_req {
 							   evs_publ_handl */
 	int priority;			/* presentity.priority: xavp_cfg's priority (or
 							   the time based one, glue), else 0 */
-	int rx_queue_pct;		/* the receiving socket's queue, percent full
-							   (glue; 0 unknown): pres_limits_load */
+	pres_rxq_t rxq;			/* the receiving socket's queue (glue):
+							   pres_limits_load */
 	struct sip_msg *msg;	/* for pres_ev_t.evs_publ_handl; may be NULL */
 } pres_publish_req_t;
 
@@ -71,7 +71,7 @@ typedef struct pres_subscribe_req {
 	lp_str_t local_contact; /* our Contact: server_address or the socket */
 	lp_str_t watcher_user;	/* handle_subscribe(msg, user, domain): the */
 	lp_str_t watcher_domain; /* watcher, when not the From URI (empty) */
-	int rx_queue_pct;		 /* as pres_publish_req_t's */
+	pres_rxq_t rxq;			 /* as pres_publish_req_t's */
 	struct sip_msg *msg;
 } pres_subscribe_req_t;
 

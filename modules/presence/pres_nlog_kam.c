@@ -42,7 +42,8 @@ void pres_nlog_batch(int open)
 	if(depth == 0 || --depth > 0)
 		return;
 	lp_linebuf_flush(&held, write_line, NULL);
-	lp_linebuf_free(&held);
+	if(held.cap > PRES_NLOG_KEEP) /* a big fan-out's block goes back */
+		lp_linebuf_free(&held);
 }
 
 void pres_nlog_notify(const str *uri, const str *contact, const str *pres_uri,

@@ -14,13 +14,15 @@
  *
  * Per process; the lines are held in an lp_linebuf of at most
  * PRES_NLOG_MAX bytes (then what is held is logged and it starts again),
- * freed when the batch closes. */
+ * kept for the next batch up to PRES_NLOG_KEEP bytes (the first block, a
+ * few hundred lines), freed when a bigger one has been logged. */
 #ifndef PRES_NLOG_KAM_H
 #define PRES_NLOG_KAM_H
 
 #include "core/str.h"
 
 #define PRES_NLOG_MAX (4 << 20)
+#define PRES_NLOG_KEEP (64 << 10)
 
 /* pres.notify_batch: open (1) or close (0) a batch; nested batches are
  * counted, the outermost close logs the lines. */

@@ -203,7 +203,7 @@ int pres_handle_publish(const pres_publish_req_t *req, pres_reply_t *rep)
 	ev = check_event(req, rep);
 	if(!ev || pres_limits_publish(req, rep) < 0)
 		return -1;
-	if(!req->has_if_match && pres_limits_load(req->rx_queue_pct, rep) < 0)
+	if(!req->has_if_match && pres_limits_load(&req->rxq, rep) < 0)
 		return -1;
 	if(req->has_if_match && check_if_match(req, ev, &old_body, rep) <= 0)
 		return -1;

@@ -93,6 +93,18 @@ typedef struct pres_cfg {
 	int overload_retry_after; /* Retry-After of that 503, seconds */
 } pres_cfg_t;
 
+/* The receive queue of the socket a request came in on, as the glue read
+ * it (SO_MEMINFO) for pres_limits_load. known 0: not read (not UDP,
+ * overload_queue_percent 0, or the kernel would not say). */
+typedef struct pres_rxq {
+	int known;
+	int pct;			/* the waiting datagrams' memory against the
+						   socket's receive buffer, percent */
+	unsigned int bytes; /* that memory */
+	unsigned int drops; /* datagrams the kernel dropped on the socket
+						   since it was opened (a full queue) */
+} pres_rxq_t;
+
 /* A NOTIFY to send: everything the glue needs to build it inside the
  * subscription's dialog. Owned by whoever holds it; pres_notify_free
  * releases it and all it points to (malloc'd). */
@@ -139,6 +151,9 @@ typedef struct pres_state {
 	 * pkg_free in the glue, free() when NULL (tests). */
 	void (*str_free)(void *p);
 	int pid;					/* this process, for unique tags */
+	/* pres_limits_load, this process: the socket drop count it saw last,
+	 * and when (seconds) it saw the count move; 0: never */
+	unsigned int rxq_drops, rxq_drop_at;
 	/* DB changes waiting for the DB writer (pres_dbq.h); NULL:
 	 * written synchronously */
 	struct lp_wq *dbq;

@@ -342,7 +342,7 @@ int pres_handle_subscribe(const pres_subscribe_req_t *req, pres_reply_t *rep,
 		return -1;
 	if(req->to_tag.len > 0)
 		return in_dialog(req, ev, expires, rep, notify);
-	if(expires > 0 && pres_limits_load(req->rx_queue_pct, rep) < 0)
+	if(expires > 0 && pres_limits_load(&req->rxq, rep) < 0)
 		return -1;
 	return new_subscription(req, ev, expires, rep, notify);
 }

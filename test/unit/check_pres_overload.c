@@ -1,10 +1,13 @@
 /* Overload (pres_limits_load, overload_queue_percent): while the receive
- * queue of the socket a request came in on is at least that full, a
+ * queue of the socket a request came in on is at least that full and the
+ * server is behind (the socket dropped datagrams within the last
+ * PRES_RXQ_DROP_WINDOW seconds, or the queue holds a backlog of 1 MB), a
  * request that would create state (an initial SUBSCRIBE, a PUBLISH without
  * SIP-If-Match) gets 503 with Retry-After (overload_retry_after) and
- * nothing is stored or notified; what keeps existing state alive
- * (refreshes, un-SUBSCRIBE, PUBLISH refresh) is still served; 0 turns it
- * off. The glue measures the queue (SO_MEMINFO) into rx_queue_pct. */
+ * nothing is stored or notified; a full queue without either is a burst
+ * and is served; what keeps existing state alive (refreshes,
+ * un-SUBSCRIBE, PUBLISH refresh) is always served; 0 turns it off. The
+ * glue reads the queue (SO_MEMINFO) into the request's rxq. */
 #include <check.h>
 #include <string.h>
 
@@ -13,6 +16,7 @@
 #include "t_pres_fixture.h"
 #include "pres_logic.h"
 #include "pres_subs.h"
+#include "pres_limits.h"
 
 static int nnotify;
 static const char *url; /* the fixture's */
@@ -43,15 +47,21 @@ static void teardown(void)
 
 static pres_reply_t rep;
 
-/* bob's initial SUBSCRIBE (Call-ID callid) with the queue pct full: the
- * reply code; a NOTIFY made is sent and freed */
-static int subscribe(const char *callid, int pct)
+/* A queue pct full (200 kB), after drops datagrams dropped in all. */
+static pres_rxq_t q(int pct, unsigned int drops)
+{
+	return (pres_rxq_t){1, pct, 200000, drops};
+}
+
+/* bob's initial SUBSCRIBE (Call-ID callid) with the queue rxq: the reply
+ * code; a NOTIFY made is sent and freed */
+static int subscribe(const char *callid, pres_rxq_t rxq)
 {
 	pres_subscribe_req_t r;
 	pres_notify_t *n = NULL;
 
 	lp_test_pres_sub_req(&r, callid);
-	r.rx_queue_pct = pct;
+	r.rxq = rxq;
 	memset(&rep, 0, sizeof(rep));
 	pres_handle_subscribe(&r, &rep, &n);
 	if(n)
@@ -60,13 +70,13 @@ static int subscribe(const char *callid, int pct)
 	return rep.code;
 }
 
-static int publish(int pct, const char *if_match, char *etag_out)
+static int publish(pres_rxq_t rxq, const char *if_match, char *etag_out)
 {
 	pres_publish_req_t r;
 
 	lp_test_pres_pub_req(&r, "example.com", 600, if_match ? NULL : "<p/>",
 			if_match);
-	r.rx_queue_pct = pct;
+	r.rxq = rxq;
 	memset(&rep, 0, sizeof(rep));
 	pres_handle_publish(&r, &rep);
 	pres_publish_notify(&r, &rep);
@@ -79,21 +89,62 @@ START_TEST(test_default_threshold)
 {
 	ck_assert_int_eq(pres.cfg.overload_queue_percent, 70);
 	ck_assert_int_eq(pres.cfg.overload_retry_after, 5);
-	ck_assert_int_eq(subscribe("cid-o1", 69) / 100, 2);
+	ck_assert_int_eq(subscribe("cid-o1", q(69, 3)) / 100, 2);
+	ck_assert_int_eq(pres_subs_count(), 1);
+}
+END_TEST
+
+/* A queue full to the brim without a drop is a client's burst at moderate
+ * load: served. */
+START_TEST(test_full_queue_alone_served)
+{
+	ck_assert_int_eq(subscribe("cid-o5", q(100, 0)) / 100, 2);
+	ck_assert_int_eq(publish(q(100, 0), NULL, NULL), 200);
 	ck_assert_int_eq(pres_subs_count(), 1);
 }
 END_TEST
 
 START_TEST(test_initial_subscribe_refused)
 {
-	ck_assert_int_eq(subscribe("cid-o2", 70), 503);
+	ck_assert_int_eq(subscribe("cid-o2", q(70, 3)), 503);
 	ck_assert_ptr_nonnull(strstr(rep.hdrs, "Retry-After: 5\r\n"));
 	ck_assert_int_eq(pres_subs_count(), 0);
 	ck_assert_int_eq(nnotify, 0);
 	pres.cfg.overload_retry_after = 11;
-	ck_assert_int_eq(subscribe("cid-o2", 100), 503);
+	ck_assert_int_eq(subscribe("cid-o2", q(100, 3)), 503);
 	ck_assert_ptr_nonnull(strstr(rep.hdrs, "Retry-After: 11\r\n"));
 	ck_assert_int_eq(pres_subs_count(), 0);
+}
+END_TEST
+
+/* The drops count for PRES_RXQ_DROP_WINDOW seconds after this process saw
+ * the count move, then no more until it moves again. */
+START_TEST(test_drop_window)
+{
+	ck_assert_int_eq(subscribe("cid-w1", q(80, 7)), 503);
+	lp_test_now += PRES_RXQ_DROP_WINDOW - 1;
+	ck_assert_int_eq(subscribe("cid-w2", q(80, 7)), 503);
+	lp_test_now += 1;
+	ck_assert_int_eq(subscribe("cid-w3", q(80, 7)) / 100, 2);
+	lp_test_now += 100;
+	ck_assert_int_eq(subscribe("cid-w4", q(80, 7)) / 100, 2);
+	ck_assert_int_eq(subscribe("cid-w5", q(80, 9)), 503);
+	ck_assert_int_eq(pres_subs_count(), 2);
+}
+END_TEST
+
+/* A big receive buffer fills up long before it overflows: a backlog of
+ * PRES_RXQ_BACKLOG bytes is behind without a drop. */
+START_TEST(test_backlog)
+{
+	pres_rxq_t big = {1, 75, PRES_RXQ_BACKLOG, 0};
+
+	ck_assert_int_eq(subscribe("cid-b1", big), 503);
+	big.bytes--;
+	ck_assert_int_eq(subscribe("cid-b2", big) / 100, 2);
+	big.pct = 60;
+	big.bytes = 8u << 20;
+	ck_assert_int_eq(subscribe("cid-b3", big) / 100, 2);
 }
 END_TEST
 
@@ -103,7 +154,7 @@ START_TEST(test_in_dialog_served)
 	lp_test_sub_t s;
 
 	lp_test_sub_ok(&s, "cid-o3", count_notify);
-	s.r.rx_queue_pct = 100;
+	s.r.rxq = q(100, 5);
 	lp_test_sub_end(&s);
 	ck_assert_int_eq(pres_subs_count(), 0);
 }
@@ -113,27 +164,33 @@ START_TEST(test_publish)
 {
 	char etag[128];
 
-	ck_assert_int_eq(publish(95, NULL, NULL), 503);
+	ck_assert_int_eq(publish(q(95, 1), NULL, NULL), 503);
 	ck_assert_ptr_nonnull(strstr(rep.hdrs, "Retry-After: 5\r\n"));
 	ck_assert_str_eq(lp_test_sql_q1(url, "SELECT count(*) FROM presentity"), "0");
-	ck_assert_int_eq(publish(0, NULL, etag), 200);
+	ck_assert_int_eq(publish(q(0, 1), NULL, etag), 200);
 	ck_assert_str_eq(lp_test_sql_q1(url, "SELECT count(*) FROM presentity"), "1");
 	/* the refresh of an existing publication goes through */
-	ck_assert_int_eq(publish(100, etag, NULL), 200);
+	ck_assert_int_eq(publish(q(100, 1), etag, NULL), 200);
 }
 END_TEST
 
 START_TEST(test_off)
 {
 	pres.cfg.overload_queue_percent = 0;
-	ck_assert_int_eq(subscribe("cid-o4", 100) / 100, 2);
-	ck_assert_int_eq(publish(100, NULL, NULL), 200);
+	ck_assert_int_eq(subscribe("cid-o4", q(100, 4)) / 100, 2);
+	ck_assert_int_eq(publish(q(100, 4), NULL, NULL), 200);
+	/* not read by the glue: nothing to go by */
+	pres.cfg.overload_queue_percent = 70;
+	ck_assert_int_eq(subscribe("cid-o6", (pres_rxq_t){0, 100, 1u << 30, 9}) / 100, 2);
 }
 END_TEST
 
 static void add(TCase *tc)
 {
 	tcase_add_test(tc, test_default_threshold);
+	tcase_add_test(tc, test_full_queue_alone_served);
+	tcase_add_test(tc, test_drop_window);
+	tcase_add_test(tc, test_backlog);
 	tcase_add_test(tc, test_initial_subscribe_refused);
 	tcase_add_test(tc, test_in_dialog_served);
 	tcase_add_test(tc, test_publish);

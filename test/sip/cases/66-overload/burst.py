@@ -2,7 +2,12 @@
 """A burst of initial SUBSCRIBEs and PUBLISHes, all sent before Kamailio
 can answer the first, then every reply collected.
 
-usage: burst.py PORT N TAG
+usage: burst.py PORT N TAG [FLOOD]
+
+With FLOOD, first FLOOD OPTIONS are sent back to back, more than the
+socket's receive buffer holds, so the kernel drops some of them (an
+overflowed queue: the server is behind), then, once they are answered or
+0.5 s has passed, the burst. The OPTIONS' replies are not counted.
 
 One UDP socket sends N initial SUBSCRIBEs (each its own dialog, watchers
 w<TAG>-<i> of sip:ov<TAG>@127.0.0.1) and N initial PUBLISHes (presentities
@@ -21,6 +26,7 @@ import sys
 import time
 
 port, N, TAG = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+FLOOD = int(sys.argv[4]) if len(sys.argv) > 4 else 0
 SERVER = ("127.0.0.1", port)
 sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
@@ -61,6 +67,25 @@ def publish(i):
         len(body.encode()), body)
 
 
+def options(i):
+    return ("OPTIONS sip:127.0.0.1:%d SIP/2.0\r\n"
+            "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKfl%s-%d\r\n"
+            "From: <sip:flood@127.0.0.1>;tag=fl%d\r\nTo: <sip:127.0.0.1>\r\n"
+            "Call-ID: fl%s-%d\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n"
+            "Content-Length: 0\r\n\r\n") % (port, LPORT, TAG, i, i, TAG, i)
+
+
+if FLOOD:
+    for i in range(FLOOD):
+        sock.sendto(options(i).encode(), SERVER)
+    got, end = 0, time.monotonic() + 0.5
+    while got < FLOOD and time.monotonic() < end:
+        r, _, _ = select.select([sock], [], [], 0.05)
+        if r:
+            sock.recvfrom(65535)
+            got += 1
+    print("flood %d answered %d" % (FLOOD, got))
+
 msgs = []
 for i in range(N):
     msgs.append(subscribe(i).encode())
@@ -93,6 +118,8 @@ while len(final) < 2 * N and time.monotonic() < deadline:
     if code < 200:
         continue
     method = hdr(text, "CSeq").split()[-1].lower()
+    if method == "options":
+        continue
     final[hdr(text, "Call-ID")] = (method, code, hdr(text, "Retry-After"))
 
 counts = collections.Counter((m, c) for m, c, _ in final.values())

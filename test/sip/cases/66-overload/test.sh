@@ -1,22 +1,26 @@
 # 66 Overload (overload_queue_percent, doc/presence.md "Limits"): initial
 # SUBSCRIBEs and PUBLISHes sent back to back, faster than one worker can
-# answer them, fill the kernel's receive queue of Kamailio's UDP socket.
-# With overload_queue_percent 30 the requests that find the queue at least
-# 30 % full get 503 with Retry-After (overload_retry_after), nothing of them
-# is stored and no NOTIFY is sent for them, while every other request is
+# answer them, fill the kernel's receive queue of Kamailio's UDP socket to
+# about 60 %. On its own that is a burst, not an overload: with
+# overload_queue_percent 30 every request is accepted. Once the queue has
+# overflowed (a flood of OPTIONS, more than the buffer holds, so the kernel
+# drops some), the same burst's requests that find the queue at least 30 %
+# full get 503 with Retry-After (overload_retry_after), nothing of them is
+# stored and no NOTIFY is sent for them, while every other request is
 # served: every request is answered, the accepted subscriptions each get
 # their NOTIFY and are all listed, the accepted publications are all
 # stored. The queue drains as the refusals are answered, so the later
 # requests of the burst are accepted. With 0 (Kamailio's behaviour) the
-# same burst gets no 503.
+# same flood and burst get no 503.
 . "$(dirname "$0")/../../lib.sh"
 N=120 # 240 datagrams: about 60 % of the socket's buffer when all are queued
 export CHILDREN=1
 
-# burst TAG: the burst, its summary in burst-TAG.out; sets S2 S503 P2 P503
-# RA503 NOTIFIED
+FLOOD=3000 # OPTIONS: several times what the socket's buffer holds
+# burst TAG [FLOOD]: the burst (after the flood), its summary in
+# burst-TAG.out; sets S2 S503 P2 P503 RA5 NOTIFIED
 burst() {
-	python3 "$CASE_DIR/burst.py" "$PORT" $N "$1" >"burst-$1.out" 2>&1
+	python3 "$CASE_DIR/burst.py" "$PORT" $N "$1" ${2:-} >"burst-$1.out" 2>&1
 	assert_eq 0 $? "burst $1: every one of the $((2 * N)) requests answered"
 	sed 's/^/    | /' "burst-$1.out"
 	S2=$(awk '$1 == "subscribe" && $2 < 300 { n += $3 } END { print n + 0 }' "burst-$1.out")
@@ -29,8 +33,22 @@ burst() {
 listed_watchers() { kam_rpc presence.watcher_list "sip:ov$1@127.0.0.1" presence 2>/dev/null | grep -c 'callid:'; }
 stored_publications() { kam_rpc presence.presentity_list 2>/dev/null | grep -c "ovp$1-"; }
 
+# drops NAME: the datagrams the kernel dropped on Kamailio's socket (the
+# drops column of /proc/net/udp for its port)
+drops() {
+	awk -v p="$(printf ':%04X' "$PORT")" '$2 ~ p"$" { print $NF }' /proc/net/udp | head -1
+}
+
 start_kamailio --param=presence:overload_queue_percent:30 || finish
-burst a
+burst q
+assert_eq 0 "$(drops)" "the burst alone overflows nothing (no datagram dropped)"
+assert_eq 0 "$((S503 + P503))" "a full queue without a drop is a burst: no 503"
+assert_eq $N "$S2" "the burst alone: every SUBSCRIBE accepted"
+assert_eq $N "$P2" "the burst alone: every PUBLISH accepted"
+burst a $FLOOD
+D=$(drops)
+note "datagrams dropped by the flood: $D"
+assert_num -ge 1 "$D" "the flood overflowed the queue"
 assert_num -ge 1 "$S503" "queue >= 30 % full: initial SUBSCRIBEs refused 503"
 assert_num -ge 1 "$P503" "queue >= 30 % full: initial PUBLISHes refused 503"
 assert_eq $N "$((S2 + S503))" "every SUBSCRIBE got 2xx or 503"
@@ -41,14 +59,15 @@ assert_eq "$((S503 + P503))" "${RA5:-0}" "every 503 carries Retry-After: 5"
 assert_eq "$S2" "$NOTIFIED" "a NOTIFY for each accepted subscription, none for a refused one"
 assert_eq "$S2" "$(listed_watchers a)" "the accepted subscriptions are listed, the refused ones not"
 assert_eq "$P2" "$(stored_publications a)" "the accepted publications are stored, the refused ones not"
-assert_log_contains "receive queue [0-9]+% full \\(overload_queue_percent 30\\): new presence state refused \\(503\\)" \
+assert_log_contains "receive queue [0-9]+% full \\(overload_queue_percent 30\\) after datagrams dropped: new presence state refused \\(503\\)" \
 	"the refusals are logged"
 assert_alive
 stop_kamailio
 
 start_kamailio --param=presence:overload_queue_percent:0 || finish
-burst b
-assert_eq 0 "$((S503 + P503))" "overload_queue_percent 0: the same burst gets no 503"
+burst b $FLOOD
+assert_num -ge 1 "$(drops)" "overload_queue_percent 0: the flood overflowed the queue"
+assert_eq 0 "$((S503 + P503))" "overload_queue_percent 0: the same flood and burst get no 503"
 assert_eq $N "$S2" "overload_queue_percent 0: every SUBSCRIBE accepted"
 assert_eq $N "$P2" "overload_queue_percent 0: every PUBLISH accepted"
 assert_alive
