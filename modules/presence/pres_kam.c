@@ -34,17 +34,6 @@ struct tm_binds pres_tmb;
 sl_api_t pres_slb;
 int pres_local_log_facility = -1; /* -1: the core's log_facility */
 
-/* local_log_level / local_log_facility: the one-line reports of rejected
- * requests go at the level (and facility) the operator chose. */
-#define PRES_LOCAL_LOG(fmt, ...)                                             \
-	do {                                                                     \
-		if(pres_local_log_facility >= 0)                                     \
-			LM_GEN2(pres_local_log_facility, pres.cfg.local_log_level, fmt,  \
-					__VA_ARGS__);                                            \
-		else                                                                 \
-			LM_GEN1(pres.cfg.local_log_level, fmt, __VA_ARGS__);             \
-	} while(0)
-
 /* sip_uri_match 1: presentity URIs compare case-insensitively, so the
  * Request-URI's user and host are used lower-cased (one buffer per
  * request; the request is handled before the next one arrives). */

@@ -4,6 +4,7 @@
 #ifndef PRES_KAM_H
 #define PRES_KAM_H
 
+#include "core/dprint.h"
 #include "lp_kam.h"
 #include "modules/tm/tm_load.h"
 #include "modules/tm/t_lookup.h"
@@ -13,6 +14,22 @@
 extern struct tm_binds pres_tmb;
 extern sl_api_t pres_slb;
 extern int pres_local_log_facility; /* local_log_facility, -1: the core's */
+
+/* local_log_level / local_log_facility: the one-line reports of rejected
+ * requests and of each NOTIFY go at the level (and facility) the operator
+ * chose. PRES_LOCAL_LOG_AS names the function the line is written under
+ * (the NOTIFY lines logged after a fan-out, pres_nlog_kam.c). */
+#define PRES_LOCAL_LOG_AS(func, fmt, ...)                                     \
+	do {                                                                      \
+		if(pres_local_log_facility >= 0)                                      \
+			LOG_FX(pres_local_log_facility, pres.cfg.local_log_level, NULL,   \
+					LOC_INFO, func, fmt, __VA_ARGS__);                        \
+		else                                                                  \
+			LOG_FX(DEFAULT_FACILITY, pres.cfg.local_log_level, NULL,          \
+					LOC_INFO, func, fmt, __VA_ARGS__);                        \
+	} while(0)
+#define PRES_LOCAL_LOG(fmt, ...) \
+	PRES_LOCAL_LOG_AS(_FUNC_NAME_, fmt, __VA_ARGS__)
 
 int pres_kam_publish(struct sip_msg *msg, str *sender);
 /* wuser/wdomain: the watcher when not the From URI (both NULL: From) */

@@ -12,17 +12,10 @@
 	(u)->len, (u)->s, (c)->len, (c)->s, (p)->len, (p)->s, (e)->len, (e)->s, \
 			(i)->len, (i)->s
 
-/* At local_log_level (and local_log_facility), named after the function
- * that sends the NOTIFY, as before the lines were held back. */
-#define NLOG(fmt, ...)                                                         \
-	do {                                                                       \
-		if(pres_local_log_facility >= 0)                                       \
-			LOG_FX(pres_local_log_facility, pres.cfg.local_log_level, NULL,    \
-					LOC_INFO, "pres_kam_send_notify", fmt, __VA_ARGS__);       \
-		else                                                                   \
-			LOG_FX(DEFAULT_FACILITY, pres.cfg.local_log_level, NULL, LOC_INFO, \
-					"pres_kam_send_notify", fmt, __VA_ARGS__);                 \
-	} while(0)
+/* Named after the function that sends the NOTIFY, as before the lines
+ * were held back. */
+#define NLOG(fmt, ...) \
+	PRES_LOCAL_LOG_AS("pres_kam_send_notify", fmt, __VA_ARGS__)
 
 /* This process's batch: depth of nested opens, the lines held. */
 static int depth;

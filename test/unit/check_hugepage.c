@@ -100,13 +100,31 @@ static long smaps_rss_kb(uintptr_t start)
 	return strtol(line + 4, NULL, 10);
 }
 
+/* A shared anonymous mapping of len bytes, the shape of Kamailio's pool. */
+static char *shared_map(size_t len)
+{
+	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+			-1, 0);
+
+	ck_assert_ptr_ne(p, MAP_FAILED);
+	return p;
+}
+
+/* An address no mapping holds any more. */
+static char *unmapped_page(void)
+{
+	char *p = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	ck_assert_ptr_ne(p, MAP_FAILED);
+	munmap(p, 4096);
+	return p;
+}
+
 START_TEST(test_advise_shared_mapping)
 {
 	size_t len = 8 << 20, got = 0;
-	char *pool = mmap(NULL, len, PROT_READ | PROT_WRITE,
-			MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	char *pool = shared_map(len);
 
-	ck_assert_ptr_ne(pool, MAP_FAILED);
 	ck_assert_int_eq(smaps_has_hg((uintptr_t)pool), 0);
 	if(access("/sys/kernel/mm/transparent_hugepage", F_OK) != 0) {
 		/* a kernel without THP refuses the advice */
@@ -126,10 +144,8 @@ END_TEST
 START_TEST(test_advise_unmapped)
 {
 	size_t got = 7;
-	char *p = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *p = unmapped_page();
 
-	ck_assert_ptr_ne(p, MAP_FAILED);
-	munmap(p, 4096);
 	ck_assert_int_eq(lp_hugepage_advise(p, &got), -1);
 	ck_assert_uint_eq(got, 7);
 }
@@ -162,12 +178,10 @@ END_TEST
 START_TEST(test_populate_parent_and_child)
 {
 	size_t len = 8 << 20, got = 0;
-	char *pool = mmap(NULL, len, PROT_READ | PROT_WRITE,
-			MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	char *pool = shared_map(len);
 	pid_t pid;
 	int status;
 
-	ck_assert_ptr_ne(pool, MAP_FAILED);
 	ck_assert_int_eq(smaps_rss_kb((uintptr_t)pool), 0);
 	pool[5000] = 'x';
 	ck_assert_int_eq(lp_pool_populate(pool + 100, 4 << 20, &got), 0);
@@ -199,10 +213,8 @@ END_TEST
 START_TEST(test_populate_unmapped)
 {
 	size_t got = 7;
-	char *p = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *p = unmapped_page();
 
-	ck_assert_ptr_ne(p, MAP_FAILED);
-	munmap(p, 4096);
 	errno = 0;
 	ck_assert_int_eq(lp_pool_populate(p, 4096, &got), -1);
 	ck_assert_int_eq(errno, ENOENT);
@@ -215,10 +227,8 @@ END_TEST
 START_TEST(test_touch_pages)
 {
 	size_t len = 4 << 20, i;
-	char *pool = mmap(NULL, len, PROT_READ | PROT_WRITE,
-			MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	char *pool = shared_map(len);
 
-	ck_assert_ptr_ne(pool, MAP_FAILED);
 	lp_mem_touch_pages(pool, 1 << 20);
 	ck_assert_int_eq(smaps_rss_kb((uintptr_t)pool), 1024);
 	for(i = 0; i < len; i += 4096)
