@@ -84,6 +84,8 @@
 # drops come back as retransmissions and still pass),
 # SHM_PREFAULT (MB: ours with shm_prefault, the pool populated at start-up
 # and in every process, doc/presence.md "Huge pages and pre-faulting"),
+# FLOOR_FORCE_ALLOC (1: the floor with Kamailio's shm_force_alloc, its pool
+# written through once at start-up; the floor's nearest to shm_prefault),
 # BASE_REV (a git revision: "base", our modules built from that revision, runs
 # beside ours in the same run, for before/after figures; IMPLS then defaults
 # to "floor base ours reference").
@@ -166,7 +168,10 @@ start_kamailio() {
 	mkdir -p "$dir/run"
 	rm -f "$CTL"
 	case "$impl" in
-	floor) args=(-f "$FLOOR_CFG" -A "MPATH=\"$DEBIAN_MPATH\"") ;;
+	floor)
+		args=(-f "$FLOOR_CFG" -A "MPATH=\"$DEBIAN_MPATH\"")
+		[ "${FLOOR_FORCE_ALLOC:-0}" = 1 ] && args+=(-A SHM_FORCE_ALLOC)
+		;;
 	ours | base | reference)
 		if [ -z "${4:-}" ]; then
 			rm -f "$dir/presence.db" "$dir/presence.db-wal" "$dir/presence.db-shm"
@@ -654,6 +659,7 @@ T0=$(date +%s)
 	echo "sipp: $(sipp -v 2>&1 | grep -m1 -o 'SIPp v[^ ]*')"
 	[ -z "${OVERLOAD_QUEUE_PERCENT:-}" ] || echo "ours: overload_queue_percent $OVERLOAD_QUEUE_PERCENT"
 	[ -z "${SHM_PREFAULT:-}" ] || echo "ours: shm_prefault $SHM_PREFAULT (MB of the shm pool populated at start-up and in every process)"
+	[ "${FLOOR_FORCE_ALLOC:-0}" = 1 ] && echo "floor: shm_force_alloc yes"
 	echo "kernel huge pages for shared memory (shmem_enabled): $(thp_policy || true)${SHMEM_THP:+ (set by SHMEM_THP for this run; $THP_FOUND before)}"
 	echo "settings: rounds $RUNS; workers $WORKERS; trials ${TRIAL_SECS}s, at most $MAX_TRIALS per search (then one at $COST_RATE calls/s and one overload ${OVERLOAD}x the maximum), precision $PRECISION %, pass >= $MIN_SUCCESS % calls and >= $MIN_ACHIEVED % of the rate; fan-out $FANOUT_SIZES (reference up to $FANOUT_REF_MAX), each first and then $FANOUT_AGAIN more on the instance; shm $SHM_N; start-up $LOAD_N subscriptions, $LOAD_WORKERS worker(s)"
 } >"$OUT/env.txt"

@@ -48,6 +48,8 @@ int pres_dbq_subs(void)
 
 int pres_dbq_init(void)
 {
+	unsigned int cap;
+
 	if(!pres.cfg.db_url || pres.cfg.db_write_interval <= 0
 			|| (!pres.cfg.publ_cache
 					&& pres.cfg.subs_db_mode != PRES_SUBS_DB_THROUGH
@@ -57,7 +59,10 @@ int pres_dbq_init(void)
 		LP_ERR("db_queue_size must be >= 1");
 		return -1;
 	}
-	pres.dbq = lp_wq_new((unsigned int)pres.cfg.db_queue_size);
+	cap = (unsigned int)pres.cfg.db_queue_size;
+	pres.dbq = lp_wq_new_ring(cap, cap < PRES_DBQ_RING / PRES_DBQ_RING_PER
+											  ? cap * PRES_DBQ_RING_PER
+											  : PRES_DBQ_RING);
 	if(!pres.dbq) {
 		LP_ERR("out of shared memory for the DB write queue");
 		return -1;
@@ -86,61 +91,89 @@ static void put(lp_str_t *dst, char **w, const lp_str_t *src)
 	*w += dst->len + 1;
 }
 
-static pres_dbq_op_t *op_new(int kind, const pres_pub_t *p,
-		const pres_pub_key_t *k, const lp_str_t *old_etag)
-{
-	const lp_str_t *user = p ? &p->user : k->user;
-	const lp_str_t *domain = p ? &p->domain : k->domain;
-	const lp_str_t *event = p ? &p->event : k->event;
-	const lp_str_t *etag = p ? &p->etag : k->etag;
-	size_t size = sizeof(pres_dbq_op_t) + user->len + domain->len
-				  + event->len + etag->len + 7;
-	pres_dbq_op_t *op;
-	char *w;
+/* What one queued change copies: a store of p (replacing old_etag when
+ * not NULL), a removal of k, or a statement. */
+struct op_src {
+	int kind;
+	const pres_pub_t *p;
+	const pres_pub_key_t *k;
+	const lp_str_t *old_etag;
+	const char *sql;
+	const lp_db_val_t *v;
+	int n;
+};
 
-	if(p)
-		size += p->sender.len + p->body.len;
-	if(old_etag)
-		size += old_etag->len;
-	op = lp_zalloc(size);
-	if(!op)
-		return NULL;
-	w = (char *)(op + 1);
-	op->kind = kind;
-	put(&op->pub.user, &w, user);
-	put(&op->pub.domain, &w, domain);
-	put(&op->pub.event, &w, event);
-	put(&op->pub.etag, &w, etag);
+static int is_text(const lp_db_val_t *v)
+{
+	return v->type == LP_DB_STR || v->type == LP_DB_BLOB;
+}
+
+static size_t op_size(const struct op_src *a)
+{
+	size_t size = sizeof(pres_dbq_op_t);
+	int i;
+
+	if(a->kind == OP_SQL) {
+		for(i = 0; i < a->n; i++)
+			if(is_text(&a->v[i]))
+				size += a->v[i].v.s.len + 1;
+		return size;
+	}
+	size += 7; /* the seven strings' NULs */
+	if(a->p)
+		size += a->p->user.len + a->p->domain.len + a->p->event.len
+				+ a->p->etag.len + a->p->sender.len + a->p->body.len;
+	else
+		size += a->k->user->len + a->k->domain->len + a->k->event->len
+				+ a->k->etag->len;
+	if(a->old_etag)
+		size += a->old_etag->len;
+	return size;
+}
+
+/* lp_wq_fill_f: the op and its strings, in one block zeroed but for the
+ * queue's link (op->q, left alone). */
+static void op_fill(lp_wq_item_t *it, void *arg)
+{
+	pres_dbq_op_t *op = (pres_dbq_op_t *)(void *)it; /* q is the first */
+	const struct op_src *a = arg;
+	const pres_pub_t *p = a->p;
+	char *w = (char *)(op + 1);
+	int i;
+
+	op->kind = a->kind;
+	if(a->kind == OP_SQL) {
+		op->st.sql = a->sql;
+		op->st.nvals = a->n;
+		for(i = 0; i < a->n; i++) {
+			op->st.vals[i] = a->v[i];
+			if(is_text(&a->v[i]))
+				put(&op->st.vals[i].v.s, &w, &a->v[i].v.s);
+		}
+		return;
+	}
+	put(&op->pub.user, &w, p ? &p->user : a->k->user);
+	put(&op->pub.domain, &w, p ? &p->domain : a->k->domain);
+	put(&op->pub.event, &w, p ? &p->event : a->k->event);
+	put(&op->pub.etag, &w, p ? &p->etag : a->k->etag);
 	put(&op->pub.sender, &w, p ? &p->sender : NULL);
 	put(&op->pub.body, &w, p ? &p->body : NULL);
-	put(&op->old_etag, &w, old_etag);
-	op->has_old = old_etag != NULL;
+	put(&op->old_etag, &w, a->old_etag);
+	op->has_old = a->old_etag != NULL;
 	if(p) {
 		op->pub.expires = p->expires;
 		op->pub.received = p->received;
 		op->pub.priority = p->priority;
 	}
-	return op;
 }
 
-pres_dbq_op_t *pres_dbq_op_store(const pres_pub_t *p, const lp_str_t *old_etag)
+static int push(const struct op_src *a)
 {
-	return op_new(OP_STORE, p, NULL, old_etag);
-}
+	int rc = lp_wq_push_new(pres.dbq, op_size(a), op_fill, (void *)a);
 
-pres_dbq_op_t *pres_dbq_op_remove(const pres_pub_key_t *k)
-{
-	return op_new(OP_REMOVE, NULL, k, NULL);
-}
-
-void pres_dbq_op_free(pres_dbq_op_t *op)
-{
-	lp_free(op);
-}
-
-int pres_dbq_push(pres_dbq_op_t *op)
-{
-	if(lp_wq_push(pres.dbq, &op->q) == 0)
+	if(rc == -2)
+		return -1;
+	if(rc == 0)
 		return 0;
 	LP_LOG_LIMITED(LP_L_WARN,
 			"DB write queue full (db_queue_size %d changes wait for the"
@@ -149,34 +182,27 @@ int pres_dbq_push(pres_dbq_op_t *op)
 	return PRES_DBQ_FULL;
 }
 
+int pres_dbq_store(const pres_pub_t *p, const lp_str_t *old_etag)
+{
+	struct op_src a = {.kind = OP_STORE, .p = p, .old_etag = old_etag};
+
+	return push(&a);
+}
+
+int pres_dbq_remove(const pres_pub_key_t *k)
+{
+	struct op_src a = {.kind = OP_REMOVE, .k = k};
+
+	return push(&a);
+}
+
 int pres_dbq_exec(const char *sql, const lp_db_val_t *v, int n)
 {
-	size_t size = sizeof(pres_dbq_op_t);
-	pres_dbq_op_t *op;
-	char *w;
-	int i, rc;
+	struct op_src a = {.kind = OP_SQL, .sql = sql, .v = v, .n = n};
 
 	if(n > OP_MAX_VALS)
 		return -1;
-	for(i = 0; i < n; i++)
-		if(v[i].type == LP_DB_STR || v[i].type == LP_DB_BLOB)
-			size += v[i].v.s.len + 1;
-	op = lp_zalloc(size);
-	if(!op)
-		return -1;
-	w = (char *)(op + 1);
-	op->kind = OP_SQL;
-	op->st.sql = sql;
-	op->st.nvals = n;
-	for(i = 0; i < n; i++) {
-		op->st.vals[i] = v[i];
-		if(v[i].type == LP_DB_STR || v[i].type == LP_DB_BLOB)
-			put(&op->st.vals[i].v.s, &w, &v[i].v.s);
-	}
-	rc = pres_dbq_push(op);
-	if(rc < 0)
-		lp_free(op);
-	return rc;
+	return push(&a);
 }
 
 unsigned int pres_dbq_len(void)

@@ -27,6 +27,13 @@
 /* Changes handed to the DB per transaction. */
 #define PRES_DBQ_BATCH 256
 
+/* The queue's ring (lp_wq.h): PRES_DBQ_RING_PER bytes per db_queue_size
+ * change, at most PRES_DBQ_RING (the few MB the writer reads at
+ * db_write_interval stay in few pages; a change that does not fit takes a
+ * block of its own). */
+#define PRES_DBQ_RING (2u << 20)
+#define PRES_DBQ_RING_PER 512u
+
 typedef struct pres_dbq_op pres_dbq_op_t;
 
 /* Create pres.dbq when the configuration asks for it (db_url set,
@@ -48,18 +55,14 @@ int pres_dbq_exec(const char *sql, const lp_db_val_t *v, int n);
 /* Free the queue and whatever is still in it (nothing else may use it). */
 void pres_dbq_destroy(void);
 
-/* A queued change, one lp_malloc block holding its own copy of every
- * string: store p (replacing the publication old_etag when not NULL), or
- * remove the publication of k. NULL when memory runs out. Free with
- * pres_dbq_op_free unless pres_dbq_push took it. */
-pres_dbq_op_t *pres_dbq_op_store(const pres_pub_t *p, const lp_str_t *old_etag);
-pres_dbq_op_t *pres_dbq_op_remove(const pres_pub_key_t *k);
-void pres_dbq_op_free(pres_dbq_op_t *op);
-
-/* Queue op (the queue owns it from then on): 0, or PRES_DBQ_FULL (the
- * caller still owns op; logged, rate limited). Called with the bucket lock
- * of op's presentity held, so that queue order is cache order. */
-int pres_dbq_push(pres_dbq_op_t *op);
+/* Queue a store of p (replacing the publication old_etag when not NULL) /
+ * a removal of the publication of k: a copy of every string, in the
+ * queue's ring (lp_wq_push_new), or in a block of its own when the ring is
+ * full. Called with the bucket lock of the presentity held, so that queue
+ * order is cache order. 0, -1 when memory runs out, or PRES_DBQ_FULL
+ * (logged, rate limited); nothing is queued unless 0. */
+int pres_dbq_store(const pres_pub_t *p, const lp_str_t *old_etag);
+int pres_dbq_remove(const pres_pub_key_t *k);
 
 /* The writer: write the oldest changes (at most PRES_DBQ_BATCH) through db
  * in one transaction and drop them from the queue once committed. A change

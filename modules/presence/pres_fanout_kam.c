@@ -101,6 +101,7 @@ int pres_fanout_fork(int rank)
 			continue;
 		if(cfg_child_init())
 			return -1;
+		pres_kam_prefault(process_no);
 		sender_loop(i);
 	}
 	return 0;

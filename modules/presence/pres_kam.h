@@ -35,6 +35,10 @@ int pres_kam_publish(struct sip_msg *msg, str *sender);
 /* wuser/wdomain: the watcher when not the From URI (both NULL: From) */
 int pres_kam_subscribe(struct sip_msg *msg, const str *wuser, const str *wdomain);
 int pres_kam_send_notify(const pres_notify_t *n);
+/* shm_prefault in a process the module forked itself (no child_init):
+ * map the first shm_prefault MB of the shm pool in this process too
+ * (presence_mod.c); rank names it in the debug log. */
+void pres_kam_prefault(int rank);
 
 
 int pres_kam_extract_sdialog_info(subs_t *subs, struct sip_msg *msg,

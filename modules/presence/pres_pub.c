@@ -94,12 +94,9 @@ static int store_queued(pres_pub_t *p, const lp_str_t *old_etag)
 {
 	pres_pub_key_t k = {&p->user, &p->domain, &p->event, old_etag};
 	unsigned int slot = lp_htable_slot(pres.pubs, p->h.hash);
-	pres_dbq_op_t *op = pres_dbq_op_store(p, old_etag);
 	lp_hentry_t *old = NULL;
 	int rc = 0;
 
-	if(!op)
-		return -1;
 	lp_htable_lock(pres.pubs, slot);
 	if(old_etag) {
 		old = lp_htable_find(pres.pubs, p->h.hash, match_pub, &k);
@@ -107,16 +104,14 @@ static int store_queued(pres_pub_t *p, const lp_str_t *old_etag)
 			rc = -2;
 	}
 	if(rc == 0)
-		rc = pres_dbq_push(op);
+		rc = pres_dbq_store(p, old_etag);
 	if(rc == 0) {
-		op = NULL; /* the queue's now */
 		if(old)
 			lp_htable_unlink(pres.pubs, old);
 		lp_htable_link(pres.pubs, &p->h);
 		pres_pubsync_touch(slot);
 	}
 	lp_htable_unlock(pres.pubs, slot);
-	pres_dbq_op_free(op);
 	if(rc == 0)
 		lp_free(old);
 	return rc;
@@ -126,23 +121,18 @@ static int remove_queued(const pres_pub_key_t *k)
 {
 	unsigned int hash = pres_pub_hash(k->user, k->domain);
 	unsigned int slot = lp_htable_slot(pres.pubs, hash);
-	pres_dbq_op_t *op = pres_dbq_op_remove(k);
 	lp_hentry_t *e;
 	int rc = -2;
 
-	if(!op)
-		return -1;
 	lp_htable_lock(pres.pubs, slot);
 	e = lp_htable_find(pres.pubs, hash, match_pub, k);
 	if(e)
-		rc = pres_dbq_push(op);
+		rc = pres_dbq_remove(k);
 	if(e && rc == 0) {
-		op = NULL;
 		lp_htable_unlink(pres.pubs, e);
 		pres_pubsync_touch(slot);
 	}
 	lp_htable_unlock(pres.pubs, slot);
-	pres_dbq_op_free(op);
 	if(rc == 0)
 		lp_free(e);
 	return rc;

@@ -15,6 +15,7 @@
 #include "lp_log.h"
 #include "pres_logic.h"
 #include "pres_dbq.h"
+#include "pres_kam.h"
 #include "pres_subs.h"
 #include "pres_writer_kam.h"
 
@@ -71,6 +72,7 @@ int pres_writer_fork(int rank)
 		return 0;
 	if(cfg_child_init())
 		return -1;
+	pres_kam_prefault(process_no);
 	if(!pres_db())
 		LM_ERR("db writer: cannot open db_url yet; retrying\n");
 	writer_loop();

@@ -457,7 +457,10 @@ static void advise_hugepages(const void *addr)
  * addr) allocated and mapped in this process (lp_pool_populate); in the
  * main process before the fork (after the huge page advice, so that the
  * pages are huge where the kernel allows), then in every child, which
- * inherits no page table of the shared pool. Never fatal. */
+ * inherits no page table of the shared pool: Kamailio's children through
+ * child_init, the module's own processes (the DB writer, the NOTIFY
+ * senders: forked without child_init) through pres_kam_prefault. Never
+ * fatal. */
 static uint64_t mono_ms(void)
 {
 	struct timespec ts;
@@ -486,6 +489,11 @@ static void prefault_pool(const void *addr, int rank)
 		LM_DBG("shm_prefault: %zu MB of the shm pool mapped in process rank"
 			   " %d in %llu ms\n",
 				bytes >> 20, rank, (unsigned long long)(mono_ms() - t0));
+}
+
+void pres_kam_prefault(int rank)
+{
+	prefault_pool(pres.subs, rank);
 }
 
 static int mod_init(void)

@@ -149,8 +149,7 @@ START_TEST(test_other_key_and_twice)
 			&LP_STR("presence"), &LP_STR("e1")};
 	pres_pub_t *a = pres_pub_new(&k, NULL, &LP_STR("<e1/>"), LP_TEST_T0 + 600, LP_TEST_T0);
 	pres_pub_t *b, *c;
-	pres_dbq_op_t *ops[3];
-	int round, i;
+	int round;
 
 	k.user = &LP_STR("fay"); /* same ETag, another presentity */
 	b = pres_pub_new(&k, NULL, &LP_STR("<f1/>"), LP_TEST_T0 + 600, LP_TEST_T0);
@@ -159,11 +158,9 @@ START_TEST(test_other_key_and_twice)
 	c = pres_pub_new(&k, NULL, &LP_STR("<e2/>"), LP_TEST_T0 + 600, LP_TEST_T0);
 	ck_assert(a && b && c);
 	for(round = 0; round < 2; round++) {
-		ops[0] = pres_dbq_op_store(a, NULL);
-		ops[1] = pres_dbq_op_store(b, &LP_STR("e1"));
-		ops[2] = pres_dbq_op_store(c, &LP_STR("e1"));
-		for(i = 0; i < 3; i++)
-			ck_assert_int_eq(pres_dbq_push(ops[i]), 0);
+		ck_assert_int_eq(pres_dbq_store(a, NULL), 0);
+		ck_assert_int_eq(pres_dbq_store(b, &LP_STR("e1")), 0);
+		ck_assert_int_eq(pres_dbq_store(c, &LP_STR("e1")), 0);
 		ck_assert_int_eq(pres_dbq_write(pres_db()), 3);
 		ck_assert_str_eq(
 				lp_test_sql_q1(url, "SELECT group_concat(username || etag || body)"

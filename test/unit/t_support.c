@@ -9,12 +9,14 @@
 #include "lp_log.h"
 #include "lp_test.h"
 
+/* atomic: lp_mem may be used from several threads (check_wq) */
 static long mem_live, mem_calls;
+#define MEM_ADD(v, n) __atomic_add_fetch(&(v), (n), __ATOMIC_RELAXED)
 static int mem_fail_at;
 
 static int should_fail(void)
 {
-	mem_calls++;
+	MEM_ADD(mem_calls, 1);
 	if(mem_fail_at > 0 && --mem_fail_at == 0)
 		return 1;
 	return 0;
@@ -28,7 +30,7 @@ static void *t_malloc(size_t size)
 		return NULL;
 	p = malloc(size);
 	if(p)
-		mem_live++;
+		MEM_ADD(mem_live, 1);
 	return p;
 }
 
@@ -40,14 +42,14 @@ static void *t_realloc(void *ptr, size_t size)
 		return NULL;
 	p = realloc(ptr, size);
 	if(p && !ptr)
-		mem_live++;
+		MEM_ADD(mem_live, 1);
 	return p;
 }
 
 static void t_free(void *ptr)
 {
 	if(ptr)
-		mem_live--;
+		MEM_ADD(mem_live, -1);
 	free(ptr);
 }
 
@@ -67,7 +69,7 @@ void lp_test_mem_fail_at(int nth)
 
 long lp_test_mem_live(void)
 {
-	return mem_live;
+	return __atomic_load_n(&mem_live, __ATOMIC_RELAXED);
 }
 
 long lp_test_mem_calls(void)
