@@ -26,7 +26,8 @@ pool_flags() {
 	     p && /^VmFlags:/ { sub(/^VmFlags:[ \t]*/, ""); print; exit }' \
 		"/proc/$1/smaps"
 }
-worker_pid() { kam_rpc core.psx | grep -B1 'receiver child=0' | grep -o '[0-9]\+' | head -1; }
+proc_pid() { kam_rpc core.psx | grep -B1 "$1" | grep -o '[0-9]\+' | head -1; }
+worker_pid() { proc_pid 'receiver child=0'; }
 publish_and_watch() {
 	pidf sip:hp@127.0.0.1 open "$1" >"$1.xml"
 	sip_request PUBLISH sip:hp@127.0.0.1 "Event: presence
@@ -60,6 +61,9 @@ note "shm_prefault 0 (default): a worker's resident pool ${R} kB"
 assert_match '^[0-9]+$' "$R" "a worker's pool Rss"
 [ "${R:-65536}" -lt 32768 ] && ok "shm_prefault 0: the worker has not mapped the whole pool (${R} kB of 65536)" ||
 	fail "shm_prefault 0: the worker has mapped ${R} kB of the 65536 kB pool"
+R=$(pool_rss "$(proc_pid 'presence db writer')")
+[ "${R:-65536}" -lt 32768 ] && ok "shm_prefault 0: nor has the DB writer (${R} kB)" ||
+	fail "shm_prefault 0: the DB writer has mapped ${R:-?} kB of the 65536 kB pool"
 assert_alive
 stop_kamailio
 
@@ -68,6 +72,10 @@ assert_log_contains "shm_prefault: 64 MB of the shm pool populated in [0-9]+ ms"
 	"shm_prefault larger than the pool: all 64 MB populated before the fork"
 W=$(worker_pid)
 assert_eq 65536 "$(pool_rss "$W")" "shm_prefault: a worker has the whole pool mapped from the start (kB)"
+# the module's own processes have no child_init: they map it themselves
+W=$(proc_pid 'presence db writer')
+assert_match '^[0-9]+$' "$W" "the DB writer's pid from core.psx"
+assert_eq 65536 "$(pool_rss "$W")" "shm_prefault: the DB writer has the whole pool mapped too (kB)"
 publish_and_watch hp-60-prefault "shm_prefault 1024"
 assert_alive
 stop_kamailio
