@@ -132,9 +132,11 @@ MAX_RATE=${MAX_RATE:-20000}        # calls/s: the search never goes above
 COST_RATE=${COST_RATE:-100}        # calls/s of the equal-load CPU trial
 OVERLOAD=${OVERLOAD:-2}            # the overload trial offers this x the maximum (0: none)
 # start rates of a search (calls/s) when no earlier result exists
+# (ours and base start where the floor does: a search that starts lower
+# spends its bounded trials doubling instead of bisecting)
 declare -A SEED=([floor-publish]=800 [floor-subscribe]=600
-	[ours-publish]=400 [ours-subscribe]=400
-	[base-publish]=400 [base-subscribe]=400
+	[ours-publish]=800 [ours-subscribe]=600
+	[base-publish]=800 [base-subscribe]=600
 	[reference-publish]=50 [reference-subscribe]=80)
 # the rate the shared-memory loads are sent at (calls/s)
 declare -A SHM_RATE=([ours]=400 [base]=400 [reference]=40)
@@ -378,6 +380,9 @@ search() {
 	local kind=$1 key=$IMPL-$1 r lo=0 hi=0 n=0 f=2 cpu=- rt=- next
 	r=${LAST[$key]:-}
 	if [ -n "$r" ] && [ "$r" -gt 0 ]; then f=1.25; else r=${SEED[$key]}; fi
+	# start on a drained instance: the SUBSCRIBE search follows the PUBLISH
+	# overload trial, whose transactions (and shared memory) tm still holds
+	wait_no_transactions
 	while [ "$n" -lt "$MAX_TRIALS" ] && kamailio_alive; do
 		n=$((n + 1))
 		if trial "$kind" "$r"; then
