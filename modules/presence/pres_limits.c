@@ -99,34 +99,47 @@ int pres_limits_memory(pres_reply_t *rep)
 	return pres_reply_unavailable(rep, pres.cfg.shm_retry_after);
 }
 
-/* Has the socket dropped datagrams lately (this process saw the count
- * move within the last PRES_RXQ_DROP_WINDOW seconds)? The count this
- * process saw last starts at 0, so drops before its first look count as
- * seen then. */
-static int dropped_lately(const pres_rxq_t *q, unsigned int now)
+/* Has the socket overflowed long enough, as this process saw its drop
+ * count (pres_limits.h)? The count this process saw last starts at 0, so
+ * drops before its first look count as seen then. */
+static int overflowing(const pres_rxq_t *q, unsigned int now)
 {
 	if(q->drops != pres.rxq_drops) {
 		pres.rxq_drops = q->drops;
+		if(pres.rxq_drop_at && now == pres.rxq_drop_at + 1)
+			pres.rxq_drop_run++;
+		else if(now != pres.rxq_drop_at)
+			pres.rxq_drop_run = 1;
 		pres.rxq_drop_at = now;
 	}
-	return pres.rxq_drop_at && now - pres.rxq_drop_at < PRES_RXQ_DROP_WINDOW;
+	if(!pres.rxq_drop_at || now - pres.rxq_drop_at >= PRES_RXQ_DROP_WINDOW)
+		return 0;
+	return pres.rxq_drop_run >= PRES_RXQ_DROP_RUN
+		   || (pres.rxq_over_at
+				   && (pres.rxq_drop_at < pres.rxq_over_at
+						   || pres.rxq_drop_at - pres.rxq_over_at
+									  <= PRES_RXQ_REARM));
 }
 
 int pres_limits_load(const pres_rxq_t *q, pres_reply_t *rep)
 {
+	unsigned int now;
 	int behind;
 
 	if(pres.cfg.overload_queue_percent <= 0 || !q->known)
 		return 0;
-	behind = dropped_lately(q, pres.now()) || q->bytes >= PRES_RXQ_BACKLOG;
+	now = pres.now();
+	behind = overflowing(q, now) || q->bytes >= PRES_RXQ_BACKLOG;
 	if(q->pct < pres.cfg.overload_queue_percent || !behind)
 		return 0;
+	pres.rxq_over_at = now;
 	LP_LOG_LIMITED(LP_L_WARN,
 			"receive queue %d%% full (overload_queue_percent %d) after %s:"
 			" new presence state refused (503)",
 			q->pct, pres.cfg.overload_queue_percent,
-			q->bytes >= PRES_RXQ_BACKLOG ? "a backlog of 1 MB or more"
-										 : "datagrams dropped");
+			q->bytes >= PRES_RXQ_BACKLOG
+					? "a backlog of 1 MB or more"
+					: "datagrams dropped in consecutive seconds");
 	return pres_reply_unavailable(rep, pres.cfg.overload_retry_after);
 }
 

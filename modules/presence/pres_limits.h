@@ -33,18 +33,27 @@ int pres_limits_memory(pres_reply_t *rep);
  * without SIP-If-Match) may go on: 0, or -1 with 503 and Retry-After
  * (overload_retry_after) in rep when the server is behind: the receive
  * queue of the socket it came in on (q, from the glue) is at least
- * overload_queue_percent full, and the queue has overflowed (the kernel
- * dropped datagrams on the socket) within the last PRES_RXQ_DROP_WINDOW
- * seconds (1 to 2 s: the clock counts whole seconds; an overload that goes
- * on overflows again at once when the refusals stop, and is caught by the
- * next request), or holds at least PRES_RXQ_BACKLOG bytes (a big receive buffer
- * that fills up before it overflows). A full queue alone is no overload: a
- * client's burst fills it for a few ms at moderate load. Turning new work
- * away in a few microseconds lets the server answer the rest before their
- * retransmissions pile up (RFC 3261 s21.5.4). No lock, no allocation;
- * per process state in pres (rxq_drops, rxq_drop_at). */
+ * overload_queue_percent full, and
+ *  - the queue has overflowed (the kernel dropped datagrams on the socket)
+ *    in each of PRES_RXQ_DROP_RUN consecutive seconds, the last of them
+ *    within PRES_RXQ_DROP_WINDOW seconds, as this process saw it: the
+ *    overload has lasted; a client's burst, or a stall of a few hundred
+ *    ms, overflows it once and is served (SIPp's bursts overflow a 200 kB
+ *    buffer at a third of the rate the server can take);
+ *  - or it overflowed again within PRES_RXQ_REARM seconds of this process's
+ *    last refusal (an overload that goes on overflows again at once when
+ *    the refusals stop: refused again without another run);
+ *  - or the queue holds at least PRES_RXQ_BACKLOG bytes (a big receive
+ *    buffer that fills up long before it overflows).
+ * A full queue alone is no overload. Turning new work away in a few
+ * microseconds lets the server answer the rest before their
+ * retransmissions pile up (RFC 3261 s21.5.4). No lock, no allocation; per
+ * process state in pres (rxq_drops, rxq_drop_at, rxq_drop_run,
+ * rxq_over_at); the clock counts whole seconds. */
 #define PRES_RXQ_BACKLOG (1u << 20)
 #define PRES_RXQ_DROP_WINDOW 2u
+#define PRES_RXQ_DROP_RUN 3u
+#define PRES_RXQ_REARM 10u
 int pres_limits_load(const pres_rxq_t *q, pres_reply_t *rep);
 
 /* A new publication of (user, domain, event) is within

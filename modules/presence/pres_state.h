@@ -151,9 +151,11 @@ typedef struct pres_state {
 	 * pkg_free in the glue, free() when NULL (tests). */
 	void (*str_free)(void *p);
 	int pid;					/* this process, for unique tags */
-	/* pres_limits_load, this process: the socket drop count it saw last,
-	 * and when (seconds) it saw the count move; 0: never */
-	unsigned int rxq_drops, rxq_drop_at;
+	/* pres_limits_load, this process: the socket drop count it saw last;
+	 * the last second it saw the count move (0: never); in how many
+	 * consecutive seconds up to that one it saw it move; the last second
+	 * it refused a request (0: never) */
+	unsigned int rxq_drops, rxq_drop_at, rxq_drop_run, rxq_over_at;
 	/* DB changes waiting for the DB writer (pres_dbq.h); NULL:
 	 * written synchronously */
 	struct lp_wq *dbq;

@@ -1,11 +1,12 @@
 /* Overload (pres_limits_load, overload_queue_percent): while the receive
  * queue of the socket a request came in on is at least that full and the
- * server is behind (the socket dropped datagrams within the last
- * PRES_RXQ_DROP_WINDOW seconds, or the queue holds a backlog of 1 MB), a
+ * server is behind (the socket overflowed in each of PRES_RXQ_DROP_RUN
+ * consecutive seconds, the last within PRES_RXQ_DROP_WINDOW seconds, or
+ * again soon after a refusal, or the queue holds a backlog of 1 MB), a
  * request that would create state (an initial SUBSCRIBE, a PUBLISH without
  * SIP-If-Match) gets 503 with Retry-After (overload_retry_after) and
- * nothing is stored or notified; a full queue without either is a burst
- * and is served; what keeps existing state alive (refreshes,
+ * nothing is stored or notified; a full queue without that, or one
+ * overflow (a burst), is served; what keeps existing state alive (refreshes,
  * un-SUBSCRIBE, PUBLISH refresh) is always served; 0 turns it off. The
  * glue reads the queue (SO_MEMINFO) into the request's rxq. */
 #include <check.h>
@@ -51,6 +52,27 @@ static pres_reply_t rep;
 static pres_rxq_t q(int pct, unsigned int drops)
 {
 	return (pres_rxq_t){1, pct, 200000, drops};
+}
+
+/* The socket overflowed in each of n consecutive seconds, as this process
+ * saw it (queue empty: only seen, nothing refused); the clock ends on the
+ * last of them. Returns the drop count then. */
+static unsigned int overflow_run(unsigned int n)
+{
+	static unsigned int drops;
+	pres_reply_t r;
+	pres_rxq_t x;
+	unsigned int i;
+
+	for(i = 0; i < n; i++) {
+		if(i)
+			lp_test_now++;
+		drops += 5;
+		x = q(0, drops);
+		memset(&r, 0, sizeof(r));
+		ck_assert_int_eq(pres_limits_load(&x, &r), 0);
+	}
+	return drops;
 }
 
 /* bob's initial SUBSCRIBE (Call-ID callid) with the queue rxq: the reply
@@ -106,30 +128,45 @@ END_TEST
 
 START_TEST(test_initial_subscribe_refused)
 {
-	ck_assert_int_eq(subscribe("cid-o2", q(70, 3)), 503);
+	unsigned int d = overflow_run(PRES_RXQ_DROP_RUN);
+
+	ck_assert_int_eq(subscribe("cid-o2", q(70, d)), 503);
 	ck_assert_ptr_nonnull(strstr(rep.hdrs, "Retry-After: 5\r\n"));
 	ck_assert_int_eq(pres_subs_count(), 0);
 	ck_assert_int_eq(nnotify, 0);
 	pres.cfg.overload_retry_after = 11;
-	ck_assert_int_eq(subscribe("cid-o2", q(100, 3)), 503);
+	ck_assert_int_eq(subscribe("cid-o2", q(100, d)), 503);
 	ck_assert_ptr_nonnull(strstr(rep.hdrs, "Retry-After: 11\r\n"));
 	ck_assert_int_eq(pres_subs_count(), 0);
 }
 END_TEST
 
-/* The drops count for PRES_RXQ_DROP_WINDOW seconds after this process saw
- * the count move, then no more until it moves again. */
-START_TEST(test_drop_window)
+/* One overflow is a burst, and so are overflows in 2 consecutive seconds:
+ * served. Overflowing in a 3rd consecutive second is an overload: refused
+ * until PRES_RXQ_DROP_WINDOW seconds after the last overflow seen. An
+ * overflow within PRES_RXQ_REARM seconds of the last refusal is refused at
+ * once; a later one needs a new run. */
+START_TEST(test_sustained_overflow)
 {
-	ck_assert_int_eq(subscribe("cid-w1", q(80, 7)), 503);
-	lp_test_now += PRES_RXQ_DROP_WINDOW - 1;
-	ck_assert_int_eq(subscribe("cid-w2", q(80, 7)), 503);
+	ck_assert_int_eq(subscribe("cid-w1", q(80, 7)) / 100, 2);
 	lp_test_now += 1;
-	ck_assert_int_eq(subscribe("cid-w3", q(80, 7)) / 100, 2);
-	lp_test_now += 100;
-	ck_assert_int_eq(subscribe("cid-w4", q(80, 7)) / 100, 2);
-	ck_assert_int_eq(subscribe("cid-w5", q(80, 9)), 503);
-	ck_assert_int_eq(pres_subs_count(), 2);
+	ck_assert_int_eq(subscribe("cid-w2", q(80, 9)) / 100, 2);
+	lp_test_now += 1;
+	ck_assert_int_eq(subscribe("cid-w3", q(80, 11)), 503);
+	lp_test_now += PRES_RXQ_DROP_WINDOW - 1;
+	ck_assert_int_eq(subscribe("cid-w4", q(80, 11)), 503); /* no new drop */
+	lp_test_now += 1;
+	ck_assert_int_eq(subscribe("cid-w5", q(80, 11)) / 100, 2);
+	lp_test_now += 2;
+	ck_assert_int_eq(subscribe("cid-w6", q(80, 12)), 503); /* rearmed */
+	lp_test_now += PRES_RXQ_REARM + 2;
+	ck_assert_int_eq(subscribe("cid-w7", q(80, 13)) / 100, 2);
+	/* an overflow in two seconds that are not consecutive: a new run */
+	lp_test_now += 2;
+	ck_assert_int_eq(subscribe("cid-w8", q(80, 14)) / 100, 2);
+	lp_test_now += 1;
+	ck_assert_int_eq(subscribe("cid-w9", q(80, 15)) / 100, 2);
+	ck_assert_int_eq(pres_subs_count(), 6);
 }
 END_TEST
 
@@ -162,15 +199,16 @@ END_TEST
 
 START_TEST(test_publish)
 {
+	unsigned int d = overflow_run(PRES_RXQ_DROP_RUN);
 	char etag[128];
 
-	ck_assert_int_eq(publish(q(95, 1), NULL, NULL), 503);
+	ck_assert_int_eq(publish(q(95, d), NULL, NULL), 503);
 	ck_assert_ptr_nonnull(strstr(rep.hdrs, "Retry-After: 5\r\n"));
 	ck_assert_str_eq(lp_test_sql_q1(url, "SELECT count(*) FROM presentity"), "0");
-	ck_assert_int_eq(publish(q(0, 1), NULL, etag), 200);
+	ck_assert_int_eq(publish(q(0, d), NULL, etag), 200);
 	ck_assert_str_eq(lp_test_sql_q1(url, "SELECT count(*) FROM presentity"), "1");
 	/* the refresh of an existing publication goes through */
-	ck_assert_int_eq(publish(q(100, 1), etag, NULL), 200);
+	ck_assert_int_eq(publish(q(100, d), etag, NULL), 200);
 }
 END_TEST
 
@@ -189,7 +227,7 @@ static void add(TCase *tc)
 {
 	tcase_add_test(tc, test_default_threshold);
 	tcase_add_test(tc, test_full_queue_alone_served);
-	tcase_add_test(tc, test_drop_window);
+	tcase_add_test(tc, test_sustained_overflow);
 	tcase_add_test(tc, test_backlog);
 	tcase_add_test(tc, test_initial_subscribe_refused);
 	tcase_add_test(tc, test_in_dialog_served);

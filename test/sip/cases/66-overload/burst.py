@@ -2,12 +2,17 @@
 """A burst of initial SUBSCRIBEs and PUBLISHes, all sent before Kamailio
 can answer the first, then every reply collected.
 
-usage: burst.py PORT N TAG [FLOOD]
+usage: burst.py PORT N TAG [FLOOD [SECS]]
 
 With FLOOD, first FLOOD OPTIONS are sent back to back, more than the
 socket's receive buffer holds, so the kernel drops some of them (an
-overflowed queue: the server is behind), then, once they are answered or
-0.5 s has passed, the burst. The OPTIONS' replies are not counted.
+overflowed queue), then, once they are answered or 0.5 s has passed, the
+burst. With SECS, floods like that are repeated for SECS seconds (an
+overload that lasts), each followed by one initial PUBLISH of
+sip:ovq<TAG>-<k>@127.0.0.1 whose reply is awaited (so that Kamailio's
+worker looks at the socket's drop count after every flood; its reply,
+200 or 503, is printed as "probe CODE COUNT", not counted with the
+burst). The OPTIONS' replies are not counted.
 
 One UDP socket sends N initial SUBSCRIBEs (each its own dialog, watchers
 w<TAG>-<i> of sip:ov<TAG>@127.0.0.1) and N initial PUBLISHes (presentities
@@ -27,6 +32,7 @@ import time
 
 port, N, TAG = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 FLOOD = int(sys.argv[4]) if len(sys.argv) > 4 else 0
+SECS = float(sys.argv[5]) if len(sys.argv) > 5 else 0.0
 SERVER = ("127.0.0.1", port)
 sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
@@ -51,20 +57,21 @@ def subscribe(i):
         TAG, LPORT, TAG, i, TAG, i, i, TAG, TAG, i, TAG, i, LPORT)
 
 
-def publish(i):
+def publish(i, kind="p"):
     body = ('<?xml version="1.0" encoding="UTF-8"?>\r\n'
             '<presence xmlns="urn:ietf:params:xml:ns:pidf" '
-            'entity="sip:ovp%s-%d@127.0.0.1"><tuple id="t1"><status>'
-            '<basic>open</basic></status></tuple></presence>\r\n') % (TAG, i)
-    return ("PUBLISH sip:ovp%s-%d@127.0.0.1 SIP/2.0\r\n"
-            "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKov%s-p%d\r\n"
-            "From: <sip:ovp%s-%d@127.0.0.1>;tag=pt%d\r\n"
-            "To: <sip:ovp%s-%d@127.0.0.1>\r\nCall-ID: ov%s-p%d\r\n"
+            'entity="sip:ov%s%s-%d@127.0.0.1"><tuple id="t1"><status>'
+            '<basic>open</basic></status></tuple></presence>\r\n') % (
+        kind, TAG, i)
+    return ("PUBLISH sip:ov%s%s-%d@127.0.0.1 SIP/2.0\r\n"
+            "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKov%s-%s%d\r\n"
+            "From: <sip:ov%s%s-%d@127.0.0.1>;tag=pt%d\r\n"
+            "To: <sip:ov%s%s-%d@127.0.0.1>\r\nCall-ID: ov%s-%s%d\r\n"
             "CSeq: 1 PUBLISH\r\nMax-Forwards: 70\r\nEvent: presence\r\n"
             "Expires: 120\r\nContent-Type: application/pidf+xml\r\n"
             "Content-Length: %d\r\n\r\n%s") % (
-        TAG, i, LPORT, TAG, i, TAG, i, i, TAG, i, TAG, i,
-        len(body.encode()), body)
+        kind, TAG, i, LPORT, TAG, kind, i, kind, TAG, i, i, kind, TAG, i,
+        TAG, kind, i, len(body.encode()), body)
 
 
 def options(i):
@@ -75,16 +82,48 @@ def options(i):
             "Content-Length: 0\r\n\r\n") % (port, LPORT, TAG, i, i, TAG, i)
 
 
-if FLOOD:
+def flood(k):
+    """FLOOD OPTIONS back to back; their replies (at most 0.5 s)"""
     for i in range(FLOOD):
-        sock.sendto(options(i).encode(), SERVER)
+        sock.sendto(options(k * FLOOD + i).encode(), SERVER)
     got, end = 0, time.monotonic() + 0.5
     while got < FLOOD and time.monotonic() < end:
         r, _, _ = select.select([sock], [], [], 0.05)
         if r:
             sock.recvfrom(65535)
             got += 1
-    print("flood %d answered %d" % (FLOOD, got))
+    return got
+
+
+def probe(k):
+    """one initial PUBLISH; its final reply code (0: none within 1 s)"""
+    sock.sendto(publish(k, "q").encode(), SERVER)
+    cid, end = "ov%s-q%d" % (TAG, k), time.monotonic() + 1.0
+    while time.monotonic() < end:
+        r, _, _ = select.select([sock], [], [], 0.05)
+        if not r:
+            continue
+        text = sock.recvfrom(65535)[0].decode("utf-8", "replace")
+        first = text.split("\r\n", 1)[0]
+        if first.startswith("SIP/2.0 ") and hdr(text, "Call-ID") == cid \
+                and int(first.split()[1]) >= 200:
+            return int(first.split()[1])
+    return 0
+
+
+if FLOOD:
+    start, k, probes = time.monotonic(), 0, collections.Counter()
+    while True:
+        got = flood(k)
+        if not SECS:
+            break
+        probes[probe(k)] += 1
+        k += 1
+        if time.monotonic() - start >= SECS:
+            break
+    print("flood %d x %d answered %d (last)" % (FLOOD, max(k, 1), got))
+    for c, n in sorted(probes.items()):
+        print("probe %d %d" % (c, n))
 
 msgs = []
 for i in range(N):
