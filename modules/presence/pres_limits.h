@@ -53,7 +53,7 @@ int pres_limits_memory(pres_reply_t *rep);
 #define PRES_RXQ_BACKLOG (1u << 20)
 #define PRES_RXQ_DROP_WINDOW 2u
 #define PRES_RXQ_DROP_RUN 3u
-#define PRES_RXQ_REARM 10u
+#define PRES_RXQ_REARM 3u
 int pres_limits_load(const pres_rxq_t *q, pres_reply_t *rep);
 
 /* A new publication of (user, domain, event) is within
