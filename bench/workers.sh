@@ -88,7 +88,8 @@
 # written through once at start-up; the floor's nearest to shm_prefault),
 # BASE_REV (a git revision: "base", our modules built from that revision, runs
 # beside ours in the same run, for before/after figures; IMPLS then defaults
-# to "floor base ours reference").
+# to "floor base ours reference"; BASE_SHM_PREFAULT: base with that
+# shm_prefault, for a revision that has it).
 set -u
 
 BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -186,6 +187,8 @@ start_kamailio() {
 			args+=(-A REFERENCE -A "MPATH=\"$DEBIAN_MPATH\"")
 		elif [ "$impl" = base ]; then
 			args+=(-A "MPATH=\"$OUT/base-modules:$DEBIAN_MPATH\"")
+			[ -z "${BASE_SHM_PREFAULT:-}" ] ||
+				args+=(-A "SHM_PREFAULT=$BASE_SHM_PREFAULT")
 		else
 			args+=(-A "MPATH=\"$OUT/modules:$DEBIAN_MPATH\"")
 			[ -z "${DB_WRITE_INTERVAL:-}" ] ||
