@@ -114,26 +114,26 @@ static void ring_give(lp_wq_t *q, lp_wq_item_t *it)
 
 int lp_wq_push_new(lp_wq_t *q, size_t size, lp_wq_fill_f fill, void *arg)
 {
-	unsigned int span = 0;
+	unsigned int rsize = 0, span = 0;
 	lp_wq_item_t *it;
 	long off = -1;
 
 	if(size < sizeof(*it))
 		size = sizeof(*it);
+	if(q->ring && size <= q->rbytes)
+		rsize = (unsigned int)((size + RING_ALIGN - 1) & ~(RING_ALIGN - 1));
 	lp_lock_get(q->lock);
 	if(q->len >= q->cap) {
 		q->refused++;
 		lp_lock_release(q->lock);
 		return -1;
 	}
-	if(q->ring && size <= q->rbytes)
-		off = ring_take(q,
-				(unsigned int)((size + RING_ALIGN - 1) & ~(RING_ALIGN - 1)),
-				&span);
+	if(rsize)
+		off = ring_take(q, rsize, &span);
 	if(off >= 0) {
 		it = (lp_wq_item_t *)(void *)(q->ring + off);
 		memset(it, 0, size);
-		it->rsize = (unsigned int)((size + RING_ALIGN - 1) & ~(RING_ALIGN - 1));
+		it->rsize = rsize;
 		it->rspan = span;
 		fill(it, arg);
 		link_item(q, it);
