@@ -8,6 +8,7 @@
 #include "core/atomic_ops.h"
 #include "core/data_lump_rpl.h"
 #include "core/dprint.h"
+#include "core/globals.h"
 #include "core/mem/mem.h"
 #include "core/mem/shm_mem.h"
 #include "core/parser/contact/parse_contact.h"
@@ -18,6 +19,7 @@
 #include "core/parser/parse_to.h"
 #include "core/parser/parse_uri.h"
 #include "core/parser/msg_parser.h"
+#include "core/script_cb.h"
 #include "core/socket_info.h"
 #include "core/ut.h"
 
@@ -196,23 +198,49 @@ static int check_syntax(
 #define SO_MEMINFO 55 /* Linux 4.12 */
 #endif
 
+/* SIP messages this process has taken in (requests and replies), counted
+ * by a pre-script callback while overload_queue_percent is on: what the
+ * socket's drops are weighed against (pres_limits_load). */
+static unsigned int rx_msgs;
+
+static int count_msg(struct sip_msg *msg, unsigned int flags, void *param)
+{
+	rx_msgs++;
+	return 1; /* 0 would drop the message */
+}
+
+int pres_kam_count_init(void)
+{
+	if(pres.cfg.overload_queue_percent <= 0)
+		return 0;
+	if(register_script_cb(count_msg, PRE_SCRIPT_CB | REQUEST_CB | ONREPLY_CB,
+			   NULL)
+			< 0) {
+		LM_ERR("cannot register the message counter of"
+			   " overload_queue_percent\n");
+		return -1;
+	}
+	return 0;
+}
+
 /* The kernel's receive queue of the UDP socket msg came in on
  * (SO_MEMINFO): the memory its waiting datagrams hold, against the socket's
- * receive buffer in percent (the kernel drops datagrams at 100), and the
- * datagrams dropped so far. Not read (known 0) when not asked for
- * (overload_queue_percent 0), not UDP, or unknown. */
+ * receive buffer in percent (the kernel drops datagrams at 100), the
+ * datagrams dropped so far, this process's messages so far and the
+ * processes that read the socket (its own workers, or children). Not read
+ * (known 0) when not asked for (overload_queue_percent 0), not UDP, or
+ * unknown. */
 static pres_rxq_t rx_queue(struct sip_msg *msg)
 {
 	uint32_t mi[SK_MEMINFO_VARS];
 	socklen_t len = sizeof(mi);
-	pres_rxq_t q = {0, 0, 0, 0};
+	struct socket_info *si = msg->rcv.bind_address;
+	pres_rxq_t q = {0};
 
 	if(pres.cfg.overload_queue_percent <= 0 || msg->rcv.proto != PROTO_UDP
-			|| !msg->rcv.bind_address || msg->rcv.bind_address->socket < 0)
+			|| !si || si->socket < 0)
 		return q;
-	if(getsockopt(msg->rcv.bind_address->socket, SOL_SOCKET, SO_MEMINFO, mi,
-			   &len)
-					< 0
+	if(getsockopt(si->socket, SOL_SOCKET, SO_MEMINFO, mi, &len) < 0
 			|| len < (SK_MEMINFO_DROPS + 1) * sizeof(uint32_t)
 			|| mi[SK_MEMINFO_RCVBUF] == 0)
 		return q;
@@ -220,6 +248,8 @@ static pres_rxq_t rx_queue(struct sip_msg *msg)
 	q.bytes = mi[SK_MEMINFO_RMEM_ALLOC];
 	q.pct = (int)((uint64_t)q.bytes * 100 / mi[SK_MEMINFO_RCVBUF]);
 	q.drops = mi[SK_MEMINFO_DROPS];
+	q.msgs = rx_msgs;
+	q.readers = si->workers > 0 ? si->workers : children_no;
 	return q;
 }
 

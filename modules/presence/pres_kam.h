@@ -35,6 +35,9 @@ int pres_kam_publish(struct sip_msg *msg, str *sender);
 /* wuser/wdomain: the watcher when not the From URI (both NULL: From) */
 int pres_kam_subscribe(struct sip_msg *msg, const str *wuser, const str *wdomain);
 int pres_kam_send_notify(const pres_notify_t *n);
+/* overload_queue_percent on: count the SIP messages each process takes in
+ * (a pre-script callback), in mod_init. 0, or -1 on error. */
+int pres_kam_count_init(void);
 /* shm_prefault in a process the module forked itself (no child_init):
  * map the first shm_prefault MB of the shm pool in this process too
  * (presence_mod.c); rank names it in the debug log. */

@@ -1,5 +1,6 @@
 /* Limits on unauthenticated state; see pres_limits.h. Each refusal is
  * logged through a rate-limited site, since anyone can trigger it. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -99,19 +100,44 @@ int pres_limits_memory(pres_reply_t *rep)
 	return pres_reply_unavailable(rep, pres.cfg.shm_retry_after);
 }
 
-/* Has the socket overflowed long enough, as this process saw its drop
- * count (pres_limits.h)? The count this process saw last starts at 0, so
- * drops before its first look count as seen then. */
+/* Did the socket lose PRES_RXQ_LOSS percent or more of what reached it,
+ * d dropped against m messages this process took in while readers
+ * processes read it (each about as many)? Without a message count, any
+ * drop is a loss. */
+static int lossy(unsigned int d, unsigned int m, int readers)
+{
+	uint64_t in = (uint64_t)m * (uint64_t)(readers > 0 ? readers : 1);
+
+	return d > 0
+		   && (uint64_t)d * (100 - PRES_RXQ_LOSS) >= in * PRES_RXQ_LOSS;
+}
+
+/* The first look in a new second closes this process's measuring interval
+ * (the seconds since its last one): counts it in the run of lossy
+ * intervals, or ends the run, and opens the next. */
+static void measure(const pres_rxq_t *q, unsigned int now)
+{
+	if(now == pres.rxq_sec)
+		return;
+	if(pres.rxq_sec
+			&& lossy(q->drops - pres.rxq_drops, q->msgs - pres.rxq_msgs,
+					q->readers)) {
+		if(pres.rxq_drop_at && pres.rxq_drop_at + 1 == pres.rxq_sec)
+			pres.rxq_drop_run++;
+		else
+			pres.rxq_drop_run = 1;
+		pres.rxq_drop_at = now - 1;
+	}
+	pres.rxq_sec = now;
+	pres.rxq_drops = q->drops;
+	pres.rxq_msgs = q->msgs;
+}
+
+/* Has the socket lost datagrams long enough, as this process measured it
+ * (pres_limits.h)? */
 static int overflowing(const pres_rxq_t *q, unsigned int now)
 {
-	if(q->drops != pres.rxq_drops) {
-		pres.rxq_drops = q->drops;
-		if(pres.rxq_drop_at && now == pres.rxq_drop_at + 1)
-			pres.rxq_drop_run++;
-		else if(now != pres.rxq_drop_at)
-			pres.rxq_drop_run = 1;
-		pres.rxq_drop_at = now;
-	}
+	measure(q, now);
 	if(!pres.rxq_drop_at || now - pres.rxq_drop_at >= PRES_RXQ_DROP_WINDOW)
 		return 0;
 	return pres.rxq_drop_run >= PRES_RXQ_DROP_RUN
@@ -139,7 +165,7 @@ int pres_limits_load(const pres_rxq_t *q, pres_reply_t *rep)
 			q->pct, pres.cfg.overload_queue_percent,
 			q->bytes >= PRES_RXQ_BACKLOG
 					? "a backlog of 1 MB or more"
-					: "datagrams dropped in consecutive seconds");
+					: "a loss of datagrams in consecutive seconds");
 	return pres_reply_unavailable(rep, pres.cfg.overload_retry_after);
 }
 

@@ -34,25 +34,33 @@ int pres_limits_memory(pres_reply_t *rep);
  * (overload_retry_after) in rep when the server is behind: the receive
  * queue of the socket it came in on (q, from the glue) is at least
  * overload_queue_percent full, and
- *  - the queue has overflowed (the kernel dropped datagrams on the socket)
- *    in each of PRES_RXQ_DROP_RUN consecutive seconds, the last of them
- *    within PRES_RXQ_DROP_WINDOW seconds, as this process saw it: the
- *    overload has lasted; a client's burst, or a stall of a few hundred
- *    ms, overflows it once and is served (SIPp's bursts overflow a 200 kB
- *    buffer at a third of the rate the server can take);
- *  - or it overflowed again within PRES_RXQ_REARM seconds of this process's
- *    last refusal (an overload that goes on overflows again at once when
- *    the refusals stop: refused again without another run);
+ *  - the socket lost PRES_RXQ_LOSS percent or more of the datagrams that
+ *    reached it (the kernel dropped them: the queue overflowed) in each
+ *    of PRES_RXQ_DROP_RUN consecutive seconds, the last of them within
+ *    PRES_RXQ_DROP_WINDOW seconds, as this process measured it: its drop
+ *    count against the messages this process took in (q->msgs) times the
+ *    processes reading the socket (q->readers), per second (a second in
+ *    which this process made no new state joins the next one). The
+ *    overload has lasted, and it is heavy: a client's burst, or a stall
+ *    of a few hundred ms, overflows the queue once and is served (SIPp's
+ *    bursts overflow a 200 kB buffer at a third of the rate the server
+ *    can take), and so is a queue that overflows now and then at a rate
+ *    the server holds (on 2 cores with 4 workers: 0.7 % lost at
+ *    2400 SUBSCRIBE calls/s; about half at twice the maximum);
+ *  - or it lost that much again within PRES_RXQ_REARM seconds of this
+ *    process's last refusal (an overload that goes on overflows again at
+ *    once when the refusals stop: refused again without another run);
  *  - or the queue holds at least PRES_RXQ_BACKLOG bytes (a big receive
  *    buffer that fills up long before it overflows).
  * A full queue alone is no overload. Turning new work away in a few
  * microseconds lets the server answer the rest before their
  * retransmissions pile up (RFC 3261 s21.5.4). No lock, no allocation; per
- * process state in pres (rxq_drops, rxq_drop_at, rxq_drop_run,
- * rxq_over_at); the clock counts whole seconds. */
+ * process state in pres (rxq_sec, rxq_drops, rxq_msgs, rxq_drop_at,
+ * rxq_drop_run, rxq_over_at); the clock counts whole seconds. */
 #define PRES_RXQ_BACKLOG (1u << 20)
 #define PRES_RXQ_DROP_WINDOW 2u
 #define PRES_RXQ_DROP_RUN 3u
+#define PRES_RXQ_LOSS 10u
 #define PRES_RXQ_REARM 3u
 int pres_limits_load(const pres_rxq_t *q, pres_reply_t *rep);
 

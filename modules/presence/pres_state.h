@@ -103,6 +103,9 @@ typedef struct pres_rxq {
 	unsigned int bytes; /* that memory */
 	unsigned int drops; /* datagrams the kernel dropped on the socket
 						   since it was opened (a full queue) */
+	unsigned int msgs;	/* SIP messages this process has taken in so far
+						   (0: not counted) */
+	int readers;		/* processes reading the socket (0: unknown) */
 } pres_rxq_t;
 
 /* A NOTIFY to send: everything the glue needs to build it inside the
@@ -151,11 +154,13 @@ typedef struct pres_state {
 	 * pkg_free in the glue, free() when NULL (tests). */
 	void (*str_free)(void *p);
 	int pid;					/* this process, for unique tags */
-	/* pres_limits_load, this process: the socket drop count it saw last;
-	 * the last second it saw the count move (0: never); in how many
-	 * consecutive seconds up to that one it saw it move; the last second
-	 * it refused a request (0: never) */
-	unsigned int rxq_drops, rxq_drop_at, rxq_drop_run, rxq_over_at;
+	/* pres_limits_load, this process: the second its measuring interval
+	 * began (0: none yet), and the socket's drop count and this process's
+	 * message count then; the last second of the last interval that lost
+	 * PRES_RXQ_LOSS percent (0: never); how many such intervals in a row
+	 * end there; the last second it refused a request (0: never) */
+	unsigned int rxq_sec, rxq_drops, rxq_msgs;
+	unsigned int rxq_drop_at, rxq_drop_run, rxq_over_at;
 	/* DB changes waiting for the DB writer (pres_dbq.h); NULL:
 	 * written synchronously */
 	struct lp_wq *dbq;

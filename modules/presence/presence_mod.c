@@ -563,7 +563,8 @@ static int mod_init(void)
 		LM_INFO("no db_url: library mode, only the API is served\n");
 		return 0;
 	}
-	if(init_db() < 0 || pres_kam_script_init() < 0)
+	if(init_db() < 0 || pres_kam_script_init() < 0
+			|| pres_kam_count_init() < 0)
 		return -1;
 	if(pres.cfg.enable_dmq
 			&& pres_dmq_kam_init(dmq_subs_params.enable_pres_sync_dmq,

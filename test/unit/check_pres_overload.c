@@ -10,6 +10,7 @@
  * un-SUBSCRIBE, PUBLISH refresh) is always served; 0 turns it off. The
  * glue reads the queue (SO_MEMINFO) into the request's rxq. */
 #include <check.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "lp_log.h"
@@ -48,15 +49,21 @@ static void teardown(void)
 
 static pres_reply_t rep;
 
+/* SIP messages this process took in so far, and the processes reading
+ * the socket (each as many) */
+static unsigned int msgs;
+#define READERS 4
+
 /* A queue pct full (200 kB), after drops datagrams dropped in all. */
 static pres_rxq_t q(int pct, unsigned int drops)
 {
-	return (pres_rxq_t){1, pct, 200000, drops};
+	return (pres_rxq_t){1, pct, 200000, drops, msgs, READERS};
 }
 
-/* The socket overflowed in each of n consecutive seconds, as this process
- * saw it (queue empty: only seen, nothing refused); the clock ends on the
- * last of them. Returns the drop count then. */
+/* The socket lost a fifth of its datagrams in each of n consecutive
+ * seconds, as this process saw it (queue empty: only seen, nothing
+ * refused); the clock ends on the second after the last of them, where
+ * the first look counts that one. Returns the drop count then. */
 static unsigned int overflow_run(unsigned int n)
 {
 	static unsigned int drops;
@@ -65,12 +72,12 @@ static unsigned int overflow_run(unsigned int n)
 	unsigned int i;
 
 	for(i = 0; i < n; i++) {
-		if(i)
-			lp_test_now++;
-		drops += 5;
 		x = q(0, drops);
 		memset(&r, 0, sizeof(r));
 		ck_assert_int_eq(pres_limits_load(&x, &r), 0);
+		drops += 50;
+		msgs += 50; /* 200 in all: 50 of 250 lost */
+		lp_test_now++;
 	}
 	return drops;
 }
@@ -141,32 +148,68 @@ START_TEST(test_initial_subscribe_refused)
 }
 END_TEST
 
-/* One overflow is a burst, and so are overflows in 2 consecutive seconds:
- * served. Overflowing in a 3rd consecutive second is an overload: refused
- * until PRES_RXQ_DROP_WINDOW seconds after the last overflow seen. An
- * overflow within PRES_RXQ_REARM seconds of the last refusal is refused at
- * once; a later one needs a new run. */
+/* The socket loses d datagrams while this process takes in m messages,
+ * and the clock moves on a second. */
+static unsigned int lost;
+static void lose(unsigned int d, unsigned int m)
+{
+	lost += d;
+	msgs += m;
+	lp_test_now++;
+}
+
+/* A lossy second is a burst, and so are 2 in a row: served. A 3rd in a
+ * row is an overload: refused until PRES_RXQ_DROP_WINDOW seconds after
+ * the last lossy one. A lossy second within PRES_RXQ_REARM seconds of the
+ * last refusal is refused at once; a later one needs a new run. Each
+ * second counts when this process first looks in the next one. */
 START_TEST(test_sustained_overflow)
 {
-	ck_assert_int_eq(subscribe("cid-w1", q(80, 7)) / 100, 2);
-	lp_test_now += 1;
-	ck_assert_int_eq(subscribe("cid-w2", q(80, 9)) / 100, 2);
-	lp_test_now += 1;
-	ck_assert_int_eq(subscribe("cid-w3", q(80, 11)), 503);
-	lp_test_now += PRES_RXQ_DROP_WINDOW - 1;
-	ck_assert_int_eq(subscribe("cid-w4", q(80, 11)), 503); /* no new drop */
-	lp_test_now += 1;
-	ck_assert_int_eq(subscribe("cid-w5", q(80, 11)) / 100, 2);
-	lp_test_now += 2;
-	ck_assert_int_eq(subscribe("cid-w6", q(80, 12)), 503); /* rearmed */
-	lp_test_now += PRES_RXQ_REARM + 2;
-	ck_assert_int_eq(subscribe("cid-w7", q(80, 13)) / 100, 2);
-	/* an overflow in two seconds that are not consecutive: a new run */
-	lp_test_now += 2;
-	ck_assert_int_eq(subscribe("cid-w8", q(80, 14)) / 100, 2);
-	lp_test_now += 1;
-	ck_assert_int_eq(subscribe("cid-w9", q(80, 15)) / 100, 2);
-	ck_assert_int_eq(pres_subs_count(), 6);
+	ck_assert_int_eq(subscribe("cid-w0", q(80, lost)) / 100, 2);
+	lose(100, 100); /* 100 of 100 + 4 x 100: 20 % */
+	ck_assert_int_eq(subscribe("cid-w1", q(80, lost)) / 100, 2);
+	lose(100, 100);
+	ck_assert_int_eq(subscribe("cid-w2", q(80, lost)) / 100, 2);
+	lose(100, 100);
+	ck_assert_int_eq(subscribe("cid-w3", q(80, lost)), 503);
+	ck_assert_int_eq(subscribe("cid-w3b", q(80, lost)), 503);
+	lose(0, 100); /* PRES_RXQ_DROP_WINDOW after the last lossy second */
+	ck_assert_int_eq(subscribe("cid-w4", q(80, lost)) / 100, 2);
+	lose(100, 100);
+	ck_assert_int_eq(subscribe("cid-w5", q(80, lost)), 503); /* rearmed */
+	lp_test_now += PRES_RXQ_REARM + 1;
+	ck_assert_int_eq(subscribe("cid-w6", q(80, lost)) / 100, 2);
+	lose(100, 100);
+	ck_assert_int_eq(subscribe("cid-w7", q(80, lost)) / 100, 2);
+	/* lossy in two seconds that are not consecutive: a new run */
+	lp_test_now++;
+	ck_assert_int_eq(subscribe("cid-w8", q(80, lost)) / 100, 2);
+	lose(100, 100);
+	ck_assert_int_eq(subscribe("cid-w9", q(80, lost)) / 100, 2);
+	ck_assert_int_eq(pres_subs_count(), 8);
+}
+END_TEST
+
+/* A queue that overflows now and then at a rate the server holds loses
+ * a little in every second: served. The loss counts against the messages
+ * of all the socket's readers: PRES_RXQ_LOSS percent is lossy, a datagram
+ * less is not. */
+START_TEST(test_small_loss_served)
+{
+	char cid[16];
+	int i;
+
+	for(i = 0; i < 6; i++) {
+		snprintf(cid, sizeof(cid), "cid-s%d", i);
+		ck_assert_int_eq(subscribe(cid, q(100, lost)) / 100, 2);
+		lose(99, 225); /* 99 of 99 + 4 x 225: 9.9 % */
+	}
+	for(i = 0; i < 3; i++) {
+		ck_assert_int_eq(subscribe("cid-s6", q(100, lost)) / 100, 2);
+		lose(100, 225); /* 100 of 1000: 10 % */
+	}
+	ck_assert_int_eq(subscribe("cid-s7", q(100, lost)), 503);
+	ck_assert_int_eq(pres_subs_count(), 9);
 }
 END_TEST
 
@@ -174,7 +217,7 @@ END_TEST
  * PRES_RXQ_BACKLOG bytes is behind without a drop. */
 START_TEST(test_backlog)
 {
-	pres_rxq_t big = {1, 75, PRES_RXQ_BACKLOG, 0};
+	pres_rxq_t big = {1, 75, PRES_RXQ_BACKLOG, 0, 0, READERS};
 
 	ck_assert_int_eq(subscribe("cid-b1", big), 503);
 	big.bytes--;
@@ -219,7 +262,7 @@ START_TEST(test_off)
 	ck_assert_int_eq(publish(q(100, 4), NULL, NULL), 200);
 	/* not read by the glue: nothing to go by */
 	pres.cfg.overload_queue_percent = 70;
-	ck_assert_int_eq(subscribe("cid-o6", (pres_rxq_t){0, 100, 1u << 30, 9}) / 100, 2);
+	ck_assert_int_eq(subscribe("cid-o6", (pres_rxq_t){0, 100, 1u << 30, 9, 0, 0}) / 100, 2);
 }
 END_TEST
 
@@ -228,6 +271,7 @@ static void add(TCase *tc)
 	tcase_add_test(tc, test_default_threshold);
 	tcase_add_test(tc, test_full_queue_alone_served);
 	tcase_add_test(tc, test_sustained_overflow);
+	tcase_add_test(tc, test_small_loss_served);
 	tcase_add_test(tc, test_backlog);
 	tcase_add_test(tc, test_initial_subscribe_refused);
 	tcase_add_test(tc, test_in_dialog_served);

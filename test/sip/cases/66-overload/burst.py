@@ -2,7 +2,7 @@
 """A burst of initial SUBSCRIBEs and PUBLISHes, all sent before Kamailio
 can answer the first, then every reply collected.
 
-usage: burst.py PORT N TAG [FLOOD [SECS]]
+usage: burst.py PORT N TAG [FLOOD [SECS [PACED]]]
 
 With FLOOD, first FLOOD OPTIONS are sent back to back, more than the
 socket's receive buffer holds, so the kernel drops some of them (an
@@ -12,7 +12,10 @@ overload that lasts), each followed by one initial PUBLISH of
 sip:ovq<TAG>-<k>@127.0.0.1 whose reply is awaited (so that Kamailio's
 worker looks at the socket's drop count after every flood; its reply,
 200 or 503, is printed as "probe CODE COUNT", not counted with the
-burst). The OPTIONS' replies are not counted.
+burst). With PACED, each flood is followed by PACED more OPTIONS, at most
+20 of them unanswered at a time, so that none is dropped: the floods then
+lose a small share of what reaches the socket. The OPTIONS' replies are
+not counted.
 
 One UDP socket sends N initial SUBSCRIBEs (each its own dialog, watchers
 w<TAG>-<i> of sip:ov<TAG>@127.0.0.1) and N initial PUBLISHes (presentities
@@ -33,6 +36,7 @@ import time
 port, N, TAG = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 FLOOD = int(sys.argv[4]) if len(sys.argv) > 4 else 0
 SECS = float(sys.argv[5]) if len(sys.argv) > 5 else 0.0
+PACED = int(sys.argv[6]) if len(sys.argv) > 6 else 0
 SERVER = ("127.0.0.1", port)
 sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
@@ -74,12 +78,13 @@ def publish(i, kind="p"):
         TAG, kind, i, len(body.encode()), body)
 
 
-def options(i):
+def options(i, kind="fl"):
     return ("OPTIONS sip:127.0.0.1:%d SIP/2.0\r\n"
-            "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKfl%s-%d\r\n"
+            "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bK%s%s-%d\r\n"
             "From: <sip:flood@127.0.0.1>;tag=fl%d\r\nTo: <sip:127.0.0.1>\r\n"
-            "Call-ID: fl%s-%d\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n"
-            "Content-Length: 0\r\n\r\n") % (port, LPORT, TAG, i, i, TAG, i)
+            "Call-ID: %s%s-%d\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n"
+            "Content-Length: 0\r\n\r\n") % (port, LPORT, kind, TAG, i, i,
+                                            kind, TAG, i)
 
 
 def flood(k):
@@ -88,6 +93,20 @@ def flood(k):
         sock.sendto(options(k * FLOOD + i).encode(), SERVER)
     got, end = 0, time.monotonic() + 0.5
     while got < FLOOD and time.monotonic() < end:
+        r, _, _ = select.select([sock], [], [], 0.05)
+        if r:
+            sock.recvfrom(65535)
+            got += 1
+    return got
+
+
+def paced(k):
+    """PACED OPTIONS, at most 20 unanswered (at most 5 s); their replies"""
+    sent, got, end = 0, 0, time.monotonic() + 5.0
+    while got < PACED and time.monotonic() < end:
+        while sent < PACED and sent - got < 20:
+            sock.sendto(options(k * PACED + sent, "pc").encode(), SERVER)
+            sent += 1
         r, _, _ = select.select([sock], [], [], 0.05)
         if r:
             sock.recvfrom(65535)
@@ -117,6 +136,8 @@ if FLOOD:
         got = flood(k)
         if not SECS:
             break
+        if PACED:
+            paced(k)
         probes[probe(k)] += 1
         k += 1
         if time.monotonic() - start >= SECS:
