@@ -89,7 +89,10 @@
 # BASE_REV (a git revision: "base", our modules built from that revision, runs
 # beside ours in the same run, for before/after figures; IMPLS then defaults
 # to "floor base ours reference"; BASE_SHM_PREFAULT: base with that
-# shm_prefault, for a revision that has it).
+# shm_prefault, for a revision that has it),
+# MEM_MANAGER (qm, fm or tlsf: Kamailio's memory manager for every instance,
+# -x and -X; unset: Kamailio's default, qm; its free-list walk is a third
+# of a worker's samples, doc/scaling.md).
 set -u
 
 BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -202,6 +205,7 @@ start_kamailio() {
 		fi
 		;;
 	esac
+	[ -z "${MEM_MANAGER:-}" ] || args+=(-x "$MEM_MANAGER" -X "$MEM_MANAGER")
 	"$KAM_BIN" "${args[@]}" -DD -E -Y "$dir/run" -m "$SHM_MB" ${PKG_MB:+-M "$PKG_MB"} \
 		-A "LISTEN=udp:127.0.0.1:$PORT" -A "CTLSOCK=\"unix:$CTL\"" \
 		-A "CHILDREN=$workers" </dev/null >>"$KAM_LOG" 2>&1 &
@@ -349,6 +353,11 @@ trial() {
 	calls=$((rate * TRIAL_SECS))
 	[ "$calls" -ge 10 ] || calls=10
 	TRIAL_N=$((TRIAL_N + 1))
+	# each trial on a drained instance: after a failed trial tm holds its
+	# transactions (and memory) for 5 s, and ours' overload 503 refuses a
+	# lossy second within 3 s of its last refusal (the next trial's SIPp
+	# start-up burst)
+	wait_no_transactions
 	wait_idle
 	c0=$(cpu_ticks) s0=$(system_busy_ticks)
 	sipp_run "$W/t$TRIAL_N-$kind-$rate" "$scen" "$calls" "$rate" "r$RUN${IMPL:0:1}$NW$kind$TRIAL_N" "${extra[@]}"
@@ -428,10 +437,12 @@ search() {
 # 503 with Retry-After, never collapse): one trial offering OVERLOAD x MAX
 # calls/s; records KIND_over_cps (calls completed per second over the
 # trial, including its tail), KIND_over_share (that against MAX, %),
-# KIND_over_retrans, KIND_over_503 (calls SIPp aborted on a 503, counted
-# from its error log: "Aborting call on unexpected message ... received
-# 'SIP/2.0 503"; before 6 December 2026 the count matched nothing and
-# read 0)
+# KIND_over_retrans, KIND_over_503 (calls SIPp aborted on an unexpected
+# reply, its FailedUnexpectedMessage counter: in these scenarios a 503; the
+# error log, while it lasts, shows no other. Before 6 December 2026 the
+# count matched nothing and read 0; later that day it counted the error
+# log's 503 lines, and SIPp stops that log at -max_log_size, 2 MB: about
+# 4100 lines, so every figure over it read about 4100)
 overload() {
 	local kind=$1 max=$2 rate d
 	[ "$OVERLOAD" != 0 ] && [ "$max" -gt 0 ] && kamailio_alive || return 0
@@ -441,7 +452,7 @@ overload() {
 	result "${kind}_over_cps" "$(awk -v o="$S_OK" -v d="$d" 'BEGIN { printf "%.0f", o / d }')"
 	result "${kind}_over_share" "$(awk -v o="$S_OK" -v d="$d" -v m="$max" 'BEGIN { printf "%.0f %%", 100 * o / d / m }')"
 	result "${kind}_over_retrans" "$S_RETRANS"
-	result "${kind}_over_503" "$(cat "$W/t$TRIAL_N-$kind-$rate/err.log" 2>/dev/null | grep -c "received 'SIP/2.0 503")"
+	result "${kind}_over_503" "$(stat_field "$W/t$TRIAL_N-$kind-$rate/stat.csv" 'FailedUnexpectedMessage(C)')"
 	kamailio_alive || result state dead
 }
 
@@ -666,6 +677,7 @@ T0=$(date +%s)
 	[ -z "${BASE_REV:-}" ] || echo "base: git $(git -C "$REPO" rev-parse --short "$BASE_REV") (our modules at that revision, with its defaults)"
 	echo "sipp: $(sipp -v 2>&1 | grep -m1 -o 'SIPp v[^ ]*')"
 	[ -z "${OVERLOAD_QUEUE_PERCENT:-}" ] || echo "ours: overload_queue_percent $OVERLOAD_QUEUE_PERCENT"
+	[ -z "${MEM_MANAGER:-}" ] || echo "every instance: memory manager $MEM_MANAGER (-x, -X)"
 	[ -z "${SHM_PREFAULT:-}" ] || echo "ours: shm_prefault $SHM_PREFAULT (MB of the shm pool populated at start-up and in every process)"
 	[ "${FLOOR_FORCE_ALLOC:-0}" = 1 ] && echo "floor: shm_force_alloc yes"
 	echo "kernel huge pages for shared memory (shmem_enabled): $(thp_policy || true)${SHMEM_THP:+ (set by SHMEM_THP for this run; $THP_FOUND before)}"
