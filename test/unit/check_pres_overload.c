@@ -60,26 +60,33 @@ static pres_rxq_t q(int pct, unsigned int drops)
 	return (pres_rxq_t){1, pct, 200000, drops, msgs, READERS};
 }
 
+/* The socket loses d datagrams while this process takes in m messages,
+ * and the clock moves on a second. */
+static unsigned int lost;
+static void lose(unsigned int d, unsigned int m)
+{
+	lost += d;
+	msgs += m;
+	lp_test_now++;
+}
+
 /* The socket lost a fifth of its datagrams in each of n consecutive
  * seconds, as this process saw it (queue empty: only seen, nothing
  * refused); the clock ends on the second after the last of them, where
  * the first look counts that one. Returns the drop count then. */
 static unsigned int overflow_run(unsigned int n)
 {
-	static unsigned int drops;
 	pres_reply_t r;
 	pres_rxq_t x;
 	unsigned int i;
 
 	for(i = 0; i < n; i++) {
-		x = q(0, drops);
+		x = q(0, lost);
 		memset(&r, 0, sizeof(r));
 		ck_assert_int_eq(pres_limits_load(&x, &r), 0);
-		drops += 50;
-		msgs += 50; /* 200 in all: 50 of 250 lost */
-		lp_test_now++;
+		lose(50, 50); /* 50 of 50 + 4 x 50 */
 	}
-	return drops;
+	return lost;
 }
 
 /* bob's initial SUBSCRIBE (Call-ID callid) with the queue rxq: the reply
@@ -147,16 +154,6 @@ START_TEST(test_initial_subscribe_refused)
 	ck_assert_int_eq(pres_subs_count(), 0);
 }
 END_TEST
-
-/* The socket loses d datagrams while this process takes in m messages,
- * and the clock moves on a second. */
-static unsigned int lost;
-static void lose(unsigned int d, unsigned int m)
-{
-	lost += d;
-	msgs += m;
-	lp_test_now++;
-}
 
 /* A lossy second is a burst, and so are 2 in a row: served. A 3rd in a
  * row is an overload: refused until PRES_RXQ_DROP_WINDOW seconds after
