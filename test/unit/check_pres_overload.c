@@ -193,7 +193,7 @@ END_TEST
  * less is not. */
 START_TEST(test_small_loss_served)
 {
-	char cid[16];
+	char cid[24];
 	int i;
 
 	for(i = 0; i < 6; i++) {
