@@ -100,32 +100,42 @@ int pres_limits_memory(pres_reply_t *rep)
 	return pres_reply_unavailable(rep, pres.cfg.shm_retry_after);
 }
 
-/* Did the socket lose PRES_RXQ_LOSS percent or more of what reached it,
- * d dropped against m messages this process took in while readers
- * processes read it (each about as many)? Without a message count, any
- * drop is a loss. */
-static int lossy(unsigned int d, unsigned int m, int readers)
+/* How much a second weighs in a run of lossy ones: 2 when the socket
+ * lost PRES_RXQ_HEAVY percent or more of what reached it, 1 for
+ * PRES_RXQ_LOSS percent or more, else 0; d dropped against m messages
+ * this process took in while readers processes read it (each about as
+ * many). Without a message count, any drop weighs 1. */
+static unsigned int loss_weight(unsigned int d, unsigned int m, int readers)
 {
 	uint64_t in = (uint64_t)m * (uint64_t)(readers > 0 ? readers : 1);
+	uint64_t lost = d;
 
-	return d > 0
-		   && (uint64_t)d * (100 - PRES_RXQ_LOSS) >= in * PRES_RXQ_LOSS;
+	if(!d)
+		return 0;
+	if(!m)
+		return 1;
+	if(lost * (100 - PRES_RXQ_HEAVY) >= in * PRES_RXQ_HEAVY)
+		return 2;
+	return lost * (100 - PRES_RXQ_LOSS) >= in * PRES_RXQ_LOSS;
 }
 
 /* The first look in a new second closes this process's measuring interval
- * (the seconds since its last one): counts it in the run of lossy
+ * (the seconds since its last one): adds its weight to the run of lossy
  * intervals, or ends the run, and opens the next. */
 static void measure(const pres_rxq_t *q, unsigned int now)
 {
+	unsigned int w;
+
 	if(now == pres.rxq_sec)
 		return;
-	if(pres.rxq_sec
-			&& lossy(q->drops - pres.rxq_drops, q->msgs - pres.rxq_msgs,
-					q->readers)) {
+	w = pres.rxq_sec ? loss_weight(q->drops - pres.rxq_drops,
+							   q->msgs - pres.rxq_msgs, q->readers)
+					 : 0;
+	if(w) {
 		if(pres.rxq_drop_at && pres.rxq_drop_at + 1 == pres.rxq_sec)
-			pres.rxq_drop_run++;
+			pres.rxq_drop_run += w;
 		else
-			pres.rxq_drop_run = 1;
+			pres.rxq_drop_run = w;
 		pres.rxq_drop_at = now - 1;
 	}
 	pres.rxq_sec = now;

@@ -37,10 +37,13 @@ int pres_limits_memory(pres_reply_t *rep);
  *  - the socket lost PRES_RXQ_LOSS percent or more of the datagrams that
  *    reached it (the kernel dropped them: the queue overflowed) in each
  *    of PRES_RXQ_DROP_RUN consecutive seconds, the last of them within
- *    PRES_RXQ_DROP_WINDOW seconds, as this process measured it: its drop
- *    count against the messages this process took in (q->msgs) times the
- *    processes reading the socket (q->readers), per second (a second in
- *    which this process made no new state joins the next one). The
+ *    PRES_RXQ_DROP_WINDOW seconds (a second that lost PRES_RXQ_HEAVY
+ *    percent or more counts as two: a heavy overload, whose
+ *    retransmissions pile up fastest, is refused after 2 seconds), as
+ *    this process measured it: its drop count against the messages this
+ *    process took in (q->msgs) times the processes reading the socket
+ *    (q->readers), per second (a second in which this process made no
+ *    new state joins the next one). The
  *    overload has lasted, and it is heavy: a client's burst, or a stall
  *    of a few hundred ms, overflows the queue once and is served (SIPp's
  *    bursts overflow a 200 kB buffer at a third of the rate the server
@@ -61,6 +64,7 @@ int pres_limits_memory(pres_reply_t *rep);
 #define PRES_RXQ_DROP_WINDOW 2u
 #define PRES_RXQ_DROP_RUN 3u
 #define PRES_RXQ_LOSS 10u
+#define PRES_RXQ_HEAVY 30u
 #define PRES_RXQ_REARM 3u
 int pres_limits_load(const pres_rxq_t *q, pres_reply_t *rep);
 

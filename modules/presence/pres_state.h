@@ -157,8 +157,9 @@ typedef struct pres_state {
 	/* pres_limits_load, this process: the second its measuring interval
 	 * began (0: none yet), and the socket's drop count and this process's
 	 * message count then; the last second of the last interval that lost
-	 * PRES_RXQ_LOSS percent (0: never); how many such intervals in a row
-	 * end there; the last second it refused a request (0: never) */
+	 * PRES_RXQ_LOSS percent (0: never); the weight of the run of such
+	 * intervals that ends there (pres_limits.c, loss_weight); the last
+	 * second it refused a request (0: never) */
 	unsigned int rxq_sec, rxq_drops, rxq_msgs;
 	unsigned int rxq_drop_at, rxq_drop_run, rxq_over_at;
 	/* DB changes waiting for the DB writer (pres_dbq.h); NULL:

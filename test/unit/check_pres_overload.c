@@ -210,6 +210,30 @@ START_TEST(test_small_loss_served)
 }
 END_TEST
 
+/* A second that lost PRES_RXQ_HEAVY percent counts as two in the run:
+ * two such seconds in a row are refused. Just under it, two lossy seconds
+ * are served; heavy seconds with a clean one between them are no run. */
+START_TEST(test_heavy_loss)
+{
+	ck_assert_int_eq(subscribe("cid-h0", q(80, lost)) / 100, 2);
+	lose(299, 175); /* 299 of 299 + 4 x 175: 29.9 % */
+	ck_assert_int_eq(subscribe("cid-h1", q(80, lost)) / 100, 2);
+	lose(299, 175);
+	ck_assert_int_eq(subscribe("cid-h2", q(80, lost)) / 100, 2);
+	lose(0, 100);
+	ck_assert_int_eq(subscribe("cid-h3", q(80, lost)) / 100, 2);
+	lose(300, 175); /* 300 of 300 + 4 x 175: 30 % */
+	ck_assert_int_eq(subscribe("cid-h4", q(80, lost)) / 100, 2);
+	lose(0, 100);
+	ck_assert_int_eq(subscribe("cid-h5", q(80, lost)) / 100, 2);
+	lose(300, 175);
+	ck_assert_int_eq(subscribe("cid-h6", q(80, lost)) / 100, 2);
+	lose(300, 175);
+	ck_assert_int_eq(subscribe("cid-h7", q(80, lost)), 503);
+	ck_assert_int_eq(pres_subs_count(), 7);
+}
+END_TEST
+
 /* A big receive buffer fills up long before it overflows: a backlog of
  * PRES_RXQ_BACKLOG bytes is behind without a drop. */
 START_TEST(test_backlog)
@@ -269,6 +293,7 @@ static void add(TCase *tc)
 	tcase_add_test(tc, test_full_queue_alone_served);
 	tcase_add_test(tc, test_sustained_overflow);
 	tcase_add_test(tc, test_small_loss_served);
+	tcase_add_test(tc, test_heavy_loss);
 	tcase_add_test(tc, test_backlog);
 	tcase_add_test(tc, test_initial_subscribe_refused);
 	tcase_add_test(tc, test_in_dialog_served);

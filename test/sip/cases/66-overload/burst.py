@@ -2,7 +2,7 @@
 """A burst of initial SUBSCRIBEs and PUBLISHes, all sent before Kamailio
 can answer the first, then every reply collected.
 
-usage: burst.py PORT N TAG [FLOOD [SECS [PACED]]]
+usage: burst.py PORT N TAG [FLOOD [SECS [PACED [ALIGN]]]]
 
 With FLOOD, first FLOOD OPTIONS are sent back to back, more than the
 socket's receive buffer holds, so the kernel drops some of them (an
@@ -15,7 +15,10 @@ worker looks at the socket's drop count after every flood; its reply,
 burst). With PACED, each flood is followed by PACED more OPTIONS, at most
 20 of them unanswered at a time, so that none is dropped: the floods then
 lose a small share of what reaches the socket. The OPTIONS' replies are
-not counted.
+not counted. With ALIGN 1, each flood starts just after the clock's
+second turns (Kamailio measures the loss per second of that clock): with
+SECS 1, one flood in each of two consecutive seconds, each followed by its
+probe in the same second, then the burst.
 
 One UDP socket sends N initial SUBSCRIBEs (each its own dialog, watchers
 w<TAG>-<i> of sip:ov<TAG>@127.0.0.1) and N initial PUBLISHes (presentities
@@ -27,6 +30,7 @@ dialogs with a NOTIFY in state "active": one per accepted SUBSCRIBE), "unanswere
 Exit 0 when every request was answered, 1 otherwise.
 """
 import collections
+import os
 import re
 import select
 import socket
@@ -37,6 +41,7 @@ port, N, TAG = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 FLOOD = int(sys.argv[4]) if len(sys.argv) > 4 else 0
 SECS = float(sys.argv[5]) if len(sys.argv) > 5 else 0.0
 PACED = int(sys.argv[6]) if len(sys.argv) > 6 else 0
+ALIGN = len(sys.argv) > 7 and sys.argv[7] == "1"
 SERVER = ("127.0.0.1", port)
 sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
@@ -88,9 +93,21 @@ def options(i, kind="fl"):
 
 
 def flood(k):
-    """FLOOD OPTIONS back to back; their replies (at most 0.5 s)"""
-    for i in range(FLOOD):
-        sock.sendto(options(k * FLOOD + i).encode(), SERVER)
+    """FLOOD OPTIONS back to back (made first: sent as fast as the socket
+    takes them; with ALIGN half of them by a second process at the same
+    time, so that the loss is heavy whichever cores the senders and
+    Kamailio's worker get); their replies (at most 0.5 s)"""
+    msgs = [options(k * FLOOD + i).encode() for i in range(FLOOD)]
+    child = os.fork() if ALIGN else -1
+    if child == 0:
+        other = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        for m in msgs[FLOOD // 2:]:
+            other.sendto(m, SERVER)
+        os._exit(0)
+    for m in msgs[:FLOOD // 2] if child > 0 else msgs:
+        sock.sendto(m, SERVER)
+    if child > 0:
+        os.waitpid(child, 0)
     got, end = 0, time.monotonic() + 0.5
     while got < FLOOD and time.monotonic() < end:
         r, _, _ = select.select([sock], [], [], 0.05)
@@ -130,9 +147,20 @@ def probe(k):
     return 0
 
 
+
+def sleep_until(wall):
+    """sleeps until the wall clock (time.time()) reads wall"""
+    while time.time() < wall:
+        time.sleep(wall - time.time())
+
+
 if FLOOD:
-    start, k, probes = time.monotonic(), 0, collections.Counter()
+    if ALIGN:
+        sleep_until(int(time.time()) + 1.02)
+    start, k, probes = time.time(), 0, collections.Counter()
     while True:
+        if ALIGN and k:
+            sleep_until(int(time.time()) + 1.02)
         got = flood(k)
         if not SECS:
             break
@@ -140,7 +168,7 @@ if FLOOD:
             paced(k)
         probes[probe(k)] += 1
         k += 1
-        if time.monotonic() - start >= SECS:
+        if time.time() - start >= SECS:
             break
     print("flood %d x %d answered %d (last)" % (FLOOD, max(k, 1), got))
     for c, n in sorted(probes.items()):
