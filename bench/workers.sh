@@ -106,12 +106,13 @@ KAM_WRAP=$BENCH/kamailio-bench.cfg
 FLOOR_CFG=$BENCH/floor.cfg
 
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
-	d_runs=1 d_secs=2 d_max=3 d_fan="100 1000" d_shm=200 d_load=10000
+	d_runs=1 d_secs=2 d_max=3 d_fan="100 1000" d_shm=200 d_load=10000 d_over=2
 else
-	d_runs=2 d_secs=5 d_max=5 d_fan="100 1000 10000" d_shm=1000 d_load=100000
+	d_runs=2 d_secs=5 d_max=5 d_fan="100 1000 10000" d_shm=1000 d_load=100000 d_over=10
 fi
 RUNS=${RUNS:-$d_runs}
 TRIAL_SECS=${TRIAL_SECS:-$d_secs}
+OVER_SECS=${OVER_SECS:-$d_over}  # the overload trial's sending time (s)
 MAX_TRIALS=${MAX_TRIALS:-$d_max}
 FANOUT_SIZES=${FANOUT_SIZES:-$d_fan}
 SHM_N=${SHM_N:-$d_shm}
@@ -299,6 +300,18 @@ no_transactions() { [ "$(tm_current)" = 0 ]; }
 wait_no_transactions() { wait_until 45 no_transactions || log "  (tm still holds $(tm_current) transactions)"; }
 shm_real_used() { kam core.shmmem 2>/dev/null | awk '$1 == "real_used:" { print $2 }'; }
 
+# stat_window FILE FROM TO: calls completed and 503s (aborted on an
+# unexpected reply) per second over the rows of a SIPp stat CSV (one a
+# second, -fd 1) that end FROM to TO seconds after SIPp started: "C R"
+stat_window() {
+	awk -F';' -v a="$2" -v b="$3" '
+	NR == 1 { for (i = 1; i <= NF; i++) { if ($i == "SuccessfulCall(P)") c = i
+		if ($i == "FailedUnexpectedMessage(P)") u = i }; next }
+	{ split($1, s, "\t"); split($3, t, "\t"); e = t[3] - s[3] }
+	e > a + 0.5 && e <= b + 0.5 { n++; ok += $c; r += $u }
+	END { if (n) printf "%.0f %.0f\n", ok / n, r / n; else print "- -" }' "$1" 2>/dev/null
+}
+
 stat_field() { # FILE NAME: column NAME of the last line of a SIPp stat CSV
 	awk -F';' -v n="$2" '
 	NR == 1 { for (i = 1; i <= NF; i++) if ($i == n) c = i; next }
@@ -435,22 +448,28 @@ search() {
 
 # overload KIND MAX: past the limit (issue 12: hold the maximum or answer
 # 503 with Retry-After, never collapse): one trial offering OVERLOAD x MAX
-# calls/s; records KIND_over_cps (calls completed per second over the
-# trial, including its tail), KIND_over_share (that against MAX, %),
-# KIND_over_retrans, KIND_over_503 (calls SIPp aborted on an unexpected
+# calls/s for OVER_SECS; records KIND_over_cps (calls completed per second
+# over the trial, including its tail), KIND_over_share (that against MAX,
+# %), KIND_over_late ("C (S %), R": calls completed and 503s per second
+# over the second half of the sending time, the overload's steady state,
+# and C against MAX), KIND_over_retrans, KIND_over_503 (calls SIPp aborted on an unexpected
 # reply, its FailedUnexpectedMessage counter: in these scenarios a 503; the
 # error log, while it lasts, shows no other. Before 6 December 2026 the
 # count matched nothing and read 0; later that day it counted the error
 # log's 503 lines, and SIPp stops that log at -max_log_size, 2 MB: about
 # 4100 lines, so every figure over it read about 4100)
 overload() {
-	local kind=$1 max=$2 rate d
+	local kind=$1 max=$2 rate d c r TRIAL_SECS=$OVER_SECS
 	[ "$OVERLOAD" != 0 ] && [ "$max" -gt 0 ] && kamailio_alive || return 0
 	rate=$(awk -v m="$max" -v f="$OVERLOAD" 'BEGIN { printf "%d", m * f }')
 	trial "$kind" "$rate"
 	d=$(awk -v s="$TRIAL_SECS" -v w="$S_WALL" 'BEGIN { print (w - 0.5 > s) ? w - 0.5 : s }')
 	result "${kind}_over_cps" "$(awk -v o="$S_OK" -v d="$d" 'BEGIN { printf "%.0f", o / d }')"
 	result "${kind}_over_share" "$(awk -v o="$S_OK" -v d="$d" -v m="$max" 'BEGIN { printf "%.0f %%", 100 * o / d / m }')"
+	read -r c r < <(stat_window "$W/t$TRIAL_N-$kind-$rate/stat.csv" \
+		"$(awk -v s="$TRIAL_SECS" 'BEGIN { print s / 2 }')" "$TRIAL_SECS")
+	result "${kind}_over_late" "$(awk -v c="$c" -v r="$r" -v m="$max" 'BEGIN {
+		if (c == "-") print "-"; else printf "%d (%.0f %%), %d", c, 100 * c / m, r }')"
 	result "${kind}_over_retrans" "$S_RETRANS"
 	result "${kind}_over_503" "$(stat_field "$W/t$TRIAL_N-$kind-$rate/stat.csv" 'FailedUnexpectedMessage(C)')"
 	kamailio_alive || result state dead
@@ -681,7 +700,7 @@ T0=$(date +%s)
 	[ -z "${SHM_PREFAULT:-}" ] || echo "ours: shm_prefault $SHM_PREFAULT (MB of the shm pool populated at start-up and in every process)"
 	[ "${FLOOR_FORCE_ALLOC:-0}" = 1 ] && echo "floor: shm_force_alloc yes"
 	echo "kernel huge pages for shared memory (shmem_enabled): $(thp_policy || true)${SHMEM_THP:+ (set by SHMEM_THP for this run; $THP_FOUND before)}"
-	echo "settings: rounds $RUNS; workers $WORKERS; trials ${TRIAL_SECS}s, at most $MAX_TRIALS per search (then one at $COST_RATE calls/s and one overload ${OVERLOAD}x the maximum), precision $PRECISION %, pass >= $MIN_SUCCESS % calls and >= $MIN_ACHIEVED % of the rate; fan-out $FANOUT_SIZES (reference up to $FANOUT_REF_MAX), each first and then $FANOUT_AGAIN more on the instance; shm $SHM_N; start-up $LOAD_N subscriptions, $LOAD_WORKERS worker(s)"
+	echo "settings: rounds $RUNS; workers $WORKERS; trials ${TRIAL_SECS}s, at most $MAX_TRIALS per search (then one at $COST_RATE calls/s and one overload ${OVERLOAD}x the maximum for ${OVER_SECS}s), precision $PRECISION %, pass >= $MIN_SUCCESS % calls and >= $MIN_ACHIEVED % of the rate; fan-out $FANOUT_SIZES (reference up to $FANOUT_REF_MAX), each first and then $FANOUT_AGAIN more on the instance; shm $SHM_N; start-up $LOAD_N subscriptions, $LOAD_WORKERS worker(s)"
 } >"$OUT/env.txt"
 cat "$OUT/env.txt" >&2
 printf 'run\timpl\tworkers\tmetric\tvalue\n' >"$OUT/results.tsv"

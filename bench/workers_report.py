@@ -141,6 +141,8 @@ for w in workers:
             lambda r, i, k=kind: None if get(r, i, w, k + "_over_cps") is None else
             "%s (%s), %s, %s" % (get(r, i, w, k + "_over_cps"), get(r, i, w, k + "_over_share"),
                                  get(r, i, w, k + "_over_retrans"), get(r, i, w, k + "_over_503")))
+        row("%s overload, second half of the sending time: calls completed/s (share of the maximum), 503s/s" % unit,
+            lambda r, i, k=kind: get(r, i, w, k + "_over_late"))
         row("CPU ms / 1000 %s at %s calls/s (equal load)" % (unit, COST),
             lambda r, i, k=kind: get(r, i, w, k + "_cpu_fixed_ms"),
             joined(lambda r, k=kind: diff(r, w, k + "_cpu_fixed_ms")),
