@@ -147,7 +147,6 @@ def probe(k):
     return 0
 
 
-
 def sleep_until(wall):
     """sleeps until the wall clock (time.time()) reads wall"""
     while time.time() < wall:

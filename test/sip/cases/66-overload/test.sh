@@ -9,11 +9,12 @@
 # what reaches it (floods of 1500 OPTIONS repeated for 4.5 s, each followed
 # by 12000 OPTIONS that are all taken in: about 4 % lost). Once the
 # socket has lost a tenth or more of its datagrams in 3 consecutive
-# seconds, or 30 % or more in 2 (a flood of 8000 just after the clock's
-# second turns, and another in the next second, each followed by one
-# initial PUBLISH, so the worker measures each second; the burst comes in
-# the second of the second flood), the burst's requests that find the
-# queue at least 30 % full get 503 with Retry-After (overload_retry_after),
+# seconds, or 30 % or more in 2 (a flood of 16000 from two senders just
+# after the clock's second turns, about three quarters lost, and another
+# in the next second, each followed by one initial PUBLISH, so the worker
+# measures each second; the burst comes in the second of the second
+# flood), the burst's requests that find the queue at least 30 % full get
+# 503 with Retry-After (overload_retry_after),
 # nothing of them is stored and no NOTIFY is sent for them, while every
 # other request is served: every request is answered, the accepted
 # subscriptions each get their NOTIFY and are all listed, the accepted
