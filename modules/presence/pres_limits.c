@@ -120,17 +120,20 @@ static unsigned int loss_weight(unsigned int d, unsigned int m, int readers)
 }
 
 /* The first look in a new second closes this process's measuring interval
- * (the seconds since its last one): adds its weight to the run of lossy
- * intervals, or ends the run, and opens the next. */
+ * and opens the next. An interval from the second before adds its weight
+ * to the run of lossy intervals, or ends the run. A longer one (this
+ * process made no new state for a while) counts for nothing: its drops
+ * may be from any of its seconds, such as the tail of an overload that
+ * has ended, and say nothing of the last one. */
 static void measure(const pres_rxq_t *q, unsigned int now)
 {
-	unsigned int w;
+	unsigned int w = 0;
 
 	if(now == pres.rxq_sec)
 		return;
-	w = pres.rxq_sec ? loss_weight(q->drops - pres.rxq_drops,
-							   q->msgs - pres.rxq_msgs, q->readers)
-					 : 0;
+	if(pres.rxq_sec && now - pres.rxq_sec == 1)
+		w = loss_weight(q->drops - pres.rxq_drops, q->msgs - pres.rxq_msgs,
+				q->readers);
 	if(w) {
 		if(pres.rxq_drop_at && pres.rxq_drop_at + 1 == pres.rxq_sec)
 			pres.rxq_drop_run += w;

@@ -42,8 +42,10 @@ int pres_limits_memory(pres_reply_t *rep);
  *    retransmissions pile up fastest, is refused after 2 seconds), as
  *    this process measured it: its drop count against the messages this
  *    process took in (q->msgs) times the processes reading the socket
- *    (q->readers), per second (a second in which this process made no
- *    new state joins the next one). The
+ *    (q->readers), per second (from its first new state in one second to
+ *    its first in the next; after a second in which it made no new state
+ *    the interval counts for nothing: its drops may be from any of its
+ *    seconds, such as the tail of an overload that has ended). The
  *    overload has lasted, and it is heavy: a client's burst, or a stall
  *    of a few hundred ms, overflows the queue once and is served (SIPp's
  *    bursts overflow a 200 kB buffer at a third of the rate the server

@@ -234,6 +234,26 @@ START_TEST(test_heavy_loss)
 }
 END_TEST
 
+/* A process that made no new state for a few seconds sees, at its next
+ * look, the drops of all those seconds (here the tail of a heavy loss):
+ * they neither extend the run nor start one. Heavy loss in the next two
+ * seconds is a new run, refused. */
+START_TEST(test_gap_not_counted)
+{
+	ck_assert_int_eq(subscribe("cid-g0", q(80, lost)) / 100, 2);
+	lose(300, 175);
+	ck_assert_int_eq(subscribe("cid-g1", q(80, lost)) / 100, 2);
+	lose(300, 175);
+	lp_test_now += 2;
+	ck_assert_int_eq(subscribe("cid-g2", q(80, lost)) / 100, 2);
+	lose(300, 175);
+	ck_assert_int_eq(subscribe("cid-g3", q(80, lost)) / 100, 2);
+	lose(300, 175);
+	ck_assert_int_eq(subscribe("cid-g4", q(80, lost)), 503);
+	ck_assert_int_eq(pres_subs_count(), 4);
+}
+END_TEST
+
 /* A big receive buffer fills up long before it overflows: a backlog of
  * PRES_RXQ_BACKLOG bytes is behind without a drop. */
 START_TEST(test_backlog)
@@ -294,6 +314,7 @@ static void add(TCase *tc)
 	tcase_add_test(tc, test_sustained_overflow);
 	tcase_add_test(tc, test_small_loss_served);
 	tcase_add_test(tc, test_heavy_loss);
+	tcase_add_test(tc, test_gap_not_counted);
 	tcase_add_test(tc, test_backlog);
 	tcase_add_test(tc, test_initial_subscribe_refused);
 	tcase_add_test(tc, test_in_dialog_served);

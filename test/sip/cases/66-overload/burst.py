@@ -16,9 +16,11 @@ burst). With PACED, each flood is followed by PACED more OPTIONS, at most
 20 of them unanswered at a time, so that none is dropped: the floods then
 lose a small share of what reaches the socket. The OPTIONS' replies are
 not counted. With ALIGN 1, each flood starts just after the clock's
-second turns (Kamailio measures the loss per second of that clock): with
-SECS 1, one flood in each of two consecutive seconds, each followed by its
-probe in the same second, then the burst.
+second turns (Kamailio measures the loss per second of that clock, and
+counts only an interval from one second to the next), after a first probe
+late in the second before: with SECS 1, one flood in each of two
+consecutive seconds, each followed by its probe in the same second, then
+the burst.
 
 One UDP socket sends N initial SUBSCRIBEs (each its own dialog, watchers
 w<TAG>-<i> of sip:ov<TAG>@127.0.0.1) and N initial PUBLISHes (presentities
@@ -154,9 +156,12 @@ def sleep_until(wall):
 
 
 if FLOOD:
+    probes = collections.Counter()
     if ALIGN:
+        sleep_until(int(time.time()) + 1.9)
+        probes[probe(-1)] += 1
         sleep_until(int(time.time()) + 1.02)
-    start, k, probes = time.time(), 0, collections.Counter()
+    start, k = time.time(), 0
     while True:
         if ALIGN and k:
             sleep_until(int(time.time()) + 1.02)

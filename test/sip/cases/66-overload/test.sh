@@ -12,7 +12,8 @@
 # seconds, or 30 % or more in 2 (a flood of 16000 from two senders just
 # after the clock's second turns, about three quarters lost, and another
 # in the next second, each followed by one initial PUBLISH, so the worker
-# measures each second; the burst comes in the second of the second
+# measures each second (another initial PUBLISH late in the second before
+# opens the first interval); the burst comes in the second of the second
 # flood), the burst's requests that find the queue at least 30 % full get
 # 503 with Retry-After (overload_retry_after),
 # nothing of them is stored and no NOTIFY is sent for them, while every
