@@ -301,15 +301,17 @@ wait_no_transactions() { wait_until 45 no_transactions || log "  (tm still holds
 shm_real_used() { kam core.shmmem 2>/dev/null | awk '$1 == "real_used:" { print $2 }'; }
 
 # stat_window FILE FROM TO: calls completed and 503s (aborted on an
-# unexpected reply) per second over the rows of a SIPp stat CSV (one a
-# second, -fd 1) that end FROM to TO seconds after SIPp started: "C R"
+# unexpected reply) per second over the rows of a SIPp stat CSV (about one
+# a second, -fd 1) that end FROM to TO seconds after SIPp started, each
+# row's counts over the time since the row before (a last row can be a
+# fraction of a second): "C R"
 stat_window() {
 	awk -F';' -v a="$2" -v b="$3" '
 	NR == 1 { for (i = 1; i <= NF; i++) { if ($i == "SuccessfulCall(P)") c = i
 		if ($i == "FailedUnexpectedMessage(P)") u = i }; next }
-	{ split($1, s, "\t"); split($3, t, "\t"); e = t[3] - s[3] }
-	e > a + 0.5 && e <= b + 0.5 { n++; ok += $c; r += $u }
-	END { if (n) printf "%.0f %.0f\n", ok / n, r / n; else print "- -" }' "$1" 2>/dev/null
+	{ split($1, s, "\t"); split($2, l, "\t"); split($3, t, "\t"); e = t[3] - s[3] }
+	e > a + 0.5 && e <= b + 0.5 { d += t[3] - l[3]; ok += $c; r += $u }
+	END { if (d > 0) printf "%.0f %.0f\n", ok / d, r / d; else print "- -" }' "$1" 2>/dev/null
 }
 
 stat_field() { # FILE NAME: column NAME of the last line of a SIPp stat CSV
@@ -452,12 +454,13 @@ search() {
 # over the trial, including its tail), KIND_over_share (that against MAX,
 # %), KIND_over_late ("C (S %), R": calls completed and 503s per second
 # over the second half of the sending time, the overload's steady state,
-# and C against MAX), KIND_over_retrans, KIND_over_503 (calls SIPp aborted on an unexpected
-# reply, its FailedUnexpectedMessage counter: in these scenarios a 503; the
-# error log, while it lasts, shows no other. Before 6 December 2026 the
-# count matched nothing and read 0; later that day it counted the error
-# log's 503 lines, and SIPp stops that log at -max_log_size, 2 MB: about
-# 4100 lines, so every figure over it read about 4100)
+# and C against MAX), KIND_over_retrans, KIND_over_503 (calls SIPp
+# aborted on an unexpected reply, its FailedUnexpectedMessage counter: in
+# these scenarios a 503; the error log, while it lasts, shows no other.
+# Before 6 December 2026 the count matched nothing and read 0; later that
+# day it counted the error log's 503 lines, and SIPp stops that log at
+# -max_log_size, 2 MB: about 4100 lines, so every figure over it read
+# about 4100)
 overload() {
 	local kind=$1 max=$2 rate d c r TRIAL_SECS=$OVER_SECS
 	[ "$OVERLOAD" != 0 ] && [ "$max" -gt 0 ] && kamailio_alive || return 0
@@ -700,6 +703,9 @@ T0=$(date +%s)
 	[ -z "${SHM_PREFAULT:-}" ] || echo "ours: shm_prefault $SHM_PREFAULT (MB of the shm pool populated at start-up and in every process)"
 	[ "${FLOOR_FORCE_ALLOC:-0}" = 1 ] && echo "floor: shm_force_alloc yes"
 	echo "kernel huge pages for shared memory (shmem_enabled): $(thp_policy || true)${SHMEM_THP:+ (set by SHMEM_THP for this run; $THP_FOUND before)}"
+	# the kernel's DAMON monitor (kdamond) scans page access bits: 7 % of
+	# the CPU samples of an overload on this project's 2-core VM
+	echo "kernel DAMON monitors (kdamond), their states: $(cat /sys/kernel/mm/damon/admin/kdamonds/*/state 2>/dev/null | tr '\n' ' ' || true)"
 	echo "settings: rounds $RUNS; workers $WORKERS; trials ${TRIAL_SECS}s, at most $MAX_TRIALS per search (then one at $COST_RATE calls/s and one overload ${OVERLOAD}x the maximum for ${OVER_SECS}s), precision $PRECISION %, pass >= $MIN_SUCCESS % calls and >= $MIN_ACHIEVED % of the rate; fan-out $FANOUT_SIZES (reference up to $FANOUT_REF_MAX), each first and then $FANOUT_AGAIN more on the instance; shm $SHM_N; start-up $LOAD_N subscriptions, $LOAD_WORKERS worker(s)"
 } >"$OUT/env.txt"
 cat "$OUT/env.txt" >&2
