@@ -121,6 +121,22 @@ static int publish(pres_rxq_t rxq, const char *if_match, char *etag_out)
 	return rep.code;
 }
 
+/* bob's initial SUBSCRIBE cid with the queue 80 % full after the drops
+ * so far: accepted (2xx), or refused with 503 */
+static void served(const char *cid)
+{
+	int code = subscribe(cid, q(80, lost));
+
+	ck_assert_msg(code / 100 == 2, "%s: %d, expected 2xx", cid, code);
+}
+
+static void refused(const char *cid)
+{
+	int code = subscribe(cid, q(80, lost));
+
+	ck_assert_msg(code == 503, "%s: %d, expected 503", cid, code);
+}
+
 START_TEST(test_default_threshold)
 {
 	ck_assert_int_eq(pres.cfg.overload_queue_percent, 70);
@@ -162,27 +178,27 @@ END_TEST
  * second counts when this process first looks in the next one. */
 START_TEST(test_sustained_overflow)
 {
-	ck_assert_int_eq(subscribe("cid-w0", q(80, lost)) / 100, 2);
+	served("cid-w0");
 	lose(100, 100); /* 100 of 100 + 4 x 100: 20 % */
-	ck_assert_int_eq(subscribe("cid-w1", q(80, lost)) / 100, 2);
+	served("cid-w1");
 	lose(100, 100);
-	ck_assert_int_eq(subscribe("cid-w2", q(80, lost)) / 100, 2);
+	served("cid-w2");
 	lose(100, 100);
-	ck_assert_int_eq(subscribe("cid-w3", q(80, lost)), 503);
-	ck_assert_int_eq(subscribe("cid-w3b", q(80, lost)), 503);
+	refused("cid-w3");
+	refused("cid-w3b");
 	lose(0, 100); /* PRES_RXQ_DROP_WINDOW after the last lossy second */
-	ck_assert_int_eq(subscribe("cid-w4", q(80, lost)) / 100, 2);
+	served("cid-w4");
 	lose(100, 100);
-	ck_assert_int_eq(subscribe("cid-w5", q(80, lost)), 503); /* rearmed */
+	refused("cid-w5"); /* rearmed */
 	lp_test_now += PRES_RXQ_REARM + 1;
-	ck_assert_int_eq(subscribe("cid-w6", q(80, lost)) / 100, 2);
+	served("cid-w6");
 	lose(100, 100);
-	ck_assert_int_eq(subscribe("cid-w7", q(80, lost)) / 100, 2);
+	served("cid-w7");
 	/* lossy in two seconds that are not consecutive: a new run */
 	lp_test_now++;
-	ck_assert_int_eq(subscribe("cid-w8", q(80, lost)) / 100, 2);
+	served("cid-w8");
 	lose(100, 100);
-	ck_assert_int_eq(subscribe("cid-w9", q(80, lost)) / 100, 2);
+	served("cid-w9");
 	ck_assert_int_eq(pres_subs_count(), 8);
 }
 END_TEST
@@ -215,21 +231,21 @@ END_TEST
  * are served; heavy seconds with a clean one between them are no run. */
 START_TEST(test_heavy_loss)
 {
-	ck_assert_int_eq(subscribe("cid-h0", q(80, lost)) / 100, 2);
+	served("cid-h0");
 	lose(299, 175); /* 299 of 299 + 4 x 175: 29.9 % */
-	ck_assert_int_eq(subscribe("cid-h1", q(80, lost)) / 100, 2);
+	served("cid-h1");
 	lose(299, 175);
-	ck_assert_int_eq(subscribe("cid-h2", q(80, lost)) / 100, 2);
+	served("cid-h2");
 	lose(0, 100);
-	ck_assert_int_eq(subscribe("cid-h3", q(80, lost)) / 100, 2);
+	served("cid-h3");
 	lose(300, 175); /* 300 of 300 + 4 x 175: 30 % */
-	ck_assert_int_eq(subscribe("cid-h4", q(80, lost)) / 100, 2);
+	served("cid-h4");
 	lose(0, 100);
-	ck_assert_int_eq(subscribe("cid-h5", q(80, lost)) / 100, 2);
+	served("cid-h5");
 	lose(300, 175);
-	ck_assert_int_eq(subscribe("cid-h6", q(80, lost)) / 100, 2);
+	served("cid-h6");
 	lose(300, 175);
-	ck_assert_int_eq(subscribe("cid-h7", q(80, lost)), 503);
+	refused("cid-h7");
 	ck_assert_int_eq(pres_subs_count(), 7);
 }
 END_TEST
@@ -240,16 +256,16 @@ END_TEST
  * seconds is a new run, refused. */
 START_TEST(test_gap_not_counted)
 {
-	ck_assert_int_eq(subscribe("cid-g0", q(80, lost)) / 100, 2);
+	served("cid-g0");
 	lose(300, 175);
-	ck_assert_int_eq(subscribe("cid-g1", q(80, lost)) / 100, 2);
+	served("cid-g1");
 	lose(300, 175);
 	lp_test_now += 2;
-	ck_assert_int_eq(subscribe("cid-g2", q(80, lost)) / 100, 2);
+	served("cid-g2");
 	lose(300, 175);
-	ck_assert_int_eq(subscribe("cid-g3", q(80, lost)) / 100, 2);
+	served("cid-g3");
 	lose(300, 175);
-	ck_assert_int_eq(subscribe("cid-g4", q(80, lost)), 503);
+	refused("cid-g4");
 	ck_assert_int_eq(pres_subs_count(), 4);
 }
 END_TEST
