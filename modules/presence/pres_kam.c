@@ -26,6 +26,7 @@
 #include "lp_siphdr.h"
 #include "pres_arena.h"
 #include "pres_kam.h"
+#include "pres_limits.h"
 #include "pres_nlog_kam.h"
 #include "pres_reply.h"
 #include "pres_script_kam.h"
@@ -251,6 +252,66 @@ static pres_rxq_t rx_queue(struct sip_msg *msg)
 	q.msgs = rx_msgs;
 	q.readers = si->workers > 0 ? si->workers : children_no;
 	return q;
+}
+
+/* A SUBSCRIBE's Expires in seconds, or PRES_EXPIRES_NONE when absent or
+ * not a number (the handler answers that one). */
+static int early_expires(struct sip_msg *msg)
+{
+	exp_body_t *e;
+
+	if(!msg->expires || parse_expires(msg->expires) < 0)
+		return PRES_EXPIRES_NONE;
+	e = (exp_body_t *)msg->expires->parsed;
+	return e && e->valid ? (int)e->val : PRES_EXPIRES_NONE;
+}
+
+/* What pres_limits_early needs, from msg's headers: 0, or -1 when they do
+ * not parse (left to the handler). */
+static int early_req(struct sip_msg *msg, pres_early_req_t *r)
+{
+	struct to_body *to;
+
+	memset(r, 0, sizeof(*r));
+	if(msg->first_line.type != SIP_REQUEST)
+		return 0;
+	if(msg->first_line.u.request.method_value == METHOD_PUBLISH)
+		r->method = PRES_EARLY_PUBLISH;
+	else if(msg->first_line.u.request.method_value == METHOD_SUBSCRIBE)
+		r->method = PRES_EARLY_SUBSCRIBE;
+	else
+		return 0;
+	if(parse_headers(msg, HDR_EOH_F, 0) < 0)
+		return -1;
+	if(r->method == PRES_EARLY_PUBLISH) {
+		r->in_dialog = msg->sipifmatch != NULL;
+		return 0;
+	}
+	to = msg->to ? get_to(msg) : NULL;
+	if(!to)
+		return -1;
+	r->in_dialog = to->tag_value.len > 0;
+	r->expires = early_expires(msg);
+	return 0;
+}
+
+int pres_kam_check_overload(struct sip_msg *msg)
+{
+	pres_early_req_t r;
+	pres_reply_t rep;
+
+	if(pres.cfg.overload_queue_percent <= 0 || early_req(msg, &r) < 0
+			|| !pres_limits_creates_state(&r))
+		return 1;
+	r.rxq = rx_queue(msg);
+	memset(&rep, 0, sizeof(rep));
+	if(pres_limits_early(&r, &rep) == 0)
+		return 1;
+	LP_KAM_LOG_REQ(PRES_LOCAL_LOG, "%.*s refused before its transaction: %d %s",
+			msg->first_line.u.request.method.len,
+			msg->first_line.u.request.method.s, rep.code, rep.reason);
+	reply(msg, &rep);
+	return -1;
 }
 
 /* type/subtype of Content-Type, parameters dropped. */

@@ -35,6 +35,12 @@ int pres_kam_publish(struct sip_msg *msg, str *sender);
 /* wuser/wdomain: the watcher when not the From URI (both NULL: From) */
 int pres_kam_subscribe(struct sip_msg *msg, const str *wuser, const str *wdomain);
 int pres_kam_send_notify(const pres_notify_t *n);
+/* pres_check_overload(): 1 when msg may go on (not a PUBLISH or SUBSCRIBE
+ * that would create state, or the server is not behind:
+ * pres_limits_early); -1 after answering it 503 with Retry-After (through
+ * the transaction when the script made one, else statelessly: called
+ * before t_newtran(), the refusal costs no transaction). */
+int pres_kam_check_overload(struct sip_msg *msg);
 /* overload_queue_percent on: count the SIP messages each process takes in
  * (a pre-script callback), in mod_init. 0, or -1 on error. */
 int pres_kam_count_init(void);

@@ -182,6 +182,20 @@ int pres_limits_load(const pres_rxq_t *q, pres_reply_t *rep)
 	return pres_reply_unavailable(rep, pres.cfg.overload_retry_after);
 }
 
+int pres_limits_creates_state(const pres_early_req_t *r)
+{
+	if(r->in_dialog)
+		return 0;
+	if(r->method == PRES_EARLY_PUBLISH)
+		return 1;
+	return r->method == PRES_EARLY_SUBSCRIBE && r->expires != 0;
+}
+
+int pres_limits_early(const pres_early_req_t *r, pres_reply_t *rep)
+{
+	return pres_limits_creates_state(r) ? pres_limits_load(&r->rxq, rep) : 0;
+}
+
 static int count_pub(const pres_pub_t *p, void *ctx)
 {
 	const pres_ev_t *ev = ((void **)ctx)[0];

@@ -70,6 +70,31 @@ int pres_limits_memory(pres_reply_t *rep);
 #define PRES_RXQ_REARM 3u
 int pres_limits_load(const pres_rxq_t *q, pres_reply_t *rep);
 
+/* The same refusal before the request is handled: pres_check_overload(),
+ * which a config calls ahead of t_newtran() so that a refusal costs no
+ * transaction (answered statelessly, and no cell waits in tm's table for
+ * its retransmissions). The glue reads what decides whether the request
+ * would create state from its headers; nothing else is checked (an
+ * unknown Event, a bad header, are the handler's: a request refused here
+ * may have got 489 or 400 from it). */
+#define PRES_EARLY_PUBLISH 1
+#define PRES_EARLY_SUBSCRIBE 2
+typedef struct pres_early_req
+{
+	int method;		 /* PRES_EARLY_*, 0 for any other */
+	int in_dialog;	 /* a PUBLISH's SIP-If-Match, a SUBSCRIBE's To tag */
+	int expires;	 /* a SUBSCRIBE's Expires, or PRES_EXPIRES_NONE */
+	pres_rxq_t rxq;	 /* read only for a request that creates state */
+} pres_early_req_t;
+
+/* Would r create state: a PUBLISH without SIP-If-Match, an initial
+ * SUBSCRIBE whose Expires is not 0 (a fetch creates none)? */
+int pres_limits_creates_state(const pres_early_req_t *r);
+
+/* 0, or -1 with pres_limits_load's 503 in rep when r would create state
+ * and the server is behind. */
+int pres_limits_early(const pres_early_req_t *r, pres_reply_t *rep);
+
 /* A new publication of (user, domain, event) is within
  * max_publications_per_presentity: 0, or -1 with 403 in rep (-1 with 500
  * on a DB error). Reads the cache bucket (its lock) or the DB. */

@@ -52,6 +52,7 @@ static int w_pres_refresh_watchers5(struct sip_msg *msg, char *uri, char *ev,
 static int fixup_refresh5(void **param, int param_no);
 static int w_pres_update_watchers(struct sip_msg *msg, char *uri, char *ev);
 static int w_pres_has_subscribers(struct sip_msg *msg, char *uri, char *ev);
+static int w_pres_check_overload(struct sip_msg *msg, char *p1, char *p2);
 
 static str db_url_p = STR_NULL;
 static str server_address_p = STR_NULL;
@@ -81,6 +82,8 @@ static cmd_export_t cmds[] = {
 			fixup_spve_spve, fixup_free_spve_spve, ANY_ROUTE},
 	{"pres_has_subscribers", (cmd_function)w_pres_has_subscribers, 2,
 			fixup_spve_spve, fixup_free_spve_spve, ANY_ROUTE},
+	{"pres_check_overload", (cmd_function)w_pres_check_overload, 0, 0, 0,
+			REQUEST_ROUTE},
 	{"bind_presence", (cmd_function)pres_api_bind, 1, 0, 0, 0},
 	{0, 0, 0, 0, 0, 0}
 };
@@ -790,6 +793,13 @@ static int w_pres_auth_status(struct sip_msg *msg, char *wuri, char *puri)
 	return pres_api_auth_status(msg, lps(w), lps(p));
 }
 
+/* pres_check_overload(): ahead of t_newtran(), a refusal for load
+ * answered statelessly (pres_kam_check_overload). */
+static int w_pres_check_overload(struct sip_msg *msg, char *p1, char *p2)
+{
+	return pres_kam_check_overload(msg);
+}
+
 /* ---- KEMI: Kamailio 5.6's KSR.presence.* (same names and parameters) ---- */
 
 static int ki_handle_publish(sip_msg_t *msg)
@@ -869,6 +879,9 @@ static sr_kemi_t pres_kemi_exports[] = {
 	{str_init("presence"), str_init("pres_auth_status"), SR_KEMIP_INT,
 		ki_pres_auth_status,
 		{KI_STR, KI_STR, KI_NONE, KI_NONE, KI_NONE, KI_NONE}},
+	{str_init("presence"), str_init("pres_check_overload"), SR_KEMIP_INT,
+		pres_kam_check_overload,
+		{KI_NONE, KI_NONE, KI_NONE, KI_NONE, KI_NONE, KI_NONE}},
 	{str_init("presence"), str_init("pres_has_subscribers"), SR_KEMIP_INT,
 		ki_pres_has_subscribers,
 		{KI_STR, KI_STR, KI_NONE, KI_NONE, KI_NONE, KI_NONE}},

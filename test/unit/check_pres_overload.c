@@ -323,6 +323,40 @@ START_TEST(test_off)
 }
 END_TEST
 
+/* pres_check_overload() ahead of the handler: what would create state is
+ * refused as the handler would refuse it (503, Retry-After); a PUBLISH
+ * with SIP-If-Match, an in-dialog SUBSCRIBE, a fetch (Expires 0) and any
+ * other method go on; nothing is stored either way. */
+static int early(int method, int in_dialog, int expires, pres_rxq_t x)
+{
+	pres_early_req_t r = {method, in_dialog, expires, x};
+
+	memset(&rep, 0, sizeof(rep));
+	return pres_limits_early(&r, &rep) < 0 ? rep.code : 0;
+}
+
+START_TEST(test_early)
+{
+	unsigned int d = overflow_run(PRES_RXQ_DROP_RUN);
+
+	ck_assert_int_eq(early(PRES_EARLY_PUBLISH, 0, 600, q(80, d)), 503);
+	ck_assert_ptr_nonnull(strstr(rep.hdrs, "Retry-After: 5\r\n"));
+	ck_assert_int_eq(early(PRES_EARLY_PUBLISH, 0, 0, q(80, d)), 503);
+	ck_assert_int_eq(early(PRES_EARLY_SUBSCRIBE, 0, 600, q(80, d)), 503);
+	ck_assert_int_eq(early(PRES_EARLY_SUBSCRIBE, 0, PRES_EXPIRES_NONE, q(80, d)),
+			503);
+	ck_assert_int_eq(early(PRES_EARLY_PUBLISH, 1, 600, q(80, d)), 0);
+	ck_assert_int_eq(early(PRES_EARLY_SUBSCRIBE, 1, 600, q(80, d)), 0);
+	ck_assert_int_eq(early(PRES_EARLY_SUBSCRIBE, 0, 0, q(80, d)), 0);
+	ck_assert_int_eq(early(0, 0, 600, q(80, d)), 0);
+	ck_assert_int_eq(early(PRES_EARLY_PUBLISH, 0, 600, q(20, d)), 0);
+	ck_assert_int_eq(pres_subs_count(), 0);
+	ck_assert_str_eq(lp_test_sql_q1(url, "SELECT count(*) FROM presentity"), "0");
+	pres.cfg.overload_queue_percent = 0;
+	ck_assert_int_eq(early(PRES_EARLY_PUBLISH, 0, 600, q(100, d)), 0);
+}
+END_TEST
+
 static void add(TCase *tc)
 {
 	tcase_add_test(tc, test_default_threshold);
@@ -336,6 +370,7 @@ static void add(TCase *tc)
 	tcase_add_test(tc, test_in_dialog_served);
 	tcase_add_test(tc, test_publish);
 	tcase_add_test(tc, test_off);
+	tcase_add_test(tc, test_early);
 }
 
 Suite *pres_overload_suite(void)

@@ -22,6 +22,10 @@
 # publications are all stored. The queue drains as the refusals are
 # answered, so the later requests of the burst are accepted. With 0
 # (Kamailio's behaviour) the same floods and burst get no 503.
+# With a transaction made before the handlers (WITH_TM), the config's
+# pres_check_overload() before t_newtran() refuses the same requests with
+# the same 503 statelessly (sl.stats counts every 503, tm.stats none);
+# without it (WITHOUT_OVERLOAD_CHECK) each 503 goes through a transaction.
 . "$(dirname "$0")/../../lib.sh"
 N=120 # 240 datagrams: about 60 % of the socket's buffer when all are queued
 export CHILDREN=1
@@ -103,4 +107,40 @@ assert_eq 0 "$((S503 + P503))" "overload_queue_percent 0: the same flood and bur
 assert_eq $N "$S2" "overload_queue_percent 0: every SUBSCRIBE accepted"
 assert_eq $N "$P2" "overload_queue_percent 0: every PUBLISH accepted"
 assert_alive
+stop_kamailio
+
+# stat GROUP.stats NAME: one counter of kamcmd's tm.stats / sl.stats
+stat() { kam_rpc "$1" 2>/dev/null | awk -v n="$2" '$1 == n":" { print $2 }'; }
+for mode in c d; do
+	if [ $mode = c ]; then
+		start_kamailio -A WITH_TM --param=presence:overload_queue_percent:30 || finish
+		what="pres_check_overload() before t_newtran()"
+	else
+		start_kamailio -A WITH_TM -A WITHOUT_OVERLOAD_CHECK \
+			--param=presence:overload_queue_percent:30 || finish
+		what="t_newtran() without pres_check_overload()"
+	fi
+	burst $mode $HEAVY 1 0 1
+	REFUSED=$((S503 + P503 + $(awk '$1 == "probe" && $2 == 503 { n += $3 } END { print n + 0 }' "burst-$mode.out")))
+	TM5=$(stat tm.stats 5xx) SL5=$(stat sl.stats 5xx)
+	note "$what: $REFUSED refused, tm sent ${TM5:-?} 5xx, sl ${SL5:-?}"
+	assert_num -ge 1 "$S503" "$what: initial SUBSCRIBEs refused 503"
+	assert_num -ge 1 "$P503" "$what: initial PUBLISHes refused 503"
+	assert_eq $N "$((S2 + S503))" "$what: every SUBSCRIBE got 2xx or 503"
+	assert_eq $N "$((P2 + P503))" "$what: every PUBLISH got 2xx or 503"
+	assert_eq "$((S503 + P503))" "${RA5:-0}" "$what: every 503 carries Retry-After: 5"
+	assert_eq "$S2" "$NOTIFIED" "$what: a NOTIFY for each accepted subscription"
+	assert_eq "$S2" "$(listed_watchers $mode)" "$what: the accepted subscriptions are listed"
+	assert_eq "$P2" "$(stored_publications $mode)" "$what: the accepted publications are stored"
+	if [ $mode = c ]; then
+		assert_eq 0 "${TM5:-x}" "$what: no 503 went through a transaction"
+		assert_eq "$REFUSED" "${SL5:-x}" "$what: every 503 was sent statelessly"
+		assert_log_contains "(PUBLISH|SUBSCRIBE) refused before its transaction: 503 Service Unavailable" \
+			"$what: the refusals are logged"
+	else
+		assert_eq "$REFUSED" "${TM5:-x}" "$what: every 503 went through a transaction"
+	fi
+	assert_alive
+	stop_kamailio
+done
 finish
