@@ -89,7 +89,11 @@
 # BASE_REV (a git revision: "base", our modules built from that revision, runs
 # beside ours in the same run, for before/after figures; IMPLS then defaults
 # to "floor base ours reference"; BASE_SHM_PREFAULT: base with that
-# shm_prefault, for a revision that has it),
+# shm_prefault, for a revision that has it; base runs the config without
+# pres_check_overload(), which an earlier revision may not have: its
+# overload refusals go through the transaction),
+# OVERLOAD_CHECK (0: ours without pres_check_overload() before t_newtran()
+# too, WITHOUT_OVERLOAD_CHECK; default 1, as the sample config),
 # MEM_MANAGER (qm, fm or tlsf: Kamailio's memory manager for every instance,
 # -x and -X; unset: Kamailio's default, qm; its free-list walk is a third
 # of a worker's samples, doc/scaling.md).
@@ -190,7 +194,8 @@ start_kamailio() {
 		if [ "$impl" = reference ]; then
 			args+=(-A REFERENCE -A "MPATH=\"$DEBIAN_MPATH\"")
 		elif [ "$impl" = base ]; then
-			args+=(-A "MPATH=\"$OUT/base-modules:$DEBIAN_MPATH\"")
+			args+=(-A "MPATH=\"$OUT/base-modules:$DEBIAN_MPATH\""
+				-A WITHOUT_OVERLOAD_CHECK)
 			[ -z "${BASE_SHM_PREFAULT:-}" ] ||
 				args+=(-A "SHM_PREFAULT=$BASE_SHM_PREFAULT")
 		else
@@ -203,6 +208,7 @@ start_kamailio() {
 				args+=(-A "SHM_PREFAULT=$SHM_PREFAULT")
 			[ -z "${OVERLOAD_QUEUE_PERCENT:-}" ] ||
 				args+=(-A "OVERLOAD_QUEUE_PERCENT=$OVERLOAD_QUEUE_PERCENT")
+			[ "${OVERLOAD_CHECK:-1}" = 1 ] || args+=(-A WITHOUT_OVERLOAD_CHECK)
 		fi
 		;;
 	esac
