@@ -117,6 +117,7 @@ fi
 RUNS=${RUNS:-$d_runs}
 TRIAL_SECS=${TRIAL_SECS:-$d_secs}
 OVER_SECS=${OVER_SECS:-$d_over}  # the overload trial's sending time (s)
+OVER_RATE=${OVER_RATE:-}          # calls/s of every overload trial (unset: OVERLOAD x the maximum)
 MAX_TRIALS=${MAX_TRIALS:-$d_max}
 FANOUT_SIZES=${FANOUT_SIZES:-$d_fan}
 SHM_N=${SHM_N:-$d_shm}
@@ -456,7 +457,8 @@ search() {
 
 # overload KIND MAX: past the limit (issue 12: hold the maximum or answer
 # 503 with Retry-After, never collapse): one trial offering OVERLOAD x MAX
-# calls/s for OVER_SECS; records KIND_over_cps (calls completed per second
+# calls/s (or OVER_RATE calls/s when set: every implementation offered the
+# same load) for OVER_SECS; records KIND_over_cps (calls completed per second
 # over the trial, including its tail), KIND_over_share (that against MAX,
 # %), KIND_over_late ("C (S %), R": calls completed and 503s per second
 # over the second half of the sending time, the overload's steady state,
@@ -470,7 +472,7 @@ search() {
 overload() {
 	local kind=$1 max=$2 rate d c r TRIAL_SECS=$OVER_SECS
 	[ "$OVERLOAD" != 0 ] && [ "$max" -gt 0 ] && kamailio_alive || return 0
-	rate=$(awk -v m="$max" -v f="$OVERLOAD" 'BEGIN { printf "%d", m * f }')
+	rate=${OVER_RATE:-$(awk -v m="$max" -v f="$OVERLOAD" 'BEGIN { printf "%d", m * f }')}
 	trial "$kind" "$rate"
 	d=$(awk -v s="$TRIAL_SECS" -v w="$S_WALL" 'BEGIN { print (w - 0.5 > s) ? w - 0.5 : s }')
 	result "${kind}_over_cps" "$(awk -v o="$S_OK" -v d="$d" 'BEGIN { printf "%.0f", o / d }')"

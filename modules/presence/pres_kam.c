@@ -34,6 +34,7 @@
 #include "pres_subs.h"
 
 struct tm_binds pres_tmb;
+tm_xapi_t pres_xtmb;
 sl_api_t pres_slb;
 int pres_local_log_facility = -1; /* -1: the core's log_facility */
 
@@ -281,8 +282,15 @@ static int early_req(struct sip_msg *msg, pres_early_req_t *r)
 		r->method = PRES_EARLY_SUBSCRIBE;
 	else
 		return 0;
-	if(parse_headers(msg, HDR_EOH_F, 0) < 0)
+	if(parse_headers(msg, HDR_EOH_F, 0) < 0 || !msg->callid || !msg->cseq
+			|| !msg->via1)
 		return -1;
+	r->callid = lps(msg->callid->body);
+	lp_str_trim(&r->callid);
+	r->cseq = lps(msg->cseq->body);
+	lp_str_trim(&r->cseq);
+	if(msg->via1->branch)
+		r->branch = lps(msg->via1->branch->value);
 	if(r->method == PRES_EARLY_PUBLISH) {
 		r->in_dialog = msg->sipifmatch != NULL;
 		return 0;
@@ -299,6 +307,7 @@ int pres_kam_check_overload(struct sip_msg *msg)
 {
 	pres_early_req_t r;
 	pres_reply_t rep;
+	int rc;
 
 	if(pres.cfg.overload_queue_percent <= 0 || early_req(msg, &r) < 0
 			|| !pres_limits_creates_state(&r))
@@ -307,6 +316,15 @@ int pres_kam_check_overload(struct sip_msg *msg)
 	memset(&rep, 0, sizeof(rep));
 	if(pres_limits_early(&r, &rep) == 0)
 		return 1;
+	/* a retransmission of a request tm has (accepted, or in hand in
+	 * another worker) is tm's: it resends the reply and stops the script
+	 * (0), or t_newtran() will */
+	if(pres_xtmb.t_check_trans) {
+		rc = pres_xtmb.t_check_trans(msg);
+		if(rc >= 0)
+			return rc;
+	}
+	pres_limits_early_refused(&r);
 	LP_KAM_LOG_REQ(PRES_LOCAL_LOG, "%.*s refused before its transaction: %d %s",
 			msg->first_line.u.request.method.len,
 			msg->first_line.u.request.method.s, rep.code, rep.reason);

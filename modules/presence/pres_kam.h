@@ -12,6 +12,7 @@
 #include "pres_logic.h"
 
 extern struct tm_binds pres_tmb;
+extern tm_xapi_t pres_xtmb; /* t_check_trans (pres_check_overload) */
 extern sl_api_t pres_slb;
 extern int pres_local_log_facility; /* local_log_facility, -1: the core's */
 
@@ -39,7 +40,10 @@ int pres_kam_send_notify(const pres_notify_t *n);
  * that would create state, or the server is not behind:
  * pres_limits_early); -1 after answering it 503 with Retry-After (through
  * the transaction when the script made one, else statelessly: called
- * before t_newtran(), the refusal costs no transaction). */
+ * before t_newtran(), the refusal costs no transaction), remembered so
+ * its retransmissions are refused too; for a retransmission of a request
+ * tm has a transaction for, what tm's t_check_trans() says (0: tm
+ * resent its reply, the script stops). */
 int pres_kam_check_overload(struct sip_msg *msg);
 /* overload_queue_percent on: count the SIP messages each process takes in
  * (a pre-script callback), in mod_init. 0, or -1 on error. */

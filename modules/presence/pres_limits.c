@@ -191,9 +191,45 @@ int pres_limits_creates_state(const pres_early_req_t *r)
 	return r->method == PRES_EARLY_SUBSCRIBE && r->expires != 0;
 }
 
+/* r's slot in the memory of refusals, and its fingerprint there (not 0). */
+static uint64_t *refused_slot(const pres_early_req_t *r, uint32_t *tag)
+{
+	unsigned int h = lp_hash_str2(&r->callid, &r->cseq);
+
+	h = lp_hash_bytes(r->branch.s, r->branch.len, h);
+	*tag = lp_hash_bytes(r->callid.s, r->callid.len, h ^ 0x9e3779b9u) | 1u;
+	return &pres.refused[h & (PRES_REFUSED_SLOTS - 1)];
+}
+
+static int remembered(const pres_early_req_t *r, unsigned int now)
+{
+	uint32_t tag;
+	uint64_t v;
+
+	if(!pres.refused)
+		return 0;
+	v = __atomic_load_n(refused_slot(r, &tag), __ATOMIC_RELAXED);
+	return (uint32_t)(v >> 32) == tag && now - (uint32_t)v < PRES_REFUSED_SECS;
+}
+
+void pres_limits_early_refused(const pres_early_req_t *r)
+{
+	uint32_t tag;
+	uint64_t *slot;
+
+	if(!pres.refused)
+		return;
+	slot = refused_slot(r, &tag);
+	__atomic_store_n(slot, ((uint64_t)tag << 32) | pres.now(), __ATOMIC_RELAXED);
+}
+
 int pres_limits_early(const pres_early_req_t *r, pres_reply_t *rep)
 {
-	return pres_limits_creates_state(r) ? pres_limits_load(&r->rxq, rep) : 0;
+	if(!pres_limits_creates_state(r))
+		return 0;
+	if(remembered(r, pres.now()))
+		return pres_reply_unavailable(rep, pres.cfg.overload_retry_after);
+	return pres_limits_load(&r->rxq, rep);
 }
 
 static int count_pub(const pres_pub_t *p, void *ctx)

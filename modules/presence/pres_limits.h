@@ -85,6 +85,9 @@ typedef struct pres_early_req
 	int in_dialog;	 /* a PUBLISH's SIP-If-Match, a SUBSCRIBE's To tag */
 	int expires;	 /* a SUBSCRIBE's Expires, or PRES_EXPIRES_NONE */
 	pres_rxq_t rxq;	 /* read only for a request that creates state */
+	/* the transaction: Call-ID, CSeq (number and method), the top Via's
+	 * branch (empty when none) */
+	lp_str_t callid, cseq, branch;
 } pres_early_req_t;
 
 /* Would r create state: a PUBLISH without SIP-If-Match, an initial
@@ -92,8 +95,26 @@ typedef struct pres_early_req
 int pres_limits_creates_state(const pres_early_req_t *r);
 
 /* 0, or -1 with pres_limits_load's 503 in rep when r would create state
- * and the server is behind. */
+ * and the server is behind, or when r is a retransmission of a request
+ * refused here within PRES_REFUSED_SECS (its transaction's Call-ID, CSeq
+ * and branch): statelessly refused, a request leaves nothing that would
+ * absorb its retransmissions, and one accepted after its original was
+ * refused makes state (a subscription, NOTIFYs) for a client that has
+ * given the request up. With pres.refused NULL, nothing is remembered. */
 int pres_limits_early(const pres_early_req_t *r, pres_reply_t *rep);
+
+/* r was refused here (pres_limits_early's -1): remember it. Kept apart so
+ * the glue can first hand a request that has a transaction to tm. */
+void pres_limits_early_refused(const pres_early_req_t *r);
+
+/* The memory of refusals: PRES_REFUSED_SLOTS 64-bit words in shared
+ * memory (a fingerprint and the second of the refusal; one per slot, a
+ * later refusal overwrites an earlier one: forgetting is the only error),
+ * read and written without a lock (atomic 64-bit loads and stores).
+ * PRES_REFUSED_SECS is a non-INVITE client transaction's lifetime (64 x
+ * T1, RFC 3261 s17.1.2.2): no retransmission comes later. */
+#define PRES_REFUSED_SLOTS 65536u
+#define PRES_REFUSED_SECS 32u
 
 /* A new publication of (user, domain, event) is within
  * max_publications_per_presentity: 0, or -1 with 403 in rep (-1 with 500

@@ -162,6 +162,9 @@ typedef struct pres_state {
 	 * second it refused a request (0: never) */
 	unsigned int rxq_sec, rxq_drops, rxq_msgs;
 	unsigned int rxq_drop_at, rxq_drop_run, rxq_over_at;
+	/* shared: the memory of requests pres_limits_early refused
+	 * (PRES_REFUSED_SLOTS words, pres_limits.h); NULL: none kept */
+	uint64_t *refused;
 	/* DB changes waiting for the DB writer (pres_dbq.h); NULL:
 	 * written synchronously */
 	struct lp_wq *dbq;

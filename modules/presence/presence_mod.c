@@ -532,6 +532,10 @@ static int mod_init(void)
 		LM_ERR("cannot bind sl (load sl before presence)\n");
 		return -1;
 	}
+	if(tm_load_xapi(&pres_xtmb) < 0) {
+		LM_ERR("cannot bind tm's t_check_trans\n");
+		return -1;
+	}
 	/* a key of this start, before anything is hashed and before the fork:
 	 * every process buckets alike, nobody outside can precompute
 	 * collisions */
@@ -547,6 +551,14 @@ static int mod_init(void)
 	pres.winfo_seen = lp_malloc(sizeof(*pres.winfo_seen));
 	if(pres.winfo_seen)
 		*pres.winfo_seen = 0;
+	if(pres.cfg.overload_queue_percent > 0) { /* pres_check_overload */
+		pres.refused = lp_malloc(PRES_REFUSED_SLOTS * sizeof(uint64_t));
+		if(!pres.refused) {
+			LM_ERR("out of shared memory for the memory of refusals\n");
+			return -1;
+		}
+		memset(pres.refused, 0, PRES_REFUSED_SLOTS * sizeof(uint64_t));
+	}
 	if(pres.cfg.subs_db_mode == PRES_SUBS_DB_THROUGH
 			|| pres.cfg.subs_db_mode == PRES_SUBS_DB_BACK) {
 		pres.pend = pres_pend_new(PRES_PEND_MAX);

@@ -327,12 +327,22 @@ END_TEST
  * refused as the handler would refuse it (503, Retry-After); a PUBLISH
  * with SIP-If-Match, an in-dialog SUBSCRIBE, a fetch (Expires 0) and any
  * other method go on; nothing is stored either way. */
-static int early(int method, int in_dialog, int expires, pres_rxq_t x)
+static int early_tx(int method, int in_dialog, int expires, pres_rxq_t x,
+		const char *branch)
 {
-	pres_early_req_t r = {method, in_dialog, expires, x};
+	pres_early_req_t r = {method, in_dialog, expires, x, LP_STR("cid-e@h"),
+			LP_STR("1 SUBSCRIBE"), {(char *)branch, (int)strlen(branch)}};
 
 	memset(&rep, 0, sizeof(rep));
-	return pres_limits_early(&r, &rep) < 0 ? rep.code : 0;
+	if(pres_limits_early(&r, &rep) == 0)
+		return 0;
+	pres_limits_early_refused(&r); /* as the glue does */
+	return rep.code;
+}
+
+static int early(int method, int in_dialog, int expires, pres_rxq_t x)
+{
+	return early_tx(method, in_dialog, expires, x, "z9hG4bK-1");
 }
 
 START_TEST(test_early)
@@ -357,6 +367,33 @@ START_TEST(test_early)
 }
 END_TEST
 
+/* A retransmission of a request refused ahead of the handler (the same
+ * Call-ID, CSeq and branch) is refused again while the load is gone,
+ * for PRES_REFUSED_SECS; a new transaction (another branch, a retry
+ * after Retry-After) is not; without the memory nothing is kept. */
+START_TEST(test_early_retransmission)
+{
+	static uint64_t slots[PRES_REFUSED_SLOTS];
+	unsigned int d = overflow_run(PRES_RXQ_DROP_RUN);
+
+	pres.refused = slots;
+	ck_assert_int_eq(early_tx(PRES_EARLY_SUBSCRIBE, 0, 600, q(80, d), "b1"), 503);
+	ck_assert_int_eq(early_tx(PRES_EARLY_SUBSCRIBE, 0, 600, q(0, d), "b1"), 503);
+	ck_assert_ptr_nonnull(strstr(rep.hdrs, "Retry-After: 5\r\n"));
+	ck_assert_int_eq(early_tx(PRES_EARLY_SUBSCRIBE, 0, 600, q(0, d), "b2"), 0);
+	/* what creates no state is never refused */
+	ck_assert_int_eq(early_tx(PRES_EARLY_SUBSCRIBE, 1, 600, q(0, d), "b1"), 0);
+	lp_test_now += PRES_REFUSED_SECS - 1;
+	ck_assert_int_eq(early_tx(PRES_EARLY_SUBSCRIBE, 0, 600, q(0, d), "b1"), 503);
+	lp_test_now += PRES_REFUSED_SECS;
+	ck_assert_int_eq(early_tx(PRES_EARLY_SUBSCRIBE, 0, 600, q(0, d), "b1"), 0);
+	pres.refused = NULL;
+	d = overflow_run(PRES_RXQ_DROP_RUN);
+	ck_assert_int_eq(early_tx(PRES_EARLY_PUBLISH, 0, 600, q(80, d), "b3"), 503);
+	ck_assert_int_eq(early_tx(PRES_EARLY_PUBLISH, 0, 600, q(0, d), "b3"), 0);
+}
+END_TEST
+
 static void add(TCase *tc)
 {
 	tcase_add_test(tc, test_default_threshold);
@@ -371,6 +408,7 @@ static void add(TCase *tc)
 	tcase_add_test(tc, test_publish);
 	tcase_add_test(tc, test_off);
 	tcase_add_test(tc, test_early);
+	tcase_add_test(tc, test_early_retransmission);
 }
 
 Suite *pres_overload_suite(void)

@@ -232,4 +232,46 @@ while time.monotonic() < end:
         notified.add(hdr(text, "Call-ID"))
 print("notifies %d" % len(notified))
 print("unanswered %d" % (2 * N - len(final)))
+
+
+def await_final(cid):
+    """the final reply code of Call-ID cid (0: none within 2 s), NOTIFYs
+    answered 200 meanwhile"""
+    end = time.monotonic() + 2.0
+    while time.monotonic() < end:
+        r, _, _ = select.select([sock], [], [], 0.05)
+        if not r:
+            continue
+        data, addr = sock.recvfrom(65535)
+        text = data.decode("utf-8", "replace")
+        first = text.split("\r\n", 1)[0]
+        if first.startswith("NOTIFY "):
+            sock.sendto(("SIP/2.0 200 OK\r\n" + "".join(
+                "%s: %s\r\n" % (h, hdr(text, h))
+                for h in ("Via", "From", "To", "Call-ID", "CSeq")) +
+                "Content-Length: 0\r\n\r\n").encode(), addr)
+        elif first.startswith("SIP/2.0 ") and hdr(text, "Call-ID") == cid \
+                and int(first.split()[1]) >= 200:
+            return int(first.split()[1])
+    return 0
+
+
+# RESEND=1: the first refused SUBSCRIBE and PUBLISH sent again as they
+# were (a retransmission: same Call-ID, CSeq and branch), then as a new
+# transaction (another branch and CSeq 2, as a client retrying after
+# Retry-After does); the overload is over by then
+if os.environ.get("RESEND") == "1":
+    for kind, make in (("subscribe", subscribe), ("publish", publish)):
+        refused = sorted(i for i in range(N) if final.get(
+            "ov%s-%s%d" % (TAG, kind[0], i), ("", 0))[1] == 503)
+        if not refused:
+            continue
+        i, cid = refused[0], "ov%s-%s%d" % (TAG, kind[0], refused[0])
+        msg = make(i)
+        sock.sendto(msg.encode(), SERVER)
+        print("resent %s %d" % (kind, await_final(cid)))
+        msg = msg.replace(";branch=z9hG4bK", ";branch=z9hG4bKretry", 1)
+        msg = msg.replace("CSeq: 1 ", "CSeq: 2 ", 1)
+        sock.sendto(msg.encode(), SERVER)
+        print("retried %s %d" % (kind, await_final(cid)))
 sys.exit(0 if len(final) == 2 * N else 1)

@@ -120,7 +120,7 @@ for mode in c d; do
 			--param=presence:overload_queue_percent:30 || finish
 		what="t_newtran() without pres_check_overload()"
 	fi
-	burst $mode $HEAVY 1 0 1
+	RESEND=1 burst $mode $HEAVY 1 0 1
 	REFUSED=$((S503 + P503 + $(awk '$1 == "probe" && $2 == 503 { n += $3 } END { print n + 0 }' "burst-$mode.out")))
 	TM5=$(stat tm.stats 5xx) SL5=$(stat sl.stats 5xx)
 	note "$what: $REFUSED refused, tm sent ${TM5:-?} 5xx, sl ${SL5:-?}"
@@ -130,11 +130,20 @@ for mode in c d; do
 	assert_eq $N "$((P2 + P503))" "$what: every PUBLISH got 2xx or 503"
 	assert_eq "$((S503 + P503))" "${RA5:-0}" "$what: every 503 carries Retry-After: 5"
 	assert_eq "$S2" "$NOTIFIED" "$what: a NOTIFY for each accepted subscription"
-	assert_eq "$S2" "$(listed_watchers $mode)" "$what: the accepted subscriptions are listed"
-	assert_eq "$P2" "$(stored_publications $mode)" "$what: the accepted publications are stored"
+	# a refused request's retransmission: 503 again (stateless: from the
+	# memory of refusals; tm: from its transaction), though the overload
+	# is over; then the same request as a new transaction is accepted
+	for k in subscribe publish; do
+		assert_eq 503 "$(awk -v k=$k '$1 == "resent" && $2 == k { print $3 }' "burst-$mode.out")" \
+			"$what: a retransmission of a refused $k: 503 again"
+		assert_eq 200 "$(awk -v k=$k '$1 == "retried" && $2 == k { print $3 }' "burst-$mode.out")" \
+			"$what: the refused $k retried as a new transaction: 200"
+	done
+	assert_eq "$((S2 + 1))" "$(listed_watchers $mode)" "$what: the accepted subscriptions are listed"
+	assert_eq "$((P2 + 1))" "$(stored_publications $mode)" "$what: the accepted publications are stored"
 	if [ $mode = c ]; then
 		assert_eq 0 "${TM5:-x}" "$what: no 503 went through a transaction"
-		assert_eq "$REFUSED" "${SL5:-x}" "$what: every 503 was sent statelessly"
+		assert_eq "$((REFUSED + 2))" "${SL5:-x}" "$what: every 503 was sent statelessly"
 		assert_log_contains "(PUBLISH|SUBSCRIBE) refused before its transaction: 503 Service Unavailable" \
 			"$what: the refusals are logged"
 	else
