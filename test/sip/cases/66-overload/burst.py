@@ -133,20 +133,41 @@ def paced(k):
     return got
 
 
-def probe(k):
-    """one initial PUBLISH; its final reply code (0: none within 1 s)"""
-    sock.sendto(publish(k, "q").encode(), SERVER)
-    cid, end = "ov%s-q%d" % (TAG, k), time.monotonic() + 1.0
+def datagrams(secs, step=0.05):
+    """(text, addr) of each datagram that comes within secs"""
+    end = time.monotonic() + secs
     while time.monotonic() < end:
-        r, _, _ = select.select([sock], [], [], 0.05)
-        if not r:
-            continue
-        text = sock.recvfrom(65535)[0].decode("utf-8", "replace")
+        r, _, _ = select.select([sock], [], [], step)
+        if r:
+            data, addr = sock.recvfrom(65535)
+            yield data.decode("utf-8", "replace"), addr
+
+
+def answer_notify(text, addr):
+    """200 OK to the NOTIFY text from addr"""
+    sock.sendto(("SIP/2.0 200 OK\r\n" + "".join(
+        "%s: %s\r\n" % (h, hdr(text, h))
+        for h in ("Via", "From", "To", "Call-ID", "CSeq")) +
+        "Content-Length: 0\r\n\r\n").encode(), addr)
+
+
+def await_final(cid, secs):
+    """the final reply code of Call-ID cid (0: none within secs), NOTIFYs
+    answered 200 meanwhile"""
+    for text, addr in datagrams(secs):
         first = text.split("\r\n", 1)[0]
-        if first.startswith("SIP/2.0 ") and hdr(text, "Call-ID") == cid \
+        if first.startswith("NOTIFY "):
+            answer_notify(text, addr)
+        elif first.startswith("SIP/2.0 ") and hdr(text, "Call-ID") == cid \
                 and int(first.split()[1]) >= 200:
             return int(first.split()[1])
     return 0
+
+
+def probe(k):
+    """one initial PUBLISH; its final reply code (0: none within 1 s)"""
+    sock.sendto(publish(k, "q").encode(), SERVER)
+    return await_final("ov%s-q%d" % (TAG, k), 1.0)
 
 
 def sleep_until(wall):
@@ -198,11 +219,7 @@ while len(final) < 2 * N and time.monotonic() < deadline:
     if first.startswith("NOTIFY "):
         if "active" in hdr(text, "Subscription-State"):
             notified.add(hdr(text, "Call-ID"))
-        ok = ("SIP/2.0 200 OK\r\n" + "".join(
-            "%s: %s\r\n" % (h, hdr(text, h))
-            for h in ("Via", "From", "To", "Call-ID", "CSeq")) +
-            "Content-Length: 0\r\n\r\n")
-        sock.sendto(ok.encode(), addr)
+        answer_notify(text, addr)
         continue
     if not first.startswith("SIP/2.0 "):
         continue
@@ -221,39 +238,11 @@ ra = collections.Counter(r for _, c, r in final.values() if c == 503)
 for v, k in sorted(ra.items()):
     print("retry_after %s %d" % (v or "-", k))
 # NOTIFYs of the accepted subscriptions may still come in: a short wait
-end = time.monotonic() + 1.0
-while time.monotonic() < end:
-    r, _, _ = select.select([sock], [], [], 0.1)
-    if not r:
-        continue
-    data, addr = sock.recvfrom(65535)
-    text = data.decode("utf-8", "replace")
+for text, addr in datagrams(1.0, 0.1):
     if text.startswith("NOTIFY ") and "active" in hdr(text, "Subscription-State"):
         notified.add(hdr(text, "Call-ID"))
 print("notifies %d" % len(notified))
 print("unanswered %d" % (2 * N - len(final)))
-
-
-def await_final(cid):
-    """the final reply code of Call-ID cid (0: none within 2 s), NOTIFYs
-    answered 200 meanwhile"""
-    end = time.monotonic() + 2.0
-    while time.monotonic() < end:
-        r, _, _ = select.select([sock], [], [], 0.05)
-        if not r:
-            continue
-        data, addr = sock.recvfrom(65535)
-        text = data.decode("utf-8", "replace")
-        first = text.split("\r\n", 1)[0]
-        if first.startswith("NOTIFY "):
-            sock.sendto(("SIP/2.0 200 OK\r\n" + "".join(
-                "%s: %s\r\n" % (h, hdr(text, h))
-                for h in ("Via", "From", "To", "Call-ID", "CSeq")) +
-                "Content-Length: 0\r\n\r\n").encode(), addr)
-        elif first.startswith("SIP/2.0 ") and hdr(text, "Call-ID") == cid \
-                and int(first.split()[1]) >= 200:
-            return int(first.split()[1])
-    return 0
 
 
 # RESEND=1: the first refused SUBSCRIBE and PUBLISH sent again as they
@@ -269,9 +258,9 @@ if os.environ.get("RESEND") == "1":
         i, cid = refused[0], "ov%s-%s%d" % (TAG, kind[0], refused[0])
         msg = make(i)
         sock.sendto(msg.encode(), SERVER)
-        print("resent %s %d" % (kind, await_final(cid)))
+        print("resent %s %d" % (kind, await_final(cid, 2.0)))
         msg = msg.replace(";branch=z9hG4bK", ";branch=z9hG4bKretry", 1)
         msg = msg.replace("CSeq: 1 ", "CSeq: 2 ", 1)
         sock.sendto(msg.encode(), SERVER)
-        print("retried %s %d" % (kind, await_final(cid)))
+        print("retried %s %d" % (kind, await_final(cid, 2.0)))
 sys.exit(0 if len(final) == 2 * N else 1)
