@@ -1,6 +1,7 @@
 # 74 KEMI: the presence server as a JavaScript config (app_jsdt, cfgengine
 # "jsdt"): Kamailio 5.6's twelve KEMI exports exist with its module names,
-# function names and parameter types (app_jsdt.api_list), and PUBLISH,
+# function names and parameter types (app_jsdt.api_list), and ours' one
+# more (pres_check_overload, doc/presence.md), and PUBLISH,
 # SUBSCRIBE and NOTIFY work through KSR.presence.handle_publish() /
 # handle_publish_uri() / handle_subscribe() / handle_subscribe_uri();
 # pres_check_basic, pres_check_activities, pres_auth_status,
@@ -26,6 +27,7 @@ for f in "presence handle_publish none" "presence handle_publish_uri str" \
 	"presence pres_refresh_watchers str, str, int" \
 	"presence pres_refresh_watchers_file str, str, int, str, str" \
 	"presence pres_update_watchers str, str" \
+	"presence pres_check_overload none" \
 	"presence_xml pres_check_basic str, str" \
 	"presence_xml pres_check_activities str, str" "pua pua_update_contact none"; do
 	set -- $f
@@ -33,7 +35,7 @@ for f in "presence handle_publish none" "presence handle_publish_uri str" \
 	shift 2
 	assert_match "ret: int module: $m name: $n params: $*\$" "$(printf '%s\n' "$API" | grep " name: $n ")" "KSR.$m.$n($*)"
 done
-assert_eq 12 "$(printf '%s\n' "$API" | grep -c .)" "twelve exports of presence, presence_xml and pua"
+assert_eq 13 "$(printf '%s\n' "$API" | grep -c .)" "Kamailio's twelve exports of presence, presence_xml and pua, and ours' one more"
 
 op() { # OP URI [ARG] [extra headers]: a MESSAGE answered with the rc
 	sip_request MESSAGE "$2" "X-Op: $1${3:+
