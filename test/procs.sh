@@ -21,17 +21,22 @@ tcp_bound() { [ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]; }
 udp_free() { ! udp_bound "$1"; }
 proc_gone() { ! kill -0 "$1" 2>/dev/null; }
 
-# free_udp_port: a port that nothing listens on and that was not handed
-# out before to this run: the ports given are kept in the file PORTS_FILE
-# (callers use $(...), so a shell variable would not keep them); without
-# PORTS_FILE only the listening check applies.
+# free_udp_port: a port below the kernel's ephemeral range (so that no
+# client connection, such as a database client's, takes it as its local
+# port between this check and Kamailio's bind: a case that also listens on
+# TCP on it failed so), that no UDP or TCP socket uses, and that was not
+# handed out before to this run: the ports given are kept in the file
+# PORTS_FILE (callers use $(...), so a shell variable would not keep
+# them); without PORTS_FILE only the socket check applies.
 free_udp_port() {
-	local p i
+	local p i lo
+	read -r lo _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null
+	[ "${lo:-0}" -gt 12000 ] 2>/dev/null || lo=32768
 	for i in $(seq 1 200); do
-		p=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+		p=$((10000 + (RANDOM * 32768 + RANDOM) % (lo - 10000)))
 		[ -n "${PORTS_FILE:-}" ] && grep -qx "$p" "$PORTS_FILE" 2>/dev/null &&
 			continue
-		if udp_free "$p"; then
+		if udp_free "$p" && [ -z "$(ss -Htan "sport = :$p" 2>/dev/null)" ]; then
 			[ -n "${PORTS_FILE:-}" ] && echo "$p" >>"$PORTS_FILE"
 			echo "$p"
 			return 0
