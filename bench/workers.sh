@@ -73,6 +73,9 @@
 # FANOUT_SIZES, FANOUT_REF_MAX, FANOUT_AGAIN, SHM_N, LOAD_N, LOAD_WORKERS, LOAD_PKG_MB,
 # POOL, SHM_MB,
 # SKIP_FANOUT, SKIP_SHM, SKIP_LOAD, SKIP_RATES, BENCH_OUT,
+# KINDS ("publish subscribe": the rate searches to run, in that order; the
+# SUBSCRIBE one otherwise follows the PUBLISH overload trial and the state
+# it left),
 # DB_WRITE_INTERVAL (ms: ours with the DB writer process, db_write_interval),
 # SHMEM_THP (never, advise, within_size, always: the kernel's huge page
 # policy for shared memory, /sys/kernel/mm/transparent_hugepage/
@@ -123,6 +126,7 @@ FANOUT_SIZES=${FANOUT_SIZES:-$d_fan}
 SHM_N=${SHM_N:-$d_shm}
 LOAD_N=${LOAD_N:-$d_load}
 WORKERS=${WORKERS:-"1 4 8"}
+KINDS=${KINDS:-"publish subscribe"}
 if [ -n "${BASE_REV:-}" ]; then
 	IMPLS=${IMPLS:-"floor base ours reference"}
 else
@@ -580,11 +584,13 @@ instance() {
 		fi
 	fi
 	if [ -z "${SKIP_RATES:-}" ]; then
-		kamailio_alive && search publish
-		if kamailio_alive; then
-			publish_pool
-			search subscribe
-		fi
+		case " $KINDS " in *" publish "*) kamailio_alive && search publish ;; esac
+		case " $KINDS " in *" subscribe "*)
+			if kamailio_alive; then
+				publish_pool
+				search subscribe
+			fi ;;
+		esac
 	fi
 	if kamailio_alive; then result state alive; else result state died; fi
 	result db_locked_lines "$(grep -c 'database is locked' "$KAM_LOG")"
@@ -714,7 +720,7 @@ T0=$(date +%s)
 	# the kernel's DAMON monitor (kdamond) scans page access bits: 7 % of
 	# the CPU samples of an overload on this project's 2-core VM
 	echo "kernel DAMON monitors (kdamond), their states: $(cat /sys/kernel/mm/damon/admin/kdamonds/*/state 2>/dev/null | tr '\n' ' ' || true)"
-	echo "settings: rounds $RUNS; workers $WORKERS; trials ${TRIAL_SECS}s, at most $MAX_TRIALS per search (then one at $COST_RATE calls/s and one overload ${OVERLOAD}x the maximum for ${OVER_SECS}s), precision $PRECISION %, pass >= $MIN_SUCCESS % calls and >= $MIN_ACHIEVED % of the rate; fan-out $FANOUT_SIZES (reference up to $FANOUT_REF_MAX), each first and then $FANOUT_AGAIN more on the instance; shm $SHM_N; start-up $LOAD_N subscriptions, $LOAD_WORKERS worker(s)"
+	echo "settings: rounds $RUNS; workers $WORKERS; searches $KINDS; trials ${TRIAL_SECS}s, at most $MAX_TRIALS per search (then one at $COST_RATE calls/s and one overload ${OVERLOAD}x the maximum for ${OVER_SECS}s), precision $PRECISION %, pass >= $MIN_SUCCESS % calls and >= $MIN_ACHIEVED % of the rate; fan-out $FANOUT_SIZES (reference up to $FANOUT_REF_MAX), each first and then $FANOUT_AGAIN more on the instance; shm $SHM_N; start-up $LOAD_N subscriptions, $LOAD_WORKERS worker(s)"
 } >"$OUT/env.txt"
 cat "$OUT/env.txt" >&2
 printf 'run\timpl\tworkers\tmetric\tvalue\n' >"$OUT/results.tsv"

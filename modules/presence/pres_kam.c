@@ -232,7 +232,7 @@ int pres_kam_count_init(void)
  * processes that read the socket (its own workers, or children). Not read
  * (known 0) when not asked for (overload_queue_percent 0), not UDP, or
  * unknown. */
-static pres_rxq_t rx_queue(struct sip_msg *msg)
+static pres_rxq_t read_rx_queue(struct sip_msg *msg)
 {
 	uint32_t mi[SK_MEMINFO_VARS];
 	socklen_t len = sizeof(mi);
@@ -252,6 +252,23 @@ static pres_rxq_t rx_queue(struct sip_msg *msg)
 	q.drops = mi[SK_MEMINFO_DROPS];
 	q.msgs = rx_msgs;
 	q.readers = si->workers > 0 ? si->workers : children_no;
+	return q;
+}
+
+/* read_rx_queue, once per message: pres_check_overload() and the handler
+ * after it judge a request on the same reading (msg->id is unique within
+ * a process), so they cannot disagree and the socket is asked once. */
+static pres_rxq_t rx_queue(struct sip_msg *msg)
+{
+	static unsigned int id;
+	static int pid;
+	static pres_rxq_t q;
+
+	if(pid != msg->pid || id != msg->id) {
+		q = read_rx_queue(msg);
+		id = msg->id;
+		pid = msg->pid;
+	}
 	return q;
 }
 
@@ -325,11 +342,26 @@ int pres_kam_check_overload(struct sip_msg *msg)
 			return rc;
 	}
 	pres_limits_early_refused(&r);
-	LP_KAM_LOG_REQ(PRES_LOCAL_LOG, "%.*s refused before its transaction: %d %s",
+	LP_KAM_LOG_REQ(PRES_LOCAL_LOG, "%.*s refused without a transaction: %d %s",
 			msg->first_line.u.request.method.len,
 			msg->first_line.u.request.method.s, rep.code, rep.reason);
 	reply(msg, &rep);
 	return -1;
+}
+
+/* A handler called without a transaction (the script made none with
+ * t_newtran()) refuses for load statelessly: through
+ * pres_kam_check_overload(), so that the refusal is remembered and the
+ * request's retransmissions are refused too (nothing else absorbs them).
+ * With a transaction, tm absorbs them and the handler refuses through it.
+ * 1: go on; else what pres_kam_check_overload() returned. */
+static int stateless_overload(struct sip_msg *msg)
+{
+	struct cell *t = pres_tmb.t_gett ? pres_tmb.t_gett() : NULL;
+
+	if(t && t != T_UNDEFINED)
+		return 1;
+	return pres_kam_check_overload(msg);
 }
 
 /* type/subtype of Content-Type, parameters dropped. */
@@ -365,6 +397,8 @@ int pres_kam_publish(struct sip_msg *msg, str *sender)
 	req.domain = uri_part(&msg->parsed_uri.host, ruri_host_buf, sizeof(ruri_host_buf));
 	if(check_syntax(msg, 1, &req.body, &hdr) < 0)
 		return -1;
+	if((rc = stateless_overload(msg)) <= 0)
+		return rc;
 	req.priority = pres_kam_priority(msg);
 	if(msg->event) {
 		req.has_event = 1;
@@ -475,6 +509,8 @@ int pres_kam_subscribe(struct sip_msg *msg, const str *wuser, const str *wdomain
 			sizeof(ruri_host_buf));
 	if(check_syntax(msg, 0, &body, &hdr) < 0)
 		return -1;
+	if((rc = stateless_overload(msg)) <= 0)
+		return rc;
 	if(msg->event) {
 		req.has_event = 1;
 		req.event = lps(msg->event->body);

@@ -43,7 +43,9 @@ int pres_kam_send_notify(const pres_notify_t *n);
  * before t_newtran(), the refusal costs no transaction), remembered so
  * its retransmissions are refused too; for a retransmission of a request
  * tm has a transaction for, what tm's t_check_trans() says (0: tm
- * resent its reply, the script stops). */
+ * resent its reply, the script stops). The handlers call it first when
+ * the script made no transaction, so every stateless refusal for load is
+ * remembered. */
 int pres_kam_check_overload(struct sip_msg *msg);
 /* overload_queue_percent on: count the SIP messages each process takes in
  * (a pre-script callback), in mod_init. 0, or -1 on error. */

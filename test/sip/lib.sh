@@ -270,6 +270,9 @@ kill_kamailio() {
 
 # kam_rpc ARGS...: kamcmd on the case's ctl socket.
 kam_rpc() { kamcmd -s "unix:$CTL" "$@"; }
+# kam_stat COMMAND NAME: one counter of a kamcmd statistics listing
+# (tm.stats, sl.stats: "NAME: VALUE" lines); empty when absent
+kam_stat() { kam_rpc "$1" 2>/dev/null | awk -v n="$2" '$1 == n":" { print $2 }'; }
 
 # ---------------------------------------------------------------- sipp
 

@@ -68,7 +68,7 @@ after_481() {
 
 # tm_idle: no transaction left in tm (the NOTIFY to the vanished watcher
 # timed out and was freed)
-tm_idle() { [ "$(kam_rpc tm.stats | awk '$1 == "current:" { print $2 }')" = 0 ]; }
+tm_idle() { [ "$(kam_stat tm.stats current)" = 0 ]; }
 timed_out() { grep -q 'answered 408' "$KAM_LOG"; }
 
 # back_on_port NAME: a watcher listening again on WPORT gets a NOTIFY

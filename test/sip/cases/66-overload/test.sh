@@ -19,7 +19,10 @@
 # nothing of them is stored and no NOTIFY is sent for them, while every
 # other request is served: every request is answered, the accepted
 # subscriptions each get their NOTIFY and are all listed, the accepted
-# publications are all stored. The queue drains as the refusals are
+# publications are all stored. Refused without a transaction, a request
+# sent again byte for byte (a retransmission) gets 503 again after the
+# overload has ended (the memory of refusals), and the same request as a
+# new transaction gets 200. The queue drains as the refusals are
 # answered, so the later requests of the burst are accepted. With 0
 # (Kamailio's behaviour) the same floods and burst get no 503.
 # With a transaction made before the handlers (WITH_TM), the config's
@@ -51,6 +54,20 @@ burst() {
 listed_watchers() { kam_rpc presence.watcher_list "sip:ov$1@127.0.0.1" presence 2>/dev/null | grep -c 'callid:'; }
 stored_publications() { kam_rpc presence.presentity_list 2>/dev/null | grep -c "ovp$1-"; }
 
+# resent TAG WHAT: after a RESEND=1 burst, a refused request's
+# retransmission got 503 again (stateless: from the memory of refusals;
+# tm: from its transaction), though the overload is over; then the same
+# request as a new transaction was accepted
+resent() {
+	local k
+	for k in subscribe publish; do
+		assert_eq 503 "$(awk -v k=$k '$1 == "resent" && $2 == k { print $3 }' "burst-$1.out")" \
+			"$2: a retransmission of a refused $k: 503 again"
+		assert_eq 200 "$(awk -v k=$k '$1 == "retried" && $2 == k { print $3 }' "burst-$1.out")" \
+			"$2: the refused $k retried as a new transaction: 200"
+	done
+}
+
 # drops NAME: the datagrams the kernel dropped on Kamailio's socket (the
 # drops column of /proc/net/udp for its port)
 drops() {
@@ -80,7 +97,7 @@ assert_num -lt 80 "$LOST" "the small floods lost less than 8 % of the OPTIONS"
 assert_eq 0 "$((S503 + P503))" "a small share lost in every second: no 503"
 assert_eq $N "$S2" "after the small floods: every SUBSCRIBE accepted"
 assert_eq $N "$P2" "after the small floods: every PUBLISH accepted"
-burst a $HEAVY 1 0 1
+RESEND=1 burst a $HEAVY 1 0 1
 D1=$(drops)
 LOST=$(((D1 - DL) * 1000 / (2 * HEAVY)))
 note "datagrams dropped by a flood in each of 2 seconds: $((D1 - DL)), $LOST per mille of the OPTIONS"
@@ -93,10 +110,13 @@ assert_num -ge 1 "$S2" "the queue drained: later SUBSCRIBEs of the burst accepte
 assert_num -ge 1 "$P2" "the queue drained: later PUBLISHes of the burst accepted"
 assert_eq "$((S503 + P503))" "${RA5:-0}" "every 503 carries Retry-After: 5"
 assert_eq "$S2" "$NOTIFIED" "a NOTIFY for each accepted subscription, none for a refused one"
-assert_eq "$S2" "$(listed_watchers a)" "the accepted subscriptions are listed, the refused ones not"
-assert_eq "$P2" "$(stored_publications a)" "the accepted publications are stored, the refused ones not"
+resent a "no transaction"
+assert_eq "$((S2 + 1))" "$(listed_watchers a)" "the accepted subscriptions (and the retried one) are listed, the refused ones not"
+assert_eq "$((P2 + 1))" "$(stored_publications a)" "the accepted publications (and the retried one) are stored, the refused ones not"
 assert_log_contains "receive queue [0-9]+% full \\(overload_queue_percent 30\\) after a loss of datagrams in consecutive seconds: new presence state refused \\(503\\)" \
 	"the refusals are logged"
+assert_log_contains "(PUBLISH|SUBSCRIBE) refused without a transaction: 503 Service Unavailable" \
+	"no transaction: each refusal logged with its method"
 assert_alive
 stop_kamailio
 
@@ -109,8 +129,6 @@ assert_eq $N "$P2" "overload_queue_percent 0: every PUBLISH accepted"
 assert_alive
 stop_kamailio
 
-# stat GROUP.stats NAME: one counter of kamcmd's tm.stats / sl.stats
-stat() { kam_rpc "$1" 2>/dev/null | awk -v n="$2" '$1 == n":" { print $2 }'; }
 for mode in c d; do
 	if [ $mode = c ]; then
 		start_kamailio -A WITH_TM --param=presence:overload_queue_percent:30 || finish
@@ -122,7 +140,7 @@ for mode in c d; do
 	fi
 	RESEND=1 burst $mode $HEAVY 1 0 1
 	REFUSED=$((S503 + P503 + $(awk '$1 == "probe" && $2 == 503 { n += $3 } END { print n + 0 }' "burst-$mode.out")))
-	TM5=$(stat tm.stats 5xx) SL5=$(stat sl.stats 5xx)
+	TM5=$(kam_stat tm.stats 5xx) SL5=$(kam_stat sl.stats 5xx)
 	note "$what: $REFUSED refused, tm sent ${TM5:-?} 5xx, sl ${SL5:-?}"
 	assert_num -ge 1 "$S503" "$what: initial SUBSCRIBEs refused 503"
 	assert_num -ge 1 "$P503" "$what: initial PUBLISHes refused 503"
@@ -130,21 +148,13 @@ for mode in c d; do
 	assert_eq $N "$((P2 + P503))" "$what: every PUBLISH got 2xx or 503"
 	assert_eq "$((S503 + P503))" "${RA5:-0}" "$what: every 503 carries Retry-After: 5"
 	assert_eq "$S2" "$NOTIFIED" "$what: a NOTIFY for each accepted subscription"
-	# a refused request's retransmission: 503 again (stateless: from the
-	# memory of refusals; tm: from its transaction), though the overload
-	# is over; then the same request as a new transaction is accepted
-	for k in subscribe publish; do
-		assert_eq 503 "$(awk -v k=$k '$1 == "resent" && $2 == k { print $3 }' "burst-$mode.out")" \
-			"$what: a retransmission of a refused $k: 503 again"
-		assert_eq 200 "$(awk -v k=$k '$1 == "retried" && $2 == k { print $3 }' "burst-$mode.out")" \
-			"$what: the refused $k retried as a new transaction: 200"
-	done
+	resent $mode "$what"
 	assert_eq "$((S2 + 1))" "$(listed_watchers $mode)" "$what: the accepted subscriptions are listed"
 	assert_eq "$((P2 + 1))" "$(stored_publications $mode)" "$what: the accepted publications are stored"
 	if [ $mode = c ]; then
 		assert_eq 0 "${TM5:-x}" "$what: no 503 went through a transaction"
 		assert_eq "$((REFUSED + 2))" "${SL5:-x}" "$what: every 503 was sent statelessly"
-		assert_log_contains "(PUBLISH|SUBSCRIBE) refused before its transaction: 503 Service Unavailable" \
+		assert_log_contains "(PUBLISH|SUBSCRIBE) refused without a transaction: 503 Service Unavailable" \
 			"$what: the refusals are logged"
 	else
 		assert_eq "$REFUSED" "${TM5:-x}" "$what: every 503 went through a transaction"

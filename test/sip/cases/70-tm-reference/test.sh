@@ -64,7 +64,7 @@ assert_eq 0 "$n" "tm warnings 'removed cell ... still linked in hash table'"
 n=$(grep -Ec 'free_cell_helper|BUG|CRITICAL' "$KAM_LOG")
 assert_eq 0 "$n" "no other tm cell warnings, BUG or CRITICAL lines"
 # every transaction of the test ends (wait timer 5 s): none left behind
-gone() { kam_rpc tm.stats 2>/dev/null | grep -Eq '^[[:space:]]*current: 0$'; }
+gone() { [ "$(kam_stat tm.stats current)" = 0 ]; }
 if WAIT_MAX=15 wait_until 15 gone; then
 	ok "tm.stats: no transaction left"
 else
