@@ -151,17 +151,22 @@ def answer_notify(text, addr):
         "Content-Length: 0\r\n\r\n").encode(), addr)
 
 
-def await_final(cid, secs):
-    """the final reply code of Call-ID cid (0: none within secs), NOTIFYs
-    answered 200 meanwhile"""
+def await_reply(cid, secs):
+    """the final reply of Call-ID cid: (code, text); (0, "") when none
+    within secs; NOTIFYs answered 200 meanwhile"""
     for text, addr in datagrams(secs):
         first = text.split("\r\n", 1)[0]
         if first.startswith("NOTIFY "):
             answer_notify(text, addr)
         elif first.startswith("SIP/2.0 ") and hdr(text, "Call-ID") == cid \
                 and int(first.split()[1]) >= 200:
-            return int(first.split()[1])
-    return 0
+            return int(first.split()[1]), text
+    return 0, ""
+
+
+def await_final(cid, secs):
+    """the final reply code of Call-ID cid (0: none within secs)"""
+    return await_reply(cid, secs)[0]
 
 
 def probe(k):
@@ -176,10 +181,27 @@ def sleep_until(wall):
         time.sleep(wall - time.time())
 
 
+# HANDOVER=1 (with ALIGN): an initial PUBLISH accepted before the floods
+# (its first reply kept) is sent again as it was after every HSTEP
+# requests of the burst, so that some copies find the queue full and new
+# state refused: retransmissions of a request tm holds a transaction for
+# (its wait timer keeps it 5 s; this one is about 2 s old). Their replies
+# are printed as "handover CODE SAME COUNT", SAME 1 when the reply carries
+# the first reply's SIP-ETag (tm sent that reply again), not counted with
+# the burst; "handover copies K" the copies sent.
+HANDOVER = os.environ.get("HANDOVER") == "1" and ALIGN
+HCID = "ov%s-h0" % TAG
+HSTEP = 20
+first_h = (0, "")
+
 if FLOOD:
     probes = collections.Counter()
     if ALIGN:
         sleep_until(int(time.time()) + 1.9)
+        if HANDOVER:
+            sock.sendto(publish(0, "h").encode(), SERVER)
+            first_h = await_reply(HCID, 1.0)
+            print("handover first %d" % first_h[0])
         probes[probe(-1)] += 1
         sleep_until(int(time.time()) + 1.02)
     start, k = time.time(), 0
@@ -203,9 +225,20 @@ msgs = []
 for i in range(N):
     msgs.append(subscribe(i).encode())
     msgs.append(publish(i).encode())
+copies = 0
+if HANDOVER:
+    with_copies = []
+    for i, m in enumerate(msgs):
+        if i % HSTEP == 0:
+            with_copies.append(publish(0, "h").encode())
+            copies += 1
+        with_copies.append(m)
+    msgs = with_copies
+    print("handover copies %d" % copies)
 for m in msgs:
     sock.sendto(m, SERVER)
 
+handover = []              # (code, text) of each reply to a hand-over copy
 final = {}                 # Call-ID -> (method, code, retry-after)
 notified = set()          # Call-IDs with an "active" NOTIFY
 deadline = time.monotonic() + 10
@@ -229,7 +262,21 @@ while len(final) < 2 * N and time.monotonic() < deadline:
     method = hdr(text, "CSeq").split()[-1].lower()
     if method == "options":
         continue
+    if hdr(text, "Call-ID") == HCID:
+        handover.append((code, text))
+        continue
     final[hdr(text, "Call-ID")] = (method, code, hdr(text, "Retry-After"))
+if HANDOVER:
+    while len(handover) < copies:
+        reply = await_reply(HCID, 1.0)
+        if not reply[0]:
+            break
+        handover.append(reply)
+    etag = hdr(first_h[1], "SIP-ETag")
+    hc = collections.Counter(
+        (c, int(bool(etag) and hdr(t, "SIP-ETag") == etag)) for c, t in handover)
+    for (c, same), k in sorted(hc.items()):
+        print("handover %d %d %d" % (c, same, k))
 
 counts = collections.Counter((m, c) for m, c, _ in final.values())
 for (m, c), k in sorted(counts.items()):

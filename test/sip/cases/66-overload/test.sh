@@ -29,6 +29,11 @@
 # pres_check_overload() before t_newtran() refuses the same requests with
 # the same 503 statelessly (sl.stats counts every 503, tm.stats none);
 # without it (WITHOUT_OVERLOAD_CHECK) each 503 goes through a transaction.
+# In both, a PUBLISH accepted just before the floods and sent again as it
+# was (a retransmission) 12 times through the burst gets tm's 200 with its
+# SIP-ETag every time, though some copies arrive while new state is
+# refused: with the check a request tm has a transaction for is handed to
+# t_check_trans() before it could be refused.
 . "$(dirname "$0")/../../lib.sh"
 N=120 # 240 datagrams: about 60 % of the socket's buffer when all are queued
 export CHILDREN=1
@@ -138,7 +143,7 @@ for mode in c d; do
 			--param=presence:overload_queue_percent:30 || finish
 		what="t_newtran() without pres_check_overload()"
 	fi
-	RESEND=1 burst $mode $HEAVY 1 0 1
+	RESEND=1 HANDOVER=1 burst $mode $HEAVY 1 0 1
 	REFUSED=$((S503 + P503 + $(awk '$1 == "probe" && $2 == 503 { n += $3 } END { print n + 0 }' "burst-$mode.out")))
 	TM5=$(kam_stat tm.stats 5xx) SL5=$(kam_stat sl.stats 5xx)
 	note "$what: $REFUSED refused, tm sent ${TM5:-?} 5xx, sl ${SL5:-?}"
@@ -149,6 +154,16 @@ for mode in c d; do
 	assert_eq "$((S503 + P503))" "${RA5:-0}" "$what: every 503 carries Retry-After: 5"
 	assert_eq "$S2" "$NOTIFIED" "$what: a NOTIFY for each accepted subscription"
 	resent $mode "$what"
+	# retransmissions of a request tm has (accepted 2 s before, in its
+	# wait timer) spread through the burst, some where new state is
+	# refused: each gets tm's reply again (through t_check_trans() with
+	# the check, through t_newtran() without), not a 503 for a request
+	# already answered 200
+	assert_eq "handover first 200" "$(grep '^handover first' "burst-$mode.out")" \
+		"$what: the PUBLISH sent before the floods accepted"
+	COPIES=$(awk '$1 == "handover" && $2 == "copies" { print $3 }' "burst-$mode.out")
+	assert_eq "200 1 ${COPIES:-x}" "$(awk '$1 == "handover" && $2 ~ /^[0-9]+$/ { print $2, $3, $4 }' "burst-$mode.out" | paste -sd' ')" \
+		"$what: its retransmissions while refusing: every one tm's 200 again, same SIP-ETag"
 	assert_eq "$((S2 + 1))" "$(listed_watchers $mode)" "$what: the accepted subscriptions are listed"
 	assert_eq "$((P2 + 1))" "$(stored_publications $mode)" "$what: the accepted publications are stored"
 	if [ $mode = c ]; then
