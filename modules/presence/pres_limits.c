@@ -201,12 +201,21 @@ static uint64_t *refused_slot(const pres_early_req_t *r, uint32_t *tag)
 	return &pres.refused[h & (PRES_REFUSED_SLOTS - 1)];
 }
 
+/* the word after the slots: the second of the latest refusal */
+static uint64_t *latest_refusal(void)
+{
+	return &pres.refused[PRES_REFUSED_SLOTS];
+}
+
 static int remembered(const pres_early_req_t *r, unsigned int now)
 {
 	uint32_t tag;
 	uint64_t v;
 
 	if(!pres.refused)
+		return 0;
+	v = __atomic_load_n(latest_refusal(), __ATOMIC_RELAXED);
+	if(!v || now - (uint32_t)v >= PRES_REFUSED_SECS)
 		return 0;
 	v = __atomic_load_n(refused_slot(r, &tag), __ATOMIC_RELAXED);
 	return (uint32_t)(v >> 32) == tag && now - (uint32_t)v < PRES_REFUSED_SECS;
@@ -221,6 +230,7 @@ void pres_limits_early_refused(const pres_early_req_t *r)
 		return;
 	slot = refused_slot(r, &tag);
 	__atomic_store_n(slot, ((uint64_t)tag << 32) | pres.now(), __ATOMIC_RELAXED);
+	__atomic_store_n(latest_refusal(), pres.now(), __ATOMIC_RELAXED);
 }
 
 int pres_limits_early(const pres_early_req_t *r, pres_reply_t *rep)

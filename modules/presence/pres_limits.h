@@ -107,13 +107,17 @@ int pres_limits_early(const pres_early_req_t *r, pres_reply_t *rep);
  * the glue can first hand a request that has a transaction to tm. */
 void pres_limits_early_refused(const pres_early_req_t *r);
 
-/* The memory of refusals: PRES_REFUSED_SLOTS 64-bit words in shared
- * memory (a fingerprint and the second of the refusal; one per slot, a
- * later refusal overwrites an earlier one: forgetting is the only error),
- * read and written without a lock (atomic 64-bit loads and stores).
- * PRES_REFUSED_SECS is a non-INVITE client transaction's lifetime (64 x
- * T1, RFC 3261 s17.1.2.2): no retransmission comes later. */
+/* The memory of refusals: PRES_REFUSED_WORDS 64-bit words in shared
+ * memory, read and written without a lock (atomic 64-bit loads and
+ * stores): PRES_REFUSED_SLOTS slots (a fingerprint and the second of the
+ * refusal; one per slot, a later refusal overwrites an earlier one:
+ * forgetting is the only error), then the second of the latest refusal
+ * of any process, so that while none is recent no slot is read (a random
+ * read of 512 kB per request spared). PRES_REFUSED_SECS is a non-INVITE
+ * client transaction's lifetime (64 x T1, RFC 3261 s17.1.2.2): no
+ * retransmission comes later. */
 #define PRES_REFUSED_SLOTS 65536u
+#define PRES_REFUSED_WORDS (PRES_REFUSED_SLOTS + 1u)
 #define PRES_REFUSED_SECS 32u
 
 /* A new publication of (user, domain, event) is within

@@ -552,12 +552,12 @@ static int mod_init(void)
 	if(pres.winfo_seen)
 		*pres.winfo_seen = 0;
 	if(pres.cfg.overload_queue_percent > 0) { /* pres_check_overload */
-		pres.refused = lp_malloc(PRES_REFUSED_SLOTS * sizeof(uint64_t));
+		pres.refused = lp_malloc(PRES_REFUSED_WORDS * sizeof(uint64_t));
 		if(!pres.refused) {
 			LM_ERR("out of shared memory for the memory of refusals\n");
 			return -1;
 		}
-		memset(pres.refused, 0, PRES_REFUSED_SLOTS * sizeof(uint64_t));
+		memset(pres.refused, 0, PRES_REFUSED_WORDS * sizeof(uint64_t));
 	}
 	if(pres.cfg.subs_db_mode == PRES_SUBS_DB_THROUGH
 			|| pres.cfg.subs_db_mode == PRES_SUBS_DB_BACK) {

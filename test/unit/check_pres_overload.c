@@ -373,7 +373,7 @@ END_TEST
  * after Retry-After) is not; without the memory nothing is kept. */
 START_TEST(test_early_retransmission)
 {
-	static uint64_t slots[PRES_REFUSED_SLOTS];
+	static uint64_t slots[PRES_REFUSED_WORDS];
 	unsigned int d = overflow_run(PRES_RXQ_DROP_RUN);
 
 	pres.refused = slots;
@@ -387,6 +387,17 @@ START_TEST(test_early_retransmission)
 	ck_assert_int_eq(early_tx(PRES_EARLY_SUBSCRIBE, 0, 600, q(0, d), "b1"), 503);
 	lp_test_now += PRES_REFUSED_SECS;
 	ck_assert_int_eq(early_tx(PRES_EARLY_SUBSCRIBE, 0, 600, q(0, d), "b1"), 0);
+	pres.refused = NULL;
+	memset(slots, 0, sizeof(slots));
+	/* the slots are read only within PRES_REFUSED_SECS of the latest
+	 * refusal (the word after them): with that word cleared, a slot that
+	 * matches is not consulted */
+	pres.refused = slots;
+	d = overflow_run(PRES_RXQ_DROP_RUN);
+	ck_assert_int_eq(early_tx(PRES_EARLY_SUBSCRIBE, 0, 600, q(80, d), "b4"), 503);
+	ck_assert_uint_eq(slots[PRES_REFUSED_SLOTS], lp_test_now);
+	slots[PRES_REFUSED_SLOTS] = 0;
+	ck_assert_int_eq(early_tx(PRES_EARLY_SUBSCRIBE, 0, 600, q(0, d), "b4"), 0);
 	pres.refused = NULL;
 	d = overflow_run(PRES_RXQ_DROP_RUN);
 	ck_assert_int_eq(early_tx(PRES_EARLY_PUBLISH, 0, 600, q(80, d), "b3"), 503);
