@@ -94,7 +94,8 @@
 # to "floor base ours reference"; BASE_SHM_PREFAULT: base with that
 # shm_prefault, for a revision that has it; base runs the config without
 # pres_check_overload(), which an earlier revision may not have: its
-# overload refusals go through the transaction),
+# overload refusals go through the transaction; BASE_OVERLOAD_CHECK=1:
+# base with it, for a revision that has it),
 # OVERLOAD_CHECK (0: ours without pres_check_overload() before t_newtran()
 # too, WITHOUT_OVERLOAD_CHECK; default 1, as the sample config),
 # MEM_MANAGER (qm, fm or tlsf: Kamailio's memory manager for every instance,
@@ -199,8 +200,8 @@ start_kamailio() {
 		if [ "$impl" = reference ]; then
 			args+=(-A REFERENCE -A "MPATH=\"$DEBIAN_MPATH\"")
 		elif [ "$impl" = base ]; then
-			args+=(-A "MPATH=\"$OUT/base-modules:$DEBIAN_MPATH\""
-				-A WITHOUT_OVERLOAD_CHECK)
+			args+=(-A "MPATH=\"$OUT/base-modules:$DEBIAN_MPATH\"")
+			[ "${BASE_OVERLOAD_CHECK:-0}" = 1 ] || args+=(-A WITHOUT_OVERLOAD_CHECK)
 			[ -z "${BASE_SHM_PREFAULT:-}" ] ||
 				args+=(-A "SHM_PREFAULT=$BASE_SHM_PREFAULT")
 		else
