@@ -338,8 +338,14 @@ int pres_kam_check_overload(struct sip_msg *msg)
 	 * (0), or t_newtran() will */
 	if(pres_xtmb.t_check_trans) {
 		rc = pres_xtmb.t_check_trans(msg);
-		if(rc >= 0)
+		if(rc >= 0) {
+			LP_KAM_LOG_REQ(PRES_LOCAL_LOG,
+					"%.*s not refused: a retransmission of a transaction tm"
+					" has, handed to it",
+					msg->first_line.u.request.method.len,
+					msg->first_line.u.request.method.s);
 			return rc;
+		}
 	}
 	pres_limits_early_refused(&r);
 	LP_KAM_LOG_REQ(PRES_LOCAL_LOG, "%.*s refused without a transaction: %d %s",

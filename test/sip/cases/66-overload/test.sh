@@ -167,6 +167,9 @@ for mode in c d; do
 	assert_eq "$((S2 + 1))" "$(listed_watchers $mode)" "$what: the accepted subscriptions are listed"
 	assert_eq "$((P2 + 1))" "$(stored_publications $mode)" "$what: the accepted publications are stored"
 	if [ $mode = c ]; then
+		# the hand-over happened (the copies did meet the refusing check)
+		assert_log_contains "PUBLISH not refused: a retransmission of a transaction tm has, handed to it" \
+			"$what: a retransmission met while refusing was handed to tm"
 		assert_eq 0 "${TM5:-x}" "$what: no 503 went through a transaction"
 		assert_eq "$((REFUSED + 2))" "${SL5:-x}" "$what: every 503 was sent statelessly"
 		assert_log_contains "(PUBLISH|SUBSCRIBE) refused without a transaction: 503 Service Unavailable" \
