@@ -92,15 +92,14 @@ try:
     env = open(os.path.join(OUT, "env.txt")).read().strip().splitlines()
 except OSError:
     env = []
-COST = "?"
 OVER = "?"
 for ln in env:
     m = re.search(r"overload (\S+)x", ln)
     if m:
         OVER = m.group(1)
-    m = re.search(r"then one at (\d+) calls/s", ln)
-    if m:
-        COST = m.group(1)
+# the equal-load rates (bench/workers.sh COST_RATES): KIND_cpu_at_RATE_ms
+COSTS = sorted({int(m.group(1)) for m in
+                (re.fullmatch(r"(?:publish|subscribe)_cpu_at_(\d+)_ms", k[3]) for k in R) if m})
 p("# Presence benchmark: ours, Debian's presence, the tm floor (bench/workers.sh)")
 p("")
 for ln in env:
@@ -143,10 +142,12 @@ for w in workers:
                                  get(r, i, w, k + "_over_retrans"), get(r, i, w, k + "_over_503")))
         row("%s overload, second half of the sending time: calls completed/s (share of the maximum), 503s/s" % unit,
             lambda r, i, k=kind: get(r, i, w, k + "_over_late"))
-        row("CPU ms / 1000 %s at %s calls/s (equal load)" % (unit, COST),
-            lambda r, i, k=kind: get(r, i, w, k + "_cpu_fixed_ms"),
-            joined(lambda r, k=kind: diff(r, w, k + "_cpu_fixed_ms")),
-            joined(lambda r, k=kind: pct(r, w, k + "_cpu_fixed_ms")))
+        for c in COSTS:
+            m = "%s_cpu_at_%d_ms" % (kind, c)
+            row("CPU ms / 1000 %s at %d calls/s (equal load)" % (unit, c),
+                lambda r, i, m=m: get(r, i, w, m),
+                joined(lambda r, m=m: diff(r, w, m)),
+                joined(lambda r, m=m: pct(r, w, m)))
     for n in FAN:
         row("fan-out: last of %d NOTIFYs, ms (first on the fresh instance)" % n,
             lambda r, i, n=n: get(r, i, w, "fanout_%d_ms" % n))
@@ -174,6 +175,32 @@ if len(workers) > 1:
             p("| %d | %s | %s |" % (w, label, " | ".join(
                 joined(lambda r, i=i: ratio(r, i)) for i in IMPLS)))
     p("")
+    if COSTS:
+        p("## Equal load: CPU per request at N workers / at %d worker(s), same rate" % base)
+        p("")
+        p("What the added workers cost at the same offered load; the tm floor's "
+          "column is what they cost Kamailio without presence. 'ours - floor' is "
+          "presence's own CPU ms per 1000 requests at N workers, then at %d." % base)
+        p("")
+        p("| workers | figure | %s | ours - floor |" % " | ".join(
+            {"base": "before (base)", "floor": "tm floor"}.get(i, i) for i in IMPLS))
+        p("|---|---|" + "---|" * (len(IMPLS) + 1))
+        for w in workers[1:]:
+            for kind, label in (("publish", "PUBLISH"), ("subscribe", "SUBSCRIBE")):
+                for c in COSTS:
+                    m = "%s_cpu_at_%d_ms" % (kind, c)
+
+                    def ratio(r, i, m=m):
+                        a, b = num(get(r, i, w, m)), num(get(r, i, base, m))
+                        return "%.2f" % (a / b) if a and b else None
+
+                    def own(r, m=m):
+                        a, b = diff(r, w, m, "%+.0f"), diff(r, base, m, "%+.0f")
+                        return "%s (%s)" % (a, b) if a and b else None
+                    p("| %d | %s at %d calls/s | %s | %s |" % (
+                        w, label, c, " | ".join(joined(lambda r, i=i: ratio(r, i)) for i in IMPLS),
+                        joined(own)))
+        p("")
 
 loads = [i for i in ("base", "ours", "reference") if any(k[1] == i and k[3].startswith("load_") for k in R)]
 if loads:

@@ -18,6 +18,8 @@ wait_until() {
 
 udp_bound() { [ -n "$(ss -Hlun "sport = :$1" 2>/dev/null)" ]; }
 tcp_bound() { [ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]; }
+# tcp_used PORT: any TCP socket (listening or connected) has PORT as its local port
+tcp_used() { [ -n "$(ss -Htan "sport = :$1" 2>/dev/null)" ]; }
 udp_free() { ! udp_bound "$1"; }
 proc_gone() { ! kill -0 "$1" 2>/dev/null; }
 
@@ -36,7 +38,7 @@ free_udp_port() {
 		p=$((10000 + (RANDOM * 32768 + RANDOM) % (lo - 10000)))
 		[ -n "${PORTS_FILE:-}" ] && grep -qx "$p" "$PORTS_FILE" 2>/dev/null &&
 			continue
-		if udp_free "$p" && [ -z "$(ss -Htan "sport = :$p" 2>/dev/null)" ]; then
+		if udp_free "$p" && ! tcp_used "$p"; then
 			[ -n "${PORTS_FILE:-}" ] && echo "$p" >>"$PORTS_FILE"
 			echo "$p"
 			return 0

@@ -90,7 +90,7 @@ finish() {
 
 # ---------------------------------------------------------------- helpers
 
-# wait_until, udp_bound, tcp_bound, udp_free, proc_gone, free_udp_port
+# wait_until, udp_bound, tcp_bound, tcp_used, udp_free, proc_gone, free_udp_port
 # (the ports this case handed out are kept in $WORK/ports)
 . "$SIP_DIR/../procs.sh"
 PORTS_FILE=$WORK/ports
