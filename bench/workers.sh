@@ -34,7 +34,7 @@
 #              main process and all its children over the highest passing
 #              trial, per 1000 requests answered (PUBLISH; SUBSCRIBE, each
 #              with its NOTIFY transaction); and, after each search, in one
-#              more trial at each rate of COST_RATES ("100 700" calls/s) that
+#              more trial at each rate of COST_RATES (default 700 calls/s) that
 #              is not above the search's maximum, the same rates for all:
 #              presence's own cost is ours minus the floor at that equal
 #              load, and the CPU at N workers against 1 worker at the same
@@ -151,7 +151,7 @@ POOL=${POOL:-100}
 SHM_MB=${SHM_MB:-1024}
 STOP_WAIT=${STOP_WAIT:-30}
 MAX_RATE=${MAX_RATE:-20000}        # calls/s: the search never goes above
-COST_RATES=${COST_RATES:-${COST_RATE:-100 700}}  # calls/s of the equal-load CPU trials (0: none)
+COST_RATES=${COST_RATES:-${COST_RATE:-700}}  # calls/s of the equal-load CPU trials (0: none)
 RETRY_FAILED=${RETRY_FAILED:-1}    # 1: a search tries a failed rate once more
 OVERLOAD=${OVERLOAD:-2}            # the overload trial offers this x the maximum (0: none)
 # start rates of a search (calls/s) when no earlier result exists
