@@ -83,6 +83,12 @@ def us_per_call(run, w, kind):
     return "%+.0f us/call" % (1e6 / a - 1e6 / b)
 
 
+def over_base(run, impl, w, base, metric):
+    """impl's metric at w workers over its own at base workers"""
+    a, b = num(get(run, impl, w, metric)), num(get(run, impl, base, metric))
+    return "%.2f" % (a / b) if a and b else None
+
+
 def pct(run, w, metric):
     a, b = num(get(run, "ours", w, metric)), num(get(run, "floor", w, metric))
     return "%.0f %%" % (100 * a / b) if a is not None and b else None
@@ -169,11 +175,9 @@ if len(workers) > 1:
     p("|---|---|" + "---|" * len(IMPLS))
     for w in workers[1:]:
         for kind, label in (("publish", "PUBLISH"), ("subscribe", "SUBSCRIBE")):
-            def ratio(r, i, k=kind):
-                a, b = num(get(r, i, w, k + "_cps")), num(get(r, i, base, k + "_cps"))
-                return "%.2f" % (a / b) if a and b else None
             p("| %d | %s | %s |" % (w, label, " | ".join(
-                joined(lambda r, i=i: ratio(r, i)) for i in IMPLS)))
+                joined(lambda r, i=i, k=kind: over_base(r, i, w, base, k + "_cps"))
+                for i in IMPLS)))
     p("")
     if COSTS:
         p("## Equal load: CPU per request at N workers / at %d worker(s), same rate" % base)
@@ -190,15 +194,12 @@ if len(workers) > 1:
                 for c in COSTS:
                     m = "%s_cpu_at_%d_ms" % (kind, c)
 
-                    def ratio(r, i, m=m):
-                        a, b = num(get(r, i, w, m)), num(get(r, i, base, m))
-                        return "%.2f" % (a / b) if a and b else None
-
                     def own(r, m=m):
                         a, b = diff(r, w, m, "%+.0f"), diff(r, base, m, "%+.0f")
                         return "%s (%s)" % (a, b) if a and b else None
                     p("| %d | %s at %d calls/s | %s | %s |" % (
-                        w, label, c, " | ".join(joined(lambda r, i=i: ratio(r, i)) for i in IMPLS),
+                        w, label, c, " | ".join(
+                            joined(lambda r, i=i: over_base(r, i, w, base, m)) for i in IMPLS),
                         joined(own)))
         p("")
 
