@@ -94,6 +94,8 @@ int lp_hash_seed_random(void)
 	return 0;
 }
 
+static unsigned int tables_made; /* lp_htable_t's id */
+
 lp_htable_t *lp_htable_new(int power)
 {
 	lp_htable_t *t;
@@ -108,6 +110,7 @@ lp_htable_t *lp_htable_new(int power)
 		return NULL;
 	t->size = 1u << power;
 	t->mask = t->size - 1;
+	t->id = ++tables_made;
 	t->buckets = lp_zalloc(t->size * sizeof(lp_hbucket_t));
 	if(!t->buckets)
 		goto error;
@@ -153,6 +156,17 @@ void lp_htable_unlock(lp_htable_t *t, unsigned int slot)
 	lp_lock_release(t->buckets[slot].lock);
 }
 
+/* Under the bucket's lock: one writer at a time, readers without it. */
+static void bump(lp_hbucket_t *b)
+{
+	__atomic_store_n(&b->version, b->version + 1, __ATOMIC_RELEASE);
+}
+
+void lp_htable_changed(lp_htable_t *t, unsigned int slot)
+{
+	bump(&t->buckets[slot]);
+}
+
 void lp_htable_link(lp_htable_t *t, lp_hentry_t *e)
 {
 	lp_hbucket_t *b = &t->buckets[lp_htable_slot(t, e->hash)];
@@ -160,6 +174,7 @@ void lp_htable_link(lp_htable_t *t, lp_hentry_t *e)
 	e->next = b->first;
 	b->first = e;
 	b->count++;
+	bump(b);
 }
 
 lp_hentry_t *lp_htable_find(lp_htable_t *t, unsigned int hash,
@@ -183,6 +198,7 @@ int lp_htable_unlink(lp_htable_t *t, lp_hentry_t *e)
 			*pp = e->next;
 			e->next = NULL;
 			b->count--;
+			bump(b);
 			return 0;
 		}
 	}

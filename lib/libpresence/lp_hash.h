@@ -22,11 +22,16 @@ typedef struct lp_hbucket {
 	lp_hentry_t *first;
 	void *lock;
 	unsigned int count;
+	unsigned int version; /* changes with every link, unlink or
+						   * lp_htable_changed: lp_htable_version */
 } lp_hbucket_t;
 
 typedef struct lp_htable {
 	unsigned int size; /* 2^power */
 	unsigned int mask;
+	unsigned int id;   /* differs between the tables this process image
+						* made (tables made before a fork: the same in
+						* every child) */
 	lp_hbucket_t *buckets;
 } lp_htable_t;
 
@@ -78,5 +83,19 @@ lp_hentry_t *lp_htable_find(lp_htable_t *t, unsigned int hash,
 /* Unlink e from its bucket; returns 0, or -1 if e was not there. The entry is
  * not freed. */
 int lp_htable_unlink(lp_htable_t *t, lp_hentry_t *e);
+
+/* For a caller that changes slot's list (or an entry in it) by hand: a new
+ * version of the bucket, as link and unlink make. */
+void lp_htable_changed(lp_htable_t *t, unsigned int slot);
+
+/* The bucket's version, read without its lock (an atomic load): equal to
+ * one read earlier under the lock only if nothing was linked, unlinked or
+ * changed in the bucket since (until the count wraps after 2^32 changes).
+ * A reader that took a snapshot of the bucket under the lock, with its
+ * version, may reuse what it made from it while the version is the same. */
+static inline unsigned int lp_htable_version(const lp_htable_t *t, unsigned int slot)
+{
+	return __atomic_load_n(&t->buckets[slot].version, __ATOMIC_ACQUIRE);
+}
 
 #endif

@@ -12,9 +12,11 @@
 #include <string.h>
 
 #include "lp_log.h"
+#include "pres_aggcache.h"
 #include "pres_bodycache.h"
 #include "pres_fanq.h"
 #include "pres_pub.h"
+#include "pres_stats.h"
 #include "pres_subs.h"
 
 /* The presentity's document for ev: the aggregation of every publication
@@ -40,28 +42,71 @@ static lp_str_t *agg_off(pres_ev_t *ev, const lp_str_t *user,
 	return agg;
 }
 
-static int current_body_off(const lp_str_t *user, const lp_str_t *domain,
+/* agg_nbody over what is published now (off: as agg_off), the document
+ * into *out (malloc'd; {NULL,0}: none); without off, kept for the NOTIFYs
+ * that follow (pres_aggcache.h). */
+static int aggregated(const lp_str_t *user, const lp_str_t *domain,
 		pres_ev_t *ev, const lp_str_t *off, lp_str_t *out)
 {
 	lp_str_t **bodies, *agg;
+	pres_pub_stamp_t st;
 	int n, rc = 0;
 
-	*out = LP_STR_NULL;
+	n = pres_pub_bodies_stamped(user, domain, &ev->name, &bodies, &st);
+	if(n < 0)
+		return -1;
+	agg = agg_off(ev, user, domain, bodies, n, off);
+	if(agg && agg->s && agg->len > 0)
+		rc = pres_str_dup(out, agg);
+	pres_cb_str_free(ev->free_body, agg);
+	pres_pub_bodies_free(bodies, n);
+	/* no document out of publications: maybe the event's failure (out of
+	 * memory), not kept */
+	if(rc == 0 && !off && (out->s || n == 0))
+		pres_aggcache_put(user, domain, ev, &st, out);
+	return rc;
+}
+
+/* The latest publication's body, for an event that does not aggregate. */
+static int latest(const lp_str_t *user, const lp_str_t *domain,
+		pres_ev_t *ev, lp_str_t *out)
+{
+	lp_str_t **bodies;
+	int n;
+
 	n = pres_pub_bodies(user, domain, &ev->name, &bodies);
 	if(n < 0)
 		return -1;
-	if(ev->agg_nbody) { /* also with nothing published (dummy documents) */
-		agg = agg_off(ev, user, domain, bodies, n, off);
-		if(agg && agg->s && agg->len > 0)
-			rc = pres_str_dup(out, agg);
-		pres_cb_str_free(ev->free_body, agg);
-	} else if(n > 0) {
+	if(n > 0) {
 		*out = *bodies[n - 1];
 		bodies[n - 1]->s = NULL;
 		bodies[n - 1]->len = 0;
 	}
 	pres_pub_bodies_free(bodies, n);
-	return rc;
+	return 0;
+}
+
+static int current_body_off(const lp_str_t *user, const lp_str_t *domain,
+		pres_ev_t *ev, const lp_str_t *off, lp_str_t *out)
+{
+	pres_pub_stamp_t now;
+	int rc;
+
+	*out = LP_STR_NULL;
+	if(!ev->agg_nbody)
+		return latest(user, domain, ev, out);
+	/* also with nothing published (dummy documents) */
+	if(!off && pres.cfg.body_cache > 0
+			&& (pres_pub_stamp_now(user, domain, &now), now.table != 0)) {
+		rc = pres_aggcache_get(user, domain, ev, &now, pres.now(), out);
+		if(rc < 0)
+			return -1;
+		pres_stat_inc(rc > 0 ? PRES_STAT_BODY_CACHE_HITS
+							 : PRES_STAT_BODY_CACHE_MISSES);
+		if(rc > 0)
+			return 0;
+	}
+	return aggregated(user, domain, ev, off, out);
 }
 
 int pres_current_body(const lp_str_t *user, const lp_str_t *domain,

@@ -1,4 +1,5 @@
 /* Publications in the DB and in the shared cache; see pres_pub.h. */
+#include <limits.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -384,12 +385,14 @@ static int collect(body_list_t *bl, const lp_str_t *body)
 	return 0;
 }
 
-/* Cached live publications of the key, sorted oldest first. */
-static int cached_bodies(const pres_pub_key_t *k, body_list_t *bl)
+/* Cached live publications of the key, sorted oldest first; their stamp
+ * into *st (may be NULL). */
+static int cached_bodies(
+		const pres_pub_key_t *k, body_list_t *bl, pres_pub_stamp_t *st)
 {
 	unsigned int hash = pres_pub_hash(k->user, k->domain);
 	unsigned int slot = lp_htable_slot(pres.pubs, hash);
-	unsigned int now = pres.now();
+	unsigned int now = pres.now(), until = UINT_MAX;
 	const pres_pub_t *sel[64];
 	int nsel = 0, i, j, rc = 0;
 	lp_hentry_t *e;
@@ -409,9 +412,16 @@ static int cached_bodies(const pres_pub_key_t *k, body_list_t *bl)
 		}
 		sel[i] = p;
 		nsel++;
+		if(p->expires < until)
+			until = p->expires;
 	}
 	for(j = 0; j < nsel && rc == 0; j++)
 		rc = collect(bl, &sel[j]->body);
+	if(st) {
+		st->table = pres.pubs->id;
+		st->version = lp_htable_version(pres.pubs, slot);
+		st->until = until;
+	}
 	lp_htable_unlock(pres.pubs, slot);
 	return rc;
 }
@@ -436,22 +446,45 @@ static int db_bodies(const lp_str_t *user, const lp_str_t *domain,
 	return 0;
 }
 
-int pres_pub_bodies(const lp_str_t *user, const lp_str_t *domain,
-		const lp_str_t *event, lp_str_t ***bodies)
+/* The publications are all in memory: a stamp tells what they were. */
+static int stampable(void)
+{
+	return pres.pubs && pres.cfg.publ_cache
+		   && (!pres.cfg.fallback2db || pres_dbq_pubs());
+}
+
+void pres_pub_stamp_now(const lp_str_t *user, const lp_str_t *domain,
+		pres_pub_stamp_t *st)
+{
+	unsigned int slot;
+
+	memset(st, 0, sizeof(*st));
+	if(!stampable())
+		return;
+	slot = lp_htable_slot(pres.pubs, pres_pub_hash(user, domain));
+	st->table = pres.pubs->id;
+	st->version = lp_htable_version(pres.pubs, slot);
+	st->until = UINT_MAX;
+}
+
+int pres_pub_bodies_stamped(const lp_str_t *user, const lp_str_t *domain,
+		const lp_str_t *event, lp_str_t ***bodies, pres_pub_stamp_t *st)
 {
 	pres_pub_key_t k = {user, domain, event, NULL};
 	body_list_t bl = {NULL, 0, 0};
 
+	memset(st, 0, sizeof(*st));
 	if(!pres.cfg.publ_cache) {
 		if(db_bodies(user, domain, event, &bl) < 0)
 			goto error;
 		*bodies = bl.items;
 		return bl.n;
 	}
-	if(cached_bodies(&k, &bl) < 0)
+	if(cached_bodies(&k, &bl, stampable() ? st : NULL) < 0)
 		goto error;
 	if(bl.n == 0 && pres.cfg.fallback2db && !pres_dbq_pubs()) {
-		if(pres_pub_reload(user, domain, event) < 0 || cached_bodies(&k, &bl) < 0)
+		if(pres_pub_reload(user, domain, event) < 0
+				|| cached_bodies(&k, &bl, NULL) < 0)
 			goto error;
 	}
 	*bodies = bl.items;
@@ -460,7 +493,16 @@ int pres_pub_bodies(const lp_str_t *user, const lp_str_t *domain,
 error:
 	pres_pub_bodies_free(bl.items, bl.n);
 	*bodies = NULL;
+	memset(st, 0, sizeof(*st));
 	return -1;
+}
+
+int pres_pub_bodies(const lp_str_t *user, const lp_str_t *domain,
+		const lp_str_t *event, lp_str_t ***bodies)
+{
+	pres_pub_stamp_t st;
+
+	return pres_pub_bodies_stamped(user, domain, event, bodies, &st);
 }
 
 void pres_pub_bodies_free(lp_str_t **bodies, int n)
@@ -515,6 +557,7 @@ static void take_expired(unsigned int slot, unsigned int now, lp_hentry_t **out)
 		lp_hentry_t *e = *pp;
 		if(((pres_pub_t *)e)->expires <= now) {
 			pres_pubsync_touch(slot);
+			lp_htable_changed(pres.pubs, slot);
 			*pp = e->next;
 			pres.pubs->buckets[slot].count--;
 			e->next = *out;
@@ -700,7 +743,7 @@ static int order_item(char *item)
 	return 0;
 }
 
-int pres_pub_order_init(void)
+static int parse_order(void)
 {
 	char buf[256], *save = NULL, *item;
 	int i, n = 0;
@@ -739,6 +782,21 @@ bad:
 		   " optionally followed by ASC or DESC",
 			pres.cfg.retrieve_order_by ? pres.cfg.retrieve_order_by : "");
 	return -1;
+}
+
+/* A new order is a change of every presentity's publications (what was
+ * made from them in the old order, pres_aggcache.h, is not theirs now). */
+int pres_pub_order_init(void)
+{
+	int rc = parse_order();
+	unsigned int i;
+
+	for(i = 0; pres.pubs && i < pres.pubs->size; i++) {
+		lp_htable_lock(pres.pubs, i);
+		lp_htable_changed(pres.pubs, i);
+		lp_htable_unlock(pres.pubs, i);
+	}
+	return rc;
 }
 
 const char *pres_pub_order_sql(void)

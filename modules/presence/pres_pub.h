@@ -85,6 +85,27 @@ int pres_pub_get(const pres_pub_key_t *k, pres_pub_t **out);
  * error. */
 int pres_pub_bodies(const lp_str_t *user, const lp_str_t *domain,
 		const lp_str_t *event, lp_str_t ***bodies);
+
+/* Which publications of a presentity something was made from: the
+ * version of the cache's bucket that holds them (lp_htable_version) and
+ * the first of their expiries. table 0: no stamp (the publications are
+ * not all in this instance's memory: publ_cache 0, or fallback2db without
+ * the write queue, where the DB may hold what the cache does not). */
+typedef struct pres_pub_stamp {
+	unsigned int table;	  /* pres.pubs->id */
+	unsigned int version; /* its bucket's */
+	unsigned int until;	  /* the first expiry (UINT_MAX: none) */
+} pres_pub_stamp_t;
+
+/* As pres_pub_bodies, and *st the stamp of what was read (taken under the
+ * same bucket lock as the bodies). */
+int pres_pub_bodies_stamped(const lp_str_t *user, const lp_str_t *domain,
+		const lp_str_t *event, lp_str_t ***bodies, pres_pub_stamp_t *st);
+
+/* The stamp of (user, domain)'s publications now, without the bucket
+ * lock: its table and version (until is UINT_MAX); table 0 as above. */
+void pres_pub_stamp_now(const lp_str_t *user, const lp_str_t *domain,
+		pres_pub_stamp_t *st);
 void pres_pub_bodies_free(lp_str_t **bodies, int n);
 
 /* Drop (user, domain, event) from the cache and load its rows from the DB

@@ -91,6 +91,8 @@ typedef struct pres_cfg {
 	 * is this full (pres_limits_load; 0: never) */
 	int overload_queue_percent;
 	int overload_retry_after; /* Retry-After of that 503, seconds */
+	int body_cache; /* presentity documents kept per process between
+					   NOTIFYs (pres_aggcache.h; 0: none) */
 } pres_cfg_t;
 
 /* The receive queue of the socket a request came in on, as the glue read
@@ -202,7 +204,7 @@ extern pres_state_t pres;
 		.db_queue_size = 10000, .db_queue_retry_after = 5,                  \
 		.fanout_processes = 0, .fanout_queue_size = 100000,                 \
 		.shm_hugepages = 1, .overload_queue_percent = 70,                   \
-		.overload_retry_after = 5                                           \
+		.overload_retry_after = 5, .body_cache = 256                        \
 	}
 void pres_cfg_defaults(pres_cfg_t *cfg);
 

@@ -30,6 +30,10 @@ static const char *const stat_def[PRES_STAT_N][2] = {
 		{"notify_timeout", "NOTIFY requests that got no reply in time"},
 		{"db_ops", "DB statements, begins, commits and rollbacks run"},
 		{"db_errors", "DB operations that failed"},
+		{"body_cache_hits",
+				"presentity documents reused from body_cache"},
+		{"body_cache_misses",
+				"presentity documents aggregated with body_cache on"},
 };
 
 static void kam_sink(pres_stat_t stat, int n)

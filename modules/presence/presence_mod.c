@@ -169,6 +169,9 @@ static param_export_t params[] = {
 	 * "Limits") */
 	{"overload_queue_percent", PARAM_INT, &pres.cfg.overload_queue_percent},
 	{"overload_retry_after", PARAM_INT, &pres.cfg.overload_retry_after},
+	/* presentity documents reused between NOTIFYs (doc/presence.md,
+	 * "NOTIFY fan-out and its order") */
+	{"body_cache", PARAM_INT, &pres.cfg.body_cache},
 	{0, 0, 0}
 };
 
@@ -369,6 +372,10 @@ static int check_params(void)
 	}
 	if(pres.cfg.fetch_rows <= 0) {
 		LM_ERR("fetch_rows must be > 0\n");
+		return -1;
+	}
+	if(pres.cfg.body_cache < 0 || pres.cfg.body_cache > 1048576) {
+		LM_ERR("body_cache must be 0..1048576\n");
 		return -1;
 	}
 	if(local_log_facility_p) {

@@ -1,5 +1,6 @@
-/* Hash tables: bucket sizing, link/find/unlink, destroy with a free
- * function, concurrent use from threads, and every allocation failing. */
+/* Hash tables: bucket sizing, link/find/unlink, bucket versions and table
+ * ids, destroy with a free function, concurrent use from threads, and
+ * every allocation failing. */
 #include <check.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -129,6 +130,39 @@ START_TEST(test_threads)
 }
 END_TEST
 
+/* A bucket's version moves with every link, unlink and
+ * lp_htable_changed, and only that bucket's; an unlink of an entry the
+ * bucket does not hold leaves it. Two tables have different ids. */
+START_TEST(test_versions)
+{
+	lp_htable_t *t = lp_htable_new(2), *u = lp_htable_new(2);
+	rec_t *r = rec_new("sip:alice@example.com"), *stray;
+	unsigned int slot = lp_htable_slot(t, r->e.hash), other = (slot + 1) & t->mask;
+	unsigned int v0 = lp_htable_version(t, slot), o0 = lp_htable_version(t, other);
+
+	ck_assert_uint_ne(t->id, u->id);
+	lp_htable_lock(t, slot);
+	lp_htable_link(t, &r->e);
+	ck_assert_uint_ne(lp_htable_version(t, slot), v0);
+	v0 = lp_htable_version(t, slot);
+	lp_htable_changed(t, slot);
+	ck_assert_uint_ne(lp_htable_version(t, slot), v0);
+	v0 = lp_htable_version(t, slot);
+	stray = rec_new("sip:alice@example.com"); /* same slot, never linked */
+	ck_assert_int_eq(lp_htable_unlink(t, &stray->e), -1);
+	ck_assert_uint_eq(lp_htable_version(t, slot), v0);
+	ck_assert_int_eq(lp_htable_unlink(t, &r->e), 0);
+	ck_assert_uint_ne(lp_htable_version(t, slot), v0);
+	lp_htable_unlock(t, slot);
+	ck_assert_uint_eq(lp_htable_version(t, other), o0);
+	rec_free(&r->e);
+	rec_free(&stray->e);
+	lp_htable_destroy(t, NULL);
+	lp_htable_destroy(u, NULL);
+	ck_assert_int_eq(lp_test_mem_live(), 0);
+}
+END_TEST
+
 START_TEST(test_alloc_failure)
 {
 	int n;
@@ -155,6 +189,7 @@ Suite *hash_suite(void)
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, test_size_is_power_of_two);
 	tcase_add_test(tc, test_link_find_unlink);
+	tcase_add_test(tc, test_versions);
 	tcase_add_test(tc, test_threads);
 	tcase_add_test(tc, test_alloc_failure);
 	suite_add_tcase(s, tc);

@@ -3,8 +3,9 @@
  * NOTIFY capture): subs_respond_200, min_expires_action, cseq_offset,
  * delete_same_subs, subs_remove_match, force_delete, retrieve_order /
  * retrieve_order_by (the order of the publications an event aggregates),
- * sip_uri_match, the NOTIFY replies that end a subscription, and
- * pres_has_subscribers(). */
+ * body_cache (the same documents with and without it, each made once per
+ * state of the publications), sip_uri_match, the NOTIFY replies that end
+ * a subscription, and pres_has_subscribers(). */
 #include <check.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 
 #include "lp_log.h"
 #include "lp_test.h"
+#include "pres_aggcache.h"
 #include "pres_logic.h"
 #include "pres_pub.h"
 #include "pres_subs.h"
@@ -23,13 +25,15 @@
 #define T0 1700000000u
 #define DOM "example.com"
 
-static int nsent;
-static char last_hdrs[1024];
+static int nsent, agg_calls;
+static char last_hdrs[1024], last_body[1024];
 
 static int count_notify(const pres_notify_t *n)
 {
 	nsent++;
 	snprintf(last_hdrs, sizeof(last_hdrs), "%.*s", n->headers.len, n->headers.s);
+	snprintf(last_body, sizeof(last_body), "%.*s", n->body.len,
+			n->body.s ? n->body.s : "");
 	return 0;
 }
 
@@ -38,9 +42,13 @@ static int count_notify(const pres_notify_t *n)
 static lp_str_t *agg_join(lp_str_t *user, lp_str_t *domain, lp_str_t **bodies,
 		int n, int off)
 {
-	lp_str_t *r = malloc(sizeof(*r));
+	lp_str_t *r;
 	int i, len = 0;
 
+	agg_calls++;
+	if(n > 0 && lp_str_eq(bodies[0], &LP_STR("FAIL")))
+		return NULL; /* as an event that cannot make the document */
+	r = malloc(sizeof(*r));
 	ck_assert_ptr_nonnull(r);
 	r->s = malloc(1024);
 	ck_assert_ptr_nonnull(r->s);
@@ -69,6 +77,15 @@ static long long db_int(const char *sql)
 	sqlite3_finalize(st);
 	sqlite3_close(h);
 	return v;
+}
+
+static void db_run(const char *sql)
+{
+	sqlite3 *h;
+
+	ck_assert_int_eq(sqlite3_open(lp_test_pres_db_path(), &h), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
 }
 
 static void setup(void)
@@ -101,7 +118,7 @@ static void setup(void)
 	lp_test_now = T0;
 	pres.now = lp_test_clock;
 	pres.send_notify = count_notify;
-	nsent = 0;
+	nsent = agg_calls = 0;
 }
 
 static void teardown(void)
@@ -430,6 +447,118 @@ START_TEST(test_retrieve_order_db)
 }
 END_TEST
 
+/* ---- body_cache: each state of the publications aggregated once ---- */
+
+static void body_is(const char *user, const char *want)
+{
+	lp_str_t u = lp_str_c(user), d = LP_STR(DOM), out;
+	pres_ev_t *ev = pres_event_by_hdr(&LP_STR("presence"));
+
+	ck_assert_int_eq(pres_current_body(&u, &d, ev, &out), 0);
+	ck_assert_ptr_nonnull(out.s);
+	ck_assert_str_eq(out.s, want);
+	free(out.s);
+}
+
+/* The second read of an unchanged presentity reuses the document; a new
+ * publication, one that expired (before the clean timer removed it) and
+ * a new order are new states. */
+START_TEST(test_body_cache_reuse)
+{
+	ck_assert_int_eq(publish("alice", "A", 60, 0, NULL), 200);
+	body_is("alice", "A");
+	body_is("alice", "A");
+	ck_assert_int_eq(agg_calls, 1);
+	ck_assert_int_eq(publish("alice", "B", 600, 0, NULL), 200);
+	body_is("alice", "A|B");
+	body_is("alice", "A|B");
+	ck_assert_int_eq(agg_calls, 2);
+	lp_test_now += 60; /* A expires now; nothing removed it yet */
+	body_is("alice", "B");
+	body_is("alice", "B");
+	ck_assert_int_eq(agg_calls, 3);
+	ck_assert_int_eq(publish("bob", "X", 600, 0, NULL), 200);
+	body_is("bob", "X"); /* another presentity: its own document */
+	body_is("alice", "B");
+	ck_assert_uint_eq(pres_aggcache_counts().hits, 4);
+}
+END_TEST
+
+/* An operator's change of a row, then refreshWatchers (the reload): the
+ * new row is the document; body_cache 0 aggregates on every read. */
+START_TEST(test_body_cache_reload_and_off)
+{
+	lp_str_t u = LP_STR("alice"), d = LP_STR(DOM), e = LP_STR("presence");
+
+	ck_assert_int_eq(publish("alice", "A", 600, 0, NULL), 200);
+	body_is("alice", "A");
+	db_run("UPDATE presentity SET body='Z'");
+	body_is("alice", "A"); /* memory is the truth until the reload */
+	ck_assert_int_eq(pres_pub_reload(&u, &d, &e), 0);
+	body_is("alice", "Z");
+	ck_assert_int_eq(agg_calls, 2);
+	pres_aggcache_flush();
+	pres.cfg.body_cache = 0;
+	body_is("alice", "Z");
+	body_is("alice", "Z");
+	ck_assert_int_eq(agg_calls, 4);
+}
+END_TEST
+
+/* No document: kept when nothing is published (the event's answer to no
+ * publications), not when publications gave none (the event failed). */
+START_TEST(test_body_cache_none)
+{
+	lp_str_t u = LP_STR("nobody"), f = LP_STR("fay"), d = LP_STR(DOM), out;
+	pres_ev_t *ev = pres_event_by_hdr(&LP_STR("presence"));
+	int i;
+
+	for(i = 0; i < 2; i++) {
+		ck_assert_int_eq(pres_current_body(&u, &d, ev, &out), 0);
+		ck_assert_ptr_null(out.s);
+	}
+	ck_assert_int_eq(agg_calls, 1);
+	ck_assert_int_eq(publish("fay", "FAIL", 600, 0, NULL), 200);
+	for(i = 0; i < 2; i++) {
+		ck_assert_int_eq(pres_current_body(&f, &d, ev, &out), 0);
+		ck_assert_ptr_null(out.s);
+	}
+	ck_assert_int_eq(agg_calls, 3);
+}
+END_TEST
+
+/* publ_cache 0: the DB is the truth, read (and aggregated) every time. */
+START_TEST(test_body_cache_db_only)
+{
+	pres.cfg.publ_cache = 0;
+	ck_assert_int_eq(publish("alice", "A", 600, 0, NULL), 200);
+	body_is("alice", "A");
+	db_run("UPDATE presentity SET body='Z'");
+	body_is("alice", "Z");
+	ck_assert_int_eq(agg_calls, 2);
+}
+END_TEST
+
+/* What a watcher sees: the first NOTIFY of a new subscription after a
+ * PUBLISH carries the state the PUBLISH's fan-out aggregated, made once. */
+START_TEST(test_body_cache_subscribe)
+{
+	sub_t s1, s2;
+
+	ck_assert_int_eq(publish("alice", "A", 600, 0, NULL), 200);
+	sub_init(&s1, "bob", "alice", "presence", 600);
+	ck_assert_int_eq(subscribe(&s1), 200);
+	ck_assert_str_eq(last_body, "A");
+	ck_assert_int_eq(publish("alice", "B", 600, 0, NULL), 200);
+	ck_assert_str_eq(last_body, "A|B"); /* the fan-out to bob */
+	ck_assert_int_eq(agg_calls, 2);
+	sub_init(&s2, "carol", "alice", "presence", 600);
+	ck_assert_int_eq(subscribe(&s2), 200);
+	ck_assert_str_eq(last_body, "A|B");
+	ck_assert_int_eq(agg_calls, 2);
+}
+END_TEST
+
 /* ---- sip_uri_match: the sender a PUBLISH names is not notified ---- */
 
 START_TEST(test_sip_uri_match_sender)
@@ -535,6 +664,11 @@ Suite *pres_params_suite(void)
 	tcase_add_test(tc, test_force_delete);
 	tcase_add_test(tc, test_retrieve_order);
 	tcase_add_test(tc, test_retrieve_order_db);
+	tcase_add_test(tc, test_body_cache_reuse);
+	tcase_add_test(tc, test_body_cache_reload_and_off);
+	tcase_add_test(tc, test_body_cache_none);
+	tcase_add_test(tc, test_body_cache_db_only);
+	tcase_add_test(tc, test_body_cache_subscribe);
 	tcase_add_test(tc, test_sip_uri_match_sender);
 	tcase_add_test(tc, test_notify_reply_codes);
 	tcase_add_test(tc, test_has_subscribers);

@@ -56,6 +56,7 @@ if ours_only "statistics (Debian's presence exports none)"; then
 		publish_replied_5xx subscribe_received subscribe_replied_2xx \
 		subscribe_replied_4xx subscribe_replied_5xx notify_sent \
 		notify_replied_error notify_timeout db_ops db_errors \
+		body_cache_hits body_cache_misses \
 		notify_queue_length notify_dropped \
 		active_publications active_subscriptions \
 		active_publications_presence active_subscriptions_presence \

@@ -1,0 +1,134 @@
+/* The presentity documents of this process, one entry per slot of a
+ * direct-mapped table (a new document for a slot replaces the old one);
+ * see pres_aggcache.h. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pres_aggcache.h"
+
+typedef struct entry
+{
+	int used;
+	const pres_ev_t *ev;	/* compared by address: one event, one record */
+	pres_pub_stamp_t st;
+	lp_str_t user, domain; /* malloc'd, in one block with doc */
+	lp_str_t doc;		   /* {NULL,0}: the aggregation made none */
+	char *block;
+} entry_t;
+
+static struct
+{
+	entry_t *e;
+	unsigned int n; /* slots (pres.cfg.body_cache when made) */
+	pres_aggcache_counts_t counts;
+} cache;
+
+static entry_t *slot_of(
+		const lp_str_t *user, const lp_str_t *domain, const pres_ev_t *ev)
+{
+	uintptr_t h = lp_hash_str2(user, domain) ^ ((uintptr_t)ev >> 4);
+
+	return &cache.e[h % cache.n];
+}
+
+static int same_key(const entry_t *e, const lp_str_t *user,
+		const lp_str_t *domain, const pres_ev_t *ev)
+{
+	return e->used && e->ev == ev && lp_str_eq(&e->user, user)
+		   && lp_str_eq(&e->domain, domain);
+}
+
+static int fresh(const entry_t *e, const pres_pub_stamp_t *st, unsigned int now)
+{
+	return st->table != 0 && e->st.table == st->table
+		   && e->st.version == st->version && now < e->st.until;
+}
+
+int pres_aggcache_get(const lp_str_t *user, const lp_str_t *domain,
+		const pres_ev_t *ev, const pres_pub_stamp_t *st, unsigned int now,
+		lp_str_t *out)
+{
+	entry_t *e;
+
+	*out = LP_STR_NULL;
+	if(!cache.e)
+		return 0;
+	cache.counts.lookups++;
+	e = slot_of(user, domain, ev);
+	if(!same_key(e, user, domain, ev) || !fresh(e, st, now))
+		return 0;
+	if(e->doc.s && pres_str_dup(out, &e->doc) < 0)
+		return -1;
+	cache.counts.hits++;
+	return 1;
+}
+
+static void clear(entry_t *e)
+{
+	free(e->block);
+	memset(e, 0, sizeof(*e));
+}
+
+/* The table, made on first use with body_cache slots: 0 when off. */
+static int made(void)
+{
+	if(pres.cfg.body_cache <= 0)
+		return 0;
+	if(cache.e)
+		return 1;
+	cache.e = calloc(pres.cfg.body_cache, sizeof(*cache.e));
+	cache.n = cache.e ? (unsigned int)pres.cfg.body_cache : 0;
+	return cache.e != NULL;
+}
+
+/* s copied to *p, which moves past it (and its NUL). */
+static void put_str(lp_str_t *dst, char **p, const lp_str_t *s)
+{
+	dst->s = *p;
+	dst->len = s->len;
+	if(s->len)
+		memcpy(*p, s->s, s->len);
+	(*p)[s->len] = '\0';
+	*p += s->len + 1;
+}
+
+void pres_aggcache_put(const lp_str_t *user, const lp_str_t *domain,
+		const pres_ev_t *ev, const pres_pub_stamp_t *st, const lp_str_t *doc)
+{
+	int len = doc->s ? doc->len : 0;
+	entry_t *e;
+	char *w;
+
+	if(st->table == 0 || len > PRES_AGGCACHE_MAX_DOC || !made())
+		return;
+	e = slot_of(user, domain, ev);
+	clear(e);
+	e->block = malloc(user->len + domain->len + len + 3);
+	if(!e->block)
+		return;
+	w = e->block;
+	put_str(&e->user, &w, user);
+	put_str(&e->domain, &w, domain);
+	if(doc->s)
+		put_str(&e->doc, &w, &(lp_str_t){doc->s, len});
+	e->ev = ev;
+	e->st = *st;
+	e->used = 1;
+}
+
+void pres_aggcache_flush(void)
+{
+	unsigned int i;
+
+	for(i = 0; i < cache.n; i++)
+		clear(&cache.e[i]);
+	free(cache.e);
+	cache.e = NULL;
+	cache.n = 0;
+}
+
+pres_aggcache_counts_t pres_aggcache_counts(void)
+{
+	return cache.counts;
+}
