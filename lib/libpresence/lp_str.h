@@ -37,6 +37,19 @@ static inline int lp_str_caseeq(const lp_str_t *a, const lp_str_t *b)
 		   && (a->len == 0 || strncasecmp(a->s, b->s, a->len) == 0);
 }
 
+/* Copy src (may be NULL: empty) to *w and NUL-terminate it there; *dst
+ * points at the copy and *w moves past its NUL. For records built in one
+ * block: the caller sized it (each string's len + 1). */
+static inline void lp_str_put(lp_str_t *dst, char **w, const lp_str_t *src)
+{
+	dst->s = *w;
+	dst->len = src ? src->len : 0;
+	if(dst->len)
+		memcpy(*w, src->s, dst->len);
+	(*w)[dst->len] = '\0';
+	*w += dst->len + 1;
+}
+
 /* Trim ASCII blanks (space, tab, CR, LF) from both ends, in place. */
 static inline void lp_str_trim(lp_str_t *x)
 {

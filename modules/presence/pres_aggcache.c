@@ -9,19 +9,18 @@
 
 typedef struct entry
 {
-	int used;
 	const pres_ev_t *ev;	/* compared by address: one event, one record */
 	pres_pub_stamp_t st;
 	lp_str_t user, domain; /* malloc'd, in one block with doc */
 	lp_str_t doc;		   /* {NULL,0}: the aggregation made none */
-	char *block;
+	char *block;		   /* NULL: the slot is empty */
 } entry_t;
 
 static struct
 {
 	entry_t *e;
 	unsigned int n; /* slots (pres.cfg.body_cache when made) */
-	pres_aggcache_counts_t counts;
+	unsigned long hits;
 } cache;
 
 static entry_t *slot_of(
@@ -35,7 +34,7 @@ static entry_t *slot_of(
 static int same_key(const entry_t *e, const lp_str_t *user,
 		const lp_str_t *domain, const pres_ev_t *ev)
 {
-	return e->used && e->ev == ev && lp_str_eq(&e->user, user)
+	return e->block && e->ev == ev && lp_str_eq(&e->user, user)
 		   && lp_str_eq(&e->domain, domain);
 }
 
@@ -54,13 +53,12 @@ int pres_aggcache_get(const lp_str_t *user, const lp_str_t *domain,
 	*out = LP_STR_NULL;
 	if(!cache.e)
 		return 0;
-	cache.counts.lookups++;
 	e = slot_of(user, domain, ev);
 	if(!same_key(e, user, domain, ev) || !fresh(e, st, now))
 		return 0;
 	if(e->doc.s && pres_str_dup(out, &e->doc) < 0)
 		return -1;
-	cache.counts.hits++;
+	cache.hits++;
 	return 1;
 }
 
@@ -82,17 +80,6 @@ static int made(void)
 	return cache.e != NULL;
 }
 
-/* s copied to *p, which moves past it (and its NUL). */
-static void put_str(lp_str_t *dst, char **p, const lp_str_t *s)
-{
-	dst->s = *p;
-	dst->len = s->len;
-	if(s->len)
-		memcpy(*p, s->s, s->len);
-	(*p)[s->len] = '\0';
-	*p += s->len + 1;
-}
-
 void pres_aggcache_put(const lp_str_t *user, const lp_str_t *domain,
 		const pres_ev_t *ev, const pres_pub_stamp_t *st, const lp_str_t *doc)
 {
@@ -108,13 +95,12 @@ void pres_aggcache_put(const lp_str_t *user, const lp_str_t *domain,
 	if(!e->block)
 		return;
 	w = e->block;
-	put_str(&e->user, &w, user);
-	put_str(&e->domain, &w, domain);
+	lp_str_put(&e->user, &w, user);
+	lp_str_put(&e->domain, &w, domain);
 	if(doc->s)
-		put_str(&e->doc, &w, &(lp_str_t){doc->s, len});
+		lp_str_put(&e->doc, &w, &(lp_str_t){doc->s, len});
 	e->ev = ev;
 	e->st = *st;
-	e->used = 1;
 }
 
 void pres_aggcache_flush(void)
@@ -128,7 +114,7 @@ void pres_aggcache_flush(void)
 	cache.n = 0;
 }
 
-pres_aggcache_counts_t pres_aggcache_counts(void)
+unsigned long pres_aggcache_hits(void)
 {
-	return cache.counts;
+	return cache.hits;
 }

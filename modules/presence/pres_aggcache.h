@@ -37,14 +37,12 @@ void pres_aggcache_put(const lp_str_t *user, const lp_str_t *domain,
 		const pres_ev_t *ev, const pres_pub_stamp_t *st, const lp_str_t *doc);
 
 /* Free every entry and the table (the next put makes it again, sized by
- * body_cache then): on a change the stamps cannot see, such as the order
- * of the publications (pres_pub_order_init), and at shutdown. */
+ * body_cache then; tests). A change the stamps would not show needs no
+ * flush: pres_pub_order_init gives every bucket a new version. */
 void pres_aggcache_flush(void);
 
-/* Lookups and hits so far in this process (tests, statistics). */
-typedef struct pres_aggcache_counts {
-	unsigned long lookups, hits;
-} pres_aggcache_counts_t;
-pres_aggcache_counts_t pres_aggcache_counts(void);
+/* Hits so far in this process (tests; operators see the statistics
+ * body_cache_hits and body_cache_misses). */
+unsigned long pres_aggcache_hits(void);
 
 #endif

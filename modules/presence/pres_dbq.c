@@ -81,16 +81,6 @@ void pres_dbq_destroy(void)
 	pres.dbq = NULL;
 }
 
-static void put(lp_str_t *dst, char **w, const lp_str_t *src)
-{
-	dst->s = *w;
-	dst->len = src ? src->len : 0;
-	if(dst->len)
-		memcpy(*w, src->s, dst->len);
-	(*w)[dst->len] = '\0';
-	*w += dst->len + 1;
-}
-
 /* What one queued change copies: a store of p (replacing old_etag when
  * not NULL), a removal of k, or a statement. */
 struct op_src {
@@ -148,17 +138,17 @@ static void op_fill(lp_wq_item_t *it, void *arg)
 		for(i = 0; i < a->n; i++) {
 			op->st.vals[i] = a->v[i];
 			if(is_text(&a->v[i]))
-				put(&op->st.vals[i].v.s, &w, &a->v[i].v.s);
+				lp_str_put(&op->st.vals[i].v.s, &w, &a->v[i].v.s);
 		}
 		return;
 	}
-	put(&op->pub.user, &w, p ? &p->user : a->k->user);
-	put(&op->pub.domain, &w, p ? &p->domain : a->k->domain);
-	put(&op->pub.event, &w, p ? &p->event : a->k->event);
-	put(&op->pub.etag, &w, p ? &p->etag : a->k->etag);
-	put(&op->pub.sender, &w, p ? &p->sender : NULL);
-	put(&op->pub.body, &w, p ? &p->body : NULL);
-	put(&op->old_etag, &w, a->old_etag);
+	lp_str_put(&op->pub.user, &w, p ? &p->user : a->k->user);
+	lp_str_put(&op->pub.domain, &w, p ? &p->domain : a->k->domain);
+	lp_str_put(&op->pub.event, &w, p ? &p->event : a->k->event);
+	lp_str_put(&op->pub.etag, &w, p ? &p->etag : a->k->etag);
+	lp_str_put(&op->pub.sender, &w, p ? &p->sender : NULL);
+	lp_str_put(&op->pub.body, &w, p ? &p->body : NULL);
+	lp_str_put(&op->old_etag, &w, a->old_etag);
 	op->has_old = a->old_etag != NULL;
 	if(p) {
 		op->pub.expires = p->expires;

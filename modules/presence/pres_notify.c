@@ -86,26 +86,39 @@ static int latest(const lp_str_t *user, const lp_str_t *domain,
 	return 0;
 }
 
+/* The document body_cache kept for what is published now: 1 (*out the
+ * copy), 0 when none is kept or the cache does not apply, -1 out of
+ * memory. Counts a hit or a miss where it applies. */
+static int from_cache(const lp_str_t *user, const lp_str_t *domain,
+		pres_ev_t *ev, lp_str_t *out)
+{
+	pres_pub_stamp_t now;
+	int rc;
+
+	if(pres.cfg.body_cache <= 0)
+		return 0;
+	pres_pub_stamp_now(user, domain, &now);
+	if(now.table == 0) /* not all in memory */
+		return 0;
+	rc = pres_aggcache_get(user, domain, ev, &now, pres.now(), out);
+	if(rc >= 0)
+		pres_stat_inc(rc > 0 ? PRES_STAT_BODY_CACHE_HITS
+							 : PRES_STAT_BODY_CACHE_MISSES);
+	return rc;
+}
+
 static int current_body_off(const lp_str_t *user, const lp_str_t *domain,
 		pres_ev_t *ev, const lp_str_t *off, lp_str_t *out)
 {
-	pres_pub_stamp_t now;
 	int rc;
 
 	*out = LP_STR_NULL;
 	if(!ev->agg_nbody)
 		return latest(user, domain, ev, out);
 	/* also with nothing published (dummy documents) */
-	if(!off && pres.cfg.body_cache > 0
-			&& (pres_pub_stamp_now(user, domain, &now), now.table != 0)) {
-		rc = pres_aggcache_get(user, domain, ev, &now, pres.now(), out);
-		if(rc < 0)
-			return -1;
-		pres_stat_inc(rc > 0 ? PRES_STAT_BODY_CACHE_HITS
-							 : PRES_STAT_BODY_CACHE_MISSES);
-		if(rc > 0)
-			return 0;
-	}
+	rc = off ? 0 : from_cache(user, domain, ev, out);
+	if(rc != 0)
+		return rc > 0 ? 0 : -1;
 	return aggregated(user, domain, ev, off, out);
 }
 

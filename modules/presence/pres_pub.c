@@ -18,16 +18,6 @@ unsigned int pres_pub_hash(const lp_str_t *user, const lp_str_t *domain)
 	return lp_hash_str2(user, domain);
 }
 
-static void put(lp_str_t *dst, char **p, const lp_str_t *src)
-{
-	dst->s = *p;
-	dst->len = src ? src->len : 0;
-	if(dst->len)
-		memcpy(*p, src->s, dst->len);
-	(*p)[dst->len] = '\0';
-	*p += dst->len + 1;
-}
-
 pres_pub_t *pres_pub_new(const pres_pub_key_t *k, const lp_str_t *sender,
 		const lp_str_t *body, unsigned int expires, unsigned int received)
 {
@@ -41,12 +31,12 @@ pres_pub_t *pres_pub_new(const pres_pub_key_t *k, const lp_str_t *sender,
 	if(!p)
 		return NULL;
 	w = (char *)(p + 1);
-	put(&p->user, &w, k->user);
-	put(&p->domain, &w, k->domain);
-	put(&p->event, &w, k->event);
-	put(&p->etag, &w, k->etag);
-	put(&p->sender, &w, sender);
-	put(&p->body, &w, body);
+	lp_str_put(&p->user, &w, k->user);
+	lp_str_put(&p->domain, &w, k->domain);
+	lp_str_put(&p->event, &w, k->event);
+	lp_str_put(&p->etag, &w, k->etag);
+	lp_str_put(&p->sender, &w, sender);
+	lp_str_put(&p->body, &w, body);
 	p->expires = expires;
 	p->received = received;
 	p->seq = ++pub_seq;

@@ -480,7 +480,7 @@ START_TEST(test_body_cache_reuse)
 	ck_assert_int_eq(publish("bob", "X", 600, 0, NULL), 200);
 	body_is("bob", "X"); /* another presentity: its own document */
 	body_is("alice", "B");
-	ck_assert_uint_eq(pres_aggcache_counts().hits, 4);
+	ck_assert_uint_eq(pres_aggcache_hits(), 4);
 }
 END_TEST
 
