@@ -92,6 +92,11 @@
 # OVERLOAD_QUEUE_PERCENT (ours with overload_queue_percent; 0: no overload
 # 503, so ours' rate search counts as the floor's does, where the kernel's
 # drops come back as retransmissions and still pass),
+# PRES_RULES (1: presence_xml with force_active 0, Kamailio's default, and a
+# pres-rules document in the xcap table for the fan-out's presentity and
+# every presentity of the SUBSCRIBE pool, allowing everyone at 127.0.0.1
+# everything: every watcher's authorization and NOTIFY filter read and
+# apply it; ours, base and reference),
 # SHM_PREFAULT (MB: ours with shm_prefault, the pool populated at start-up
 # and in every process, doc/presence.md "Huge pages and pre-faulting"),
 # FLOOR_FORCE_ALLOC (1: the floor with Kamailio's shm_force_alloc, its pool
@@ -180,6 +185,20 @@ kam() { kamcmd -s "unix:$CTL" "$@"; }
 kamailio_ready() { udp_bound "$PORT" && kam core.version; }
 kamailio_alive() { [ -n "$KAM_PID" ] && kill -0 "$KAM_PID" 2>/dev/null; }
 
+# pres_rules DB USERS: with PRES_RULES=1, a pres-rules document allowing
+# everyone at 127.0.0.1 everything for each user@127.0.0.1 USERS (an SQL
+# expression of the username column over n(i), i = 1..POOL, or a literal)
+pres_rules() {
+	[ "${PRES_RULES:-0}" = 1 ] || return 0
+	local rules='<?xml version="1.0" encoding="UTF-8"?><cr:ruleset xmlns:cr="urn:ietf:params:xml:ns:common-policy" xmlns:pr="urn:ietf:params:xml:ns:pres-rules"><cr:rule id="all"><cr:conditions><cr:identity><cr:many domain="127.0.0.1"/></cr:identity></cr:conditions><cr:actions><pr:sub-handling>allow</pr:sub-handling></cr:actions><cr:transformations><pr:provide-services><pr:all-services/></pr:provide-services><pr:provide-persons><pr:all-persons/></pr:provide-persons><pr:provide-devices><pr:all-devices/></pr:provide-devices><pr:provide-all-attributes/></cr:transformations></cr:rule></cr:ruleset>'
+	sqlite3 -bail "$1" "
+	WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $POOL)
+	INSERT OR IGNORE INTO xcap (username, domain, doc, doc_type, etag, source, doc_uri, port)
+	SELECT DISTINCT $2, '127.0.0.1', '$rules', 2, 'bench', 1,
+		'/pres-rules/users/sip:' || $2 || '@127.0.0.1/index', 80 FROM n;" ||
+		{ log "could not write the pres-rules into $1"; return 1; }
+}
+
 # start_kamailio IMPL WORKERS DIR [PORT]: one instance on a fresh SQLite
 # file DIR/presence.db (ours, reference; kept when it exists and PORT is
 # given: the start-up load) or on floor.cfg; sets KAM_PID PORT CTL KAM_LOG.
@@ -201,6 +220,7 @@ start_kamailio() {
 		if [ -z "${4:-}" ]; then
 			rm -f "$dir/presence.db" "$dir/presence.db-wal" "$dir/presence.db-shm"
 			bash "$REPO/scripts/create-sqlite-db.sh" "$dir/presence.db" >/dev/null || return 1
+			pres_rules "$dir/presence.db" "'fanout'" || return 1
 		fi
 		args=(-f "$KAM_WRAP" -A WITH_TM
 			-A "DBURL=\"sqlite://$dir/presence.db\""
@@ -226,6 +246,7 @@ start_kamailio() {
 		fi
 		;;
 	esac
+	[ "${PRES_RULES:-0}" = 1 ] && [ "$impl" != floor ] && args+=(-A PRES_RULES)
 	[ -z "${MEM_MANAGER:-}" ] || args+=(-x "$MEM_MANAGER" -X "$MEM_MANAGER")
 	"$KAM_BIN" "${args[@]}" -DD -E -Y "$dir/run" -m "$SHM_MB" ${PKG_MB:+-M "$PKG_MB"} \
 		-A "LISTEN=udp:127.0.0.1:$PORT" -A "CTLSOCK=\"unix:$CTL\"" \
@@ -525,6 +546,7 @@ publish_pool() {
 	echo SEQUENTIAL >"$W/pool.csv"
 	for i in $(seq 1 "$POOL"); do echo "sip:$p-$i@127.0.0.1;"; done >>"$W/pool.csv"
 	[ "$IMPL" = floor ] && return 0
+	pres_rules "$W/presence.db" "'$p-' || i" || return
 	sipp_run "$W/pool" "$SCEN/publish-pool.xml" "$POOL" 100 "$p"
 	log "  pool: $S_OK/$POOL published"
 }
@@ -744,6 +766,7 @@ T0=$(date +%s)
 	[ -z "${MEM_MANAGER:-}" ] || echo "every instance: memory manager $MEM_MANAGER (-x, -X)"
 	[ -z "${SHM_PREFAULT:-}" ] || echo "ours: shm_prefault $SHM_PREFAULT (MB of the shm pool populated at start-up and in every process)"
 	[ "${FLOOR_FORCE_ALLOC:-0}" = 1 ] && echo "floor: shm_force_alloc yes"
+	[ "${PRES_RULES:-0}" = 1 ] && echo "ours, base, reference: presence_xml force_active 0, a pres-rules document (xcap table) for every presentity"
 	echo "kernel huge pages for shared memory (shmem_enabled): $(thp_policy || true)${SHMEM_THP:+ (set by SHMEM_THP for this run; $THP_FOUND before)}"
 	# the kernel's DAMON monitor (kdamond) scans page access bits: 7 % of
 	# the CPU samples of an overload on this project's 2-core VM

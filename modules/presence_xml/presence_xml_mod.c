@@ -14,6 +14,7 @@
 #include "core/mod_fix.h"
 #include "core/parser/msg_parser.h"
 #include "core/parser/parse_content.h"
+#include "core/script_cb.h"
 #include "core/sr_module.h"
 #include "core/timer_proc.h"
 
@@ -23,6 +24,7 @@
 #include "pxml_auth.h"
 #include "pxml_check.h"
 #include "pxml_pidf.h"
+#include "pxml_reqdocs.h"
 #include "pxml_xcap.h"
 
 #include <libxml/parser.h>
@@ -32,6 +34,7 @@ MODULE_VERSION
 static int mod_init(void);
 int pxml_stats_kam_init(void); /* pxml_stats_kam.c */
 static int child_init(int rank);
+static int reqdocs_init(void);
 static void mod_destroy(void);
 static int add_xcap_server(modparam_t type, void *val);
 static int w_pres_check_basic(struct sip_msg *msg, char *uri, char *status);
@@ -387,7 +390,7 @@ static int mod_init(void)
 		LM_ERR("db_url is needed for the pres-rules (or set force_active)\n");
 		return -1;
 	}
-	if(pxml_sql_init() < 0)
+	if(pxml_sql_init() < 0 || reqdocs_init() < 0)
 		return -1;
 	bind = (bind_presence_t)find_export("bind_presence", 1, 0);
 	if(!bind || bind(&pres_api) < 0) {
@@ -399,6 +402,36 @@ static int mod_init(void)
 	xmlInitParser();
 	if(add_events() < 0) {
 		LM_ERR("cannot register the XML event packages\n");
+		return -1;
+	}
+	return 0;
+}
+
+/* The bounds of one request's handling for pxml_reqdocs: what the xcap
+ * table gave is kept from the request's pre-script callbacks to its
+ * post-script ones (a reply's script ends it too). */
+static int request_begins(struct sip_msg *msg, unsigned int flags, void *p)
+{
+	pxml_reqdocs_begin(time(NULL));
+	return 1; /* 0 would drop the message */
+}
+
+static int request_ends(struct sip_msg *msg, unsigned int flags, void *p)
+{
+	pxml_reqdocs_end();
+	return 1;
+}
+
+static int reqdocs_init(void)
+{
+	if(pxml.force_active || !pxml.integrated_xcap_server)
+		return 0;
+	if(register_script_cb(request_begins, PRE_SCRIPT_CB | REQUEST_CB, NULL) < 0
+			|| register_script_cb(request_ends, POST_SCRIPT_CB | REQUEST_CB, NULL)
+					   < 0
+			|| register_script_cb(request_ends, PRE_SCRIPT_CB | ONREPLY_CB, NULL)
+					   < 0) {
+		LM_ERR("cannot register the script callbacks\n");
 		return -1;
 	}
 	return 0;

@@ -6,7 +6,9 @@
 #include "lp_log.h"
 #include "pxml_agg.h"
 #include "pxml_auth.h"
+#include "pxml_authmemo.h"
 #include "pxml_dialog.h"
+#include "pxml_reqdocs.h"
 #include "pxml_rules.h"
 #include "pxml_single.h"
 #include "pxml_stats.h"
@@ -79,19 +81,24 @@ static int first_doc(void *ctx, const lp_db_val_t *c, int n)
 	return 1;
 }
 
-/* The xcap table's copy (integrated_xcap_server 1). */
+/* The xcap table's copy (integrated_xcap_server 1), read once per SIP
+ * request (pxml_reqdocs.h). */
 static int table_rules_doc(lp_str_t *user, lp_str_t *domain, lp_str_t **doc)
 {
-	lp_db_t *db = pxml_db();
+	lp_db_t *db;
 	lp_db_val_t v[3] = {LP_DB_VSTR(*user), LP_DB_VSTR(*domain),
 			LP_DB_VINT(PXML_DOC_PRES_RULES)};
 	lp_str_t d = LP_STR_NULL;
 
+	if(pxml_reqdocs_get(user, domain, pxml.now(), doc))
+		return 0;
+	db = pxml_db();
 	if(!db || lp_db_exec(db, pxml.sql_rules, v, 3, first_doc, &d) < 0) {
 		LP_ERR("presence_xml: cannot read the pres-rules of %.*s@%.*s",
 				LP_STR_FMT(*user), LP_STR_FMT(*domain));
 		return -1;
 	}
+	pxml_reqdocs_put(user, domain, d.s ? &d : NULL);
 	if(d.s)
 		*doc = boxed(&d);
 	return 0;
@@ -177,7 +184,7 @@ static int evaluate(const subs_t *s, int fresh, pxml_rules_result_t *r)
 		watcher.len = snprintf(wbuf, sizeof(wbuf), "sip:%.*s@%.*s",
 				LP_STR_FMT(s->from_user), LP_STR_FMT(s->from_domain));
 	sphere = pxml.get_sphere ? pxml.get_sphere((lp_str_t *)&s->pres_uri) : NULL;
-	rc = pxml_rules_evaluate(doc, &watcher, sphere, pxml.now(), r);
+	rc = pxml_authmemo_evaluate(doc, &watcher, sphere, pxml.now(), r);
 	if(sphere && pxml.free_sphere)
 		pxml.free_sphere(sphere);
 	if(rc < 0)
@@ -237,9 +244,9 @@ int pxml_apply_auth(lp_str_t *body, subs_t *s, lp_str_t **final)
 	if(rc == 1 && r.matched && r.sub_handling == PXML_SUB_POLITE_BLOCK)
 		rc = pxml_rules_polite_doc(&s->pres_uri, &out);
 	else if(rc == 1)
-		rc = pxml_rules_filter(body, &r, &out);
+		rc = pxml_authmemo_filter(body, &r, &out);
 	else if(rc == 0) /* no rules: an active watcher sees nothing */
-		rc = pxml_rules_filter(body, &r, &out);
+		rc = pxml_authmemo_filter(body, &r, &out);
 	pxml_rules_result_free(&r);
 	if(rc < 0)
 		return -1;

@@ -201,6 +201,87 @@ void pxml_rules_result_free(pxml_rules_result_t *r)
 	memset(r, 0, sizeof(*r));
 }
 
+/* The key: a growing malloc'd buffer. */
+typedef struct keybuf
+{
+	char *s;
+	size_t len, cap;
+	int failed;
+} keybuf_t;
+
+static void key_put(keybuf_t *k, const char *v, size_t n)
+{
+	char *ns;
+
+	if(k->failed)
+		return;
+	if(k->len + n + 1 > k->cap) {
+		k->cap = (k->len + n + 1) * 2;
+		if(!(ns = realloc(k->s, k->cap))) {
+			k->failed = 1;
+			return;
+		}
+		k->s = ns;
+	}
+	memcpy(k->s + k->len, v, n);
+	k->len += n;
+	k->s[k->len] = '\0';
+}
+
+/* A number, then a separator no number holds. */
+static void key_num(keybuf_t *k, long v)
+{
+	char b[24];
+	int n = snprintf(b, sizeof(b), "%ld;", v);
+
+	key_put(k, b, (size_t)n);
+}
+
+/* Each string with its length before it: no string can end another. */
+static void key_set(keybuf_t *k, const pxml_strset_t *set)
+{
+	int i;
+
+	key_num(k, set->n);
+	for(i = 0; i < set->n; i++) {
+		key_num(k, (long)strlen(set->v[i]));
+		key_put(k, set->v[i], strlen(set->v[i]));
+	}
+}
+
+static void key_sel(keybuf_t *k, const pxml_component_sel_t *c)
+{
+	key_num(k, c->all);
+	key_set(k, &c->occurrence_id);
+	key_set(k, &c->class_);
+	key_set(k, &c->device_id);
+	key_set(k, &c->service_uri);
+	key_set(k, &c->service_uri_scheme);
+}
+
+int pxml_rules_result_key(const pxml_rules_result_t *r, lp_str_t *out)
+{
+	keybuf_t k = {NULL, 0, 0, 0};
+
+	*out = LP_STR_NULL;
+	key_num(&k, r->matched);
+	key_num(&k, r->sub_handling);
+	key_num(&k, (long)r->provide);
+	key_num(&k, r->user_input);
+	key_sel(&k, &r->services);
+	key_sel(&k, &r->persons);
+	key_sel(&k, &r->devices);
+	key_set(&k, &r->unknown_ns);
+	key_set(&k, &r->unknown_name);
+	if(k.failed) {
+		free(k.s);
+		return -1;
+	}
+	out->s = k.s;
+	out->len = (int)k.len;
+	return 0;
+}
+
 /* ------------------------------------------------------------------ */
 /* URIs: just enough of RFC 3261 section 19.1.4 comparison for identity
  * conditions and service-uri: scheme and host compare case-insensitively,
@@ -674,24 +755,49 @@ static int merge_transformations(const xmlNode *rule, pxml_rules_result_t *out)
 	return rc;
 }
 
-int pxml_rules_evaluate(const lp_str_t *rules_doc, const lp_str_t *watcher_uri,
-		const char *sphere, time_t now, pxml_rules_result_t *out)
+struct pxml_ruleset
 {
-	xmlDocPtr doc = NULL;
+	xmlDocPtr doc; /* the <ruleset>, checked by safe_parse */
+};
+
+int pxml_rules_parse(const lp_str_t *rules_doc, pxml_ruleset_t **out)
+{
+	xmlDocPtr doc;
+	int rc;
+
+	*out = NULL;
+	if((rc = safe_parse(rules_doc, PXML_NS_COMMON_POLICY, "ruleset", &doc)))
+		return rc;
+	if(!(*out = malloc(sizeof(**out)))) {
+		xmlFreeDoc(doc);
+		return PXML_RULES_ENOMEM;
+	}
+	(*out)->doc = doc;
+	return 0;
+}
+
+void pxml_rules_ruleset_free(pxml_ruleset_t *rs)
+{
+	if(!rs)
+		return;
+	xmlFreeDoc(rs->doc);
+	free(rs);
+}
+
+int pxml_rules_evaluate_parsed(const pxml_ruleset_t *rs,
+		const lp_str_t *watcher_uri, const char *sphere, time_t now,
+		pxml_rules_result_t *out)
+{
 	xmlNodePtr rule;
 	eval_ctx_t cx;
 	lp_str_t w;
-	int rc;
+	int rc = 0;
 
 	if(!out)
 		return -1;
 	memset(out, 0, sizeof(*out));
-	if(!watcher_uri || !watcher_uri->s || watcher_uri->len <= 0) {
+	if(!rs || !watcher_uri || !watcher_uri->s || watcher_uri->len <= 0) {
 		out->error = PXML_RULES_EINVAL;
-		return -1;
-	}
-	if((rc = safe_parse(rules_doc, PXML_NS_COMMON_POLICY, "ruleset", &doc))) {
-		out->error = rc;
 		return -1;
 	}
 	memset(&cx, 0, sizeof(cx));
@@ -704,7 +810,7 @@ int pxml_rules_evaluate(const lp_str_t *rules_doc, const lp_str_t *watcher_uri,
 	cx.watcher_ok = w.len > 0 && uri_split(w.s, w.len, &cx.watcher) == 0;
 	cx.sphere = sphere;
 	cx.now = now;
-	for(rule = xmlDocGetRootElement(doc)->children; rule && rc == 0;
+	for(rule = xmlDocGetRootElement(rs->doc)->children; rule && rc == 0;
 			rule = rule->next) {
 		if(!node_is(rule, PXML_NS_COMMON_POLICY, "rule")
 				|| !rule_matches(rule, &cx))
@@ -714,13 +820,34 @@ int pxml_rules_evaluate(const lp_str_t *rules_doc, const lp_str_t *watcher_uri,
 		if(merge_transformations(rule, out) < 0)
 			rc = PXML_RULES_ENOMEM;
 	}
-	xmlFreeDoc(doc);
 	if(rc) {
 		pxml_rules_result_free(out);
 		out->error = rc;
 		return -1;
 	}
 	return 0;
+}
+
+int pxml_rules_evaluate(const lp_str_t *rules_doc, const lp_str_t *watcher_uri,
+		const char *sphere, time_t now, pxml_rules_result_t *out)
+{
+	pxml_ruleset_t *rs;
+	int rc;
+
+	if(!out)
+		return -1;
+	memset(out, 0, sizeof(*out));
+	if(!watcher_uri || !watcher_uri->s || watcher_uri->len <= 0) {
+		out->error = PXML_RULES_EINVAL;
+		return -1;
+	}
+	if((rc = pxml_rules_parse(rules_doc, &rs))) {
+		out->error = rc;
+		return -1;
+	}
+	rc = pxml_rules_evaluate_parsed(rs, watcher_uri, sphere, now, out);
+	pxml_rules_ruleset_free(rs);
+	return rc;
 }
 
 /* ------------------------------------------------------------------ */

@@ -124,6 +124,29 @@ int pxml_rules_evaluate(const lp_str_t *rules_doc, const lp_str_t *watcher_uri,
  * struct itself belongs to the caller. NULL is accepted. */
 void pxml_rules_result_free(pxml_rules_result_t *r);
 
+/* A pres-rules document parsed once for many evaluations (one presentity's
+ * watchers): pxml_rules_evaluate() is pxml_rules_parse(), then
+ * pxml_rules_evaluate_parsed(), then pxml_rules_ruleset_free(). */
+typedef struct pxml_ruleset pxml_ruleset_t;
+
+/* Parse rules_doc into *out (malloc'd, the caller frees it with
+ * pxml_rules_ruleset_free). 0, or a PXML_RULES_* error (*out NULL). */
+int pxml_rules_parse(const lp_str_t *rules_doc, pxml_ruleset_t **out);
+
+/* pxml_rules_evaluate() on a parsed document; rs is only read. */
+int pxml_rules_evaluate_parsed(const pxml_ruleset_t *rs,
+		const lp_str_t *watcher_uri, const char *sphere, time_t now,
+		pxml_rules_result_t *out);
+
+/* Free what pxml_rules_parse() made. NULL is accepted. */
+void pxml_rules_ruleset_free(pxml_ruleset_t *rs);
+
+/* A text that stands for everything of r that pxml_rules_filter() reads:
+ * two results with the same key filter every document alike (results with
+ * different keys may still, e.g. the same sets in another order). out->s
+ * malloc'd, NUL-terminated, freed by the caller. 0, or -1 out of memory. */
+int pxml_rules_result_key(const pxml_rules_result_t *r, lp_str_t *out);
+
 /* Apply the transformations of r to the PIDF document pidf and put a new
  * PIDF document in *out (out->s malloc'd, NUL-terminated, freed by the
  * caller with free()).

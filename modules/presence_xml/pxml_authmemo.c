@@ -1,0 +1,183 @@
+/* The parsed rules and filtered bodies of this process, each in a
+ * direct-mapped table (a new entry for a slot replaces the old one); see
+ * pxml_authmemo.h. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "lp_mem.h"
+#include "pxml_authmemo.h"
+
+typedef struct ruleset_entry
+{
+	lp_str_t text;		/* malloc'd; NULL: the slot is empty */
+	unsigned int hash;	/* of text */
+	pxml_ruleset_t *rs; /* parsed from text */
+} ruleset_entry_t;
+
+typedef struct body_entry
+{
+	char *block;	 /* pidf, key and out in one malloc; NULL: empty */
+	unsigned int hash; /* of key and pidf */
+	lp_str_t pidf, key, out;
+} body_entry_t;
+
+static struct
+{
+	ruleset_entry_t rules[PXML_AUTHMEMO_RULESETS];
+	body_entry_t bodies[PXML_AUTHMEMO_BODIES];
+	unsigned long parses, filters;
+} memo;
+
+static void ruleset_clear(ruleset_entry_t *e)
+{
+	free(e->text.s);
+	pxml_rules_ruleset_free(e->rs);
+	memset(e, 0, sizeof(*e));
+}
+
+/* The parsed document for text: kept (*owned 0) or the caller's to free
+ * (*owned 1: too large to keep, or out of memory for the copy). 0, or a
+ * PXML_RULES_* error. */
+static int ruleset_for(const lp_str_t *text, pxml_ruleset_t **rs, int *owned)
+{
+	unsigned int h;
+	ruleset_entry_t *e;
+	int rc;
+
+	*owned = 1;
+	if(!text || !text->s || text->len <= 0)
+		return PXML_RULES_EINVAL;
+	h = lp_hash_str(text);
+	e = &memo.rules[h % PXML_AUTHMEMO_RULESETS];
+	if(e->text.s && e->hash == h && lp_str_eq(&e->text, text)) {
+		*rs = e->rs;
+		*owned = 0;
+		return 0;
+	}
+	memo.parses++;
+	if((rc = pxml_rules_parse(text, rs)))
+		return rc;
+	if(text->len > PXML_AUTHMEMO_MAX_DOC)
+		return 0;
+	ruleset_clear(e);
+	if(!(e->text.s = malloc(text->len)))
+		return 0;
+	memcpy(e->text.s, text->s, text->len);
+	e->text.len = text->len;
+	e->hash = h;
+	e->rs = *rs;
+	*owned = 0;
+	return 0;
+}
+
+int pxml_authmemo_evaluate(const lp_str_t *rules_doc,
+		const lp_str_t *watcher_uri, const char *sphere, time_t now,
+		pxml_rules_result_t *out)
+{
+	pxml_ruleset_t *rs = NULL;
+	int owned, rc;
+
+	if(!out)
+		return -1;
+	memset(out, 0, sizeof(*out));
+	if(!watcher_uri || !watcher_uri->s || watcher_uri->len <= 0) {
+		out->error = PXML_RULES_EINVAL;
+		return -1;
+	}
+	if((rc = ruleset_for(rules_doc, &rs, &owned))) {
+		out->error = rc;
+		return -1;
+	}
+	rc = pxml_rules_evaluate_parsed(rs, watcher_uri, sphere, now, out);
+	if(owned)
+		pxml_rules_ruleset_free(rs);
+	return rc;
+}
+
+static int copy_out(const lp_str_t *from, lp_str_t *out)
+{
+	char *s = malloc(from->len + 1);
+
+	if(!s)
+		return -1;
+	memcpy(s, from->s, from->len);
+	s[from->len] = '\0';
+	out->s = s;
+	out->len = from->len;
+	return 0;
+}
+
+/* Keep (pidf, key) -> out in e, in place of what it held. */
+static void body_keep(body_entry_t *e, unsigned int h, const lp_str_t *pidf,
+		const lp_str_t *key, const lp_str_t *out)
+{
+	char *b;
+
+	free(e->block);
+	memset(e, 0, sizeof(*e));
+	if(pidf->len + out->len > PXML_AUTHMEMO_MAX_DOC
+			|| !(b = malloc(pidf->len + key->len + out->len + 1)))
+		return;
+	e->block = b;
+	e->hash = h;
+	e->pidf.s = b;
+	e->pidf.len = pidf->len;
+	memcpy(b, pidf->s, pidf->len);
+	e->key.s = b + pidf->len;
+	e->key.len = key->len;
+	memcpy(e->key.s, key->s, key->len);
+	e->out.s = e->key.s + key->len;
+	e->out.len = out->len;
+	memcpy(e->out.s, out->s, out->len);
+	e->out.s[out->len] = '\0';
+}
+
+int pxml_authmemo_filter(
+		const lp_str_t *pidf, const pxml_rules_result_t *r, lp_str_t *out)
+{
+	lp_str_t key, res;
+	unsigned int h;
+	body_entry_t *e;
+	int rc = -1;
+
+	if(!r || !out || !pidf || !pidf->s || pidf->len <= 0)
+		return pxml_rules_filter(pidf, r, out);
+	if(pxml_rules_result_key(r, &key) < 0)
+		return -1;
+	h = lp_hash_bytes(pidf->s, pidf->len, lp_hash_str(&key));
+	e = &memo.bodies[h % PXML_AUTHMEMO_BODIES];
+	if(e->block && e->hash == h && lp_str_eq(&e->key, &key)
+			&& lp_str_eq(&e->pidf, pidf)) {
+		rc = copy_out(&e->out, out);
+	} else {
+		memo.filters++;
+		if((rc = pxml_rules_filter(pidf, r, &res)) == 0) {
+			body_keep(e, h, pidf, &key, &res);
+			*out = res;
+		}
+	}
+	free(key.s);
+	return rc;
+}
+
+void pxml_authmemo_flush(void)
+{
+	int i;
+
+	for(i = 0; i < PXML_AUTHMEMO_RULESETS; i++)
+		ruleset_clear(&memo.rules[i]);
+	for(i = 0; i < PXML_AUTHMEMO_BODIES; i++) {
+		free(memo.bodies[i].block);
+		memset(&memo.bodies[i], 0, sizeof(memo.bodies[i]));
+	}
+}
+
+unsigned long pxml_authmemo_parses(void)
+{
+	return memo.parses;
+}
+
+unsigned long pxml_authmemo_filters(void)
+{
+	return memo.filters;
+}

@@ -1,0 +1,112 @@
+/* One request's pres-rules documents, a direct-mapped table by presentity;
+ * see pxml_reqdocs.h. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "lp_mem.h"
+#include "pxml_reqdocs.h"
+
+typedef struct slot
+{
+	char *block;		   /* user, domain and doc in one malloc; NULL: empty */
+	lp_str_t user, domain; /* in block */
+	lp_str_t doc;		   /* in block; s NULL: there is no document */
+} slot_t;
+
+static struct
+{
+	int active;	  /* between begin and end */
+	time_t begun; /* when it began */
+	slot_t s[PXML_REQDOCS_SLOTS];
+} req;
+
+static void clear(void)
+{
+	int i;
+
+	for(i = 0; i < PXML_REQDOCS_SLOTS; i++) {
+		free(req.s[i].block);
+		memset(&req.s[i], 0, sizeof(req.s[i]));
+	}
+}
+
+void pxml_reqdocs_begin(time_t now)
+{
+	clear();
+	req.active = 1;
+	req.begun = now;
+}
+
+void pxml_reqdocs_end(void)
+{
+	if(!req.active)
+		return;
+	clear();
+	req.active = 0;
+}
+
+static slot_t *slot_of(const lp_str_t *user, const lp_str_t *domain)
+{
+	return &req.s[lp_hash_str2(user, domain) % PXML_REQDOCS_SLOTS];
+}
+
+/* A malloc'd str and s holding d. */
+static lp_str_t *boxed_copy(const lp_str_t *d)
+{
+	lp_str_t *b = malloc(sizeof(*b));
+
+	if(!b)
+		return NULL;
+	if(!(b->s = malloc(d->len + 1))) {
+		free(b);
+		return NULL;
+	}
+	memcpy(b->s, d->s, d->len);
+	b->s[d->len] = '\0';
+	b->len = d->len;
+	return b;
+}
+
+int pxml_reqdocs_get(const lp_str_t *user, const lp_str_t *domain,
+		time_t now, lp_str_t **doc)
+{
+	slot_t *e;
+
+	*doc = NULL;
+	if(!req.active || now < req.begun || now - req.begun > 1)
+		return 0;
+	e = slot_of(user, domain);
+	if(!e->block || !lp_str_eq(&e->user, user)
+			|| !lp_str_eq(&e->domain, domain))
+		return 0;
+	if(!e->doc.s)
+		return 1;
+	*doc = boxed_copy(&e->doc);
+	return *doc ? 1 : 0;
+}
+
+void pxml_reqdocs_put(
+		const lp_str_t *user, const lp_str_t *domain, const lp_str_t *doc)
+{
+	slot_t *e;
+	int dlen = doc && doc->s ? doc->len : 0;
+	char *b;
+
+	if(!req.active || dlen > PXML_REQDOCS_MAX_DOC)
+		return;
+	e = slot_of(user, domain);
+	free(e->block);
+	memset(e, 0, sizeof(*e));
+	if(!(b = malloc(user->len + domain->len + dlen + 1)))
+		return;
+	e->block = b;
+	e->user = (lp_str_t){b, user->len};
+	memcpy(b, user->s, user->len);
+	e->domain = (lp_str_t){b + user->len, domain->len};
+	memcpy(e->domain.s, domain->s, domain->len);
+	if(doc && doc->s) {
+		e->doc = (lp_str_t){e->domain.s + domain->len, dlen};
+		memcpy(e->doc.s, doc->s, dlen);
+		e->doc.s[dlen] = '\0';
+	}
+}

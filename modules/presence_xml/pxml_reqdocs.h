@@ -1,0 +1,41 @@
+/* The pres-rules documents this process read from the xcap table while it
+ * handles one SIP request, kept until that handling ends: a SUBSCRIBE's
+ * authorization and its first NOTIFY, or every NOTIFY of one PUBLISH's
+ * fan-out, read the presentity's rules once instead of once per watcher.
+ * Within one request the rules are then read as of its first look, as a
+ * fan-out reads the published state once. The Kamailio glue marks the
+ * bounds (a pre-script and a post-script callback of every request, and
+ * an end before any reply's script); outside them (timers, RPC, replies)
+ * nothing is kept and every look reads the table. A handling that never
+ * ends (a request another module's pre-script callback dropped) keeps
+ * nothing past the second after it began. Host-neutral (no Kamailio
+ * header); plain malloc, no lock (each process its own). */
+#ifndef PXML_REQDOCS_H
+#define PXML_REQDOCS_H
+
+#include <time.h>
+
+#include "lp_str.h"
+
+#define PXML_REQDOCS_SLOTS 4		/* presentities kept per request */
+#define PXML_REQDOCS_MAX_DOC 16384 /* bytes; a larger document is not kept */
+
+/* A request's handling starts (drops what an unended one kept). */
+void pxml_reqdocs_begin(time_t now);
+
+/* It ends: everything kept is freed. */
+void pxml_reqdocs_end(void);
+
+/* What this request read before for user@domain: 1 and *doc a malloc'd
+ * copy (the str and its s, each freed with free) or NULL (there was no
+ * document); 0 when nothing is kept (outside a request, not read yet, or
+ * out of memory: read the table). */
+int pxml_reqdocs_get(const lp_str_t *user, const lp_str_t *domain,
+		time_t now, lp_str_t **doc);
+
+/* Keep what the table gave for user@domain (doc NULL: no document), in
+ * place of what the slot held; nothing outside a request. */
+void pxml_reqdocs_put(
+		const lp_str_t *user, const lp_str_t *domain, const lp_str_t *doc);
+
+#endif
