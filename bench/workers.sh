@@ -93,7 +93,7 @@
 # 503, so ours' rate search counts as the floor's does, where the kernel's
 # drops come back as retransmissions and still pass),
 # PRES_RULES (1: presence_xml with force_active 0, Kamailio's default, and a
-# pres-rules document in the xcap table for the fan-out's presentity and
+# pres-rules document in the xcap table for each fan-out's presentity and
 # every presentity of the SUBSCRIBE pool, allowing everyone at 127.0.0.1
 # everything: every watcher's authorization and NOTIFY filter read and
 # apply it; ours, base and reference),
@@ -187,7 +187,8 @@ kamailio_alive() { [ -n "$KAM_PID" ] && kill -0 "$KAM_PID" 2>/dev/null; }
 
 # pres_rules DB USERS: with PRES_RULES=1, a pres-rules document allowing
 # everyone at 127.0.0.1 everything for each user@127.0.0.1 USERS (an SQL
-# expression of the username column over n(i), i = 1..POOL, or a literal)
+# expression of the username column over n(i), i = 1..POOL, or a literal),
+# written into the instance's database while it runs
 pres_rules() {
 	[ "${PRES_RULES:-0}" = 1 ] || return 0
 	local rules='<?xml version="1.0" encoding="UTF-8"?><cr:ruleset xmlns:cr="urn:ietf:params:xml:ns:common-policy" xmlns:pr="urn:ietf:params:xml:ns:pres-rules"><cr:rule id="all"><cr:conditions><cr:identity><cr:many domain="127.0.0.1"/></cr:identity></cr:conditions><cr:actions><pr:sub-handling>allow</pr:sub-handling></cr:actions><cr:transformations><pr:provide-services><pr:all-services/></pr:provide-services><pr:provide-persons><pr:all-persons/></pr:provide-persons><pr:provide-devices><pr:all-devices/></pr:provide-devices><pr:provide-all-attributes/></cr:transformations></cr:rule></cr:ruleset>'
@@ -220,7 +221,6 @@ start_kamailio() {
 		if [ -z "${4:-}" ]; then
 			rm -f "$dir/presence.db" "$dir/presence.db-wal" "$dir/presence.db-shm"
 			bash "$REPO/scripts/create-sqlite-db.sh" "$dir/presence.db" >/dev/null || return 1
-			pres_rules "$dir/presence.db" "'fanout'" || return 1
 		fi
 		args=(-f "$KAM_WRAP" -A WITH_TM
 			-A "DBURL=\"sqlite://$dir/presence.db\""
@@ -567,6 +567,7 @@ fanout() {
 		for k in $(seq 0 "$FANOUT_AGAIN"); do
 			kamailio_alive || return
 			wait_no_transactions
+			pres_rules "$W/presence.db" "'r$RUN-fan$n-$k'" || return
 			timeout -k 2 150 python3 "$BENCH/fanout.py" --server "127.0.0.1:$PORT" \
 				--watchers "$n" --presentity "sip:r$RUN-fan$n-$k@127.0.0.1" \
 				--phase-timeout 40 --tag "r$RUN${IMPL:0:1}$NW$k" \
