@@ -43,7 +43,7 @@ static inline int lp_str_caseeq(const lp_str_t *a, const lp_str_t *b)
 static inline void lp_str_put(lp_str_t *dst, char **w, const lp_str_t *src)
 {
 	dst->s = *w;
-	dst->len = src ? src->len : 0;
+	dst->len = src && src->s ? src->len : 0;
 	if(dst->len)
 		memcpy(*w, src->s, dst->len);
 	(*w)[dst->len] = '\0';

@@ -50,16 +50,6 @@ static void go_idle(pb2b_rec_t *r, unsigned int when)
 
 /* ---------------------------------------------------------------- sends */
 
-static void put_str(char **w, lp_str_t *dst, const lp_str_t *src)
-{
-	dst->s = *w;
-	dst->len = src->s ? src->len : 0;
-	if(dst->len)
-		memcpy(*w, src->s, dst->len);
-	(*w)[dst->len] = '\0';
-	*w += dst->len + 1;
-}
-
 static lp_str_t subscriber_of(const pb2b_rec_t *r)
 {
 	const lp_str_t *s = lp_qsub_subscriber(r->sub);
@@ -87,14 +77,14 @@ pb2b_send_t *pb2b_send_build(
 	s->in_dialog = d->remote_tag->len > 0;
 	s->route_in_order = d->route_in_order;
 	w = (char *)(s + 1);
-	put_str(&w, &s->callid, &r->callid);
-	put_str(&w, &s->local_tag, d->local_tag);
-	put_str(&w, &s->remote_tag, d->remote_tag);
-	put_str(&w, &s->from_uri, &from);
-	put_str(&w, &s->to_uri, &to);
-	put_str(&w, &s->target, d->target);
-	put_str(&w, &s->route, d->route);
-	put_str(&w, &s->package, pkg);
+	lp_str_put(&s->callid, &w, &r->callid);
+	lp_str_put(&s->local_tag, &w, d->local_tag);
+	lp_str_put(&s->remote_tag, &w, d->remote_tag);
+	lp_str_put(&s->from_uri, &w, &from);
+	lp_str_put(&s->to_uri, &w, &to);
+	lp_str_put(&s->target, &w, d->target);
+	lp_str_put(&s->route, &w, d->route);
+	lp_str_put(&s->package, &w, pkg);
 	return s;
 }
 

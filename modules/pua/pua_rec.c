@@ -254,16 +254,6 @@ pua_rec_t *pua_find_dialog(const lp_str_t *pres_uri, const lp_str_t *call_id,
 
 /* ---- the queue of a publication ---- */
 
-static void put(lp_str_t *dst, char **w, const lp_str_t *src)
-{
-	dst->s = *w;
-	dst->len = (src && src->s) ? src->len : 0;
-	if(dst->len)
-		memcpy(*w, src->s, dst->len);
-	(*w)[dst->len] = '\0';
-	*w += dst->len + 1;
-}
-
 static pua_upd_t *upd_new(int expires, const lp_str_t *body,
 		const lp_str_t *ctype, const lp_str_t *extra, void *cb_param)
 {
@@ -280,9 +270,9 @@ static pua_upd_t *upd_new(int expires, const lp_str_t *body,
 	u->expires = expires;
 	u->cb_param = cb_param;
 	u->has_body = body && body->s != NULL;
-	put(&u->body, &w, body);
-	put(&u->ctype, &w, ctype);
-	put(&u->extra, &w, extra);
+	lp_str_put(&u->body, &w, body);
+	lp_str_put(&u->ctype, &w, ctype);
+	lp_str_put(&u->extra, &w, extra);
 	return u;
 }
 
@@ -353,21 +343,21 @@ pua_view_t *pua_rec_view(const pua_rec_t *r)
 	v->body = &boxes[2];
 	v->extra_headers = &boxes[3];
 	v->outbound_proxy = &boxes[4];
-	put(v->pres_uri, &w, &r->pres_uri);
-	put(v->watcher_uri, &w, &r->watcher_uri);
-	put(v->body, &w, &r->body);
-	put(v->extra_headers, &w, &r->extra_headers);
-	put(v->outbound_proxy, &w, &r->outbound_proxy);
-	put(&v->id, &w, &r->id);
-	put(&v->etag, &w, &r->etag);
-	put(&v->tuple_id, &w, &r->tuple_id);
-	put(&v->content_type, &w, &r->content_type);
-	put(&v->call_id, &w, &r->call_id);
-	put(&v->to_tag, &w, &r->to_tag);
-	put(&v->from_tag, &w, &r->from_tag);
-	put(&v->record_route, &w, &r->record_route);
-	put(&v->remote_contact, &w, &r->remote_contact);
-	put(&v->contact, &w, &r->contact);
+	lp_str_put(v->pres_uri, &w, &r->pres_uri);
+	lp_str_put(v->watcher_uri, &w, &r->watcher_uri);
+	lp_str_put(v->body, &w, &r->body);
+	lp_str_put(v->extra_headers, &w, &r->extra_headers);
+	lp_str_put(v->outbound_proxy, &w, &r->outbound_proxy);
+	lp_str_put(&v->id, &w, &r->id);
+	lp_str_put(&v->etag, &w, &r->etag);
+	lp_str_put(&v->tuple_id, &w, &r->tuple_id);
+	lp_str_put(&v->content_type, &w, &r->content_type);
+	lp_str_put(&v->call_id, &w, &r->call_id);
+	lp_str_put(&v->to_tag, &w, &r->to_tag);
+	lp_str_put(&v->from_tag, &w, &r->from_tag);
+	lp_str_put(&v->record_route, &w, &r->record_route);
+	lp_str_put(&v->remote_contact, &w, &r->remote_contact);
+	lp_str_put(&v->contact, &w, &r->contact);
 	v->event = r->event;
 	v->expires = r->expires;
 	v->desired_expires = r->desired_expires;
@@ -404,7 +394,7 @@ pua_rec_t *pua_rec_snapshot(const pua_rec_t *r)
 	c->queue = NULL;
 	c->queued = 0;
 	w = (char *)(c + 1);
-#define PUA_PUT(f) put(&c->f, &w, &r->f);
+#define PUA_PUT(f) lp_str_put(&c->f, &w, &r->f);
 	PUA_REC_STRS(PUA_PUT)
 #undef PUA_PUT
 	c->body = LP_STR_NULL; /* no column; never needed for a row */
