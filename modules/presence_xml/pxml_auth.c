@@ -82,16 +82,23 @@ static int first_doc(void *ctx, const lp_db_val_t *c, int n)
 }
 
 /* The xcap table's copy (integrated_xcap_server 1), read once per SIP
- * request (pxml_reqdocs.h). */
-static int table_rules_doc(lp_str_t *user, lp_str_t *domain, lp_str_t **doc)
+ * request (pxml_reqdocs.h): *doc is the request's copy (*kept 1: not the
+ * caller's, valid while it does not read the table again) or was read now
+ * (*kept 0: the caller frees it). */
+static int table_rules_doc(
+		lp_str_t *user, lp_str_t *domain, lp_str_t **doc, int *kept)
 {
 	lp_db_t *db;
 	lp_db_val_t v[3] = {LP_DB_VSTR(*user), LP_DB_VSTR(*domain),
 			LP_DB_VINT(PXML_DOC_PRES_RULES)};
 	lp_str_t d = LP_STR_NULL;
+	const lp_str_t *k;
 
-	if(pxml_reqdocs_get(user, domain, pxml.now(), doc))
+	if(pxml_reqdocs_get(user, domain, pxml.now(), &k)) {
+		*doc = (lp_str_t *)k;
+		*kept = k != NULL;
 		return 0;
+	}
 	db = pxml_db();
 	if(!db || lp_db_exec(db, pxml.sql_rules, v, 3, first_doc, &d) < 0) {
 		LP_ERR("presence_xml: cannot read the pres-rules of %.*s@%.*s",
@@ -129,19 +136,35 @@ int pxml_get_pidf_doc(lp_str_t *user, lp_str_t *domain, lp_str_t *file_uri,
 /* The document from its source; fresh: an authorization decision (over
  * HTTP: the cached copy, revalidated in the background, pxml_xcap.h). */
 static int rules_doc(lp_str_t *user, lp_str_t *domain, int fresh,
-		lp_str_t **doc)
+		lp_str_t **doc, int *kept)
 {
 	*doc = NULL;
+	*kept = 0;
 	if(pxml.force_active)
 		return 0;
 	if(pxml.integrated_xcap_server)
-		return table_rules_doc(user, domain, doc);
+		return table_rules_doc(user, domain, doc, kept);
 	return pxml_xcap_rules_doc(user, domain, fresh, doc);
 }
 
 int pxml_get_rules_doc(lp_str_t *user, lp_str_t *domain, lp_str_t **doc)
 {
-	return rules_doc(user, domain, 1, doc);
+	lp_str_t d, *k;
+	int kept;
+
+	if(rules_doc(user, domain, 1, doc, &kept) < 0)
+		return -1;
+	if(!kept || !*doc)
+		return 0;
+	/* the caller's own copy of the request's */
+	k = *doc;
+	*doc = NULL;
+	d.len = k->len;
+	if(!(d.s = malloc(d.len + 1)))
+		return -1;
+	memcpy(d.s, k->s, d.len);
+	d.s[d.len] = '\0';
+	return (*doc = boxed(&d)) ? 0 : -1;
 }
 
 static int split(const lp_str_t *uri, lp_str_t *user, lp_str_t *domain)
@@ -166,11 +189,11 @@ static int evaluate(const subs_t *s, int fresh, pxml_rules_result_t *r)
 {
 	lp_str_t user, domain, *doc = NULL, watcher;
 	char wbuf[512], *sphere;
-	int rc;
+	int rc, kept;
 
 	memset(r, 0, sizeof(*r));
 	if(split(&s->pres_uri, &user, &domain) < 0
-			|| rules_doc(&user, &domain, fresh, &doc) < 0)
+			|| rules_doc(&user, &domain, fresh, &doc, &kept) < 0)
 		return -1;
 	if(!doc)
 		return 0;
@@ -190,8 +213,10 @@ static int evaluate(const subs_t *s, int fresh, pxml_rules_result_t *r)
 	if(rc < 0)
 		LP_ERR("presence_xml: pres-rules of %.*s unusable: %s",
 				LP_STR_FMT(s->pres_uri), pxml_rules_strerror(r->error));
-	pxml_free_body(doc->s);
-	pxml_free_body((char *)doc);
+	if(!kept) {
+		pxml_free_body(doc->s);
+		pxml_free_body((char *)doc);
+	}
 	return rc < 0 ? -1 : 1;
 }
 

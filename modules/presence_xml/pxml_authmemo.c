@@ -25,6 +25,10 @@ static struct
 {
 	ruleset_entry_t rules[PXML_AUTHMEMO_RULESETS];
 	body_entry_t bodies[PXML_AUTHMEMO_BODIES];
+	/* the entries used last: a fan-out asks for them watcher after
+	 * watcher, compared without hashing the texts again */
+	ruleset_entry_t *last_rules;
+	body_entry_t *last_body;
 	unsigned long parses, filters;
 } memo;
 
@@ -47,9 +51,16 @@ static int ruleset_for(const lp_str_t *text, pxml_ruleset_t **rs, int *owned)
 	*owned = 1;
 	if(!text || !text->s || text->len <= 0)
 		return PXML_RULES_EINVAL;
+	e = memo.last_rules;
+	if(e && e->text.s && lp_str_eq(&e->text, text)) {
+		*rs = e->rs;
+		*owned = 0;
+		return 0;
+	}
 	h = lp_hash_str(text);
 	e = &memo.rules[h % PXML_AUTHMEMO_RULESETS];
 	if(e->text.s && e->hash == h && lp_str_eq(&e->text, text)) {
+		memo.last_rules = e;
 		*rs = e->rs;
 		*owned = 0;
 		return 0;
@@ -66,6 +77,7 @@ static int ruleset_for(const lp_str_t *text, pxml_ruleset_t **rs, int *owned)
 	e->text.len = text->len;
 	e->hash = h;
 	e->rs = *rs;
+	memo.last_rules = e;
 	*owned = 0;
 	return 0;
 }
@@ -144,8 +156,14 @@ int pxml_authmemo_filter(
 		return pxml_rules_filter(pidf, r, out);
 	if(pxml_rules_result_key(r, &key) < 0)
 		return -1;
+	e = memo.last_body;
+	if(e && e->block && lp_str_eq(&e->key, &key) && lp_str_eq(&e->pidf, pidf)) {
+		free(key.s);
+		return copy_out(&e->out, out);
+	}
 	h = lp_hash_bytes(pidf->s, pidf->len, lp_hash_str(&key));
 	e = &memo.bodies[h % PXML_AUTHMEMO_BODIES];
+	memo.last_body = e;
 	if(e->block && e->hash == h && lp_str_eq(&e->key, &key)
 			&& lp_str_eq(&e->pidf, pidf)) {
 		rc = copy_out(&e->out, out);
@@ -164,6 +182,8 @@ void pxml_authmemo_flush(void)
 {
 	int i;
 
+	memo.last_rules = NULL;
+	memo.last_body = NULL;
 	for(i = 0; i < PXML_AUTHMEMO_RULESETS; i++)
 		ruleset_clear(&memo.rules[i]);
 	for(i = 0; i < PXML_AUTHMEMO_BODIES; i++) {

@@ -50,25 +50,8 @@ static slot_t *slot_of(const lp_str_t *user, const lp_str_t *domain)
 	return &req.s[lp_hash_str2(user, domain) % PXML_REQDOCS_SLOTS];
 }
 
-/* A malloc'd str and s holding d. */
-static lp_str_t *boxed_copy(const lp_str_t *d)
-{
-	lp_str_t *b = malloc(sizeof(*b));
-
-	if(!b)
-		return NULL;
-	if(!(b->s = malloc(d->len + 1))) {
-		free(b);
-		return NULL;
-	}
-	memcpy(b->s, d->s, d->len);
-	b->s[d->len] = '\0';
-	b->len = d->len;
-	return b;
-}
-
 int pxml_reqdocs_get(const lp_str_t *user, const lp_str_t *domain,
-		time_t now, lp_str_t **doc)
+		time_t now, const lp_str_t **doc)
 {
 	slot_t *e;
 
@@ -79,10 +62,8 @@ int pxml_reqdocs_get(const lp_str_t *user, const lp_str_t *domain,
 	if(!e->block || !lp_str_eq(&e->user, user)
 			|| !lp_str_eq(&e->domain, domain))
 		return 0;
-	if(!e->doc.s)
-		return 1;
-	*doc = boxed_copy(&e->doc);
-	return *doc ? 1 : 0;
+	*doc = e->doc.s ? &e->doc : NULL;
+	return 1;
 }
 
 void pxml_reqdocs_put(

@@ -26,12 +26,12 @@ void pxml_reqdocs_begin(time_t now);
 /* It ends: everything kept is freed. */
 void pxml_reqdocs_end(void);
 
-/* What this request read before for user@domain: 1 and *doc a malloc'd
- * copy (the str and its s, each freed with free) or NULL (there was no
- * document); 0 when nothing is kept (outside a request, not read yet, or
- * out of memory: read the table). */
+/* What this request read before for user@domain: 1 and *doc the kept
+ * copy (NUL-terminated; not the caller's: valid until the next put, begin
+ * or end) or NULL (there was no document); 0 when nothing is kept
+ * (outside a request, or not read yet: read the table). */
 int pxml_reqdocs_get(const lp_str_t *user, const lp_str_t *domain,
-		time_t now, lp_str_t **doc);
+		time_t now, const lp_str_t **doc);
 
 /* Keep what the table gave for user@domain (doc NULL: no document), in
  * place of what the slot held; nothing outside a request. */

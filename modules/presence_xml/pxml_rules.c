@@ -228,24 +228,23 @@ static void key_put(keybuf_t *k, const char *v, size_t n)
 	k->s[k->len] = '\0';
 }
 
-/* A number, then a separator no number holds. */
+/* A number in a fixed width: fields cannot run into each other. */
 static void key_num(keybuf_t *k, long v)
 {
-	char b[24];
-	int n = snprintf(b, sizeof(b), "%ld;", v);
-
-	key_put(k, b, (size_t)n);
+	key_put(k, (const char *)&v, sizeof(v));
 }
 
 /* Each string with its length before it: no string can end another. */
 static void key_set(keybuf_t *k, const pxml_strset_t *set)
 {
+	size_t len;
 	int i;
 
 	key_num(k, set->n);
 	for(i = 0; i < set->n; i++) {
-		key_num(k, (long)strlen(set->v[i]));
-		key_put(k, set->v[i], strlen(set->v[i]));
+		len = strlen(set->v[i]);
+		key_num(k, (long)len);
+		key_put(k, set->v[i], len);
 	}
 }
 
@@ -261,9 +260,11 @@ static void key_sel(keybuf_t *k, const pxml_component_sel_t *c)
 
 int pxml_rules_result_key(const pxml_rules_result_t *r, lp_str_t *out)
 {
-	keybuf_t k = {NULL, 0, 0, 0};
+	keybuf_t k = {malloc(256), 0, 256, 0};
 
 	*out = LP_STR_NULL;
+	if(!k.s)
+		return -1;
 	key_num(&k, r->matched);
 	key_num(&k, r->sub_handling);
 	key_num(&k, (long)r->provide);

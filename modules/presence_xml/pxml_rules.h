@@ -141,10 +141,11 @@ int pxml_rules_evaluate_parsed(const pxml_ruleset_t *rs,
 /* Free what pxml_rules_parse() made. NULL is accepted. */
 void pxml_rules_ruleset_free(pxml_ruleset_t *rs);
 
-/* A text that stands for everything of r that pxml_rules_filter() reads:
+/* Bytes that stand for everything of r that pxml_rules_filter() reads:
  * two results with the same key filter every document alike (results with
  * different keys may still, e.g. the same sets in another order). out->s
- * malloc'd, NUL-terminated, freed by the caller. 0, or -1 out of memory. */
+ * malloc'd (binary, compare it by length), freed by the caller. 0, or -1
+ * out of memory. */
 int pxml_rules_result_key(const pxml_rules_result_t *r, lp_str_t *out);
 
 /* Apply the transformations of r to the PIDF document pidf and put a new

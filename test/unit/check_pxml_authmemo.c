@@ -281,7 +281,8 @@ END_TEST
 START_TEST(test_reqdocs)
 {
 	lp_str_t u = lp_str_c("alice"), d = lp_str_c("example.com");
-	lp_str_t u2 = lp_str_c("bob"), doc = lp_str_c(rules_a), *got;
+	lp_str_t u2 = lp_str_c("bob"), doc = lp_str_c(rules_a);
+	const lp_str_t *got;
 
 	/* outside a request nothing is kept */
 	pxml_reqdocs_put(&u, &d, &doc);
@@ -294,9 +295,8 @@ START_TEST(test_reqdocs)
 	ck_assert_int_eq(pxml_reqdocs_get(&u, &d, 101, &got), 1);
 	ck_assert_ptr_nonnull(got);
 	ck_assert(lp_str_eq(got, &doc));
-	ck_assert_ptr_ne(got->s, doc.s);
-	free(got->s);
-	free(got);
+	ck_assert_ptr_ne(got->s, doc.s); /* a copy */
+	ck_assert_int_eq(got->s[got->len], '\0');
 	ck_assert_int_eq(pxml_reqdocs_get(&u2, &d, 100, &got), 1);
 	ck_assert_ptr_null(got);
 	/* the same user elsewhere is another presentity */
@@ -473,6 +473,28 @@ START_TEST(test_one_read_per_request)
 	ck_assert(!shows(&bob, "t1"));
 	pxml_reqdocs_end();
 	ck_assert_int_eq(db_ops, 6);
+
+	/* get_rules_doc (the event's callback) gives the caller its own copy,
+	 * also of what the request kept */
+	set_rules(rules_a);
+	pxml_reqdocs_begin(clock_now);
+	{
+		lp_str_t u = lp_str_c("alice"), d = lp_str_c("example.com"), *a, *b;
+
+		ck_assert_int_eq(pxml_get_rules_doc(&u, &d, &a), 0);
+		ck_assert_int_eq(pxml_get_rules_doc(&u, &d, &b), 0);
+		ck_assert_ptr_nonnull(a);
+		ck_assert_ptr_nonnull(b);
+		ck_assert_ptr_ne(a->s, b->s);
+		ck_assert_str_eq(a->s, rules_a);
+		ck_assert_str_eq(b->s, rules_a);
+		free(a->s);
+		free(a);
+		free(b->s);
+		free(b);
+	}
+	pxml_reqdocs_end();
+	ck_assert_int_eq(db_ops, 7); /* one reading, then the kept copy */
 }
 END_TEST
 
