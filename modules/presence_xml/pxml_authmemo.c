@@ -89,13 +89,8 @@ int pxml_authmemo_evaluate(const lp_str_t *rules_doc,
 	pxml_ruleset_t *rs = NULL;
 	int owned, rc;
 
-	if(!out)
+	if(pxml_rules_evaluate_start(watcher_uri, out) < 0)
 		return -1;
-	memset(out, 0, sizeof(*out));
-	if(!watcher_uri || !watcher_uri->s || watcher_uri->len <= 0) {
-		out->error = PXML_RULES_EINVAL;
-		return -1;
-	}
 	if((rc = ruleset_for(rules_doc, &rs, &owned))) {
 		out->error = rc;
 		return -1;

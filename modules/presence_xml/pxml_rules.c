@@ -794,10 +794,9 @@ int pxml_rules_evaluate_parsed(const pxml_ruleset_t *rs,
 	lp_str_t w;
 	int rc = 0;
 
-	if(!out)
+	if(pxml_rules_evaluate_start(watcher_uri, out) < 0)
 		return -1;
-	memset(out, 0, sizeof(*out));
-	if(!rs || !watcher_uri || !watcher_uri->s || watcher_uri->len <= 0) {
+	if(!rs) {
 		out->error = PXML_RULES_EINVAL;
 		return -1;
 	}
@@ -829,12 +828,9 @@ int pxml_rules_evaluate_parsed(const pxml_ruleset_t *rs,
 	return 0;
 }
 
-int pxml_rules_evaluate(const lp_str_t *rules_doc, const lp_str_t *watcher_uri,
-		const char *sphere, time_t now, pxml_rules_result_t *out)
+int pxml_rules_evaluate_start(
+		const lp_str_t *watcher_uri, pxml_rules_result_t *out)
 {
-	pxml_ruleset_t *rs;
-	int rc;
-
 	if(!out)
 		return -1;
 	memset(out, 0, sizeof(*out));
@@ -842,6 +838,17 @@ int pxml_rules_evaluate(const lp_str_t *rules_doc, const lp_str_t *watcher_uri,
 		out->error = PXML_RULES_EINVAL;
 		return -1;
 	}
+	return 0;
+}
+
+int pxml_rules_evaluate(const lp_str_t *rules_doc, const lp_str_t *watcher_uri,
+		const char *sphere, time_t now, pxml_rules_result_t *out)
+{
+	pxml_ruleset_t *rs;
+	int rc;
+
+	if(pxml_rules_evaluate_start(watcher_uri, out) < 0)
+		return -1;
 	if((rc = pxml_rules_parse(rules_doc, &rs))) {
 		out->error = rc;
 		return -1;

@@ -138,6 +138,12 @@ int pxml_rules_evaluate_parsed(const pxml_ruleset_t *rs,
 		const lp_str_t *watcher_uri, const char *sphere, time_t now,
 		pxml_rules_result_t *out);
 
+/* The checks every evaluation starts with: *out zeroed, and -1 with
+ * out->error PXML_RULES_EINVAL for a missing or empty watcher URI (-1
+ * without out); else 0. */
+int pxml_rules_evaluate_start(
+		const lp_str_t *watcher_uri, pxml_rules_result_t *out);
+
 /* Free what pxml_rules_parse() made. NULL is accepted. */
 void pxml_rules_ruleset_free(pxml_ruleset_t *rs);
 
