@@ -107,16 +107,26 @@ void lp_lock_release(void *lock)
 	lp_lockops->release(lock);
 }
 
-int lp_str_dup(lp_str_t *dst, const lp_str_t *src)
+static int str_copy(lp_str_t *dst, const lp_str_t *src, char *s)
 {
-	dst->s = lp_malloc(src->len + 1);
-	if(!dst->s) {
+	dst->s = s;
+	if(!s) {
 		dst->len = 0;
 		return -1;
 	}
 	if(src->len)
-		memcpy(dst->s, src->s, src->len);
-	dst->s[src->len] = '\0';
+		memcpy(s, src->s, src->len);
+	s[src->len] = '\0';
 	dst->len = src->len;
 	return 0;
+}
+
+int lp_str_dup(lp_str_t *dst, const lp_str_t *src)
+{
+	return str_copy(dst, src, lp_malloc(src->len + 1));
+}
+
+int lp_str_mdup(lp_str_t *dst, const lp_str_t *src)
+{
+	return str_copy(dst, src, malloc(src->len + 1));
 }

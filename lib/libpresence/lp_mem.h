@@ -58,6 +58,10 @@ void lp_lock_release(void *lock);
  * the caller). On error -1 is returned and dst is left {NULL,0}. */
 int lp_str_dup(lp_str_t *dst, const lp_str_t *src);
 
+/* The same with the C library's malloc (a process's own copy, freed with
+ * free): what the logic keeps per process or hands back to a caller. */
+int lp_str_mdup(lp_str_t *dst, const lp_str_t *src);
+
 /* 32-bit keyed hash of a byte string (SipHash-2-4 under the process's
  * hash key, lp_hash.c; `seed` is mixed into the key so lp_hash_str2 can
  * chain two strings). The key is fixed until lp_hash_seed_random() draws

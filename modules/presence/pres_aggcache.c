@@ -56,7 +56,7 @@ int pres_aggcache_get(const lp_str_t *user, const lp_str_t *domain,
 	e = slot_of(user, domain, ev);
 	if(!same_key(e, user, domain, ev) || !fresh(e, st, now))
 		return 0;
-	if(e->doc.s && pres_str_dup(out, &e->doc) < 0)
+	if(e->doc.s && lp_str_mdup(out, &e->doc) < 0)
 		return -1;
 	cache.hits++;
 	return 1;

@@ -35,7 +35,7 @@ static void take_result(lp_str_t *body, lp_str_t *f, free_body_t *fb)
 	if(!f)
 		return;
 	free(body->s);
-	if(pres_str_dup(body, f) < 0)
+	if(lp_str_mdup(body, f) < 0)
 		*body = LP_STR_NULL;
 	pres_cb_str_free(fb, f);
 }
@@ -105,7 +105,7 @@ static pres_bc_entry_t *find(
 static int filtered_copy(pres_bodycache_t *bc, subs_t *s, lp_str_t *out)
 {
 	*out = LP_STR_NULL;
-	if(pres_str_dup(out, bc->doc) < 0)
+	if(lp_str_mdup(out, bc->doc) < 0)
 		return -1;
 	bc->filtered++;
 	auth_filter(s, out);
@@ -172,7 +172,7 @@ int pres_bodycache_get(
 		return 0;
 	if(ev->aux_body_processing) { /* per watcher: never shared */
 		*owned = 1;
-		if(pres_str_dup(out, bc->doc) < 0)
+		if(lp_str_mdup(out, bc->doc) < 0)
 			return -1;
 		bc->filtered++;
 		pres_body_for_watcher(s, out);

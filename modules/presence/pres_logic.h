@@ -228,8 +228,6 @@ void *pres_subs_dup_ex(const subs_t *s, int shared, size_t head);
 /* Size of a single-block copy of s, and the copy into such a block. */
 size_t pres_subs_block_size(const subs_t *s);
 subs_t *pres_subs_fill(void *block, const subs_t *s);
-/* malloc'd NUL-terminated copy of src; -1 on failure. */
-int pres_str_dup(lp_str_t *dst, const lp_str_t *src);
 /* Builds the SQL statements for the configured table names; -1 if a table
  * name is not a plain identifier. */
 int pres_sql_init(void);

@@ -57,7 +57,7 @@ static int aggregated(const lp_str_t *user, const lp_str_t *domain,
 		return -1;
 	agg = agg_off(ev, user, domain, bodies, n, off);
 	if(agg && agg->s && agg->len > 0)
-		rc = pres_str_dup(out, agg);
+		rc = lp_str_mdup(out, agg);
 	pres_cb_str_free(ev->free_body, agg);
 	pres_pub_bodies_free(bodies, n);
 	/* no document out of publications: maybe the event's failure (out of
@@ -152,7 +152,7 @@ static int build_headers(const subs_t *s, int has_body, lp_str_t *out)
 				LP_STR_FMT(s->event->content_type));
 	if(n <= 0 || n >= (int)sizeof(buf))
 		return -1;
-	return pres_str_dup(out, &(lp_str_t){buf, n});
+	return lp_str_mdup(out, &(lp_str_t){buf, n});
 }
 
 void pres_notify_free(pres_notify_t *n)

@@ -287,7 +287,7 @@ static int exists_use(const pres_pub_t *p, void *ctx)
 
 	if(f->expires)
 		*f->expires = p->expires;
-	return (f->body && pres_str_dup(f->body, &p->body) < 0) ? -1 : 1;
+	return (f->body && lp_str_mdup(f->body, &p->body) < 0) ? -1 : 1;
 }
 
 static int cached_exists(
@@ -307,7 +307,7 @@ static int found_row(void *ctx, const lp_db_val_t *c, int n)
 	f->found = 1;
 	if(f->expires)
 		*f->expires = (unsigned int)c[4].v.i;
-	if(f->body && pres_str_dup(f->body, c[6].type == LP_DB_NULL ? &LP_STR("") : &c[6].v.s) < 0)
+	if(f->body && lp_str_mdup(f->body, c[6].type == LP_DB_NULL ? &LP_STR("") : &c[6].v.s) < 0)
 		f->found = -1;
 	return 1;
 }
@@ -367,7 +367,7 @@ static int collect(body_list_t *bl, const lp_str_t *body)
 	b = malloc(sizeof(*b));
 	if(!b)
 		return -1;
-	if(pres_str_dup(b, body) < 0) {
+	if(lp_str_mdup(b, body) < 0) {
 		free(b);
 		return -1;
 	}
@@ -607,7 +607,7 @@ static int key_row(void *ctx, const lp_db_val_t *c, int n)
 	}
 	for(i = 0; i < KEY_COLS; i++) {
 		l->keys[l->n + i] = LP_STR_NULL;
-		if(c[i].v.s.len > 0 && pres_str_dup(&l->keys[l->n + i], &c[i].v.s) < 0)
+		if(c[i].v.s.len > 0 && lp_str_mdup(&l->keys[l->n + i], &c[i].v.s) < 0)
 			return 1;
 	}
 	l->n += KEY_COLS;

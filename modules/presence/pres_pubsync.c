@@ -108,9 +108,9 @@ static void note_key(sync_key_t **keys, const pres_pub_t *p, int off)
 		;
 	if(!k) {
 		k = calloc(1, sizeof(*k));
-		if(!k || pres_str_dup(&k->user, &p->user) < 0
-				|| pres_str_dup(&k->domain, &p->domain) < 0
-				|| pres_str_dup(&k->event, &p->event) < 0) {
+		if(!k || lp_str_mdup(&k->user, &p->user) < 0
+				|| lp_str_mdup(&k->domain, &p->domain) < 0
+				|| lp_str_mdup(&k->event, &p->event) < 0) {
 			LP_ERR("publish_cache_sync: out of memory: the watchers of"
 				   " %.*s@%.*s are not notified",
 					LP_STR_FMT(p->user), LP_STR_FMT(p->domain));
@@ -125,7 +125,7 @@ static void note_key(sync_key_t **keys, const pres_pub_t *p, int off)
 		*keys = k;
 	}
 	if(off && !k->off.s && p->body.len > 0)
-		pres_str_dup(&k->off, &p->body); /* without it: a plain NOTIFY */
+		lp_str_mdup(&k->off, &p->body); /* without it: a plain NOTIFY */
 }
 
 /* The row of cached publication p taken out of the chain *rows (NULL when

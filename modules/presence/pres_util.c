@@ -216,20 +216,6 @@ void *pres_subs_dup_ex(const subs_t *s, int shared, size_t head)
 	return block;
 }
 
-int pres_str_dup(lp_str_t *dst, const lp_str_t *src)
-{
-	dst->s = malloc(src->len + 1);
-	if(!dst->s) {
-		dst->len = 0;
-		return -1;
-	}
-	if(src->len)
-		memcpy(dst->s, src->s, src->len);
-	dst->s[src->len] = '\0';
-	dst->len = src->len;
-	return 0;
-}
-
 lp_db_t *pres_db(void)
 {
 	return pres_stats_db(

@@ -491,15 +491,8 @@ static int pxml_presentity_doc(const lp_str_t *uri, lp_str_t *out)
 	pxml.force_dummy_presence = 0;
 	doc = pres_api.get_presentity(*uri, ev, NULL, NULL);
 	pxml.force_dummy_presence = dummy;
-	if(doc && doc->s && doc->len > 0) {
-		out->s = malloc(doc->len + 1);
-		rc = out->s ? 1 : -1;
-		if(out->s) {
-			memcpy(out->s, doc->s, doc->len);
-			out->s[doc->len] = '\0';
-			out->len = doc->len;
-		}
-	}
+	if(doc && doc->s && doc->len > 0)
+		rc = lp_str_mdup(out, doc) < 0 ? -1 : 1;
 	if(doc && pres_api.free_presentity)
 		pres_api.free_presentity(doc, ev);
 	return rc;

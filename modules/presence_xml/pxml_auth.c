@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "lp_log.h"
+#include "lp_mem.h"
 #include "pxml_agg.h"
 #include "pxml_auth.h"
 #include "pxml_authmemo.h"
@@ -68,16 +69,10 @@ static lp_str_t *boxed(lp_str_t *s)
 static int first_doc(void *ctx, const lp_db_val_t *c, int n)
 {
 	lp_str_t *out = ctx;
-	const lp_str_t *v = &c[0].v.s;
 
 	if(n < 1 || c[0].type == LP_DB_NULL)
 		return 0;
-	out->s = malloc(v->len + 1);
-	if(out->s) {
-		memcpy(out->s, v->s, v->len);
-		out->s[v->len] = '\0';
-		out->len = v->len;
-	}
+	lp_str_mdup(out, &c[0].v.s);
 	return 1;
 }
 
@@ -156,14 +151,10 @@ int pxml_get_rules_doc(lp_str_t *user, lp_str_t *domain, lp_str_t **doc)
 		return -1;
 	if(!kept || !*doc)
 		return 0;
-	/* the caller's own copy of the request's */
-	k = *doc;
+	k = *doc; /* the request's: the caller gets its own copy */
 	*doc = NULL;
-	d.len = k->len;
-	if(!(d.s = malloc(d.len + 1)))
+	if(lp_str_mdup(&d, k) < 0)
 		return -1;
-	memcpy(d.s, k->s, d.len);
-	d.s[d.len] = '\0';
 	return (*doc = boxed(&d)) ? 0 : -1;
 }
 

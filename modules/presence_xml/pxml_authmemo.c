@@ -101,19 +101,6 @@ int pxml_authmemo_evaluate(const lp_str_t *rules_doc,
 	return rc;
 }
 
-static int copy_out(const lp_str_t *from, lp_str_t *out)
-{
-	char *s = malloc(from->len + 1);
-
-	if(!s)
-		return -1;
-	memcpy(s, from->s, from->len);
-	s[from->len] = '\0';
-	out->s = s;
-	out->len = from->len;
-	return 0;
-}
-
 /* Keep (pidf, key) -> out in e, in place of what it held. */
 static void body_keep(body_entry_t *e, unsigned int h, const lp_str_t *pidf,
 		const lp_str_t *key, const lp_str_t *out)
@@ -123,20 +110,12 @@ static void body_keep(body_entry_t *e, unsigned int h, const lp_str_t *pidf,
 	free(e->block);
 	memset(e, 0, sizeof(*e));
 	if(pidf->len + out->len > PXML_AUTHMEMO_MAX_DOC
-			|| !(b = malloc(pidf->len + key->len + out->len + 1)))
+			|| !(b = e->block = malloc(pidf->len + key->len + out->len + 3)))
 		return;
-	e->block = b;
 	e->hash = h;
-	e->pidf.s = b;
-	e->pidf.len = pidf->len;
-	memcpy(b, pidf->s, pidf->len);
-	e->key.s = b + pidf->len;
-	e->key.len = key->len;
-	memcpy(e->key.s, key->s, key->len);
-	e->out.s = e->key.s + key->len;
-	e->out.len = out->len;
-	memcpy(e->out.s, out->s, out->len);
-	e->out.s[out->len] = '\0';
+	lp_str_put(&e->pidf, &b, pidf);
+	lp_str_put(&e->key, &b, key);
+	lp_str_put(&e->out, &b, out);
 }
 
 int pxml_authmemo_filter(
@@ -154,14 +133,14 @@ int pxml_authmemo_filter(
 	e = memo.last_body;
 	if(e && e->block && lp_str_eq(&e->key, &key) && lp_str_eq(&e->pidf, pidf)) {
 		free(key.s);
-		return copy_out(&e->out, out);
+		return lp_str_mdup(out, &e->out);
 	}
 	h = lp_hash_bytes(pidf->s, pidf->len, lp_hash_str(&key));
 	e = &memo.bodies[h % PXML_AUTHMEMO_BODIES];
 	memo.last_body = e;
 	if(e->block && e->hash == h && lp_str_eq(&e->key, &key)
 			&& lp_str_eq(&e->pidf, pidf)) {
-		rc = copy_out(&e->out, out);
+		rc = lp_str_mdup(out, &e->out);
 	} else {
 		memo.filters++;
 		if((rc = pxml_rules_filter(pidf, r, &res)) == 0) {

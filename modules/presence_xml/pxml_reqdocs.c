@@ -78,16 +78,10 @@ void pxml_reqdocs_put(
 	e = slot_of(user, domain);
 	free(e->block);
 	memset(e, 0, sizeof(*e));
-	if(!(b = malloc(user->len + domain->len + dlen + 1)))
+	if(!(b = e->block = malloc(user->len + domain->len + dlen + 3)))
 		return;
-	e->block = b;
-	e->user = (lp_str_t){b, user->len};
-	memcpy(b, user->s, user->len);
-	e->domain = (lp_str_t){b + user->len, domain->len};
-	memcpy(e->domain.s, domain->s, domain->len);
-	if(doc && doc->s) {
-		e->doc = (lp_str_t){e->domain.s + domain->len, dlen};
-		memcpy(e->doc.s, doc->s, dlen);
-		e->doc.s[dlen] = '\0';
-	}
+	lp_str_put(&e->user, &b, user);
+	lp_str_put(&e->domain, &b, domain);
+	if(doc && doc->s)
+		lp_str_put(&e->doc, &b, doc);
 }
