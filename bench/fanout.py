@@ -48,7 +48,9 @@ ap.add_argument("--times", default=None,
                 "with the new state to this file, one per line, sorted")
 ap.add_argument("--pause", type=float, default=0.0,
                 help="seconds to wait between the subscribe phase and the "
-                "PUBLISH (time for a profiler to attach)")
+                "PUBLISH (time for a profiler to attach, or to run "
+                "refreshWatchers); NOTIFYs that arrive meanwhile are "
+                "answered")
 args = ap.parse_args()
 
 host, port = args.server.rsplit(":", 1)
@@ -331,8 +333,9 @@ res["subscribe_attempts"] = sum(d.tries for d in dialogs)
 res["initial_notifies"] = sum(1 for d in ok if d.notifies >= 1)
 log("fanout: %d/%d subscribed in %.2fs, replies %s" % (
     len(ok), args.watchers, res["subscribe_s"], res["subscribe_replies"]))
-if args.pause > 0:
-    time.sleep(args.pause)
+if args.pause > 0:  # NOTIFYs meanwhile (refreshWatchers ...) answered
+    tick = None
+    pump(now() + args.pause, lambda: False)
 
 # ---- phase 2: one PUBLISH, time until every subscribed dialog has the
 # NOTIFY carrying the new document

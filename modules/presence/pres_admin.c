@@ -22,6 +22,7 @@ static int reauthorize(const lp_str_t *pres_uri, pres_ev_t *ev)
 	if(!ev->req_auth || !ev->get_auth_status)
 		return 0;
 	n = pres_subs_watchers(pres_uri, ev, &ws);
+	pres_fanout_bracket(1); /* the rules are read once for all of them */
 	for(i = 0; i < n; i++) {
 		old = ws[i]->status;
 		copy = *ws[i];
@@ -30,6 +31,7 @@ static int reauthorize(const lp_str_t *pres_uri, pres_ev_t *ev)
 		changed++;
 		restatus(ws[i], &copy);
 	}
+	pres_fanout_bracket(0);
 	for(i = 0; i < n; i++)
 		free(ws[i]);
 	free(ws);

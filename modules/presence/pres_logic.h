@@ -111,6 +111,16 @@ int pres_notify_watchers(const lp_str_t *user, const lp_str_t *domain,
 int pres_notify_watchers_off(const lp_str_t *user, const lp_str_t *domain,
 		pres_ev_t *ev, const lp_str_t *skip, const lp_str_t *off);
 
+/* Add a fan-out listener (presence_ext.h): the glue's own in mod_init,
+ * other modules' through find_export(PRES_FANOUT_LISTEN). 0 or -1 (fn
+ * NULL, or PRES_FANOUT_HOOKS already). */
+int pres_fanout_listen(pres_fanout_fn fn);
+
+/* Tell every listener that a fan-out opens (1) or closes (0): around
+ * pres_notify_watchers_off and the re-authorization of refreshWatchers
+ * type 0. */
+void pres_fanout_bracket(int open);
+
 /* Send n (not taken) outside a fan-out: after a SUBSCRIBE, a change of
  * status, an expiry, to the winfo subscribers. Under the presentity's
  * fan-out lock, the glue sends it (pres.send_notify) or, with sender

@@ -396,14 +396,28 @@ int pres_notify_watchers_off(const lp_str_t *user, const lp_str_t *domain,
 
 	if(uri.len < 0)
 		return -1;
-	if(pres.notify_batch)
-		pres.notify_batch(1);
+	pres_fanout_bracket(1);
 	slot = fanout_lock(&uri);
 	n = fanout(&uri, user, domain, ev, skip, off);
 	fanout_unlock(slot);
-	if(pres.notify_batch)
-		pres.notify_batch(0);
+	pres_fanout_bracket(0);
 	return n;
+}
+
+int pres_fanout_listen(pres_fanout_fn fn)
+{
+	if(!fn || pres.fanout_nhooks >= PRES_FANOUT_HOOKS)
+		return -1;
+	pres.fanout_hooks[pres.fanout_nhooks++] = fn;
+	return 0;
+}
+
+void pres_fanout_bracket(int open)
+{
+	int i;
+
+	for(i = 0; i < pres.fanout_nhooks; i++)
+		pres.fanout_hooks[i](open);
 }
 
 static int copy_op(subs_t *stored, void *vctx, subs_t **replace)

@@ -9,6 +9,7 @@
 #include "lp_event.h"
 #include "lp_hash.h"
 #include "presence_api.h"
+#include "presence_ext.h"
 
 /* subs_db_mode */
 #define PRES_SUBS_DB_NONE 0	   /* memory only, nothing written */
@@ -146,10 +147,12 @@ typedef struct pres_state {
 	struct pres_pend *pend;
 	lp_db_t *db;				/* this process's connection, or NULL */
 	pres_send_notify_f send_notify;
-	/* open (1) / close (0) around a fan-out's NOTIFYs, nested: the glue
-	 * holds their log lines back until the outermost close
-	 * (pres_nlog_kam.h). NULL: nothing to do. */
-	void (*notify_batch)(int open);
+	/* called with 1 before a fan-out and 0 after it, nested
+	 * (pres_fanout_listen, presence_ext.h), in the order added: the glue
+	 * holds the NOTIFYs' log lines back until the outermost close
+	 * (pres_nlog_kam.h); presence_xml keeps the pres-rules it reads. */
+	pres_fanout_fn fanout_hooks[PRES_FANOUT_HOOKS];
+	int fanout_nhooks;
 	unsigned int (*now)(void);	/* seconds; time(NULL) unless a test sets it */
 	/* Frees the lp_str_t struct (not its s) that an event's agg_nbody,
 	 * apply_auth_nbody or aux_body_processing returned: Kamailio's

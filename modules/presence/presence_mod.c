@@ -85,6 +85,8 @@ static cmd_export_t cmds[] = {
 	{"pres_check_overload", (cmd_function)w_pres_check_overload, 0, 0, 0,
 			REQUEST_ROUTE},
 	{"bind_presence", (cmd_function)pres_api_bind, 1, 0, 0, 0},
+	/* ours only: PRES_FANOUT_LISTEN of presence_ext.h (doc/presence.md) */
+	{"pres_fanout_listen", (cmd_function)pres_fanout_listen, 1, 0, 0, 0},
 	{0, 0, 0, 0, 0, 0}
 };
 
@@ -515,7 +517,8 @@ static int mod_init(void)
 	pres.cfg.server_address = lp_kam_str_param(&server_address_p);
 	pres.now = lp_kam_now;
 	pres.send_notify = pres_kam_send_notify;
-	pres.notify_batch = pres_nlog_batch;
+	if(pres_fanout_listen(pres_nlog_batch) < 0)
+		return -1;
 	pres.str_free = api_pkg_free;
 	pres_shtable_set_lock(&slot_lock_ops);
 	if(pres.cfg.min_expires < 0 || pres.cfg.max_expires <= 0

@@ -21,6 +21,7 @@
 #include "lp_hash.h"
 #include "lp_kam.h"
 #include "../presence/presence_api.h"
+#include "../presence/presence_ext.h"
 #include "pxml_auth.h"
 #include "pxml_check.h"
 #include "pxml_pidf.h"
@@ -35,6 +36,7 @@ static int mod_init(void);
 int pxml_stats_kam_init(void); /* pxml_stats_kam.c */
 static int child_init(int rank);
 static int reqdocs_init(void);
+static int fanout_scope_init(void);
 static void mod_destroy(void);
 static int add_xcap_server(modparam_t type, void *val);
 static int w_pres_check_basic(struct sip_msg *msg, char *uri, char *status);
@@ -397,6 +399,8 @@ static int mod_init(void)
 		LM_ERR("cannot bind presence (load presence before presence_xml)\n");
 		return -1;
 	}
+	if(fanout_scope_init() < 0)
+		return -1;
 	pxml.get_sphere = pres_api.get_sphere;
 	pxml.free_sphere = free_sphere;
 	xmlInitParser();
@@ -422,9 +426,15 @@ static int request_ends(struct sip_msg *msg, unsigned int flags, void *p)
 	return 1;
 }
 
+/* The rules come from the xcap table, read per watcher unless kept. */
+static int rules_from_table(void)
+{
+	return !pxml.force_active && pxml.integrated_xcap_server;
+}
+
 static int reqdocs_init(void)
 {
-	if(pxml.force_active || !pxml.integrated_xcap_server)
+	if(!rules_from_table())
 		return 0;
 	if(register_script_cb(request_begins, PRE_SCRIPT_CB | REQUEST_CB, NULL) < 0
 			|| register_script_cb(request_ends, POST_SCRIPT_CB | REQUEST_CB, NULL)
@@ -432,6 +442,29 @@ static int reqdocs_init(void)
 			|| register_script_cb(request_ends, PRE_SCRIPT_CB | ONREPLY_CB, NULL)
 					   < 0) {
 		LM_ERR("cannot register the script callbacks\n");
+		return -1;
+	}
+	return 0;
+}
+
+/* A fan-out outside a request (the expiry timer, refreshWatchers, a DMQ
+ * worker) keeps what it reads as a request does: our presence tells when
+ * one opens and closes; Kamailio's presence has no such export (nothing
+ * kept there, as before). */
+static void fanout_scope(int open)
+{
+	pxml_reqdocs_fanout(open, time(NULL));
+}
+
+static int fanout_scope_init(void)
+{
+	pres_fanout_listen_t add_listener;
+
+	if(!rules_from_table())
+		return 0;
+	add_listener = (pres_fanout_listen_t)find_export(PRES_FANOUT_LISTEN, 1, 0);
+	if(add_listener && add_listener(fanout_scope) < 0) {
+		LM_ERR("cannot listen to presence's fan-outs\n");
 		return -1;
 	}
 	return 0;

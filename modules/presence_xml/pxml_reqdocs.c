@@ -17,6 +17,8 @@ static struct
 {
 	int active;	  /* between begin and end */
 	time_t begun; /* when it began */
+	int fan_depth; /* fan-outs open (pxml_reqdocs_fanout) */
+	int fan_began; /* the outermost one began the keeping */
 	slot_t s[PXML_REQDOCS_SLOTS];
 } req;
 
@@ -45,6 +47,29 @@ void pxml_reqdocs_end(void)
 	req.active = 0;
 }
 
+/* Keeping, and not yet past its second. */
+static int fresh(time_t now)
+{
+	return req.active && now >= req.begun && now - req.begun <= 1;
+}
+
+void pxml_reqdocs_fanout(int open, time_t now)
+{
+	if(open) {
+		if(req.fan_depth++ > 0)
+			return;
+		req.fan_began = !fresh(now);
+		if(req.fan_began)
+			pxml_reqdocs_begin(now);
+		return;
+	}
+	if(req.fan_depth == 0 || --req.fan_depth > 0)
+		return;
+	if(req.fan_began)
+		pxml_reqdocs_end();
+	req.fan_began = 0;
+}
+
 static slot_t *slot_of(const lp_str_t *user, const lp_str_t *domain)
 {
 	return &req.s[lp_hash_str2(user, domain) % PXML_REQDOCS_SLOTS];
@@ -56,7 +81,7 @@ int pxml_reqdocs_get(const lp_str_t *user, const lp_str_t *domain,
 	slot_t *e;
 
 	*doc = NULL;
-	if(!req.active || now < req.begun || now - req.begun > 1)
+	if(!fresh(now))
 		return 0;
 	e = slot_of(user, domain);
 	if(!e->block || !lp_str_eq(&e->user, user)

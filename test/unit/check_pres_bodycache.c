@@ -436,6 +436,51 @@ START_TEST(test_fanout_nested)
 }
 END_TEST
 
+/* refreshWatchers type 0 (the rules changed) asks every watcher's
+ * authorization inside one fan-out bracket, so that presence_xml reads
+ * the rules once for all of them (pres_fanout_listen). */
+static int bracket_depth, bracket_opens, auth_in_bracket, auth_outside;
+
+static void bracket_hook(int open)
+{
+	bracket_depth += open ? 1 : -1;
+	bracket_opens += open;
+}
+
+static int status_in_bracket(subs_t *s)
+{
+	if(bracket_depth == 1)
+		auth_in_bracket++;
+	else
+		auth_outside++;
+	s->status = ACTIVE_STATUS;
+	return 0;
+}
+
+START_TEST(test_reauthorize_in_one_bracket)
+{
+	lp_str_t uri = LP_STR("sip:alice@" LP_TEST_FAN_DOMAIN), name;
+	char etag[128] = "";
+
+	events_init();
+	ev_auth.get_auth_status = status_in_bracket;
+	name = ev_auth.name;
+	bracket_depth = bracket_opens = auth_in_bracket = auth_outside = 0;
+	ck_assert_int_eq(pres_add_event(&ev_auth), 0);
+	lp_test_fan_store(LP_TEST_DOC_OPEN, etag);
+	subscribe("w1", 1);
+	subscribe("w2", 2);
+	subscribe("w3", 3);
+	auth_outside = 0; /* the SUBSCRIBEs' own */
+	ck_assert_int_eq(pres_fanout_listen(bracket_hook), 0);
+	ck_assert_int_eq(pres_refresh_watchers(&uri, &name, 0), 0);
+	ck_assert_int_eq(auth_in_bracket, 3);
+	ck_assert_int_eq(auth_outside, 0);
+	ck_assert_int_eq(bracket_opens, 1);
+	ck_assert_int_eq(bracket_depth, 0);
+}
+END_TEST
+
 Suite *pres_bodycache_suite(void)
 {
 	Suite *s = suite_create("pres_bodycache");
@@ -454,6 +499,7 @@ Suite *pres_bodycache_suite(void)
 	tcase_add_test(tf, test_fanout_outcomes);
 	tcase_add_test(tf, test_fanout_race_order);
 	tcase_add_test(tf, test_fanout_nested);
+	tcase_add_test(tf, test_reauthorize_in_one_bracket);
 	suite_add_tcase(s, tf);
 	return s;
 }

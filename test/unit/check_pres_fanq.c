@@ -307,9 +307,10 @@ START_TEST(test_fanq_off_sends_now)
 }
 END_TEST
 
-/* pres.notify_batch brackets a fan-out: every NOTIFY of it is handed to
- * the glue inside one open batch (whose log lines the glue holds back,
- * pres_nlog_kam.h); a NOTIFY sent on its own is outside any batch. */
+/* The fan-out listeners (pres_fanout_listen) bracket a fan-out: every
+ * NOTIFY of it is handed to the glue inside one open batch (whose log
+ * lines the glue holds back, pres_nlog_kam.h); a NOTIFY sent on its own
+ * is outside any batch. */
 static int batch_depth, batch_opens, batch_closes, sends_in_batch,
 		sends_alone;
 
@@ -342,7 +343,7 @@ START_TEST(test_fanout_in_one_batch)
 	batch_depth = batch_opens = batch_closes = 0;
 	sends_in_batch = sends_alone = 0;
 	ck_assert_int_eq(pres_add_event(&ev_plain), 0);
-	pres.notify_batch = batch_hook;
+	ck_assert_int_eq(pres_fanout_listen(batch_hook), 0);
 	lp_test_send_hook = depth_hook;
 	lp_test_fan_store(LP_TEST_DOC_OPEN, etag);
 	for(i = 1; i <= 3; i++) {
@@ -360,8 +361,34 @@ START_TEST(test_fanout_in_one_batch)
 	ck_assert_int_eq(batch_opens, 1);
 	ck_assert_int_eq(batch_closes, 1);
 	ck_assert_int_eq(batch_depth, 0);
-	pres.notify_batch = NULL;
 	lp_test_send_hook = NULL;
+}
+END_TEST
+
+/* Every listener is told, in the order added; no room past
+ * PRES_FANOUT_HOOKS, and NULL is refused. */
+static char told[16];
+static int ntold;
+static void hook_a(int open) { told[ntold++] = open ? 'A' : 'a'; }
+static void hook_b(int open) { told[ntold++] = open ? 'B' : 'b'; }
+
+START_TEST(test_fanout_listeners)
+{
+	int i;
+
+	ntold = 0;
+	memset(told, 0, sizeof(told));
+	ck_assert_int_eq(pres_fanout_listen(NULL), -1);
+	ck_assert_int_eq(pres_fanout_listen(hook_a), 0);
+	ck_assert_int_eq(pres_fanout_listen(hook_b), 0);
+	for(i = 2; i < PRES_FANOUT_HOOKS; i++)
+		ck_assert_int_eq(pres_fanout_listen(hook_b), 0);
+	ck_assert_int_eq(pres_fanout_listen(hook_a), -1);
+	ck_assert_int_eq(pres.fanout_nhooks, PRES_FANOUT_HOOKS);
+	pres.fanout_nhooks = 2;
+	pres_fanout_bracket(1);
+	pres_fanout_bracket(0);
+	ck_assert_str_eq(told, "ABab");
 }
 END_TEST
 
@@ -384,6 +411,7 @@ Suite *pres_fanq_suite(void)
 	tcase_add_test(to, test_fanq_off_sends_now);
 	tcase_add_test(to, test_fanq_off_subscribe_notify_after_fanout);
 	tcase_add_test(to, test_fanout_in_one_batch);
+	tcase_add_test(to, test_fanout_listeners);
 	suite_add_tcase(s, to);
 	return s;
 }

@@ -5,7 +5,8 @@
  * permission set, the request-scoped memory of the xcap table's documents
  * (pxml_reqdocs), and, end to end on an SQLite xcap table, one table read
  * per request for the authorization and every NOTIFY filter of the
- * request, a new reading in the next request. */
+ * request, a new reading in the next request, and one per fan-out outside
+ * a request (pxml_reqdocs_fanout, as presence's fan-out listener calls it). */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -316,6 +317,55 @@ START_TEST(test_reqdocs)
 }
 END_TEST
 
+/* A fan-out outside a request keeps what it reads until it closes (the
+ * outermost of nested ones); inside a request the request's keeping goes
+ * on past the fan-out and ends with the request; a request's keeping
+ * past its second does not count as one going on. */
+START_TEST(test_reqdocs_fanout)
+{
+	lp_str_t u = lp_str_c("alice"), d = lp_str_c("example.com");
+	lp_str_t doc = lp_str_c(rules_a);
+	const lp_str_t *got;
+
+	/* outside a request: kept from the open to the outermost close */
+	pxml_reqdocs_fanout(1, 100);
+	ck_assert_int_eq(pxml_reqdocs_get(&u, &d, 100, &got), 0);
+	pxml_reqdocs_put(&u, &d, &doc);
+	pxml_reqdocs_fanout(1, 101); /* nested */
+	ck_assert_int_eq(pxml_reqdocs_get(&u, &d, 101, &got), 1);
+	pxml_reqdocs_fanout(0, 101);
+	ck_assert_int_eq(pxml_reqdocs_get(&u, &d, 101, &got), 1);
+	ck_assert(lp_str_eq(got, &doc));
+	pxml_reqdocs_fanout(0, 101);
+	ck_assert_int_eq(pxml_reqdocs_get(&u, &d, 101, &got), 0);
+	pxml_reqdocs_put(&u, &d, &doc); /* closed: not kept */
+	ck_assert_int_eq(pxml_reqdocs_get(&u, &d, 101, &got), 0);
+	pxml_reqdocs_fanout(0, 101); /* a close too many changes nothing */
+	ck_assert_int_eq(pxml_reqdocs_get(&u, &d, 101, &got), 0);
+
+	/* inside a request: the request's keeping, not cut by the fan-out */
+	pxml_reqdocs_begin(200);
+	pxml_reqdocs_put(&u, &d, &doc);
+	pxml_reqdocs_fanout(1, 200);
+	ck_assert_int_eq(pxml_reqdocs_get(&u, &d, 200, &got), 1);
+	pxml_reqdocs_fanout(0, 200);
+	ck_assert_int_eq(pxml_reqdocs_get(&u, &d, 200, &got), 1);
+	pxml_reqdocs_end();
+	ck_assert_int_eq(pxml_reqdocs_get(&u, &d, 200, &got), 0);
+
+	/* a request's keeping past its second: the fan-out starts afresh and
+	 * ends what it began */
+	pxml_reqdocs_begin(300);
+	pxml_reqdocs_put(&u, &d, &doc);
+	pxml_reqdocs_fanout(1, 305);
+	ck_assert_int_eq(pxml_reqdocs_get(&u, &d, 305, &got), 0);
+	pxml_reqdocs_put(&u, &d, &doc);
+	ck_assert_int_eq(pxml_reqdocs_get(&u, &d, 305, &got), 1);
+	pxml_reqdocs_fanout(0, 305);
+	ck_assert_int_eq(pxml_reqdocs_get(&u, &d, 305, &got), 0);
+}
+END_TEST
+
 /* ---- end to end: pxml_get_auth_status / pxml_apply_auth on SQLite ---- */
 
 static char db_path[64];
@@ -498,6 +548,34 @@ START_TEST(test_one_read_per_request)
 }
 END_TEST
 
+/* Outside a request (the expiry timer, refreshWatchers), one fan-out of
+ * presence reads the table once for every watcher's authorization and
+ * filter; the next fan-out reads again. */
+START_TEST(test_one_read_per_fanout)
+{
+	subs_t bob = watcher("bob", "example.com");
+	subs_t carol = watcher("carol", "example.org");
+
+	set_rules(rules_b);
+	carol.status = ACTIVE_STATUS;
+	pxml_reqdocs_fanout(1, clock_now);
+	ck_assert_int_eq(pxml_get_auth_status(&bob), 0);
+	ck_assert_int_eq(bob.status, ACTIVE_STATUS);
+	ck_assert(shows(&bob, "in a meeting"));
+	ck_assert(shows(&carol, "t1"));
+	pxml_reqdocs_fanout(0, clock_now);
+	ck_assert_int_eq(db_ops, 1);
+
+	set_rules(RS_OPEN RULE_ONE(
+			"c", "sip:carol@example.org", "allow", NOPERSONS) RS_CLOSE);
+	pxml_reqdocs_fanout(1, clock_now);
+	ck_assert(!shows(&bob, "t1")); /* the new rules: nothing for bob */
+	ck_assert(shows(&carol, "t1"));
+	pxml_reqdocs_fanout(0, clock_now);
+	ck_assert_int_eq(db_ops, 2);
+}
+END_TEST
+
 Suite *pxml_authmemo_suite(void)
 {
 	Suite *s = suite_create("pxml_authmemo");
@@ -510,9 +588,11 @@ Suite *pxml_authmemo_suite(void)
 	tcase_add_test(tc, test_filtered_once);
 	tcase_add_test(tc, test_result_key);
 	tcase_add_test(tc, test_reqdocs);
+	tcase_add_test(tc, test_reqdocs_fanout);
 	suite_add_tcase(s, tc);
 	tcase_add_checked_fixture(db, setup_db, teardown_db);
 	tcase_add_test(db, test_one_read_per_request);
+	tcase_add_test(db, test_one_read_per_fanout);
 	suite_add_tcase(s, db);
 	return s;
 }
