@@ -73,16 +73,6 @@ static const char *winfo_accept(const pua_event_t *ev)
 }
 
 /* Copy the pieces into one block: the struct, then each string. */
-static void place(lp_str_t *dst, char **w, const lp_str_t *src)
-{
-	dst->s = *w;
-	dst->len = src ? src->len : 0;
-	if(dst->len > 0)
-		memcpy(*w, src->s, dst->len);
-	(*w)[dst->len] = '\0';
-	*w += dst->len + 1;
-}
-
 typedef struct req_parts {
 	lp_str_t ruri, to, from, headers, body, next_hop, call_id, from_tag,
 			to_tag, route_set;
@@ -101,19 +91,19 @@ static pua_req_t *req_block(const pua_rec_t *r, const req_parts_t *p)
 	if(!q)
 		return NULL;
 	w = (char *)(q + 1);
-	place(&q->ruri, &w, &p->ruri);
-	place(&q->to_uri, &w, &p->to);
-	place(&q->from_uri, &w, &p->from);
-	place(&q->headers, &w, &p->headers);
-	place(&q->body, &w, &p->body);
+	lp_str_put(&q->ruri, &w, &p->ruri);
+	lp_str_put(&q->to_uri, &w, &p->to);
+	lp_str_put(&q->from_uri, &w, &p->from);
+	lp_str_put(&q->headers, &w, &p->headers);
+	lp_str_put(&q->body, &w, &p->body);
 	if(!p->body.s)
 		q->body = LP_STR_NULL;
-	place(&q->next_hop, &w, &p->next_hop);
-	place(&q->call_id, &w, &p->call_id);
-	place(&q->from_tag, &w, &p->from_tag);
-	place(&q->to_tag, &w, &p->to_tag);
-	place(&q->route_set, &w, &p->route_set);
-	place(&q->pres_uri, &w, &r->pres_uri);
+	lp_str_put(&q->next_hop, &w, &p->next_hop);
+	lp_str_put(&q->call_id, &w, &p->call_id);
+	lp_str_put(&q->from_tag, &w, &p->from_tag);
+	lp_str_put(&q->to_tag, &w, &p->to_tag);
+	lp_str_put(&q->route_set, &w, &p->route_set);
+	lp_str_put(&q->pres_uri, &w, &r->pres_uri);
 	q->serial = r->serial;
 	q->req_no = r->req_no;
 	q->kind = r->kind;
